@@ -1,0 +1,524 @@
+#include "core/lifecycle.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/codec.hpp"
+#include "core/enum_names.hpp"
+
+namespace redress::core {
+namespace {
+
+using nlohmann::json;
+using S = State;
+using A = ActorKind;
+
+constexpr EnumNames<Action, 16> kActions{{
+    {Action::kAcknowledge, "acknowledge"},
+    {Action::kAssess, "assess"},
+    {Action::kInvestigate, "investigate"},
+    {Action::kRequestInformation, "request_information"},
+    {Action::kProvideInformation, "provide_information"},
+    {Action::kProposeDecision, "propose_decision"},
+    {Action::kReturnProposal, "return_proposal"},
+    {Action::kCommunicateDecision, "communicate_decision"},
+    {Action::kReview, "review"},
+    {Action::kClose, "close"},
+    {Action::kCloseEarly, "close_early"},
+    {Action::kRefer, "refer"},
+    {Action::kConcludeReferral, "conclude_referral"},
+    {Action::kReferBack, "refer_back"},
+    {Action::kWithdraw, "withdraw"},
+    {Action::kReopen, "reopen"},
+}};
+
+constexpr EnumNames<ActorKind, 7> kActorKinds{{
+    {A::kComplainant, "complainant"},
+    {A::kSystem, "system"},
+    {A::kHandler, "handler"},
+    {A::kInvestigator, "investigator"},
+    {A::kManager, "manager"},
+    {A::kAuditor, "auditor"},
+    {A::kAdmin, "admin"},
+}};
+
+// Open states a complaint can be referred or withdrawn from.
+const std::vector<State> kReferable = {S::kReceived,           S::kAcknowledged,
+                                       S::kAssessed,           S::kUnderInvestigation,
+                                       S::kAwaitingComplainant, S::kResponseProposed,
+                                       S::kDecisionCommunicated, S::kReopened};
+
+std::vector<State> Withdrawable() {
+  auto v = kReferable;
+  v.push_back(S::kReferred);
+  return v;
+}
+
+Error Invalid(std::string detail, std::string pointer) {
+  return MakeError(Errc::kInvalid, detail, {{std::move(pointer), detail}});
+}
+
+Error IllegalTransition(State from, Action action, ActorKind who) {
+  std::vector<std::string> allowed;
+  for (Action a : AllowedActions(from)) allowed.push_back(ToString(a));
+  const bool exists_for_someone =
+      std::find(allowed.begin(), allowed.end(), std::string(ToString(action))) != allowed.end();
+  Error e;
+  if (exists_for_someone) {
+    e = MakeError(Errc::kForbidden,
+                  fmt::format("A {} may not {} a complaint that is {}.", ToString(who),
+                              ToString(action), ToString(from)));
+    e.type = "action-not-permitted";
+  } else {
+    e = MakeError(Errc::kConflict,
+                  fmt::format("Cannot {} a complaint that is {}; allowed: {}.", ToString(action),
+                              ToString(from),
+                              allowed.empty() ? std::string("none") : fmt::format("{}", fmt::join(allowed, ", "))));
+    e.type = "illegal-transition";
+  }
+  return e;
+}
+
+bool Named(const Complaint& c, const std::string& username) {
+  if (username.empty()) return false;
+  const std::string& named = c.subject.persons_named.value;
+  // persons_named is a comma/space separated list; match whole words, case-insensitively.
+  auto lower = [](std::string s) {
+    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  const std::string hay = lower(named);
+  const std::string needle = lower(username);
+  size_t pos = 0;
+  while ((pos = hay.find(needle, pos)) != std::string::npos) {
+    auto boundary = [&](size_t i) { return i >= hay.size() || !std::isalnum(static_cast<unsigned char>(hay[i])) && hay[i] != '_' && hay[i] != '.'; };
+    const bool left_ok = pos == 0 || boundary(pos - 1);
+    const bool right_ok = boundary(pos + needle.size());
+    if (left_ok && right_ok) return true;
+    pos += needle.size();
+  }
+  return false;
+}
+
+Status CheckNotNamed(const Complaint& c, const std::string& username, const char* pointer) {
+  if (Named(c, username)) {
+    Error e = MakeError(Errc::kConflict,
+                        "A person named in the complaint cannot handle it (conflict of interest).",
+                        {{pointer, "named in the complaint"}});
+    e.type = "conflict-of-interest";
+    return e;
+  }
+  return {};
+}
+
+// The closure gate (iso10002.md §4).
+Status ClosureGate(const Complaint& c, const ActionInput& in, const Actor& actor,
+                   const Policy& policy, Instant now) {
+  if (!in.cause && !c.closure.cause) return Invalid("A cause category is required to close.", "/cause");
+  if (!c.decision.communicated_at) return Invalid("The decision has not been communicated.", "/state");
+  const Acceptance acceptance = in.acceptance.value_or(c.decision.acceptance);
+  if (acceptance == Acceptance::kPending) {
+    const Instant window_end =
+        *c.decision.communicated_at + std::chrono::days(policy.auto_close_days);
+    if (now < window_end) {
+      return Invalid(fmt::format("The complainant has not replied and the reply window runs to {}.",
+                                 FormatInstant(window_end)),
+                     "/acceptance");
+    }
+  }
+  if (acceptance == Acceptance::kAccepts && c.decision.remedy.amount_minor > 0 &&
+      !c.decision.remedy.paid_at) {
+    return Invalid("The accepted remedy has not been paid.", "/remedy/paid_at");
+  }
+  (void)actor;
+  return {};
+}
+
+}  // namespace
+
+Actor Actor::Staff(Role role, std::string username) {
+  ActorKind k = ActorKind::kHandler;
+  switch (role) {
+    case Role::kHandler: k = A::kHandler; break;
+    case Role::kInvestigator: k = A::kInvestigator; break;
+    case Role::kManager: k = A::kManager; break;
+    case Role::kAuditor: k = A::kAuditor; break;
+    case Role::kAdmin: k = A::kAdmin; break;
+  }
+  return {k, std::move(username)};
+}
+
+const std::vector<TransitionRule>& TransitionTable() {
+  static const std::vector<TransitionRule> table = {
+      {{S::kReceived}, Action::kAcknowledge, S::kAcknowledged, {A::kSystem, A::kHandler, A::kManager}},
+      {{S::kAcknowledged, S::kReopened}, Action::kAssess, S::kAssessed, {A::kHandler, A::kManager}},
+      {{S::kAssessed, S::kReopened}, Action::kInvestigate, S::kUnderInvestigation, {A::kHandler, A::kManager}},
+      {{S::kUnderInvestigation}, Action::kRequestInformation, S::kAwaitingComplainant, {A::kInvestigator, A::kManager}},
+      {{S::kAwaitingComplainant}, Action::kProvideInformation, S::kUnderInvestigation, {A::kComplainant, A::kInvestigator, A::kManager, A::kSystem}},
+      {{S::kUnderInvestigation}, Action::kProposeDecision, S::kResponseProposed, {A::kInvestigator, A::kHandler, A::kManager}},
+      {{S::kResponseProposed}, Action::kReturnProposal, S::kUnderInvestigation, {A::kManager}},
+      {{S::kResponseProposed}, Action::kCommunicateDecision, S::kDecisionCommunicated, {A::kManager, A::kHandler}},
+      {{S::kDecisionCommunicated}, Action::kReview, S::kUnderInvestigation, {A::kManager}},
+      {{S::kDecisionCommunicated}, Action::kClose, S::kClosed, {A::kHandler, A::kManager, A::kSystem}},
+      {{S::kReceived, S::kAcknowledged, S::kAssessed}, Action::kCloseEarly, S::kClosed, {A::kHandler, A::kManager}},
+      {kReferable, Action::kRefer, S::kReferred, {A::kHandler, A::kManager}},
+      {{S::kReferred}, Action::kConcludeReferral, S::kClosed, {A::kManager}},
+      {{S::kReferred}, Action::kReferBack, S::kUnderInvestigation, {A::kManager}},
+      {Withdrawable(), Action::kWithdraw, S::kWithdrawn, {A::kComplainant, A::kHandler, A::kManager}},
+      {{S::kClosed, S::kWithdrawn}, Action::kReopen, S::kReopened, {A::kManager}},
+  };
+  return table;
+}
+
+std::vector<Action> AllowedActions(State from, ActorKind who) {
+  std::vector<Action> out;
+  for (const auto& r : TransitionTable()) {
+    if (std::find(r.from.begin(), r.from.end(), from) == r.from.end()) continue;
+    if (std::find(r.by.begin(), r.by.end(), who) == r.by.end()) continue;
+    out.push_back(r.action);
+  }
+  return out;
+}
+
+std::vector<Action> AllowedActions(State from) {
+  std::vector<Action> out;
+  for (const auto& r : TransitionTable()) {
+    if (std::find(r.from.begin(), r.from.end(), from) != r.from.end()) out.push_back(r.action);
+  }
+  return out;
+}
+
+Event ChangeEvent(const Complaint& before, const Complaint& after, const Actor& actor,
+                  std::string action, Instant now) {
+  json b = ToStorageJson(before);
+  json a = ToStorageJson(after);
+  json diff_before = json::object();
+  json diff_after = json::object();
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "version" || key == "updated_at" || key == "id") continue;
+    auto bit = b.find(key);
+    if (bit == b.end() || *bit != it.value()) {
+      diff_before[key] = bit == b.end() ? json(nullptr) : *bit;
+      diff_after[key] = it.value();
+    }
+  }
+  Event e;
+  e.complaint_id = after.id;
+  e.reference = after.reference.ToString();
+  e.at = now;
+  e.actor = actor.name;
+  e.action = std::move(action);
+  e.before = diff_before.dump();
+  e.after = diff_after.dump();
+  return e;
+}
+
+Applied Receive(Complaint c, const Policy& policy, const Actor& actor, Instant now) {
+  c.state = S::kReceived;
+  c.policy_id = policy.id;
+  c.logged_at = now;
+  if (c.received_at == Instant{}) c.received_at = now;
+  c.clocks = StartClocks(policy, c.assessment.flags, c.received_at);
+  c.version = 1;
+  c.updated_at = now;
+  Applied out;
+  Complaint empty;
+  empty.reference = c.reference;
+  out.events.push_back(ChangeEvent(empty, c, actor, "received", now));
+  // Acknowledged at once by the system (iso10002.md §4: received → acknowledged, S at once).
+  Complaint acked = c;
+  acked.state = S::kAcknowledged;
+  MeetClock(acked.clocks, "acknowledge", now);
+  acked.version = 2;
+  out.events.push_back(ChangeEvent(c, acked, Actor::System(), "acknowledge", now));
+  out.after = std::move(acked);
+  return out;
+}
+
+Result<Applied> ApplyAction(const Complaint& current, Action action, const ActionInput& in,
+                            const Actor& actor, const Policy& policy, Instant now,
+                            const AuthorityLimits& limits) {
+  const TransitionRule* rule = nullptr;
+  for (const auto& r : TransitionTable()) {
+    if (r.action == action &&
+        std::find(r.from.begin(), r.from.end(), current.state) != r.from.end()) {
+      rule = &r;
+      break;
+    }
+  }
+  if (rule == nullptr || std::find(rule->by.begin(), rule->by.end(), actor.kind) == rule->by.end()) {
+    return IllegalTransition(current.state, action, actor.kind);
+  }
+
+  Complaint c = current;
+  c.state = rule->to;
+  switch (action) {
+    case Action::kAcknowledge:
+      MeetClock(c.clocks, "acknowledge", now);
+      break;
+    case Action::kAssess: {
+      if (!in.assessment) return Invalid("The assessment is required.", "/assessment");
+      const Assessment& a = *in.assessment;
+      if (a.severity < 1 || a.severity > 4) return Invalid("Severity must be 1 to 4.", "/assessment/severity");
+      if (a.category.empty()) return Invalid("A category is required.", "/assessment/category");
+      if (!in.assignee.empty()) {
+        if (auto s = CheckNotNamed(c, in.assignee, "/assignee"); !s) return s.error();
+        c.assignee = in.assignee;
+      }
+      c.assessment = a;
+      c.priority = ComputePriority(a);
+      if (c.escalated) c.priority = Raise(c.priority);
+      ApplyFlags(c.clocks, policy, a.flags, c.received_at);
+      MeetClock(c.clocks, "assess", now);
+      break;
+    }
+    case Action::kInvestigate:
+      if (!in.investigator.empty()) {
+        if (auto s = CheckNotNamed(c, in.investigator, "/investigator"); !s) return s.error();
+        c.investigator = in.investigator;
+      }
+      if (c.investigator.empty()) return Invalid("An investigator is required.", "/investigator");
+      break;
+    case Action::kRequestInformation:
+      if (in.question.empty()) return Invalid("The question for the complainant is required.", "/question");
+      c.pending_question = in.question;
+      PauseClocks(c.clocks, policy, now);  // only where the policy allows; otherwise clocks run
+      break;
+    case Action::kProvideInformation:
+      c.pending_question = std::string();
+      ResumeClocks(c.clocks, policy, now);
+      break;
+    case Action::kProposeDecision:
+      if (!in.outcome) return Invalid("The outcome is required.", "/outcome");
+      if (in.reasons.empty()) return Invalid("Reasons answering each point are required.", "/reasons");
+      if (in.remedy && in.remedy->amount_minor < 0) return Invalid("The remedy amount cannot be negative.", "/remedy/amount");
+      if (in.remedy && in.remedy->amount_minor > 0 && in.remedy->currency.size() != 3) {
+        return Invalid("A remedy amount needs a 3-letter currency.", "/remedy/currency");
+      }
+      c.decision = Decision{};
+      c.decision.outcome = *in.outcome;
+      c.decision.reasons = in.reasons;
+      if (in.remedy) c.decision.remedy = *in.remedy;
+      c.decision.proposed_by = actor.name;
+      c.decision.proposed_at = now;
+      break;
+    case Action::kReturnProposal:
+      if (in.reason.empty()) return Invalid("A reason is required.", "/reason");
+      break;
+    case Action::kCommunicateDecision: {
+      const int64_t amount = c.decision.remedy.amount_minor;
+      const int64_t limit = actor.kind == A::kHandler ? limits.handler : limits.manager;
+      if (amount > limit) {
+        Error e = MakeError(Errc::kForbidden,
+                            "The remedy is above your authority limit; a manager with a higher limit must approve it.");
+        e.type = "authority-limit";
+        return e;
+      }
+      if (amount > limits.handler && actor.name == c.decision.proposed_by) {
+        Error e = MakeError(Errc::kForbidden,
+                            "A remedy above the handler limit needs an approver other than its proposer.");
+        e.type = "second-approver";
+        return e;
+      }
+      c.decision.approved_by = actor.name;
+      c.decision.communicated_at = now;
+      MeetClock(c.clocks, "final_response", now);
+      MeetClock(c.clocks, "response", now);
+      MeetClock(c.clocks, "reopen", now);
+      break;
+    }
+    case Action::kReview:
+      if (in.reason.empty()) return Invalid("A reason is required.", "/reason");
+      if (actor.name == c.decision.approved_by) {
+        Error e = MakeError(Errc::kForbidden, "The reviewer must not be the person who decided.");
+        e.type = "conflict-of-interest";
+        return e;
+      }
+      c.decision.acceptance = Acceptance::kRejects;
+      c.decision.acceptance_at = now;
+      break;
+    case Action::kClose: {
+      if (auto s = ClosureGate(current, in, actor, policy, now); !s) return s.error();
+      if (in.acceptance) {
+        c.decision.acceptance = *in.acceptance;
+        c.decision.acceptance_at = now;
+      }
+      if (c.decision.acceptance == Acceptance::kPending) c.decision.acceptance = Acceptance::kNoReply;
+      c.closure.closed_at = now;
+      c.closure.closed_by = actor.name;
+      if (in.cause) c.closure.cause = in.cause;
+      c.closure.reason = in.closure_reason.value_or(
+          c.decision.acceptance == Acceptance::kAccepts   ? ClosureReason::kResolvedAccepted
+          : c.decision.acceptance == Acceptance::kRejects ? ClosureReason::kRejectedRecourseGiven
+                                                          : ClosureReason::kNoReply);
+      StopClocks(c.clocks, now);
+      break;
+    }
+    case Action::kCloseEarly:
+      if (in.summary.empty()) return Invalid("A summary of the resolution is required.", "/summary");
+      if (!in.cause) return Invalid("A cause category is required to close.", "/cause");
+      c.closure.closed_at = now;
+      c.closure.closed_by = actor.name;
+      c.closure.cause = in.cause;
+      c.closure.summary = in.summary;
+      c.closure.reason = in.duplicate_of.empty() ? ClosureReason::kResolvedEarly : ClosureReason::kDuplicate;
+      c.closure.duplicate_of = in.duplicate_of;
+      MeetClock(c.clocks, "summary_resolution", now);
+      MeetClock(c.clocks, "final_response", now);
+      StopClocks(c.clocks, now);
+      break;
+    case Action::kRefer:
+      if (in.body.empty()) return Invalid("The external body is required.", "/body");
+      c.referral = ExternalReferral{};
+      c.referral.body = in.body;
+      c.referral.referred_at = now;
+      c.referral.external_reference = in.external_reference;
+      c.referral.reply_deadline = in.reply_deadline;
+      break;
+    case Action::kConcludeReferral:
+      if (in.external_outcome.empty()) return Invalid("The external outcome is required.", "/external_outcome");
+      c.referral.outcome = in.external_outcome;
+      c.closure.closed_at = now;
+      c.closure.closed_by = actor.name;
+      c.closure.reason = ClosureReason::kReferralConcluded;
+      if (in.cause) c.closure.cause = in.cause;
+      StopClocks(c.clocks, now);
+      break;
+    case Action::kReferBack:
+      if (in.reason.empty()) return Invalid("A reason is required.", "/reason");
+      break;
+    case Action::kWithdraw:
+      if (in.reason.empty() && actor.kind != A::kComplainant) {
+        return Invalid("How the complainant instructed the withdrawal is required.", "/reason");
+      }
+      c.closure.closed_at = now;
+      c.closure.closed_by = actor.name;
+      c.closure.reason = ClosureReason::kWithdrawn;
+      StopClocks(c.clocks, now);
+      break;
+    case Action::kReopen:
+      if (in.reason.empty()) return Invalid("A reason (new facts) is required to reopen.", "/reason");
+      c.reopen_count += 1;
+      c.closure = Closure{};
+      StartReopenClock(c.clocks, policy, now);
+      break;
+  }
+  c.version = current.version + 1;
+  c.updated_at = now;
+  Applied out;
+  Event e = ChangeEvent(current, c, actor, ToString(action), now);
+  if (!in.reason.empty()) {
+    json after = json::parse(e.after);
+    after["reason"] = in.reason;
+    e.after = after.dump();
+  }
+  out.events.push_back(std::move(e));
+  out.after = std::move(c);
+  return out;
+}
+
+Result<Applied> Reassign(const Complaint& current, const std::string& assignee, const Actor& actor,
+                         Instant now) {
+  if (!IsOpen(current.state)) {
+    Error e = MakeError(Errc::kConflict, fmt::format("A {} complaint cannot be reassigned.", ToString(current.state)));
+    e.type = "illegal-transition";
+    return e;
+  }
+  if (auto s = CheckNotNamed(current, assignee, "/assignee"); !s) return s.error();
+  Complaint c = current;
+  c.assignee = assignee;
+  c.version += 1;
+  c.updated_at = now;
+  Applied out;
+  out.events.push_back(ChangeEvent(current, c, actor, "assign", now));
+  out.after = std::move(c);
+  return out;
+}
+
+Result<Applied> Escalate(const Complaint& current, const std::string& reason, const Actor& actor,
+                         Instant now) {
+  if (!IsOpen(current.state)) {
+    Error e = MakeError(Errc::kConflict, fmt::format("A {} complaint cannot be escalated.", ToString(current.state)));
+    e.type = "illegal-transition";
+    return e;
+  }
+  if (reason.empty()) return Invalid("A reason is required.", "/reason");
+  Complaint c = current;
+  c.escalated = true;
+  c.priority = Raise(c.priority);
+  c.version += 1;
+  c.updated_at = now;
+  Applied out;
+  Event e = ChangeEvent(current, c, actor, "escalate", now);
+  json after = json::parse(e.after);
+  after["reason"] = reason;
+  e.after = after.dump();
+  out.events.push_back(std::move(e));
+  out.after = std::move(c);
+  return out;
+}
+
+std::optional<Applied> CheckClocks(const Complaint& current, Instant now) {
+  if (!IsOpen(current.state)) return std::nullopt;
+  Complaint c = current;
+  auto alerts = EvaluateClocks(c.clocks, now);
+  if (alerts.empty()) return std::nullopt;
+  Applied out;
+  Complaint step = current;
+  for (const auto& alert : alerts) {
+    Complaint next = step;
+    next.clocks = c.clocks;
+    if (alert.kind == ClockAlert::kBreach) {
+      next.priority = Raise(next.priority);
+      next.escalated = true;
+    }
+    next.version = step.version + 1;
+    next.updated_at = now;
+    Event e = ChangeEvent(step, next, Actor::System(),
+                          alert.kind == ClockAlert::kBreach ? "clock_breach" : "clock_warning",
+                          now);
+    json after = json::parse(e.after);
+    after["clock"] = alert.clock;
+    after["due"] = FormatInstant(alert.due);
+    e.after = after.dump();
+    out.events.push_back(std::move(e));
+    step = std::move(next);
+  }
+  out.after = std::move(step);
+  return out;
+}
+
+const char* ToString(Action a) { return NameOf(kActions, a); }
+std::optional<Action> ParseAction(std::string_view s) { return ValueOf(kActions, s); }
+const char* ToString(ActorKind k) { return NameOf(kActorKinds, k); }
+
+const char* PublicStatusText(State s) {
+  switch (s) {
+    case S::kReceived: return "We have received your complaint.";
+    case S::kAcknowledged: return "We have acknowledged your complaint and will assess it.";
+    case S::kAssessed: return "We have assessed your complaint and will look into it.";
+    case S::kUnderInvestigation: return "We are looking into your complaint.";
+    case S::kAwaitingComplainant: return "We have asked you for more information.";
+    case S::kResponseProposed: return "We are finalising our response.";
+    case S::kDecisionCommunicated: return "We have sent you our decision.";
+    case S::kClosed: return "Your complaint is closed.";
+    case S::kReopened: return "Your complaint has been reopened.";
+    case S::kWithdrawn: return "Your complaint was withdrawn.";
+    case S::kReferred: return "Your complaint has been referred to an external body.";
+  }
+  return "";
+}
+
+std::vector<std::string> ComplainantActions(State s) {
+  std::vector<std::string> out;
+  if (IsOpen(s)) out.push_back("add_information");
+  for (Action a : AllowedActions(s, A::kComplainant)) {
+    if (a == Action::kWithdraw) out.push_back("withdraw");
+  }
+  return out;
+}
+
+}  // namespace redress::core

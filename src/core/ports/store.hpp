@@ -1,0 +1,156 @@
+// The Store port: what the use cases need from persistence, and nothing more.
+//
+// Contract (every adapter; tests/contract runs it against each):
+//  * Writes go through Write(): the function runs inside one transaction on the store's
+//    writer, with exclusive access to the StoreTx. If it returns an error, everything it did
+//    is rolled back and `done` gets that error. If it succeeds, `done` is called only after
+//    the transaction is durable (fsync'd) — never before. Adapters may group several Write()s
+//    into one commit; each still succeeds or fails on its own.
+//  * `done` runs on the writer thread (or inline, in the memory store): it must be quick and
+//    must not call Write() synchronously and wait.
+//  * After a failed commit or sync the store is "poisoned": every later Write() fails with
+//    kUnavailable, and Healthy() is false (the kernel may have dropped unsynced pages).
+//  * Reads are synchronous, thread-safe, and see a consistent snapshot per call; they may be
+//    called from any thread except inside a Write() function.
+//  * Events appended in a transaction get consecutive `seq`, `payload_digest`, `prev_hash` and
+//    `hash` (see core/event.hpp) assigned by the store at append time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/complaint.hpp"
+#include "core/event.hpp"
+#include "core/result.hpp"
+#include "core/user.hpp"
+
+namespace redress::core {
+
+// Operations available inside a write transaction.
+class StoreTx {
+ public:
+  virtual ~StoreTx() = default;
+
+  // Next per-year sequence number for references (never reused, even if the tx rolls back
+  // in an adapter whose sequences are not transactional; gaps are allowed).
+  virtual Result<int64_t> NextSequence(int year) = 0;
+
+  // Inserts; assigns c.id. kConflict if the reference exists.
+  virtual Status InsertComplaint(Complaint& c) = 0;
+  virtual Result<std::optional<Complaint>> LoadComplaint(const Reference& ref) = 0;
+  // Replaces the stored record. kConflict if the stored version != c.version - 1 (callers
+  // bump version before saving).
+  virtual Status UpdateComplaint(const Complaint& c) = 0;
+
+  // Appends; fills e.seq, e.payload_digest, e.prev_hash, e.hash.
+  virtual Status AppendEvent(Event& e) = 0;
+
+  virtual Status InsertNote(Note& n) = 0;                // assigns n.id
+  virtual Status InsertAttachment(Attachment& a) = 0;    // assigns a.id
+
+  virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& caller,
+                                                                  const std::string& key) = 0;
+  virtual Status PutIdempotency(const IdempotencyRecord& r) = 0;
+
+  virtual Status InsertUser(User& u) = 0;  // assigns u.id; kConflict on duplicate username
+  virtual Result<std::optional<User>> LoadUser(const std::string& username) = 0;
+  virtual Status UpdateUser(const User& u) = 0;
+
+  virtual Status InsertSession(const Session& s) = 0;
+  virtual Status DeleteSession(const std::string& token_hash) = 0;
+  virtual Status DeleteSessionsOf(int64_t user_id) = 0;
+};
+
+// Which complaints a caller may see: enforced in every list/get query.
+struct Scope {
+  bool all = false;          // manager, auditor: every complaint
+  std::string assignee;      // handler: assigned to them, or unassigned
+  std::string investigator;  // investigator: where they are the investigator
+  std::string exclude_named;  // never complaints naming this username (persons_named)
+};
+
+struct ListQuery {
+  std::optional<State> state;
+  std::optional<std::string> category;
+  std::optional<Priority> priority;
+  std::optional<std::string> assignee;
+  bool overdue = false;               // some running clock's due < now
+  std::optional<Instant> received_from;  // inclusive
+  std::optional<Instant> received_to;    // exclusive
+  std::optional<std::string> text;    // full-text query over description and notes
+  std::string cursor;                 // opaque; empty = first page
+  int limit = 50;                     // 1..200
+  Instant now{};                      // for `overdue`
+  Scope scope;
+};
+
+// A list row: what a queue shows, no personal fields.
+struct ComplaintSummary {
+  int64_t id = 0;
+  std::string reference;
+  State state = State::kReceived;
+  Priority priority = Priority::kP3;
+  std::string category;
+  std::string product;
+  Channel channel = Channel::kWeb;
+  std::string assignee;
+  Instant received_at{};
+  std::optional<Instant> due;  // earliest running due instant
+  bool overdue = false;
+};
+
+struct ListPage {
+  std::vector<ComplaintSummary> items;
+  std::string next_cursor;  // empty when no more
+};
+
+class Store {
+ public:
+  using TxFn = std::function<Status(StoreTx&)>;
+  using Done = std::function<void(Status)>;
+
+  virtual ~Store() = default;
+
+  // See the contract above.
+  virtual void Write(TxFn fn, Done done) = 0;
+
+  // Blocking convenience for CLI and tests: runs Write() and waits for `done`.
+  Status WriteSync(TxFn fn);
+
+  virtual bool Healthy() const = 0;
+
+  // Reads.
+  virtual Result<std::optional<Complaint>> GetComplaint(const Reference& ref) = 0;
+  virtual Result<ListPage> ListComplaints(const ListQuery& q) = 0;
+  virtual Result<std::vector<Event>> EventsOf(int64_t complaint_id) = 0;
+  virtual Result<std::vector<Note>> NotesOf(int64_t complaint_id) = 0;
+  virtual Result<std::vector<Attachment>> AttachmentsOf(int64_t complaint_id) = 0;
+  virtual Result<std::optional<Attachment>> GetAttachment(int64_t complaint_id,
+                                                          int64_t attachment_id) = 0;
+
+  virtual Result<std::optional<User>> FindUser(const std::string& username) = 0;
+  virtual Result<std::optional<User>> GetUser(int64_t id) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Result<std::optional<Session>> FindSession(const std::string& token_hash) = 0;
+
+  // Counts by state (every state present, zero included) and open complaints overdue at now.
+  virtual Result<std::map<State, int64_t>> CountByState() = 0;
+  virtual Result<int64_t> CountOverdue(Instant now) = 0;
+  virtual Result<int64_t> CountComplaints() = 0;
+
+  // Open complaints whose next clock instant is <= now, oldest first (scheduler).
+  virtual Result<std::vector<Reference>> DueForClockCheck(Instant now, int limit) = 0;
+
+  // Calls fn for every event in seq order from `from_seq` until fn returns false.
+  virtual Status ScanEvents(int64_t from_seq, const std::function<bool(const Event&)>& fn) = 0;
+
+  // Online copy of the whole store to `dest` (a path or URL the adapter understands).
+  virtual Status Backup(const std::string& dest) = 0;
+};
+
+}  // namespace redress::core

@@ -1,0 +1,28 @@
+// Time types. Instants are UTC with millisecond precision; local dates belong to a policy's
+// time zone. The core never reads a system clock: `now` is always a parameter.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <date/date.h>
+
+namespace redress::core {
+
+using Instant = std::chrono::sys_time<std::chrono::milliseconds>;
+using LocalDate = date::year_month_day;
+
+// "2026-03-01T09:30:00.000Z"
+std::string FormatInstant(Instant t);
+// Accepts RFC 3339 with Z or a numeric offset, with or without fractional seconds.
+std::optional<Instant> ParseInstant(std::string_view text);
+// "2026-03-01"
+std::string FormatDate(LocalDate d);
+std::optional<LocalDate> ParseDate(std::string_view text);
+
+inline int64_t ToMillis(Instant t) { return t.time_since_epoch().count(); }
+inline Instant FromMillis(int64_t ms) { return Instant(std::chrono::milliseconds(ms)); }
+
+}  // namespace redress::core
