@@ -1,5 +1,8 @@
 #include "core/complaint.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/enum_names.hpp"
 
 namespace redress::core {
@@ -108,6 +111,25 @@ Priority Raise(Priority p) {
 }
 
 bool IsOpen(State s) { return s != State::kClosed && s != State::kWithdrawn; }
+
+bool NamesPerson(const Complaint& c, std::string_view username) {
+  if (username.empty()) return false;
+  auto lower = [](std::string_view in) {
+    std::string out(in);
+    for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
+  };
+  const std::string hay = lower(c.subject.persons_named.value);
+  const std::string needle = lower(username);
+  auto word_char = [&](size_t i) {
+    return i < hay.size() && (std::isalnum(static_cast<unsigned char>(hay[i])) || hay[i] == '_' ||
+                              hay[i] == '.' || hay[i] == '-');
+  };
+  for (size_t pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) {
+    if ((pos == 0 || !word_char(pos - 1)) && !word_char(pos + needle.size())) return true;
+  }
+  return false;
+}
 
 const char* ToString(State v) { return NameOf(kStates, v); }
 const char* ToString(Channel v) { return NameOf(kChannels, v); }

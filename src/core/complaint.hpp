@@ -179,6 +179,10 @@ Priority Raise(Priority p);
 
 bool IsOpen(State s);  // not closed and not withdrawn
 
+// True if `username` appears as a whole word, case-insensitively, among the persons named in
+// the complaint: such a person may neither handle nor read it (conflict of interest).
+bool NamesPerson(const Complaint& c, std::string_view username);
+
 const char* ToString(State s);
 const char* ToString(Channel c);
 const char* ToString(SubjectType t);

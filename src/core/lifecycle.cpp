@@ -81,29 +81,8 @@ Error IllegalTransition(State from, Action action, ActorKind who) {
   return e;
 }
 
-bool Named(const Complaint& c, const std::string& username) {
-  if (username.empty()) return false;
-  const std::string& named = c.subject.persons_named.value;
-  // persons_named is a comma/space separated list; match whole words, case-insensitively.
-  auto lower = [](std::string s) {
-    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  };
-  const std::string hay = lower(named);
-  const std::string needle = lower(username);
-  size_t pos = 0;
-  while ((pos = hay.find(needle, pos)) != std::string::npos) {
-    auto boundary = [&](size_t i) { return i >= hay.size() || !std::isalnum(static_cast<unsigned char>(hay[i])) && hay[i] != '_' && hay[i] != '.'; };
-    const bool left_ok = pos == 0 || boundary(pos - 1);
-    const bool right_ok = boundary(pos + needle.size());
-    if (left_ok && right_ok) return true;
-    pos += needle.size();
-  }
-  return false;
-}
-
 Status CheckNotNamed(const Complaint& c, const std::string& username, const char* pointer) {
-  if (Named(c, username)) {
+  if (NamesPerson(c, username)) {
     Error e = MakeError(Errc::kConflict,
                         "A person named in the complaint cannot handle it (conflict of interest).",
                         {{pointer, "named in the complaint"}});

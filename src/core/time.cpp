@@ -1,5 +1,8 @@
 #include "core/time.hpp"
 
+// date::parse leaves locals that GCC 12 cannot prove initialised when inlined at -O3.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <sstream>
 
 #include <fmt/format.h>

@@ -1,0 +1,586 @@
+#include "app/service.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/codec.hpp"
+#include "util/crypto.hpp"
+
+namespace redress::app {
+namespace {
+
+using core::Errc;
+using core::MakeError;
+using nlohmann::json;
+
+core::Error NotFound() {
+  core::Error e = MakeError(Errc::kNotFound, "No complaint with that reference was found.");
+  e.type = "not-found";
+  return e;
+}
+
+core::Event UserEvent(const std::string& actor, const std::string& action, json before,
+                      json after, core::Instant now) {
+  core::Event e;
+  e.at = now;
+  e.actor = actor;
+  e.action = action;
+  e.before = before.dump();
+  e.after = after.dump();
+  return e;
+}
+
+int YearOf(core::Instant t, const core::Policy& p) {
+  return static_cast<int>(p.calendar.LocalDateOf(t).year());
+}
+
+}  // namespace
+
+ComplaintService::ComplaintService(core::Store& store, const core::Clock& clock,
+                                   std::vector<core::Policy> policies, ServiceConfig config)
+    : store_(store), clock_(clock), policies_(std::move(policies)), config_(std::move(config)) {
+  util::InitCrypto();
+}
+
+const core::Policy* ComplaintService::FindPolicy(const std::string& id) const {
+  for (const auto& p : policies_) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const core::Policy& ComplaintService::PolicyOf(const core::Complaint& c) const {
+  if (const auto* p = FindPolicy(c.policy_id)) return *p;
+  if (const auto* p = FindPolicy(config_.default_policy)) return *p;
+  return policies_.front();
+}
+
+core::Result<core::Reference> ComplaintService::ParseRef(std::string_view text) const {
+  auto ref = core::ParseReference(text, config_.reference_prefix);
+  if (!ref) return NotFound();
+  return *ref;
+}
+
+// --- Intake ---------------------------------------------------------------------------------
+
+void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
+                              std::string caller, std::string idempotency_key,
+                              std::string body_hash, Callback<CreateResult> done) {
+  const core::Instant now = clock_.Now();
+  const core::Policy& policy = PolicyOf(receipt);
+  receipt.reference.prefix = config_.reference_prefix;
+  receipt.received_by = actor.name;
+  const std::string secret = util::RandomToken(20);  // 160 bits
+  receipt.secret_hash = util::Sha256Hex(secret);
+  auto result = std::make_shared<CreateResult>();
+  auto fn = [this, receipt = std::move(receipt), actor, caller = std::move(caller),
+             key = std::move(idempotency_key), body_hash = std::move(body_hash), secret, now,
+             &policy, result](core::StoreTx& tx) mutable -> core::Status {
+    if (!key.empty()) {
+      auto existing = tx.GetIdempotency(caller, key);
+      if (!existing) return existing.error();
+      if (existing->has_value()) {
+        const auto& rec = **existing;
+        if (rec.body_hash != body_hash) {
+          core::Error e = MakeError(
+              Errc::kInvalid, "This Idempotency-Key was used before with a different body.");
+          e.type = "idempotency-key-reused";
+          return e;
+        }
+        result->status = rec.status;
+        result->body = json::parse(rec.response, nullptr, false);
+        result->reference = result->body.value("reference", "");
+        return {};
+      }
+    }
+    const core::Instant received = receipt.received_at == core::Instant{} ? now : receipt.received_at;
+    auto seq = tx.NextSequence(YearOf(received, policy));
+    if (!seq) return seq.error();
+    receipt.reference.year = YearOf(received, policy);
+    receipt.reference.sequence = *seq;
+    receipt.received_at = received;
+    core::Applied applied = core::Receive(std::move(receipt), policy, actor, now);
+    if (auto s = tx.InsertComplaint(applied.after); !s) return s;
+    for (auto& e : applied.events) {
+      e.complaint_id = applied.after.id;
+      if (auto s = tx.AppendEvent(e); !s) return s;
+    }
+    const core::Complaint& c = applied.after;
+    json body = core::ToComplainantJson(c, now);
+    body["secret"] = secret;
+    body["acknowledge_by"] = nullptr;
+    body["respond_by"] = nullptr;
+    for (const auto& t : c.clocks) {
+      if (t.name == "acknowledge") body["acknowledge_by"] = core::FormatInstant(t.due);
+      if (t.name == "final_response") body["respond_by"] = core::FormatInstant(t.due);
+    }
+    body["acknowledged_at"] = core::FormatInstant(now);
+    body["policy"] = policy.id;
+    body["status_url"] = "/api/v1/status/" + c.reference.ToString();
+    result->status = 201;
+    result->reference = c.reference.ToString();
+    result->body = std::move(body);
+    if (!key.empty()) {
+      core::IdempotencyRecord rec{key, caller, body_hash, 201, result->body.dump(), now};
+      if (auto s = tx.PutIdempotency(rec); !s) return s;
+    }
+    return {};
+  };
+  store_.Write(std::move(fn), [result, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*result));
+  });
+}
+
+// --- Complainant ----------------------------------------------------------------------------
+
+core::Result<core::Complaint> ComplaintService::ComplainantLookup(std::string_view reference,
+                                                                  std::string_view secret) {
+  auto ref = ParseRef(reference);
+  if (!ref) return ref.error();
+  auto c = store_.GetComplaint(*ref);
+  if (!c) return c.error();
+  // Hash even when the complaint is unknown, so timing does not tell the two apart.
+  const std::string presented = util::Sha256Hex(secret);
+  if (!c->has_value() || !util::ConstantTimeEquals(presented, (*c)->secret_hash)) {
+    return NotFound();
+  }
+  return std::move(**c);
+}
+
+core::Result<std::vector<core::Note>> ComplaintService::ComplainantMessages(
+    const core::Complaint& c) {
+  auto notes = store_.NotesOf(c.id);
+  if (!notes) return notes.error();
+  std::vector<core::Note> out;
+  for (auto& n : *notes) {
+    if (n.visibility == core::NoteVisibility::kComplainant) out.push_back(std::move(n));
+  }
+  return out;
+}
+
+void ComplaintService::ComplainantAddInformation(std::string reference, std::string secret,
+                                                 std::string text,
+                                                 Callback<core::Complaint> done) {
+  auto found = ComplainantLookup(reference, secret);
+  if (!found) return done(found.error());
+  if (!core::IsOpen(found->state)) {
+    core::Error e = MakeError(Errc::kConflict,
+                              fmt::format("The complaint is {}; ask us to reopen it instead.",
+                                          core::ToString(found->state)));
+    e.type = "illegal-transition";
+    return done(std::move(e));
+  }
+  const core::Instant now = clock_.Now();
+  auto out = std::make_shared<core::Complaint>();
+  auto fn = [this, ref = found->reference, text = std::move(text), now,
+             out](core::StoreTx& tx) -> core::Status {
+    auto loaded = tx.LoadComplaint(ref);
+    if (!loaded) return loaded.error();
+    if (!loaded->has_value()) return NotFound();
+    core::Complaint c = std::move(**loaded);
+    core::Note note;
+    note.complaint_id = c.id;
+    note.at = now;
+    note.author = "complainant";
+    note.visibility = core::NoteVisibility::kComplainant;
+    note.body = text;
+    if (auto s = tx.InsertNote(note); !s) return s;
+    core::Event ev = UserEvent("complainant", "information_added", json::object(),
+                               {{"note_id", note.id}}, now);
+    ev.complaint_id = c.id;
+    ev.reference = c.reference.ToString();
+    if (auto s = tx.AppendEvent(ev); !s) return s;
+    if (c.state == core::State::kAwaitingComplainant) {
+      core::ActionInput in;
+      in.information = text;
+      auto applied = core::ApplyAction(c, core::Action::kProvideInformation, in,
+                                       core::Actor::Complainant(), PolicyOf(c), now,
+                                       config_.limits);
+      if (!applied) return applied.error();
+      if (auto s = tx.UpdateComplaint(applied->after); !s) return s;
+      for (auto& e : applied->events) {
+        if (auto s = tx.AppendEvent(e); !s) return s;
+      }
+      c = std::move(applied->after);
+    }
+    *out = std::move(c);
+    return {};
+  };
+  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*out));
+  });
+}
+
+void ComplaintService::ComplainantWithdraw(std::string reference, std::string secret,
+                                           std::string reason, Callback<core::Complaint> done) {
+  auto found = ComplainantLookup(reference, secret);
+  if (!found) return done(found.error());
+  const core::Instant now = clock_.Now();
+  core::ActionInput in;
+  in.reason = std::move(reason);
+  Mutate(found->reference.ToString(), std::nullopt,
+         [this, in, now](const core::Complaint& c) {
+           return core::ApplyAction(c, core::Action::kWithdraw, in, core::Actor::Complainant(),
+                                    PolicyOf(c), now, config_.limits);
+         },
+         std::move(done));
+}
+
+// --- Staff ----------------------------------------------------------------------------------
+
+core::Scope ComplaintService::ScopeOf(const core::User& user) const {
+  core::Scope s;
+  switch (user.role) {
+    case core::Role::kManager:
+    case core::Role::kAuditor:
+      s.all = true;
+      break;
+    case core::Role::kHandler:
+      s.assignee = user.username;
+      s.exclude_named = user.username;
+      break;
+    case core::Role::kInvestigator:
+      s.investigator = user.username;
+      s.exclude_named = user.username;
+      break;
+    case core::Role::kAdmin:
+      // Admins never read complaint content: a scope that matches nothing.
+      s.investigator = "\x01no-complaints";
+      break;
+  }
+  return s;
+}
+
+bool ComplaintService::InScope(const core::Complaint& c, const core::Scope& scope) const {
+  if (!scope.exclude_named.empty() && core::NamesPerson(c, scope.exclude_named)) return false;
+  if (scope.all) return true;
+  if (!scope.assignee.empty()) return c.assignee.empty() || c.assignee == scope.assignee;
+  if (!scope.investigator.empty()) return c.investigator == scope.investigator;
+  return false;
+}
+
+core::Result<ComplaintFile> ComplaintService::GetFile(std::string_view reference,
+                                                      const core::User& user) {
+  auto ref = ParseRef(reference);
+  if (!ref) return ref.error();
+  auto c = store_.GetComplaint(*ref);
+  if (!c) return c.error();
+  if (!c->has_value() || !InScope(**c, ScopeOf(user))) return NotFound();
+  ComplaintFile file;
+  file.complaint = std::move(**c);
+  auto events = store_.EventsOf(file.complaint.id);
+  if (!events) return events.error();
+  file.events = std::move(*events);
+  auto notes = store_.NotesOf(file.complaint.id);
+  if (!notes) return notes.error();
+  file.notes = std::move(*notes);
+  auto atts = store_.AttachmentsOf(file.complaint.id);
+  if (!atts) return atts.error();
+  file.attachments = std::move(*atts);
+  return file;
+}
+
+core::Result<core::ListPage> ComplaintService::List(core::ListQuery q, const core::User& user) {
+  q.scope = ScopeOf(user);
+  q.now = clock_.Now();
+  q.limit = std::clamp(q.limit, 1, 200);
+  return store_.ListComplaints(q);
+}
+
+void ComplaintService::Mutate(std::string reference, std::optional<core::Scope> scope,
+                              Mutator mutate, Callback<core::Complaint> done) {
+  auto ref = ParseRef(reference);
+  if (!ref) return done(ref.error());
+  auto out = std::make_shared<core::Complaint>();
+  auto fn = [this, ref = *ref, scope = std::move(scope), mutate = std::move(mutate),
+             out](core::StoreTx& tx) -> core::Status {
+    auto loaded = tx.LoadComplaint(ref);
+    if (!loaded) return loaded.error();
+    if (!loaded->has_value()) return NotFound();
+    if (scope && !InScope(**loaded, *scope)) return NotFound();
+    auto applied = mutate(**loaded);
+    if (!applied) return applied.error();
+    if (auto s = tx.UpdateComplaint(applied->after); !s) return s;
+    for (auto& e : applied->events) {
+      e.complaint_id = applied->after.id;
+      if (auto s = tx.AppendEvent(e); !s) return s;
+    }
+    *out = std::move(applied->after);
+    return {};
+  };
+  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*out));
+  });
+}
+
+void ComplaintService::Act(std::string reference, core::Action action, core::ActionInput input,
+                           core::User user, Callback<core::Complaint> done) {
+  if (input.assessment && !config_.categories.empty() &&
+      !config_.categories.contains(input.assessment->category)) {
+    return done(MakeError(Errc::kInvalid, "The category is not in the taxonomy.",
+                          {{"/category", "is not in the taxonomy"}}));
+  }
+  const core::Instant now = clock_.Now();
+  StaffCaller caller{user};
+  Mutate(std::move(reference), ScopeOf(user),
+         [this, action, input = std::move(input), actor = caller.actor(),
+          now](const core::Complaint& c) {
+           return core::ApplyAction(c, action, input, actor, PolicyOf(c), now, config_.limits);
+         },
+         std::move(done));
+}
+
+void ComplaintService::Assign(std::string reference, std::string assignee, core::User user,
+                              Callback<core::Complaint> done) {
+  if (user.role != core::Role::kHandler && user.role != core::Role::kManager) {
+    return done(MakeError(Errc::kForbidden, "Only handlers and managers assign complaints."));
+  }
+  auto target = store_.FindUser(assignee);
+  if (!target) return done(target.error());
+  if (!target->has_value() || (*target)->disabled) {
+    return done(MakeError(Errc::kInvalid, "No active user with that username.",
+                          {{"/assignee", "is not an active user"}}));
+  }
+  const core::Instant now = clock_.Now();
+  StaffCaller caller{user};
+  Mutate(std::move(reference), ScopeOf(user),
+         [assignee = std::move(assignee), actor = caller.actor(), now](const core::Complaint& c) {
+           return core::Reassign(c, assignee, actor, now);
+         },
+         std::move(done));
+}
+
+void ComplaintService::EscalateComplaint(std::string reference, std::string reason,
+                                         core::User user, Callback<core::Complaint> done) {
+  if (user.role == core::Role::kAuditor || user.role == core::Role::kAdmin) {
+    return done(MakeError(Errc::kForbidden, "This role cannot escalate complaints."));
+  }
+  const core::Instant now = clock_.Now();
+  StaffCaller caller{user};
+  Mutate(std::move(reference), ScopeOf(user),
+         [reason = std::move(reason), actor = caller.actor(), now](const core::Complaint& c) {
+           return core::Escalate(c, reason, actor, now);
+         },
+         std::move(done));
+}
+
+void ComplaintService::AddNote(std::string reference, std::string body,
+                               core::NoteVisibility visibility, core::User user,
+                               Callback<core::Note> done) {
+  if (user.role == core::Role::kAuditor || user.role == core::Role::kAdmin) {
+    return done(MakeError(Errc::kForbidden, "This role cannot add notes."));
+  }
+  auto ref = ParseRef(reference);
+  if (!ref) return done(ref.error());
+  const core::Instant now = clock_.Now();
+  auto out = std::make_shared<core::Note>();
+  auto fn = [this, ref = *ref, body = std::move(body), visibility, user, now,
+             out](core::StoreTx& tx) -> core::Status {
+    auto loaded = tx.LoadComplaint(ref);
+    if (!loaded) return loaded.error();
+    if (!loaded->has_value() || !InScope(**loaded, ScopeOf(user))) return NotFound();
+    core::Note n;
+    n.complaint_id = (*loaded)->id;
+    n.at = now;
+    n.author = user.username;
+    n.visibility = visibility;
+    n.body = body;
+    if (auto s = tx.InsertNote(n); !s) return s;
+    core::Event e = UserEvent(
+        user.username,
+        visibility == core::NoteVisibility::kInternal ? "note" : "message_to_complainant",
+        json::object(), {{"note_id", n.id}}, now);
+    e.complaint_id = n.complaint_id;
+    e.reference = ref.ToString();
+    if (auto s = tx.AppendEvent(e); !s) return s;
+    *out = std::move(n);
+    return {};
+  };
+  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*out));
+  });
+}
+
+void ComplaintService::AddAttachment(std::string reference, core::Attachment meta,
+                                     core::User user, Callback<core::Attachment> done) {
+  if (user.role == core::Role::kAuditor || user.role == core::Role::kAdmin) {
+    return done(MakeError(Errc::kForbidden, "This role cannot add attachments."));
+  }
+  auto ref = ParseRef(reference);
+  if (!ref) return done(ref.error());
+  const core::Instant now = clock_.Now();
+  auto out = std::make_shared<core::Attachment>(std::move(meta));
+  auto fn = [this, ref = *ref, user, now, out](core::StoreTx& tx) -> core::Status {
+    auto loaded = tx.LoadComplaint(ref);
+    if (!loaded) return loaded.error();
+    if (!loaded->has_value() || !InScope(**loaded, ScopeOf(user))) return NotFound();
+    out->complaint_id = (*loaded)->id;
+    out->at = now;
+    out->uploaded_by = user.username;
+    if (auto s = tx.InsertAttachment(*out); !s) return s;
+    core::Event e = UserEvent(user.username, "attachment", json::object(),
+                              {{"attachment_id", out->id},
+                               {"sha256", out->sha256},
+                               {"content_type", out->content_type},
+                               {"size", out->size}},
+                              now);
+    e.complaint_id = out->complaint_id;
+    e.reference = ref.ToString();
+    return tx.AppendEvent(e);
+  };
+  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*out));
+  });
+}
+
+// --- Users and sessions ---------------------------------------------------------------------
+
+void ComplaintService::CreateUser(core::User user, const std::string& actor,
+                                  Callback<core::User> done) {
+  const core::Instant now = clock_.Now();
+  user.created_at = now;
+  auto out = std::make_shared<core::User>(std::move(user));
+  auto fn = [out, actor, now](core::StoreTx& tx) -> core::Status {
+    if (auto s = tx.InsertUser(*out); !s) return s;
+    core::Event e = UserEvent(actor, "user_created", json::object(),
+                              {{"username", out->username}, {"role", core::ToString(out->role)}},
+                              now);
+    return tx.AppendEvent(e);
+  };
+  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*out));
+  });
+}
+
+void ComplaintService::SetUserDisabled(std::string username, bool disabled,
+                                       const std::string& actor, Callback<core::User> done) {
+  const core::Instant now = clock_.Now();
+  auto out = std::make_shared<core::User>();
+  auto fn = [username = std::move(username), disabled, actor, now,
+             out](core::StoreTx& tx) -> core::Status {
+    auto u = tx.LoadUser(username);
+    if (!u) return u.error();
+    if (!u->has_value()) return MakeError(Errc::kNotFound, "No user with that username.");
+    core::User user = std::move(**u);
+    const bool was = user.disabled;
+    user.disabled = disabled;
+    if (auto s = tx.UpdateUser(user); !s) return s;
+    if (disabled) {
+      if (auto s = tx.DeleteSessionsOf(user.id); !s) return s;
+    }
+    core::Event e = UserEvent(actor, disabled ? "user_disabled" : "user_enabled",
+                              {{"username", user.username}, {"disabled", was}},
+                              {{"username", user.username}, {"disabled", disabled}}, now);
+    if (auto s = tx.AppendEvent(e); !s) return s;
+    *out = std::move(user);
+    return {};
+  };
+  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*out));
+  });
+}
+
+void ComplaintService::SetPasswordHash(std::string username, std::string hash,
+                                       const std::string& actor, Callback<core::User> done) {
+  const core::Instant now = clock_.Now();
+  auto out = std::make_shared<core::User>();
+  auto fn = [username = std::move(username), hash = std::move(hash), actor, now,
+             out](core::StoreTx& tx) -> core::Status {
+    auto u = tx.LoadUser(username);
+    if (!u) return u.error();
+    if (!u->has_value()) return MakeError(Errc::kNotFound, "No user with that username.");
+    core::User user = std::move(**u);
+    user.password_hash = hash;
+    user.must_change_password = false;
+    if (auto s = tx.UpdateUser(user); !s) return s;
+    core::Event e = UserEvent(actor, "password_changed", json::object(),
+                              {{"username", user.username}}, now);
+    if (auto s = tx.AppendEvent(e); !s) return s;
+    *out = std::move(user);
+    return {};
+  };
+  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*out));
+  });
+}
+
+void ComplaintService::OpenSession(core::User user, Callback<std::string> done) {
+  const core::Instant now = clock_.Now();
+  auto token = std::make_shared<std::string>(util::RandomToken(32));  // 256 bits
+  core::Session session{util::Sha256Hex(*token), user.id, now,
+                        now + std::chrono::hours(config_.session_hours)};
+  auto fn = [session, user, now](core::StoreTx& tx) -> core::Status {
+    if (auto s = tx.InsertSession(session); !s) return s;
+    core::Event e = UserEvent(user.username, "login", json::object(),
+                              {{"username", user.username}}, now);
+    return tx.AppendEvent(e);
+  };
+  store_.Write(std::move(fn), [token, done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*token));
+  });
+}
+
+void ComplaintService::CloseSession(std::string token_hash, Callback<bool> done) {
+  auto fn = [token_hash = std::move(token_hash)](core::StoreTx& tx) -> core::Status {
+    return tx.DeleteSession(token_hash);
+  };
+  store_.Write(std::move(fn), [done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(true);
+  });
+}
+
+core::Result<core::User> ComplaintService::Authenticate(std::string_view token) {
+  auto unauth = [] {
+    return MakeError(Errc::kUnauthenticated, "A valid session token is required.");
+  };
+  if (token.empty() || token.size() > 128) return unauth();
+  auto session = store_.FindSession(util::Sha256Hex(token));
+  if (!session) return session.error();
+  if (!session->has_value() || (*session)->expires_at <= clock_.Now()) return unauth();
+  auto user = store_.GetUser((*session)->user_id);
+  if (!user) return user.error();
+  if (!user->has_value() || (*user)->disabled) return unauth();
+  return std::move(**user);
+}
+
+// --- Jobs -----------------------------------------------------------------------------------
+
+core::Result<int> ComplaintService::RunClockChecks(int limit) {
+  const core::Instant now = clock_.Now();
+  auto due = store_.DueForClockCheck(now, limit);
+  if (!due) return due.error();
+  if (due->empty()) return 0;
+  auto changed = std::make_shared<int>(0);
+  auto refs = std::move(*due);
+  core::Status s = store_.WriteSync([refs, now, changed](core::StoreTx& tx) -> core::Status {
+    for (const auto& ref : refs) {
+      auto loaded = tx.LoadComplaint(ref);
+      if (!loaded) return loaded.error();
+      if (!loaded->has_value()) continue;
+      auto applied = core::CheckClocks(**loaded, now);
+      if (!applied) continue;
+      if (auto st = tx.UpdateComplaint(applied->after); !st) return st;
+      for (auto& e : applied->events) {
+        e.complaint_id = applied->after.id;
+        if (auto st = tx.AppendEvent(e); !st) return st;
+      }
+      ++*changed;
+    }
+    return {};
+  });
+  if (!s) return std::move(s).error();
+  return *changed;
+}
+
+}  // namespace redress::app

@@ -1,0 +1,127 @@
+// Use cases: they combine the core rules with the Store and Clock ports, with no I/O of their
+// own. Writes complete through a callback once durable (see core/ports/store.hpp); reads are
+// synchronous and meant to run off the I/O threads.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/lifecycle.hpp"
+#include "core/policy.hpp"
+#include "core/ports/clock.hpp"
+#include "core/ports/store.hpp"
+
+namespace redress::app {
+
+struct ServiceConfig {
+  std::string reference_prefix = "CMP";
+  std::string default_policy = "iso-default";
+  core::AuthorityLimits limits;
+  std::set<std::string> categories;  // the taxonomy's node ids; empty accepts any category
+  int session_hours = 12;
+};
+
+// Who is calling: a staff user (authenticated) or the public.
+struct StaffCaller {
+  core::User user;
+  core::Actor actor() const { return core::Actor::Staff(user.role, user.username); }
+};
+
+template <typename T>
+using Callback = std::function<void(core::Result<T>)>;
+
+struct CreateResult {
+  int status = 201;       // 201, or the replayed status of an idempotent repeat
+  nlohmann::json body;    // includes the secret on first creation (and on replay)
+  std::string reference;
+};
+
+struct ComplaintFile {
+  core::Complaint complaint;
+  std::vector<core::Event> events;
+  std::vector<core::Note> notes;
+  std::vector<core::Attachment> attachments;
+};
+
+class ComplaintService {
+ public:
+  ComplaintService(core::Store& store, const core::Clock& clock,
+                   std::vector<core::Policy> policies, ServiceConfig config);
+
+  const core::Clock& clock() const { return clock_; }
+  const std::vector<core::Policy>& policies() const { return policies_; }
+  const core::Policy* FindPolicy(const std::string& id) const;
+  const ServiceConfig& config() const { return config_; }
+
+  // --- Intake --------------------------------------------------------------------------
+  // Receives and acknowledges a complaint in one transaction. With an idempotency key, a
+  // repeat with the same body replays the first response; a different body gets kInvalid
+  // ("idempotency-key-reused").
+  void Create(core::Complaint receipt, const core::Actor& actor, std::string caller,
+              std::string idempotency_key, std::string body_hash, Callback<CreateResult> done);
+
+  // --- Complainant (reference + secret) ------------------------------------------------
+  // Unknown reference and wrong secret give the same kNotFound.
+  core::Result<core::Complaint> ComplainantLookup(std::string_view reference,
+                                                  std::string_view secret);
+  core::Result<std::vector<core::Note>> ComplainantMessages(const core::Complaint& c);
+  void ComplainantAddInformation(std::string reference, std::string secret, std::string text,
+                                 Callback<core::Complaint> done);
+  void ComplainantWithdraw(std::string reference, std::string secret, std::string reason,
+                           Callback<core::Complaint> done);
+
+  // --- Staff -----------------------------------------------------------------------------
+  core::Scope ScopeOf(const core::User& user) const;
+  // kNotFound when out of the caller's scope (never reveals existence).
+  core::Result<ComplaintFile> GetFile(std::string_view reference, const core::User& user);
+  core::Result<core::ListPage> List(core::ListQuery q, const core::User& user);
+  void Act(std::string reference, core::Action action, core::ActionInput input,
+           core::User user, Callback<core::Complaint> done);
+  void Assign(std::string reference, std::string assignee, core::User user,
+              Callback<core::Complaint> done);
+  void EscalateComplaint(std::string reference, std::string reason, core::User user,
+                         Callback<core::Complaint> done);
+  void AddNote(std::string reference, std::string body, core::NoteVisibility visibility,
+               core::User user, Callback<core::Note> done);
+  void AddAttachment(std::string reference, core::Attachment meta, core::User user,
+                     Callback<core::Attachment> done);
+
+  // --- Users and sessions ----------------------------------------------------------------
+  // password_hash must already be computed (Argon2id, off the I/O threads).
+  void CreateUser(core::User user, const std::string& actor, Callback<core::User> done);
+  void SetUserDisabled(std::string username, bool disabled, const std::string& actor,
+                       Callback<core::User> done);
+  void SetPasswordHash(std::string username, std::string hash, const std::string& actor,
+                       Callback<core::User> done);
+  // Stores a session for a verified user; returns the bearer token (only its hash is kept).
+  void OpenSession(core::User user, Callback<std::string> done);
+  void CloseSession(std::string token_hash, Callback<bool> done);
+  // The user behind a bearer token, if the session is live and the user enabled.
+  core::Result<core::User> Authenticate(std::string_view token);
+
+  // --- Jobs --------------------------------------------------------------------------------
+  // Checks clocks of up to `limit` complaints due for a check; returns how many changed.
+  core::Result<int> RunClockChecks(int limit);
+
+ private:
+  using Mutator = std::function<core::Result<core::Applied>(const core::Complaint&)>;
+  // Loads, checks scope, applies `mutate`, saves and appends events in one transaction.
+  void Mutate(std::string reference, std::optional<core::Scope> scope, Mutator mutate,
+              Callback<core::Complaint> done);
+  bool InScope(const core::Complaint& c, const core::Scope& scope) const;
+  core::Result<core::Reference> ParseRef(std::string_view text) const;
+  const core::Policy& PolicyOf(const core::Complaint& c) const;
+
+  core::Store& store_;
+  const core::Clock& clock_;
+  std::vector<core::Policy> policies_;
+  ServiceConfig config_;
+};
+
+}  // namespace redress::app

@@ -1,0 +1,414 @@
+#include "cli/cli.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/audit.hpp"
+#include "cli/runtime.hpp"
+#include "config/policy_loader.hpp"
+#include "core/codec.hpp"
+#include "http/api.hpp"
+#include "http/server.hpp"
+#include "jobs/scheduler.hpp"
+#include "store/memory/memory_store.hpp"
+#include "util/crypto.hpp"
+
+namespace redress::cli {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+constexpr int kCheckFailed = 3;
+
+class SystemClock final : public core::Clock {
+ public:
+  core::Instant Now() const override {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+  }
+};
+
+int Fail(const core::Error& e) {
+  std::cerr << "redress: " << e.detail << "\n";
+  for (const auto& f : e.fields) std::cerr << "  " << f.pointer << ": " << f.message << "\n";
+  const bool usage = e.code == core::Errc::kInvalid || e.code == core::Errc::kMalformed ||
+                     e.code == core::Errc::kNotFound || e.code == core::Errc::kConflict;
+  return usage ? kUsage : kFailed;
+}
+
+int Usage(const std::string& message) {
+  std::cerr << "redress: " << message << "\n";
+  return kUsage;
+}
+
+bool SplitListen(const std::string& listen, std::string& host, unsigned short& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = listen.substr(0, colon);
+  const std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), ::isdigit)) return false;
+  const long n = std::stol(p);
+  if (n > 65535) return false;
+  port = static_cast<unsigned short>(n);
+  return true;
+}
+
+struct Common {
+  std::string data = "var";
+  std::string policies;
+};
+
+void AddCommon(CLI::App* cmd, Common& c) {
+  cmd->add_option("--data", c.data, "Data directory (SQLite store, attachments)")
+      ->capture_default_str();
+  cmd->add_option("--policies", c.policies,
+                  "Policies directory (default: $REDRESS_POLICIES, ./policies, or the shipped set)");
+}
+
+// --- serve --------------------------------------------------------------------------------------
+
+struct ServeOptions {
+  Common common;
+  std::string listen = "127.0.0.1:8080";
+  std::string default_policy = "iso-default";
+  std::string reference_prefix = "CMP";
+  int io_threads = 0;
+  int clock_interval_ms = 60000;
+};
+
+int Serve(const ServeOptions& o) {
+  std::string host;
+  unsigned short port = 0;
+  if (!SplitListen(o.listen, host, port)) return Usage("--listen must be HOST:PORT");
+  if (o.reference_prefix.empty() || o.reference_prefix.size() > 8 ||
+      !std::all_of(o.reference_prefix.begin(), o.reference_prefix.end(), ::isupper)) {
+    return Usage("--reference-prefix must be 1 to 8 capital letters");
+  }
+  auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(o.common.policies));
+  if (!loaded) return Fail(loaded.error());
+  bool found = false;
+  for (const auto& p : loaded->policies) found = found || p.id == o.default_policy;
+  if (!found) return Usage("--default-policy " + o.default_policy + " is not a loaded policy");
+
+  auto store = OpenStore({o.common.data, o.common.policies}, true);
+  if (!store) return Fail(store.error());
+
+  SystemClock clock;
+  app::ServiceConfig config;
+  config.default_policy = o.default_policy;
+  config.reference_prefix = o.reference_prefix;
+  config.categories = loaded->categories;
+  app::ComplaintService service(**store, clock, std::move(loaded->policies), config);
+  http::ApiOptions api_options;
+  api_options.data_dir = o.common.data;
+  http::Api api(service, **store, api_options);
+
+  const int threads = o.io_threads > 0
+                          ? o.io_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  boost::asio::io_context ioc(threads);
+  http::Limits limits;
+  http::Server server(
+      ioc, limits, [&api](http::Request r) { return api.Handle(std::move(r)); },
+      [&api](std::string_view path) { return api.AllowsUpload(path); });
+  if (auto s = server.Listen(host, port); !s) return Fail(s.error());
+
+  jobs::ClockScheduler scheduler(service, std::chrono::milliseconds(o.clock_interval_ms));
+  scheduler.Start();
+
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    spdlog::info("shutting down");
+    server.Stop();
+    ioc.stop();
+  });
+
+  // Tests and scripts read this line to learn the port.
+  std::cout << "redress listening on " << host << ":" << server.port() << std::endl;
+  spdlog::info("serving on {}:{} with {} I/O threads, data in {}", host, server.port(), threads,
+               o.common.data);
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  scheduler.Stop();
+  return kOk;
+}
+
+// --- user -------------------------------------------------------------------------------------
+
+struct UserOptions {
+  Common common;
+  std::string name;
+  std::string role;
+  std::string display_name;
+  bool password_stdin = false;
+  bool generate_password = false;
+};
+
+bool ValidUsername(const std::string& name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+           return std::isalnum(ch) || ch == '.' || ch == '_' || ch == '-';
+         });
+}
+
+int UserAdd(const UserOptions& o) {
+  if (!ValidUsername(o.name)) {
+    return Usage("--name must be 1 to 64 letters, digits, '.', '_' or '-'");
+  }
+  auto role = core::ParseRole(o.role);
+  if (!role) return Usage("--role must be handler, investigator, manager, auditor or admin");
+  if (o.password_stdin == o.generate_password) {
+    return Usage("give exactly one of --password-stdin or --generate-password");
+  }
+  std::string password;
+  if (o.password_stdin) {
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.size() < 12 || password.size() > 1024) {
+      return Usage("the password must be 12 to 1024 characters");
+    }
+  } else {
+    util::InitCrypto();
+    password = util::RandomToken(15);  // 120 bits, 24 characters
+  }
+  auto store = OpenStore({o.common.data, o.common.policies}, true);
+  if (!store) return Fail(store.error());
+  auto hash = util::HashPassword(password);
+  if (!hash) {
+    std::cerr << "redress: out of memory while hashing the password\n";
+    return kFailed;
+  }
+  core::User user;
+  user.username = o.name;
+  user.role = *role;
+  user.display_name = o.display_name;
+  user.password_hash = *hash;
+  user.must_change_password = o.generate_password;
+  user.created_at = SystemClock().Now();
+  core::Status s = (*store)->WriteSync([&user](core::StoreTx& tx) -> core::Status {
+    if (auto st = tx.InsertUser(user); !st) return st;
+    core::Event e;
+    e.at = user.created_at;
+    e.actor = "cli";
+    e.action = "user_created";
+    e.before = "{}";
+    e.after = nlohmann::json{{"username", user.username}, {"role", core::ToString(user.role)}}.dump();
+    return tx.AppendEvent(e);
+  });
+  if (!s) {
+    if (s.error().code == core::Errc::kConflict) return Usage("user " + o.name + " already exists");
+    return Fail(s.error());
+  }
+  std::cout << "created " << core::ToString(user.role) << " " << user.username << "\n";
+  if (o.generate_password) std::cout << "one-time password: " << password << "\n";
+  return kOk;
+}
+
+int UserList(const UserOptions& o) {
+  auto store = OpenStore({o.common.data, o.common.policies}, false);
+  if (!store) return Fail(store.error());
+  auto users = (*store)->ListUsers();
+  if (!users) return Fail(users.error());
+  std::cout << fmt::format("{:<24} {:<13} {:<8} {}\n", "USERNAME", "ROLE", "STATE", "CREATED");
+  for (const auto& u : *users) {
+    std::cout << fmt::format("{:<24} {:<13} {:<8} {}\n", u.username, core::ToString(u.role),
+                             u.disabled ? "disabled" : "active", core::FormatInstant(u.created_at));
+  }
+  return kOk;
+}
+
+int UserDisable(const UserOptions& o) {
+  if (!ValidUsername(o.name)) return Usage("--name is required");
+  auto store = OpenStore({o.common.data, o.common.policies}, false);
+  if (!store) return Fail(store.error());
+  const core::Instant now = SystemClock().Now();
+  core::Status s = (*store)->WriteSync([&](core::StoreTx& tx) -> core::Status {
+    auto u = tx.LoadUser(o.name);
+    if (!u) return u.error();
+    if (!u->has_value()) return core::MakeError(core::Errc::kNotFound, "no user " + o.name);
+    core::User user = **u;
+    user.disabled = true;
+    if (auto st = tx.UpdateUser(user); !st) return st;
+    if (auto st = tx.DeleteSessionsOf(user.id); !st) return st;
+    core::Event e;
+    e.at = now;
+    e.actor = "cli";
+    e.action = "user_disabled";
+    e.before = nlohmann::json{{"username", user.username}, {"disabled", false}}.dump();
+    e.after = nlohmann::json{{"username", user.username}, {"disabled", true}}.dump();
+    return tx.AppendEvent(e);
+  });
+  if (!s) return Fail(s.error());
+  std::cout << "disabled " << o.name << "\n";
+  return kOk;
+}
+
+// --- policy, audit, backup, routes ------------------------------------------------------------
+
+int PolicyCheck(const std::string& file, const std::string& policies_flag) {
+  auto p = config::LoadPolicyFile(file);
+  if (!p) return Fail(p.error());
+  auto check = core::CheckPolicy(*p);
+  for (const auto& e : check.errors) std::cout << "error: " << e << "\n";
+  std::vector<std::string> warnings = check.warnings;
+  auto shipped = config::LoadPolicyDir(PoliciesDir(policies_flag));
+  if (shipped) {
+    for (auto& w : config::CompareWithShipped(*p, *shipped)) warnings.push_back(std::move(w));
+  }
+  for (const auto& w : warnings) std::cout << "warning: " << w << "\n";
+  if (!check.errors.empty()) return kUsage;
+  if (!warnings.empty()) return kCheckFailed;
+  std::cout << "ok: " << p->id << " (" << p->name << "), " << p->clocks.size() << " clock rules\n";
+  return kOk;
+}
+
+int AuditVerify(const Common& c, bool json_out) {
+  const std::string path = c.data + "/redress.db";
+  if (!std::filesystem::exists(path)) return Usage("no store at " + path);
+  auto store = store::SqliteStore::OpenReadOnly(path);
+  if (!store) return Fail(store.error());
+  auto report = app::VerifyAudit(**store);
+  if (!report) return Fail(report.error());
+  if (json_out) {
+    nlohmann::json j = {{"ok", report->ok}, {"events", report->events}, {"head_hash", report->head_hash}};
+    if (!report->ok) {
+      j["first_bad_seq"] = *report->first_bad_seq;
+      j["problem"] = report->problem;
+    }
+    std::cout << j.dump() << "\n";
+  } else if (report->ok) {
+    std::cout << "ok: " << report->events << " events, chain head " << report->head_hash << "\n";
+  } else {
+    std::cout << "TAMPERED: event " << *report->first_bad_seq << ": " << report->problem << " ("
+              << report->events << " events before it verified)\n";
+  }
+  return report->ok ? kOk : kCheckFailed;
+}
+
+int Backup(const Common& c, const std::string& dest) {
+  if (dest.empty()) return Usage("DEST is required");
+  if (std::filesystem::exists(dest)) return Usage(dest + " already exists; choose a new path");
+  const std::string path = c.data + "/redress.db";
+  if (!std::filesystem::exists(path)) return Usage("no store at " + path);
+  auto store = store::SqliteStore::OpenReadOnly(path);
+  if (!store) return Fail(store.error());
+  if (auto s = (*store)->Backup(dest); !s) return Fail(s.error());
+  std::cout << "backed up " << path << " to " << dest << "\n";
+  return kOk;
+}
+
+int Routes() {
+  store::MemoryStore store;
+  SystemClock clock;
+  core::Policy placeholder;
+  placeholder.id = "none";
+  app::ComplaintService service(store, clock, {placeholder}, {});
+  http::Api api(service, store, {});
+  for (const auto& r : api.RouteList()) std::cout << r << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  CLI::App app{"Redress: ISO 10002 complaint handling", "redress"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "redress 0.1.0");
+
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the HTTP service");
+  AddCommon(serve_cmd, serve.common);
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks one)")
+      ->capture_default_str();
+  serve_cmd->add_option("--default-policy", serve.default_policy, "Policy for new complaints")
+      ->capture_default_str();
+  serve_cmd->add_option("--reference-prefix", serve.reference_prefix, "Reference prefix")
+      ->capture_default_str();
+  serve_cmd->add_option("--io-threads", serve.io_threads, "I/O threads (default: one per core)");
+  serve_cmd->add_option("--clock-interval-ms", serve.clock_interval_ms,
+                        "How often the clock scheduler runs")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600000));
+
+  UserOptions user;
+  auto* user_cmd = app.add_subcommand("user", "Manage staff users");
+  user_cmd->require_subcommand(1);
+  auto* user_add = user_cmd->add_subcommand("add", "Add a user");
+  AddCommon(user_add, user.common);
+  user_add->add_option("--name", user.name, "Username")->required();
+  user_add->add_option("--role", user.role, "handler, investigator, manager, auditor or admin")
+      ->required();
+  user_add->add_option("--display-name", user.display_name, "Full name");
+  user_add->add_flag("--password-stdin", user.password_stdin, "Read the password from stdin");
+  user_add->add_flag("--generate-password", user.generate_password,
+                     "Generate a one-time password and print it");
+  auto* user_list = user_cmd->add_subcommand("list", "List users");
+  AddCommon(user_list, user.common);
+  auto* user_disable = user_cmd->add_subcommand("disable", "Disable a user and end their sessions");
+  AddCommon(user_disable, user.common);
+  user_disable->add_option("--name", user.name, "Username")->required();
+
+  std::string policy_file;
+  Common policy_common;
+  auto* policy_cmd = app.add_subcommand("policy", "Policies");
+  policy_cmd->require_subcommand(1);
+  auto* policy_check = policy_cmd->add_subcommand("check", "Check a policy file");
+  policy_check->add_option("FILE", policy_file, "Policy TOML file")->required();
+  policy_check->add_option("--policies", policy_common.policies, "Shipped policies to compare with");
+
+  Common audit_common;
+  bool audit_json = false;
+  auto* audit_cmd = app.add_subcommand("audit", "Audit trail");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand("verify", "Verify the event hash chain");
+  AddCommon(audit_verify, audit_common);
+  audit_verify->add_flag("--json", audit_json, "Print the report as JSON");
+
+  Common backup_common;
+  std::string backup_dest;
+  auto* backup_cmd = app.add_subcommand("backup", "Online backup of the store to DEST");
+  AddCommon(backup_cmd, backup_common);
+  backup_cmd->add_option("DEST", backup_dest, "Path of the new backup file")->required();
+
+  auto* routes_cmd = app.add_subcommand("routes", "List the HTTP routes");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "redress: " << e.what() << "\nRun with --help for usage.\n";
+    return kUsage;
+  }
+
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  if (serve_cmd->parsed()) return Serve(serve);
+  if (user_add->parsed()) return UserAdd(user);
+  if (user_list->parsed()) return UserList(user);
+  if (user_disable->parsed()) return UserDisable(user);
+  if (policy_check->parsed()) return PolicyCheck(policy_file, policy_common.policies);
+  if (audit_verify->parsed()) return AuditVerify(audit_common, audit_json);
+  if (backup_cmd->parsed()) return Backup(backup_common, backup_dest);
+  if (routes_cmd->parsed()) return Routes();
+  return kUsage;
+}
+
+}  // namespace redress::cli

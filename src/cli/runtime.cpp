@@ -1,0 +1,53 @@
+#include "cli/runtime.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "config/policy_loader.hpp"
+#include "config/taxonomy.hpp"
+
+namespace redress::cli {
+
+std::string PoliciesDir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("REDRESS_POLICIES"); env && *env) return env;
+  if (std::filesystem::is_directory("policies")) return "policies";
+  return std::string(REDRESS_SOURCE_DIR) + "/policies";
+}
+
+core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, bool create) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(paths.data_dir, ec)) {
+    if (!create) {
+      return core::MakeError(core::Errc::kInvalid,
+                             "The data directory " + paths.data_dir + " does not exist.");
+    }
+    std::filesystem::create_directories(paths.data_dir, ec);
+    if (ec) {
+      return core::MakeError(core::Errc::kInternal,
+                             "Cannot create the data directory " + paths.data_dir);
+    }
+  }
+  auto store = store::SqliteStore::Open(paths.DatabasePath(), {});
+  if (!store) return store.error();
+  return std::move(*store);
+}
+
+core::Result<Loaded> LoadPoliciesAndTaxonomy(const std::string& dir) {
+  Loaded out;
+  auto policies = config::LoadPolicyDir(dir);
+  if (!policies) return policies.error();
+  if (policies->empty()) {
+    return core::MakeError(core::Errc::kInvalid, "No policies found in " + dir);
+  }
+  out.policies = std::move(*policies);
+  const std::string taxonomy_path = dir + "/taxonomy.toml";
+  if (std::filesystem::exists(taxonomy_path)) {
+    auto taxonomy = config::LoadTaxonomyFile(taxonomy_path);
+    if (!taxonomy) return taxonomy.error();
+    for (const auto& n : taxonomy->nodes) out.categories.insert(n.id);
+  }
+  return out;
+}
+
+}  // namespace redress::cli

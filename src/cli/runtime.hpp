@@ -1,0 +1,34 @@
+// What `serve` and the other commands share: locating the data directory, opening the store,
+// loading policies and the taxonomy.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/service.hpp"
+#include "core/policy.hpp"
+#include "core/result.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace redress::cli {
+
+struct Paths {
+  std::string data_dir;
+  std::string policies_dir;  // empty: the default search (see PoliciesDir)
+
+  std::string DatabasePath() const { return data_dir + "/redress.db"; }
+};
+
+// --policies, else $REDRESS_POLICIES, else ./policies, else the source tree's policies/.
+std::string PoliciesDir(const std::string& flag);
+
+core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, bool create);
+
+struct Loaded {
+  std::vector<core::Policy> policies;
+  std::set<std::string> categories;
+};
+core::Result<Loaded> LoadPoliciesAndTaxonomy(const std::string& dir);
+
+}  // namespace redress::cli

@@ -1,0 +1,918 @@
+#include "http/api.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/audit.hpp"
+#include "app/json_input.hpp"
+#include "app/requests.hpp"
+#include "core/codec.hpp"
+#include "http/async.hpp"
+#include "http/openapi.hpp"
+#include "util/crypto.hpp"
+
+namespace redress::http {
+namespace asio = boost::asio;
+using core::Errc;
+using core::MakeError;
+using nlohmann::json;
+
+struct Api::Route {
+  std::string method;
+  std::string pattern;
+  std::vector<std::string> segments;
+  Access access;
+  std::vector<core::Role> roles;
+  Fn fn;
+  bool upload = false;
+};
+
+struct Api::RateState {
+  std::mutex mu;
+  // reference → (window start, failures in window)
+  std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, int>> failures;
+};
+
+namespace {
+
+using R = core::Role;
+
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+           std::vector<std::string>* params) {
+  if (pattern.size() != path.size()) return false;
+  std::vector<std::string> captured;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (!pattern[i].empty() && pattern[i].front() == '{') {
+      captured.push_back(path[i]);
+    } else if (pattern[i] != path[i]) {
+      return false;
+    }
+  }
+  if (params) *params = std::move(captured);
+  return true;
+}
+
+Response ErrorOf(const core::Error& e, const Request& req) { return Problem(e, req.path); }
+
+Response Json201(const json& j, const std::string& location) {
+  Response r = Response::Json(201, j);
+  r.headers.emplace_back("Location", location);
+  return r;
+}
+
+std::string BearerToken(const Request& req) {
+  std::string auth = req.Header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (auth.size() > kPrefix.size() && std::equal(kPrefix.begin(), kPrefix.end(), auth.begin(),
+                                                 [](char a, char b) {
+                                                   return std::tolower(a) == std::tolower(b);
+                                                 })) {
+    return auth.substr(kPrefix.size());
+  }
+  return {};
+}
+
+bool IsJsonContentType(const Request& req) {
+  std::string ct = req.Header("content-type");
+  for (auto& ch : ct) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return ct.rfind("application/json", 0) == 0 || ct.rfind("application/problem+json", 0) == 0;
+}
+
+core::Result<json> JsonBody(const Request& req) {
+  if (!req.body.empty() && !IsJsonContentType(req)) {
+    return MakeError(Errc::kUnsupportedMedia, "The request body must be application/json.");
+  }
+  if (req.body.empty()) return json::object();
+  return app::ParseJsonObject(req.body);
+}
+
+// Attachments: what we accept, checked against the first bytes of the file.
+bool ContentMatches(const std::string& type, std::string_view data) {
+  auto starts = [&](std::string_view magic) { return data.substr(0, magic.size()) == magic; };
+  if (type == "application/pdf") return starts("%PDF-");
+  if (type == "image/png") return starts("\x89PNG\r\n\x1a\n");
+  if (type == "image/jpeg") return starts("\xff\xd8\xff");
+  if (type == "image/gif") return starts("GIF87a") || starts("GIF89a");
+  if (type == "text/plain") return data.find('\0') == std::string_view::npos;
+  if (type == "application/vnd.openxmlformats-officedocument.wordprocessingml.document") {
+    return starts("PK\x03\x04");
+  }
+  return false;
+}
+
+core::Status WriteFileDurably(const std::filesystem::path& path, std::string_view data) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return MakeError(Errc::kInternal, "cannot create the attachment directory");
+  if (std::filesystem::exists(path)) return {};  // content-addressed: same bytes already there
+  const auto tmp = path.string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return MakeError(Errc::kInternal, "cannot write the attachment");
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n <= 0) {
+      ::close(fd);
+      return MakeError(Errc::kInternal, "cannot write the attachment");
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return MakeError(Errc::kInternal, "cannot sync the attachment");
+  }
+  ::close(fd);
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return MakeError(Errc::kInternal, "cannot store the attachment");
+  int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+template <typename T>
+using StartFn = std::function<void(std::function<void(core::Result<T>)>)>;
+
+}  // namespace
+
+Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
+    : service_(service),
+      store_(store),
+      options_(std::move(options)),
+      blocking_(4),
+      hashing_(2),
+      rate_(std::make_unique<RateState>()) {
+  const std::vector<R> kCaseWorkers = {R::kHandler, R::kInvestigator, R::kManager, R::kAuditor};
+  auto add = [this](std::string method, std::string pattern, Access access, std::vector<R> roles,
+                    Fn fn, bool upload = false) {
+    if (access == Access::kRoles && roles.empty()) {
+      throw std::logic_error("route without permission: " + pattern);
+    }
+    Route r{std::move(method), pattern, Split(pattern), access, std::move(roles), fn, upload};
+    routes_.push_back(std::move(r));
+  };
+  add("GET", "/healthz", Access::kPublic, {}, &Api::Health);
+  add("GET", "/metrics", Access::kPublic, {}, &Api::MetricsText);
+  add("GET", "/openapi.json", Access::kPublic, {}, &Api::OpenApi);
+  add("POST", "/api/v1/complaints", Access::kPublic, {}, &Api::CreateComplaint);
+  add("GET", "/api/v1/status/{reference}", Access::kPublic, {}, &Api::Status);
+  add("POST", "/api/v1/status/{reference}/information", Access::kPublic, {},
+      &Api::StatusAddInformation);
+  add("POST", "/api/v1/status/{reference}/withdraw", Access::kPublic, {}, &Api::StatusWithdraw);
+  add("POST", "/api/v1/session", Access::kPublic, {}, &Api::Login);
+  add("DELETE", "/api/v1/session", Access::kStaff, {}, &Api::Logout);
+  add("GET", "/api/v1/me", Access::kStaff, {}, &Api::Me);
+  add("GET", "/api/v1/complaints", Access::kRoles, kCaseWorkers, &Api::ListComplaints);
+  add("GET", "/api/v1/complaints/{reference}", Access::kRoles, kCaseWorkers, &Api::GetComplaint);
+  add("GET", "/api/v1/complaints/{reference}/events", Access::kRoles, kCaseWorkers,
+      &Api::Events);
+  for (const auto& rule : core::TransitionTable()) {
+    std::vector<R> roles;
+    for (auto kind : rule.by) {
+      if (kind == core::ActorKind::kHandler) roles.push_back(R::kHandler);
+      if (kind == core::ActorKind::kInvestigator) roles.push_back(R::kInvestigator);
+      if (kind == core::ActorKind::kManager) roles.push_back(R::kManager);
+    }
+    const std::string pattern =
+        fmt::format("/api/v1/complaints/{{reference}}/{}", core::ToString(rule.action));
+    // Only staff actions get an endpoint; complainant actions go through /status.
+    if (!roles.empty()) add("POST", pattern, Access::kRoles, roles, &Api::Transition);
+  }
+  add("POST", "/api/v1/complaints/{reference}/assign", Access::kRoles, {R::kHandler, R::kManager},
+      &Api::AssignComplaint);
+  add("POST", "/api/v1/complaints/{reference}/escalate", Access::kRoles,
+      {R::kHandler, R::kInvestigator, R::kManager}, &Api::EscalateComplaint);
+  add("GET", "/api/v1/complaints/{reference}/notes", Access::kRoles, kCaseWorkers, &Api::Notes);
+  add("POST", "/api/v1/complaints/{reference}/notes", Access::kRoles,
+      {R::kHandler, R::kInvestigator, R::kManager}, &Api::AddNote);
+  add("POST", "/api/v1/complaints/{reference}/attachments", Access::kRoles,
+      {R::kHandler, R::kInvestigator, R::kManager}, &Api::UploadAttachment, true);
+  add("GET", "/api/v1/complaints/{reference}/attachments/{id}", Access::kRoles, kCaseWorkers,
+      &Api::DownloadAttachment);
+  add("GET", "/api/v1/users", Access::kRoles, {R::kAdmin, R::kManager}, &Api::ListUsers);
+  add("POST", "/api/v1/users", Access::kRoles, {R::kAdmin}, &Api::CreateUser);
+  add("POST", "/api/v1/users/{username}/disable", Access::kRoles, {R::kAdmin}, &Api::DisableUser);
+  add("POST", "/api/v1/users/{username}/enable", Access::kRoles, {R::kAdmin}, &Api::EnableUser);
+  add("GET", "/api/v1/policies", Access::kStaff, {}, &Api::Policies);
+  add("GET", "/api/v1/policies/{id}", Access::kStaff, {}, &Api::PolicyById);
+  add("GET", "/api/v1/audit/verify", Access::kRoles, {R::kAuditor, R::kAdmin, R::kManager},
+      &Api::AuditVerify);
+}
+
+Api::~Api() {
+  blocking_.join();
+  hashing_.join();
+}
+
+std::vector<std::string> Api::RouteList() const {
+  std::vector<std::string> out;
+  for (const auto& r : routes_) out.push_back(r.method + " " + r.pattern);
+  return out;
+}
+
+bool Api::AllowsUpload(std::string_view path) const {
+  const auto segments = Split(path);
+  for (const auto& r : routes_) {
+    if (r.upload && Match(r.segments, segments, nullptr)) return true;
+  }
+  return false;
+}
+
+asio::awaitable<Response> Api::Handle(Request req) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto segments = Split(req.path);
+  const Route* found = nullptr;
+  std::vector<std::string> allowed_methods;
+  for (const auto& r : routes_) {
+    std::vector<std::string> params;
+    if (!Match(r.segments, segments, &params)) continue;
+    if (r.method != req.method) {
+      allowed_methods.push_back(r.method);
+      continue;
+    }
+    found = &r;
+    req.params = std::move(params);
+    break;
+  }
+  Response res;
+  std::string route_label = "unmatched";
+  if (found == nullptr) {
+    if (!allowed_methods.empty()) {
+      res = ErrorOf(MakeError(Errc::kMalformed, "This method is not allowed here."), req);
+      res.status = 405;
+      std::string allow;
+      for (const auto& m : allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      res.headers.emplace_back("Allow", allow);
+    } else {
+      res = ErrorOf(MakeError(Errc::kNotFound, "No such resource."), req);
+    }
+  } else {
+    route_label = found->pattern;
+    res = co_await Dispatch(req, *found);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.Observe(route_label, req.method, res.status, seconds);
+  co_return res;
+}
+
+asio::awaitable<Response> Api::Dispatch(Request& req, const Route& route) {
+  std::optional<core::User> user;
+  const std::string token = BearerToken(req);
+  if (route.access != Access::kPublic || !token.empty()) {
+    auto job1 = [this, token] { return service_.Authenticate(token); };
+    auto authed = co_await Offload(blocking_, std::move(job1));
+    if (!authed) {
+      if (route.access != Access::kPublic) co_return ErrorOf(authed.error(), req);
+      if (!token.empty()) co_return ErrorOf(authed.error(), req);  // a bad token is never public
+    } else {
+      user = std::move(*authed);
+    }
+  }
+  if (route.access == Access::kRoles &&
+      std::find(route.roles.begin(), route.roles.end(), user->role) == route.roles.end()) {
+    co_return ErrorOf(MakeError(Errc::kForbidden,
+                                fmt::format("The {} role may not do this.", core::ToString(user->role))),
+                      req);
+  }
+  co_return co_await (this->*route.fn)(req, user ? &*user : nullptr);
+}
+
+Response Api::ComplaintResponse(const core::Complaint& c, unsigned status) const {
+  const core::Instant now = service_.clock().Now();
+  json j = core::ToStaffJson(c, now);
+  json actions = json::array();
+  for (auto a : core::AllowedActions(c.state)) actions.push_back(core::ToString(a));
+  j["allowed_actions"] = std::move(actions);
+  return Response::Json(status, j);
+}
+
+// --- Operational ------------------------------------------------------------------------------
+
+asio::awaitable<Response> Api::Health(Request&, const core::User*) {
+  const bool healthy = store_.Healthy();
+  co_return Response::Json(healthy ? 200 : 503,
+                           {{"status", healthy ? "ok" : "store-failed"}});
+}
+
+asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
+  std::string out;
+  metrics_.Render(out);
+  auto job2 = [this] { return store_.CountByState(); };
+  auto counts = co_await Offload(blocking_, std::move(job2));
+  auto job3 = [this] {
+    return store_.CountOverdue(service_.clock().Now());
+  };
+  auto overdue = co_await Offload(blocking_, std::move(job3));
+  if (counts) {
+    out += "# HELP redress_complaints Complaints by lifecycle state.\n";
+    out += "# TYPE redress_complaints gauge\n";
+    for (const auto& [state, n] : *counts) {
+      out += fmt::format("redress_complaints{{state=\"{}\"}} {}\n", core::ToString(state), n);
+    }
+  }
+  if (overdue) {
+    out += "# HELP redress_complaints_overdue Open complaints past a due date.\n";
+    out += "# TYPE redress_complaints_overdue gauge\n";
+    out += fmt::format("redress_complaints_overdue {}\n", *overdue);
+  }
+  out += fmt::format("# TYPE redress_store_healthy gauge\nredress_store_healthy {}\n",
+                     store_.Healthy() ? 1 : 0);
+  co_return Response::Text(200, std::move(out), "text/plain; version=0.0.4");
+}
+
+asio::awaitable<Response> Api::OpenApi(Request&, const core::User*) {
+  co_return Response::Text(200, std::string(OpenApiDocument()), "application/json");
+}
+
+// --- Public -----------------------------------------------------------------------------------
+
+asio::awaitable<Response> Api::CreateComplaint(Request& req, const core::User* user) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  const core::Instant now = service_.clock().Now();
+  const bool staff = user != nullptr;
+  if (staff && (user->role == R::kAuditor || user->role == R::kAdmin ||
+                user->role == R::kInvestigator)) {
+    co_return ErrorOf(MakeError(Errc::kForbidden, "This role may not log complaints."), req);
+  }
+  auto receipt = app::ParseNewComplaint(*body, staff ? app::Intake::kStaff : app::Intake::kPublic, now);
+  if (!receipt) co_return ErrorOf(receipt.error(), req);
+  std::string key = req.Header("idempotency-key");
+  if (key.size() > 200) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "The Idempotency-Key is longer than 200 bytes."), req);
+  }
+  const core::Actor actor = staff ? core::Actor::Staff(user->role, user->username)
+                                  : core::Actor::Complainant();
+  std::string caller = staff ? user->username : "public";
+  std::string body_hash = key.empty() ? std::string() : util::Sha256Hex(req.body);
+  StartFn<app::CreateResult> start4 = [this, r = std::move(*receipt), actor, caller, key, body_hash](auto done) mutable {
+        service_.Create(std::move(r), actor, caller, key, body_hash, std::move(done));
+      };
+  auto created = co_await AwaitCallback<app::CreateResult>(std::move(start4));
+  if (!created) co_return ErrorOf(created.error(), req);
+  Response res = Json201(created->body, "/api/v1/status/" + created->reference);
+  res.status = static_cast<unsigned>(created->status);
+  co_return res;
+}
+
+bool Api::StatusAttemptAllowed(const std::string& reference) {
+  std::lock_guard lock(rate_->mu);
+  auto it = rate_->failures.find(reference);
+  if (it == rate_->failures.end()) return true;
+  if (std::chrono::steady_clock::now() - it->second.first > std::chrono::minutes(1)) {
+    rate_->failures.erase(it);
+    return true;
+  }
+  return it->second.second < options_.status_attempts_per_minute;
+}
+
+void Api::StatusAttemptFailed(const std::string& reference) {
+  std::lock_guard lock(rate_->mu);
+  if (rate_->failures.size() > 100000) rate_->failures.clear();  // bounded memory
+  auto& entry = rate_->failures[reference];
+  const auto now = std::chrono::steady_clock::now();
+  if (entry.second == 0 || now - entry.first > std::chrono::minutes(1)) entry = {now, 0};
+  ++entry.second;
+}
+
+asio::awaitable<Response> Api::Status(Request& req, const core::User*) {
+  const std::string reference = req.params[0];
+  if (!StatusAttemptAllowed(reference)) {
+    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."), req);
+  }
+  const std::string secret = req.Query("secret");
+  auto job5 = [this, reference, secret]()
+                                                -> core::Result<json> {
+    auto c = service_.ComplainantLookup(reference, secret);
+    if (!c) return c.error();
+    json j = core::ToComplainantJson(*c, service_.clock().Now());
+    auto messages = service_.ComplainantMessages(*c);
+    if (!messages) return messages.error();
+    json list = json::array();
+    for (const auto& n : *messages) {
+      list.push_back({{"at", core::FormatInstant(n.at)},
+                      {"from", n.author == "complainant" ? "you" : "organisation"},
+                      {"body", n.body.value}});
+    }
+    j["messages"] = std::move(list);
+    return j;
+  };
+  auto found = co_await Offload(blocking_, std::move(job5));
+  if (!found) {
+    if (found.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+    co_return ErrorOf(found.error(), req);
+  }
+  co_return Response::Json(200, *found);
+}
+
+asio::awaitable<Response> Api::StatusAddInformation(Request& req, const core::User*) {
+  const std::string reference = req.params[0];
+  if (!StatusAttemptAllowed(reference)) {
+    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."), req);
+  }
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"secret", "information"});
+  std::string secret = in.String("secret", true, 100);
+  std::string information = in.String("information", true, 20000);
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+  }
+  StartFn<core::Complaint> start6 = [this, reference, secret, information](auto done) {
+        service_.ComplainantAddInformation(reference, secret, information, std::move(done));
+      };
+  auto result = co_await AwaitCallback<core::Complaint>(std::move(start6));
+  if (!result) {
+    if (result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+    co_return ErrorOf(result.error(), req);
+  }
+  co_return Response::Json(200, core::ToComplainantJson(*result, service_.clock().Now()));
+}
+
+asio::awaitable<Response> Api::StatusWithdraw(Request& req, const core::User*) {
+  const std::string reference = req.params[0];
+  if (!StatusAttemptAllowed(reference)) {
+    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."), req);
+  }
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"secret", "reason"});
+  std::string secret = in.String("secret", true, 100);
+  std::string reason = in.String("reason", false, 20000);
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+  }
+  StartFn<core::Complaint> start7 = [this, reference, secret, reason](auto done) {
+        service_.ComplainantWithdraw(reference, secret, reason, std::move(done));
+      };
+  auto result = co_await AwaitCallback<core::Complaint>(std::move(start7));
+  if (!result) {
+    if (result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+    co_return ErrorOf(result.error(), req);
+  }
+  co_return Response::Json(200, core::ToComplainantJson(*result, service_.clock().Now()));
+}
+
+// --- Sessions ---------------------------------------------------------------------------------
+
+asio::awaitable<Response> Api::Login(Request& req, const core::User*) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"username", "password"});
+  std::string username = in.String("username", true, 64);
+  std::string password;
+  if (auto it = body->find("password"); it != body->end() && it->is_string()) {
+    password = it->get<std::string>();  // not trimmed: spaces may be part of it
+    if (password.size() > 1024) in.Fail("password", "is too long");
+  } else {
+    in.Fail("password", "is required");
+  }
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+  }
+  auto job8 = [this, username, password]() -> core::Result<core::User> {
+    auto u = store_.FindUser(username);
+    if (!u) return u.error();
+    // Verify against a dummy hash for unknown users so timing does not reveal them.
+    static const std::string dummy = util::HashPassword("redress-dummy-password").value_or("");
+    const bool ok = util::VerifyPassword(u->has_value() ? (*u)->password_hash : dummy, password);
+    if (!u->has_value() || !ok || (*u)->disabled) {
+      return MakeError(Errc::kUnauthenticated, "The username or password is wrong.");
+    }
+    return std::move(**u);
+  };
+  auto verified = co_await Offload(hashing_, std::move(job8));
+  if (!verified) co_return ErrorOf(verified.error(), req);
+  core::User user = *verified;
+  StartFn<std::string> start9 = [this, user](auto done) { service_.OpenSession(user, std::move(done)); };
+  auto token = co_await AwaitCallback<std::string>(std::move(start9));
+  if (!token) co_return ErrorOf(token.error(), req);
+  co_return Response::Json(200, {{"token", *token},
+                                 {"username", user.username},
+                                 {"role", core::ToString(user.role)},
+                                 {"must_change_password", user.must_change_password},
+                                 {"expires_in", service_.config().session_hours * 3600}});
+}
+
+asio::awaitable<Response> Api::Logout(Request& req, const core::User*) {
+  const std::string hash = util::Sha256Hex(BearerToken(req));
+  StartFn<bool> start = [this, hash](auto cb) { service_.CloseSession(hash, std::move(cb)); };
+  auto done = co_await AwaitCallback<bool>(std::move(start));
+  if (!done) co_return ErrorOf(done.error(), req);
+  co_return Response::Text(204, "", "application/json");
+}
+
+asio::awaitable<Response> Api::Me(Request&, const core::User* user) {
+  co_return Response::Json(200, core::ToJson(*user));
+}
+
+// --- Complaints (staff) -----------------------------------------------------------------------
+
+asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* user) {
+  core::ListQuery q;
+  std::vector<core::FieldError> errors;
+  auto bad = [&](const char* name, const char* msg) {
+    errors.push_back({std::string("/query/") + name, msg});
+  };
+  for (const auto& [k, v] : req.query) {
+    if (k == "state") {
+      if (auto s = core::ParseState(v)) q.state = s; else bad("state", "is not a state");
+    } else if (k == "category") {
+      q.category = v;
+    } else if (k == "priority") {
+      if (auto p = core::ParsePriority(v)) q.priority = p; else bad("priority", "must be P1..P4");
+    } else if (k == "assignee") {
+      q.assignee = v;
+    } else if (k == "overdue") {
+      if (v == "true" || v == "1") q.overdue = true;
+      else if (v != "false" && v != "0") bad("overdue", "must be true or false");
+    } else if (k == "received_from" || k == "received_to") {
+      auto t = core::ParseInstant(v);
+      if (!t) bad(k == "received_from" ? "received_from" : "received_to", "must be a date or date-time");
+      else (k == "received_from" ? q.received_from : q.received_to) = t;
+    } else if (k == "q") {
+      if (v.size() > 200) bad("q", "is longer than 200 bytes"); else q.text = v;
+    } else if (k == "cursor") {
+      q.cursor = v;
+    } else if (k == "limit") {
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 200) bad("limit", "must be 1 to 200");
+      else q.limit = static_cast<int>(n);
+    } else {
+      errors.push_back({"/query/" + k, "unknown parameter"});
+    }
+  }
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some query parameters are invalid.", std::move(errors)), req);
+  }
+  const core::User u = *user;
+  auto job10 = [this, q, u] { return service_.List(q, u); };
+  auto page = co_await Offload(blocking_, std::move(job10));
+  if (!page) co_return ErrorOf(page.error(), req);
+  json items = json::array();
+  for (const auto& s : page->items) {
+    items.push_back({{"reference", s.reference},
+                     {"state", core::ToString(s.state)},
+                     {"priority", core::ToString(s.priority)},
+                     {"category", s.category},
+                     {"product", s.product},
+                     {"channel", core::ToString(s.channel)},
+                     {"assignee", s.assignee},
+                     {"received_at", core::FormatInstant(s.received_at)},
+                     {"due", s.due ? json(core::FormatInstant(*s.due)) : json(nullptr)},
+                     {"overdue", s.overdue}});
+  }
+  json j = {{"items", std::move(items)},
+            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+  co_return Response::Json(200, j);
+}
+
+asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user) {
+  const core::User u = *user;
+  const std::string ref = req.params[0];
+  auto job11 = [this, ref, u] { return service_.GetFile(ref, u); };
+  auto file = co_await Offload(blocking_, std::move(job11));
+  if (!file) co_return ErrorOf(file.error(), req);
+  Response res = ComplaintResponse(file->complaint);
+  json j = json::parse(res.body);
+  json events = json::array();
+  for (const auto& e : file->events) events.push_back(core::ToJson(e));
+  json notes = json::array();
+  for (const auto& n : file->notes) notes.push_back(core::ToJson(n));
+  json atts = json::array();
+  for (const auto& a : file->attachments) atts.push_back(core::ToJson(a));
+  j["timeline"] = std::move(events);
+  j["notes"] = std::move(notes);
+  j["attachments"] = std::move(atts);
+  json mine = json::array();
+  for (auto a : core::AllowedActions(file->complaint.state, u.role == R::kAuditor
+                                                                ? core::ActorKind::kAuditor
+                                                                : core::Actor::Staff(u.role, u.username).kind)) {
+    mine.push_back(core::ToString(a));
+  }
+  j["my_actions"] = std::move(mine);
+  co_return Response::Json(200, j);
+}
+
+asio::awaitable<Response> Api::Events(Request& req, const core::User* user) {
+  const core::User u = *user;
+  const std::string ref = req.params[0];
+  auto job12 = [this, ref, u] { return service_.GetFile(ref, u); };
+  auto file = co_await Offload(blocking_, std::move(job12));
+  if (!file) co_return ErrorOf(file.error(), req);
+  json events = json::array();
+  for (const auto& e : file->events) events.push_back(core::ToJson(e));
+  co_return Response::Json(200, {{"items", std::move(events)}});
+}
+
+asio::awaitable<Response> Api::Transition(Request& req, const core::User* user) {
+  const auto segments = Split(req.path);
+  auto action = core::ParseAction(segments.back());
+  if (!action) co_return ErrorOf(MakeError(Errc::kNotFound, "No such action."), req);
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  auto input = app::ParseActionInput(*action, *body);
+  if (!input) co_return ErrorOf(input.error(), req);
+  const core::User u = *user;
+  StartFn<core::Complaint> start13 = [this, ref = req.params[0], a = *action, in = std::move(*input), u](auto done) mutable {
+        service_.Act(ref, a, std::move(in), u, std::move(done));
+      };
+  auto result = co_await AwaitCallback<core::Complaint>(std::move(start13));
+  if (!result) co_return ErrorOf(result.error(), req);
+  co_return ComplaintResponse(*result);
+}
+
+asio::awaitable<Response> Api::AssignComplaint(Request& req, const core::User* user) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"assignee"});
+  std::string assignee = in.String("assignee", true, 64);
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+  }
+  const core::User u = *user;
+  StartFn<core::Complaint> start14 = [this, ref = req.params[0], assignee, u](auto done) {
+        service_.Assign(ref, assignee, u, std::move(done));
+      };
+  auto result = co_await AwaitCallback<core::Complaint>(std::move(start14));
+  if (!result) co_return ErrorOf(result.error(), req);
+  co_return ComplaintResponse(*result);
+}
+
+asio::awaitable<Response> Api::EscalateComplaint(Request& req, const core::User* user) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"reason"});
+  std::string reason = in.String("reason", true, 20000);
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+  }
+  const core::User u = *user;
+  StartFn<core::Complaint> start15 = [this, ref = req.params[0], reason, u](auto done) {
+        service_.EscalateComplaint(ref, reason, u, std::move(done));
+      };
+  auto result = co_await AwaitCallback<core::Complaint>(std::move(start15));
+  if (!result) co_return ErrorOf(result.error(), req);
+  co_return ComplaintResponse(*result);
+}
+
+asio::awaitable<Response> Api::Notes(Request& req, const core::User* user) {
+  const core::User u = *user;
+  const std::string ref = req.params[0];
+  auto job16 = [this, ref, u] { return service_.GetFile(ref, u); };
+  auto file = co_await Offload(blocking_, std::move(job16));
+  if (!file) co_return ErrorOf(file.error(), req);
+  json notes = json::array();
+  for (const auto& n : file->notes) notes.push_back(core::ToJson(n));
+  co_return Response::Json(200, {{"items", std::move(notes)}});
+}
+
+asio::awaitable<Response> Api::AddNote(Request& req, const core::User* user) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  auto input = app::ParseNoteInput(*body);
+  if (!input) co_return ErrorOf(input.error(), req);
+  const core::User u = *user;
+  StartFn<core::Note> start17 = [this, ref = req.params[0], in = *input, u](auto done) {
+        service_.AddNote(ref, in.body, in.visibility, u, std::move(done));
+      };
+  auto note = co_await AwaitCallback<core::Note>(std::move(start17));
+  if (!note) co_return ErrorOf(note.error(), req);
+  co_return Json201(core::ToJson(*note), req.path);
+}
+
+asio::awaitable<Response> Api::UploadAttachment(Request& req, const core::User* user) {
+  std::string type = req.Header("content-type");
+  type = type.substr(0, type.find(';'));
+  for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (req.body.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "The attachment is empty.", {{"/body", "is empty"}}), req);
+  }
+  if (!ContentMatches(type, req.body)) {
+    co_return ErrorOf(MakeError(Errc::kUnsupportedMedia,
+                                "Attachments must be PDF, PNG, JPEG, GIF, DOCX or plain text, "
+                                "and the content must match the Content-Type."),
+                      req);
+  }
+  std::string filename = req.Query("filename");
+  if (filename.size() > 255 || filename.find('/') != std::string::npos ||
+      filename.find('\\') != std::string::npos) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "The filename is not acceptable.",
+                                {{"/query/filename", "must be a plain file name of at most 255 bytes"}}),
+                      req);
+  }
+  // Check scope before writing anything to disk.
+  const core::User u = *user;
+  const std::string ref = req.params[0];
+  auto job18 = [this, ref, u] { return service_.GetFile(ref, u); };
+  auto file = co_await Offload(blocking_, std::move(job18));
+  if (!file) co_return ErrorOf(file.error(), req);
+  core::Attachment meta;
+  meta.content_type = type;
+  meta.size = static_cast<int64_t>(req.body.size());
+  meta.filename = filename;
+  auto job19 = [this, data = std::move(req.body), &meta]() -> core::Status {
+    meta.sha256 = util::Sha256Hex(data);
+    const auto path = std::filesystem::path(options_.data_dir) / "attachments" /
+                      meta.sha256.substr(0, 2) / meta.sha256;
+    return WriteFileDurably(path, data);
+  };
+  auto stored = co_await Offload(blocking_, std::move(job19));
+  if (!stored) co_return ErrorOf(stored.error(), req);
+  StartFn<core::Attachment> start20 = [this, ref, meta, u](auto done) { service_.AddAttachment(ref, meta, u, std::move(done)); };
+  auto saved = co_await AwaitCallback<core::Attachment>(std::move(start20));
+  if (!saved) co_return ErrorOf(saved.error(), req);
+  co_return Json201(core::ToJson(*saved), fmt::format("{}/{}", req.path, saved->id));
+}
+
+asio::awaitable<Response> Api::DownloadAttachment(Request& req, const core::User* user) {
+  const core::User u = *user;
+  const std::string ref = req.params[0];
+  char* end = nullptr;
+  const long long id = std::strtoll(req.params[1].c_str(), &end, 10);
+  if (*end != '\0' || id <= 0) co_return ErrorOf(MakeError(Errc::kNotFound, "No such attachment."), req);
+  auto job21 = [this, ref, u, id]() -> core::Result<Response> {
+    auto file = service_.GetFile(ref, u);
+    if (!file) return file.error();
+    auto att = store_.GetAttachment(file->complaint.id, id);
+    if (!att) return att.error();
+    if (!att->has_value()) return MakeError(Errc::kNotFound, "No such attachment.");
+    const auto path = std::filesystem::path(options_.data_dir) / "attachments" /
+                      (*att)->sha256.substr(0, 2) / (*att)->sha256;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return MakeError(Errc::kInternal, "The attachment file is missing.");
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Response r = Response::Text(200, std::move(data), (*att)->content_type);
+    r.headers.emplace_back("Content-Disposition", "attachment");
+    return r;
+  };
+  auto result = co_await Offload(blocking_, std::move(job21));
+  if (!result) co_return ErrorOf(result.error(), req);
+  co_return std::move(*result);
+}
+
+// --- Users, policies, audit -------------------------------------------------------------------
+
+asio::awaitable<Response> Api::ListUsers(Request& req, const core::User*) {
+  auto job22 = [this] { return store_.ListUsers(); };
+  auto users = co_await Offload(blocking_, std::move(job22));
+  if (!users) co_return ErrorOf(users.error(), req);
+  json items = json::array();
+  for (const auto& u : *users) items.push_back(core::ToJson(u));
+  co_return Response::Json(200, {{"items", std::move(items)}});
+}
+
+asio::awaitable<Response> Api::CreateUser(Request& req, const core::User* admin) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"username", "role", "password", "display_name"});
+  core::User user;
+  user.username = in.String("username", true, 64);
+  if (!user.username.empty() &&
+      !std::all_of(user.username.begin(), user.username.end(), [](unsigned char ch) {
+        return std::isalnum(ch) || ch == '.' || ch == '_' || ch == '-';
+      })) {
+    in.Fail("username", "may contain only letters, digits, '.', '_' and '-'");
+  }
+  user.display_name = in.String("display_name", false, 200);
+  auto role = in.Enum<core::Role>("role", true, core::ParseRole,
+                                  "handler, investigator, manager, auditor, admin");
+  std::string password;
+  if (auto it = body->find("password"); it != body->end() && it->is_string()) {
+    password = it->get<std::string>();
+    if (password.size() < 12 || password.size() > 1024) in.Fail("password", "must be 12 to 1024 characters");
+  } else {
+    in.Fail("password", "is required");
+  }
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+  }
+  user.role = *role;
+  user.must_change_password = true;
+  auto job23 = [password] { return util::HashPassword(password); };
+  auto hash = co_await Offload(hashing_, std::move(job23));
+  if (!hash) co_return ErrorOf(MakeError(Errc::kOverloaded, "Password hashing is out of memory."), req);
+  user.password_hash = *hash;
+  const std::string actor = admin->username;
+  StartFn<core::User> start24 = [this, user, actor](auto done) { service_.CreateUser(user, actor, std::move(done)); };
+  auto created = co_await AwaitCallback<core::User>(std::move(start24));
+  if (!created) co_return ErrorOf(created.error(), req);
+  co_return Json201(core::ToJson(*created), "/api/v1/users/" + created->username);
+}
+
+asio::awaitable<Response> Api::SetDisabled(Request& req, const core::User* admin, bool disabled) {
+  if (req.params[0] == admin->username && disabled) {
+    co_return ErrorOf(MakeError(Errc::kConflict, "You cannot disable your own account."), req);
+  }
+  const std::string actor = admin->username;
+  StartFn<core::User> start25 = [this, name = req.params[0], disabled, actor](auto done) {
+        service_.SetUserDisabled(name, disabled, actor, std::move(done));
+      };
+  auto user = co_await AwaitCallback<core::User>(std::move(start25));
+  if (!user) co_return ErrorOf(user.error(), req);
+  co_return Response::Json(200, core::ToJson(*user));
+}
+
+asio::awaitable<Response> Api::DisableUser(Request& req, const core::User* admin) {
+  co_return co_await SetDisabled(req, admin, true);
+}
+
+asio::awaitable<Response> Api::EnableUser(Request& req, const core::User* admin) {
+  co_return co_await SetDisabled(req, admin, false);
+}
+
+namespace {
+json PolicyJson(const core::Policy& p) {
+  json clocks = json::array();
+  for (const auto& r : p.clocks) {
+    clocks.push_back({{"name", r.name},
+                      {"when_flag", r.when_flag},
+                      {"anchor", core::ToString(r.anchor)},
+                      {"unit", core::ToString(r.unit)},
+                      {"count", r.count},
+                      {"citation", r.rule_citation}});
+  }
+  return {{"id", p.id},
+          {"name", p.name},
+          {"regime", p.regime},
+          {"effective_from", p.effective_from},
+          {"time_zone", p.calendar.time_zone_name},
+          {"pause_allowed", p.pause_allowed},
+          {"warn_fraction", p.warn_fraction},
+          {"ombudsman",
+           {{"name", p.ombudsman.name},
+            {"url", p.ombudsman.url},
+            {"time_limit", p.ombudsman.time_limit}}},
+          {"clocks", std::move(clocks)}};
+}
+}  // namespace
+
+asio::awaitable<Response> Api::Policies(Request&, const core::User*) {
+  json items = json::array();
+  for (const auto& p : service_.policies()) items.push_back(PolicyJson(p));
+  co_return Response::Json(200, {{"items", std::move(items)},
+                                 {"default", service_.config().default_policy}});
+}
+
+asio::awaitable<Response> Api::PolicyById(Request& req, const core::User*) {
+  const auto* p = service_.FindPolicy(req.params[0]);
+  if (p == nullptr) co_return ErrorOf(MakeError(Errc::kNotFound, "No such policy."), req);
+  co_return Response::Json(200, PolicyJson(*p));
+}
+
+asio::awaitable<Response> Api::AuditVerify(Request& req, const core::User*) {
+  auto job26 = [this] { return app::VerifyAudit(store_); };
+  auto report = co_await Offload(blocking_, std::move(job26));
+  if (!report) co_return ErrorOf(report.error(), req);
+  json j = {{"ok", report->ok}, {"events", report->events}, {"head_hash", report->head_hash}};
+  if (!report->ok) {
+    j["first_bad_seq"] = *report->first_bad_seq;
+    j["problem"] = report->problem;
+  }
+  co_return Response::Json(200, j);
+}
+
+}  // namespace redress::http

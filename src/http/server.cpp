@@ -1,0 +1,220 @@
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace redress::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+void ParseQuery(std::string_view q, std::map<std::string, std::string>& out) {
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    std::string key, value;
+    if (!PercentDecode(pair.substr(0, eq), key, true)) continue;
+    if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), value, true)) continue;
+    out.emplace(std::move(key), std::move(value));
+  }
+}
+
+bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  res.set(bhttp::field::server, "redress");
+  res.set(bhttp::field::content_type, r.content_type);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "same-origin");
+  bool has_cache_control = false;
+  bool has_csp = false;
+  for (auto& [name, value] : r.headers) {
+    if (beast::iequals(name, "Cache-Control")) has_cache_control = true;
+    if (beast::iequals(name, "Content-Security-Policy")) has_csp = true;
+    res.set(name, value);
+  }
+  if (!has_cache_control) res.set(bhttp::field::cache_control, "no-store");
+  if (!has_csp) res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+Response ErrorResponse(core::Errc code, std::string detail, const std::string& path) {
+  return Problem(core::MakeError(code, std::move(detail)), path);
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& ioc, Limits limits, Handler handler, UploadPredicate uploads)
+    : ioc_(ioc),
+      limits_(limits),
+      handler_(std::move(handler)),
+      uploads_(std::move(uploads)),
+      acceptor_(ioc) {}
+
+core::Status Server::Listen(const std::string& address, unsigned short port) {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(address, ec);
+  if (ec) return core::MakeError(core::Errc::kInvalid, "bad listen address: " + address);
+  tcp::endpoint ep{addr, port};
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::MakeError(core::Errc::kUnavailable,
+                           fmt::format("cannot listen on {}:{}: {}", address, port, ec.message()));
+  }
+  port_ = acceptor_.local_endpoint().port();
+  asio::co_spawn(ioc_, Accept(), asio::detached);
+  return {};
+}
+
+void Server::Stop() {
+  beast::error_code ec;
+  acceptor_.close(ec);
+}
+
+asio::awaitable<void> Server::Accept() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    if (connections_.load() >= limits_.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, Serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Serve(tcp::socket socket) {
+  ++connections_;
+  struct Guard {
+    std::atomic<int>& n;
+    ~Guard() { --n; }
+  } guard{connections_};
+
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    // Wait for the first byte of the next request under the idle timeout; from then on the
+    // whole request must arrive within the request deadline.
+    if (buffer.size() == 0) {
+      stream.expires_after(limits_.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kTuple);
+      if (ec) break;
+      buffer.commit(n);
+    }
+    stream.expires_after(limits_.request_deadline);
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(limits_.header_bytes));
+    parser.body_limit(limits_.json_body_bytes);
+    Response early;
+    bool fail = false;
+    {
+      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      if (ec == bhttp::error::header_limit) {
+        early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request headers are too large.", "/");
+        early.status = 431;
+        fail = true;
+      } else if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
+                 ec == asio::error::eof || ec == asio::error::connection_reset) {
+        break;
+      } else if (ec) {
+        early = ErrorResponse(core::Errc::kMalformed, "The request could not be parsed.", "/");
+        fail = true;
+      }
+    }
+    if (!fail) {
+      std::string_view target = parser.get().target();
+      std::string_view path_only = target.substr(0, target.find('?'));
+      if (uploads_ && uploads_(path_only)) parser.body_limit(limits_.upload_bytes);
+      if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+        co_await bhttp::async_write(stream, cont, kTuple);
+      }
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      if (ec == bhttp::error::body_limit) {
+        early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request body is too large.",
+                              std::string(path_only));
+        fail = true;
+      } else if (ec == beast::error::timeout || ec == asio::error::eof ||
+                 ec == asio::error::connection_reset) {
+        break;
+      } else if (ec) {
+        early = ErrorResponse(core::Errc::kMalformed, "The request could not be parsed.",
+                              std::string(path_only));
+        fail = true;
+      }
+    }
+    if (fail) {
+      // The stream is in an unknown state: answer and close.
+      auto res = ToBeast(std::move(early), 11, false);
+      stream.expires_after(limits_.request_deadline);
+      co_await bhttp::async_write(stream, res, kTuple);
+      break;
+    }
+
+    auto& msg = parser.get();
+    const unsigned version = msg.version();
+    const bool keep_alive = msg.keep_alive();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    std::string_view target = msg.target();
+    const auto qpos = target.find('?');
+    Response res;
+    if (!PercentDecode(target.substr(0, qpos), req.path, false) || req.path.empty() ||
+        req.path[0] != '/') {
+      res = ErrorResponse(core::Errc::kMalformed, "The request path is not valid.", "/");
+    } else {
+      if (qpos != std::string_view::npos) ParseQuery(target.substr(qpos + 1), req.query);
+      for (const auto& field : msg) {
+        std::string name(field.name_string());
+        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        req.headers[std::move(name)] = std::string(field.value());
+      }
+      req.body = std::move(msg.body());
+      req.request_id = fmt::format("{:x}", next_request_id_.fetch_add(1));
+      const std::string path = req.path;
+      try {
+        res = co_await handler_(std::move(req));
+      } catch (const std::exception& e) {
+        spdlog::error("request failed path={} error={}", path, e.what());
+        res = ErrorResponse(core::Errc::kInternal, "The server failed to handle the request.", path);
+      }
+    }
+    auto out = ToBeast(std::move(res), version, keep_alive);
+    stream.expires_after(limits_.request_deadline);
+    auto [wec, wn] = co_await bhttp::async_write(stream, out, kTuple);
+    if (wec || !keep_alive) break;
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace redress::http

@@ -1,0 +1,51 @@
+// The HTTP/1.1 server: Boost.Beast over Asio with C++20 coroutines, one coroutine per
+// connection, I/O threads that never block. It enforces the limits in limits.hpp: header and
+// body sizes, a whole-request deadline, an idle keep-alive timeout and a connection cap, so a
+// slow or idle client never holds others up.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "core/result.hpp"
+#include "http/limits.hpp"
+#include "http/message.hpp"
+
+namespace redress::http {
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request)>;
+// True if requests to this path may carry an upload-sized body.
+using UploadPredicate = std::function<bool(std::string_view path)>;
+
+class Server {
+ public:
+  Server(boost::asio::io_context& ioc, Limits limits, Handler handler, UploadPredicate uploads);
+
+  // Binds and starts accepting. Port 0 picks a free port (see port()).
+  core::Status Listen(const std::string& address, unsigned short port);
+  unsigned short port() const { return port_; }
+  void Stop();
+
+  int open_connections() const { return connections_.load(); }
+
+ private:
+  boost::asio::awaitable<void> Accept();
+  boost::asio::awaitable<void> Serve(boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& ioc_;
+  Limits limits_;
+  Handler handler_;
+  UploadPredicate uploads_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+  std::atomic<int> connections_{0};
+  std::atomic<uint64_t> next_request_id_{1};
+};
+
+}  // namespace redress::http

@@ -1,0 +1,15 @@
+// Store::WriteSync: the blocking form of Write(), for the CLI, jobs and tests.
+#include <future>
+
+#include "core/ports/store.hpp"
+
+namespace redress::core {
+
+Status Store::WriteSync(TxFn fn) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  Write(std::move(fn), [&promise](Status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
+}  // namespace redress::core
