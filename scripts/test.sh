@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `make test`: builds Release and ASan+UBSan, runs every tier (unit, contract, api, crash) on
+# Release and unit, contract and api on the sanitizer build, then prints one closing line
+# "N passed, N failed". Exit status is non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+LOGDIR=${LOGDIR:-build-logs}
+mkdir -p "$LOGDIR"
+
+passed=0
+failed=0
+status=0
+
+build() {  # dir, extra cmake args...
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null || return 1
+  cmake --build "$dir" -j "$JOBS" || return 1
+}
+
+run_ctest() {  # dir, label regex, name
+  local dir=$1 labels=$2 name=$3
+  local log="$LOGDIR/ctest-$name.log"
+  echo "== $name: ctest -L '$labels' in $dir"
+  (cd "$dir" && ctest -L "$labels" --output-on-failure -j "$JOBS" --timeout 900) 2>&1 | tee "$log"
+  local line
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+  if [ -z "$line" ]; then
+    echo "!! $name: ctest printed no summary"
+    failed=$((failed + 1))
+    status=1
+    return
+  fi
+  local total fails
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+  fails=$(sed -E 's/.*, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  passed=$((passed + total - fails))
+  failed=$((failed + fails))
+  [ "$fails" -eq 0 ] || status=1
+}
+
+echo "== building Release"
+if build build -DCMAKE_BUILD_TYPE=Release; then
+  run_ctest build 'unit|contract|api|crash' release
+else
+  echo "!! Release build failed"
+  failed=$((failed + 1))
+  status=1
+fi
+
+echo "== building ASan+UBSan"
+if build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDRESS_SANITIZE=ON; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_ctest build-asan 'unit|contract|api' asan
+else
+  echo "!! sanitizer build failed"
+  failed=$((failed + 1))
+  status=1
+fi
+
+echo "$passed passed, $failed failed"
+exit $status
