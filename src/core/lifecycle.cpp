@@ -44,6 +44,11 @@ constexpr EnumNames<ActorKind, 7> kActorKinds{{
     {A::kAdmin, "admin"},
 }};
 
+// Clocks that are eligibility windows, not deadlines: when one ends it closes quietly (no
+// warning, no breach, no escalation). The FCA summary resolution window is one: missing it
+// only means the complaint needs a full final response.
+bool IsWindow(const std::string& clock_name) { return clock_name == "summary_resolution"; }
+
 // Open states a complaint can be referred or withdrawn from.
 const std::vector<State> kReferable = {S::kReceived,           S::kAcknowledged,
                                        S::kAssessed,           S::kUnderInvestigation,
@@ -201,6 +206,9 @@ Applied Receive(Complaint c, const Policy& policy, const Actor& actor, Instant n
   c.logged_at = now;
   if (c.received_at == Instant{}) c.received_at = now;
   c.clocks = StartClocks(policy, c.assessment.flags, c.received_at);
+  for (auto& t : c.clocks) {
+    if (IsWindow(t.name)) t.warned = true;  // windows never warn
+  }
   c.version = 1;
   c.updated_at = now;
   Applied out;
@@ -442,11 +450,30 @@ Result<Applied> Escalate(const Complaint& current, const std::string& reason, co
 
 std::optional<Applied> CheckClocks(const Complaint& current, Instant now) {
   if (!IsOpen(current.state)) return std::nullopt;
-  Complaint c = current;
-  auto alerts = EvaluateClocks(c.clocks, now);
-  if (alerts.empty()) return std::nullopt;
   Applied out;
   Complaint step = current;
+  // Close ended windows first, as one event, so EvaluateClocks never sees them running.
+  Complaint closed = current;
+  bool window_closed = false;
+  for (auto& t : closed.clocks) {
+    if (IsWindow(t.name) && (t.state == ClockState::kRunning || t.state == ClockState::kPaused)) {
+      t.warned = true;
+      if (t.due <= now) {
+        t.state = ClockState::kStopped;
+        t.ended_at = t.due;
+        window_closed = true;
+      }
+    }
+  }
+  if (window_closed) {
+    closed.version = current.version + 1;
+    closed.updated_at = now;
+    out.events.push_back(ChangeEvent(current, closed, Actor::System(), "clock_window_closed", now));
+    step = closed;
+  }
+  Complaint c = step;
+  auto alerts = EvaluateClocks(c.clocks, now);
+  if (alerts.empty() && out.events.empty()) return std::nullopt;
   for (const auto& alert : alerts) {
     Complaint next = step;
     next.clocks = c.clocks;
@@ -466,6 +493,7 @@ std::optional<Applied> CheckClocks(const Complaint& current, Instant now) {
     out.events.push_back(std::move(e));
     step = std::move(next);
   }
+  if (alerts.empty()) step.clocks = c.clocks;
   out.after = std::move(step);
   return out;
 }

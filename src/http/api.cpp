@@ -191,6 +191,7 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   add("POST", "/api/v1/session", Access::kPublic, {}, &Api::Login);
   add("DELETE", "/api/v1/session", Access::kStaff, {}, &Api::Logout);
   add("GET", "/api/v1/me", Access::kStaff, {}, &Api::Me);
+  add("POST", "/api/v1/me/password", Access::kStaff, {}, &Api::ChangePassword);
   add("GET", "/api/v1/complaints", Access::kRoles, kCaseWorkers, &Api::ListComplaints);
   add("GET", "/api/v1/complaints/{reference}", Access::kRoles, kCaseWorkers, &Api::GetComplaint);
   add("GET", "/api/v1/complaints/{reference}/events", Access::kRoles, kCaseWorkers,
@@ -540,6 +541,54 @@ asio::awaitable<Response> Api::Logout(Request& req, const core::User*) {
 
 asio::awaitable<Response> Api::Me(Request&, const core::User* user) {
   co_return Response::Json(200, core::ToJson(*user));
+}
+
+asio::awaitable<Response> Api::ChangePassword(Request& req, const core::User* user) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  std::string current;
+  std::string next;
+  for (auto [key, target] : {std::pair{"current_password", &current}, {"new_password", &next}}) {
+    auto it = body->find(key);
+    if (it == body->end() || !it->is_string()) {
+      errors.push_back({std::string("/") + key, "is required"});
+    } else {
+      *target = it->get<std::string>();
+    }
+  }
+  for (auto it = body->begin(); it != body->end(); ++it) {
+    if (it.key() != "current_password" && it.key() != "new_password") {
+      errors.push_back({"/" + it.key(), "unknown field"});
+    }
+  }
+  if (errors.empty() && (next.size() < 12 || next.size() > 1024)) {
+    errors.push_back({"/new_password", "must be 12 to 1024 characters"});
+  }
+  if (errors.empty() && next == current) {
+    errors.push_back({"/new_password", "must differ from the current password"});
+  }
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+  }
+  const std::string stored = user->password_hash;
+  auto rehash = [stored, current, next]() -> core::Result<std::string> {
+    if (!util::VerifyPassword(stored, current)) {
+      return MakeError(Errc::kInvalid, "The current password is wrong.",
+                       {{"/current_password", "is wrong"}});
+    }
+    auto hash = util::HashPassword(next);
+    if (!hash) return MakeError(Errc::kOverloaded, "Password hashing is out of memory.");
+    return *hash;
+  };
+  auto hash = co_await Offload(hashing_, std::move(rehash));
+  if (!hash) co_return ErrorOf(hash.error(), req);
+  StartFn<core::User> start = [this, name = user->username, h = *hash](auto done) {
+    service_.SetPasswordHash(name, h, name, std::move(done));
+  };
+  auto updated = co_await AwaitCallback<core::User>(std::move(start));
+  if (!updated) co_return ErrorOf(updated.error(), req);
+  co_return Response::Json(200, core::ToJson(*updated));
 }
 
 // --- Complaints (staff) -----------------------------------------------------------------------

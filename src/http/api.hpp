@@ -57,6 +57,7 @@ class Api {
   boost::asio::awaitable<Response> Login(Request&, const core::User*);
   boost::asio::awaitable<Response> Logout(Request&, const core::User*);
   boost::asio::awaitable<Response> Me(Request&, const core::User*);
+  boost::asio::awaitable<Response> ChangePassword(Request&, const core::User*);
   boost::asio::awaitable<Response> ListComplaints(Request&, const core::User*);
   boost::asio::awaitable<Response> GetComplaint(Request&, const core::User*);
   boost::asio::awaitable<Response> Events(Request&, const core::User*);
