@@ -1,0 +1,108 @@
+#include "store/list_support.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace redress::store {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool IsNameSeparator(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ',' ||
+         c == ';' || c == '/' || c == '(' || c == ')';
+}
+
+bool IsTermChar(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || u >= 0x80;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+bool ParseInt(std::string_view s, int64_t& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+int ClampLimit(int limit) { return std::clamp(limit, kMinListLimit, kMaxListLimit); }
+
+std::string EncodeCursor(const CursorPos& p) {
+  std::string plain = "v1:" + std::to_string(p.received_at_ms) + ":" + std::to_string(p.id);
+  std::string out;
+  out.reserve(plain.size() * 2);
+  for (unsigned char c : plain) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::optional<CursorPos> DecodeCursor(std::string_view cursor) {
+  if (cursor.empty() || cursor.size() % 2 != 0 || cursor.size() > 128) return std::nullopt;
+  std::string plain;
+  plain.reserve(cursor.size() / 2);
+  for (size_t i = 0; i < cursor.size(); i += 2) {
+    int hi = HexValue(cursor[i]);
+    int lo = HexValue(cursor[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    plain += static_cast<char>(hi * 16 + lo);
+  }
+  std::string_view v = plain;
+  if (v.substr(0, 3) != "v1:") return std::nullopt;
+  v.remove_prefix(3);
+  size_t colon = v.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  CursorPos p;
+  if (!ParseInt(v.substr(0, colon), p.received_at_ms) || !ParseInt(v.substr(colon + 1), p.id)) {
+    return std::nullopt;
+  }
+  return p;
+}
+
+std::string NormalizePersonsNamed(std::string_view text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && IsNameSeparator(text[i])) ++i;
+    if (i == text.size()) break;
+    if (out.empty()) out += ' ';
+    while (i < text.size() && !IsNameSeparator(text[i])) out += Lower(text[i++]);
+    out += ' ';
+  }
+  return out;
+}
+
+std::string PersonNeedle(std::string_view username) {
+  if (username.empty()) return {};
+  std::string out;
+  out.reserve(username.size() + 2);
+  out += ' ';
+  for (char c : username) out += Lower(c);
+  out += ' ';
+  return out;
+}
+
+std::vector<std::string> SearchTerms(std::string_view text) {
+  std::vector<std::string> terms;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !IsTermChar(text[i])) ++i;
+    if (i == text.size()) break;
+    std::string term;
+    while (i < text.size() && IsTermChar(text[i])) term += Lower(text[i++]);
+    terms.push_back(std::move(term));
+  }
+  return terms;
+}
+
+}  // namespace redress::store

@@ -1,0 +1,59 @@
+// Helpers every store adapter shares so that they answer list queries alike: the opaque
+// keyset cursor, the limit clamp, the persons_named normalisation used by scope exclusion,
+// and the tokenisation of full-text queries.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/complaint.hpp"
+
+namespace redress::store {
+
+inline constexpr int kMinListLimit = 1;
+inline constexpr int kMaxListLimit = 200;
+int ClampLimit(int limit);
+
+// The position after the last row of a page: lists run by (received_at DESC, id DESC).
+struct CursorPos {
+  int64_t received_at_ms = 0;
+  int64_t id = 0;
+};
+// Opaque to clients: lower-case hex of "v1:<received_at_ms>:<id>".
+std::string EncodeCursor(const CursorPos& p);
+// nullopt for anything EncodeCursor could not have produced.
+std::optional<CursorPos> DecodeCursor(std::string_view cursor);
+
+// persons_named as stored for scope exclusion: the free text split on whitespace, ',', ';',
+// '/', '(' and ')', lower-cased (ASCII), each name surrounded by single spaces
+// (" jsmith mary jones "), or "" when there are none. A username is named when
+// " <lower-case username> " occurs in it: whole names only, so "ann" does not match "joanne".
+std::string NormalizePersonsNamed(std::string_view text);
+// The needle for that test: " <lower-case username> ", or "" when username is empty.
+std::string PersonNeedle(std::string_view username);
+
+// Full-text search terms: runs of ASCII letters and digits (and bytes >= 0x80, i.e. any
+// non-ASCII UTF-8 text), ASCII lower-cased. Everything else separates terms and is dropped,
+// so a query made only of punctuation has no terms (and matches nothing). A complaint
+// matches when every term occurs as a whole word in its description or one of its notes.
+std::vector<std::string> SearchTerms(std::string_view text);
+
+inline constexpr std::array<core::State, 11> kAllStates = {
+    core::State::kReceived,
+    core::State::kAcknowledged,
+    core::State::kAssessed,
+    core::State::kUnderInvestigation,
+    core::State::kAwaitingComplainant,
+    core::State::kResponseProposed,
+    core::State::kDecisionCommunicated,
+    core::State::kClosed,
+    core::State::kReopened,
+    core::State::kWithdrawn,
+    core::State::kReferred,
+};
+
+}  // namespace redress::store

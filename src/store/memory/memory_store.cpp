@@ -1,0 +1,449 @@
+#include "store/memory/memory_store.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <set>
+#include <tuple>
+
+#include "store/list_support.hpp"
+#include "util/crypto.hpp"
+
+namespace redress::store {
+
+using core::Errc;
+using core::MakeError;
+using core::Result;
+using core::Status;
+
+struct MemoryStore::Data {
+  // Copied whole before each write (values are cheap: complaints are shared and immutable).
+  struct Tables {
+    std::map<int64_t, std::shared_ptr<const core::Complaint>> complaints;
+    std::map<std::string, int64_t> by_reference;
+    std::map<int, int64_t> next_sequence;
+    std::map<int64_t, core::User> users;
+    std::map<std::string, core::Session> sessions;
+    std::map<std::pair<std::string, std::string>, core::IdempotencyRecord> idempotency;
+    int64_t last_complaint_id = 0;
+    int64_t last_note_id = 0;
+    int64_t last_attachment_id = 0;
+    int64_t last_user_id = 0;
+  } t;
+  // Append-only: a rollback truncates them to their earlier size.
+  std::vector<core::Event> events;  // events[i].seq == i + 1
+  std::vector<core::Note> notes;
+  std::vector<core::Attachment> attachments;
+};
+
+namespace {
+
+struct Snapshot {
+  MemoryStore::Data::Tables t;
+  size_t events = 0;
+  size_t notes = 0;
+  size_t attachments = 0;
+};
+
+std::string RefText(const core::Reference& r) { return r.ToString(); }
+
+}  // namespace
+
+class MemoryStore::Tx final : public core::StoreTx {
+ public:
+  explicit Tx(Data& d) : d_(d) {}
+
+  Result<int64_t> NextSequence(int year) override {
+    int64_t& next = d_.t.next_sequence[year];
+    if (next == 0) next = 1;
+    return next++;
+  }
+
+  Status InsertComplaint(core::Complaint& c) override {
+    std::string ref = RefText(c.reference);
+    if (d_.t.by_reference.count(ref) != 0) {
+      return MakeError(Errc::kConflict, "reference already exists");
+    }
+    int64_t id = ++d_.t.last_complaint_id;
+    auto stored = std::make_shared<core::Complaint>(c);
+    stored->id = id;
+    d_.t.complaints[id] = std::move(stored);
+    d_.t.by_reference[ref] = id;
+    c.id = id;
+    return {};
+  }
+
+  Result<std::optional<core::Complaint>> LoadComplaint(const core::Reference& ref) override {
+    return Find(d_, ref);
+  }
+
+  Status UpdateComplaint(const core::Complaint& c) override {
+    auto it = d_.t.complaints.find(c.id);
+    if (it == d_.t.complaints.end() || !(it->second->reference == c.reference)) {
+      return MakeError(Errc::kNotFound, "complaint not found");
+    }
+    if (it->second->version != c.version - 1) {
+      return MakeError(Errc::kConflict, "complaint was changed meanwhile");
+    }
+    it->second = std::make_shared<const core::Complaint>(c);
+    return {};
+  }
+
+  Status AppendEvent(core::Event& e) override {
+    e.seq = static_cast<int64_t>(d_.events.size()) + 1;
+    e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
+    e.prev_hash = d_.events.empty() ? std::string(core::kGenesisHash) : d_.events.back().hash;
+    e.hash = util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e));
+    d_.events.push_back(e);
+    return {};
+  }
+
+  Status InsertNote(core::Note& n) override {
+    if (d_.t.complaints.count(n.complaint_id) == 0) {
+      return MakeError(Errc::kNotFound, "complaint not found");
+    }
+    n.id = ++d_.t.last_note_id;
+    d_.notes.push_back(n);
+    return {};
+  }
+
+  Status InsertAttachment(core::Attachment& a) override {
+    if (d_.t.complaints.count(a.complaint_id) == 0) {
+      return MakeError(Errc::kNotFound, "complaint not found");
+    }
+    a.id = ++d_.t.last_attachment_id;
+    d_.attachments.push_back(a);
+    return {};
+  }
+
+  Result<std::optional<core::IdempotencyRecord>> GetIdempotency(const std::string& caller,
+                                                                const std::string& key) override {
+    auto it = d_.t.idempotency.find({caller, key});
+    if (it == d_.t.idempotency.end()) return std::optional<core::IdempotencyRecord>();
+    return std::optional<core::IdempotencyRecord>(it->second);
+  }
+
+  Status PutIdempotency(const core::IdempotencyRecord& r) override {
+    d_.t.idempotency[{r.caller, r.key}] = r;
+    return {};
+  }
+
+  Status InsertUser(core::User& u) override {
+    for (const auto& [id, other] : d_.t.users) {
+      if (other.username == u.username) {
+        return MakeError(Errc::kConflict, "username already exists");
+      }
+    }
+    u.id = ++d_.t.last_user_id;
+    d_.t.users[u.id] = u;
+    return {};
+  }
+
+  Result<std::optional<core::User>> LoadUser(const std::string& username) override {
+    return FindUserIn(d_, username);
+  }
+
+  Status UpdateUser(const core::User& u) override {
+    auto it = d_.t.users.find(u.id);
+    if (it == d_.t.users.end()) return MakeError(Errc::kNotFound, "user not found");
+    for (const auto& [id, other] : d_.t.users) {
+      if (id != u.id && other.username == u.username) {
+        return MakeError(Errc::kConflict, "username already exists");
+      }
+    }
+    core::User updated = u;
+    updated.created_at = it->second.created_at;  // as in SQL: not updatable
+    it->second = std::move(updated);
+    return {};
+  }
+
+  Status InsertSession(const core::Session& s) override {
+    if (d_.t.users.count(s.user_id) == 0) return MakeError(Errc::kNotFound, "user not found");
+    if (!d_.t.sessions.emplace(s.token_hash, s).second) {
+      return MakeError(Errc::kConflict, "session already exists");
+    }
+    return {};
+  }
+
+  Status DeleteSession(const std::string& token_hash) override {
+    d_.t.sessions.erase(token_hash);
+    return {};
+  }
+
+  Status DeleteSessionsOf(int64_t user_id) override {
+    std::erase_if(d_.t.sessions, [&](const auto& kv) { return kv.second.user_id == user_id; });
+    return {};
+  }
+
+  static std::optional<core::Complaint> Find(const Data& d, const core::Reference& ref) {
+    auto it = d.t.by_reference.find(RefText(ref));
+    if (it == d.t.by_reference.end()) return std::nullopt;
+    return *d.t.complaints.at(it->second);
+  }
+
+  static std::optional<core::User> FindUserIn(const Data& d, const std::string& username) {
+    for (const auto& [id, u] : d.t.users) {
+      if (u.username == username) return u;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  Data& d_;
+};
+
+MemoryStore::MemoryStore() : data_(std::make_unique<Data>()) { util::InitCrypto(); }
+MemoryStore::~MemoryStore() = default;
+
+void MemoryStore::Write(TxFn fn, Done done) {
+  Status result;
+  {
+    std::lock_guard lock(mu_);
+    Snapshot snap{data_->t, data_->events.size(), data_->notes.size(), data_->attachments.size()};
+    Tx tx(*data_);
+    try {
+      result = fn(tx);
+    } catch (const std::exception&) {
+      result = MakeError(Errc::kInternal, "write function threw an exception");
+    } catch (...) {
+      result = MakeError(Errc::kInternal, "write function threw");
+    }
+    if (!result) {
+      data_->t = std::move(snap.t);
+      data_->events.resize(snap.events);
+      data_->notes.resize(snap.notes);
+      data_->attachments.resize(snap.attachments);
+    }
+  }
+  done(std::move(result));
+}
+
+Result<std::optional<core::Complaint>> MemoryStore::GetComplaint(const core::Reference& ref) {
+  std::lock_guard lock(mu_);
+  return Tx::Find(*data_, ref);
+}
+
+namespace {
+
+bool ContainsAllTerms(const core::Complaint& c, const std::vector<core::Note>& notes,
+                      const std::vector<std::string>& terms) {
+  std::set<std::string> words;
+  for (auto& w : SearchTerms(c.description.value)) words.insert(std::move(w));
+  for (const auto& n : notes) {
+    if (n.complaint_id != c.id) continue;
+    for (auto& w : SearchTerms(n.body.value)) words.insert(std::move(w));
+  }
+  return std::all_of(terms.begin(), terms.end(),
+                     [&](const std::string& t) { return words.count(t) != 0; });
+}
+
+bool IsBlank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+}  // namespace
+
+Result<core::ListPage> MemoryStore::ListComplaints(const core::ListQuery& q) {
+  core::ListPage page;
+  const core::Scope& scope = q.scope;
+  std::optional<std::vector<std::string>> terms;
+  if (q.text && !IsBlank(*q.text)) {
+    terms = SearchTerms(*q.text);
+    if (terms->empty()) return page;
+  }
+  std::optional<CursorPos> after;
+  if (!q.cursor.empty()) {
+    after = DecodeCursor(q.cursor);
+    if (!after) return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
+  }
+  if (!scope.all && scope.assignee.empty() && scope.investigator.empty()) return page;
+  const std::string named = PersonNeedle(scope.exclude_named);
+  const int limit = ClampLimit(q.limit);
+
+  std::lock_guard lock(mu_);
+  std::vector<const core::Complaint*> hits;
+  for (const auto& [id, ptr] : data_->t.complaints) {
+    const core::Complaint& c = *ptr;
+    const int64_t at = core::ToMillis(c.received_at);
+    if (q.state && c.state != *q.state) continue;
+    if (q.category && c.assessment.category != *q.category) continue;
+    if (q.priority && c.priority != *q.priority) continue;
+    if (q.assignee && c.assignee != *q.assignee) continue;
+    if (q.overdue) {
+      auto due = core::EarliestDue(c.clocks);
+      if (!core::IsOpen(c.state) || !due || !(*due < q.now)) continue;
+    }
+    if (q.received_from && c.received_at < *q.received_from) continue;
+    if (q.received_to && !(c.received_at < *q.received_to)) continue;
+    if (after && !(std::tie(at, id) < std::tie(after->received_at_ms, after->id))) continue;
+    if (!scope.all) {
+      bool visible =
+          (!scope.assignee.empty() && (c.assignee == scope.assignee || c.assignee.empty())) ||
+          (!scope.investigator.empty() && c.investigator == scope.investigator);
+      if (!visible) continue;
+    }
+    if (!named.empty() &&
+        NormalizePersonsNamed(c.subject.persons_named.value).find(named) != std::string::npos) {
+      continue;
+    }
+    if (terms && !ContainsAllTerms(c, data_->notes, *terms)) continue;
+    hits.push_back(&c);
+  }
+  std::sort(hits.begin(), hits.end(), [](const core::Complaint* a, const core::Complaint* b) {
+    return std::tie(a->received_at, a->id) > std::tie(b->received_at, b->id);
+  });
+  for (const core::Complaint* c : hits) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      const auto& last = page.items.back();
+      page.next_cursor = EncodeCursor({core::ToMillis(last.received_at), last.id});
+      break;
+    }
+    core::ComplaintSummary s;
+    s.id = c->id;
+    s.reference = RefText(c->reference);
+    s.state = c->state;
+    s.priority = c->priority;
+    s.category = c->assessment.category;
+    s.product = c->subject.product;
+    s.channel = c->channel;
+    s.assignee = c->assignee;
+    s.received_at = c->received_at;
+    s.due = core::EarliestDue(c->clocks);
+    s.overdue = core::IsOpen(c->state) && s.due && *s.due < q.now;
+    page.items.push_back(std::move(s));
+  }
+  return page;
+}
+
+Result<std::vector<core::Event>> MemoryStore::EventsOf(int64_t complaint_id) {
+  std::lock_guard lock(mu_);
+  std::vector<core::Event> out;
+  for (const auto& e : data_->events) {
+    if (e.complaint_id == complaint_id) out.push_back(e);
+  }
+  return out;
+}
+
+Result<std::vector<core::Note>> MemoryStore::NotesOf(int64_t complaint_id) {
+  std::lock_guard lock(mu_);
+  std::vector<core::Note> out;
+  for (const auto& n : data_->notes) {
+    if (n.complaint_id == complaint_id) out.push_back(n);
+  }
+  return out;
+}
+
+Result<std::vector<core::Attachment>> MemoryStore::AttachmentsOf(int64_t complaint_id) {
+  std::lock_guard lock(mu_);
+  std::vector<core::Attachment> out;
+  for (const auto& a : data_->attachments) {
+    if (a.complaint_id == complaint_id) out.push_back(a);
+  }
+  return out;
+}
+
+Result<std::optional<core::Attachment>> MemoryStore::GetAttachment(int64_t complaint_id,
+                                                                   int64_t attachment_id) {
+  std::lock_guard lock(mu_);
+  for (const auto& a : data_->attachments) {
+    if (a.complaint_id == complaint_id && a.id == attachment_id) {
+      return std::optional<core::Attachment>(a);
+    }
+  }
+  return std::optional<core::Attachment>();
+}
+
+Result<std::optional<core::User>> MemoryStore::FindUser(const std::string& username) {
+  std::lock_guard lock(mu_);
+  return Tx::FindUserIn(*data_, username);
+}
+
+Result<std::optional<core::User>> MemoryStore::GetUser(int64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = data_->t.users.find(id);
+  if (it == data_->t.users.end()) return std::optional<core::User>();
+  return std::optional<core::User>(it->second);
+}
+
+Result<std::vector<core::User>> MemoryStore::ListUsers() {
+  std::lock_guard lock(mu_);
+  std::vector<core::User> out;
+  for (const auto& [id, u] : data_->t.users) out.push_back(u);
+  std::sort(out.begin(), out.end(),
+            [](const core::User& a, const core::User& b) { return a.username < b.username; });
+  return out;
+}
+
+Result<std::optional<core::Session>> MemoryStore::FindSession(const std::string& token_hash) {
+  std::lock_guard lock(mu_);
+  auto it = data_->t.sessions.find(token_hash);
+  if (it == data_->t.sessions.end()) return std::optional<core::Session>();
+  return std::optional<core::Session>(it->second);
+}
+
+Result<std::map<core::State, int64_t>> MemoryStore::CountByState() {
+  std::map<core::State, int64_t> out;
+  for (core::State s : kAllStates) out[s] = 0;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, c] : data_->t.complaints) ++out[c->state];
+  return out;
+}
+
+Result<int64_t> MemoryStore::CountOverdue(core::Instant now) {
+  std::lock_guard lock(mu_);
+  int64_t n = 0;
+  for (const auto& [id, c] : data_->t.complaints) {
+    auto due = core::EarliestDue(c->clocks);
+    if (core::IsOpen(c->state) && due && *due < now) ++n;
+  }
+  return n;
+}
+
+Result<int64_t> MemoryStore::CountComplaints() {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(data_->t.complaints.size());
+}
+
+Result<std::vector<core::Reference>> MemoryStore::DueForClockCheck(core::Instant now, int limit) {
+  std::vector<core::Reference> out;
+  if (limit <= 0) return out;
+  std::vector<std::tuple<core::Instant, int64_t, core::Reference>> due;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, c] : data_->t.complaints) {
+      if (!core::IsOpen(c->state)) continue;
+      auto next = core::NextClockInstant(c->clocks);
+      if (next && *next <= now) due.emplace_back(*next, id, c->reference);
+    }
+  }
+  std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+  });
+  for (auto& d : due) {
+    if (static_cast<int>(out.size()) == limit) break;
+    out.push_back(std::move(std::get<2>(d)));
+  }
+  return out;
+}
+
+Status MemoryStore::ScanEvents(int64_t from_seq,
+                               const std::function<bool(const core::Event&)>& fn) {
+  // Copy the tail first: `fn` may call other reads.
+  std::vector<core::Event> tail;
+  {
+    std::lock_guard lock(mu_);
+    size_t start = from_seq <= 1 ? 0 : static_cast<size_t>(from_seq - 1);
+    if (start < data_->events.size()) {
+      tail.assign(data_->events.begin() + static_cast<std::ptrdiff_t>(start), data_->events.end());
+    }
+  }
+  for (const auto& e : tail) {
+    if (!fn(e)) break;
+  }
+  return {};
+}
+
+Status MemoryStore::Backup(const std::string&) {
+  return MakeError(Errc::kUnavailable, "the memory store has no backup");
+}
+
+}  // namespace redress::store

@@ -1,0 +1,32 @@
+// Versioned schema migrations for the SQLite store. The SQL of each is embedded in the binary
+// (migrations.cpp) and kept byte-identical to migrations/sqlite/NNNN_name.sql, the readable
+// source; tests/contract checks that they match.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "core/result.hpp"
+
+struct sqlite3;
+
+namespace redress::store::sqlite {
+
+struct Migration {
+  int version;
+  std::string_view file;  // "0001_init.sql"
+  std::string_view sql;
+};
+
+// All migrations, ascending by version.
+std::span<const Migration> Migrations();
+
+// Creates schema_migrations if needed and applies, in order, each migration not yet recorded
+// there, each in its own IMMEDIATE transaction. Fails with kUnavailable if the database was
+// written by a newer binary (it records a version this binary does not know).
+core::Status ApplyMigrations(sqlite3* db);
+
+// The highest applied version (0 if none), for read-only opens.
+core::Result<int> SchemaVersion(sqlite3* db);
+
+}  // namespace redress::store::sqlite

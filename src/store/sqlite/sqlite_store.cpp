@@ -1,0 +1,1256 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <exception>
+#include <filesystem>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "core/codec.hpp"
+#include "store/list_support.hpp"
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/statement.hpp"
+#include "util/crypto.hpp"
+
+namespace redress::store {
+
+using core::Errc;
+using core::MakeError;
+using core::Result;
+using core::Status;
+using sqlite::Conn;
+using sqlite::SqliteError;
+using sqlite::Stmt;
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// Statement ids for Conn::Cached; SqlOf() gives the text of each.
+enum StmtId : int {
+  kBegin,
+  kCommit,
+  kRollback,
+  kSavepoint,
+  kRelease,
+  kRollbackTo,
+  kNextSequence,
+  kInsertComplaint,
+  kInsertText,
+  kLoadComplaint,
+  kUpdateComplaint,
+  kUpdateText,
+  kComplaintExists,
+  kInsertEvent,
+  kInsertNote,
+  kAppendNoteText,
+  kInsertAttachment,
+  kGetIdempotency,
+  kPutIdempotency,
+  kInsertUser,
+  kLoadUser,
+  kUpdateUser,
+  kInsertSession,
+  kDeleteSession,
+  kDeleteSessionsOf,
+  kLastEvent,
+  kEventsOf,
+  kNotesOf,
+  kAttachmentsOf,
+  kGetAttachment,
+  kGetUser,
+  kListUsers,
+  kFindSession,
+  kCountByState,
+  kCountOverdue,
+  kCountComplaints,
+  kDueForClockCheck,
+  kScanEvents,
+};
+
+#define REDRESS_EVENT_COLS                                                                   \
+  "seq, complaint_id, reference, at, actor, action, \"before\", \"after\", payload_digest, " \
+  "prev_hash, hash"
+#define REDRESS_USER_COLS \
+  "id, username, display_name, role, password_hash, disabled, must_change_password, created_at"
+#define REDRESS_ATTACHMENT_COLS \
+  "id, complaint_id, sha256, content_type, size, filename, uploaded_by, at"
+
+const char* SqlOf(StmtId id) {
+  switch (id) {
+    case kBegin:
+      return "BEGIN IMMEDIATE";
+    case kCommit:
+      return "COMMIT";
+    case kRollback:
+      return "ROLLBACK";
+    case kSavepoint:
+      return "SAVEPOINT w";
+    case kRelease:
+      return "RELEASE w";
+    case kRollbackTo:
+      return "ROLLBACK TO w";
+    case kNextSequence:
+      return "INSERT INTO sequences (year, next) VALUES (?1, 2) "
+             "ON CONFLICT (year) DO UPDATE SET next = next + 1 RETURNING next - 1";
+    case kInsertComplaint:
+      return "INSERT INTO complaints (reference, prefix, year, seq, state, priority, category, "
+             "product, channel, assignee, investigator, persons_named, received_at, next_due, "
+             "next_clock, is_open, version, updated_at, doc) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+             "?18, ?19)";
+    case kInsertText:
+      return "INSERT INTO complaint_text (rowid, description, notes) VALUES (?1, ?2, '')";
+    case kLoadComplaint:
+      return "SELECT id, version, doc FROM complaints WHERE reference = ?1";
+    case kUpdateComplaint:
+      return "UPDATE complaints SET state = ?5, priority = ?6, category = ?7, product = ?8, "
+             "channel = ?9, assignee = ?10, investigator = ?11, persons_named = ?12, "
+             "received_at = ?13, next_due = ?14, next_clock = ?15, is_open = ?16, version = ?17, "
+             "updated_at = ?18, doc = ?19 "
+             "WHERE id = ?20 AND reference = ?1 AND version = ?17 - 1";
+    case kUpdateText:
+      // Re-indexes only when the description changed: FTS5 turns an UPDATE into delete+insert.
+      return "UPDATE complaint_text SET description = ?2 WHERE rowid = ?1 AND description IS NOT "
+             "?2";
+    case kComplaintExists:
+      return "SELECT 1 FROM complaints WHERE id = ?1 AND reference = ?2";
+    case kInsertEvent:
+      return "INSERT INTO events (" REDRESS_EVENT_COLS
+             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    case kInsertNote:
+      return "INSERT INTO notes (complaint_id, at, author, visibility, body) "
+             "VALUES (?1, ?2, ?3, ?4, ?5)";
+    case kAppendNoteText:
+      return "UPDATE complaint_text SET notes = notes || char(10) || ?2 WHERE rowid = ?1";
+    case kInsertAttachment:
+      return "INSERT INTO attachments (complaint_id, sha256, content_type, size, filename, "
+             "uploaded_by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    case kGetIdempotency:
+      return "SELECT key, caller, body_hash, status, response, at FROM idempotency "
+             "WHERE caller = ?1 AND key = ?2";
+    case kPutIdempotency:
+      return "INSERT INTO idempotency (key, caller, body_hash, status, response, at) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (caller, key) DO UPDATE SET "
+             "body_hash = excluded.body_hash, status = excluded.status, "
+             "response = excluded.response, at = excluded.at";
+    case kInsertUser:
+      return "INSERT INTO users (username, display_name, role, password_hash, disabled, "
+             "must_change_password, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    case kLoadUser:
+      return "SELECT " REDRESS_USER_COLS " FROM users WHERE username = ?1";
+    case kUpdateUser:
+      return "UPDATE users SET username = ?1, display_name = ?2, role = ?3, password_hash = ?4, "
+             "disabled = ?5, must_change_password = ?6 WHERE id = ?7";
+    case kInsertSession:
+      return "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) "
+             "VALUES (?1, ?2, ?3, ?4)";
+    case kDeleteSession:
+      return "DELETE FROM sessions WHERE token_hash = ?1";
+    case kDeleteSessionsOf:
+      return "DELETE FROM sessions WHERE user_id = ?1";
+    case kLastEvent:
+      return "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1";
+    case kEventsOf:
+      return "SELECT " REDRESS_EVENT_COLS " FROM events WHERE complaint_id = ?1 ORDER BY seq";
+    case kNotesOf:
+      return "SELECT id, complaint_id, at, author, visibility, body FROM notes "
+             "WHERE complaint_id = ?1 ORDER BY id";
+    case kAttachmentsOf:
+      return "SELECT " REDRESS_ATTACHMENT_COLS
+             " FROM attachments WHERE complaint_id = ?1 ORDER BY id";
+    case kGetAttachment:
+      return "SELECT " REDRESS_ATTACHMENT_COLS
+             " FROM attachments WHERE complaint_id = ?1 AND id = ?2";
+    case kGetUser:
+      return "SELECT " REDRESS_USER_COLS " FROM users WHERE id = ?1";
+    case kListUsers:
+      return "SELECT " REDRESS_USER_COLS " FROM users ORDER BY username";
+    case kFindSession:
+      return "SELECT token_hash, user_id, created_at, expires_at FROM sessions "
+             "WHERE token_hash = ?1";
+    case kCountByState:
+      return "SELECT state, count(*) FROM complaints GROUP BY state";
+    case kCountOverdue:
+      return "SELECT count(*) FROM complaints WHERE is_open = 1 AND next_due < ?1";
+    case kCountComplaints:
+      return "SELECT count(*) FROM complaints";
+    case kDueForClockCheck:
+      return "SELECT prefix, year, seq FROM complaints "
+             "WHERE is_open = 1 AND next_clock <= ?1 ORDER BY next_clock, id LIMIT ?2";
+    case kScanEvents:
+      return "SELECT " REDRESS_EVENT_COLS " FROM events WHERE seq >= ?1 ORDER BY seq";
+  }
+  return "";
+}
+
+Result<Stmt> Prep(Conn& c, StmtId id) { return c.Cached(id, SqlOf(id)); }
+
+const char* VisibilityName(core::NoteVisibility v) {
+  return v == core::NoteVisibility::kComplainant ? "complainant" : "internal";
+}
+core::NoteVisibility ParseVisibility(std::string_view s) {
+  return s == "complainant" ? core::NoteVisibility::kComplainant : core::NoteVisibility::kInternal;
+}
+
+core::Error Unavailable(std::string detail) {
+  return MakeError(Errc::kUnavailable, std::move(detail));
+}
+
+// The indexed copies of a complaint's fields, computed once per insert/update.
+struct ComplaintRow {
+  std::string reference;
+  std::string persons_named;
+  std::string doc;
+  std::optional<int64_t> next_due;
+  std::optional<int64_t> next_clock;
+  bool open = false;
+
+  explicit ComplaintRow(const core::Complaint& c)
+      : reference(c.reference.ToString()),
+        persons_named(NormalizePersonsNamed(c.subject.persons_named.value)),
+        doc(core::ToStorageJson(c).dump()),
+        open(core::IsOpen(c.state)) {
+    if (auto d = core::EarliestDue(c.clocks)) next_due = core::ToMillis(*d);
+    if (open) {
+      if (auto n = core::NextClockInstant(c.clocks)) next_clock = core::ToMillis(*n);
+    }
+  }
+};
+
+// Binds ?5..?19 (shared by insert and update; update adds ?1 reference and ?20 id).
+void BindComplaintFields(Stmt& st, const core::Complaint& c, const ComplaintRow& row) {
+  st.Bind(5, std::string_view(core::ToString(c.state)));
+  st.Bind(6, static_cast<int64_t>(c.priority));
+  st.Bind(7, c.assessment.category);
+  st.Bind(8, c.subject.product);
+  st.Bind(9, std::string_view(core::ToString(c.channel)));
+  st.Bind(10, c.assignee);
+  st.Bind(11, c.investigator);
+  st.Bind(12, row.persons_named);
+  st.Bind(13, core::ToMillis(c.received_at));
+  st.Bind(14, row.next_due);
+  st.Bind(15, row.next_clock);
+  st.Bind(16, static_cast<int64_t>(row.open ? 1 : 0));
+  st.Bind(17, c.version);
+  st.Bind(18, core::ToMillis(c.updated_at));
+  st.Bind(19, row.doc);
+}
+
+Result<std::optional<core::Complaint>> ParseComplaint(int64_t id, int64_t version,
+                                                      std::string_view doc) {
+  auto j = nlohmann::json::parse(doc.begin(), doc.end(), nullptr, false);
+  if (j.is_discarded()) {
+    return MakeError(Errc::kInternal, "stored complaint " + std::to_string(id) + " is not JSON");
+  }
+  auto c = core::FromStorageJson(j);
+  if (!c) {
+    core::Error e = c.error();
+    e.code = Errc::kInternal;
+    e.detail = "stored complaint " + std::to_string(id) + ": " + e.detail;
+    return e;
+  }
+  c->id = id;
+  c->version = version;
+  return std::optional<core::Complaint>(std::move(*c));
+}
+
+core::Event ReadEvent(const Stmt& st) {
+  core::Event e;
+  e.seq = st.Int(0);
+  e.complaint_id = st.Int(1);
+  e.reference = st.Text(2);
+  e.at = core::FromMillis(st.Int(3));
+  e.actor = st.Text(4);
+  e.action = st.Text(5);
+  e.before = st.Text(6);
+  e.after = st.Text(7);
+  e.payload_digest = st.Text(8);
+  e.prev_hash = st.Text(9);
+  e.hash = st.Text(10);
+  return e;
+}
+
+core::User ReadUser(const Stmt& st) {
+  core::User u;
+  u.id = st.Int(0);
+  u.username = st.Text(1);
+  u.display_name = st.Text(2);
+  u.role = core::ParseRole(st.View(3)).value_or(core::Role::kHandler);
+  u.password_hash = st.Text(4);
+  u.disabled = st.Int(5) != 0;
+  u.must_change_password = st.Int(6) != 0;
+  u.created_at = core::FromMillis(st.Int(7));
+  return u;
+}
+
+core::Attachment ReadAttachment(const Stmt& st) {
+  core::Attachment a;
+  a.id = st.Int(0);
+  a.complaint_id = st.Int(1);
+  a.sha256 = st.Text(2);
+  a.content_type = st.Text(3);
+  a.size = st.Int(4);
+  a.filename = st.Text(5);
+  a.uploaded_by = st.Text(6);
+  a.at = core::FromMillis(st.Int(7));
+  return a;
+}
+
+// Maps a failed step of an insert/update: constraint violations are the caller's problem.
+core::Error StepError(sqlite3* db, int rc, std::string_view what, std::string_view conflict,
+                      std::string_view not_found) {
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return MakeError(Errc::kConflict, std::string(conflict));
+  }
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return MakeError(Errc::kNotFound, std::string(not_found));
+  return SqliteError(db, rc, what);
+}
+
+Status SetPragmas(Conn& c, bool writer) {
+  sqlite3_busy_timeout(c.db(), kBusyTimeoutMs);
+  if (auto s = c.Exec("PRAGMA busy_timeout = 5000", "busy_timeout"); !s) return s;
+  if (!writer) return {};
+  // journal_mode answers with the mode in force; anything but "wal" (e.g. ":memory:") is
+  // refused, since the durability and reader design depend on it.
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(c.db(), "PRAGMA journal_mode = WAL", -1, &st, nullptr);
+  std::string mode;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    mode = p != nullptr ? p : "";
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "journal_mode");
+  if (mode != "wal") return Unavailable("sqlite: cannot use WAL journal mode (got " + mode + ")");
+  if (auto s = c.Exec("PRAGMA synchronous = FULL", "synchronous"); !s) return s;
+  if (auto s = c.Exec("PRAGMA foreign_keys = ON", "foreign_keys"); !s) return s;
+  return {};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The StoreTx of the writer connection. Lives as long as the store; used only on the writer.
+
+class SqliteStore::Tx final : public core::StoreTx {
+ public:
+  explicit Tx(Conn& c) : c_(c) {}
+
+  // Head of the event chain as of the last statement run (restored on rollback).
+  int64_t head_seq = 0;
+  std::string head_hash = core::kGenesisHash;
+  // The last I/O-class error code seen since reset (0 if none): the batch must abort.
+  int fatal_rc = 0;
+
+  Result<int64_t> NextSequence(int year) override {
+    auto st = Prep(c_, kNextSequence);
+    if (!st) return st.error();
+    st->Bind(1, static_cast<int64_t>(year));
+    int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(rc, "next sequence");
+    return st->Int(0);
+  }
+
+  Status InsertComplaint(core::Complaint& c) override {
+    ComplaintRow row(c);
+    int64_t id = 0;
+    {
+      auto st = Prep(c_, kInsertComplaint);
+      if (!st) return st.error();
+      st->Bind(1, row.reference);
+      st->Bind(2, c.reference.prefix);
+      st->Bind(3, static_cast<int64_t>(c.reference.year));
+      st->Bind(4, c.reference.sequence);
+      BindComplaintFields(*st, c, row);
+      int rc = st->Step();
+      if (rc != SQLITE_DONE) {
+        return Checked(rc, StepError(c_.db(), rc, "insert complaint", "reference already exists",
+                                     "complaint not found"));
+      }
+      id = sqlite3_last_insert_rowid(c_.db());
+    }
+    auto st = Prep(c_, kInsertText);
+    if (!st) return st.error();
+    st->Bind(1, id);
+    st->Bind(2, c.description.value);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "index complaint text");
+    c.id = id;
+    return {};
+  }
+
+  Result<std::optional<core::Complaint>> LoadComplaint(const core::Reference& ref) override {
+    std::string text = ref.ToString();
+    auto st = Prep(c_, kLoadComplaint);
+    if (!st) return st.error();
+    st->Bind(1, text);
+    int rc = st->Step();
+    if (rc == SQLITE_DONE) return std::optional<core::Complaint>();
+    if (rc != SQLITE_ROW) return Fail(rc, "load complaint");
+    return ParseComplaint(st->Int(0), st->Int(1), st->View(2));
+  }
+
+  Status UpdateComplaint(const core::Complaint& c) override {
+    ComplaintRow row(c);
+    {
+      auto st = Prep(c_, kUpdateComplaint);
+      if (!st) return st.error();
+      st->Bind(1, row.reference);
+      BindComplaintFields(*st, c, row);
+      st->Bind(20, c.id);
+      int rc = st->Step();
+      if (rc != SQLITE_DONE) return Fail(rc, "update complaint");
+    }
+    if (sqlite3_changes(c_.db()) == 0) {
+      auto st = Prep(c_, kComplaintExists);
+      if (!st) return st.error();
+      st->Bind(1, c.id);
+      st->Bind(2, row.reference);
+      int rc = st->Step();
+      if (rc == SQLITE_ROW) return MakeError(Errc::kConflict, "complaint was changed meanwhile");
+      if (rc == SQLITE_DONE) return MakeError(Errc::kNotFound, "complaint not found");
+      return Fail(rc, "check complaint");
+    }
+    auto st = Prep(c_, kUpdateText);
+    if (!st) return st.error();
+    st->Bind(1, c.id);
+    st->Bind(2, c.description.value);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "index complaint text");
+    return {};
+  }
+
+  Status AppendEvent(core::Event& e) override {
+    e.seq = head_seq + 1;
+    e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
+    e.prev_hash = head_hash;
+    e.hash = util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e));
+    auto st = Prep(c_, kInsertEvent);
+    if (!st) return st.error();
+    st->Bind(1, e.seq);
+    st->Bind(2, e.complaint_id);
+    st->Bind(3, e.reference);
+    st->Bind(4, core::ToMillis(e.at));
+    st->Bind(5, e.actor);
+    st->Bind(6, e.action);
+    st->Bind(7, e.before);
+    st->Bind(8, e.after);
+    st->Bind(9, e.payload_digest);
+    st->Bind(10, e.prev_hash);
+    st->Bind(11, e.hash);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "append event");
+    head_seq = e.seq;
+    head_hash = e.hash;
+    return {};
+  }
+
+  Status InsertNote(core::Note& n) override {
+    {
+      auto st = Prep(c_, kInsertNote);
+      if (!st) return st.error();
+      st->Bind(1, n.complaint_id);
+      st->Bind(2, core::ToMillis(n.at));
+      st->Bind(3, n.author);
+      st->Bind(4, std::string_view(VisibilityName(n.visibility)));
+      st->Bind(5, n.body.value);
+      int rc = st->Step();
+      if (rc != SQLITE_DONE) {
+        return Checked(rc,
+                       StepError(c_.db(), rc, "insert note", "note exists", "complaint not found"));
+      }
+      n.id = sqlite3_last_insert_rowid(c_.db());
+    }
+    auto st = Prep(c_, kAppendNoteText);
+    if (!st) return st.error();
+    st->Bind(1, n.complaint_id);
+    st->Bind(2, n.body.value);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "index note text");
+    return {};
+  }
+
+  Status InsertAttachment(core::Attachment& a) override {
+    auto st = Prep(c_, kInsertAttachment);
+    if (!st) return st.error();
+    st->Bind(1, a.complaint_id);
+    st->Bind(2, a.sha256);
+    st->Bind(3, a.content_type);
+    st->Bind(4, a.size);
+    st->Bind(5, a.filename.value);
+    st->Bind(6, a.uploaded_by);
+    st->Bind(7, core::ToMillis(a.at));
+    int rc = st->Step();
+    if (rc != SQLITE_DONE) {
+      return Checked(rc, StepError(c_.db(), rc, "insert attachment", "attachment exists",
+                                   "complaint not found"));
+    }
+    a.id = sqlite3_last_insert_rowid(c_.db());
+    return {};
+  }
+
+  Result<std::optional<core::IdempotencyRecord>> GetIdempotency(const std::string& caller,
+                                                                const std::string& key) override {
+    auto st = Prep(c_, kGetIdempotency);
+    if (!st) return st.error();
+    st->Bind(1, caller);
+    st->Bind(2, key);
+    int rc = st->Step();
+    if (rc == SQLITE_DONE) return std::optional<core::IdempotencyRecord>();
+    if (rc != SQLITE_ROW) return Fail(rc, "get idempotency");
+    core::IdempotencyRecord r;
+    r.key = st->Text(0);
+    r.caller = st->Text(1);
+    r.body_hash = st->Text(2);
+    r.status = static_cast<int>(st->Int(3));
+    r.response = st->Text(4);
+    r.at = core::FromMillis(st->Int(5));
+    return std::optional<core::IdempotencyRecord>(std::move(r));
+  }
+
+  Status PutIdempotency(const core::IdempotencyRecord& r) override {
+    auto st = Prep(c_, kPutIdempotency);
+    if (!st) return st.error();
+    st->Bind(1, r.key);
+    st->Bind(2, r.caller);
+    st->Bind(3, r.body_hash);
+    st->Bind(4, static_cast<int64_t>(r.status));
+    st->Bind(5, r.response);
+    st->Bind(6, core::ToMillis(r.at));
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "put idempotency");
+    return {};
+  }
+
+  Status InsertUser(core::User& u) override {
+    auto st = Prep(c_, kInsertUser);
+    if (!st) return st.error();
+    BindUser(*st, u);
+    int rc = st->Step();
+    if (rc != SQLITE_DONE) {
+      return Checked(
+          rc, StepError(c_.db(), rc, "insert user", "username already exists", "user not found"));
+    }
+    u.id = sqlite3_last_insert_rowid(c_.db());
+    return {};
+  }
+
+  Result<std::optional<core::User>> LoadUser(const std::string& username) override {
+    auto st = Prep(c_, kLoadUser);
+    if (!st) return st.error();
+    st->Bind(1, username);
+    int rc = st->Step();
+    if (rc == SQLITE_DONE) return std::optional<core::User>();
+    if (rc != SQLITE_ROW) return Fail(rc, "load user");
+    return std::optional<core::User>(ReadUser(*st));
+  }
+
+  Status UpdateUser(const core::User& u) override {
+    auto st = Prep(c_, kUpdateUser);
+    if (!st) return st.error();
+    BindUser(*st, u);
+    st->Bind(7, u.id);
+    int rc = st->Step();
+    if (rc != SQLITE_DONE) {
+      return Checked(
+          rc, StepError(c_.db(), rc, "update user", "username already exists", "user not found"));
+    }
+    if (sqlite3_changes(c_.db()) == 0) return MakeError(Errc::kNotFound, "user not found");
+    return {};
+  }
+
+  Status InsertSession(const core::Session& s) override {
+    auto st = Prep(c_, kInsertSession);
+    if (!st) return st.error();
+    st->Bind(1, s.token_hash);
+    st->Bind(2, s.user_id);
+    st->Bind(3, core::ToMillis(s.created_at));
+    st->Bind(4, core::ToMillis(s.expires_at));
+    int rc = st->Step();
+    if (rc != SQLITE_DONE) {
+      return Checked(
+          rc, StepError(c_.db(), rc, "insert session", "session already exists", "user not found"));
+    }
+    return {};
+  }
+
+  Status DeleteSession(const std::string& token_hash) override {
+    auto st = Prep(c_, kDeleteSession);
+    if (!st) return st.error();
+    st->Bind(1, token_hash);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "delete session");
+    return {};
+  }
+
+  Status DeleteSessionsOf(int64_t user_id) override {
+    auto st = Prep(c_, kDeleteSessionsOf);
+    if (!st) return st.error();
+    st->Bind(1, user_id);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "delete sessions");
+    return {};
+  }
+
+ private:
+  static void BindUser(Stmt& st, const core::User& u) {
+    st.Bind(1, u.username);
+    st.Bind(2, u.display_name.value);
+    st.Bind(3, std::string_view(core::ToString(u.role)));
+    st.Bind(4, u.password_hash);
+    st.Bind(5, static_cast<int64_t>(u.disabled ? 1 : 0));
+    st.Bind(6, static_cast<int64_t>(u.must_change_password ? 1 : 0));
+    st.Bind(7, core::ToMillis(u.created_at));
+  }
+
+  core::Error Fail(int rc, std::string_view what) {
+    return Checked(rc, SqliteError(c_.db(), rc, what));
+  }
+  core::Error Checked(int rc, core::Error e) {
+    if (sqlite::IsFatal(rc)) fatal_rc = rc;
+    return e;
+  }
+
+  Conn& c_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reader pool.
+
+class SqliteStore::ReaderLease {
+ public:
+  ReaderLease(SqliteStore* store, Conn* conn) : store_(store), conn_(conn) {}
+  ReaderLease(const ReaderLease&) = delete;
+  ReaderLease& operator=(const ReaderLease&) = delete;
+  ~ReaderLease() {
+    {
+      std::lock_guard lock(store_->readers_mu_);
+      store_->free_readers_.push_back(conn_);
+    }
+    store_->readers_cv_.notify_one();
+  }
+  Conn& operator*() const { return *conn_; }
+  Conn* operator->() const { return conn_; }
+
+ private:
+  SqliteStore* store_;
+  Conn* conn_;
+};
+
+SqliteStore::ReaderLease SqliteStore::Reader() {
+  std::unique_lock lock(readers_mu_);
+  readers_cv_.wait(lock, [this] { return !free_readers_.empty(); });
+  Conn* c = free_readers_.back();
+  free_readers_.pop_back();
+  return ReaderLease(this, c);
+}
+
+Status SqliteStore::OpenReaders(const std::string& path, int readers) {
+  for (int i = 0; i < std::max(1, readers); ++i) {
+    auto c = Conn::Open(path, SQLITE_OPEN_READONLY);
+    if (!c) return c.error();
+    if (auto s = SetPragmas(**c, false); !s) return s;
+    free_readers_.push_back(c->get());
+    readers_.push_back(std::move(*c));
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open / close.
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Options options) {
+  util::InitCrypto();
+  if (options.max_batch < 1 || options.max_queue < 1) {
+    return MakeError(Errc::kInvalid, "sqlite store: max_batch and max_queue must be positive");
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore());
+  store->max_batch_ = options.max_batch;
+  store->max_queue_ = options.max_queue;
+
+  auto w = Conn::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!w) return w.error();
+  store->writer_ = std::move(*w);
+  if (auto s = SetPragmas(*store->writer_, true); !s) return s.error();
+  if (auto s = sqlite::ApplyMigrations(store->writer_->db()); !s) return s.error();
+  store->tx_ = std::make_unique<Tx>(*store->writer_);
+  if (auto s = store->LoadChainHead(); !s) return s.error();
+  if (auto s = store->OpenReaders(path, options.readers); !s) return s.error();
+  store->thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string& path,
+                                                               int readers) {
+  util::InitCrypto();
+  std::unique_ptr<SqliteStore> store(new SqliteStore());
+  store->read_only_ = true;
+  if (auto s = store->OpenReaders(path, readers); !s) return s.error();
+  auto lease = store->Reader();
+  auto version = sqlite::SchemaVersion(lease->db());
+  if (!version) return version.error();
+  if (*version == 0) {
+    return MakeError(Errc::kNotFound, "sqlite: not a Redress database (no schema)");
+  }
+  return store;
+}
+
+Status SqliteStore::LoadChainHead() {
+  auto st = Prep(*writer_, kLastEvent);
+  if (!st) return st.error();
+  int rc = st->Step();
+  if (rc == SQLITE_ROW) {
+    tx_->head_seq = st->Int(0);
+    tx_->head_hash = st->Text(1);
+  } else if (rc != SQLITE_DONE) {
+    return SqliteError(writer_->db(), rc, "load event chain head");
+  }
+  return {};
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  tx_.reset();
+  writer_.reset();
+  readers_.clear();
+}
+
+bool SqliteStore::Healthy() const { return !read_only_ && !poisoned_.load(); }
+
+void SqliteStore::Poison() { poisoned_.store(true); }
+
+// ---------------------------------------------------------------------------------------------
+// Writes.
+
+void SqliteStore::Write(TxFn fn, Done done) {
+  if (read_only_) return done(Unavailable("store opened read-only"));
+  if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
+  bool full = false;
+  bool stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      stopping = true;
+    } else if (queue_.size() >= max_queue_) {
+      full = true;
+    } else {
+      queue_.push_back(Item{std::move(fn), std::move(done)});
+    }
+  }
+  if (stopping) return done(Unavailable("store is closing"));
+  if (full) return done(MakeError(Errc::kOverloaded, "write queue is full"));
+  cv_.notify_one();
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<Item> batch;
+  std::vector<Status> results;
+  batch.reserve(static_cast<size_t>(max_batch_));
+  results.reserve(static_cast<size_t>(max_batch_));
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      size_t n = std::min(queue_.size(), static_cast<size_t>(max_batch_));
+      auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
+      std::move(queue_.begin(), end, std::back_inserter(batch));
+      queue_.erase(queue_.begin(), end);
+    }
+    RunBatch(batch, results);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        batch[i].done(std::move(results[i]));
+      } catch (...) {
+        // `done` must not throw; the writer thread must survive a caller's bug.
+      }
+    }
+    batch.clear();
+    results.clear();
+  }
+}
+
+void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
+  results.assign(batch.size(), Status{});
+  auto fail_all = [&](const core::Error& e) {
+    for (auto& r : results) r = e;
+  };
+  if (poisoned_.load()) return fail_all(Unavailable("store refuses writes after a failed commit"));
+
+  sqlite3* db = writer_->db();
+  auto exec = [&](StmtId id) -> int {
+    auto st = Prep(*writer_, id);
+    if (!st) return writer_->LastRc() != SQLITE_OK ? writer_->LastRc() : SQLITE_ERROR;
+    int rc = st->Step();
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  };
+
+  if (int rc = exec(kBegin); rc != SQLITE_OK) {
+    if (sqlite::IsFatal(rc)) Poison();
+    return fail_all(SqliteError(db, rc, "begin"));
+  }
+  const int64_t batch_seq = tx_->head_seq;
+  const std::string batch_hash = tx_->head_hash;
+  auto abort_batch = [&](const core::Error& e) {
+    if (!sqlite3_get_autocommit(db)) exec(kRollback);
+    tx_->head_seq = batch_seq;
+    tx_->head_hash = batch_hash;
+    fail_all(e);
+  };
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (int rc = exec(kSavepoint); rc != SQLITE_OK) {
+      if (sqlite::IsFatal(rc)) Poison();
+      return abort_batch(SqliteError(db, rc, "savepoint"));
+    }
+    const int64_t seq0 = tx_->head_seq;
+    std::string hash0 = tx_->head_hash;
+    tx_->fatal_rc = 0;
+    Status s;
+    try {
+      s = batch[i].fn(*tx_);
+    } catch (const std::exception&) {
+      s = MakeError(Errc::kInternal, "write function threw an exception");
+    } catch (...) {
+      s = MakeError(Errc::kInternal, "write function threw");
+    }
+    // An I/O-class error, or SQLite having rolled the whole transaction back on its own, sinks
+    // the batch: earlier commands' work is gone too.
+    if (tx_->fatal_rc != 0) {
+      Poison();
+      return abort_batch(Unavailable(std::string("sqlite: ") + sqlite3_errstr(tx_->fatal_rc)));
+    }
+    if (sqlite3_get_autocommit(db)) {
+      return abort_batch(Unavailable("sqlite: transaction rolled back; retry"));
+    }
+    if (s) {
+      if (int rc = exec(kRelease); rc != SQLITE_OK) {
+        if (sqlite::IsFatal(rc)) Poison();
+        return abort_batch(SqliteError(db, rc, "release savepoint"));
+      }
+    } else {
+      int rc = exec(kRollbackTo);
+      if (rc == SQLITE_OK) rc = exec(kRelease);
+      if (rc != SQLITE_OK) {
+        if (sqlite::IsFatal(rc)) Poison();
+        return abort_batch(SqliteError(db, rc, "rollback to savepoint"));
+      }
+      tx_->head_seq = seq0;
+      tx_->head_hash = std::move(hash0);
+    }
+    results[i] = std::move(s);
+  }
+
+  if (int rc = exec(kCommit); rc != SQLITE_OK) {
+    // Sticky (conventions §3): after a failed commit or sync the file's state is unknown.
+    Poison();
+    return abort_batch(SqliteError(db, rc, "commit"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads.
+
+Result<std::optional<core::Complaint>> SqliteStore::GetComplaint(const core::Reference& ref) {
+  std::string text = ref.ToString();
+  auto c = Reader();
+  auto st = Prep(*c, kLoadComplaint);
+  if (!st) return st.error();
+  st->Bind(1, text);
+  int rc = st->Step();
+  if (rc == SQLITE_DONE) return std::optional<core::Complaint>();
+  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "get complaint");
+  return ParseComplaint(st->Int(0), st->Int(1), st->View(2));
+}
+
+namespace {
+
+// Filter bits of a list query: each combination is one cached statement per connection.
+enum ListBit : uint64_t {
+  kByState = 1 << 0,
+  kByCategory = 1 << 1,
+  kByPriority = 1 << 2,
+  kByAssignee = 1 << 3,
+  kOverdue = 1 << 4,
+  kFrom = 1 << 5,
+  kTo = 1 << 6,
+  kText = 1 << 7,
+  kAfter = 1 << 8,
+  kScopeAssignee = 1 << 9,
+  kScopeInvestigator = 1 << 10,
+  kExcludeNamed = 1 << 11,
+};
+
+std::string BuildListSql(uint64_t bits) {
+  std::string sql =
+      "SELECT id, reference, state, priority, category, product, channel, assignee, "
+      "received_at, next_due, is_open FROM complaints WHERE 1";
+  if (bits & kByState) sql += " AND state = :state";
+  if (bits & kByCategory) sql += " AND category = :category";
+  if (bits & kByPriority) sql += " AND priority = :priority";
+  if (bits & kByAssignee) sql += " AND assignee = :assignee";
+  if (bits & kOverdue) sql += " AND is_open = 1 AND next_due < :now";
+  if (bits & kFrom) sql += " AND received_at >= :from";
+  if (bits & kTo) sql += " AND received_at < :to";
+  if (bits & kText) {
+    sql += " AND id IN (SELECT rowid FROM complaint_text WHERE complaint_text MATCH :text)";
+  }
+  if (bits & kAfter) sql += " AND (received_at, id) < (:after_at, :after_id)";
+  if ((bits & kScopeAssignee) && (bits & kScopeInvestigator)) {
+    sql +=
+        " AND (assignee = :scope_assignee OR assignee = '' OR "
+        "investigator = :scope_investigator)";
+  } else if (bits & kScopeAssignee) {
+    sql += " AND (assignee = :scope_assignee OR assignee = '')";
+  } else if (bits & kScopeInvestigator) {
+    sql += " AND investigator = :scope_investigator";
+  }
+  if (bits & kExcludeNamed) sql += " AND instr(persons_named, :named) = 0";
+  sql += " ORDER BY received_at DESC, id DESC LIMIT :limit";
+  return sql;
+}
+
+// FTS5 query of string tokens: each term is double-quoted, and terms hold only letters,
+// digits and non-ASCII bytes, so user input can never be read as FTS5 syntax.
+std::string FtsQuery(const std::vector<std::string>& terms) {
+  std::string q;
+  for (const auto& t : terms) {
+    if (!q.empty()) q += ' ';
+    q += '"';
+    q += t;
+    q += '"';
+  }
+  return q;
+}
+
+bool IsBlank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+}  // namespace
+
+Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
+  core::ListPage page;
+  const core::Scope& scope = q.scope;
+  uint64_t bits = 0;
+  if (q.state) bits |= kByState;
+  if (q.category) bits |= kByCategory;
+  if (q.priority) bits |= kByPriority;
+  if (q.assignee) bits |= kByAssignee;
+  if (q.overdue) bits |= kOverdue;
+  if (q.received_from) bits |= kFrom;
+  if (q.received_to) bits |= kTo;
+  std::string fts;
+  if (q.text && !IsBlank(*q.text)) {
+    auto terms = SearchTerms(*q.text);
+    if (terms.empty()) return page;  // only punctuation: matches nothing
+    fts = FtsQuery(terms);
+    bits |= kText;
+  }
+  CursorPos after;
+  if (!q.cursor.empty()) {
+    auto pos = DecodeCursor(q.cursor);
+    if (!pos) return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
+    after = *pos;
+    bits |= kAfter;
+  }
+  if (!scope.all) {
+    if (!scope.assignee.empty()) bits |= kScopeAssignee;
+    if (!scope.investigator.empty()) bits |= kScopeInvestigator;
+    if (!(bits & (kScopeAssignee | kScopeInvestigator))) return page;  // sees nothing
+  }
+  std::string named = PersonNeedle(scope.exclude_named);
+  if (!named.empty()) bits |= kExcludeNamed;
+  const int limit = ClampLimit(q.limit);
+
+  auto c = Reader();
+  auto st = c->CachedByKey(bits, [bits] { return BuildListSql(bits); });
+  if (!st) return st.error();
+  std::string_view state_name = q.state ? core::ToString(*q.state) : "";
+  if (q.state) st->BindName(":state", state_name);
+  if (q.category) st->BindName(":category", *q.category);
+  if (q.priority) st->BindName(":priority", static_cast<int64_t>(*q.priority));
+  if (q.assignee) st->BindName(":assignee", *q.assignee);
+  const int64_t now = core::ToMillis(q.now);
+  if (q.overdue) st->BindName(":now", now);
+  if (q.received_from) st->BindName(":from", core::ToMillis(*q.received_from));
+  if (q.received_to) st->BindName(":to", core::ToMillis(*q.received_to));
+  if (bits & kText) st->BindName(":text", fts);
+  if (bits & kAfter) {
+    st->BindName(":after_at", after.received_at_ms);
+    st->BindName(":after_id", after.id);
+  }
+  if (bits & kScopeAssignee) st->BindName(":scope_assignee", scope.assignee);
+  if (bits & kScopeInvestigator) st->BindName(":scope_investigator", scope.investigator);
+  if (bits & kExcludeNamed) st->BindName(":named", named);
+  st->BindName(":limit", static_cast<int64_t>(limit + 1));
+
+  page.items.reserve(static_cast<size_t>(limit));
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      const auto& last = page.items.back();
+      page.next_cursor = EncodeCursor({core::ToMillis(last.received_at), last.id});
+      break;
+    }
+    core::ComplaintSummary s;
+    s.id = st->Int(0);
+    s.reference = st->Text(1);
+    s.state = core::ParseState(st->View(2)).value_or(core::State::kReceived);
+    s.priority = static_cast<core::Priority>(st->Int(3));
+    s.category = st->Text(4);
+    s.product = st->Text(5);
+    s.channel = core::ParseChannel(st->View(6)).value_or(core::Channel::kWeb);
+    s.assignee = st->Text(7);
+    s.received_at = core::FromMillis(st->Int(8));
+    if (auto due = st->OptInt(9)) {
+      s.due = core::FromMillis(*due);
+      s.overdue = st->Int(10) != 0 && *due < now;
+    }
+    page.items.push_back(std::move(s));
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(c->db(), rc, "list complaints");
+  return page;
+}
+
+Result<std::vector<core::Event>> SqliteStore::EventsOf(int64_t complaint_id) {
+  auto c = Reader();
+  auto st = Prep(*c, kEventsOf);
+  if (!st) return st.error();
+  st->Bind(1, complaint_id);
+  std::vector<core::Event> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadEvent(*st));
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "events of");
+  return out;
+}
+
+Result<std::vector<core::Note>> SqliteStore::NotesOf(int64_t complaint_id) {
+  auto c = Reader();
+  auto st = Prep(*c, kNotesOf);
+  if (!st) return st.error();
+  st->Bind(1, complaint_id);
+  std::vector<core::Note> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    core::Note n;
+    n.id = st->Int(0);
+    n.complaint_id = st->Int(1);
+    n.at = core::FromMillis(st->Int(2));
+    n.author = st->Text(3);
+    n.visibility = ParseVisibility(st->View(4));
+    n.body = st->Text(5);
+    out.push_back(std::move(n));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "notes of");
+  return out;
+}
+
+Result<std::vector<core::Attachment>> SqliteStore::AttachmentsOf(int64_t complaint_id) {
+  auto c = Reader();
+  auto st = Prep(*c, kAttachmentsOf);
+  if (!st) return st.error();
+  st->Bind(1, complaint_id);
+  std::vector<core::Attachment> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadAttachment(*st));
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "attachments of");
+  return out;
+}
+
+Result<std::optional<core::Attachment>> SqliteStore::GetAttachment(int64_t complaint_id,
+                                                                   int64_t attachment_id) {
+  auto c = Reader();
+  auto st = Prep(*c, kGetAttachment);
+  if (!st) return st.error();
+  st->Bind(1, complaint_id);
+  st->Bind(2, attachment_id);
+  int rc = st->Step();
+  if (rc == SQLITE_DONE) return std::optional<core::Attachment>();
+  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "get attachment");
+  return std::optional<core::Attachment>(ReadAttachment(*st));
+}
+
+Result<std::optional<core::User>> SqliteStore::FindUser(const std::string& username) {
+  auto c = Reader();
+  auto st = Prep(*c, kLoadUser);
+  if (!st) return st.error();
+  st->Bind(1, username);
+  int rc = st->Step();
+  if (rc == SQLITE_DONE) return std::optional<core::User>();
+  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "find user");
+  return std::optional<core::User>(ReadUser(*st));
+}
+
+Result<std::optional<core::User>> SqliteStore::GetUser(int64_t id) {
+  auto c = Reader();
+  auto st = Prep(*c, kGetUser);
+  if (!st) return st.error();
+  st->Bind(1, id);
+  int rc = st->Step();
+  if (rc == SQLITE_DONE) return std::optional<core::User>();
+  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "get user");
+  return std::optional<core::User>(ReadUser(*st));
+}
+
+Result<std::vector<core::User>> SqliteStore::ListUsers() {
+  auto c = Reader();
+  auto st = Prep(*c, kListUsers);
+  if (!st) return st.error();
+  std::vector<core::User> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadUser(*st));
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "list users");
+  return out;
+}
+
+Result<std::optional<core::Session>> SqliteStore::FindSession(const std::string& token_hash) {
+  auto c = Reader();
+  auto st = Prep(*c, kFindSession);
+  if (!st) return st.error();
+  st->Bind(1, token_hash);
+  int rc = st->Step();
+  if (rc == SQLITE_DONE) return std::optional<core::Session>();
+  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "find session");
+  core::Session s;
+  s.token_hash = st->Text(0);
+  s.user_id = st->Int(1);
+  s.created_at = core::FromMillis(st->Int(2));
+  s.expires_at = core::FromMillis(st->Int(3));
+  return std::optional<core::Session>(std::move(s));
+}
+
+Result<std::map<core::State, int64_t>> SqliteStore::CountByState() {
+  std::map<core::State, int64_t> out;
+  for (core::State s : kAllStates) out[s] = 0;
+  auto c = Reader();
+  auto st = Prep(*c, kCountByState);
+  if (!st) return st.error();
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    if (auto s = core::ParseState(st->View(0))) out[*s] = st->Int(1);
+  }
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "count by state");
+  return out;
+}
+
+Result<int64_t> SqliteStore::CountOverdue(core::Instant now) {
+  auto c = Reader();
+  auto st = Prep(*c, kCountOverdue);
+  if (!st) return st.error();
+  st->Bind(1, core::ToMillis(now));
+  int rc = st->Step();
+  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "count overdue");
+  return st->Int(0);
+}
+
+Result<int64_t> SqliteStore::CountComplaints() {
+  auto c = Reader();
+  auto st = Prep(*c, kCountComplaints);
+  if (!st) return st.error();
+  int rc = st->Step();
+  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "count complaints");
+  return st->Int(0);
+}
+
+Result<std::vector<core::Reference>> SqliteStore::DueForClockCheck(core::Instant now, int limit) {
+  std::vector<core::Reference> out;
+  if (limit <= 0) return out;
+  auto c = Reader();
+  auto st = Prep(*c, kDueForClockCheck);
+  if (!st) return st.error();
+  st->Bind(1, core::ToMillis(now));
+  st->Bind(2, static_cast<int64_t>(limit));
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    core::Reference r;
+    r.prefix = st->Text(0);
+    r.year = static_cast<int>(st->Int(1));
+    r.sequence = st->Int(2);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "due for clock check");
+  return out;
+}
+
+Status SqliteStore::ScanEvents(int64_t from_seq,
+                               const std::function<bool(const core::Event&)>& fn) {
+  auto c = Reader();
+  auto st = Prep(*c, kScanEvents);
+  if (!st) return st.error();
+  st->Bind(1, from_seq);
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    if (!fn(ReadEvent(*st))) return {};
+  }
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "scan events");
+  return {};
+}
+
+Status SqliteStore::Backup(const std::string& dest) {
+  std::error_code ec;
+  if (std::filesystem::exists(dest, ec) || ec) {
+    return MakeError(Errc::kConflict, "backup destination already exists");
+  }
+  auto c = Reader();
+  sqlite3* out = nullptr;
+  int rc = sqlite3_open_v2(dest.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  Status result;
+  if (rc != SQLITE_OK) {
+    result = SqliteError(out, rc, "open backup destination");
+  } else {
+    sqlite3_backup* b = sqlite3_backup_init(out, "main", c->db(), "main");
+    if (b == nullptr) {
+      result = SqliteError(out, sqlite3_errcode(out), "backup init");
+    } else {
+      // One step copies every page inside one read transaction: a consistent snapshot.
+      rc = sqlite3_backup_step(b, -1);
+      int frc = sqlite3_backup_finish(b);
+      if (rc != SQLITE_DONE) {
+        result = SqliteError(out, rc, "backup");
+      } else if (frc != SQLITE_OK) {
+        result = SqliteError(out, frc, "backup finish");
+      }
+    }
+  }
+  if (int crc = sqlite3_close(out); crc != SQLITE_OK && result) {
+    result = SqliteError(nullptr, crc, "close backup");
+  }
+  if (!result) {
+    std::filesystem::remove(dest, ec);
+    std::filesystem::remove(dest + "-wal", ec);
+    std::filesystem::remove(dest + "-shm", ec);
+  }
+  return result;
+}
+
+Status SqliteStore::IntegrityCheck() {
+  auto c = Reader();
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(c->db(), "PRAGMA integrity_check", -1, &st, nullptr);
+  std::string problems;
+  bool ok = false;
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      std::string_view line = p != nullptr ? p : "";
+      if (line == "ok") {
+        ok = true;
+      } else if (problems.size() < 1000) {
+        if (!problems.empty()) problems += "; ";
+        problems += line;
+      }
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "integrity_check");
+  if (!ok || !problems.empty()) {
+    return MakeError(Errc::kInternal, "integrity_check: " + problems);
+  }
+  return {};
+}
+
+}  // namespace redress::store

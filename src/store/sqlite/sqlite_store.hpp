@@ -1,0 +1,129 @@
+// The SQLite adapter of core::Store (contract in core/ports/store.hpp; conventions §4).
+//
+//  * One database file in WAL mode, synchronous=FULL, foreign_keys=ON, busy_timeout=5000,
+//    all set explicitly at open; migrations (migrations.hpp) are applied at open.
+//  * Writes: one writer thread owns the only read-write connection. It takes everything
+//    queued (at most max_batch), runs BEGIN IMMEDIATE, each TxFn inside its own SAVEPOINT
+//    (ROLLBACK TO + RELEASE when the fn fails, restoring the in-memory head of the event
+//    chain), one COMMIT, and then calls each `done`, in queue order, with its own result.
+//    A full queue fails a Write() at once with kOverloaded. A failed COMMIT (or an I/O,
+//    full-disk or corruption error inside a batch) poisons the store: Healthy() turns false
+//    and every later Write() fails with kUnavailable, until the process reopens the file.
+//  * Reads: a pool of `readers` read-only connections, checked out per call; each call is one
+//    statement (one implicit read transaction), so it sees one snapshot. ScanEvents holds its
+//    connection while it calls `fn`.
+//  * Every statement is prepared once per connection (SQLITE_PREPARE_PERSISTENT) and reused;
+//    list queries are built from the filters present and cached per filter combination.
+//  * Full text: the FTS5 table complaint_text (rowid = complaint id) holds the description and
+//    the notes, kept in sync by InsertComplaint/UpdateComplaint/InsertNote.
+// The destructor drains the queue (every queued Write() completes), then closes.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/ports/store.hpp"
+
+namespace redress::store {
+
+namespace sqlite {
+class Conn;
+}
+
+class SqliteStore final : public core::Store {
+ public:
+  struct Options {
+    int readers = 4;
+    size_t max_queue = 4096;
+    int max_batch = 256;
+  };
+
+  // Opens (creating if needed) and migrates the database at `path`, then starts the writer.
+  static core::Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, Options options);
+  // Opens an existing database for reading only (e.g. `audit verify`, or a copy made by
+  // Backup): no migrations, no writer thread; every Write() fails with kUnavailable.
+  static core::Result<std::unique_ptr<SqliteStore>> OpenReadOnly(const std::string& path,
+                                                                 int readers = 1);
+
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  void Write(TxFn fn, Done done) override;
+  bool Healthy() const override;
+
+  core::Result<std::optional<core::Complaint>> GetComplaint(const core::Reference& ref) override;
+  core::Result<core::ListPage> ListComplaints(const core::ListQuery& q) override;
+  core::Result<std::vector<core::Event>> EventsOf(int64_t complaint_id) override;
+  core::Result<std::vector<core::Note>> NotesOf(int64_t complaint_id) override;
+  core::Result<std::vector<core::Attachment>> AttachmentsOf(int64_t complaint_id) override;
+  core::Result<std::optional<core::Attachment>> GetAttachment(int64_t complaint_id,
+                                                              int64_t attachment_id) override;
+
+  core::Result<std::optional<core::User>> FindUser(const std::string& username) override;
+  core::Result<std::optional<core::User>> GetUser(int64_t id) override;
+  core::Result<std::vector<core::User>> ListUsers() override;
+  core::Result<std::optional<core::Session>> FindSession(const std::string& token_hash) override;
+
+  core::Result<std::map<core::State, int64_t>> CountByState() override;
+  core::Result<int64_t> CountOverdue(core::Instant now) override;
+  core::Result<int64_t> CountComplaints() override;
+  core::Result<std::vector<core::Reference>> DueForClockCheck(core::Instant now,
+                                                              int limit) override;
+  core::Status ScanEvents(int64_t from_seq,
+                          const std::function<bool(const core::Event&)>& fn) override;
+
+  // `dest` is a file path that must not exist yet; the copy is one consistent snapshot.
+  core::Status Backup(const std::string& dest) override;
+
+  // Beyond the port: PRAGMA integrity_check on a read connection (kInternal with the first
+  // problems in the detail when it is not "ok").
+  core::Status IntegrityCheck();
+
+  class Tx;  // the StoreTx on the writer connection (sqlite_store.cpp)
+
+ private:
+  struct Item {
+    TxFn fn;
+    Done done;
+  };
+  class ReaderLease;
+
+  SqliteStore() = default;
+  core::Status OpenReaders(const std::string& path, int readers);
+  core::Status LoadChainHead();
+  void WriterLoop();
+  void RunBatch(std::vector<Item>& batch, std::vector<core::Status>& results);
+  void Poison();
+  ReaderLease Reader();
+
+  // Writer side: touched only by the writer thread after Open().
+  std::unique_ptr<sqlite::Conn> writer_;
+  std::unique_ptr<Tx> tx_;
+  int max_batch_ = 256;
+
+  // The queue.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // GUARDED_BY(mu_)
+  size_t max_queue_ = 4096;
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  bool read_only_ = false;
+  std::atomic<bool> poisoned_{false};
+  std::thread thread_;
+
+  // Readers.
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<sqlite::Conn>> readers_;
+  std::vector<sqlite::Conn*> free_readers_;  // GUARDED_BY(readers_mu_)
+};
+
+}  // namespace redress::store

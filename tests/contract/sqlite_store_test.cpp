@@ -1,0 +1,215 @@
+// What only the SQLite adapter promises beyond the shared contract: embedded migrations equal
+// the readable .sql files, versioned migration, PRAGMAs, the bounded writer queue, read-only
+// opens, integrity_check and index use of the hot queries.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+
+#include "store/sqlite/migrations.hpp"
+#include "store_harness.hpp"
+
+namespace redress::testing {
+namespace {
+
+using core::Errc;
+using core::Status;
+using core::StoreTx;
+using store::SqliteStore;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Runs `sql` on a separate raw connection and returns the first column of every row.
+std::vector<std::string> Query(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::vector<std::string> out;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        int col = sqlite3_column_count(st) - 1;  // EXPLAIN QUERY PLAN: the detail column
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+        out.emplace_back(p != nullptr ? p : "");
+      }
+    } else {
+      out.push_back(std::string("prepare failed: ") + sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path, SqliteStore::Options o = {}) {
+  auto s = SqliteStore::Open(path, o);
+  EXPECT_TRUE(s) << s.error().detail;
+  return s ? std::move(*s) : nullptr;
+}
+
+TEST(SqliteMigrations, EmbeddedSqlEqualsTheFiles) {
+  const std::string dir = std::string(REDRESS_SOURCE_DIR) + "/migrations/sqlite/";
+  auto migrations = store::sqlite::Migrations();
+  ASSERT_FALSE(migrations.empty());
+  int previous = 0;
+  for (const auto& m : migrations) {
+    EXPECT_GT(m.version, previous) << m.file;
+    previous = m.version;
+    const std::string text = ReadFile(dir + std::string(m.file));
+    ASSERT_FALSE(text.empty()) << "missing " << dir << m.file;
+    EXPECT_EQ(text, m.sql) << m.file << " differs from its copy in migrations.cpp";
+    EXPECT_EQ(std::stoi(std::string(m.file.substr(0, 4))), m.version) << m.file;
+  }
+  // Every .sql file is embedded.
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".sql") ++files;
+  }
+  EXPECT_EQ(files, migrations.size());
+}
+
+TEST(SqliteMigrations, AppliedOnceAndRecorded) {
+  TempDir dir;
+  const std::string path = dir.File("m.db");
+  { ASSERT_TRUE(OpenOrDie(path)); }
+  { ASSERT_TRUE(OpenOrDie(path)); }  // second open applies nothing (would fail: tables exist)
+  auto versions = Query(path, "SELECT version FROM schema_migrations ORDER BY version");
+  ASSERT_EQ(versions.size(), store::sqlite::Migrations().size());
+  EXPECT_EQ(versions[0], "1");
+}
+
+TEST(SqliteStoreTest, UsesWalAndRefusesMemoryDatabases) {
+  TempDir dir;
+  const std::string path = dir.File("w.db");
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(Query(path, "PRAGMA journal_mode"), (std::vector<std::string>{"wal"}));
+  auto mem = SqliteStore::Open(":memory:", {});
+  EXPECT_FALSE(mem);
+  auto bad = SqliteStore::Open(dir.File("no/such/dir/x.db"), {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kUnavailable);
+}
+
+TEST(SqliteStoreTest, FullQueueIsOverloadedAtOnce) {
+  TempDir dir;
+  SqliteStore::Options o;
+  o.max_queue = 2;
+  auto s = OpenOrDie(dir.File("q.db"), o);
+  ASSERT_TRUE(s);
+
+  // Hold the writer inside a function so that later writes stay queued.
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto release_future = release.get_future().share();
+  std::promise<Status> first;
+  s->Write(
+      [&](StoreTx&) -> Status {
+        entered.set_value();
+        release_future.wait();
+        return {};
+      },
+      [&](Status st) { first.set_value(st); });
+  entered.get_future().wait();
+
+  std::vector<std::promise<Status>> queued(2);
+  for (auto& p : queued) {
+    s->Write([](StoreTx&) -> Status { return {}; }, [&p](Status st) { p.set_value(st); });
+  }
+  std::promise<Status> rejected;
+  s->Write([](StoreTx&) -> Status { return {}; }, [&](Status st) { rejected.set_value(st); });
+  auto r = rejected.get_future();
+  ASSERT_EQ(r.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  Status rs = r.get();
+  ASSERT_FALSE(rs);
+  EXPECT_EQ(rs.error().code, Errc::kOverloaded);
+
+  release.set_value();
+  EXPECT_TRUE(first.get_future().get());
+  for (auto& p : queued) EXPECT_TRUE(p.get_future().get());
+  EXPECT_TRUE(s->Healthy());
+}
+
+TEST(SqliteStoreTest, ReadOnlyOpenReadsButRefusesWrites) {
+  TempDir dir;
+  const std::string path = dir.File("r.db");
+  {
+    auto s = OpenOrDie(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->WriteSync([](StoreTx& tx) -> Status {
+      core::Event e;
+      e.actor = "system";
+      e.action = "init";
+      e.before = "{}";
+      e.after = "{}";
+      return tx.AppendEvent(e);
+    }));
+  }
+  auto ro = SqliteStore::OpenReadOnly(path);
+  ASSERT_TRUE(ro) << ro.error().detail;
+  EXPECT_FALSE((*ro)->Healthy());
+  Status w = (*ro)->WriteSync([](StoreTx&) -> Status { return {}; });
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, Errc::kUnavailable);
+  int n = 0;
+  ASSERT_TRUE((*ro)->ScanEvents(1, [&](const core::Event&) { return ++n, true; }));
+  EXPECT_EQ(n, 1);
+  EXPECT_TRUE((*ro)->IntegrityCheck());
+
+  EXPECT_FALSE(SqliteStore::OpenReadOnly(dir.File("missing.db")));
+}
+
+TEST(SqliteStoreTest, IntegrityCheckPasses) {
+  TempDir dir;
+  auto s = OpenOrDie(dir.File("i.db"));
+  ASSERT_TRUE(s);
+  Status st = s->IntegrityCheck();
+  EXPECT_TRUE(st) << st.error().detail;
+}
+
+TEST(SqliteStoreTest, HotQueriesUseIndexes) {
+  TempDir dir;
+  const std::string path = dir.File("p.db");
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  auto plan = [&](const std::string& sql) {
+    std::string all;
+    for (const auto& line : Query(path, "EXPLAIN QUERY PLAN " + sql)) all += line + "\n";
+    return all;
+  };
+  auto uses = [](const std::string& p, const std::string& index) {
+    return p.find(index) != std::string::npos && p.find("SCAN complaints\n") == std::string::npos &&
+           p.find("TEMP B-TREE") == std::string::npos;
+  };
+  const std::string order = " ORDER BY received_at DESC, id DESC LIMIT 51";
+  std::string p = plan("SELECT id FROM complaints WHERE 1" + order);
+  EXPECT_NE(p.find("complaints_received"), std::string::npos) << p;
+  EXPECT_EQ(p.find("TEMP B-TREE"), std::string::npos) << p;
+  p = plan("SELECT id FROM complaints WHERE 1 AND state = 'received'" + order);
+  EXPECT_TRUE(uses(p, "complaints_state")) << p;
+  p = plan("SELECT id FROM complaints WHERE 1 AND assignee = 'bob'" + order);
+  EXPECT_TRUE(uses(p, "complaints_assignee")) << p;
+  p = plan("SELECT id FROM complaints WHERE 1 AND (received_at, id) < (5, 5)" + order);
+  EXPECT_NE(p.find("complaints_received"), std::string::npos) << p;
+  p = plan(
+      "SELECT prefix, year, seq FROM complaints WHERE is_open = 1 AND next_clock <= 5 "
+      "ORDER BY next_clock, id LIMIT 10");
+  EXPECT_NE(p.find("complaints_clock"), std::string::npos) << p;
+  p = plan("SELECT count(*) FROM complaints WHERE is_open = 1 AND next_due < 5");
+  EXPECT_NE(p.find("complaints_due"), std::string::npos) << p;
+  p = plan("SELECT seq FROM events WHERE complaint_id = 1 ORDER BY seq");
+  EXPECT_NE(p.find("events_complaint"), std::string::npos) << p;
+}
+
+}  // namespace
+}  // namespace redress::testing

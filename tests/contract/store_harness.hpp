@@ -1,0 +1,48 @@
+// The adapters the store contract suite runs against. Each factory makes a fresh, empty
+// store; adding an adapter (PostgreSQL) is one line in Adapters() (store_harness.cpp).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ports/store.hpp"
+
+namespace redress::testing {
+
+class StoreHarness {
+ public:
+  virtual ~StoreHarness() = default;
+  virtual core::Store& store() = 0;
+  // Closes the store (draining its writer) and opens the same data again; false when the
+  // adapter keeps nothing across a close.
+  virtual bool Reopen() { return false; }
+  // A destination for Backup(), or "" when the adapter cannot back up.
+  virtual std::string BackupDest() { return {}; }
+  // Opens what Backup(BackupDest()) wrote.
+  virtual std::unique_ptr<core::Store> OpenBackup(const std::string&) { return nullptr; }
+};
+
+struct Adapter {
+  std::string name;  // a gtest-safe identifier
+  std::function<std::unique_ptr<StoreHarness>()> make;
+};
+
+const std::vector<Adapter>& Adapters();
+
+// A fresh directory under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace redress::testing
