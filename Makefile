@@ -22,7 +22,7 @@ test: deps
 	@bash scripts/test.sh
 
 bench: build
-	@bash bench/run.sh $(BUILD)/redress
+	@bash bench/http_smoke.sh $(BUILD)/redress
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')

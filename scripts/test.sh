@@ -10,6 +10,7 @@ mkdir -p "$LOGDIR"
 
 passed=0
 failed=0
+skipped=0
 status=0
 
 build() {  # dir, extra cmake args...
@@ -32,11 +33,13 @@ run_ctest() {  # dir, label regex, name
     status=1
     return
   fi
-  local total fails
+  local total fails skips
   total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
   fails=$(sed -E 's/.*, ([0-9]+) tests? failed.*/\1/' <<<"$line")
-  passed=$((passed + total - fails))
+  skips=$(grep -c '(Skipped)$' "$log" || true)
+  passed=$((passed + total - fails - skips))
   failed=$((failed + fails))
+  skipped=$((skipped + skips))
   [ "$fails" -eq 0 ] || status=1
 }
 
@@ -60,5 +63,5 @@ else
   status=1
 fi
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -10,7 +10,7 @@ core::Result<AuditReport> VerifyAudit(core::Store& store) {
   util::InitCrypto();
   AuditReport report;
   std::string prev = core::kGenesisHash;
-  int64_t expected_seq = 0;
+  int64_t expected_seq = 1;  // sequences start at 1 and have no gaps
   core::Status s = store.ScanEvents(0, [&](const core::Event& e) {
     auto fail = [&](std::string problem) {
       report.ok = false;
@@ -18,7 +18,7 @@ core::Result<AuditReport> VerifyAudit(core::Store& store) {
       report.problem = std::move(problem);
       return false;
     };
-    if (expected_seq != 0 && e.seq != expected_seq) {
+    if (e.seq != expected_seq) {
       report.first_bad_seq = expected_seq;
       report.ok = false;
       report.problem = fmt::format("event {} is missing (next present is {})", expected_seq, e.seq);

@@ -188,8 +188,18 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
           "people, process, product, system, third_party, policy");
       out.acceptance = in.Enum<core::Acceptance>("acceptance", false, core::ParseAcceptance,
                                                  "accepts, rejects, no_reply");
+      // Only the reasons a normal close can have; withdrawal, early resolution, duplicates and
+      // concluded referrals have their own actions.
       out.closure_reason = in.Enum<core::ClosureReason>(
-          "reason", false, core::ParseClosureReason,
+          "reason", false,
+          [](std::string_view v) -> std::optional<core::ClosureReason> {
+            auto r = core::ParseClosureReason(v);
+            if (r == core::ClosureReason::kResolvedAccepted || r == core::ClosureReason::kNoReply ||
+                r == core::ClosureReason::kRejectedRecourseGiven) {
+              return r;
+            }
+            return std::nullopt;
+          },
           "resolved_accepted, no_reply, rejected_recourse_given");
       break;
     case Action::kCloseEarly:

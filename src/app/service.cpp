@@ -233,6 +233,7 @@ void ComplaintService::ComplainantWithdraw(std::string reference, std::string se
 
 core::Scope ComplaintService::ScopeOf(const core::User& user) const {
   core::Scope s;
+  s.exclude_named = user.username;  // whatever the role, never a complaint about oneself
   switch (user.role) {
     case core::Role::kManager:
     case core::Role::kAuditor:
@@ -240,11 +241,9 @@ core::Scope ComplaintService::ScopeOf(const core::User& user) const {
       break;
     case core::Role::kHandler:
       s.assignee = user.username;
-      s.exclude_named = user.username;
       break;
     case core::Role::kInvestigator:
       s.investigator = user.username;
-      s.exclude_named = user.username;
       break;
     case core::Role::kAdmin:
       // Admins never read complaint content: a scope that matches nothing.
@@ -323,6 +322,25 @@ void ComplaintService::Act(std::string reference, core::Action action, core::Act
       !config_.categories.contains(input.assessment->category)) {
     return done(MakeError(Errc::kInvalid, "The category is not in the taxonomy.",
                           {{"/category", "is not in the taxonomy"}}));
+  }
+  // Whoever is put in charge must be an active user whose role can do the work.
+  struct Named {
+    const std::string& username;
+    const char* pointer;
+    std::vector<core::Role> roles;
+  };
+  for (const Named& n :
+       {Named{input.assignee, "/assignee", {core::Role::kHandler, core::Role::kManager}},
+        Named{input.investigator, "/investigator",
+              {core::Role::kInvestigator, core::Role::kHandler, core::Role::kManager}}}) {
+    if (n.username.empty()) continue;
+    auto found = store_.FindUser(n.username);
+    if (!found) return done(found.error());
+    if (!found->has_value() || (*found)->disabled ||
+        std::find(n.roles.begin(), n.roles.end(), (*found)->role) == n.roles.end()) {
+      return done(MakeError(Errc::kInvalid, "No active user with that username and a suitable role.",
+                            {{n.pointer, "is not an active user with a suitable role"}}));
+    }
   }
   const core::Instant now = clock_.Now();
   StaffCaller caller{user};

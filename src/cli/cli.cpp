@@ -101,23 +101,27 @@ int Serve(const ServeOptions& o) {
   for (const auto& p : loaded->policies) found = found || p.id == o.default_policy;
   if (!found) return Usage("--default-policy " + o.default_policy + " is not a loaded policy");
 
-  auto store = OpenStore({o.common.data, o.common.policies}, true);
-  if (!store) return Fail(store.error());
+  // Declared first so it is destroyed last: the store's writer completes requests by
+  // posting to it, and connection coroutines still suspended in it are destroyed with it.
+  const int threads = o.io_threads > 0
+                          ? o.io_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  boost::asio::io_context ioc(threads);
+
+  auto opened = OpenStore({o.common.data, o.common.policies}, true);
+  if (!opened) return Fail(opened.error());
+  std::unique_ptr<store::SqliteStore> store = std::move(*opened);
 
   SystemClock clock;
   app::ServiceConfig config;
   config.default_policy = o.default_policy;
   config.reference_prefix = o.reference_prefix;
   config.categories = loaded->categories;
-  app::ComplaintService service(**store, clock, std::move(loaded->policies), config);
+  app::ComplaintService service(*store, clock, std::move(loaded->policies), config);
   http::ApiOptions api_options;
   api_options.data_dir = o.common.data;
-  http::Api api(service, **store, api_options);
+  http::Api api(service, *store, api_options);
 
-  const int threads = o.io_threads > 0
-                          ? o.io_threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  boost::asio::io_context ioc(threads);
   http::Limits limits;
   http::Server server(
       ioc, limits, [&api](http::Request r) { return api.Handle(std::move(r)); },
@@ -143,7 +147,13 @@ int Serve(const ServeOptions& o) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+
+  // Shut down in dependency order: nothing new starts, running work finishes, and every
+  // queued write commits (its completion is posted to the stopped, still alive, io_context).
   scheduler.Stop();
+  api.Shutdown();
+  store.reset();
+  spdlog::info("stopped");
   return kOk;
 }
 

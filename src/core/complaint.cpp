@@ -112,23 +112,38 @@ Priority Raise(Priority p) {
 
 bool IsOpen(State s) { return s != State::kClosed && s != State::kWithdrawn; }
 
+std::string NamedTokens(std::string_view text) {
+  auto word = [](unsigned char ch) {
+    return std::isalnum(ch) || ch == '_' || ch == '.' || ch == '-' || ch >= 0x80;
+  };
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !word(static_cast<unsigned char>(text[i]))) ++i;
+    size_t j = i;
+    while (j < text.size() && word(static_cast<unsigned char>(text[j]))) ++j;
+    size_t b = i;
+    size_t e = j;
+    while (b < e && (text[b] == '.' || text[b] == '-')) ++b;
+    while (e > b && (text[e - 1] == '.' || text[e - 1] == '-')) --e;
+    if (b < e) {
+      if (out.empty()) out += ' ';
+      for (size_t k = b; k < e; ++k) {
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(text[k])));
+      }
+      out += ' ';
+    }
+    i = j;
+  }
+  return out;
+}
+
 bool NamesPerson(const Complaint& c, std::string_view username) {
   if (username.empty()) return false;
-  auto lower = [](std::string_view in) {
-    std::string out(in);
-    for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return out;
-  };
-  const std::string hay = lower(c.subject.persons_named.value);
-  const std::string needle = lower(username);
-  auto word_char = [&](size_t i) {
-    return i < hay.size() && (std::isalnum(static_cast<unsigned char>(hay[i])) || hay[i] == '_' ||
-                              hay[i] == '.' || hay[i] == '-');
-  };
-  for (size_t pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) {
-    if ((pos == 0 || !word_char(pos - 1)) && !word_char(pos + needle.size())) return true;
-  }
-  return false;
+  std::string needle = " ";
+  for (char ch : username) needle += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  needle += ' ';
+  return NamedTokens(c.subject.persons_named.value).find(needle) != std::string::npos;
 }
 
 const char* ToString(State v) { return NameOf(kStates, v); }

@@ -179,8 +179,14 @@ Priority Raise(Priority p);
 
 bool IsOpen(State s);  // not closed and not withdrawn
 
-// True if `username` appears as a whole word, case-insensitively, among the persons named in
-// the complaint: such a person may neither handle nor read it (conflict of interest).
+// The persons named, as the whole-word tokens stores index for scope exclusion: lower-case
+// (ASCII), split on every character that cannot be part of a username (anything but letters,
+// digits, '_', '.', '-' and non-ASCII bytes), with '.' and '-' trimmed from each token's ends,
+// each surrounded by single spaces (" jsmith mary jones "), or "" when there are none.
+std::string NamedTokens(std::string_view persons_named);
+
+// True if `username` is one of NamedTokens(persons_named): such a person may neither handle
+// nor read the complaint (conflict of interest). "ann" does not match "joanne".
 bool NamesPerson(const Complaint& c, std::string_view username);
 
 const char* ToString(State s);

@@ -72,9 +72,12 @@ Error IllegalTransition(State from, Action action, ActorKind who) {
       std::find(allowed.begin(), allowed.end(), std::string(ToString(action))) != allowed.end();
   Error e;
   if (exists_for_someone) {
+    std::vector<std::string> mine;
+    for (Action a : AllowedActions(from, who)) mine.push_back(ToString(a));
     e = MakeError(Errc::kForbidden,
-                  fmt::format("A {} may not {} a complaint that is {}.", ToString(who),
-                              ToString(action), ToString(from)));
+                  fmt::format("A {} may not {} a complaint that is {}; a {} may: {}.",
+                              ToString(who), ToString(action), ToString(from), ToString(who),
+                              mine.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(mine, ", "))));
     e.type = "action-not-permitted";
   } else {
     e = MakeError(Errc::kConflict,
@@ -494,6 +497,8 @@ std::optional<Applied> CheckClocks(const Complaint& current, Instant now) {
     step = std::move(next);
   }
   if (alerts.empty()) step.clocks = c.clocks;
+  // One saved change, however many events describe it: the store expects version + 1.
+  step.version = current.version + 1;
   out.after = std::move(step);
   return out;
 }

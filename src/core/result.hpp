@@ -18,7 +18,9 @@ enum class Errc {
   kNotFound,            // 404
   kConflict,            // 409: illegal transition, version clash, in-flight duplicate
   kPreconditionFailed,  // 412
+  kMethodNotAllowed,    // 405 (with Allow)
   kPayloadTooLarge,     // 413
+  kHeadersTooLarge,     // 431
   kUnsupportedMedia,    // 415
   kRateLimited,         // 429
   kOverloaded,          // 503 with Retry-After

@@ -31,7 +31,10 @@ std::optional<Instant> ParseInstant(std::string_view text) {
   return std::nullopt;
 }
 
-std::string FormatDate(LocalDate d) { return date::format("%F", d); }
+std::string FormatDate(LocalDate d) {
+  if (!d.ok()) return std::string();  // an unset date prints empty rather than throwing
+  return date::format("%F", d);
+}
 
 std::optional<LocalDate> ParseDate(std::string_view text) {
   if (text.size() != 10) return std::nullopt;

@@ -20,6 +20,7 @@
 #include "core/codec.hpp"
 #include "http/async.hpp"
 #include "http/openapi.hpp"
+#include "store/list_support.hpp"
 #include "util/crypto.hpp"
 
 namespace redress::http {
@@ -229,7 +230,9 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
       &Api::AuditVerify);
 }
 
-Api::~Api() {
+Api::~Api() { Shutdown(); }
+
+void Api::Shutdown() {
   blocking_.join();
   hashing_.join();
 }
@@ -268,8 +271,7 @@ asio::awaitable<Response> Api::Handle(Request req) {
   std::string route_label = "unmatched";
   if (found == nullptr) {
     if (!allowed_methods.empty()) {
-      res = ErrorOf(MakeError(Errc::kMalformed, "This method is not allowed here."), req);
-      res.status = 405;
+      res = ErrorOf(MakeError(Errc::kMethodNotAllowed, "This method is not allowed here."), req);
       std::string allow;
       for (const auto& m : allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
       res.headers.emplace_back("Allow", allow);
@@ -386,7 +388,16 @@ asio::awaitable<Response> Api::CreateComplaint(Request& req, const core::User* u
   co_return res;
 }
 
-bool Api::StatusAttemptAllowed(const std::string& reference) {
+namespace {
+// One rate-limit bucket per reference however it is spelled (case, hyphens).
+std::string RateKey(const std::string& reference, const std::string& prefix) {
+  if (auto ref = core::ParseReference(reference, prefix)) return ref->ToString();
+  return "unparseable";
+}
+}  // namespace
+
+bool Api::StatusAttemptAllowed(const std::string& reference_text) {
+  const std::string reference = RateKey(reference_text, service_.config().reference_prefix);
   std::lock_guard lock(rate_->mu);
   auto it = rate_->failures.find(reference);
   if (it == rate_->failures.end()) return true;
@@ -397,7 +408,8 @@ bool Api::StatusAttemptAllowed(const std::string& reference) {
   return it->second.second < options_.status_attempts_per_minute;
 }
 
-void Api::StatusAttemptFailed(const std::string& reference) {
+void Api::StatusAttemptFailed(const std::string& reference_text) {
+  const std::string reference = RateKey(reference_text, service_.config().reference_prefix);
   std::lock_guard lock(rate_->mu);
   if (rate_->failures.size() > 100000) rate_->failures.clear();  // bounded memory
   auto& entry = rate_->failures[reference];
@@ -618,7 +630,8 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
     } else if (k == "q") {
       if (v.size() > 200) bad("q", "is longer than 200 bytes"); else q.text = v;
     } else if (k == "cursor") {
-      q.cursor = v;
+      if (!store::DecodeCursor(v)) bad("cursor", "is not a cursor this service returned");
+      else q.cursor = v;
     } else if (k == "limit") {
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);

@@ -34,6 +34,9 @@ class Api {
   Api(app::ComplaintService& service, core::Store& store, ApiOptions options);
   ~Api();
 
+  // Waits for the blocking pools to finish their work; call once the I/O threads stopped.
+  void Shutdown();
+
   boost::asio::awaitable<Response> Handle(Request req);
   bool AllowsUpload(std::string_view path) const;
 

@@ -19,7 +19,9 @@ ProblemInfo InfoOf(core::Errc code) {
     case Errc::kNotFound: return {404, "not-found", "Not found"};
     case Errc::kConflict: return {409, "conflict", "Conflict"};
     case Errc::kPreconditionFailed: return {412, "precondition-failed", "Precondition failed"};
+    case Errc::kMethodNotAllowed: return {405, "method-not-allowed", "Method not allowed"};
     case Errc::kPayloadTooLarge: return {413, "payload-too-large", "Payload too large"};
+    case Errc::kHeadersTooLarge: return {431, "headers-too-large", "Request headers too large"};
     case Errc::kUnsupportedMedia: return {415, "unsupported-media-type", "Unsupported media type"};
     case Errc::kRateLimited: return {429, "rate-limited", "Too many requests"};
     case Errc::kOverloaded: return {503, "overloaded", "Service overloaded"};

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -59,6 +61,23 @@ Response ErrorResponse(core::Errc code, std::string detail, const std::string& p
   return Problem(core::MakeError(code, std::move(detail)), path);
 }
 
+// After refusing a request whose body is still arriving, stop sending and read (and drop)
+// what the client still sends for a short while, so it can finish writing and read our
+// answer instead of failing with a reset.
+asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 64 * 1024> sink;
+  size_t drained = 0;
+  while (drained < 16 * 1024 * 1024) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (rec) break;
+    drained += n;
+  }
+  stream.socket().close(ec);
+}
+
 }  // namespace
 
 Server::Server(asio::io_context& ioc, Limits limits, Handler handler, UploadPredicate uploads)
@@ -99,7 +118,7 @@ asio::awaitable<void> Server::Accept() {
       spdlog::warn("accept failed: {}", ec.message());
       continue;
     }
-    if (connections_.load() >= limits_.max_connections) {
+    if (connections_->load() >= limits_.max_connections) {
       beast::error_code ignored;
       socket.close(ignored);
       continue;
@@ -111,11 +130,11 @@ asio::awaitable<void> Server::Accept() {
 }
 
 asio::awaitable<void> Server::Serve(tcp::socket socket) {
-  ++connections_;
   struct Guard {
-    std::atomic<int>& n;
-    ~Guard() { --n; }
+    std::shared_ptr<std::atomic<int>> n;
+    ~Guard() { --*n; }
   } guard{connections_};
+  ++*connections_;
 
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -132,14 +151,19 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(limits_.header_bytes));
-    parser.body_limit(limits_.json_body_bytes);
+    // Beast checks Content-Length against the body limit while it reads the header, before the
+    // route is known: allow the largest (upload) size there, and apply the route's own limit
+    // once the target is known.
+    parser.body_limit(limits_.upload_bytes);
     Response early;
     bool fail = false;
     {
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
       if (ec == bhttp::error::header_limit) {
-        early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request headers are too large.", "/");
-        early.status = 431;
+        early = ErrorResponse(core::Errc::kHeadersTooLarge, "The request headers are too large.", "/");
+        fail = true;
+      } else if (ec == bhttp::error::body_limit) {
+        early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request body is too large.", "/");
         fail = true;
       } else if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
                  ec == asio::error::eof || ec == asio::error::connection_reset) {
@@ -152,7 +176,17 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
     if (!fail) {
       std::string_view target = parser.get().target();
       std::string_view path_only = target.substr(0, target.find('?'));
-      if (uploads_ && uploads_(path_only)) parser.body_limit(limits_.upload_bytes);
+      const size_t limit =
+          uploads_ && uploads_(path_only) ? limits_.upload_bytes : limits_.json_body_bytes;
+      if (parser.content_length() && *parser.content_length() > limit) {
+        early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request body is too large.",
+                              std::string(path_only));
+        auto res = ToBeast(std::move(early), parser.get().version(), false);
+        co_await bhttp::async_write(stream, res, kTuple);
+        co_await LingeringClose(stream);
+        co_return;
+      }
+      parser.body_limit(limit);  // chunked bodies are checked as they arrive
       if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
         co_await bhttp::async_write(stream, cont, kTuple);
@@ -176,7 +210,8 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
       auto res = ToBeast(std::move(early), 11, false);
       stream.expires_after(limits_.request_deadline);
       co_await bhttp::async_write(stream, res, kTuple);
-      break;
+      co_await LingeringClose(stream);
+      co_return;
     }
 
     auto& msg = parser.get();

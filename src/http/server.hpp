@@ -32,7 +32,7 @@ class Server {
   unsigned short port() const { return port_; }
   void Stop();
 
-  int open_connections() const { return connections_.load(); }
+  int open_connections() const { return connections_->load(); }
 
  private:
   boost::asio::awaitable<void> Accept();
@@ -44,7 +44,9 @@ class Server {
   UploadPredicate uploads_;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
-  std::atomic<int> connections_{0};
+  // Shared with each connection's coroutine, whose frame may outlive the server when the
+  // io_context is destroyed with connections still open.
+  std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
   std::atomic<uint64_t> next_request_id_{1};
 };
 

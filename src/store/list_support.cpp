@@ -10,11 +10,6 @@ constexpr char kHex[] = "0123456789abcdef";
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool IsNameSeparator(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ',' ||
-         c == ';' || c == '/' || c == '(' || c == ')';
-}
-
 bool IsTermChar(char c) {
   auto u = static_cast<unsigned char>(c);
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || u >= 0x80;
@@ -69,18 +64,7 @@ std::optional<CursorPos> DecodeCursor(std::string_view cursor) {
   return p;
 }
 
-std::string NormalizePersonsNamed(std::string_view text) {
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && IsNameSeparator(text[i])) ++i;
-    if (i == text.size()) break;
-    if (out.empty()) out += ' ';
-    while (i < text.size() && !IsNameSeparator(text[i])) out += Lower(text[i++]);
-    out += ' ';
-  }
-  return out;
-}
+std::string NormalizePersonsNamed(std::string_view text) { return core::NamedTokens(text); }
 
 std::string PersonNeedle(std::string_view username) {
   if (username.empty()) return {};

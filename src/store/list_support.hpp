@@ -28,10 +28,9 @@ std::string EncodeCursor(const CursorPos& p);
 // nullopt for anything EncodeCursor could not have produced.
 std::optional<CursorPos> DecodeCursor(std::string_view cursor);
 
-// persons_named as stored for scope exclusion: the free text split on whitespace, ',', ';',
-// '/', '(' and ')', lower-cased (ASCII), each name surrounded by single spaces
-// (" jsmith mary jones "), or "" when there are none. A username is named when
-// " <lower-case username> " occurs in it: whole names only, so "ann" does not match "joanne".
+// persons_named as stored for scope exclusion: core::NamedTokens, the same rule the use cases
+// apply to a single complaint, so a list never shows what the file view hides. A username is
+// named when " <lower-case username> " occurs in it.
 std::string NormalizePersonsNamed(std::string_view text);
 // The needle for that test: " <lower-case username> ", or "" when username is empty.
 std::string PersonNeedle(std::string_view username);

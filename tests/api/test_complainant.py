@@ -110,7 +110,6 @@ class ComplainantTest(unittest.TestCase):
         self.assertEqual(r.header("Content-Type"), "application/problem+json")
         self.assertIsNotNone(r.header("Retry-After"))
 
-    @unittest.expectedFailure
     def test_rate_limit_cannot_be_sidestepped_by_spelling_the_reference_differently(self):
         # BUG: Api::StatusAttemptAllowed/StatusAttemptFailed key the failure counter on the raw
         # {reference} path segment, not the parsed reference, so after 20 failures on

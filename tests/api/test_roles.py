@@ -204,7 +204,6 @@ class RolesTest(unittest.TestCase):
         self.assertTrue(r.json()["type"].endswith("/conflict-of-interest"))
         self.assertEqual(self.version(b), before)
 
-    @unittest.expectedFailure
     def test_list_hides_every_complaint_the_file_route_hides(self):
         # BUG: the list's persons-named exclusion (store NormalizePersonsNamed/PersonNeedle:
         # tokens split on space , ; / ( ) only) disagrees with the file routes' NamesPerson

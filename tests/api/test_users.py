@@ -5,7 +5,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from redress_harness import PASSWORDS, Server  # noqa: E402
+from redress_harness import PASSWORDS, Server, run_cli  # noqa: E402
 
 PII = {"name": "Fenella Marchetti-Users", "email": "fenella@users.example",
        "description": "Users-tier complaint: the app logged me out mid-transfer."}
@@ -190,6 +190,18 @@ class UsersTest(unittest.TestCase):
             self.assertGreater(r.json()["events"], 0)
         self.assertEqual(self.s.request("GET", "/api/v1/audit/verify", as_user="handler").status,
                          403)
+
+    def test_cli_user_add_while_serving_keeps_the_chain(self):
+        # The CLI is a second writer to the same store: the service must pick up the events it
+        # appended instead of forking the hash chain.
+        self.s.create_complaint()
+        run_cli("user", "add", "--name", "latecomer", "--role", "handler", "--password-stdin",
+                stdin="latecomer-password-1\n", data_dir=self.s.data_dir, check=True)
+        self.s.create_complaint()
+        self.assertEqual(self.s.login("latecomer", "latecomer-password-1") is not None, True)
+        r = self.s.request("GET", "/api/v1/audit/verify", as_user="auditor")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertTrue(r.json()["ok"], r.body)
 
     def test_zz_no_personal_data_or_passwords_in_the_server_log(self):
         log = self.s.read_log()

@@ -473,7 +473,6 @@ class AuditVerifyTest(StoreWithComplaints):
             db.close()
         self.assertTamperedAt(d, seq)
 
-    @unittest.expectedFailure
     def test_deleted_first_row_is_named(self):
         # BUG: app::VerifyAudit only notices gaps between present rows (expected_seq starts
         # at 0 and is never checked for the first row), so deleting event 1 is reported as

@@ -276,7 +276,6 @@ class CrashTest(unittest.TestCase):
             self._check_survivors(server, acked_total)
             self._end(server, kill=True)
 
-    @unittest.expectedFailure
     def test_sigterm_during_create_load_exits_cleanly(self):
         # BUG: cli.cpp Serve() declares `store` before `ioc`/`server`/`api`/`service`, so on
         # SIGTERM the io_context (and the Api and service) are destroyed first, and then

@@ -1,4 +1,5 @@
-// Store::WriteSync: the blocking form of Write(), for the CLI, jobs and tests.
+// Store::WriteSync: the blocking form of Write(), for the CLI, jobs and tests. It lives in
+// the core library because the use cases call it.
 #include <future>
 
 #include "core/ports/store.hpp"

@@ -792,6 +792,12 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     if (sqlite::IsFatal(rc)) Poison();
     return fail_all(SqliteError(db, rc, "begin"));
   }
+  // Another process (the CLI adding a user while the service runs) may have appended events
+  // since our last batch: read the chain head under the write lock, one indexed lookup.
+  if (auto st = LoadChainHead(); !st) {
+    exec(kRollback);
+    return fail_all(st.error());
+  }
   const int64_t batch_seq = tx_->head_seq;
   const std::string batch_hash = tx_->head_hash;
   auto abort_batch = [&](const core::Error& e) {
