@@ -96,13 +96,20 @@ class Server:
         raise RuntimeError(f"server did not start: {line!r}; log: {self.read_log()}")
 
     def stop(self):
+        """SIGTERM, then require a clean exit: under the sanitizer build a leak or a use after
+        free at shutdown makes the exit status non-zero, and that fails the test."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=20)
+                code = self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                self.proc = None
+                raise RuntimeError("server did not stop within 60 s of SIGTERM")
+            self.proc = None
+            if code != 0:
+                raise RuntimeError(f"server exited with {code}; log tail: {self.read_log()[-3000:]}")
         self.proc = None
 
     def kill(self):
@@ -113,9 +120,13 @@ class Server:
         self.proc = None
 
     def cleanup(self):
-        self.stop()
-        if self.own_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            if self.own_dir:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+            if getattr(self, "_log", None):
+                self._log.close()
 
     def read_log(self):
         try:
