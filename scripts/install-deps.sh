@@ -11,7 +11,7 @@ PKGS=(
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
   libtomlplusplus-dev
   libgtest-dev libgmock-dev
-  wrk curl python3
+  wrk curl jq python3
 )
 
 missing=()

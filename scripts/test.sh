@@ -53,7 +53,7 @@ else
 fi
 
 echo "== building ASan+UBSan"
-if build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDRESS_SANITIZE=ON; then
+if build build-asan -DCMAKE_BUILD_TYPE=Debug -DREDRESS_SANITIZE=ON; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_ctest build-asan 'unit|contract|api' asan

@@ -1,5 +1,6 @@
 #include "cli/cli.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -144,7 +145,13 @@ int Serve(const ServeOptions& o) {
                o.common.data);
 
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  for (int i = 1; i < threads; ++i) {
+    pool.emplace_back([&ioc] {
+      pthread_setname_np(pthread_self(), "redress-io");
+      ioc.run();
+    });
+  }
+  pthread_setname_np(pthread_self(), "redress-io");
   ioc.run();
   for (auto& t : pool) t.join();
 

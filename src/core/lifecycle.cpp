@@ -185,7 +185,8 @@ Event ChangeEvent(const Complaint& before, const Complaint& after, const Actor& 
   json diff_after = json::object();
   for (auto it = a.begin(); it != a.end(); ++it) {
     const std::string& key = it.key();
-    if (key == "version" || key == "updated_at" || key == "id") continue;
+    // Bookkeeping, and the secret's hash, which has no place in the history.
+    if (key == "version" || key == "updated_at" || key == "id" || key == "secret_hash") continue;
     auto bit = b.find(key);
     if (bit == b.end() || *bit != it.value()) {
       diff_before[key] = bit == b.end() ? json(nullptr) : *bit;
@@ -214,16 +215,38 @@ Applied Receive(Complaint c, const Policy& policy, const Actor& actor, Instant n
   }
   c.version = 1;
   c.updated_at = now;
-  Applied out;
-  Complaint empty;
-  empty.reference = c.reference;
-  out.events.push_back(ChangeEvent(empty, c, actor, "received", now));
-  // Acknowledged at once by the system (iso10002.md §4: received → acknowledged, S at once).
-  Complaint acked = c;
+
+  // Built directly rather than by ChangeEvent: intake is the hottest write path, and the two
+  // events differ from "nothing" and from each other in known fields.
+  const std::string reference = c.reference.ToString();
+  auto make_event = [&](const Actor& who, const char* action, json before, json after) {
+    Event e;
+    e.reference = reference;
+    e.at = now;
+    e.actor = who.name;
+    e.action = action;
+    e.before = before.dump();
+    e.after = after.dump();
+    return e;
+  };
+  json received = ToStorageJson(c);
+  for (const char* key : {"id", "version", "updated_at", "secret_hash"}) received.erase(key);
+  json clocks_before = received["clocks"];
+
+  Complaint acked = std::move(c);
   acked.state = S::kAcknowledged;
   MeetClock(acked.clocks, "acknowledge", now);
   acked.version = 2;
-  out.events.push_back(ChangeEvent(c, acked, Actor::System(), "acknowledge", now));
+  json clocks_after = json::array();
+  for (const auto& t : acked.clocks) clocks_after.push_back(ToJson(t));
+
+  Applied out;
+  out.events.push_back(make_event(actor, "received", json::object(), std::move(received)));
+  // Acknowledged at once by the system (iso10002.md §4: received → acknowledged, S at once).
+  out.events.push_back(make_event(
+      Actor::System(), "acknowledge",
+      {{"state", ToString(S::kReceived)}, {"clocks", std::move(clocks_before)}},
+      {{"state", ToString(S::kAcknowledged)}, {"clocks", std::move(clocks_after)}}));
   out.after = std::move(acked);
   return out;
 }

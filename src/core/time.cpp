@@ -1,7 +1,8 @@
-#include "core/time.hpp"
-
-// date::parse leaves locals that GCC 12 cannot prove initialised when inlined at -O3.
+// date::parse leaves locals that GCC 12 cannot prove initialised when inlined at -O3 (the
+// warning points into <chrono>, so it must be off before any include).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include "core/time.hpp"
 
 #include <sstream>
 
@@ -9,12 +10,67 @@
 
 namespace redress::core {
 
+// Formatting and the common parse run without iostreams: they sit on every hot path that
+// writes or reads a complaint (each has a dozen instants), and a stream per call costs more
+// than the rest of the conversion.
 std::string FormatInstant(Instant t) {
-  return date::format("%FT%TZ", t);
+  const auto day = std::chrono::floor<date::days>(t);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss<std::chrono::milliseconds> hms{t - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                     hms.subseconds().count());
 }
+
+namespace {
+
+// Reads exactly `n` digits at `pos`; -1 if any is not a digit.
+int Digits(std::string_view s, size_t pos, size_t n) {
+  if (pos + n > s.size()) return -1;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+// "YYYY-MM-DDTHH:MM:SS[.fff]Z", the form FormatInstant writes.
+std::optional<Instant> ParseUtcFast(std::string_view s) {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  const int y = Digits(s, 0, 4), mo = Digits(s, 5, 2), d = Digits(s, 8, 2);
+  const int h = Digits(s, 11, 2), mi = Digits(s, 14, 2), sec = Digits(s, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || h > 23 || mi > 59 || sec > 59) {
+    return std::nullopt;
+  }
+  int ms = 0;
+  size_t pos = 19;
+  if (s[pos] == '.') {
+    const size_t start = ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    const size_t n = pos - start;
+    if (n == 0 || n > 9) return std::nullopt;
+    const int first = Digits(s, start, std::min<size_t>(n, 3));
+    ms = first;
+    for (size_t k = n; k < 3; ++k) ms *= 10;
+  }
+  if (pos + 1 != s.size() || (s[pos] != 'Z' && s[pos] != 'z')) return std::nullopt;
+  const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
+                                 date::day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return Instant(date::sys_days(ymd)) + std::chrono::hours(h) + std::chrono::minutes(mi) +
+         std::chrono::seconds(sec) + std::chrono::milliseconds(ms);
+}
+
+}  // namespace
 
 std::optional<Instant> ParseInstant(std::string_view text) {
   if (text.empty() || text.size() > 40) return std::nullopt;
+  if (auto fast = ParseUtcFast(text)) return fast;
   std::string s(text);
   for (auto& ch : s) {
     if (ch == 't') ch = 'T';
@@ -33,11 +89,20 @@ std::optional<Instant> ParseInstant(std::string_view text) {
 
 std::string FormatDate(LocalDate d) {
   if (!d.ok()) return std::string();  // an unset date prints empty rather than throwing
-  return date::format("%F", d);
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
+                     static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
 }
 
 std::optional<LocalDate> ParseDate(std::string_view text) {
   if (text.size() != 10) return std::nullopt;
+  if (text[4] == '-' && text[7] == '-') {
+    const int y = Digits(text, 0, 4), m = Digits(text, 5, 2), d = Digits(text, 8, 2);
+    if (y < 0 || m < 0 || d < 0) return std::nullopt;
+    const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(m)},
+                                   date::day{static_cast<unsigned>(d)}};
+    if (!ymd.ok()) return std::nullopt;
+    return ymd;
+  }
   std::istringstream in{std::string(text)};
   date::year_month_day d;
   in >> date::parse("%F", d);

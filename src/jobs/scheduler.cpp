@@ -1,5 +1,7 @@
 #include "jobs/scheduler.hpp"
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 namespace redress::jobs {
@@ -9,7 +11,12 @@ ClockScheduler::ClockScheduler(app::ComplaintService& service, std::chrono::mill
 
 ClockScheduler::~ClockScheduler() { Stop(); }
 
-void ClockScheduler::Start() { thread_ = std::thread([this] { Run(); }); }
+void ClockScheduler::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "redress-clocks");
+    Run();
+  });
+}
 
 void ClockScheduler::Stop() {
   {
