@@ -3,6 +3,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 .PHONY: all deps build run test bench format clean
 

@@ -5,6 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
+# Paths relative to the checkout, so a fresh clone reuses what ccache compiled for another.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 LOGDIR=${LOGDIR:-build-logs}
 mkdir -p "$LOGDIR"
 

@@ -448,7 +448,7 @@ asio::awaitable<Response> Api::Status(Request& req, const core::User*) {
   co_return Response::Json(200, *found);
 }
 
-asio::awaitable<Response> Api::StatusAddInformation(Request& req, const core::User*) {
+asio::awaitable<Response> Api::ComplainantUpdate(Request& req, bool withdraw) {
   const std::string reference = req.params[0];
   if (!StatusAttemptAllowed(reference)) {
     co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."), req);
@@ -457,16 +457,21 @@ asio::awaitable<Response> Api::StatusAddInformation(Request& req, const core::Us
   if (!body) co_return ErrorOf(body.error(), req);
   std::vector<core::FieldError> errors;
   app::JsonInput in(*body, "", &errors);
-  in.AllowOnly({"secret", "information"});
+  const char* text_field = withdraw ? "reason" : "information";
+  in.AllowOnly({"secret", text_field});
   std::string secret = in.String("secret", true, 100);
-  std::string information = in.String("information", true, 20000);
+  std::string text = in.String(text_field, /*required=*/!withdraw, 20000);
   if (!errors.empty()) {
     co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
   }
-  StartFn<core::Complaint> start6 = [this, reference, secret, information](auto done) {
-        service_.ComplainantAddInformation(reference, secret, information, std::move(done));
-      };
-  auto result = co_await AwaitCallback<core::Complaint>(std::move(start6));
+  StartFn<core::Complaint> start = [this, withdraw, reference, secret, text](auto done) {
+    if (withdraw) {
+      service_.ComplainantWithdraw(reference, secret, text, std::move(done));
+    } else {
+      service_.ComplainantAddInformation(reference, secret, text, std::move(done));
+    }
+  };
+  auto result = co_await AwaitCallback<core::Complaint>(std::move(start));
   if (!result) {
     if (result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
     co_return ErrorOf(result.error(), req);
@@ -474,30 +479,12 @@ asio::awaitable<Response> Api::StatusAddInformation(Request& req, const core::Us
   co_return Response::Json(200, core::ToComplainantJson(*result, service_.clock().Now()));
 }
 
+asio::awaitable<Response> Api::StatusAddInformation(Request& req, const core::User*) {
+  co_return co_await ComplainantUpdate(req, /*withdraw=*/false);
+}
+
 asio::awaitable<Response> Api::StatusWithdraw(Request& req, const core::User*) {
-  const std::string reference = req.params[0];
-  if (!StatusAttemptAllowed(reference)) {
-    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."), req);
-  }
-  auto body = JsonBody(req);
-  if (!body) co_return ErrorOf(body.error(), req);
-  std::vector<core::FieldError> errors;
-  app::JsonInput in(*body, "", &errors);
-  in.AllowOnly({"secret", "reason"});
-  std::string secret = in.String("secret", true, 100);
-  std::string reason = in.String("reason", false, 20000);
-  if (!errors.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
-  }
-  StartFn<core::Complaint> start7 = [this, reference, secret, reason](auto done) {
-        service_.ComplainantWithdraw(reference, secret, reason, std::move(done));
-      };
-  auto result = co_await AwaitCallback<core::Complaint>(std::move(start7));
-  if (!result) {
-    if (result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
-    co_return ErrorOf(result.error(), req);
-  }
-  co_return Response::Json(200, core::ToComplainantJson(*result, service_.clock().Now()));
+  co_return co_await ComplainantUpdate(req, /*withdraw=*/true);
 }
 
 // --- Sessions ---------------------------------------------------------------------------------

@@ -80,6 +80,8 @@ class Api {
   boost::asio::awaitable<Response> AuditVerify(Request&, const core::User*);
 
   boost::asio::awaitable<Response> Dispatch(Request& req, const Route& route);
+  // Add information or withdraw, as the complainant (reference + secret).
+  boost::asio::awaitable<Response> ComplainantUpdate(Request& req, bool withdraw);
   boost::asio::awaitable<Response> SetDisabled(Request& req, const core::User* user, bool disabled);
   Response ComplaintResponse(const core::Complaint& c, unsigned status = 200) const;
   bool StatusAttemptAllowed(const std::string& reference);
