@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 # Paths relative to the checkout, so a fresh clone reuses what ccache compiled for another.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+# The sanitizer build has line tables (-g1); without this ccache would key them on the build
+# directory and never share them between clones.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 LOGDIR=${LOGDIR:-build-logs}
 mkdir -p "$LOGDIR"
 
