@@ -11,7 +11,7 @@ PKGS=(
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
   libtomlplusplus-dev
   libgtest-dev libgmock-dev
-  wrk curl jq python3
+  clang-format wrk curl jq python3
 )
 
 missing=()

@@ -50,7 +50,7 @@ run_ctest() {  # dir, label regex, name
 
 echo "== building Release"
 if build build -DCMAKE_BUILD_TYPE=Release; then
-  run_ctest build 'unit|contract|api|crash' release
+  run_ctest build 'lint|unit|contract|api|crash' release
 else
   echo "!! Release build failed"
   failed=$((failed + 1))

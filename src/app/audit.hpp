@@ -10,11 +10,11 @@
 namespace redress::app {
 
 struct AuditReport {
-  int64_t events = 0;          // events checked
-  std::string head_hash;       // hash of the last event checked
+  int64_t events = 0;     // events checked
+  std::string head_hash;  // hash of the last event checked
   bool ok = true;
   std::optional<int64_t> first_bad_seq;
-  std::string problem;         // what is wrong with the first bad event
+  std::string problem;  // what is wrong with the first bad event
 };
 
 // Recomputes every payload digest and chained hash in sequence order; stops at the first

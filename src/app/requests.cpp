@@ -51,8 +51,8 @@ core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Inta
   core::Complaint c;
 
   JsonInput who = in.Object("complainant", true);
-  who.AllowOnly({"name", "organisation", "address", "email", "phone", "account_number",
-                 "is_customer"});
+  who.AllowOnly(
+      {"name", "organisation", "address", "email", "phone", "account_number", "is_customer"});
   c.complainant.name = who.String("name", true, 200);
   c.complainant.organisation = who.String("organisation", false, 200);
   c.complainant.address = who.String("address", false, 500);
@@ -81,9 +81,9 @@ core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Inta
   c.contact.language = pref.String("language", false, 35);
   c.contact.format = pref.String("format", false, 100);
 
-  const auto channel = in.Enum<core::Channel>(
-      "channel", false, core::ParseChannel,
-      "web, email, phone, letter, in_person, social_media, api, referral");
+  const auto channel =
+      in.Enum<core::Channel>("channel", false, core::ParseChannel,
+                             "web, email, phone, letter, in_person, social_media, api, referral");
   if (intake == Intake::kPublic) {
     if (channel && *channel != core::Channel::kWeb && *channel != core::Channel::kApi) {
       in.Fail("channel", "must be web or api for a complaint made directly");
@@ -151,7 +151,7 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
           in.Fail(key, "must be one of: none, low, medium, high");
         }
         (std::string_view(key) == "impact_complainant" ? a.impact_complainant
-                                                        : a.impact_organisation) = level;
+                                                       : a.impact_organisation) = level;
       }
       a.immediate_action_needed = in.Bool("immediate_action_needed").value_or(false);
       a.notes = in.String("notes", false, kTextMax);
@@ -183,9 +183,9 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
       break;
     case Action::kClose:
       in.AllowOnly({"cause", "acceptance", "reason"});
-      out.cause = in.Enum<core::CauseCategory>(
-          "cause", false, core::ParseCauseCategory,
-          "people, process, product, system, third_party, policy");
+      out.cause =
+          in.Enum<core::CauseCategory>("cause", false, core::ParseCauseCategory,
+                                       "people, process, product, system, third_party, policy");
       out.acceptance = in.Enum<core::Acceptance>("acceptance", false, core::ParseAcceptance,
                                                  "accepts, rejects, no_reply");
       // Only the reasons a normal close can have; withdrawal, early resolution, duplicates and
@@ -205,9 +205,9 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
     case Action::kCloseEarly:
       in.AllowOnly({"summary", "cause", "duplicate_of"});
       out.summary = in.String("summary", true, kTextMax);
-      out.cause = in.Enum<core::CauseCategory>(
-          "cause", true, core::ParseCauseCategory,
-          "people, process, product, system, third_party, policy");
+      out.cause =
+          in.Enum<core::CauseCategory>("cause", true, core::ParseCauseCategory,
+                                       "people, process, product, system, third_party, policy");
       out.duplicate_of = in.String("duplicate_of", false, 40);
       break;
     case Action::kRefer:
@@ -219,9 +219,9 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
     case Action::kConcludeReferral:
       in.AllowOnly({"external_outcome", "cause"});
       out.external_outcome = in.String("external_outcome", true, 2000);
-      out.cause = in.Enum<core::CauseCategory>(
-          "cause", false, core::ParseCauseCategory,
-          "people, process, product, system, third_party, policy");
+      out.cause =
+          in.Enum<core::CauseCategory>("cause", false, core::ParseCauseCategory,
+                                       "people, process, product, system, third_party, policy");
       break;
     case Action::kReturnProposal:
     case Action::kReview:

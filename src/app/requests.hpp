@@ -2,9 +2,8 @@
 // unknown fields, and names every bad field by JSON pointer.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/complaint.hpp"
 #include "core/lifecycle.hpp"

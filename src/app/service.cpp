@@ -1,8 +1,8 @@
 #include "app/service.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/codec.hpp"
 #include "util/crypto.hpp"
@@ -20,8 +20,8 @@ core::Error NotFound() {
   return e;
 }
 
-core::Event UserEvent(const std::string& actor, const std::string& action, json before,
-                      json after, core::Instant now) {
+core::Event UserEvent(const std::string& actor, const std::string& action, json before, json after,
+                      core::Instant now) {
   core::Event e;
   e.at = now;
   e.actor = actor;
@@ -64,9 +64,9 @@ core::Result<core::Reference> ComplaintService::ParseRef(std::string_view text) 
 
 // --- Intake ---------------------------------------------------------------------------------
 
-void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
-                              std::string caller, std::string idempotency_key,
-                              std::string body_hash, Callback<CreateResult> done) {
+void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor, std::string caller,
+                              std::string idempotency_key, std::string body_hash,
+                              Callback<CreateResult> done) {
   const core::Instant now = clock_.Now();
   const core::Policy& policy = PolicyOf(receipt);
   receipt.reference.prefix = config_.reference_prefix;
@@ -83,8 +83,8 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
       if (existing->has_value()) {
         const auto& rec = **existing;
         if (rec.body_hash != body_hash) {
-          core::Error e = MakeError(
-              Errc::kInvalid, "This Idempotency-Key was used before with a different body.");
+          core::Error e = MakeError(Errc::kInvalid,
+                                    "This Idempotency-Key was used before with a different body.");
           e.type = "idempotency-key-reused";
           return e;
         }
@@ -94,7 +94,8 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
         return {};
       }
     }
-    const core::Instant received = receipt.received_at == core::Instant{} ? now : receipt.received_at;
+    const core::Instant received =
+        receipt.received_at == core::Instant{} ? now : receipt.received_at;
     auto seq = tx.NextSequence(YearOf(received, policy));
     if (!seq) return seq.error();
     receipt.reference.year = YearOf(received, policy);
@@ -161,14 +162,13 @@ core::Result<std::vector<core::Note>> ComplaintService::ComplainantMessages(
 }
 
 void ComplaintService::ComplainantAddInformation(std::string reference, std::string secret,
-                                                 std::string text,
-                                                 Callback<core::Complaint> done) {
+                                                 std::string text, Callback<core::Complaint> done) {
   auto found = ComplainantLookup(reference, secret);
   if (!found) return done(found.error());
   if (!core::IsOpen(found->state)) {
-    core::Error e = MakeError(Errc::kConflict,
-                              fmt::format("The complaint is {}; ask us to reopen it instead.",
-                                          core::ToString(found->state)));
+    core::Error e =
+        MakeError(Errc::kConflict, fmt::format("The complaint is {}; ask us to reopen it instead.",
+                                               core::ToString(found->state)));
     e.type = "illegal-transition";
     return done(std::move(e));
   }
@@ -187,17 +187,17 @@ void ComplaintService::ComplainantAddInformation(std::string reference, std::str
     note.visibility = core::NoteVisibility::kComplainant;
     note.body = text;
     if (auto s = tx.InsertNote(note); !s) return s;
-    core::Event ev = UserEvent("complainant", "information_added", json::object(),
-                               {{"note_id", note.id}}, now);
+    core::Event ev =
+        UserEvent("complainant", "information_added", json::object(), {{"note_id", note.id}}, now);
     ev.complaint_id = c.id;
     ev.reference = c.reference.ToString();
     if (auto s = tx.AppendEvent(ev); !s) return s;
     if (c.state == core::State::kAwaitingComplainant) {
       core::ActionInput in;
       in.information = text;
-      auto applied = core::ApplyAction(c, core::Action::kProvideInformation, in,
-                                       core::Actor::Complainant(), PolicyOf(c), now,
-                                       config_.limits);
+      auto applied =
+          core::ApplyAction(c, core::Action::kProvideInformation, in, core::Actor::Complainant(),
+                            PolicyOf(c), now, config_.limits);
       if (!applied) return applied.error();
       if (auto s = tx.UpdateComplaint(applied->after); !s) return s;
       for (auto& e : applied->events) {
@@ -221,12 +221,13 @@ void ComplaintService::ComplainantWithdraw(std::string reference, std::string se
   const core::Instant now = clock_.Now();
   core::ActionInput in;
   in.reason = std::move(reason);
-  Mutate(found->reference.ToString(), std::nullopt,
-         [this, in, now](const core::Complaint& c) {
-           return core::ApplyAction(c, core::Action::kWithdraw, in, core::Actor::Complainant(),
-                                    PolicyOf(c), now, config_.limits);
-         },
-         std::move(done));
+  Mutate(
+      found->reference.ToString(), std::nullopt,
+      [this, in, now](const core::Complaint& c) {
+        return core::ApplyAction(c, core::Action::kWithdraw, in, core::Actor::Complainant(),
+                                 PolicyOf(c), now, config_.limits);
+      },
+      std::move(done));
 }
 
 // --- Staff ----------------------------------------------------------------------------------
@@ -331,25 +332,28 @@ void ComplaintService::Act(std::string reference, core::Action action, core::Act
   };
   for (const Named& n :
        {Named{input.assignee, "/assignee", {core::Role::kHandler, core::Role::kManager}},
-        Named{input.investigator, "/investigator",
+        Named{input.investigator,
+              "/investigator",
               {core::Role::kInvestigator, core::Role::kHandler, core::Role::kManager}}}) {
     if (n.username.empty()) continue;
     auto found = store_.FindUser(n.username);
     if (!found) return done(found.error());
     if (!found->has_value() || (*found)->disabled ||
         std::find(n.roles.begin(), n.roles.end(), (*found)->role) == n.roles.end()) {
-      return done(MakeError(Errc::kInvalid, "No active user with that username and a suitable role.",
+      return done(MakeError(Errc::kInvalid,
+                            "No active user with that username and a suitable role.",
                             {{n.pointer, "is not an active user with a suitable role"}}));
     }
   }
   const core::Instant now = clock_.Now();
   StaffCaller caller{user};
-  Mutate(std::move(reference), ScopeOf(user),
-         [this, action, input = std::move(input), actor = caller.actor(),
-          now](const core::Complaint& c) {
-           return core::ApplyAction(c, action, input, actor, PolicyOf(c), now, config_.limits);
-         },
-         std::move(done));
+  Mutate(
+      std::move(reference), ScopeOf(user),
+      [this, action, input = std::move(input), actor = caller.actor(),
+       now](const core::Complaint& c) {
+        return core::ApplyAction(c, action, input, actor, PolicyOf(c), now, config_.limits);
+      },
+      std::move(done));
 }
 
 void ComplaintService::Assign(std::string reference, std::string assignee, core::User user,
@@ -365,25 +369,27 @@ void ComplaintService::Assign(std::string reference, std::string assignee, core:
   }
   const core::Instant now = clock_.Now();
   StaffCaller caller{user};
-  Mutate(std::move(reference), ScopeOf(user),
-         [assignee = std::move(assignee), actor = caller.actor(), now](const core::Complaint& c) {
-           return core::Reassign(c, assignee, actor, now);
-         },
-         std::move(done));
+  Mutate(
+      std::move(reference), ScopeOf(user),
+      [assignee = std::move(assignee), actor = caller.actor(), now](const core::Complaint& c) {
+        return core::Reassign(c, assignee, actor, now);
+      },
+      std::move(done));
 }
 
-void ComplaintService::EscalateComplaint(std::string reference, std::string reason,
-                                         core::User user, Callback<core::Complaint> done) {
+void ComplaintService::EscalateComplaint(std::string reference, std::string reason, core::User user,
+                                         Callback<core::Complaint> done) {
   if (user.role == core::Role::kAuditor || user.role == core::Role::kAdmin) {
     return done(MakeError(Errc::kForbidden, "This role cannot escalate complaints."));
   }
   const core::Instant now = clock_.Now();
   StaffCaller caller{user};
-  Mutate(std::move(reference), ScopeOf(user),
-         [reason = std::move(reason), actor = caller.actor(), now](const core::Complaint& c) {
-           return core::Escalate(c, reason, actor, now);
-         },
-         std::move(done));
+  Mutate(
+      std::move(reference), ScopeOf(user),
+      [reason = std::move(reason), actor = caller.actor(), now](const core::Complaint& c) {
+        return core::Escalate(c, reason, actor, now);
+      },
+      std::move(done));
 }
 
 void ComplaintService::AddNote(std::string reference, std::string body,
@@ -408,10 +414,10 @@ void ComplaintService::AddNote(std::string reference, std::string body,
     n.visibility = visibility;
     n.body = body;
     if (auto s = tx.InsertNote(n); !s) return s;
-    core::Event e = UserEvent(
-        user.username,
-        visibility == core::NoteVisibility::kInternal ? "note" : "message_to_complainant",
-        json::object(), {{"note_id", n.id}}, now);
+    core::Event e =
+        UserEvent(user.username,
+                  visibility == core::NoteVisibility::kInternal ? "note" : "message_to_complainant",
+                  json::object(), {{"note_id", n.id}}, now);
     e.complaint_id = n.complaint_id;
     e.reference = ref.ToString();
     if (auto s = tx.AppendEvent(e); !s) return s;
@@ -424,8 +430,8 @@ void ComplaintService::AddNote(std::string reference, std::string body,
   });
 }
 
-void ComplaintService::AddAttachment(std::string reference, core::Attachment meta,
-                                     core::User user, Callback<core::Attachment> done) {
+void ComplaintService::AddAttachment(std::string reference, core::Attachment meta, core::User user,
+                                     Callback<core::Attachment> done) {
   if (user.role == core::Role::kAuditor || user.role == core::Role::kAdmin) {
     return done(MakeError(Errc::kForbidden, "This role cannot add attachments."));
   }
@@ -466,9 +472,9 @@ void ComplaintService::CreateUser(core::User user, const std::string& actor,
   auto out = std::make_shared<core::User>(std::move(user));
   auto fn = [out, actor, now](core::StoreTx& tx) -> core::Status {
     if (auto s = tx.InsertUser(*out); !s) return s;
-    core::Event e = UserEvent(actor, "user_created", json::object(),
-                              {{"username", out->username}, {"role", core::ToString(out->role)}},
-                              now);
+    core::Event e =
+        UserEvent(actor, "user_created", json::object(),
+                  {{"username", out->username}, {"role", core::ToString(out->role)}}, now);
     return tx.AppendEvent(e);
   };
   store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
@@ -519,8 +525,8 @@ void ComplaintService::SetPasswordHash(std::string username, std::string hash,
     user.password_hash = hash;
     user.must_change_password = false;
     if (auto s = tx.UpdateUser(user); !s) return s;
-    core::Event e = UserEvent(actor, "password_changed", json::object(),
-                              {{"username", user.username}}, now);
+    core::Event e =
+        UserEvent(actor, "password_changed", json::object(), {{"username", user.username}}, now);
     if (auto s = tx.AppendEvent(e); !s) return s;
     *out = std::move(user);
     return {};
@@ -538,8 +544,8 @@ void ComplaintService::OpenSession(core::User user, Callback<std::string> done) 
                         now + std::chrono::hours(config_.session_hours)};
   auto fn = [session, user, now](core::StoreTx& tx) -> core::Status {
     if (auto s = tx.InsertSession(session); !s) return s;
-    core::Event e = UserEvent(user.username, "login", json::object(),
-                              {{"username", user.username}}, now);
+    core::Event e =
+        UserEvent(user.username, "login", json::object(), {{"username", user.username}}, now);
     return tx.AppendEvent(e);
   };
   store_.Write(std::move(fn), [token, done = std::move(done)](core::Status s) {

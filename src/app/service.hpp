@@ -6,11 +6,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/lifecycle.hpp"
 #include "core/policy.hpp"
@@ -37,8 +36,8 @@ template <typename T>
 using Callback = std::function<void(core::Result<T>)>;
 
 struct CreateResult {
-  int status = 201;       // 201, or the replayed status of an idempotent repeat
-  nlohmann::json body;    // includes the secret on first creation (and on replay)
+  int status = 201;     // 201, or the replayed status of an idempotent repeat
+  nlohmann::json body;  // includes the secret on first creation (and on replay)
   std::string reference;
 };
 
@@ -51,8 +50,8 @@ struct ComplaintFile {
 
 class ComplaintService {
  public:
-  ComplaintService(core::Store& store, const core::Clock& clock,
-                   std::vector<core::Policy> policies, ServiceConfig config);
+  ComplaintService(core::Store& store, const core::Clock& clock, std::vector<core::Policy> policies,
+                   ServiceConfig config);
 
   const core::Clock& clock() const { return clock_; }
   const std::vector<core::Policy>& policies() const { return policies_; }
@@ -81,8 +80,8 @@ class ComplaintService {
   // kNotFound when out of the caller's scope (never reveals existence).
   core::Result<ComplaintFile> GetFile(std::string_view reference, const core::User& user);
   core::Result<core::ListPage> List(core::ListQuery q, const core::User& user);
-  void Act(std::string reference, core::Action action, core::ActionInput input,
-           core::User user, Callback<core::Complaint> done);
+  void Act(std::string reference, core::Action action, core::ActionInput input, core::User user,
+           Callback<core::Complaint> done);
   void Assign(std::string reference, std::string assignee, core::User user,
               Callback<core::Complaint> done);
   void EscalateComplaint(std::string reference, std::string reason, core::User user,

@@ -1,18 +1,17 @@
 #include "cli/cli.hpp"
 
+#include <fmt/format.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
-
-#include <csignal>
-#include <filesystem>
-#include <iostream>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
 
 #include "app/audit.hpp"
 #include "cli/runtime.hpp"
@@ -73,8 +72,9 @@ struct Common {
 void AddCommon(CLI::App* cmd, Common& c) {
   cmd->add_option("--data", c.data, "Data directory (SQLite store, attachments)")
       ->capture_default_str();
-  cmd->add_option("--policies", c.policies,
-                  "Policies directory (default: $REDRESS_POLICIES, ./policies, or the shipped set)");
+  cmd->add_option(
+      "--policies", c.policies,
+      "Policies directory (default: $REDRESS_POLICIES, ./policies, or the shipped set)");
 }
 
 // --- serve --------------------------------------------------------------------------------------
@@ -223,7 +223,8 @@ int UserAdd(const UserOptions& o) {
     e.actor = "cli";
     e.action = "user_created";
     e.before = "{}";
-    e.after = nlohmann::json{{"username", user.username}, {"role", core::ToString(user.role)}}.dump();
+    e.after =
+        nlohmann::json{{"username", user.username}, {"role", core::ToString(user.role)}}.dump();
     return tx.AppendEvent(e);
   });
   if (!s) {
@@ -301,7 +302,8 @@ int AuditVerify(const Common& c, bool json_out) {
   auto report = app::VerifyAudit(**store);
   if (!report) return Fail(report.error());
   if (json_out) {
-    nlohmann::json j = {{"ok", report->ok}, {"events", report->events}, {"head_hash", report->head_hash}};
+    nlohmann::json j = {
+        {"ok", report->ok}, {"events", report->events}, {"head_hash", report->head_hash}};
     if (!report->ok) {
       j["first_bad_seq"] = *report->first_bad_seq;
       j["problem"] = report->problem;
@@ -356,8 +358,9 @@ int Run(int argc, char** argv) {
   serve_cmd->add_option("--reference-prefix", serve.reference_prefix, "Reference prefix")
       ->capture_default_str();
   serve_cmd->add_option("--io-threads", serve.io_threads, "I/O threads (default: one per core)");
-  serve_cmd->add_option("--clock-interval-ms", serve.clock_interval_ms,
-                        "How often the clock scheduler runs")
+  serve_cmd
+      ->add_option("--clock-interval-ms", serve.clock_interval_ms,
+                   "How often the clock scheduler runs")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
 
@@ -385,7 +388,8 @@ int Run(int argc, char** argv) {
   policy_cmd->require_subcommand(1);
   auto* policy_check = policy_cmd->add_subcommand("check", "Check a policy file");
   policy_check->add_option("FILE", policy_file, "Policy TOML file")->required();
-  policy_check->add_option("--policies", policy_common.policies, "Shipped policies to compare with");
+  policy_check->add_option("--policies", policy_common.policies,
+                           "Shipped policies to compare with");
 
   Common audit_common;
   bool audit_json = false;

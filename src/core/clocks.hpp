@@ -16,17 +16,17 @@ namespace redress::core {
 enum class ClockState { kRunning, kPaused, kMet, kBreached, kStopped };
 
 struct ClockTrack {
-  std::string name;     // the rule's name: "acknowledge", "final_response", ...
-  std::string rule;     // rule identity "name" or "name@flag", for the record
+  std::string name;  // the rule's name: "acknowledge", "final_response", ...
+  std::string rule;  // rule identity "name" or "name@flag", for the record
   ClockState state = ClockState::kRunning;
-  Instant anchor{};     // start instant
+  Instant anchor{};  // start instant
   Instant due{};
   Instant warn{};
   LocalDate local_due{};
-  bool warned = false;  // a warning event was recorded
+  bool warned = false;    // a warning event was recorded
   bool breached = false;  // the due instant passed while running or paused (final)
   std::optional<Instant> paused_at;
-  int64_t paused_ms = 0;  // total paused so far
+  int64_t paused_ms = 0;            // total paused so far
   std::optional<Instant> ended_at;  // met or stopped at
 };
 

@@ -34,9 +34,9 @@ E ReadEnum(const json& j, const char* key, E fallback, Parse parse) {
 }
 
 json ComplainantJson(const Complainant& c) {
-  return {{"name", c.name.value},       {"organisation", c.organisation.value},
-          {"address", c.address.value}, {"email", c.email.value},
-          {"phone", c.phone.value},     {"account_number", c.account_number.value},
+  return {{"name", c.name.value},        {"organisation", c.organisation.value},
+          {"address", c.address.value},  {"email", c.email.value},
+          {"phone", c.phone.value},      {"account_number", c.account_number.value},
           {"is_customer", c.is_customer}};
 }
 
@@ -361,8 +361,8 @@ json ToComplainantJson(const Complaint& c, Instant now) {
       {"remedy_requested", c.remedy_requested.value},
       {"due", OptInstant(due)},
       {"clocks", std::move(clocks)},
-      {"question", c.state == State::kAwaitingComplainant ? json(c.pending_question.value)
-                                                           : json(nullptr)},
+      {"question",
+       c.state == State::kAwaitingComplainant ? json(c.pending_question.value) : json(nullptr)},
       {"updated_at", FormatInstant(c.updated_at)},
   };
   (void)now;

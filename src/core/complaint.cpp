@@ -96,8 +96,8 @@ Priority ComputePriority(const Assessment& a) {
     return Priority::kP1;
   }
   // Score: severity 1..3 plus the larger impact (0..2) plus potential safety risk (1).
-  int score = a.severity + std::max(ImpactScore(a.impact_complainant),
-                                    ImpactScore(a.impact_organisation));
+  int score =
+      a.severity + std::max(ImpactScore(a.impact_complainant), ImpactScore(a.impact_organisation));
   if (a.safety == SafetyRisk::kPotential) score += 1;
   if (a.complexity == Complexity::kComplex) score += 1;
   if (score >= 5) return Priority::kP1;
@@ -141,7 +141,8 @@ std::string NamedTokens(std::string_view text) {
 bool NamesPerson(const Complaint& c, std::string_view username) {
   if (username.empty()) return false;
   std::string needle = " ";
-  for (char ch : username) needle += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (char ch : username)
+    needle += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   needle += ' ';
   return NamedTokens(c.subject.persons_named.value).find(needle) != std::string::npos;
 }
@@ -168,9 +169,7 @@ std::optional<Acceptance> ParseAcceptance(std::string_view s) { return ValueOf(k
 std::optional<ClosureReason> ParseClosureReason(std::string_view s) {
   return ValueOf(kClosureReasons, s);
 }
-std::optional<CauseCategory> ParseCauseCategory(std::string_view s) {
-  return ValueOf(kCauses, s);
-}
+std::optional<CauseCategory> ParseCauseCategory(std::string_view s) { return ValueOf(kCauses, s); }
 std::optional<Priority> ParsePriority(std::string_view s) { return ValueOf(kPriorities, s); }
 
 }  // namespace redress::core

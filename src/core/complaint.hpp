@@ -62,7 +62,7 @@ struct Representative {
 };
 
 struct ContactPreference {
-  std::string channel;   // "email", "phone", "letter", ...
+  std::string channel;  // "email", "phone", "letter", ...
   std::string times;
   std::string language;  // BCP 47, e.g. "en"
   std::string format;    // "large print", ...
@@ -77,21 +77,21 @@ struct Subject {
 };
 
 struct Assessment {
-  std::string category;             // taxonomy node id, e.g. "banking/current-account/fees"
-  std::vector<std::string> flags;   // payment_service, hardship, vulnerable_customer, ...
-  int severity = 0;                 // 1 (low) .. 4 (critical); 0 = not assessed
+  std::string category;            // taxonomy node id, e.g. "banking/current-account/fees"
+  std::vector<std::string> flags;  // payment_service, hardship, vulnerable_customer, ...
+  int severity = 0;                // 1 (low) .. 4 (critical); 0 = not assessed
   SafetyRisk safety = SafetyRisk::kNone;
   Complexity complexity = Complexity::kSimple;
   std::string impact_complainant;   // none / low / medium / high
   std::string impact_organisation;  // none / low / medium / high
   bool immediate_action_needed = false;
-  std::string notes;                // assessment rationale (internal)
+  std::string notes;  // assessment rationale (internal)
 };
 
 struct Remedy {
-  std::string type;       // apology, refund, repair, replacement, goodwill, explanation, ...
+  std::string type;          // apology, refund, repair, replacement, goodwill, explanation, ...
   int64_t amount_minor = 0;  // in minor units (cents)
-  std::string currency;   // ISO 4217
+  std::string currency;      // ISO 4217
   std::optional<Instant> due;
   std::optional<Instant> paid_at;
 };

@@ -19,13 +19,13 @@ struct Event {
   int64_t complaint_id = 0;  // 0 for events not about a complaint (users, policies)
   std::string reference;     // complaint reference or empty
   Instant at{};
-  std::string actor;         // username, "complainant" or "system"
-  std::string action;        // "created", "acknowledged", "transition:assess", "note", ...
-  std::string before;        // JSON object of changed fields before (may be "{}")
-  std::string after;         // JSON object of changed fields after
+  std::string actor;           // username, "complainant" or "system"
+  std::string action;          // "created", "acknowledged", "transition:assess", "note", ...
+  std::string before;          // JSON object of changed fields before (may be "{}")
+  std::string after;           // JSON object of changed fields after
   std::string payload_digest;  // hex SHA-256 of before + "\n" + after; set by the store
-  std::string prev_hash;     // hex; 64 zeros for the first event
-  std::string hash;          // hex
+  std::string prev_hash;       // hex; 64 zeros for the first event
+  std::string hash;            // hex
 };
 
 // The bytes that are chained (everything but the payload, which enters via its digest).

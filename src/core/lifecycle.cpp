@@ -1,8 +1,8 @@
 #include "core/lifecycle.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/codec.hpp"
@@ -50,10 +50,14 @@ constexpr EnumNames<ActorKind, 7> kActorKinds{{
 bool IsWindow(const std::string& clock_name) { return clock_name == "summary_resolution"; }
 
 // Open states a complaint can be referred or withdrawn from.
-const std::vector<State> kReferable = {S::kReceived,           S::kAcknowledged,
-                                       S::kAssessed,           S::kUnderInvestigation,
-                                       S::kAwaitingComplainant, S::kResponseProposed,
-                                       S::kDecisionCommunicated, S::kReopened};
+const std::vector<State> kReferable = {S::kReceived,
+                                       S::kAcknowledged,
+                                       S::kAssessed,
+                                       S::kUnderInvestigation,
+                                       S::kAwaitingComplainant,
+                                       S::kResponseProposed,
+                                       S::kDecisionCommunicated,
+                                       S::kReopened};
 
 std::vector<State> Withdrawable() {
   auto v = kReferable;
@@ -77,13 +81,15 @@ Error IllegalTransition(State from, Action action, ActorKind who) {
     e = MakeError(Errc::kForbidden,
                   fmt::format("A {} may not {} a complaint that is {}; a {} may: {}.",
                               ToString(who), ToString(action), ToString(from), ToString(who),
-                              mine.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(mine, ", "))));
+                              mine.empty() ? std::string("nothing")
+                                           : fmt::format("{}", fmt::join(mine, ", "))));
     e.type = "action-not-permitted";
   } else {
-    e = MakeError(Errc::kConflict,
-                  fmt::format("Cannot {} a complaint that is {}; allowed: {}.", ToString(action),
-                              ToString(from),
-                              allowed.empty() ? std::string("none") : fmt::format("{}", fmt::join(allowed, ", "))));
+    e = MakeError(
+        Errc::kConflict,
+        fmt::format(
+            "Cannot {} a complaint that is {}; allowed: {}.", ToString(action), ToString(from),
+            allowed.empty() ? std::string("none") : fmt::format("{}", fmt::join(allowed, ", "))));
     e.type = "illegal-transition";
   }
   return e;
@@ -103,8 +109,10 @@ Status CheckNotNamed(const Complaint& c, const std::string& username, const char
 // The closure gate (iso10002.md §4).
 Status ClosureGate(const Complaint& c, const ActionInput& in, const Actor& actor,
                    const Policy& policy, Instant now) {
-  if (!in.cause && !c.closure.cause) return Invalid("A cause category is required to close.", "/cause");
-  if (!c.decision.communicated_at) return Invalid("The decision has not been communicated.", "/state");
+  if (!in.cause && !c.closure.cause)
+    return Invalid("A cause category is required to close.", "/cause");
+  if (!c.decision.communicated_at)
+    return Invalid("The decision has not been communicated.", "/state");
   const Acceptance acceptance = in.acceptance.value_or(c.decision.acceptance);
   if (acceptance == Acceptance::kPending) {
     const Instant window_end =
@@ -128,32 +136,69 @@ Status ClosureGate(const Complaint& c, const ActionInput& in, const Actor& actor
 Actor Actor::Staff(Role role, std::string username) {
   ActorKind k = ActorKind::kHandler;
   switch (role) {
-    case Role::kHandler: k = A::kHandler; break;
-    case Role::kInvestigator: k = A::kInvestigator; break;
-    case Role::kManager: k = A::kManager; break;
-    case Role::kAuditor: k = A::kAuditor; break;
-    case Role::kAdmin: k = A::kAdmin; break;
+    case Role::kHandler:
+      k = A::kHandler;
+      break;
+    case Role::kInvestigator:
+      k = A::kInvestigator;
+      break;
+    case Role::kManager:
+      k = A::kManager;
+      break;
+    case Role::kAuditor:
+      k = A::kAuditor;
+      break;
+    case Role::kAdmin:
+      k = A::kAdmin;
+      break;
   }
   return {k, std::move(username)};
 }
 
 const std::vector<TransitionRule>& TransitionTable() {
   static const std::vector<TransitionRule> table = {
-      {{S::kReceived}, Action::kAcknowledge, S::kAcknowledged, {A::kSystem, A::kHandler, A::kManager}},
+      {{S::kReceived},
+       Action::kAcknowledge,
+       S::kAcknowledged,
+       {A::kSystem, A::kHandler, A::kManager}},
       {{S::kAcknowledged, S::kReopened}, Action::kAssess, S::kAssessed, {A::kHandler, A::kManager}},
-      {{S::kAssessed, S::kReopened}, Action::kInvestigate, S::kUnderInvestigation, {A::kHandler, A::kManager}},
-      {{S::kUnderInvestigation}, Action::kRequestInformation, S::kAwaitingComplainant, {A::kInvestigator, A::kManager}},
-      {{S::kAwaitingComplainant}, Action::kProvideInformation, S::kUnderInvestigation, {A::kComplainant, A::kInvestigator, A::kManager, A::kSystem}},
-      {{S::kUnderInvestigation}, Action::kProposeDecision, S::kResponseProposed, {A::kInvestigator, A::kHandler, A::kManager}},
+      {{S::kAssessed, S::kReopened},
+       Action::kInvestigate,
+       S::kUnderInvestigation,
+       {A::kHandler, A::kManager}},
+      {{S::kUnderInvestigation},
+       Action::kRequestInformation,
+       S::kAwaitingComplainant,
+       {A::kInvestigator, A::kManager}},
+      {{S::kAwaitingComplainant},
+       Action::kProvideInformation,
+       S::kUnderInvestigation,
+       {A::kComplainant, A::kInvestigator, A::kManager, A::kSystem}},
+      {{S::kUnderInvestigation},
+       Action::kProposeDecision,
+       S::kResponseProposed,
+       {A::kInvestigator, A::kHandler, A::kManager}},
       {{S::kResponseProposed}, Action::kReturnProposal, S::kUnderInvestigation, {A::kManager}},
-      {{S::kResponseProposed}, Action::kCommunicateDecision, S::kDecisionCommunicated, {A::kManager, A::kHandler}},
+      {{S::kResponseProposed},
+       Action::kCommunicateDecision,
+       S::kDecisionCommunicated,
+       {A::kManager, A::kHandler}},
       {{S::kDecisionCommunicated}, Action::kReview, S::kUnderInvestigation, {A::kManager}},
-      {{S::kDecisionCommunicated}, Action::kClose, S::kClosed, {A::kHandler, A::kManager, A::kSystem}},
-      {{S::kReceived, S::kAcknowledged, S::kAssessed}, Action::kCloseEarly, S::kClosed, {A::kHandler, A::kManager}},
+      {{S::kDecisionCommunicated},
+       Action::kClose,
+       S::kClosed,
+       {A::kHandler, A::kManager, A::kSystem}},
+      {{S::kReceived, S::kAcknowledged, S::kAssessed},
+       Action::kCloseEarly,
+       S::kClosed,
+       {A::kHandler, A::kManager}},
       {kReferable, Action::kRefer, S::kReferred, {A::kHandler, A::kManager}},
       {{S::kReferred}, Action::kConcludeReferral, S::kClosed, {A::kManager}},
       {{S::kReferred}, Action::kReferBack, S::kUnderInvestigation, {A::kManager}},
-      {Withdrawable(), Action::kWithdraw, S::kWithdrawn, {A::kComplainant, A::kHandler, A::kManager}},
+      {Withdrawable(),
+       Action::kWithdraw,
+       S::kWithdrawn,
+       {A::kComplainant, A::kHandler, A::kManager}},
       {{S::kClosed, S::kWithdrawn}, Action::kReopen, S::kReopened, {A::kManager}},
   };
   return table;
@@ -243,10 +288,10 @@ Applied Receive(Complaint c, const Policy& policy, const Actor& actor, Instant n
   Applied out;
   out.events.push_back(make_event(actor, "received", json::object(), std::move(received)));
   // Acknowledged at once by the system (iso10002.md §4: received → acknowledged, S at once).
-  out.events.push_back(make_event(
-      Actor::System(), "acknowledge",
-      {{"state", ToString(S::kReceived)}, {"clocks", std::move(clocks_before)}},
-      {{"state", ToString(S::kAcknowledged)}, {"clocks", std::move(clocks_after)}}));
+  out.events.push_back(
+      make_event(Actor::System(), "acknowledge",
+                 {{"state", ToString(S::kReceived)}, {"clocks", std::move(clocks_before)}},
+                 {{"state", ToString(S::kAcknowledged)}, {"clocks", std::move(clocks_after)}}));
   out.after = std::move(acked);
   return out;
 }
@@ -262,7 +307,8 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       break;
     }
   }
-  if (rule == nullptr || std::find(rule->by.begin(), rule->by.end(), actor.kind) == rule->by.end()) {
+  if (rule == nullptr ||
+      std::find(rule->by.begin(), rule->by.end(), actor.kind) == rule->by.end()) {
     return IllegalTransition(current.state, action, actor.kind);
   }
 
@@ -275,7 +321,8 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
     case Action::kAssess: {
       if (!in.assessment) return Invalid("The assessment is required.", "/assessment");
       const Assessment& a = *in.assessment;
-      if (a.severity < 1 || a.severity > 4) return Invalid("Severity must be 1 to 4.", "/assessment/severity");
+      if (a.severity < 1 || a.severity > 4)
+        return Invalid("Severity must be 1 to 4.", "/assessment/severity");
       if (a.category.empty()) return Invalid("A category is required.", "/assessment/category");
       if (!in.assignee.empty()) {
         if (auto s = CheckNotNamed(c, in.assignee, "/assignee"); !s) return s.error();
@@ -296,7 +343,8 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       if (c.investigator.empty()) return Invalid("An investigator is required.", "/investigator");
       break;
     case Action::kRequestInformation:
-      if (in.question.empty()) return Invalid("The question for the complainant is required.", "/question");
+      if (in.question.empty())
+        return Invalid("The question for the complainant is required.", "/question");
       c.pending_question = in.question;
       PauseClocks(c.clocks, policy, now);  // only where the policy allows; otherwise clocks run
       break;
@@ -306,8 +354,10 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       break;
     case Action::kProposeDecision:
       if (!in.outcome) return Invalid("The outcome is required.", "/outcome");
-      if (in.reasons.empty()) return Invalid("Reasons answering each point are required.", "/reasons");
-      if (in.remedy && in.remedy->amount_minor < 0) return Invalid("The remedy amount cannot be negative.", "/remedy/amount");
+      if (in.reasons.empty())
+        return Invalid("Reasons answering each point are required.", "/reasons");
+      if (in.remedy && in.remedy->amount_minor < 0)
+        return Invalid("The remedy amount cannot be negative.", "/remedy/amount");
       if (in.remedy && in.remedy->amount_minor > 0 && in.remedy->currency.size() != 3) {
         return Invalid("A remedy amount needs a 3-letter currency.", "/remedy/currency");
       }
@@ -326,13 +376,15 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       const int64_t limit = actor.kind == A::kHandler ? limits.handler : limits.manager;
       if (amount > limit) {
         Error e = MakeError(Errc::kForbidden,
-                            "The remedy is above your authority limit; a manager with a higher limit must approve it.");
+                            "The remedy is above your authority limit; a manager with a higher "
+                            "limit must approve it.");
         e.type = "authority-limit";
         return e;
       }
       if (amount > limits.handler && actor.name == c.decision.proposed_by) {
-        Error e = MakeError(Errc::kForbidden,
-                            "A remedy above the handler limit needs an approver other than its proposer.");
+        Error e = MakeError(
+            Errc::kForbidden,
+            "A remedy above the handler limit needs an approver other than its proposer.");
         e.type = "second-approver";
         return e;
       }
@@ -359,7 +411,8 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
         c.decision.acceptance = *in.acceptance;
         c.decision.acceptance_at = now;
       }
-      if (c.decision.acceptance == Acceptance::kPending) c.decision.acceptance = Acceptance::kNoReply;
+      if (c.decision.acceptance == Acceptance::kPending)
+        c.decision.acceptance = Acceptance::kNoReply;
       c.closure.closed_at = now;
       c.closure.closed_by = actor.name;
       if (in.cause) c.closure.cause = in.cause;
@@ -371,13 +424,15 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       break;
     }
     case Action::kCloseEarly:
-      if (in.summary.empty()) return Invalid("A summary of the resolution is required.", "/summary");
+      if (in.summary.empty())
+        return Invalid("A summary of the resolution is required.", "/summary");
       if (!in.cause) return Invalid("A cause category is required to close.", "/cause");
       c.closure.closed_at = now;
       c.closure.closed_by = actor.name;
       c.closure.cause = in.cause;
       c.closure.summary = in.summary;
-      c.closure.reason = in.duplicate_of.empty() ? ClosureReason::kResolvedEarly : ClosureReason::kDuplicate;
+      c.closure.reason =
+          in.duplicate_of.empty() ? ClosureReason::kResolvedEarly : ClosureReason::kDuplicate;
       c.closure.duplicate_of = in.duplicate_of;
       MeetClock(c.clocks, "summary_resolution", now);
       MeetClock(c.clocks, "final_response", now);
@@ -392,7 +447,8 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       c.referral.reply_deadline = in.reply_deadline;
       break;
     case Action::kConcludeReferral:
-      if (in.external_outcome.empty()) return Invalid("The external outcome is required.", "/external_outcome");
+      if (in.external_outcome.empty())
+        return Invalid("The external outcome is required.", "/external_outcome");
       c.referral.outcome = in.external_outcome;
       c.closure.closed_at = now;
       c.closure.closed_by = actor.name;
@@ -413,7 +469,8 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       StopClocks(c.clocks, now);
       break;
     case Action::kReopen:
-      if (in.reason.empty()) return Invalid("A reason (new facts) is required to reopen.", "/reason");
+      if (in.reason.empty())
+        return Invalid("A reason (new facts) is required to reopen.", "/reason");
       c.reopen_count += 1;
       c.closure = Closure{};
       StartReopenClock(c.clocks, policy, now);
@@ -436,7 +493,8 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
 Result<Applied> Reassign(const Complaint& current, const std::string& assignee, const Actor& actor,
                          Instant now) {
   if (!IsOpen(current.state)) {
-    Error e = MakeError(Errc::kConflict, fmt::format("A {} complaint cannot be reassigned.", ToString(current.state)));
+    Error e = MakeError(Errc::kConflict, fmt::format("A {} complaint cannot be reassigned.",
+                                                     ToString(current.state)));
     e.type = "illegal-transition";
     return e;
   }
@@ -454,7 +512,8 @@ Result<Applied> Reassign(const Complaint& current, const std::string& assignee, 
 Result<Applied> Escalate(const Complaint& current, const std::string& reason, const Actor& actor,
                          Instant now) {
   if (!IsOpen(current.state)) {
-    Error e = MakeError(Errc::kConflict, fmt::format("A {} complaint cannot be escalated.", ToString(current.state)));
+    Error e = MakeError(Errc::kConflict, fmt::format("A {} complaint cannot be escalated.",
+                                                     ToString(current.state)));
     e.type = "illegal-transition";
     return e;
   }
@@ -509,9 +568,9 @@ std::optional<Applied> CheckClocks(const Complaint& current, Instant now) {
     }
     next.version = step.version + 1;
     next.updated_at = now;
-    Event e = ChangeEvent(step, next, Actor::System(),
-                          alert.kind == ClockAlert::kBreach ? "clock_breach" : "clock_warning",
-                          now);
+    Event e =
+        ChangeEvent(step, next, Actor::System(),
+                    alert.kind == ClockAlert::kBreach ? "clock_breach" : "clock_warning", now);
     json after = json::parse(e.after);
     after["clock"] = alert.clock;
     after["due"] = FormatInstant(alert.due);
@@ -532,17 +591,28 @@ const char* ToString(ActorKind k) { return NameOf(kActorKinds, k); }
 
 const char* PublicStatusText(State s) {
   switch (s) {
-    case S::kReceived: return "We have received your complaint.";
-    case S::kAcknowledged: return "We have acknowledged your complaint and will assess it.";
-    case S::kAssessed: return "We have assessed your complaint and will look into it.";
-    case S::kUnderInvestigation: return "We are looking into your complaint.";
-    case S::kAwaitingComplainant: return "We have asked you for more information.";
-    case S::kResponseProposed: return "We are finalising our response.";
-    case S::kDecisionCommunicated: return "We have sent you our decision.";
-    case S::kClosed: return "Your complaint is closed.";
-    case S::kReopened: return "Your complaint has been reopened.";
-    case S::kWithdrawn: return "Your complaint was withdrawn.";
-    case S::kReferred: return "Your complaint has been referred to an external body.";
+    case S::kReceived:
+      return "We have received your complaint.";
+    case S::kAcknowledged:
+      return "We have acknowledged your complaint and will assess it.";
+    case S::kAssessed:
+      return "We have assessed your complaint and will look into it.";
+    case S::kUnderInvestigation:
+      return "We are looking into your complaint.";
+    case S::kAwaitingComplainant:
+      return "We have asked you for more information.";
+    case S::kResponseProposed:
+      return "We are finalising our response.";
+    case S::kDecisionCommunicated:
+      return "We have sent you our decision.";
+    case S::kClosed:
+      return "Your complaint is closed.";
+    case S::kReopened:
+      return "Your complaint has been reopened.";
+    case S::kWithdrawn:
+      return "Your complaint was withdrawn.";
+    case S::kReferred:
+      return "Your complaint has been referred to an external body.";
   }
   return "";
 }

@@ -22,11 +22,11 @@ enum class Action {
   kRequestInformation,
   kProvideInformation,
   kProposeDecision,
-  kReturnProposal,       // response_proposed → under_investigation (manager sends back)
+  kReturnProposal,  // response_proposed → under_investigation (manager sends back)
   kCommunicateDecision,
-  kReview,               // decision_communicated → under_investigation (complainant rejects)
+  kReview,  // decision_communicated → under_investigation (complainant rejects)
   kClose,
-  kCloseEarly,           // received..assessed → closed with a summary resolution
+  kCloseEarly,  // received..assessed → closed with a summary resolution
   kRefer,
   kConcludeReferral,
   kReferBack,
@@ -63,10 +63,10 @@ std::vector<Action> AllowedActions(State from);
 
 // Inputs of the actions; each action reads the fields it needs (guards say which are required).
 struct ActionInput {
-  std::string reason;     // withdraw, reopen, return, review, refer-back
+  std::string reason;  // withdraw, reopen, return, review, refer-back
   // assess
   std::optional<Assessment> assessment;
-  std::string assignee;   // assess (optional), reassign
+  std::string assignee;  // assess (optional), reassign
   // investigate
   std::string investigator;
   // request / provide information
@@ -80,7 +80,7 @@ struct ActionInput {
   std::optional<Acceptance> acceptance;
   std::optional<CauseCategory> cause;
   std::optional<ClosureReason> closure_reason;
-  std::string summary;    // close early
+  std::string summary;  // close early
   std::string duplicate_of;
   // refer
   std::string body;

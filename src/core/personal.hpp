@@ -3,11 +3,11 @@
 // personal value cannot reach a log line by accident.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <ostream>
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace redress::core {
 

@@ -40,8 +40,8 @@ enum class DayEnd {
 };
 
 struct Calendar {
-  std::string id;                  // "uk-england", "us-federal", ...
-  std::string time_zone_name;      // IANA name, e.g. "Europe/London"
+  std::string id;                         // "uk-england", "us-federal", ...
+  std::string time_zone_name;             // IANA name, e.g. "Europe/London"
   const date::time_zone* zone = nullptr;  // resolved by the loader
   std::set<unsigned> weekend{6, 7};       // ISO weekday numbers (Mon=1 .. Sun=7)
   std::set<int> holidays;                 // local dates as date::sys_days counts
@@ -67,13 +67,13 @@ struct ClockRule {
   TimeUnit unit = TimeUnit::kCalendarDays;
   int count = 0;
   DayEnd day_end = DayEnd::kEndOfDay;
-  bool roll_to_business_day = false;  // hours rule whose end lands off business days
+  bool roll_to_business_day = false;   // hours rule whose end lands off business days
   std::optional<int> extension_count;  // e.g. PSD2 35 BD in exceptional cases
   std::string rule_citation;           // "DISP 1.6.2R"
 };
 
 struct Ombudsman {
-  std::string name;        // "Financial Ombudsman Service"
+  std::string name;  // "Financial Ombudsman Service"
   std::string url;
   std::string time_limit;  // "6 months from the date of the final response"
 };
@@ -84,11 +84,11 @@ struct Policy {
   std::string regime;          // "FCA"
   std::string effective_from;  // "2025-01-01"
   Calendar calendar;
-  bool pause_allowed = false;  // while awaiting the complainant
-  double warn_fraction = 0.75; // warn at this share of the interval
+  bool pause_allowed = false;   // while awaiting the complainant
+  double warn_fraction = 0.75;  // warn at this share of the interval
   bool warn_on_last_business_day = true;
   int reopen_business_days = 10;
-  int auto_close_days = 14;    // silence after decision before system closure
+  int auto_close_days = 14;  // silence after decision before system closure
   Ombudsman ombudsman;
   std::vector<ClockRule> clocks;
 
@@ -99,8 +99,8 @@ struct Policy {
 // The computed deadline of one rule from one anchor.
 struct Deadline {
   Instant due;
-  Instant warn;          // when to warn (75 % of the interval, or the last business day)
-  LocalDate local_due;   // the due date in the policy's zone
+  Instant warn;         // when to warn (75 % of the interval, or the last business day)
+  LocalDate local_due;  // the due date in the policy's zone
 };
 
 Deadline ComputeDeadline(const Policy& policy, const ClockRule& rule, Instant anchor);

@@ -1,9 +1,9 @@
 #include "core/reference.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace redress::core {
 namespace {
@@ -38,7 +38,8 @@ std::optional<Reference> ParseReference(std::string_view text, std::string_view 
   }
   std::string want_prefix;
   for (char ch : prefix) {
-    if (ch != '-') want_prefix.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+    if (ch != '-')
+      want_prefix.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
   }
   // prefix + 4-digit year + >= 6-digit sequence + check letter
   if (compact.size() < want_prefix.size() + 4 + 6 + 1) return std::nullopt;

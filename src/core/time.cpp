@@ -4,9 +4,9 @@
 
 #include "core/time.hpp"
 
-#include <sstream>
-
 #include <fmt/format.h>
+
+#include <sstream>
 
 namespace redress::core {
 

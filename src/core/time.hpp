@@ -2,12 +2,12 @@
 // time zone. The core never reads a system clock: `now` is always a parameter.
 #pragma once
 
+#include <date/date.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <date/date.h>
 
 namespace redress::core {
 

@@ -61,7 +61,7 @@ struct IdempotencyRecord {
   std::string caller;     // "public" or a username
   std::string body_hash;  // hex SHA-256 of the request body
   int status = 0;
-  std::string response;   // JSON body replayed on repeat
+  std::string response;  // JSON body replayed on repeat
   Instant at{};
 };
 

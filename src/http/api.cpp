@@ -1,18 +1,17 @@
 #include "http/api.hpp"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <unordered_map>
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "app/audit.hpp"
 #include "app/json_input.hpp"
@@ -91,10 +90,9 @@ Response Json201(const json& j, const std::string& location) {
 std::string BearerToken(const Request& req) {
   std::string auth = req.Header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
-  if (auth.size() > kPrefix.size() && std::equal(kPrefix.begin(), kPrefix.end(), auth.begin(),
-                                                 [](char a, char b) {
-                                                   return std::tolower(a) == std::tolower(b);
-                                                 })) {
+  if (auth.size() > kPrefix.size() &&
+      std::equal(kPrefix.begin(), kPrefix.end(), auth.begin(),
+                 [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
     return auth.substr(kPrefix.size());
   }
   return {};
@@ -195,8 +193,7 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   add("POST", "/api/v1/me/password", Access::kStaff, {}, &Api::ChangePassword);
   add("GET", "/api/v1/complaints", Access::kRoles, kCaseWorkers, &Api::ListComplaints);
   add("GET", "/api/v1/complaints/{reference}", Access::kRoles, kCaseWorkers, &Api::GetComplaint);
-  add("GET", "/api/v1/complaints/{reference}/events", Access::kRoles, kCaseWorkers,
-      &Api::Events);
+  add("GET", "/api/v1/complaints/{reference}/events", Access::kRoles, kCaseWorkers, &Api::Events);
   for (const auto& rule : core::TransitionTable()) {
     std::vector<R> roles;
     for (auto kind : rule.by) {
@@ -303,8 +300,8 @@ asio::awaitable<Response> Api::Dispatch(Request& req, const Route& route) {
   }
   if (route.access == Access::kRoles &&
       std::find(route.roles.begin(), route.roles.end(), user->role) == route.roles.end()) {
-    co_return ErrorOf(MakeError(Errc::kForbidden,
-                                fmt::format("The {} role may not do this.", core::ToString(user->role))),
+    co_return ErrorOf(MakeError(Errc::kForbidden, fmt::format("The {} role may not do this.",
+                                                              core::ToString(user->role))),
                       req);
   }
   co_return co_await (this->*route.fn)(req, user ? &*user : nullptr);
@@ -323,8 +320,7 @@ Response Api::ComplaintResponse(const core::Complaint& c, unsigned status) const
 
 asio::awaitable<Response> Api::Health(Request&, const core::User*) {
   const bool healthy = store_.Healthy();
-  co_return Response::Json(healthy ? 200 : 503,
-                           {{"status", healthy ? "ok" : "store-failed"}});
+  co_return Response::Json(healthy ? 200 : 503, {{"status", healthy ? "ok" : "store-failed"}});
 }
 
 asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
@@ -332,9 +328,7 @@ asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
   metrics_.Render(out);
   auto job2 = [this] { return store_.CountByState(); };
   auto counts = co_await Offload(blocking_, std::move(job2));
-  auto job3 = [this] {
-    return store_.CountOverdue(service_.clock().Now());
-  };
+  auto job3 = [this] { return store_.CountOverdue(service_.clock().Now()); };
   auto overdue = co_await Offload(blocking_, std::move(job3));
   if (counts) {
     out += "# HELP redress_complaints Complaints by lifecycle state.\n";
@@ -364,23 +358,26 @@ asio::awaitable<Response> Api::CreateComplaint(Request& req, const core::User* u
   if (!body) co_return ErrorOf(body.error(), req);
   const core::Instant now = service_.clock().Now();
   const bool staff = user != nullptr;
-  if (staff && (user->role == R::kAuditor || user->role == R::kAdmin ||
-                user->role == R::kInvestigator)) {
+  if (staff &&
+      (user->role == R::kAuditor || user->role == R::kAdmin || user->role == R::kInvestigator)) {
     co_return ErrorOf(MakeError(Errc::kForbidden, "This role may not log complaints."), req);
   }
-  auto receipt = app::ParseNewComplaint(*body, staff ? app::Intake::kStaff : app::Intake::kPublic, now);
+  auto receipt =
+      app::ParseNewComplaint(*body, staff ? app::Intake::kStaff : app::Intake::kPublic, now);
   if (!receipt) co_return ErrorOf(receipt.error(), req);
   std::string key = req.Header("idempotency-key");
   if (key.size() > 200) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "The Idempotency-Key is longer than 200 bytes."), req);
+    co_return ErrorOf(MakeError(Errc::kInvalid, "The Idempotency-Key is longer than 200 bytes."),
+                      req);
   }
-  const core::Actor actor = staff ? core::Actor::Staff(user->role, user->username)
-                                  : core::Actor::Complainant();
+  const core::Actor actor =
+      staff ? core::Actor::Staff(user->role, user->username) : core::Actor::Complainant();
   std::string caller = staff ? user->username : "public";
   std::string body_hash = key.empty() ? std::string() : util::Sha256Hex(req.body);
-  StartFn<app::CreateResult> start4 = [this, r = std::move(*receipt), actor, caller, key, body_hash](auto done) mutable {
-        service_.Create(std::move(r), actor, caller, key, body_hash, std::move(done));
-      };
+  StartFn<app::CreateResult> start4 = [this, r = std::move(*receipt), actor, caller, key,
+                                       body_hash](auto done) mutable {
+    service_.Create(std::move(r), actor, caller, key, body_hash, std::move(done));
+  };
   auto created = co_await AwaitCallback<app::CreateResult>(std::move(start4));
   if (!created) co_return ErrorOf(created.error(), req);
   Response res = Json201(created->body, "/api/v1/status/" + created->reference);
@@ -421,11 +418,11 @@ void Api::StatusAttemptFailed(const std::string& reference_text) {
 asio::awaitable<Response> Api::Status(Request& req, const core::User*) {
   const std::string reference = req.params[0];
   if (!StatusAttemptAllowed(reference)) {
-    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."), req);
+    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
+                      req);
   }
   const std::string secret = req.Query("secret");
-  auto job5 = [this, reference, secret]()
-                                                -> core::Result<json> {
+  auto job5 = [this, reference, secret]() -> core::Result<json> {
     auto c = service_.ComplainantLookup(reference, secret);
     if (!c) return c.error();
     json j = core::ToComplainantJson(*c, service_.clock().Now());
@@ -451,7 +448,8 @@ asio::awaitable<Response> Api::Status(Request& req, const core::User*) {
 asio::awaitable<Response> Api::ComplainantUpdate(Request& req, bool withdraw) {
   const std::string reference = req.params[0];
   if (!StatusAttemptAllowed(reference)) {
-    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."), req);
+    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
+                      req);
   }
   auto body = JsonBody(req);
   if (!body) co_return ErrorOf(body.error(), req);
@@ -462,7 +460,8 @@ asio::awaitable<Response> Api::ComplainantUpdate(Request& req, bool withdraw) {
   std::string secret = in.String("secret", true, 100);
   std::string text = in.String(text_field, /*required=*/!withdraw, 20000);
   if (!errors.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
   }
   StartFn<core::Complaint> start = [this, withdraw, reference, secret, text](auto done) {
     if (withdraw) {
@@ -504,7 +503,8 @@ asio::awaitable<Response> Api::Login(Request& req, const core::User*) {
     in.Fail("password", "is required");
   }
   if (!errors.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
   }
   auto job8 = [this, username, password]() -> core::Result<core::User> {
     auto u = store_.FindUser(username);
@@ -520,7 +520,9 @@ asio::awaitable<Response> Api::Login(Request& req, const core::User*) {
   auto verified = co_await Offload(hashing_, std::move(job8));
   if (!verified) co_return ErrorOf(verified.error(), req);
   core::User user = *verified;
-  StartFn<std::string> start9 = [this, user](auto done) { service_.OpenSession(user, std::move(done)); };
+  StartFn<std::string> start9 = [this, user](auto done) {
+    service_.OpenSession(user, std::move(done));
+  };
   auto token = co_await AwaitCallback<std::string>(std::move(start9));
   if (!token) co_return ErrorOf(token.error(), req);
   co_return Response::Json(200, {{"token", *token},
@@ -568,7 +570,8 @@ asio::awaitable<Response> Api::ChangePassword(Request& req, const core::User* us
     errors.push_back({"/new_password", "must differ from the current password"});
   }
   if (!errors.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
   }
   const std::string stored = user->password_hash;
   auto rehash = [stored, current, next]() -> core::Result<std::string> {
@@ -600,36 +603,54 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
   };
   for (const auto& [k, v] : req.query) {
     if (k == "state") {
-      if (auto s = core::ParseState(v)) q.state = s; else bad("state", "is not a state");
+      if (auto s = core::ParseState(v))
+        q.state = s;
+      else
+        bad("state", "is not a state");
     } else if (k == "category") {
       q.category = v;
     } else if (k == "priority") {
-      if (auto p = core::ParsePriority(v)) q.priority = p; else bad("priority", "must be P1..P4");
+      if (auto p = core::ParsePriority(v))
+        q.priority = p;
+      else
+        bad("priority", "must be P1..P4");
     } else if (k == "assignee") {
       q.assignee = v;
     } else if (k == "overdue") {
-      if (v == "true" || v == "1") q.overdue = true;
-      else if (v != "false" && v != "0") bad("overdue", "must be true or false");
+      if (v == "true" || v == "1")
+        q.overdue = true;
+      else if (v != "false" && v != "0")
+        bad("overdue", "must be true or false");
     } else if (k == "received_from" || k == "received_to") {
       auto t = core::ParseInstant(v);
-      if (!t) bad(k == "received_from" ? "received_from" : "received_to", "must be a date or date-time");
-      else (k == "received_from" ? q.received_from : q.received_to) = t;
+      if (!t)
+        bad(k == "received_from" ? "received_from" : "received_to", "must be a date or date-time");
+      else
+        (k == "received_from" ? q.received_from : q.received_to) = t;
     } else if (k == "q") {
-      if (v.size() > 200) bad("q", "is longer than 200 bytes"); else q.text = v;
+      if (v.size() > 200)
+        bad("q", "is longer than 200 bytes");
+      else
+        q.text = v;
     } else if (k == "cursor") {
-      if (!store::DecodeCursor(v)) bad("cursor", "is not a cursor this service returned");
-      else q.cursor = v;
+      if (!store::DecodeCursor(v))
+        bad("cursor", "is not a cursor this service returned");
+      else
+        q.cursor = v;
     } else if (k == "limit") {
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || n < 1 || n > 200) bad("limit", "must be 1 to 200");
-      else q.limit = static_cast<int>(n);
+      if (v.empty() || *end != '\0' || n < 1 || n > 200)
+        bad("limit", "must be 1 to 200");
+      else
+        q.limit = static_cast<int>(n);
     } else {
       errors.push_back({"/query/" + k, "unknown parameter"});
     }
   }
   if (!errors.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "Some query parameters are invalid.", std::move(errors)), req);
+    co_return ErrorOf(
+        MakeError(Errc::kInvalid, "Some query parameters are invalid.", std::move(errors)), req);
   }
   const core::User u = *user;
   auto job10 = [this, q, u] { return service_.List(q, u); };
@@ -671,9 +692,10 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   j["notes"] = std::move(notes);
   j["attachments"] = std::move(atts);
   json mine = json::array();
-  for (auto a : core::AllowedActions(file->complaint.state, u.role == R::kAuditor
-                                                                ? core::ActorKind::kAuditor
-                                                                : core::Actor::Staff(u.role, u.username).kind)) {
+  for (auto a :
+       core::AllowedActions(file->complaint.state,
+                            u.role == R::kAuditor ? core::ActorKind::kAuditor
+                                                  : core::Actor::Staff(u.role, u.username).kind)) {
     mine.push_back(core::ToString(a));
   }
   j["my_actions"] = std::move(mine);
@@ -700,9 +722,10 @@ asio::awaitable<Response> Api::Transition(Request& req, const core::User* user) 
   auto input = app::ParseActionInput(*action, *body);
   if (!input) co_return ErrorOf(input.error(), req);
   const core::User u = *user;
-  StartFn<core::Complaint> start13 = [this, ref = req.params[0], a = *action, in = std::move(*input), u](auto done) mutable {
-        service_.Act(ref, a, std::move(in), u, std::move(done));
-      };
+  StartFn<core::Complaint> start13 = [this, ref = req.params[0], a = *action,
+                                      in = std::move(*input), u](auto done) mutable {
+    service_.Act(ref, a, std::move(in), u, std::move(done));
+  };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start13));
   if (!result) co_return ErrorOf(result.error(), req);
   co_return ComplaintResponse(*result);
@@ -716,12 +739,13 @@ asio::awaitable<Response> Api::AssignComplaint(Request& req, const core::User* u
   in.AllowOnly({"assignee"});
   std::string assignee = in.String("assignee", true, 64);
   if (!errors.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
   }
   const core::User u = *user;
   StartFn<core::Complaint> start14 = [this, ref = req.params[0], assignee, u](auto done) {
-        service_.Assign(ref, assignee, u, std::move(done));
-      };
+    service_.Assign(ref, assignee, u, std::move(done));
+  };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start14));
   if (!result) co_return ErrorOf(result.error(), req);
   co_return ComplaintResponse(*result);
@@ -735,12 +759,13 @@ asio::awaitable<Response> Api::EscalateComplaint(Request& req, const core::User*
   in.AllowOnly({"reason"});
   std::string reason = in.String("reason", true, 20000);
   if (!errors.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
   }
   const core::User u = *user;
   StartFn<core::Complaint> start15 = [this, ref = req.params[0], reason, u](auto done) {
-        service_.EscalateComplaint(ref, reason, u, std::move(done));
-      };
+    service_.EscalateComplaint(ref, reason, u, std::move(done));
+  };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start15));
   if (!result) co_return ErrorOf(result.error(), req);
   co_return ComplaintResponse(*result);
@@ -764,8 +789,8 @@ asio::awaitable<Response> Api::AddNote(Request& req, const core::User* user) {
   if (!input) co_return ErrorOf(input.error(), req);
   const core::User u = *user;
   StartFn<core::Note> start17 = [this, ref = req.params[0], in = *input, u](auto done) {
-        service_.AddNote(ref, in.body, in.visibility, u, std::move(done));
-      };
+    service_.AddNote(ref, in.body, in.visibility, u, std::move(done));
+  };
   auto note = co_await AwaitCallback<core::Note>(std::move(start17));
   if (!note) co_return ErrorOf(note.error(), req);
   co_return Json201(core::ToJson(*note), req.path);
@@ -776,7 +801,8 @@ asio::awaitable<Response> Api::UploadAttachment(Request& req, const core::User* 
   type = type.substr(0, type.find(';'));
   for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (req.body.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "The attachment is empty.", {{"/body", "is empty"}}), req);
+    co_return ErrorOf(
+        MakeError(Errc::kInvalid, "The attachment is empty.", {{"/body", "is empty"}}), req);
   }
   if (!ContentMatches(type, req.body)) {
     co_return ErrorOf(MakeError(Errc::kUnsupportedMedia,
@@ -787,9 +813,10 @@ asio::awaitable<Response> Api::UploadAttachment(Request& req, const core::User* 
   std::string filename = req.Query("filename");
   if (filename.size() > 255 || filename.find('/') != std::string::npos ||
       filename.find('\\') != std::string::npos) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "The filename is not acceptable.",
-                                {{"/query/filename", "must be a plain file name of at most 255 bytes"}}),
-                      req);
+    co_return ErrorOf(
+        MakeError(Errc::kInvalid, "The filename is not acceptable.",
+                  {{"/query/filename", "must be a plain file name of at most 255 bytes"}}),
+        req);
   }
   // Check scope before writing anything to disk.
   const core::User u = *user;
@@ -809,7 +836,9 @@ asio::awaitable<Response> Api::UploadAttachment(Request& req, const core::User* 
   };
   auto stored = co_await Offload(blocking_, std::move(job19));
   if (!stored) co_return ErrorOf(stored.error(), req);
-  StartFn<core::Attachment> start20 = [this, ref, meta, u](auto done) { service_.AddAttachment(ref, meta, u, std::move(done)); };
+  StartFn<core::Attachment> start20 = [this, ref, meta, u](auto done) {
+    service_.AddAttachment(ref, meta, u, std::move(done));
+  };
   auto saved = co_await AwaitCallback<core::Attachment>(std::move(start20));
   if (!saved) co_return ErrorOf(saved.error(), req);
   co_return Json201(core::ToJson(*saved), fmt::format("{}/{}", req.path, saved->id));
@@ -820,7 +849,8 @@ asio::awaitable<Response> Api::DownloadAttachment(Request& req, const core::User
   const std::string ref = req.params[0];
   char* end = nullptr;
   const long long id = std::strtoll(req.params[1].c_str(), &end, 10);
-  if (*end != '\0' || id <= 0) co_return ErrorOf(MakeError(Errc::kNotFound, "No such attachment."), req);
+  if (*end != '\0' || id <= 0)
+    co_return ErrorOf(MakeError(Errc::kNotFound, "No such attachment."), req);
   auto job21 = [this, ref, u, id]() -> core::Result<Response> {
     auto file = service_.GetFile(ref, u);
     if (!file) return file.error();
@@ -872,21 +902,26 @@ asio::awaitable<Response> Api::CreateUser(Request& req, const core::User* admin)
   std::string password;
   if (auto it = body->find("password"); it != body->end() && it->is_string()) {
     password = it->get<std::string>();
-    if (password.size() < 12 || password.size() > 1024) in.Fail("password", "must be 12 to 1024 characters");
+    if (password.size() < 12 || password.size() > 1024)
+      in.Fail("password", "must be 12 to 1024 characters");
   } else {
     in.Fail("password", "is required");
   }
   if (!errors.empty()) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)), req);
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
   }
   user.role = *role;
   user.must_change_password = true;
   auto job23 = [password] { return util::HashPassword(password); };
   auto hash = co_await Offload(hashing_, std::move(job23));
-  if (!hash) co_return ErrorOf(MakeError(Errc::kOverloaded, "Password hashing is out of memory."), req);
+  if (!hash)
+    co_return ErrorOf(MakeError(Errc::kOverloaded, "Password hashing is out of memory."), req);
   user.password_hash = *hash;
   const std::string actor = admin->username;
-  StartFn<core::User> start24 = [this, user, actor](auto done) { service_.CreateUser(user, actor, std::move(done)); };
+  StartFn<core::User> start24 = [this, user, actor](auto done) {
+    service_.CreateUser(user, actor, std::move(done));
+  };
   auto created = co_await AwaitCallback<core::User>(std::move(start24));
   if (!created) co_return ErrorOf(created.error(), req);
   co_return Json201(core::ToJson(*created), "/api/v1/users/" + created->username);
@@ -898,8 +933,8 @@ asio::awaitable<Response> Api::SetDisabled(Request& req, const core::User* admin
   }
   const std::string actor = admin->username;
   StartFn<core::User> start25 = [this, name = req.params[0], disabled, actor](auto done) {
-        service_.SetUserDisabled(name, disabled, actor, std::move(done));
-      };
+    service_.SetUserDisabled(name, disabled, actor, std::move(done));
+  };
   auto user = co_await AwaitCallback<core::User>(std::move(start25));
   if (!user) co_return ErrorOf(user.error(), req);
   co_return Response::Json(200, core::ToJson(*user));
@@ -942,8 +977,8 @@ json PolicyJson(const core::Policy& p) {
 asio::awaitable<Response> Api::Policies(Request&, const core::User*) {
   json items = json::array();
   for (const auto& p : service_.policies()) items.push_back(PolicyJson(p));
-  co_return Response::Json(200, {{"items", std::move(items)},
-                                 {"default", service_.config().default_policy}});
+  co_return Response::Json(
+      200, {{"items", std::move(items)}, {"default", service_.config().default_policy}});
 }
 
 asio::awaitable<Response> Api::PolicyById(Request& req, const core::User*) {

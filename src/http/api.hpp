@@ -3,12 +3,11 @@
 // responses. No rule about complaints lives here: that is the core's.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "app/service.hpp"
 #include "http/message.hpp"
@@ -24,7 +23,7 @@ enum class Access {
 };
 
 struct ApiOptions {
-  std::string data_dir;            // attachments live under DATA/attachments
+  std::string data_dir;  // attachments live under DATA/attachments
   size_t upload_limit = 10 * 1024 * 1024;
   int status_attempts_per_minute = 20;  // failed reference+secret lookups per reference
 };

@@ -7,16 +7,15 @@
 // miscompiled those).
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <type_traits>
-#include <utility>
-
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
 
 #include "core/result.hpp"
 

@@ -12,21 +12,36 @@ struct ProblemInfo {
 ProblemInfo InfoOf(core::Errc code) {
   using core::Errc;
   switch (code) {
-    case Errc::kMalformed: return {400, "malformed-request", "Malformed request"};
-    case Errc::kInvalid: return {422, "invalid-field", "Invalid field"};
-    case Errc::kUnauthenticated: return {401, "unauthenticated", "Authentication required"};
-    case Errc::kForbidden: return {403, "forbidden", "Not allowed"};
-    case Errc::kNotFound: return {404, "not-found", "Not found"};
-    case Errc::kConflict: return {409, "conflict", "Conflict"};
-    case Errc::kPreconditionFailed: return {412, "precondition-failed", "Precondition failed"};
-    case Errc::kMethodNotAllowed: return {405, "method-not-allowed", "Method not allowed"};
-    case Errc::kPayloadTooLarge: return {413, "payload-too-large", "Payload too large"};
-    case Errc::kHeadersTooLarge: return {431, "headers-too-large", "Request headers too large"};
-    case Errc::kUnsupportedMedia: return {415, "unsupported-media-type", "Unsupported media type"};
-    case Errc::kRateLimited: return {429, "rate-limited", "Too many requests"};
-    case Errc::kOverloaded: return {503, "overloaded", "Service overloaded"};
-    case Errc::kUnavailable: return {503, "unavailable", "Service unavailable"};
-    case Errc::kInternal: return {500, "internal", "Internal error"};
+    case Errc::kMalformed:
+      return {400, "malformed-request", "Malformed request"};
+    case Errc::kInvalid:
+      return {422, "invalid-field", "Invalid field"};
+    case Errc::kUnauthenticated:
+      return {401, "unauthenticated", "Authentication required"};
+    case Errc::kForbidden:
+      return {403, "forbidden", "Not allowed"};
+    case Errc::kNotFound:
+      return {404, "not-found", "Not found"};
+    case Errc::kConflict:
+      return {409, "conflict", "Conflict"};
+    case Errc::kPreconditionFailed:
+      return {412, "precondition-failed", "Precondition failed"};
+    case Errc::kMethodNotAllowed:
+      return {405, "method-not-allowed", "Method not allowed"};
+    case Errc::kPayloadTooLarge:
+      return {413, "payload-too-large", "Payload too large"};
+    case Errc::kHeadersTooLarge:
+      return {431, "headers-too-large", "Request headers too large"};
+    case Errc::kUnsupportedMedia:
+      return {415, "unsupported-media-type", "Unsupported media type"};
+    case Errc::kRateLimited:
+      return {429, "rate-limited", "Too many requests"};
+    case Errc::kOverloaded:
+      return {503, "overloaded", "Service overloaded"};
+    case Errc::kUnavailable:
+      return {503, "unavailable", "Service unavailable"};
+    case Errc::kInternal:
+      return {500, "internal", "Internal error"};
   }
   return {500, "internal", "Internal error"};
 }

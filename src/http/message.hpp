@@ -3,21 +3,20 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
 
 namespace redress::http {
 
 struct Request {
-  std::string method;   // "GET", "POST", ...
-  std::string target;   // as sent, with the query
-  std::string path;     // decoded path, no query
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent, with the query
+  std::string path;    // decoded path, no query
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;

@@ -25,8 +25,8 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::string, uint64_t> requests_;     // "method route status" → count
-  std::map<std::string, Histogram> latencies_;   // "method route" → histogram
+  std::map<std::string, uint64_t> requests_;    // "method route status" → count
+  std::map<std::string, Histogram> latencies_;  // "method route" → histogram
 };
 
 }  // namespace redress::http

@@ -1,7 +1,9 @@
 #include "http/server.hpp"
 
-#include <array>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,8 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace redress::http {
 namespace asio = boost::asio;
@@ -160,7 +160,8 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
     {
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
       if (ec == bhttp::error::header_limit) {
-        early = ErrorResponse(core::Errc::kHeadersTooLarge, "The request headers are too large.", "/");
+        early =
+            ErrorResponse(core::Errc::kHeadersTooLarge, "The request headers are too large.", "/");
         fail = true;
       } else if (ec == bhttp::error::body_limit) {
         early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request body is too large.", "/");
@@ -240,7 +241,8 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
         res = co_await handler_(std::move(req));
       } catch (const std::exception& e) {
         spdlog::error("request failed path={} error={}", path, e.what());
-        res = ErrorResponse(core::Errc::kInternal, "The server failed to handle the request.", path);
+        res =
+            ErrorResponse(core::Errc::kInternal, "The server failed to handle the request.", path);
       }
     }
     auto out = ToBeast(std::move(res), version, keep_alive);

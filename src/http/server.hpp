@@ -5,13 +5,12 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
-#include <memory>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+#include <string>
 
 #include "core/result.hpp"
 #include "http/limits.hpp"

@@ -1,7 +1,6 @@
 #include "jobs/scheduler.hpp"
 
 #include <pthread.h>
-
 #include <spdlog/spdlog.h>
 
 namespace redress::jobs {
@@ -38,7 +37,8 @@ void ClockScheduler::Run() {
         spdlog::warn("clock check failed: {}", changed.error().detail);
         break;
       }
-      if (*changed > 0) spdlog::info("clock check: {} complaints had warnings or breaches", *changed);
+      if (*changed > 0)
+        spdlog::info("clock check: {} complaints had warnings or breaches", *changed);
       if (*changed < 500) break;
     }
     lock.lock();

@@ -30,8 +30,7 @@ void InitCrypto() {
 
 std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, crypto_hash_sha256_BYTES> out{};
-  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size());
+  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
   return ToHex(out.data(), out.size());
 }
 
@@ -66,8 +65,7 @@ std::string RandomToken(size_t bytes) {
 
 std::optional<std::string> HashPassword(std::string_view password) {
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, password.data(), password.size(),
-                        crypto_pwhash_OPSLIMIT_INTERACTIVE,
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
     return std::nullopt;  // out of memory
   }

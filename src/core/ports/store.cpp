@@ -1,8 +1,8 @@
 // Store::WriteSync: the blocking form of Write(), for the CLI, jobs and tests. It lives in
 // the core library because the use cases call it.
-#include <future>
-
 #include "core/ports/store.hpp"
+
+#include <future>
 
 namespace redress::core {
 

@@ -50,8 +50,8 @@ class StoreTx {
   // Appends; fills e.seq, e.payload_digest, e.prev_hash, e.hash.
   virtual Status AppendEvent(Event& e) = 0;
 
-  virtual Status InsertNote(Note& n) = 0;                // assigns n.id
-  virtual Status InsertAttachment(Attachment& a) = 0;    // assigns a.id
+  virtual Status InsertNote(Note& n) = 0;              // assigns n.id
+  virtual Status InsertAttachment(Attachment& a) = 0;  // assigns a.id
 
   virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& caller,
                                                                   const std::string& key) = 0;
@@ -68,9 +68,9 @@ class StoreTx {
 
 // Which complaints a caller may see: enforced in every list/get query.
 struct Scope {
-  bool all = false;          // manager, auditor: every complaint
-  std::string assignee;      // handler: assigned to them, or unassigned
-  std::string investigator;  // investigator: where they are the investigator
+  bool all = false;           // manager, auditor: every complaint
+  std::string assignee;       // handler: assigned to them, or unassigned
+  std::string investigator;   // investigator: where they are the investigator
   std::string exclude_named;  // never complaints naming this username (persons_named)
 };
 
@@ -79,13 +79,13 @@ struct ListQuery {
   std::optional<std::string> category;
   std::optional<Priority> priority;
   std::optional<std::string> assignee;
-  bool overdue = false;               // some running clock's due < now
+  bool overdue = false;                  // some running clock's due < now
   std::optional<Instant> received_from;  // inclusive
   std::optional<Instant> received_to;    // exclusive
-  std::optional<std::string> text;    // full-text query over description and notes
-  std::string cursor;                 // opaque; empty = first page
-  int limit = 50;                     // 1..200
-  Instant now{};                      // for `overdue`
+  std::optional<std::string> text;       // full-text query over description and notes
+  std::string cursor;                    // opaque; empty = first page
+  int limit = 50;                        // 1..200
+  Instant now{};                         // for `overdue`
   Scope scope;
 };
 

@@ -1,7 +1,6 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <pthread.h>
-
 #include <sqlite3.h>
 
 #include <algorithm>
