@@ -230,6 +230,19 @@ void ComplaintService::ComplainantWithdraw(std::string reference, std::string se
       std::move(done));
 }
 
+core::Status ComplaintService::CheckCanTakeOn(const std::string& username, const char* pointer,
+                                              std::initializer_list<core::Role> roles) {
+  if (username.empty()) return {};
+  auto found = store_.FindUser(username);
+  if (!found) return found.error();
+  if (!found->has_value() || (*found)->disabled ||
+      std::find(roles.begin(), roles.end(), (*found)->role) == roles.end()) {
+    return MakeError(Errc::kInvalid, "No active user with that username and a suitable role.",
+                     {{pointer, "is not an active user with a suitable role"}});
+  }
+  return {};
+}
+
 // --- Staff ----------------------------------------------------------------------------------
 
 core::Scope ComplaintService::ScopeOf(const core::User& user) const {
@@ -324,26 +337,16 @@ void ComplaintService::Act(std::string reference, core::Action action, core::Act
     return done(MakeError(Errc::kInvalid, "The category is not in the taxonomy.",
                           {{"/category", "is not in the taxonomy"}}));
   }
-  // Whoever is put in charge must be an active user whose role can do the work.
-  struct Named {
-    const std::string& username;
-    const char* pointer;
-    std::vector<core::Role> roles;
-  };
-  for (const Named& n :
-       {Named{input.assignee, "/assignee", {core::Role::kHandler, core::Role::kManager}},
-        Named{input.investigator,
-              "/investigator",
-              {core::Role::kInvestigator, core::Role::kHandler, core::Role::kManager}}}) {
-    if (n.username.empty()) continue;
-    auto found = store_.FindUser(n.username);
-    if (!found) return done(found.error());
-    if (!found->has_value() || (*found)->disabled ||
-        std::find(n.roles.begin(), n.roles.end(), (*found)->role) == n.roles.end()) {
-      return done(MakeError(Errc::kInvalid,
-                            "No active user with that username and a suitable role.",
-                            {{n.pointer, "is not an active user with a suitable role"}}));
-    }
+  if (auto s =
+          CheckCanTakeOn(input.assignee, "/assignee", {core::Role::kHandler, core::Role::kManager});
+      !s) {
+    return done(std::move(s).error());
+  }
+  if (auto s =
+          CheckCanTakeOn(input.investigator, "/investigator",
+                         {core::Role::kInvestigator, core::Role::kHandler, core::Role::kManager});
+      !s) {
+    return done(std::move(s).error());
   }
   const core::Instant now = clock_.Now();
   StaffCaller caller{user};
@@ -361,11 +364,13 @@ void ComplaintService::Assign(std::string reference, std::string assignee, core:
   if (user.role != core::Role::kHandler && user.role != core::Role::kManager) {
     return done(MakeError(Errc::kForbidden, "Only handlers and managers assign complaints."));
   }
-  auto target = store_.FindUser(assignee);
-  if (!target) return done(target.error());
-  if (!target->has_value() || (*target)->disabled) {
-    return done(MakeError(Errc::kInvalid, "No active user with that username.",
-                          {{"/assignee", "is not an active user"}}));
+  if (assignee.empty()) {
+    return done(
+        MakeError(Errc::kInvalid, "An assignee is required.", {{"/assignee", "is required"}}));
+  }
+  if (auto s = CheckCanTakeOn(assignee, "/assignee", {core::Role::kHandler, core::Role::kManager});
+      !s) {
+    return done(std::move(s).error());
   }
   const core::Instant now = clock_.Now();
   StaffCaller caller{user};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -114,6 +115,10 @@ class ComplaintService {
   void Mutate(std::string reference, std::optional<core::Scope> scope, Mutator mutate,
               Callback<core::Complaint> done);
   bool InScope(const core::Complaint& c, const core::Scope& scope) const;
+  // Whoever is put in charge (assignee, investigator) must be an active user with one of
+  // `roles`; an empty username is fine (nothing to check).
+  core::Status CheckCanTakeOn(const std::string& username, const char* pointer,
+                              std::initializer_list<core::Role> roles);
   core::Result<core::Reference> ParseRef(std::string_view text) const;
   const core::Policy& PolicyOf(const core::Complaint& c) const;
 
