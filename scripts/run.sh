@@ -11,7 +11,7 @@ users=$("$BIN" user list --data "$DATA" | tail -n +2 | wc -l)
 if [ "$users" -eq 0 ]; then
   echo "First run: creating the admin user."
   "$BIN" user add --data "$DATA" --name admin --role admin --generate-password
-  echo "Sign in as 'admin' with that password; you will be asked to change it."
+  echo "Sign in as 'admin' with that password and change it (POST /api/v1/me/password)."
 fi
 echo "Starting redress on http://$LISTEN (data in $DATA; Ctrl-C stops it)."
 exec "$BIN" serve --data "$DATA" --listen "$LISTEN"
