@@ -31,6 +31,26 @@ core::Event UserEvent(const std::string& actor, const std::string& action, json 
   return e;
 }
 
+// Runs `fn` as one durable write and completes `done` with what it left in `*out`.
+template <typename T>
+void WriteReturning(core::Store& store, core::Store::TxFn fn, std::shared_ptr<T> out,
+                    Callback<T> done) {
+  store.Write(std::move(fn), [out = std::move(out), done = std::move(done)](core::Status s) {
+    if (!s) return done(std::move(s).error());
+    done(std::move(*out));
+  });
+}
+
+// Saves a changed complaint and appends the events that describe the change.
+core::Status SaveApplied(core::StoreTx& tx, core::Applied& applied) {
+  if (auto s = tx.UpdateComplaint(applied.after); !s) return s;
+  for (auto& e : applied.events) {
+    e.complaint_id = applied.after.id;
+    if (auto s = tx.AppendEvent(e); !s) return s;
+  }
+  return {};
+}
+
 int YearOf(core::Instant t, const core::Policy& p) {
   return static_cast<int>(p.calendar.LocalDateOf(t).year());
 }
@@ -128,10 +148,7 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
     }
     return {};
   };
-  store_.Write(std::move(fn), [result, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*result));
-  });
+  WriteReturning(store_, std::move(fn), std::move(result), std::move(done));
 }
 
 // --- Complainant ----------------------------------------------------------------------------
@@ -199,19 +216,13 @@ void ComplaintService::ComplainantAddInformation(std::string reference, std::str
           core::ApplyAction(c, core::Action::kProvideInformation, in, core::Actor::Complainant(),
                             PolicyOf(c), now, config_.limits);
       if (!applied) return applied.error();
-      if (auto s = tx.UpdateComplaint(applied->after); !s) return s;
-      for (auto& e : applied->events) {
-        if (auto s = tx.AppendEvent(e); !s) return s;
-      }
+      if (auto s = SaveApplied(tx, *applied); !s) return s;
       c = std::move(applied->after);
     }
     *out = std::move(c);
     return {};
   };
-  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*out));
-  });
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
 }
 
 void ComplaintService::ComplainantWithdraw(std::string reference, std::string secret,
@@ -316,18 +327,11 @@ void ComplaintService::Mutate(std::string reference, std::optional<core::Scope> 
     if (scope && !InScope(**loaded, *scope)) return NotFound();
     auto applied = mutate(**loaded);
     if (!applied) return applied.error();
-    if (auto s = tx.UpdateComplaint(applied->after); !s) return s;
-    for (auto& e : applied->events) {
-      e.complaint_id = applied->after.id;
-      if (auto s = tx.AppendEvent(e); !s) return s;
-    }
+    if (auto s = SaveApplied(tx, *applied); !s) return s;
     *out = std::move(applied->after);
     return {};
   };
-  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*out));
-  });
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
 }
 
 void ComplaintService::Act(std::string reference, core::Action action, core::ActionInput input,
@@ -429,10 +433,7 @@ void ComplaintService::AddNote(std::string reference, std::string body,
     *out = std::move(n);
     return {};
   };
-  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*out));
-  });
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
 }
 
 void ComplaintService::AddAttachment(std::string reference, core::Attachment meta, core::User user,
@@ -462,10 +463,7 @@ void ComplaintService::AddAttachment(std::string reference, core::Attachment met
     e.reference = ref.ToString();
     return tx.AppendEvent(e);
   };
-  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*out));
-  });
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
 }
 
 // --- Users and sessions ---------------------------------------------------------------------
@@ -482,10 +480,7 @@ void ComplaintService::CreateUser(core::User user, const std::string& actor,
                   {{"username", out->username}, {"role", core::ToString(out->role)}}, now);
     return tx.AppendEvent(e);
   };
-  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*out));
-  });
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
 }
 
 void ComplaintService::SetUserDisabled(std::string username, bool disabled,
@@ -511,10 +506,7 @@ void ComplaintService::SetUserDisabled(std::string username, bool disabled,
     *out = std::move(user);
     return {};
   };
-  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*out));
-  });
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
 }
 
 void ComplaintService::SetPasswordHash(std::string username, std::string hash,
@@ -536,10 +528,7 @@ void ComplaintService::SetPasswordHash(std::string username, std::string hash,
     *out = std::move(user);
     return {};
   };
-  store_.Write(std::move(fn), [out, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*out));
-  });
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
 }
 
 void ComplaintService::OpenSession(core::User user, Callback<std::string> done) {
@@ -553,10 +542,7 @@ void ComplaintService::OpenSession(core::User user, Callback<std::string> done) 
         UserEvent(user.username, "login", json::object(), {{"username", user.username}}, now);
     return tx.AppendEvent(e);
   };
-  store_.Write(std::move(fn), [token, done = std::move(done)](core::Status s) {
-    if (!s) return done(std::move(s).error());
-    done(std::move(*token));
-  });
+  WriteReturning(store_, std::move(fn), std::move(token), std::move(done));
 }
 
 void ComplaintService::CloseSession(std::string token_hash, Callback<bool> done) {
@@ -599,11 +585,7 @@ core::Result<int> ComplaintService::RunClockChecks(int limit) {
       if (!loaded->has_value()) continue;
       auto applied = core::CheckClocks(**loaded, now);
       if (!applied) continue;
-      if (auto st = tx.UpdateComplaint(applied->after); !st) return st;
-      for (auto& e : applied->events) {
-        e.complaint_id = applied->after.id;
-        if (auto st = tx.AppendEvent(e); !st) return st;
-      }
+      if (auto st = SaveApplied(tx, *applied); !st) return st;
       ++*changed;
     }
     return {};
