@@ -236,6 +236,7 @@ json RecordJson(const Complaint& c) {
       {"closure", ClosureJson(c.closure)},
       {"reopen_count", c.reopen_count},
       {"updated_at", FormatInstant(c.updated_at)},
+      {"source", {{"system", c.source.system}, {"id", c.source.id}, {"fields", c.source.fields}}},
   };
 }
 
@@ -327,6 +328,15 @@ Result<Complaint> FromStorageJson(const json& j) {
     if (auto it = j.find("closure"); it != j.end()) c.closure = ReadClosure(*it);
     c.reopen_count = j.value("reopen_count", 0);
     c.updated_at = ReadInstant(j, "updated_at");
+    if (auto it = j.find("source"); it != j.end() && it->is_object()) {
+      c.source.system = Str(*it, "system");
+      c.source.id = Str(*it, "id");
+      if (auto f = it->find("fields"); f != it->end() && f->is_object()) {
+        for (auto fit = f->begin(); fit != f->end(); ++fit) {
+          if (fit->is_string()) c.source.fields[fit.key()] = fit->get<std::string>();
+        }
+      }
+    }
     return c;
   } catch (const json::exception&) {
     return MakeError(Errc::kInternal, "stored complaint has a field of the wrong type");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -126,6 +127,15 @@ struct Closure {
   std::string duplicate_of;
 };
 
+// Where a complaint taken over from another system came from (e.g. `redress import cfpb`):
+// the source, its own key, and its columns that have no field above (company, state, ZIP code,
+// tags...), kept verbatim so an export can give them back. Empty for complaints received here.
+struct SourceRecord {
+  std::string system;                         // "cfpb"; "" = received by Redress
+  std::string id;                             // the source's key, e.g. the CFPB Complaint ID
+  std::map<std::string, std::string> fields;  // source column name -> value as published
+};
+
 enum class Priority { kP1 = 1, kP2 = 2, kP3 = 3, kP4 = 4 };
 
 struct Complaint {
@@ -169,6 +179,8 @@ struct Complaint {
   Closure closure;
   int reopen_count = 0;
   Instant updated_at{};
+
+  SourceRecord source;
 };
 
 // Priority from the classification (iso10002.md §3): actual safety risk or immediate action

@@ -3492,6 +3492,24 @@ std::string_view OpenApiDocument() {
      "updated_at": {
       "$ref": "#/components/schemas/Instant"
      },
+     "source": {
+      "type": "object",
+      "description": "Where an imported complaint came from: system (e.g. cfpb, empty when received by Redress), id (the source's key) and fields (the source's other columns, verbatim)",
+      "properties": {
+       "system": {
+        "type": "string"
+       },
+       "id": {
+        "type": "string"
+       },
+       "fields": {
+        "type": "object",
+        "additionalProperties": {
+         "type": "string"
+        }
+       }
+      }
+     },
      "due": {
       "type": [
        "string",
