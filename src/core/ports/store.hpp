@@ -31,6 +31,17 @@
 
 namespace redress::core {
 
+// Where an imported complaint came from (`redress import`): the source system's key, the
+// complaint it became, and a digest of the source row as last imported (so a re-import can
+// tell an unchanged row from a changed one without decoding the record).
+struct SourceKey {
+  std::string system;       // "cfpb"
+  std::string external_id;  // the source's key, e.g. the CFPB Complaint ID
+  int64_t complaint_id = 0;
+  Reference reference;   // the complaint's reference (filled by FindSource; PutSource ignores it)
+  std::string row_hash;  // hex digest of the source row
+};
+
 // Operations available inside a write transaction.
 class StoreTx {
  public:
@@ -64,6 +75,13 @@ class StoreTx {
   virtual Status InsertSession(const Session& s) = 0;
   virtual Status DeleteSession(const std::string& token_hash) = 0;
   virtual Status DeleteSessionsOf(int64_t user_id) = 0;
+
+  // Imports: the key `external_id` of `system` and the complaint it maps to, or nullopt.
+  virtual Result<std::optional<SourceKey>> FindSource(const std::string& system,
+                                                      const std::string& external_id) = 0;
+  // Records a source key, replacing the complaint id and row hash of an existing one;
+  // kNotFound if k.complaint_id is no complaint.
+  virtual Status PutSource(const SourceKey& k) = 0;
 };
 
 // Which complaints a caller may see: enforced in every list/get query.
@@ -151,6 +169,11 @@ class Store {
 
   // Online copy of the whole store to `dest` (a path or URL the adapter understands).
   virtual Status Backup(const std::string& dest) = 0;
+
+  // Calls fn for every complaint with id > after_id, in id order, until fn returns false
+  // (export). One snapshot; fn must not write.
+  virtual Status ScanComplaints(int64_t after_id,
+                                const std::function<bool(const Complaint&)>& fn) = 0;
 };
 
 }  // namespace redress::core

@@ -76,6 +76,10 @@ class FaultyStore final : public core::Store {
     return inner_.ScanEvents(from_seq, fn);
   }
   core::Status Backup(const std::string& dest) override { return inner_.Backup(dest); }
+  core::Status ScanComplaints(int64_t after_id,
+                              const std::function<bool(const core::Complaint&)>& fn) override {
+    return inner_.ScanComplaints(after_id, fn);
+  }
 
  private:
   core::Store& inner_;

@@ -24,6 +24,7 @@ struct MemoryStore::Data {
     std::map<int64_t, core::User> users;
     std::map<std::string, core::Session> sessions;
     std::map<std::pair<std::string, std::string>, core::IdempotencyRecord> idempotency;
+    std::map<std::pair<std::string, std::string>, core::SourceKey> sources;
     int64_t last_complaint_id = 0;
     int64_t last_note_id = 0;
     int64_t last_attachment_id = 0;
@@ -171,6 +172,25 @@ class MemoryStore::Tx final : public core::StoreTx {
 
   Status DeleteSessionsOf(int64_t user_id) override {
     std::erase_if(d_.t.sessions, [&](const auto& kv) { return kv.second.user_id == user_id; });
+    return {};
+  }
+
+  Result<std::optional<core::SourceKey>> FindSource(const std::string& system,
+                                                    const std::string& external_id) override {
+    auto it = d_.t.sources.find({system, external_id});
+    if (it == d_.t.sources.end()) return std::optional<core::SourceKey>();
+    core::SourceKey k = it->second;
+    k.reference = d_.t.complaints.at(k.complaint_id)->reference;
+    return std::optional<core::SourceKey>(std::move(k));
+  }
+
+  Status PutSource(const core::SourceKey& k) override {
+    if (d_.t.complaints.count(k.complaint_id) == 0) {
+      return MakeError(Errc::kNotFound, "complaint not found");
+    }
+    core::SourceKey stored = k;
+    stored.reference = {};
+    d_.t.sources[{k.system, k.external_id}] = std::move(stored);
     return {};
   }
 
@@ -444,6 +464,23 @@ Status MemoryStore::ScanEvents(int64_t from_seq,
 
 Status MemoryStore::Backup(const std::string&) {
   return MakeError(Errc::kUnavailable, "the memory store has no backup");
+}
+
+Status MemoryStore::ScanComplaints(int64_t after_id,
+                                   const std::function<bool(const core::Complaint&)>& fn) {
+  // Copy first (complaints are shared immutable values): `fn` may call other reads.
+  std::vector<std::shared_ptr<const core::Complaint>> rows;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = data_->t.complaints.upper_bound(after_id); it != data_->t.complaints.end();
+         ++it) {
+      rows.push_back(it->second);
+    }
+  }
+  for (const auto& c : rows) {
+    if (!fn(*c)) break;
+  }
+  return {};
 }
 
 }  // namespace redress::store

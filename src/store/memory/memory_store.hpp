@@ -51,6 +51,8 @@ class MemoryStore final : public core::Store {
                           const std::function<bool(const core::Event&)>& fn) override;
   // Not supported: kUnavailable.
   core::Status Backup(const std::string& dest) override;
+  core::Status ScanComplaints(int64_t after_id,
+                              const std::function<bool(const core::Complaint&)>& fn) override;
 
   struct Data;  // memory_store.cpp
   class Tx;

@@ -142,8 +142,27 @@ CREATE VIRTUAL TABLE complaint_text USING fts5 (
 );
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// migrations/sqlite/0002_source_keys.sql
+constexpr std::string_view kSourceKeys0002 =
+    R"sql(-- Redress SQLite schema, version 2: keys of imported complaints (`redress import`).
+-- Append-only, like 0001; src/store/sqlite/migrations.cpp embeds an identical copy.
+
+-- One row per complaint taken over from another system: that system's own key, the complaint
+-- it became, and a digest of the source row as last imported, so a second import of the same
+-- file finds every row by key and tells unchanged rows from changed ones without reading the
+-- complaint.
+CREATE TABLE source_keys (
+  system       TEXT    NOT NULL,     -- 'cfpb'
+  external_id  TEXT    NOT NULL,     -- the source's key, e.g. the CFPB Complaint ID
+  complaint_id INTEGER NOT NULL REFERENCES complaints (id),
+  row_hash     TEXT    NOT NULL,     -- hex digest of the source row
+  PRIMARY KEY (system, external_id)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "0001_init.sql", kInit0001},
+    {2, "0002_source_keys.sql", kSourceKeys0002},
 }};
 
 constexpr const char* kBootstrap =

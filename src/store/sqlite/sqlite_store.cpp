@@ -70,6 +70,9 @@ enum StmtId : int {
   kCountComplaints,
   kDueForClockCheck,
   kScanEvents,
+  kFindSource,
+  kPutSource,
+  kScanComplaints,
 };
 
 #define REDRESS_EVENT_COLS                                                                   \
@@ -184,6 +187,16 @@ const char* SqlOf(StmtId id) {
              "WHERE is_open = 1 AND next_clock <= ?1 ORDER BY next_clock, id LIMIT ?2";
     case kScanEvents:
       return "SELECT " REDRESS_EVENT_COLS " FROM events WHERE seq >= ?1 ORDER BY seq";
+    case kFindSource:
+      return "SELECT s.complaint_id, s.row_hash, c.prefix, c.year, c.seq FROM source_keys s "
+             "JOIN complaints c ON c.id = s.complaint_id "
+             "WHERE s.system = ?1 AND s.external_id = ?2";
+    case kPutSource:
+      return "INSERT INTO source_keys (system, external_id, complaint_id, row_hash) "
+             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (system, external_id) DO UPDATE SET "
+             "complaint_id = excluded.complaint_id, row_hash = excluded.row_hash";
+    case kScanComplaints:
+      return "SELECT id, version, doc FROM complaints WHERE id > ?1 ORDER BY id";
   }
   return "";
 }
@@ -588,6 +601,41 @@ class SqliteStore::Tx final : public core::StoreTx {
     if (!st) return st.error();
     st->Bind(1, user_id);
     if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "delete sessions");
+    return {};
+  }
+
+  Result<std::optional<core::SourceKey>> FindSource(const std::string& system,
+                                                    const std::string& external_id) override {
+    auto st = Prep(c_, kFindSource);
+    if (!st) return st.error();
+    st->Bind(1, system);
+    st->Bind(2, external_id);
+    int rc = st->Step();
+    if (rc == SQLITE_DONE) return std::optional<core::SourceKey>();
+    if (rc != SQLITE_ROW) return Fail(rc, "find source key");
+    core::SourceKey k;
+    k.system = system;
+    k.external_id = external_id;
+    k.complaint_id = st->Int(0);
+    k.row_hash = st->Text(1);
+    k.reference.prefix = st->Text(2);
+    k.reference.year = static_cast<int>(st->Int(3));
+    k.reference.sequence = st->Int(4);
+    return std::optional<core::SourceKey>(std::move(k));
+  }
+
+  Status PutSource(const core::SourceKey& k) override {
+    auto st = Prep(c_, kPutSource);
+    if (!st) return st.error();
+    st->Bind(1, k.system);
+    st->Bind(2, k.external_id);
+    st->Bind(3, k.complaint_id);
+    st->Bind(4, k.row_hash);
+    int rc = st->Step();
+    if (rc != SQLITE_DONE) {
+      return Checked(
+          rc, StepError(c_.db(), rc, "put source key", "source key exists", "complaint not found"));
+    }
     return {};
   }
 
@@ -1260,6 +1308,22 @@ Status SqliteStore::IntegrityCheck() {
   if (!ok || !problems.empty()) {
     return MakeError(Errc::kInternal, "integrity_check: " + problems);
   }
+  return {};
+}
+
+Status SqliteStore::ScanComplaints(int64_t after_id,
+                                   const std::function<bool(const core::Complaint&)>& fn) {
+  auto c = Reader();
+  auto st = Prep(*c, kScanComplaints);
+  if (!st) return st.error();
+  st->Bind(1, after_id);
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    auto complaint = ParseComplaint(st->Int(0), st->Int(1), st->View(2));
+    if (!complaint) return complaint.error();
+    if (!fn(**complaint)) return {};
+  }
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "scan complaints");
   return {};
 }
 

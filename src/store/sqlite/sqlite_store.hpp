@@ -83,6 +83,9 @@ class SqliteStore final : public core::Store {
   // `dest` is a file path that must not exist yet; the copy is one consistent snapshot.
   core::Status Backup(const std::string& dest) override;
 
+  core::Status ScanComplaints(int64_t after_id,
+                              const std::function<bool(const core::Complaint&)>& fn) override;
+
   // Beyond the port: PRAGMA integrity_check on a read connection (kInternal with the first
   // problems in the detail when it is not "ok").
   core::Status IntegrityCheck();
