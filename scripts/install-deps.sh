@@ -10,6 +10,7 @@ PKGS=(
   libhowardhinnant-date-dev tzdata
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
   libtomlplusplus-dev
+  zlib1g-dev libcsv-dev
   libgtest-dev libgmock-dev
   clang-format wrk curl jq python3
 )

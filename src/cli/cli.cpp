@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "app/audit.hpp"
+#include "cli/import_cmd.hpp"
 #include "cli/runtime.hpp"
 #include "config/policy_loader.hpp"
 #include "core/codec.hpp"
@@ -407,6 +408,8 @@ int Run(int argc, char** argv) {
 
   auto* routes_cmd = app.add_subcommand("routes", "List the HTTP routes");
 
+  DataCommands data_cmds(app);  // import cfpb, export csv
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -429,6 +432,7 @@ int Run(int argc, char** argv) {
   if (audit_verify->parsed()) return AuditVerify(audit_common, audit_json);
   if (backup_cmd->parsed()) return Backup(backup_common, backup_dest);
   if (routes_cmd->parsed()) return Routes();
+  if (data_cmds.Parsed()) return data_cmds.Run();
   return kUsage;
 }
 

@@ -1,0 +1,205 @@
+#include "cli/import_cmd.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/runtime.hpp"
+#include "importer/cfpb_export.hpp"
+#include "importer/cfpb_import.hpp"
+
+namespace redress::cli {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+constexpr const char* kCfpbPolicy = "cfpb";
+
+int Usage(const std::string& message) {
+  std::cerr << "redress: " << message << "\n";
+  return kUsage;
+}
+
+int Failed(const std::string& message) {
+  std::cerr << "redress: " << message << "\n";
+  return kFailed;
+}
+
+core::Instant Now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+bool ValidPrefix(const std::string& p) {
+  return !p.empty() && p.size() <= 8 && std::all_of(p.begin(), p.end(), ::isupper);
+}
+
+// The progress line on a terminal: rewritten in place, cleared before other output.
+class Progress {
+ public:
+  Progress() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  void Show(const importer::ImportSummary& s) {
+    if (!tty_) return;
+    const double secs = Seconds();
+    std::cerr << fmt::format(
+                     "\r\033[Kimporting: {} rows read, {} new, {} updated, {} bad ({:.0f} "
+                     "rows/s)",
+                     s.rows, s.imported, s.updated, s.bad, secs > 0 ? s.rows / secs : 0.0)
+              << std::flush;
+    shown_ = true;
+  }
+  void Clear() {
+    if (shown_) std::cerr << "\r\033[K" << std::flush;
+    shown_ = false;
+  }
+  double Seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+DataCommands::DataCommands(CLI::App& app) {
+  auto* import_cmd = app.add_subcommand("import", "Import complaints from another system");
+  import_cmd->require_subcommand(1);
+  import_cfpb_ =
+      import_cmd->add_subcommand("cfpb", "Import a CFPB consumer complaint CSV (plain or .gz)");
+  import_cfpb_->add_option("FILE", file_, "The CSV file (18-column or 2014 layout)")->required();
+  import_cfpb_->add_option("--data", data_, "Data directory")->capture_default_str();
+  import_cfpb_->add_option("--policies", policies_, "Policies directory (needs cfpb.toml)");
+  import_cfpb_->add_option("--reference-prefix", reference_prefix_, "Prefix of new references")
+      ->capture_default_str();
+  import_cfpb_->add_flag("--strict", strict_,
+                         "Stop at the first bad row (exit 2) and write nothing");
+  import_cfpb_->add_flag("--json", json_, "Print the summary as one JSON object on stdout");
+
+  auto* export_cmd = app.add_subcommand("export", "Export complaints");
+  export_cmd->require_subcommand(1);
+  export_csv_ = export_cmd->add_subcommand("csv", "Every complaint as a CFPB-layout CSV");
+  export_csv_->add_option("--data", data_, "Data directory")->capture_default_str();
+  export_csv_->add_option("--policies", policies_, "Policies directory (time zones)");
+  export_csv_->add_option("--out", out_, "Write to FILE (default: stdout)");
+}
+
+bool DataCommands::Parsed() const { return import_cfpb_->parsed() || export_csv_->parsed(); }
+
+int DataCommands::Run() { return import_cfpb_->parsed() ? Import() : Export(); }
+
+int DataCommands::Import() {
+  if (!ValidPrefix(reference_prefix_)) {
+    return Usage("--reference-prefix must be 1 to 8 capital letters");
+  }
+  auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies_));
+  if (!loaded) return Usage(loaded.error().detail);
+  const core::Policy* policy = nullptr;
+  for (const auto& p : loaded->policies) {
+    if (p.id == kCfpbPolicy) policy = &p;
+  }
+  if (policy == nullptr) return Usage("the policy \"cfpb\" is not among the loaded policies");
+
+  // Bad input is found before the store is opened (or, with --strict, before anything is
+  // written).
+  auto header = importer::ReadCfpbHeader(file_);
+  if (!header) return Usage(header.error().detail);
+
+  importer::ImportOptions o;
+  o.policy = policy;
+  o.now = Now();
+  o.reference_prefix = reference_prefix_;
+  o.strict = strict_;
+  Progress progress;
+  int64_t bad_reported = 0;
+  constexpr int64_t kMaxBadReported = 1000;
+  o.on_bad = [&](const importer::BadRow& bad) {
+    progress.Clear();
+    if (++bad_reported <= kMaxBadReported) {
+      std::cerr << "redress: " << file_ << ":" << bad.line << ": " << bad.reason << " (skipped)\n";
+    } else if (bad_reported == kMaxBadReported + 1) {
+      std::cerr << "redress: more bad rows; only the first " << kMaxBadReported << " are listed\n";
+    }
+  };
+  o.on_progress = [&](const importer::ImportSummary& s) { progress.Show(s); };
+
+  if (strict_) {
+    auto check = importer::CheckCfpbFile(file_, o);
+    if (!check) return Usage(check.error().detail);
+    if (check->has_value()) {
+      const auto& bad = **check;
+      return Usage(
+          fmt::format("{}:{}: {}; nothing imported (--strict)", file_, bad.line, bad.reason));
+    }
+  }
+
+  auto store = OpenStore({data_, policies_}, true);
+  if (!store) return Failed(store.error().detail);
+  auto summary = importer::ImportCfpb(**store, file_, o);
+  store->reset();  // drains the writer: every batch is committed or failed
+  progress.Clear();
+  if (!summary) {
+    const auto& e = summary.error();
+    if (strict_ && e.code == core::Errc::kInvalid) return Usage(e.detail);
+    return Failed(e.detail + " (rows committed before this stay; importing again continues)");
+  }
+  const double secs = progress.Seconds();
+  const double rate = secs > 0 ? static_cast<double>(summary->rows) / secs : 0.0;
+  if (json_) {
+    nlohmann::json j = {
+        {"rows", summary->rows},         {"imported", summary->imported},
+        {"updated", summary->updated},   {"unchanged", summary->unchanged},
+        {"bad", summary->bad},           {"seconds", std::round(secs * 1000) / 1000},
+        {"rows_per_s", std::round(rate)}};
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << fmt::format(
+        "{} rows: {} imported, {} updated, {} unchanged, {} bad ({:.2f} s, {:.0f} rows/s)\n",
+        summary->rows, summary->imported, summary->updated, summary->unchanged, summary->bad, secs,
+        rate);
+  }
+  return kOk;
+}
+
+int DataCommands::Export() {
+  const std::string path = data_ + "/redress.db";
+  if (!std::filesystem::exists(path)) return Usage("no store at " + path);
+  auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies_));
+  if (!loaded) return Usage(loaded.error().detail);
+  auto store = store::SqliteStore::OpenReadOnly(path);
+  if (!store) return Failed(store.error().detail);
+
+  if (out_.empty()) {
+    auto n = importer::ExportCfpbCsv(**store, loaded->policies, stdout);
+    if (!n) return Failed(n.error().detail);
+    return kOk;
+  }
+  // Written beside the destination and renamed into place, so a failed export leaves no
+  // partial file.
+  const std::string tmp = out_ + ".partial";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
+  auto n = importer::ExportCfpbCsv(**store, loaded->policies, f);
+  const bool closed = std::fclose(f) == 0;
+  std::error_code ec;
+  if (!n || !closed) {
+    std::filesystem::remove(tmp, ec);
+    return Failed(n ? "cannot write " + out_ : n.error().detail);
+  }
+  std::filesystem::rename(tmp, out_, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return Failed("cannot rename " + tmp + " to " + out_);
+  }
+  std::cout << "exported " << *n << " complaints to " << out_ << "\n";
+  return kOk;
+}
+
+}  // namespace redress::cli

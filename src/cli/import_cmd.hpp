@@ -1,0 +1,34 @@
+// `redress import cfpb FILE` and `redress export csv` (docs/cli.md, docs/import.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace redress::cli {
+
+// Registers the two commands on `app`; Run() runs whichever was parsed.
+class DataCommands {
+ public:
+  explicit DataCommands(CLI::App& app);
+  DataCommands(const DataCommands&) = delete;
+  DataCommands& operator=(const DataCommands&) = delete;
+
+  bool Parsed() const;
+  int Run();  // exit code
+
+ private:
+  int Import();
+  int Export();
+
+  CLI::App* import_cfpb_ = nullptr;
+  CLI::App* export_csv_ = nullptr;
+  std::string data_ = "var";
+  std::string policies_;
+  std::string file_;
+  std::string out_;
+  std::string reference_prefix_ = "CMP";
+  bool strict_ = false;
+  bool json_ = false;
+};
+
+}  // namespace redress::cli

@@ -1,0 +1,212 @@
+"""`redress import cfpb` and `redress export csv` on the real CFPB samples in ../shared/data.
+
+Counts are checked against Python's csv module over the same files; the round trip is
+import -> export -> import into a new data directory -> export, and the two exports must be
+byte-identical and the records equal.
+"""
+import collections
+import csv
+import gzip
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import redress_harness as h  # noqa: E402
+
+DATA = os.path.normpath(os.path.join(h.SOURCE_DIR, "..", "shared", "data"))
+CURRENT = os.path.join(DATA, "cfpb-2020-03-export-head.csv.gz")
+LEGACY = os.path.join(DATA, "cfpb-2014-11-legacy-export-sample.csv.gz")
+LATER = os.path.join(DATA, "cfpb-2026-04-export-random-sample.csv.gz")
+SAMPLE = os.path.join(DATA, "cfpb-sample-1000.csv")
+SUMMARY_KEYS = {"rows", "imported", "updated", "unchanged", "bad", "seconds", "rows_per_s"}
+
+
+def read_rows(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def cli(*args, data_dir=None):
+    return h.run_cli(*args, data_dir=data_dir)
+
+
+def query(data_dir, sql):
+    db = sqlite3.connect("file:" + os.path.join(data_dir, "redress.db") + "?mode=ro", uri=True)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def import_json(test, path, data_dir, *extra):
+    p = cli("import", "cfpb", path, "--json", *extra, data_dir=data_dir)
+    test.assertEqual(p.returncode, 0, p.stderr)
+    summary = json.loads(p.stdout)
+    test.assertEqual(set(summary), SUMMARY_KEYS)
+    return summary
+
+
+@unittest.skipUnless(os.path.isdir(DATA), f"no shared data at {DATA}")
+class ImportTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="redress-import-")
+        self.data = os.path.join(self.tmp, "data")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_counts_by_product_match_the_csv_module_and_reimport_adds_nothing(self):
+        latest = {}  # Complaint ID -> row; a later file wins, as the import updates
+        for path in (CURRENT, LEGACY, LATER):
+            rows = read_rows(path)
+            s = import_json(self, path, self.data)
+            self.assertEqual(s["rows"], len(rows))
+            self.assertEqual(s["bad"], 0)
+            again = {r["Complaint ID"] for r in rows} & set(latest)
+            self.assertEqual(s["updated"] + s["unchanged"], len(again), path)
+            self.assertEqual(s["imported"], len(rows) - len(again), path)
+            for r in rows:
+                latest[r["Complaint ID"]] = r
+        # The files share 6 IDs, whose product names changed between export dates.
+        self.assertEqual(len(latest), 5565 + 4443 + 3374 - 6)
+        expected = collections.Counter(r["Product"] for r in latest.values())
+        got = dict(query(self.data, "SELECT product, count(*) FROM complaints GROUP BY product"))
+        self.assertEqual(got, dict(expected))
+        narratives = sum(1 for r in latest.values() if r.get("Consumer complaint narrative"))
+        self.assertEqual(query(self.data, "SELECT count(*) FROM complaint_text "
+                                          "WHERE description != ''")[0][0], narratives)
+
+        # A second import of the same file adds nothing and changes nothing.
+        before = query(self.data, "SELECT count(*), max(seq) FROM events")[0]
+        s = import_json(self, LATER, self.data)
+        self.assertEqual((s["imported"], s["updated"], s["unchanged"]), (0, 0, 3374))
+        self.assertEqual(query(self.data, "SELECT count(*), max(seq) FROM events")[0], before)
+
+        # The same IDs from an older export: updated, each with an event holding the change.
+        s = import_json(self, SAMPLE, self.data)
+        self.assertEqual(s["imported"], 0)
+        self.assertGreaterEqual(s["updated"], 1)
+        self.assertEqual(s["updated"] + s["unchanged"], 1000)
+        updates = query(self.data, "SELECT count(*) FROM events WHERE action = 'import_updated'")
+        self.assertGreaterEqual(updates[0][0], s["updated"])
+
+        p = cli("audit", "verify", data_dir=self.data)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertTrue(p.stdout.startswith("ok:"), p.stdout)
+
+    def test_bad_rows_are_reported_by_line_and_skipped(self):
+        src = os.path.join(self.tmp, "bad.csv")
+        with open(SAMPLE, "rb") as f:
+            lines = f.read().split(b"\n")
+        header = lines[0]
+        good = [l for l in lines[1:] if l.count(b",") == 17 and b'"' not in l][:4]
+        self.assertEqual(len(good), 4)
+        bad_date = good[1].replace(good[1][:10], b"2019-02-30", 1)
+        latin1 = good[2].replace(b",", b",caf\xe9 ", 1)  # Latin-1 in the Product column
+        body = [header, good[0], bad_date, b"only,three,fields", latin1, good[3]]
+        with open(src, "wb") as f:
+            f.write(b"\n".join(body) + b"\n")
+        p = cli("import", "cfpb", src, "--json", data_dir=self.data)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        s = json.loads(p.stdout)
+        self.assertEqual((s["rows"], s["imported"], s["bad"]), (5, 2, 3))
+        errors = p.stderr.strip().splitlines()
+        self.assertEqual(len(errors), 3, p.stderr)
+        self.assertIn("bad.csv:3: 'Date received' is not a date", errors[0])
+        self.assertIn("bad.csv:4: expected 18 fields, found 3", errors[1])
+        self.assertIn("bad.csv:5: 'Product' is not valid UTF-8", errors[2])
+
+        # --strict: exit 2 at the first bad row, and nothing written.
+        strict_dir = os.path.join(self.tmp, "strict")
+        p = cli("import", "cfpb", src, "--strict", data_dir=strict_dir)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn(":3:", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(strict_dir, "redress.db")))
+        # ... also into an existing store: it stays as it was.
+        before = query(self.data, "SELECT count(*) FROM complaints")
+        p = cli("import", "cfpb", src, "--strict", data_dir=self.data)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(query(self.data, "SELECT count(*) FROM complaints"), before)
+
+    def test_bad_usage_exits_2_with_one_line(self):
+        for args in (["import", "cfpb", os.path.join(self.tmp, "missing.csv")],
+                     ["import", "cfpb", os.path.join(DATA, "tdi-insurance-complaints-state-farm"
+                                                           ".csv.gz")],
+                     ["import", "cfpb", SAMPLE, "--reference-prefix", "bad"]):
+            with self.subTest(args=args):
+                p = cli(*args, data_dir=self.data)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertFalse(os.path.exists(self.data))
+        p = cli("export", "csv", data_dir=self.data)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no store", p.stderr)
+
+    def test_export_then_import_round_trips(self):
+        for path in (LEGACY, CURRENT, LATER):
+            import_json(self, path, self.data)
+        first = os.path.join(self.tmp, "first.csv")
+        p = cli("export", "csv", "--out", first, data_dir=self.data)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = read_rows(first)
+        self.assertEqual(len(rows), 5565 + 4443 + 3374 - 6)
+        self.assertEqual(list(rows[0]), list(read_rows(SAMPLE)[0]))  # the 18 columns, in order
+
+        other = os.path.join(self.tmp, "other")
+        s = import_json(self, first, other)
+        self.assertEqual((s["imported"], s["bad"]), (len(rows), 0))
+        second = os.path.join(self.tmp, "second.csv")
+        p = cli("export", "csv", "--out", second, data_dir=other)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(first, "rb") as a, open(second, "rb") as b:
+            self.assertTrue(a.read() == b.read(), "the two exports differ")
+        # Without --out the export goes to stdout.
+        p = cli("export", "csv", data_dir=other)
+        with open(second, encoding="utf-8", newline="") as f:
+            self.assertEqual(p.stdout, f.read())
+
+        # The records are equal, bar when each store wrote them.
+        def records(d):
+            out = []
+            for ref, doc in query(d, "SELECT reference, doc FROM complaints ORDER BY id"):
+                j = json.loads(doc)
+                for k in ("logged_at", "updated_at"):
+                    j.pop(k, None)
+                out.append((ref, j))
+            return out
+        self.assertEqual(records(self.data), records(other))
+
+        # Importing the export into the store it came from changes nothing.
+        s = import_json(self, first, self.data)
+        self.assertEqual((s["imported"], s["updated"]), (0, 0))
+        for d in (self.data, other):
+            p = cli("audit", "verify", data_dir=d)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_import_while_the_server_runs(self):
+        os.makedirs(self.data)
+        server = h.Server(data_dir=self.data)
+        server.start()
+        try:
+            s = import_json(self, SAMPLE, self.data)
+            self.assertEqual(s["imported"], 1000)
+        finally:
+            proc = server.proc
+            server.stop()
+            if proc is not None and proc.stdout is not None:
+                proc.stdout.close()
+            if hasattr(server, "_log"):
+                server._log.close()
+        p = cli("audit", "verify", data_dir=self.data)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
