@@ -11,7 +11,7 @@ PKGS=(
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
   libtomlplusplus-dev
   zlib1g-dev libcsv-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   clang-format wrk curl jq python3
 )
 

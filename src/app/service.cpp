@@ -84,6 +84,63 @@ core::Result<core::Reference> ComplaintService::ParseRef(std::string_view text) 
 
 // --- Intake ---------------------------------------------------------------------------------
 
+namespace {
+
+// Everything intake writes, built before the writer sees it: the writer only binds rows.
+struct Intake {
+  core::Complaint complaint;  // received and acknowledged
+  std::string doc;            // EncodeStorage(complaint)
+  std::vector<core::Event> events;
+  json body;              // the 201 body
+  std::string body_text;  // and as text, for the idempotency record
+};
+
+std::shared_ptr<Intake> PrepareIntake(core::Complaint receipt, const core::Policy& policy,
+                                      const core::Actor& actor, core::Instant now, int year,
+                                      int64_t sequence, const std::string& secret) {
+  receipt.reference.year = year;
+  receipt.reference.sequence = sequence;
+  core::Applied applied = core::Receive(std::move(receipt), policy, actor, now);
+  auto in = std::make_shared<Intake>();
+  in->complaint = std::move(applied.after);
+  in->doc = core::EncodeStorage(in->complaint);
+  in->events = std::move(applied.events);
+  for (auto& e : in->events) e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
+  const core::Complaint& c = in->complaint;
+  json body = core::ToComplainantJson(c, now);
+  body["secret"] = secret;
+  body["acknowledge_by"] = nullptr;
+  body["respond_by"] = nullptr;
+  for (const auto& t : c.clocks) {
+    if (t.name == "acknowledge") body["acknowledge_by"] = core::FormatInstant(t.due);
+    if (t.name == "final_response") body["respond_by"] = core::FormatInstant(t.due);
+  }
+  body["acknowledged_at"] = core::FormatInstant(now);
+  body["policy"] = policy.id;
+  body["status_url"] = "/api/v1/status/" + c.reference.ToString();
+  in->body_text = body.dump();
+  in->body = std::move(body);
+  return in;
+}
+
+}  // namespace
+
+std::optional<int64_t> SequenceBlocks::Take(int year) {
+  std::lock_guard lock(mu_);
+  auto it = blocks_.find(year);
+  if (it == blocks_.end() || it->second.empty()) return std::nullopt;
+  auto& [next, end] = it->second.front();
+  const int64_t n = next++;
+  if (next == end) it->second.erase(it->second.begin());
+  return n;
+}
+
+void SequenceBlocks::Publish(int year, int64_t first, int64_t count) {
+  if (count <= 0) return;
+  std::lock_guard lock(mu_);
+  blocks_[year].emplace_back(first, first + count);
+}
+
 void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor, std::string caller,
                               std::string idempotency_key, std::string body_hash,
                               Callback<CreateResult> done) {
@@ -93,10 +150,23 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
   receipt.received_by = actor.name;
   const std::string secret = util::RandomToken(20);  // 160 bits
   receipt.secret_hash = util::Sha256Hex(secret);
+  if (receipt.received_at == core::Instant{}) receipt.received_at = now;
+  const int year = YearOf(receipt.received_at, policy);
+
+  // With a number from a reserved block, the record, its encoding and events are built here,
+  // off the writer. Otherwise the transaction reserves a new block, builds them itself, and
+  // hands the rest of the block out once it has committed.
+  std::shared_ptr<Intake> intake;
+  if (auto seq = sequences_.Take(year)) {
+    intake = PrepareIntake(std::move(receipt), policy, actor, now, year, *seq, secret);
+    receipt = core::Complaint{};
+  }
   auto result = std::make_shared<CreateResult>();
-  auto fn = [this, receipt = std::move(receipt), actor, caller = std::move(caller),
-             key = std::move(idempotency_key), body_hash = std::move(body_hash), secret, now,
-             &policy, result](core::StoreTx& tx) mutable -> core::Status {
+  auto reserved = std::make_shared<int64_t>(0);  // first number of a block this tx reserved
+  auto fn = [receipt = std::move(receipt), intake = std::move(intake), actor,
+             caller = std::move(caller), key = std::move(idempotency_key),
+             body_hash = std::move(body_hash), secret, now, year, &policy, result,
+             reserved](core::StoreTx& tx) mutable -> core::Status {
     if (!key.empty()) {
       auto existing = tx.GetIdempotency(caller, key);
       if (!existing) return existing.error();
@@ -114,41 +184,35 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
         return {};
       }
     }
-    const core::Instant received =
-        receipt.received_at == core::Instant{} ? now : receipt.received_at;
-    auto seq = tx.NextSequence(YearOf(received, policy));
-    if (!seq) return seq.error();
-    receipt.reference.year = YearOf(received, policy);
-    receipt.reference.sequence = *seq;
-    receipt.received_at = received;
-    core::Applied applied = core::Receive(std::move(receipt), policy, actor, now);
-    if (auto s = tx.InsertComplaint(applied.after); !s) return s;
-    for (auto& e : applied.events) {
-      e.complaint_id = applied.after.id;
+    *reserved = 0;
+    if (!intake) {
+      auto first = tx.ReserveSequences(year, kSequenceBlock);
+      if (!first) return first.error();
+      *reserved = *first;
+      intake = PrepareIntake(receipt, policy, actor, now, year, *first, secret);
+    }
+    if (auto s = tx.InsertComplaint(intake->complaint, intake->doc); !s) return s;
+    for (auto& e : intake->events) {
+      e.complaint_id = intake->complaint.id;
       if (auto s = tx.AppendEvent(e); !s) return s;
     }
-    const core::Complaint& c = applied.after;
-    json body = core::ToComplainantJson(c, now);
-    body["secret"] = secret;
-    body["acknowledge_by"] = nullptr;
-    body["respond_by"] = nullptr;
-    for (const auto& t : c.clocks) {
-      if (t.name == "acknowledge") body["acknowledge_by"] = core::FormatInstant(t.due);
-      if (t.name == "final_response") body["respond_by"] = core::FormatInstant(t.due);
-    }
-    body["acknowledged_at"] = core::FormatInstant(now);
-    body["policy"] = policy.id;
-    body["status_url"] = "/api/v1/status/" + c.reference.ToString();
     result->status = 201;
-    result->reference = c.reference.ToString();
-    result->body = std::move(body);
+    result->reference = intake->complaint.reference.ToString();
+    // Moved, not copied: the writer thread should not build or free documents.
+    result->body = std::move(intake->body);
     if (!key.empty()) {
-      core::IdempotencyRecord rec{key, caller, body_hash, 201, result->body.dump(), now};
+      core::IdempotencyRecord rec{key, caller, body_hash, 201, std::move(intake->body_text), now};
       if (auto s = tx.PutIdempotency(rec); !s) return s;
     }
     return {};
   };
-  WriteReturning(store_, std::move(fn), std::move(result), std::move(done));
+  store_.Write(std::move(fn),
+               [this, year, result = std::move(result), reserved = std::move(reserved),
+                done = std::move(done)](core::Status s) {
+                 if (!s) return done(std::move(s).error());
+                 if (*reserved != 0) sequences_.Publish(year, *reserved + 1, kSequenceBlock - 1);
+                 done(std::move(*result));
+               });
 }
 
 // --- Complainant ----------------------------------------------------------------------------

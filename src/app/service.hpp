@@ -7,7 +7,9 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -49,8 +51,25 @@ struct ComplaintFile {
   std::vector<core::Attachment> attachments;
 };
 
+// Reference numbers handed out from blocks the store reserved (StoreTx::ReserveSequences), so
+// intake can build a complaint before it reaches the writer. A block is published only after
+// the transaction that reserved it committed; the unused numbers of a block are gaps after a
+// restart, which references allow.
+class SequenceBlocks {
+ public:
+  std::optional<int64_t> Take(int year);
+  void Publish(int year, int64_t first, int64_t count);
+
+ private:
+  std::mutex mu_;
+  std::map<int, std::vector<std::pair<int64_t, int64_t>>> blocks_;  // year -> [next, end)
+};
+
 class ComplaintService {
  public:
+  // Reference numbers reserved per store round trip by intake.
+  static constexpr int64_t kSequenceBlock = 64;
+
   ComplaintService(core::Store& store, const core::Clock& clock, std::vector<core::Policy> policies,
                    ServiceConfig config);
 
@@ -124,6 +143,7 @@ class ComplaintService {
 
   core::Store& store_;
   const core::Clock& clock_;
+  SequenceBlocks sequences_;
   std::vector<core::Policy> policies_;
   ServiceConfig config_;
 };

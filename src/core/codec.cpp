@@ -1,5 +1,6 @@
 #include "core/codec.hpp"
 
+#include "core/json_writer.hpp"
 #include "core/lifecycle.hpp"
 
 namespace redress::core {
@@ -262,6 +263,285 @@ json ToStorageJson(const Complaint& c) {
   j["id"] = c.id;
   j["secret_hash"] = c.secret_hash;
   return j;
+}
+
+void PruneDefaults(json& j) {
+  if (!j.is_object()) return;
+  for (auto it = j.begin(); it != j.end();) {
+    json& v = it.value();
+    if (v.is_object()) PruneDefaults(v);
+    if (v.is_array()) {
+      for (auto& e : v) PruneDefaults(e);
+    }
+    const bool drop =
+        it.key() != "is_customer" &&
+        (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
+         (v.is_boolean() && !v.get<bool>()) || (v.is_number_integer() && v.get<int64_t>() == 0) ||
+         (v.is_structured() && v.empty()));
+    it = drop ? j.erase(it) : std::next(it);
+  }
+}
+
+namespace {
+
+// The members EncodeStorage keeps, written without a document in between; its result parses
+// to exactly what PruneDefaults leaves of the storage view (a test compares them).
+void Str(JsonWriter& w, const char* key, std::string_view v) {
+  if (v.empty()) return;
+  w.Key(key);
+  w.String(v);
+}
+
+void At(JsonWriter& w, const char* key, Instant t) {
+  w.Key(key);
+  w.String(FormatInstant(t));
+}
+
+void OptAt(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
+  if (t) At(w, key, *t);
+}
+
+void Num(JsonWriter& w, const char* key, int64_t v) {
+  if (v == 0) return;
+  w.Key(key);
+  w.Int(v);
+}
+
+void Flag(JsonWriter& w, const char* key, bool v) {
+  if (!v) return;
+  w.Key(key);
+  w.Bool(true);
+}
+
+// Opens `key: {`; close with w.EndObjectOrDrop(mark) so an object of defaults disappears.
+JsonWriter::Mark Sub(JsonWriter& w, const char* key) {
+  JsonWriter::Mark m = w.Here();
+  w.Key(key);
+  w.BeginObject();
+  return m;
+}
+
+void WriteClock(JsonWriter& w, const ClockTrack& t) {
+  w.BeginObject();
+  Str(w, "name", t.name);
+  Str(w, "rule", t.rule);
+  Str(w, "state", ToString(t.state));
+  At(w, "anchor", t.anchor);
+  At(w, "due", t.due);
+  At(w, "warn", t.warn);
+  Str(w, "local_due", FormatDate(t.local_due));
+  Flag(w, "warned", t.warned);
+  Flag(w, "breached", t.breached);
+  OptAt(w, "paused_at", t.paused_at);
+  Num(w, "paused_ms", t.paused_ms);
+  OptAt(w, "ended_at", t.ended_at);
+  w.EndObject();
+}
+
+}  // namespace
+
+void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, bool with_updated_at) {
+  w.BeginObject();
+  Str(w, "reference", c.reference.ToString());
+  Str(w, "state", ToString(c.state));
+  At(w, "received_at", c.received_at);
+  At(w, "logged_at", c.logged_at);
+  Str(w, "received_by", c.received_by);
+  Str(w, "channel", ToString(c.channel));
+  w.Key("complainant");
+  w.BeginObject();
+  Str(w, "name", c.complainant.name.value);
+  Str(w, "organisation", c.complainant.organisation.value);
+  Str(w, "address", c.complainant.address.value);
+  Str(w, "email", c.complainant.email.value);
+  Str(w, "phone", c.complainant.phone.value);
+  Str(w, "account_number", c.complainant.account_number.value);
+  w.Key("is_customer");
+  w.Bool(c.complainant.is_customer);
+  w.EndObject();
+  auto m = Sub(w, "representative");
+  Str(w, "name", c.representative.name.value);
+  Str(w, "relationship", c.representative.relationship);
+  Str(w, "authority", c.representative.authority);
+  w.EndObjectOrDrop(m);
+  m = Sub(w, "contact_preference");
+  Str(w, "channel", c.contact.channel);
+  Str(w, "times", c.contact.times);
+  Str(w, "language", c.contact.language);
+  Str(w, "format", c.contact.format);
+  w.EndObjectOrDrop(m);
+  Str(w, "accessibility_needs", c.accessibility_needs.value);
+  Str(w, "vulnerability", c.vulnerability.value);
+  m = Sub(w, "subject");
+  Str(w, "type", ToString(c.subject.type));
+  Str(w, "product", c.subject.product);
+  Str(w, "department", c.subject.department);
+  Str(w, "location", c.subject.location);
+  Str(w, "persons_named", c.subject.persons_named.value);
+  w.EndObjectOrDrop(m);
+  Str(w, "description", c.description.value);
+  Str(w, "remedy_requested", c.remedy_requested.value);
+  if (c.event_date) Str(w, "event_date", FormatDate(*c.event_date));
+  Str(w, "immediate_action", c.immediate_action.value);
+  const Assessment& a = c.assessment;
+  m = Sub(w, "assessment");
+  Str(w, "category", a.category);
+  if (!a.flags.empty()) {
+    w.Key("flags");
+    w.BeginArray();
+    for (const auto& f : a.flags) w.String(f);
+    w.EndArray();
+  }
+  Num(w, "severity", a.severity);
+  Str(w, "safety", ToString(a.safety));
+  Str(w, "complexity", ToString(a.complexity));
+  Str(w, "impact_complainant", a.impact_complainant);
+  Str(w, "impact_organisation", a.impact_organisation);
+  Flag(w, "immediate_action_needed", a.immediate_action_needed);
+  Str(w, "notes", a.notes);
+  w.EndObjectOrDrop(m);
+  Str(w, "priority", ToString(c.priority));
+  Flag(w, "escalated", c.escalated);
+  Str(w, "policy_id", c.policy_id);
+  if (!c.clocks.empty()) {
+    w.Key("clocks");
+    w.BeginArray();
+    for (const auto& t : c.clocks) WriteClock(w, t);
+    w.EndArray();
+  }
+  Str(w, "assignee", c.assignee);
+  Str(w, "investigator", c.investigator);
+  const Decision& d = c.decision;
+  m = Sub(w, "decision");
+  Str(w, "outcome", ToString(d.outcome));
+  Str(w, "reasons", d.reasons.value);
+  auto rm = Sub(w, "remedy");
+  Str(w, "type", d.remedy.type);
+  Num(w, "amount_minor", d.remedy.amount_minor);
+  Str(w, "currency", d.remedy.currency);
+  OptAt(w, "due", d.remedy.due);
+  OptAt(w, "paid_at", d.remedy.paid_at);
+  w.EndObjectOrDrop(rm);
+  Str(w, "proposed_by", d.proposed_by);
+  OptAt(w, "proposed_at", d.proposed_at);
+  Str(w, "approved_by", d.approved_by);
+  OptAt(w, "communicated_at", d.communicated_at);
+  Str(w, "acceptance", ToString(d.acceptance));
+  OptAt(w, "acceptance_at", d.acceptance_at);
+  Str(w, "acceptance_reasons", d.acceptance_reasons.value);
+  w.EndObjectOrDrop(m);
+  m = Sub(w, "referral");
+  Str(w, "body", c.referral.body);
+  OptAt(w, "referred_at", c.referral.referred_at);
+  Str(w, "external_reference", c.referral.external_reference);
+  OptAt(w, "reply_deadline", c.referral.reply_deadline);
+  Str(w, "outcome", c.referral.outcome);
+  w.EndObjectOrDrop(m);
+  Str(w, "pending_question", c.pending_question.value);
+  m = Sub(w, "closure");
+  OptAt(w, "closed_at", c.closure.closed_at);
+  Str(w, "closed_by", c.closure.closed_by);
+  if (c.closure.reason) Str(w, "reason", ToString(*c.closure.reason));
+  if (c.closure.cause) Str(w, "cause", ToString(*c.closure.cause));
+  Str(w, "summary", c.closure.summary.value);
+  Str(w, "duplicate_of", c.closure.duplicate_of);
+  w.EndObjectOrDrop(m);
+  Num(w, "reopen_count", c.reopen_count);
+  if (with_updated_at) At(w, "updated_at", c.updated_at);
+  m = Sub(w, "source");
+  Str(w, "system", c.source.system);
+  Str(w, "id", c.source.id);
+  if (!c.source.fields.empty()) {
+    auto fm = Sub(w, "fields");
+    for (const auto& [k, v] : c.source.fields) Str(w, k.c_str(), v);
+    w.EndObjectOrDrop(fm);
+  }
+  w.EndObjectOrDrop(m);
+  if (with_secret) Str(w, "secret_hash", c.secret_hash);
+  w.EndObject();
+}
+
+std::string EncodeStorage(const Complaint& c) {
+  std::string out;
+  out.reserve(2048);
+  JsonWriter w(out);
+  WriteCompactRecord(w, c, true, true);
+  return out;
+}
+
+namespace {
+
+// Clock lists become objects keyed by clock name, so a diff names the clocks that changed.
+json KeyClocks(const json& clocks) {
+  if (!clocks.is_array()) return clocks;
+  json out = json::object();
+  for (const auto& t : clocks) {
+    if (!t.is_object() || !t.contains("name") || !t["name"].is_string()) return clocks;
+    json rest = t;
+    rest.erase("name");
+    out[t["name"].get<std::string>()] = std::move(rest);
+  }
+  return out;
+}
+
+void DiffInto(const json& b, const json& a, json& out_b, json& out_a) {
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    const std::string& key = it.key();
+    auto bit = b.find(key);
+    if (bit == b.end()) {
+      out_b[key] = nullptr;
+      out_a[key] = it.value();
+      continue;
+    }
+    if (*bit == it.value()) continue;
+    if (key == "clocks" && bit->is_array() && it->is_array()) {
+      json kb = KeyClocks(*bit);
+      json ka = KeyClocks(it.value());
+      if (kb.is_object() && ka.is_object()) {
+        json db = json::object();
+        json da = json::object();
+        DiffInto(kb, ka, db, da);
+        for (auto kit = kb.begin(); kit != kb.end(); ++kit) {
+          if (!ka.contains(kit.key())) {
+            db[kit.key()] = kit.value();
+            da[kit.key()] = nullptr;
+          }
+        }
+        out_b[key] = std::move(db);
+        out_a[key] = std::move(da);
+        continue;
+      }
+    }
+    if (bit->is_object() && it->is_object()) {
+      json db = json::object();
+      json da = json::object();
+      DiffInto(*bit, it.value(), db, da);
+      out_b[key] = std::move(db);
+      out_a[key] = std::move(da);
+      continue;
+    }
+    out_b[key] = *bit;
+    out_a[key] = it.value();
+  }
+  for (auto bit = b.begin(); bit != b.end(); ++bit) {
+    if (!a.contains(bit.key())) {
+      out_b[bit.key()] = bit.value();
+      out_a[bit.key()] = nullptr;
+    }
+  }
+}
+
+}  // namespace
+
+void DiffJson(const json& before, const json& after, std::initializer_list<const char*> skip,
+              json& out_before, json& out_after) {
+  out_before = json::object();
+  out_after = json::object();
+  DiffInto(before, after, out_before, out_after);
+  for (const char* key : skip) {
+    out_before.erase(key);
+    out_after.erase(key);
+  }
 }
 
 Result<Complaint> FromStorageJson(const json& j) {

@@ -9,12 +9,29 @@
 
 #include "core/complaint.hpp"
 #include "core/event.hpp"
+#include "core/json_writer.hpp"
 #include "core/result.hpp"
 #include "core/user.hpp"
 
 namespace redress::core {
 
 nlohmann::json ToStorageJson(const Complaint& c);
+// The compact text the store keeps (its `doc` column): the storage view without `id` and
+// `version` (the store has columns for them) and without members that hold their reader's
+// default (null, "", false, 0, empty lists and objects; `is_customer` is always kept).
+// FromStorageJson reads it back; the caller sets id and version.
+std::string EncodeStorage(const Complaint& c);
+// The same compact record, optionally without the secret's hash and updated_at (as the
+// "received" event records it).
+void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, bool with_updated_at);
+// Removes, recursively, the object members EncodeStorage leaves out.
+void PruneDefaults(nlohmann::json& j);
+// A change as two minimal documents: only the members that differ, nested as in `before` and
+// `after`; clock lists are compared clock by clock, keyed by clock name. Keys in `skip` are
+// ignored at the top level.
+void DiffJson(const nlohmann::json& before, const nlohmann::json& after,
+              std::initializer_list<const char*> skip, nlohmann::json& out_before,
+              nlohmann::json& out_after);
 Result<Complaint> FromStorageJson(const nlohmann::json& j);
 
 nlohmann::json ToStaffJson(const Complaint& c, Instant now);

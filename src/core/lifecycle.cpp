@@ -224,20 +224,11 @@ std::vector<Action> AllowedActions(State from) {
 
 Event ChangeEvent(const Complaint& before, const Complaint& after, const Actor& actor,
                   std::string action, Instant now) {
-  json b = ToStorageJson(before);
-  json a = ToStorageJson(after);
-  json diff_before = json::object();
-  json diff_after = json::object();
-  for (auto it = a.begin(); it != a.end(); ++it) {
-    const std::string& key = it.key();
-    // Bookkeeping, and the secret's hash, which has no place in the history.
-    if (key == "version" || key == "updated_at" || key == "id" || key == "secret_hash") continue;
-    auto bit = b.find(key);
-    if (bit == b.end() || *bit != it.value()) {
-      diff_before[key] = bit == b.end() ? json(nullptr) : *bit;
-      diff_after[key] = it.value();
-    }
-  }
+  json diff_before;
+  json diff_after;
+  // Bookkeeping, and the secret's hash, which has no place in the history.
+  DiffJson(ToStorageJson(before), ToStorageJson(after),
+           {"version", "updated_at", "id", "secret_hash"}, diff_before, diff_after);
   Event e;
   e.complaint_id = after.id;
   e.reference = after.reference.ToString();
@@ -262,36 +253,50 @@ Applied Receive(Complaint c, const Policy& policy, const Actor& actor, Instant n
   c.updated_at = now;
 
   // Built directly rather than by ChangeEvent: intake is the hottest write path, and the two
-  // events differ from "nothing" and from each other in known fields.
-  const std::string reference = c.reference.ToString();
-  auto make_event = [&](const Actor& who, const char* action, json before, json after) {
-    Event e;
-    e.reference = reference;
-    e.at = now;
-    e.actor = who.name;
-    e.action = action;
-    e.before = before.dump();
-    e.after = after.dump();
-    return e;
-  };
-  json received = ToStorageJson(c);
-  for (const char* key : {"id", "version", "updated_at", "secret_hash"}) received.erase(key);
-  json clocks_before = received["clocks"];
+  // events differ from "nothing" and from each other in known fields. The receipt records
+  // every field that holds a value (as EncodeStorage keeps them); the acknowledgement, the
+  // state and the one clock it meets.
+  Applied out;
+  Event received;
+  received.reference = c.reference.ToString();
+  received.at = now;
+  received.actor = actor.name;
+  received.action = "received";
+  received.before = "{}";
+  received.after.reserve(2048);
+  JsonWriter w(received.after);
+  WriteCompactRecord(w, c, false, false);
 
   Complaint acked = std::move(c);
   acked.state = S::kAcknowledged;
+  json clock_before;
+  for (const auto& t : acked.clocks) {
+    if (t.name == "acknowledge") clock_before = ToJson(t);
+  }
   MeetClock(acked.clocks, "acknowledge", now);
   acked.version = 2;
-  json clocks_after = json::array();
-  for (const auto& t : acked.clocks) clocks_after.push_back(ToJson(t));
-
-  Applied out;
-  out.events.push_back(make_event(actor, "received", json::object(), std::move(received)));
+  json ack_before = {{"state", ToString(S::kReceived)}};
+  json ack_after = {{"state", ToString(S::kAcknowledged)}};
+  for (const auto& t : acked.clocks) {
+    if (t.name != "acknowledge") continue;
+    json db;
+    json da;
+    DiffJson(clock_before, ToJson(t), {}, db, da);
+    if (!da.empty()) {
+      ack_before["clocks"] = {{"acknowledge", std::move(db)}};
+      ack_after["clocks"] = {{"acknowledge", std::move(da)}};
+    }
+  }
+  Event ack;
+  ack.reference = received.reference;
+  ack.at = now;
   // Acknowledged at once by the system (iso10002.md §4: received → acknowledged, S at once).
-  out.events.push_back(
-      make_event(Actor::System(), "acknowledge",
-                 {{"state", ToString(S::kReceived)}, {"clocks", std::move(clocks_before)}},
-                 {{"state", ToString(S::kAcknowledged)}, {"clocks", std::move(clocks_after)}}));
+  ack.actor = Actor::System().name;
+  ack.action = "acknowledge";
+  ack.before = ack_before.dump();
+  ack.after = ack_after.dump();
+  out.events.push_back(std::move(received));
+  out.events.push_back(std::move(ack));
   out.after = std::move(acked);
   return out;
 }

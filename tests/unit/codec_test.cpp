@@ -210,6 +210,50 @@ TEST(CodecStorageTest, EveryFieldRoundTrips) {
   EXPECT_EQ(b.updated_at, kT0 + days(50));
 }
 
+TEST(CodecStorageTest, CompactEncodingRoundTripsAndLeavesOutDefaults) {
+  for (Complaint c : {FullComplaint(), Complaint{}}) {
+    c.reference = Reference{"CMP", 2026, 7};
+    const std::string doc = EncodeStorage(c);
+    const json j = json::parse(doc);
+    EXPECT_FALSE(j.contains("id"));
+    EXPECT_FALSE(j.contains("version"));
+    auto back = FromStorageJson(j);
+    ASSERT_TRUE(back.ok()) << back.error().detail;
+    back->id = c.id;
+    back->version = c.version;
+    EXPECT_EQ(ToStorageJson(*back), ToStorageJson(c));
+  }
+  // Exactly the storage view without id and version, less every default member.
+  for (const Complaint& c : {FullComplaint(), Complaint{}}) {
+    json expected = ToStorageJson(c);
+    expected.erase("id");
+    expected.erase("version");
+    PruneDefaults(expected);
+    EXPECT_EQ(json::parse(EncodeStorage(c)), expected);
+  }
+  Complaint plain;
+  plain.reference = Reference{"CMP", 2026, 8};
+  const json j = json::parse(EncodeStorage(plain));
+  EXPECT_FALSE(j.contains("event_date"));      // null
+  EXPECT_FALSE(j.contains("assignee"));        // ""
+  EXPECT_FALSE(j.contains("escalated"));       // false
+  EXPECT_FALSE(j.contains("reopen_count"));    // 0
+  EXPECT_FALSE(j.contains("representative"));  // only defaults inside
+  // is_customer defaults to true when read, so false must be kept (and true is kept too).
+  EXPECT_EQ(j["complainant"]["is_customer"], true);
+  plain.complainant.is_customer = false;
+  auto back = FromStorageJson(json::parse(EncodeStorage(plain)));
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(back->complainant.is_customer);
+  // The source of an imported complaint survives.
+  plain.source = {"cfpb", "1234567", {{"Company", "Acme Bank"}, {"ZIP code", "335XX"}}};
+  back = FromStorageJson(json::parse(EncodeStorage(plain)));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->source.system, "cfpb");
+  EXPECT_EQ(back->source.id, "1234567");
+  EXPECT_EQ(back->source.fields, plain.source.fields);
+}
+
 TEST(CodecStorageTest, DefaultComplaintRoundTripsWithNullOptionals) {
   Complaint c;
   c.reference = Reference{"CMP", 2026, 1};

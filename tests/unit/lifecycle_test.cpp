@@ -1187,15 +1187,33 @@ TEST(ChangeEventTest, RecordsOnlyChangedTopLevelFields) {
   EXPECT_EQ(json::parse(e.before).size(), 3u);
   EXPECT_EQ(json::parse(e.before).value("escalated", true), false);
 
-  // A nested change is recorded as the whole top-level field.
+  // A nested change is recorded as the changed members only, nested as in the record.
   Complaint nested = before;
   nested.decision.reasons = "new reasons";
   e = ChangeEvent(before, nested, kMona, "x", kT0);
+  EXPECT_EQ(json::parse(e.after), json({{"decision", {{"reasons", "new reasons"}}}}));
+  EXPECT_EQ(json::parse(e.before), json({{"decision", {{"reasons", ""}}}}));
+}
+
+TEST(ChangeEventTest, ClocksAreComparedByName) {
+  const Complaint before = InState(State::kAssessed);
+  ASSERT_GE(before.clocks.size(), 2u);
+  Complaint after = before;
+  after.clocks[1].warned = true;
+  const std::string name = after.clocks[1].name;
+  Event e = ChangeEvent(before, after, kMona, "x", kT0);
+  EXPECT_EQ(json::parse(e.after), json({{"clocks", {{name, {{"warned", true}}}}}}));
+  EXPECT_EQ(json::parse(e.before), json({{"clocks", {{name, {{"warned", false}}}}}}));
+
+  // A clock that appears (reopen) is recorded whole, with null before.
+  Complaint more = before;
+  ClockTrack extra = before.clocks[0];
+  extra.name = "reopen";
+  more.clocks.push_back(extra);
+  e = ChangeEvent(before, more, kMona, "x", kT0);
   const json a = json::parse(e.after);
-  ASSERT_EQ(a.size(), 1u);
-  ASSERT_TRUE(a.contains("decision"));
-  EXPECT_EQ(a["decision"]["reasons"], "new reasons");
-  EXPECT_EQ(a["decision"]["outcome"], ToString(before.decision.outcome));
+  EXPECT_EQ(a["clocks"]["reopen"]["due"], FormatInstant(extra.due));
+  EXPECT_TRUE(json::parse(e.before)["clocks"]["reopen"].is_null());
 }
 
 TEST(ChangeEventTest, NoChangeGivesEmptyObjects) {

@@ -4,6 +4,8 @@
 
 #include <future>
 
+#include "core/codec.hpp"
+
 namespace redress::core {
 
 Status Store::WriteSync(TxFn fn) {
@@ -12,5 +14,9 @@ Status Store::WriteSync(TxFn fn) {
   Write(std::move(fn), [&promise](Status s) { promise.set_value(std::move(s)); });
   return future.get();
 }
+
+Status StoreTx::InsertComplaint(Complaint& c) { return InsertComplaint(c, EncodeStorage(c)); }
+
+Status StoreTx::UpdateComplaint(const Complaint& c) { return UpdateComplaint(c, EncodeStorage(c)); }
 
 }  // namespace redress::core

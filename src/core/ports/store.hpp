@@ -47,18 +47,25 @@ class StoreTx {
  public:
   virtual ~StoreTx() = default;
 
-  // Next per-year sequence number for references (never reused, even if the tx rolls back
-  // in an adapter whose sequences are not transactional; gaps are allowed).
-  virtual Result<int64_t> NextSequence(int year) = 0;
+  // Reserves `count` (>= 1) consecutive per-year sequence numbers for references and returns
+  // the first. Never reused, even if the tx rolls back in an adapter whose sequences are not
+  // transactional; gaps are allowed.
+  virtual Result<int64_t> ReserveSequences(int year, int64_t count) = 0;
+  Result<int64_t> NextSequence(int year) { return ReserveSequences(year, 1); }
 
-  // Inserts; assigns c.id. kConflict if the reference exists.
-  virtual Status InsertComplaint(Complaint& c) = 0;
+  // Inserts; assigns c.id. kConflict if the reference exists. `doc` must be EncodeStorage(c)
+  // (core/codec.hpp): callers that can compute it off the writer pass it in.
+  virtual Status InsertComplaint(Complaint& c, std::string doc) = 0;
+  Status InsertComplaint(Complaint& c);
   virtual Result<std::optional<Complaint>> LoadComplaint(const Reference& ref) = 0;
   // Replaces the stored record. kConflict if the stored version != c.version - 1 (callers
-  // bump version before saving).
-  virtual Status UpdateComplaint(const Complaint& c) = 0;
+  // bump version before saving). `doc` as for InsertComplaint.
+  virtual Status UpdateComplaint(const Complaint& c, std::string doc) = 0;
+  Status UpdateComplaint(const Complaint& c);
 
-  // Appends; fills e.seq, e.payload_digest, e.prev_hash, e.hash.
+  // Appends; fills e.seq, e.prev_hash, e.hash, and e.payload_digest unless the caller set it
+  // (to the hex SHA-256 of PayloadBytes(e), e.g. off the writer); `redress audit verify`
+  // recomputes every digest.
   virtual Status AppendEvent(Event& e) = 0;
 
   virtual Status InsertNote(Note& n) = 0;              // assigns n.id

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "core/codec.hpp"
 #include "store/list_support.hpp"
 #include "util/crypto.hpp"
 
@@ -52,22 +53,38 @@ std::string RefText(const core::Reference& r) { return r.ToString(); }
 class MemoryStore::Tx final : public core::StoreTx {
  public:
   explicit Tx(Data& d) : d_(d) {}
+  using core::StoreTx::InsertComplaint;
+  using core::StoreTx::UpdateComplaint;
 
-  Result<int64_t> NextSequence(int year) override {
-    int64_t& next = d_.t.next_sequence[year];
-    if (next == 0) next = 1;
-    return next++;
+  static Result<core::Complaint> Decode(const std::string& doc, int64_t version) {
+    auto j = nlohmann::json::parse(doc, nullptr, false);
+    if (j.is_discarded()) return MakeError(Errc::kInternal, "complaint encoding is not JSON");
+    auto c = core::FromStorageJson(j);
+    if (!c) return c.error();
+    c->version = version;
+    return c;
   }
 
-  Status InsertComplaint(core::Complaint& c) override {
+  Result<int64_t> ReserveSequences(int year, int64_t count) override {
+    if (count < 1) return MakeError(Errc::kInvalid, "reserve at least one sequence number");
+    int64_t& next = d_.t.next_sequence[year];
+    if (next == 0) next = 1;
+    const int64_t first = next;
+    next += count;
+    return first;
+  }
+
+  Status InsertComplaint(core::Complaint& c, std::string doc) override {
     std::string ref = RefText(c.reference);
     if (d_.t.by_reference.count(ref) != 0) {
       return MakeError(Errc::kConflict, "reference already exists");
     }
+    // Kept as decoded from `doc`, like a real store, so tests see what the encoding loses.
+    auto decoded = Decode(doc, c.version);
+    if (!decoded) return decoded.error();
     int64_t id = ++d_.t.last_complaint_id;
-    auto stored = std::make_shared<core::Complaint>(c);
-    stored->id = id;
-    d_.t.complaints[id] = std::move(stored);
+    decoded->id = id;
+    d_.t.complaints[id] = std::make_shared<core::Complaint>(std::move(*decoded));
     d_.t.by_reference[ref] = id;
     c.id = id;
     return {};
@@ -77,7 +94,7 @@ class MemoryStore::Tx final : public core::StoreTx {
     return Find(d_, ref);
   }
 
-  Status UpdateComplaint(const core::Complaint& c) override {
+  Status UpdateComplaint(const core::Complaint& c, std::string doc) override {
     auto it = d_.t.complaints.find(c.id);
     if (it == d_.t.complaints.end() || !(it->second->reference == c.reference)) {
       return MakeError(Errc::kNotFound, "complaint not found");
@@ -85,13 +102,16 @@ class MemoryStore::Tx final : public core::StoreTx {
     if (it->second->version != c.version - 1) {
       return MakeError(Errc::kConflict, "complaint was changed meanwhile");
     }
-    it->second = std::make_shared<const core::Complaint>(c);
+    auto decoded = Decode(doc, c.version);
+    if (!decoded) return decoded.error();
+    decoded->id = c.id;
+    it->second = std::make_shared<const core::Complaint>(std::move(*decoded));
     return {};
   }
 
   Status AppendEvent(core::Event& e) override {
     e.seq = static_cast<int64_t>(d_.events.size()) + 1;
-    e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
+    if (e.payload_digest.empty()) e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
     e.prev_hash = d_.events.empty() ? std::string(core::kGenesisHash) : d_.events.back().hash;
     e.hash = util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e));
     d_.events.push_back(e);

@@ -36,6 +36,11 @@ namespace redress::store {
 namespace sqlite {
 class Conn;
 }
+}  // namespace redress::store
+
+struct sqlite3;
+
+namespace redress::store {
 
 class SqliteStore final : public core::Store {
  public:
@@ -103,6 +108,10 @@ class SqliteStore final : public core::Store {
   core::Status OpenReaders(const std::string& path, int readers);
   core::Status LoadChainHead();
   void WriterLoop();
+  // Copies WAL pages into the database on its own thread and connection, so the writer never
+  // pays for a checkpoint (or its fsync of the database file) inside a commit.
+  void CheckpointLoop();
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
   void RunBatch(std::vector<Item>& batch, std::vector<core::Status>& results);
   void Poison();
   ReaderLease Reader();
@@ -121,6 +130,14 @@ class SqliteStore final : public core::Store {
   bool read_only_ = false;
   std::atomic<bool> poisoned_{false};
   std::thread thread_;
+
+  // Checkpointer.
+  std::unique_ptr<sqlite::Conn> checkpointer_;
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  int wal_pages_ = 0;       // GUARDED_BY(ckpt_mu_): WAL size after the last commit
+  bool ckpt_stop_ = false;  // GUARDED_BY(ckpt_mu_)
+  std::thread ckpt_thread_;
 
   // Readers.
   std::mutex readers_mu_;

@@ -1,0 +1,80 @@
+// Micro-benchmarks of the intake path's CPU work, which runs once per POST /api/v1/complaints:
+// the lifecycle's Receive (record + two events), the storage encoding, the 201 body, and the
+// decoding a read does. Run: build/bench/intake_bench (make bench runs it too).
+#include <benchmark/benchmark.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/policy_loader.hpp"
+#include "core/codec.hpp"
+#include "core/lifecycle.hpp"
+
+namespace {
+
+using namespace redress;
+
+const core::Policy& Policy() {
+  static const core::Policy p = [] {
+    auto all = config::LoadPolicyDir(std::string(REDRESS_SOURCE_DIR) + "/policies");
+    if (!all) std::abort();
+    for (auto& each : *all) {
+      if (each.id == "iso-default") return each;
+    }
+    std::abort();
+  }();
+  return p;
+}
+
+core::Complaint Receipt() {
+  core::Complaint c;
+  c.reference = core::Reference{"CMP", 2026, 123};
+  c.channel = core::Channel::kApi;
+  c.complainant.name = "Bench Person";
+  c.complainant.email = "bench@example.org";
+  c.subject.product = "Current account";
+  c.description = "I was charged a fee twice for one transfer.";
+  c.remedy_requested = "Refund the second fee.";
+  c.received_at = core::FromMillis(1795460914417);
+  c.secret_hash = std::string(64, 'a');
+  return c;
+}
+
+const core::Instant kNow = core::FromMillis(1795460914417);
+
+void BM_Receive(benchmark::State& state) {
+  const core::Complaint r = Receipt();
+  for (auto _ : state) {
+    auto applied = core::Receive(r, Policy(), core::Actor::Complainant(), kNow);
+    benchmark::DoNotOptimize(applied);
+  }
+}
+BENCHMARK(BM_Receive);
+
+void BM_EncodeStorage(benchmark::State& state) {
+  const core::Complaint c =
+      core::Receive(Receipt(), Policy(), core::Actor::Complainant(), kNow).after;
+  for (auto _ : state) benchmark::DoNotOptimize(core::EncodeStorage(c));
+}
+BENCHMARK(BM_EncodeStorage);
+
+void BM_ComplainantBody(benchmark::State& state) {
+  const core::Complaint c =
+      core::Receive(Receipt(), Policy(), core::Actor::Complainant(), kNow).after;
+  for (auto _ : state) benchmark::DoNotOptimize(core::ToComplainantJson(c, kNow).dump());
+}
+BENCHMARK(BM_ComplainantBody);
+
+void BM_DecodeStorage(benchmark::State& state) {
+  const core::Complaint c =
+      core::Receive(Receipt(), Policy(), core::Actor::Complainant(), kNow).after;
+  const std::string doc = core::EncodeStorage(c);
+  for (auto _ : state) {
+    auto back = core::FromStorageJson(nlohmann::json::parse(doc));
+    benchmark::DoNotOptimize(back);
+  }
+}
+BENCHMARK(BM_DecodeStorage);
+
+}  // namespace
+
+BENCHMARK_MAIN();

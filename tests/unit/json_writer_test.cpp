@@ -1,0 +1,82 @@
+// JsonWriter must write what nlohmann::json::dump() writes, since both kinds of text are
+// stored and read back by nlohmann.
+#include "core/json_writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/codec.hpp"
+
+namespace redress::core {
+namespace {
+
+using nlohmann::json;
+
+std::string Written(std::string_view s) {
+  std::string out;
+  AppendJsonString(out, s);
+  return out;
+}
+
+TEST(JsonWriterTest, EscapesEveryAsciiByteAsNlohmannDoes) {
+  for (int c = 0; c < 128; ++c) {
+    const std::string s = std::string("a") + static_cast<char>(c) + "b";
+    EXPECT_EQ(Written(s), json(s).dump()) << "byte " << c;
+  }
+}
+
+TEST(JsonWriterTest, KeepsUtf8AndReplacesInvalidBytes) {
+  for (std::string s : {"Caf\xc3\xa9", "\xe2\x82\xac 10", "\xf0\x9f\x98\x80", "\xed\x9f\xbf"}) {
+    EXPECT_EQ(Written(s), json(s).dump()) << s;
+  }
+  // Invalid: a lone continuation byte, an overlong '/', a surrogate, a cut sequence.
+  for (std::string s : {"a\x80z", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82"}) {
+    const std::string w = Written(s);
+    EXPECT_EQ(w, json(s).dump(-1, ' ', false, json::error_handler_t::replace));
+    EXPECT_FALSE(json::parse(w, nullptr, false).is_discarded());
+  }
+}
+
+TEST(JsonWriterTest, RandomStringsRoundTrip) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s(static_cast<size_t>(i % 40), '\0');
+    for (auto& ch : s) ch = static_cast<char>(byte(rng));
+    const json parsed = json::parse(Written(s), nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << i;
+    EXPECT_EQ(Written(s), json(s).dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+}
+
+TEST(JsonWriterTest, WritesNestedValuesAndDropsEmptyObjects) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("a");
+  w.Int(-12);
+  auto m = w.Here();
+  w.Key("empty");
+  w.BeginObject();
+  w.EndObjectOrDrop(m);
+  w.Key("list");
+  w.BeginArray();
+  w.Bool(true);
+  w.Null();
+  w.String("x\"y");
+  w.EndArray();
+  m = w.Here();
+  w.Key("full");
+  w.BeginObject();
+  w.Key("k");
+  w.Bool(false);
+  w.EndObjectOrDrop(m);
+  w.EndObject();
+  EXPECT_EQ(json::parse(out),
+            json({{"a", -12}, {"list", {true, nullptr, "x\"y"}}, {"full", {{"k", false}}}}));
+}
+
+}  // namespace
+}  // namespace redress::core
