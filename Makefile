@@ -23,7 +23,7 @@ test: deps
 	@bash scripts/test.sh
 
 bench: build
-	@bash bench/http_smoke.sh $(BUILD)/redress
+	@python3 bench/run.py $(BUILD)/redress
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
