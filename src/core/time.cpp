@@ -13,14 +13,40 @@ namespace redress::core {
 // Formatting and the common parse run without iostreams: they sit on every hot path that
 // writes or reads a complaint (each has a dozen instants), and a stream per call costs more
 // than the rest of the conversion.
+namespace {
+
+// Writes `v` as exactly `width` decimal digits at `p` (v must fit).
+void PutDigits(char* p, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+}
+
+}  // namespace
+
 std::string FormatInstant(Instant t) {
   const auto day = std::chrono::floor<date::days>(t);
   const date::year_month_day ymd{day};
   const date::hh_mm_ss<std::chrono::milliseconds> hms{t - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                     hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
-                     hms.subseconds().count());
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year,
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                       hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                       hms.subseconds().count());
+  }
+  // Fixed width, written digit by digit: this runs dozens of times per stored record, and
+  // fmt's run-time format parsing was most of its cost.
+  std::string out = "0000-00-00T00:00:00.000Z";
+  PutDigits(&out[0], static_cast<unsigned>(year), 4);
+  PutDigits(&out[5], static_cast<unsigned>(ymd.month()), 2);
+  PutDigits(&out[8], static_cast<unsigned>(ymd.day()), 2);
+  PutDigits(&out[11], static_cast<unsigned>(hms.hours().count()), 2);
+  PutDigits(&out[14], static_cast<unsigned>(hms.minutes().count()), 2);
+  PutDigits(&out[17], static_cast<unsigned>(hms.seconds().count()), 2);
+  PutDigits(&out[20], static_cast<unsigned>(hms.subseconds().count()), 3);
+  return out;
 }
 
 namespace {

@@ -1,0 +1,45 @@
+// Instant and date text: the fixed-width writer against fmt and the parser.
+#include "core/time.hpp"
+
+#include <date/date.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace redress::core {
+namespace {
+
+std::string Reference(Instant t) {
+  const auto day = std::chrono::floor<date::days>(t);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss<std::chrono::milliseconds> hms{t - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                     hms.subseconds().count());
+}
+
+TEST(TimeTest, FormatInstantMatchesFmtAndParsesBack) {
+  std::mt19937_64 rng(11);
+  // 1970 .. 2200, millisecond resolution, plus the edges.
+  std::uniform_int_distribution<int64_t> ms(0, 7'258'118'400'000);
+  std::vector<int64_t> samples = {0, 1, 999, 86'399'999, 951'782'400'000 /* 2000-02-29 */};
+  for (int i = 0; i < 20000; ++i) samples.push_back(ms(rng));
+  for (int64_t m : samples) {
+    const Instant t = FromMillis(m);
+    const std::string text = FormatInstant(t);
+    ASSERT_EQ(text, Reference(t)) << m;
+    auto back = ParseInstant(text);
+    ASSERT_TRUE(back.has_value()) << text;
+    EXPECT_EQ(*back, t) << text;
+  }
+}
+
+TEST(TimeTest, FormatInstantOutsideFourDigitYearsStillFormats) {
+  const Instant far = FromMillis(253'402'300'800'000);  // 10000-01-01
+  EXPECT_EQ(FormatInstant(far), Reference(far));
+}
+
+}  // namespace
+}  // namespace redress::core
