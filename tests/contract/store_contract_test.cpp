@@ -582,6 +582,30 @@ TEST_P(ListContract, ScopeRules) {
   EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(5), Ref(4), Ref(1)}));
 }
 
+// A text search comes newest-recorded first (by id), whatever the received dates (imports
+// record old complaints late), and its cursor pages through every match exactly once.
+TEST_P(ListContract, TextSearchPagesNewestRecordedFirst) {
+  std::vector<std::string> want;
+  for (int i = 0; i < 7; ++i) {
+    // Received ever earlier, recorded ever later.
+    Complaint c = MakeComplaint(10 + i, kT0 - days(i + 1), "Duplicate standing order paid");
+    Insert(c);
+    want.insert(want.begin(), c.reference.ToString());
+  }
+  auto q = All();
+  q.text = "standing order";
+  q.limit = 3;
+  std::vector<std::string> got;
+  for (int page = 0; page < 5; ++page) {
+    auto r = store().ListComplaints(q);
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    for (const auto& item : r->items) got.push_back(item.reference);
+    if (r->next_cursor.empty()) break;
+    q.cursor = r->next_cursor;
+  }
+  EXPECT_EQ(got, want);
+}
+
 TEST_P(ListContract, FullTextSearchesDescriptionAndNotes) {
   auto q = All();
   q.text = "mortgage";

@@ -314,7 +314,10 @@ Result<core::ListPage> MemoryStore::ListComplaints(const core::ListQuery& q) {
     }
     if (q.received_from && c.received_at < *q.received_from) continue;
     if (q.received_to && !(c.received_at < *q.received_to)) continue;
-    if (after && !(std::tie(at, id) < std::tie(after->received_at_ms, after->id))) continue;
+    if (after && (terms ? !(id < after->id)
+                        : !(std::tie(at, id) < std::tie(after->received_at_ms, after->id)))) {
+      continue;
+    }
     if (!scope.all) {
       bool visible =
           (!scope.assignee.empty() && (c.assignee == scope.assignee || c.assignee.empty())) ||
@@ -328,9 +331,12 @@ Result<core::ListPage> MemoryStore::ListComplaints(const core::ListQuery& q) {
     if (terms && !ContainsAllTerms(c, data_->notes, *terms)) continue;
     hits.push_back(&c);
   }
-  std::sort(hits.begin(), hits.end(), [](const core::Complaint* a, const core::Complaint* b) {
-    return std::tie(a->received_at, a->id) > std::tie(b->received_at, b->id);
-  });
+  // Text searches come newest-recorded first (id order), as the SQLite store's index yields.
+  std::sort(hits.begin(), hits.end(),
+            [text = terms.has_value()](const core::Complaint* a, const core::Complaint* b) {
+              if (text) return a->id > b->id;
+              return std::tie(a->received_at, a->id) > std::tie(b->received_at, b->id);
+            });
   for (const core::Complaint* c : hits) {
     if (static_cast<int>(page.items.size()) == limit) {
       const auto& last = page.items.back();

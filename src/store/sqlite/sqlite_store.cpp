@@ -1027,32 +1027,51 @@ enum ListBit : uint64_t {
   kExcludeNamed = 1 << 11,
 };
 
+std::string ListFilters(uint64_t bits, const std::string& t);
+
 std::string BuildListSql(uint64_t bits) {
+  // With a text query the full-text index drives: it yields matches newest-recorded first
+  // (rowid = complaint id, descending) and the LIMIT stops it early, so a common word costs a
+  // page of matches, not all of them. Pages then follow the id alone.
+  if (bits & kText) {
+    std::string sql =
+        "SELECT c.id, c.reference, c.state, c.priority, c.category, c.product, c.channel, "
+        "c.assignee, c.received_at, c.next_due, c.is_open "
+        "FROM complaint_text t JOIN complaints c ON c.id = t.rowid "
+        "WHERE complaint_text MATCH :text";
+    if (bits & kAfter) sql += " AND t.rowid < :after_id";
+    sql += ListFilters(bits, "c.");
+    sql += " ORDER BY t.rowid DESC LIMIT :limit";
+    return sql;
+  }
   std::string sql =
       "SELECT id, reference, state, priority, category, product, channel, assignee, "
       "received_at, next_due, is_open FROM complaints WHERE 1";
-  if (bits & kByState) sql += " AND state = :state";
-  if (bits & kByCategory) sql += " AND category = :category";
-  if (bits & kByPriority) sql += " AND priority = :priority";
-  if (bits & kByAssignee) sql += " AND assignee = :assignee";
-  if (bits & kOverdue) sql += " AND is_open = 1 AND next_due < :now";
-  if (bits & kFrom) sql += " AND received_at >= :from";
-  if (bits & kTo) sql += " AND received_at < :to";
-  if (bits & kText) {
-    sql += " AND id IN (SELECT rowid FROM complaint_text WHERE complaint_text MATCH :text)";
-  }
   if (bits & kAfter) sql += " AND (received_at, id) < (:after_at, :after_id)";
-  if ((bits & kScopeAssignee) && (bits & kScopeInvestigator)) {
-    sql +=
-        " AND (assignee = :scope_assignee OR assignee = '' OR "
-        "investigator = :scope_investigator)";
-  } else if (bits & kScopeAssignee) {
-    sql += " AND (assignee = :scope_assignee OR assignee = '')";
-  } else if (bits & kScopeInvestigator) {
-    sql += " AND investigator = :scope_investigator";
-  }
-  if (bits & kExcludeNamed) sql += " AND instr(persons_named, :named) = 0";
+  sql += ListFilters(bits, "");
   sql += " ORDER BY received_at DESC, id DESC LIMIT :limit";
+  return sql;
+}
+
+// The filters both forms share; `t` qualifies the complaints table's columns.
+std::string ListFilters(uint64_t bits, const std::string& t) {
+  std::string sql;
+  if (bits & kByState) sql += " AND " + t + "state = :state";
+  if (bits & kByCategory) sql += " AND " + t + "category = :category";
+  if (bits & kByPriority) sql += " AND " + t + "priority = :priority";
+  if (bits & kByAssignee) sql += " AND " + t + "assignee = :assignee";
+  if (bits & kOverdue) sql += " AND " + t + "is_open = 1 AND " + t + "next_due < :now";
+  if (bits & kFrom) sql += " AND " + t + "received_at >= :from";
+  if (bits & kTo) sql += " AND " + t + "received_at < :to";
+  if ((bits & kScopeAssignee) && (bits & kScopeInvestigator)) {
+    sql += " AND (" + t + "assignee = :scope_assignee OR " + t + "assignee = '' OR " + t +
+           "investigator = :scope_investigator)";
+  } else if (bits & kScopeAssignee) {
+    sql += " AND (" + t + "assignee = :scope_assignee OR " + t + "assignee = '')";
+  } else if (bits & kScopeInvestigator) {
+    sql += " AND " + t + "investigator = :scope_investigator";
+  }
+  if (bits & kExcludeNamed) sql += " AND instr(" + t + "persons_named, :named) = 0";
   return sql;
 }
 
@@ -1123,7 +1142,7 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   if (q.received_to) st->BindName(":to", core::ToMillis(*q.received_to));
   if (bits & kText) st->BindName(":text", fts);
   if (bits & kAfter) {
-    st->BindName(":after_at", after.received_at_ms);
+    if (!(bits & kText)) st->BindName(":after_at", after.received_at_ms);
     st->BindName(":after_id", after.id);
   }
   if (bits & kScopeAssignee) st->BindName(":scope_assignee", scope.assignee);
