@@ -684,6 +684,36 @@ json ToJson(const Event& e) {
           {"hash", e.hash}};
 }
 
+void AppendEventsJson(std::string& out, const std::vector<Event>& events) {
+  JsonWriter w(out);
+  w.BeginArray();
+  for (const auto& e : events) {
+    w.BeginObject();
+    w.Key("seq");
+    w.Int(e.seq);
+    w.Key("reference");
+    w.String(e.reference);
+    w.Key("at");
+    w.String(FormatInstant(e.at));
+    w.Key("actor");
+    w.String(e.actor);
+    w.Key("action");
+    w.String(e.action);
+    for (const auto& [key, text] : {std::pair{"before", &e.before}, std::pair{"after", &e.after}}) {
+      w.Key(key);
+      if (json::accept(*text)) {
+        w.Raw(*text);
+      } else {
+        w.String(*text);
+      }
+    }
+    w.Key("hash");
+    w.String(e.hash);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 json ToJson(const Note& n) {
   return {{"id", n.id},
           {"at", FormatInstant(n.at)},

@@ -38,6 +38,9 @@ nlohmann::json ToStaffJson(const Complaint& c, Instant now);
 nlohmann::json ToComplainantJson(const Complaint& c, Instant now);
 nlohmann::json ToJson(const ClockTrack& t);
 nlohmann::json ToJson(const Event& e);
+// Appends the events as a JSON array of ToJson(e) objects, with each event's stored before/
+// after text embedded as is (not parsed and re-written) when it is valid JSON.
+void AppendEventsJson(std::string& out, const std::vector<Event>& events);
 nlohmann::json ToJson(const Note& n);
 nlohmann::json ToJson(const Attachment& a);
 nlohmann::json ToJson(const User& u);  // never the password hash

@@ -114,6 +114,12 @@ void JsonWriter::Bool(bool b) {
   need_comma_ = true;
 }
 
+void JsonWriter::Raw(std::string_view json_text) {
+  Comma();
+  out_ += json_text;
+  need_comma_ = true;
+}
+
 void JsonWriter::Null() {
   Comma();
   out_ += "null";

@@ -26,6 +26,8 @@ class JsonWriter {
   void Int(int64_t v);
   void Bool(bool b);
   void Null();
+  // A value that is already JSON text (the caller vouches for it).
+  void Raw(std::string_view json_text);
 
   // Where the text stands, to drop an object that turned out empty (see EndObjectOrDrop).
   struct Mark {

@@ -82,6 +82,7 @@ class Api {
   // Add information or withdraw, as the complainant (reference + secret).
   boost::asio::awaitable<Response> ComplainantUpdate(Request& req, bool withdraw);
   boost::asio::awaitable<Response> SetDisabled(Request& req, const core::User* user, bool disabled);
+  nlohmann::json ComplaintJson(const core::Complaint& c) const;
   Response ComplaintResponse(const core::Complaint& c, unsigned status = 200) const;
   bool StatusAttemptAllowed(const std::string& reference);
   void StatusAttemptFailed(const std::string& reference);

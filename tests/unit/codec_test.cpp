@@ -566,3 +566,31 @@ TEST(EnumNamesTest, DocumentedSpellings) {
 
 }  // namespace
 }  // namespace redress
+
+namespace redress::core {
+namespace {
+
+TEST(CodecEventsTest, EventsTextMatchesTheDocumentView) {
+  Event a;
+  a.seq = 7;
+  a.reference = "CMP-2026-000001-Y";
+  a.at = FromMillis(1795460914417);
+  a.actor = "mona";
+  a.action = "assign";
+  a.before = R"({"assignee":""})";
+  a.after = R"({"assignee":"h\u00e9l\u00e8ne","clocks":{"ack":{"state":"met"}}})";
+  a.hash = std::string(64, 'f');
+  Event broken = a;
+  broken.seq = 8;
+  broken.after = "{not json";  // a tampered row reads back as a string, not broken output
+  std::string out;
+  AppendEventsJson(out, {a, broken});
+  const nlohmann::json parsed = nlohmann::json::parse(out);
+  EXPECT_EQ(parsed, nlohmann::json::array({ToJson(a), ToJson(broken)}));
+  std::string empty;
+  AppendEventsJson(empty, {});
+  EXPECT_EQ(empty, "[]");
+}
+
+}  // namespace
+}  // namespace redress::core
