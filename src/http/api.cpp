@@ -17,6 +17,7 @@
 #include "app/json_input.hpp"
 #include "app/requests.hpp"
 #include "core/codec.hpp"
+#include "core/json_writer.hpp"
 #include "http/async.hpp"
 #include "http/openapi.hpp"
 #include "store/list_support.hpp"
@@ -660,22 +661,51 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
   auto job10 = [this, q, u] { return service_.List(q, u); };
   auto page = co_await Offload(blocking_, std::move(job10));
   if (!page) co_return ErrorOf(page.error(), req);
-  json items = json::array();
+  // Written straight out (conventions §6: big JSON lists are not built as documents first).
+  Response res = Response::Json(200, json::object());
+  res.body.clear();
+  res.body.reserve(64 + page->items.size() * 300);
+  core::JsonWriter w(res.body);
+  w.BeginObject();
+  w.Key("items");
+  w.BeginArray();
   for (const auto& s : page->items) {
-    items.push_back({{"reference", s.reference},
-                     {"state", core::ToString(s.state)},
-                     {"priority", core::ToString(s.priority)},
-                     {"category", s.category},
-                     {"product", s.product},
-                     {"channel", core::ToString(s.channel)},
-                     {"assignee", s.assignee},
-                     {"received_at", core::FormatInstant(s.received_at)},
-                     {"due", s.due ? json(core::FormatInstant(*s.due)) : json(nullptr)},
-                     {"overdue", s.overdue}});
+    w.BeginObject();
+    w.Key("reference");
+    w.String(s.reference);
+    w.Key("state");
+    w.String(core::ToString(s.state));
+    w.Key("priority");
+    w.String(core::ToString(s.priority));
+    w.Key("category");
+    w.String(s.category);
+    w.Key("product");
+    w.String(s.product);
+    w.Key("channel");
+    w.String(core::ToString(s.channel));
+    w.Key("assignee");
+    w.String(s.assignee);
+    w.Key("received_at");
+    w.String(core::FormatInstant(s.received_at));
+    w.Key("due");
+    if (s.due) {
+      w.String(core::FormatInstant(*s.due));
+    } else {
+      w.Null();
+    }
+    w.Key("overdue");
+    w.Bool(s.overdue);
+    w.EndObject();
   }
-  json j = {{"items", std::move(items)},
-            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
-  co_return Response::Json(200, j);
+  w.EndArray();
+  w.Key("next_cursor");
+  if (page->next_cursor.empty()) {
+    w.Null();
+  } else {
+    w.String(page->next_cursor);
+  }
+  w.EndObject();
+  co_return res;
 }
 
 asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user) {
