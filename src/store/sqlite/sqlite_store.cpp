@@ -71,8 +71,9 @@ enum StmtId : int {
   kDueForClockCheck,
   kScanEvents,
   kFindSource,
-  kPutSource,
+  kInsertSource,
   kScanComplaints,
+  kUpdateSource,
 };
 
 #define REDRESS_EVENT_COLS                                                                   \
@@ -191,12 +192,16 @@ const char* SqlOf(StmtId id) {
       return "SELECT s.complaint_id, s.row_hash, c.prefix, c.year, c.seq FROM source_keys s "
              "JOIN complaints c ON c.id = s.complaint_id "
              "WHERE s.system = ?1 AND s.external_id = ?2";
-    case kPutSource:
+    case kInsertSource:
+      // Not an UPSERT: SQLite gives an UPSERT a statement journal, whose release inside the
+      // writer's SAVEPOINT costs time in proportion to everything the savepoint changed.
       return "INSERT INTO source_keys (system, external_id, complaint_id, row_hash) "
-             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (system, external_id) DO UPDATE SET "
-             "complaint_id = excluded.complaint_id, row_hash = excluded.row_hash";
+             "VALUES (?1, ?2, ?3, ?4)";
     case kScanComplaints:
       return "SELECT id, version, doc FROM complaints WHERE id > ?1 ORDER BY id";
+    case kUpdateSource:
+      return "UPDATE source_keys SET complaint_id = ?3, row_hash = ?4 "
+             "WHERE system = ?1 AND external_id = ?2";
   }
   return "";
 }
@@ -342,6 +347,10 @@ Status SetPragmas(Conn& c, bool writer) {
   if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "journal_mode");
   if (mode != "wal") return Unavailable("sqlite: cannot use WAL journal mode (got " + mode + ")");
   if (auto s = c.Exec("PRAGMA synchronous = FULL", "synchronous"); !s) return s;
+  // 64 MiB of page cache for the writer (the default is 2 MB): a large transaction (an import
+  // writes thousands of rows, each touching nine indexes and the full-text index) would
+  // otherwise spill dirty pages to the WAL before it commits and read them back.
+  if (auto s = c.Exec("PRAGMA cache_size = -65536", "cache_size"); !s) return s;
   if (auto s = c.Exec("PRAGMA foreign_keys = ON", "foreign_keys"); !s) return s;
   // Each command runs in a savepoint, and SQLite saves the first change to a page inside one
   // to a statement journal, a temporary file by default: a pwrite of a whole page per page
@@ -644,14 +653,20 @@ class SqliteStore::Tx final : public core::StoreTx {
     return std::optional<core::SourceKey>(std::move(k));
   }
 
+  // A new key is one plain INSERT (the import's common case); a known one an UPDATE.
   Status PutSource(const core::SourceKey& k) override {
-    auto st = Prep(c_, kPutSource);
-    if (!st) return st.error();
-    st->Bind(1, k.system);
-    st->Bind(2, k.external_id);
-    st->Bind(3, k.complaint_id);
-    st->Bind(4, k.row_hash);
-    int rc = st->Step();
+    int rc = SQLITE_OK;
+    for (StmtId id : {kInsertSource, kUpdateSource}) {
+      auto st = Prep(c_, id);
+      if (!st) return st.error();
+      st->Bind(1, k.system);
+      st->Bind(2, k.external_id);
+      st->Bind(3, k.complaint_id);
+      st->Bind(4, k.row_hash);
+      rc = st->Step();
+      if (id == kInsertSource && rc == SQLITE_CONSTRAINT_PRIMARYKEY) continue;
+      break;
+    }
     if (rc != SQLITE_DONE) {
       return Checked(
           rc, StepError(c_.db(), rc, "put source key", "source key exists", "complaint not found"));
@@ -767,8 +782,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   return store;
 }
 
-// WAL pages after which the checkpointer runs (SQLite's own default is 1000).
+// WAL pages after which the checkpointer runs (SQLite's own default is 1000), and after which
+// the writer completes a checkpoint itself so that the WAL can start over (see WriterLoop).
 constexpr int kCheckpointPages = 1000;
+constexpr int kRestartPages = 4000;
 
 int SqliteStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int pages) {
   auto* store = static_cast<SqliteStore*>(self);
@@ -776,6 +793,7 @@ int SqliteStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, 
   {
     std::lock_guard lock(store->ckpt_mu_);
     store->wal_pages_ = pages;
+    store->last_wal_pages_ = pages;
     wake = pages >= kCheckpointPages;
   }
   if (wake) store->ckpt_cv_.notify_one();
@@ -897,6 +915,21 @@ void SqliteStore::WriterLoop() {
     }
     batch.clear();
     results.clear();
+    // The background checkpointer copies most pages, but under a steady stream of commits it
+    // never catches up with the WAL's end, and SQLite restarts the WAL from its beginning only
+    // after a checkpoint that did. Past kRestartPages the writer finishes one itself (little
+    // is left to copy), so the WAL stops growing: a large WAL slows every page lookup.
+    int pages = 0;
+    {
+      std::lock_guard lock(ckpt_mu_);
+      pages = last_wal_pages_;
+    }
+    if (pages >= kRestartPages && !poisoned_.load()) {
+      sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+      std::lock_guard lock(ckpt_mu_);
+      last_wal_pages_ = 0;
+    }
   }
 }
 

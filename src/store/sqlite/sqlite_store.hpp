@@ -135,7 +135,8 @@ class SqliteStore final : public core::Store {
   std::unique_ptr<sqlite::Conn> checkpointer_;
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;
-  int wal_pages_ = 0;       // GUARDED_BY(ckpt_mu_): WAL size after the last commit
+  int wal_pages_ = 0;       // GUARDED_BY(ckpt_mu_): WAL size after the last commit (checkpointer)
+  int last_wal_pages_ = 0;  // GUARDED_BY(ckpt_mu_): the same, for the writer's restart check
   bool ckpt_stop_ = false;  // GUARDED_BY(ckpt_mu_)
   std::thread ckpt_thread_;
 
