@@ -1,6 +1,7 @@
 #include "cli/import_cmd.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -82,6 +83,8 @@ DataCommands::DataCommands(CLI::App& app) {
   import_cfpb_->add_flag("--strict", strict_,
                          "Stop at the first bad row (exit 2) and write nothing");
   import_cfpb_->add_flag("--json", json_, "Print the summary as one JSON object on stdout");
+  import_cfpb_->add_option("--batch-rows", batch_rows_, "Rows per store write (tuning)")
+      ->check(CLI::Range(1, 1000000));
 
   auto* export_cmd = app.add_subcommand("export", "Export complaints");
   export_cmd->require_subcommand(1);
@@ -112,11 +115,22 @@ int DataCommands::Import() {
   auto header = importer::ReadCfpbHeader(file_);
   if (!header) return Usage(header.error().detail);
 
+  // Batches of records are allocated on this thread and freed as they are written: keep the
+  // freed memory instead of handing it back to the kernel and faulting it in again (measured:
+  // page faults were a fifth of this thread's time).
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+
   importer::ImportOptions o;
   o.policy = policy;
   o.now = Now();
   o.reference_prefix = reference_prefix_;
   o.strict = strict_;
+  if (batch_rows_ > 0) {
+    o.batch_rows = static_cast<size_t>(batch_rows_);
+    o.max_in_flight = std::max(3, 16384 / batch_rows_);
+  }
   Progress progress;
   int64_t bad_reported = 0;
   constexpr int64_t kMaxBadReported = 1000;

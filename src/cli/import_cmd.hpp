@@ -27,6 +27,7 @@ class DataCommands {
   std::string file_;
   std::string out_;
   std::string reference_prefix_ = "CMP";
+  int batch_rows_ = 0;  // 0: the importer's default
   bool strict_ = false;
   bool json_ = false;
 };

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -99,13 +101,11 @@ core::Status Update(core::StoreTx& tx, const core::SourceKey& key, Pending& p,
   return PutKey(tx, c, p.row.row_hash);
 }
 
-core::Status Insert(core::StoreTx& tx, Pending& p, const ImportOptions& o) {
+core::Status Insert(core::StoreTx& tx, Pending& p, int64_t seq, const ImportOptions& o) {
   core::Complaint& c = p.row.complaint;
-  auto seq = tx.NextSequence(c.reference.year);
-  if (!seq) return seq.error();
   const std::string placeholder = PlaceholderMember(c.reference.year);
   c.reference.prefix = o.reference_prefix;
-  c.reference.sequence = *seq;
+  c.reference.sequence = seq;
   if (!ReplaceMember(p.doc, placeholder, ReferenceMember(c.reference))) {
     return MakeError(Errc::kInternal, "import: the encoded record has no reference member");
   }
@@ -127,26 +127,71 @@ core::Result<bool> IsOwnComplaint(core::StoreTx& tx, const std::string& id,
   return c->has_value() && (*c)->source.system.empty();
 }
 
-// Runs on the store's writer, inside one transaction (a SAVEPOINT in a group commit).
+// Runs on the store's writer, inside one transaction (a SAVEPOINT in a group commit). First
+// every key is looked up, so the references of the new rows are reserved with one statement
+// per received year; then the rows are written in file order.
 core::Status WriteBatch(core::StoreTx& tx, Batch& b, const ImportOptions& o) {
   b.counts = {};
-  for (Pending& p : b.rows) {
-    auto key = tx.FindSource(cfpb::kSystem, p.row.complaint.source.id);
+  enum class Plan { kNew, kKnown, kOwn, kLookAgain };
+  std::vector<Plan> plan(b.rows.size(), Plan::kNew);
+  std::vector<core::SourceKey> keys(b.rows.size());
+  std::unordered_set<std::string_view> new_ids;
+  std::map<int, int64_t> new_per_year;  // then: the next sequence number of each year
+  for (size_t i = 0; i < b.rows.size(); ++i) {
+    const core::Complaint& c = b.rows[i].row.complaint;
+    if (new_ids.count(c.source.id) != 0) {
+      plan[i] = Plan::kLookAgain;  // a second row of an ID this batch inserts
+      continue;
+    }
+    auto key = tx.FindSource(cfpb::kSystem, c.source.id);
     if (!key) return key.error();
-    if (!key->has_value()) {
-      auto own = IsOwnComplaint(tx, p.row.complaint.source.id, o);
-      if (!own) return own.error();
-      if (*own) {
+    if (key->has_value()) {
+      plan[i] = Plan::kKnown;
+      keys[i] = std::move(**key);
+      continue;
+    }
+    auto own = IsOwnComplaint(tx, c.source.id, o);
+    if (!own) return own.error();
+    if (*own) {
+      plan[i] = Plan::kOwn;
+      continue;
+    }
+    new_ids.insert(c.source.id);
+    ++new_per_year[c.reference.year];
+  }
+  for (auto& [year, count] : new_per_year) {
+    auto first = tx.ReserveSequences(year, count);
+    if (!first) return first.error();
+    count = *first;
+  }
+  for (size_t i = 0; i < b.rows.size(); ++i) {
+    Pending& p = b.rows[i];
+    if (plan[i] == Plan::kLookAgain) {
+      auto key = tx.FindSource(cfpb::kSystem, p.row.complaint.source.id);
+      if (!key) return key.error();
+      if (!key->has_value()) return MakeError(Errc::kInternal, "import: a new key vanished");
+      keys[i] = std::move(**key);
+      plan[i] = Plan::kKnown;
+    }
+    switch (plan[i]) {
+      case Plan::kNew:
+        if (auto s = Insert(tx, p, new_per_year[p.row.complaint.reference.year]++, o); !s) {
+          return s;
+        }
+        ++b.counts.imported;
+        break;
+      case Plan::kKnown:
+        if (keys[i].row_hash == p.row.row_hash) {
+          ++b.counts.unchanged;
+        } else {
+          if (auto s = Update(tx, keys[i], p, o); !s) return s;
+          ++b.counts.updated;
+        }
+        break;
+      case Plan::kOwn:
+      case Plan::kLookAgain:
         ++b.counts.unchanged;
-        continue;
-      }
-      if (auto s = Insert(tx, p, o); !s) return s;
-      ++b.counts.imported;
-    } else if ((*key)->row_hash == p.row.row_hash) {
-      ++b.counts.unchanged;
-    } else {
-      if (auto s = Update(tx, **key, p, o); !s) return s;
-      ++b.counts.updated;
+        break;
     }
   }
   return {};
@@ -178,7 +223,9 @@ class Pipeline {
                    } else if (!failed_) {
                      failed_ = std::move(s).error();
                    }
-                   b->rows.clear();
+                   // Cleared and reused by the reading thread: freeing thousands of records
+                   // here would cost the writer time, and glibc pages besides.
+                   spare_.push_back(std::move(b));
                    cv_.notify_all();
                  });
   }
@@ -186,6 +233,22 @@ class Pipeline {
   void Drain() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [this] { return in_flight_ == 0; });
+  }
+
+  // An empty batch, reusing the memory of a written one where there is one.
+  std::shared_ptr<Batch> NewBatch(size_t rows) {
+    std::shared_ptr<Batch> b;
+    {
+      std::lock_guard lock(mu_);
+      if (!spare_.empty()) {
+        b = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (!b) b = std::make_shared<Batch>();
+    b->rows.clear();
+    b->rows.reserve(rows);
+    return b;
   }
 
   bool Failed() {
@@ -206,9 +269,10 @@ class Pipeline {
   const ImportOptions& o_;
   std::mutex mu_;
   std::condition_variable cv_;
-  int in_flight_ = 0;                  // GUARDED_BY(mu_)
-  ImportSummary committed_;            // GUARDED_BY(mu_)
-  std::optional<core::Error> failed_;  // GUARDED_BY(mu_)
+  int in_flight_ = 0;                          // GUARDED_BY(mu_)
+  ImportSummary committed_;                    // GUARDED_BY(mu_)
+  std::optional<core::Error> failed_;          // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<Batch>> spare_;  // GUARDED_BY(mu_)
 };
 
 core::Error BadRowError(const BadRow& bad) {
@@ -288,9 +352,8 @@ core::Result<ImportSummary> ImportCfpb(core::Store& store, const std::string& pa
   ImportSummary read;  // rows and bad; the rest comes from committed batches
   const cfpb::MapContext ctx{o.policy, o.now, o.actor};
   const size_t batch_rows = std::max<size_t>(1, o.batch_rows);
-  auto batch = std::make_shared<Batch>();
-  batch->rows.reserve(batch_rows);
   Pipeline pipe(store, o);
+  auto batch = pipe.NewBatch(batch_rows);
 
   auto progress = [&] {
     ImportSummary s = pipe.Committed();
@@ -326,8 +389,7 @@ core::Result<ImportSummary> ImportCfpb(core::Store& store, const std::string& pa
     batch->rows.push_back(std::move(p));
     if (batch->rows.size() >= batch_rows) {
       pipe.Submit(std::move(batch));
-      batch = std::make_shared<Batch>();
-      batch->rows.reserve(batch_rows);
+      batch = pipe.NewBatch(batch_rows);
       if (pipe.Failed()) return false;
     }
     if (o.on_progress && o.progress_every > 0 && read.rows % o.progress_every == 0) progress();

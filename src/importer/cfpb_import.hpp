@@ -45,7 +45,7 @@ struct ImportOptions {
   std::string actor = "import";
   bool strict = false;
   size_t batch_rows = 4096;
-  int max_in_flight = 3;
+  int max_in_flight = 4;
   std::function<void(const BadRow&)> on_bad;
   // Called from the reading thread every `progress_every` records with the counts so far
   // (imported/updated/unchanged count committed batches only).
