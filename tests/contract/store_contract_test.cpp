@@ -735,6 +735,23 @@ TEST_P(ListContract, CountsByStateAndOverdue) {
   EXPECT_EQ(*store().CountOverdue(kT0 + days(30)), 2);
   EXPECT_EQ(*store().CountOverdue(kT0 + days(365)), 3);  // the closed one never counts
   EXPECT_EQ(*store().CountComplaints(), 5);
+
+  // Counts follow state changes, and only state changes.
+  for (State to : {State::kWithdrawn, State::kWithdrawn}) {
+    ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+      auto c = tx.LoadComplaint(core::Reference{"CMP", 2026, 1});
+      if (!c) return c.error();
+      Complaint next = **c;
+      next.state = to;
+      next.version += 1;
+      return tx.UpdateComplaint(next);
+    }));
+  }
+  counts = store().CountByState();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at(State::kReceived), 1);
+  EXPECT_EQ(counts->at(State::kWithdrawn), 1);
+  EXPECT_EQ(*store().CountComplaints(), 5);
 }
 
 TEST_P(ListContract, DueForClockCheckOldestFirst) {

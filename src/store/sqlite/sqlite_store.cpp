@@ -178,11 +178,11 @@ const char* SqlOf(StmtId id) {
       return "SELECT token_hash, user_id, created_at, expires_at FROM sessions "
              "WHERE token_hash = ?1";
     case kCountByState:
-      return "SELECT state, count(*) FROM complaints GROUP BY state";
+      return "SELECT state, n FROM state_counts";
     case kCountOverdue:
       return "SELECT count(*) FROM complaints WHERE is_open = 1 AND next_due < ?1";
     case kCountComplaints:
-      return "SELECT count(*) FROM complaints";
+      return "SELECT coalesce(sum(n), 0) FROM state_counts";
     case kDueForClockCheck:
       return "SELECT prefix, year, seq FROM complaints "
              "WHERE is_open = 1 AND next_clock <= ?1 ORDER BY next_clock, id LIMIT ?2";
