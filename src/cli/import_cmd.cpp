@@ -83,7 +83,8 @@ DataCommands::DataCommands(CLI::App& app) {
   import_cfpb_->add_flag("--strict", strict_,
                          "Stop at the first bad row (exit 2) and write nothing");
   import_cfpb_->add_flag("--json", json_, "Print the summary as one JSON object on stdout");
-  import_cfpb_->add_option("--batch-rows", batch_rows_, "Rows per store write (tuning)")
+  import_cfpb_
+      ->add_option("--batch-rows", batch_rows_, "Rows per store write (tuning; default 128)")
       ->check(CLI::Range(1, 1000000));
 
   auto* export_cmd = app.add_subcommand("export", "Export complaints");
@@ -129,7 +130,7 @@ int DataCommands::Import() {
   o.strict = strict_;
   if (batch_rows_ > 0) {
     o.batch_rows = static_cast<size_t>(batch_rows_);
-    o.max_in_flight = std::max(3, 16384 / batch_rows_);
+    o.max_in_flight = std::max(4, 16384 / batch_rows_);  // about 16,000 rows queued
   }
   Progress progress;
   int64_t bad_reported = 0;
