@@ -168,11 +168,15 @@ int DataCommands::Import() {
   const double secs = progress.Seconds();
   const double rate = secs > 0 ? static_cast<double>(summary->rows) / secs : 0.0;
   if (json_) {
-    nlohmann::json j = {
-        {"rows", summary->rows},         {"imported", summary->imported},
-        {"updated", summary->updated},   {"unchanged", summary->unchanged},
-        {"bad", summary->bad},           {"seconds", std::round(secs * 1000) / 1000},
-        {"rows_per_s", std::round(rate)}};
+    // One object, in the documented order (docs/cli.md).
+    nlohmann::ordered_json j;
+    j["rows"] = summary->rows;
+    j["imported"] = summary->imported;
+    j["updated"] = summary->updated;
+    j["unchanged"] = summary->unchanged;
+    j["bad"] = summary->bad;
+    j["seconds"] = std::round(secs * 1000) / 1000;
+    j["rows_per_s"] = static_cast<int64_t>(std::llround(rate));
     std::cout << j.dump() << "\n";
   } else {
     std::cout << fmt::format(
