@@ -67,7 +67,7 @@ TEST(SqliteMigrations, EmbeddedSqlEqualsTheFiles) {
     previous = m.version;
     const std::string text = ReadFile(dir + std::string(m.file));
     ASSERT_FALSE(text.empty()) << "missing " << dir << m.file;
-    EXPECT_EQ(text, m.sql) << m.file << " differs from its copy in migrations.cpp";
+    EXPECT_EQ(text, m.sql) << m.file << " differs from the SQL compiled in";
     EXPECT_EQ(std::stoi(std::string(m.file.substr(0, 4))), m.version) << m.file;
   }
   // Every .sql file is embedded.

@@ -1,6 +1,6 @@
-// Versioned schema migrations for the SQLite store. The SQL of each is embedded in the binary
-// (migrations.cpp) and kept byte-identical to migrations/sqlite/NNNN_name.sql, the readable
-// source; tests/contract checks that they match.
+// Versioned schema migrations for the SQLite store. The SQL of each is compiled into the
+// binary from migrations/sqlite/NNNN_name.sql by the build; tests/contract checks that every
+// file is there, in order, byte for byte.
 #pragma once
 
 #include <span>
