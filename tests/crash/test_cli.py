@@ -80,7 +80,7 @@ class CliTestCase(unittest.TestCase):
 class HelpTest(CliTestCase):
     COMMANDS = [[], ["serve"], ["user"], ["user", "add"], ["user", "list"], ["user", "disable"],
                 ["policy"], ["policy", "check"], ["audit"], ["audit", "verify"], ["backup"],
-                ["routes"]]
+                ["routes"], ["import"], ["import", "cfpb"], ["export"], ["export", "csv"]]
 
     def test_help_of_every_command_exits_0(self):
         for cmd in self.COMMANDS:
