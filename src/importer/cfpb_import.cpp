@@ -51,7 +51,8 @@ void Prepare(Pending& p, const ImportOptions& o) {
   e.before = "{}";
   e.after = p.doc;
   ReplaceMember(e.after, PlaceholderMember(c.reference.year), "");
-  e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
+  // SHA-256 of PayloadBytes(e) (before, "\n", after) without building that string.
+  e.payload_digest = util::Sha256Hex2("{}\n", e.after);
 }
 
 core::Status PutKey(core::StoreTx& tx, const core::Complaint& c, const std::string& row_hash) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/audit.hpp"
 #include "config/policy_loader.hpp"
 #include "core/codec.hpp"
 #include "importer/cfpb.hpp"
@@ -385,6 +386,12 @@ TEST(CfpbImport, ImportsReportsBadRowsByLineAndIsIdempotent) {
   auto after = nlohmann::json::parse((*events)[0].after);
   EXPECT_EQ(after["source"]["id"], "1");
   EXPECT_EQ(after["description"], "multi\nline \"quoted\"");
+
+  // The events' digests and chain verify (the digest is computed off the writer).
+  auto audit = app::VerifyAudit(store);
+  ASSERT_TRUE(audit);
+  EXPECT_TRUE(audit->ok) << audit->problem;
+  EXPECT_EQ(audit->events, 3);
 
   ImportRun second = Import(store, file.path());
   ASSERT_TRUE(second.summary);
