@@ -74,6 +74,8 @@ enum StmtId : int {
   kInsertSource,
   kScanComplaints,
   kUpdateSource,
+  kCountState,
+  kStateOf,
 };
 
 #define REDRESS_EVENT_COLS                                                                   \
@@ -202,6 +204,11 @@ const char* SqlOf(StmtId id) {
     case kUpdateSource:
       return "UPDATE source_keys SET complaint_id = ?3, row_hash = ?4 "
              "WHERE system = ?1 AND external_id = ?2";
+    case kCountState:
+      return "INSERT INTO state_counts (state, n) VALUES (?1, ?2) "
+             "ON CONFLICT (state) DO UPDATE SET n = n + ?2";
+    case kStateOf:
+      return "SELECT state FROM complaints WHERE id = ?1";
   }
   return "";
 }
@@ -385,6 +392,17 @@ class SqliteStore::Tx final : public core::StoreTx {
   };
   std::vector<TextOp> text_ops;
 
+  // Keeps state_counts (migration 0003) in step with complaints. Done here rather than by a
+  // trigger: a trigger makes SQLite keep a statement journal for every complaint insert.
+  Status CountState(std::string_view state, int64_t delta) {
+    auto st = Prep(c_, kCountState);
+    if (!st) return st.error();
+    st->Bind(1, state);
+    st->Bind(2, delta);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "count complaint state");
+    return {};
+  }
+
   Status FlushText() {
     for (const auto& op : text_ops) {
       auto st = Prep(c_, op.stmt);
@@ -429,6 +447,7 @@ class SqliteStore::Tx final : public core::StoreTx {
       }
       id = sqlite3_last_insert_rowid(c_.db());
     }
+    if (auto s = CountState(core::ToString(c.state), 1); !s) return s;
     text_ops.push_back({kInsertText, id, c.description.value});
     c.id = id;
     return {};
@@ -447,6 +466,18 @@ class SqliteStore::Tx final : public core::StoreTx {
 
   Status UpdateComplaint(const core::Complaint& c, std::string doc) override {
     ComplaintRow row(c, std::move(doc));
+    std::string old_state;
+    {
+      auto st = Prep(c_, kStateOf);
+      if (!st) return st.error();
+      st->Bind(1, c.id);
+      int rc = st->Step();
+      if (rc == SQLITE_ROW) {
+        old_state = st->Text(0);
+      } else if (rc != SQLITE_DONE) {
+        return Fail(rc, "read complaint state");
+      }
+    }
     {
       auto st = Prep(c_, kUpdateComplaint);
       if (!st) return st.error();
@@ -465,6 +496,10 @@ class SqliteStore::Tx final : public core::StoreTx {
       if (rc == SQLITE_ROW) return MakeError(Errc::kConflict, "complaint was changed meanwhile");
       if (rc == SQLITE_DONE) return MakeError(Errc::kNotFound, "complaint not found");
       return Fail(rc, "check complaint");
+    }
+    if (const char* now = core::ToString(c.state); old_state != now) {
+      if (auto s = CountState(old_state, -1); !s) return s;
+      if (auto s = CountState(now, 1); !s) return s;
     }
     text_ops.push_back({kUpdateText, c.id, c.description.value});
     return {};
