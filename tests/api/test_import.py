@@ -198,12 +198,7 @@ class ImportTest(unittest.TestCase):
             s = import_json(self, SAMPLE, self.data)
             self.assertEqual(s["imported"], 1000)
         finally:
-            proc = server.proc
-            server.stop()
-            if proc is not None and proc.stdout is not None:
-                proc.stdout.close()
-            if hasattr(server, "_log"):
-                server._log.close()
+            server.close()
         p = cli("audit", "verify", data_dir=self.data)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 

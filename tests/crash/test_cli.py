@@ -51,16 +51,6 @@ def count(db_path, sql):
         db.close()
 
 
-def stop_server(server):
-    """SIGTERM a harness server and close the pipe and log the harness leaves open."""
-    proc = server.proc
-    server.stop()
-    if proc is not None and proc.stdout is not None:
-        proc.stdout.close()
-    if hasattr(server, "_log"):
-        server._log.close()
-
-
 class CliTestCase(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="redress-cli-")
@@ -253,7 +243,7 @@ class UserTest(CliTestCase):
             self.assertEqual(r.status, 401, r.body)
             server.login("bob", BOB_PW)  # a disabled neighbour does not lock others out
         finally:
-            stop_server(server)
+            server.close()
 
     def test_disable_ends_existing_sessions(self):
         server = h.Server(data_dir=self.data).start()
@@ -261,7 +251,7 @@ class UserTest(CliTestCase):
             token = server.login("alice", ALICE_PW)
             self.assertEqual(server.request("GET", "/api/v1/me", as_user="alice").status, 200)
         finally:
-            stop_server(server)
+            server.close()
         p = cli("user", "disable", "--name", "alice", data_dir=self.data)
         self.assertEqual(p.returncode, 0, p.stderr)
         server = h.Server(data_dir=self.data).start()
@@ -272,7 +262,7 @@ class UserTest(CliTestCase):
                                {"username": "alice", "password": ALICE_PW})
             self.assertEqual(r.status, 401, r.body)
         finally:
-            stop_server(server)
+            server.close()
         audit = cli("audit", "verify", data_dir=self.data)
         self.assertEqual(audit.returncode, 0, audit.stdout + audit.stderr)
 
@@ -352,13 +342,13 @@ class StoreWithComplaints(CliTestCase):
                                    {"assignee": "handler"}, as_user="manager")
             assert r.status == 200, (r.status, r.body)
         except BaseException:
-            stop_server(cls.server)
+            cls.server.close()
             shutil.rmtree(cls.base, ignore_errors=True)
             raise
 
     @classmethod
     def tearDownClass(cls):
-        stop_server(cls.server)
+        cls.server.close()
         shutil.rmtree(cls.base, ignore_errors=True)
 
     def copy_store(self):

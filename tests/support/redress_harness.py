@@ -112,6 +112,18 @@ class Server:
                 raise RuntimeError(f"server exited with {code}; log tail: {self.read_log()[-3000:]}")
         self.proc = None
 
+    def close(self):
+        """stop(), then close the stdout pipe and the log file the server was given, keeping the
+        data directory (cleanup() removes one the harness made)."""
+        proc = self.proc
+        try:
+            self.stop()
+        finally:
+            if proc is not None and proc.stdout is not None:
+                proc.stdout.close()
+            if getattr(self, "_log", None):
+                self._log.close()
+
     def kill(self):
         """kill -9: no chance to flush or clean up."""
         if self.proc and self.proc.poll() is None:
