@@ -265,23 +265,6 @@ json ToStorageJson(const Complaint& c) {
   return j;
 }
 
-void PruneDefaults(json& j) {
-  if (!j.is_object()) return;
-  for (auto it = j.begin(); it != j.end();) {
-    json& v = it.value();
-    if (v.is_object()) PruneDefaults(v);
-    if (v.is_array()) {
-      for (auto& e : v) PruneDefaults(e);
-    }
-    const bool drop =
-        it.key() != "is_customer" &&
-        (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
-         (v.is_boolean() && !v.get<bool>()) || (v.is_number_integer() && v.get<int64_t>() == 0) ||
-         (v.is_structured() && v.empty()));
-    it = drop ? j.erase(it) : std::next(it);
-  }
-}
-
 namespace {
 
 // The members EncodeStorage keeps, written without a document in between; its result parses
@@ -494,28 +477,16 @@ void DiffInto(const json& b, const json& a, json& out_b, json& out_a) {
       continue;
     }
     if (*bit == it.value()) continue;
-    if (key == "clocks" && bit->is_array() && it->is_array()) {
-      json kb = KeyClocks(*bit);
-      json ka = KeyClocks(it.value());
-      if (kb.is_object() && ka.is_object()) {
-        json db = json::object();
-        json da = json::object();
-        DiffInto(kb, ka, db, da);
-        for (auto kit = kb.begin(); kit != kb.end(); ++kit) {
-          if (!ka.contains(kit.key())) {
-            db[kit.key()] = kit.value();
-            da[kit.key()] = nullptr;
-          }
-        }
-        out_b[key] = std::move(db);
-        out_a[key] = std::move(da);
-        continue;
-      }
-    }
-    if (bit->is_object() && it->is_object()) {
+    // Clock lists are compared as objects keyed by clock name.
+    const bool clocks = key == "clocks";
+    const json kb = clocks ? KeyClocks(*bit) : json();
+    const json ka = clocks ? KeyClocks(it.value()) : json();
+    const json& vb = clocks ? kb : *bit;
+    const json& va = clocks ? ka : it.value();
+    if (vb.is_object() && va.is_object()) {
       json db = json::object();
       json da = json::object();
-      DiffInto(*bit, it.value(), db, da);
+      DiffInto(vb, va, db, da);
       out_b[key] = std::move(db);
       out_a[key] = std::move(da);
       continue;

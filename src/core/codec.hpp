@@ -24,8 +24,6 @@ std::string EncodeStorage(const Complaint& c);
 // The same compact record, optionally without the secret's hash and updated_at (as the
 // "received" event records it).
 void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, bool with_updated_at);
-// Removes, recursively, the object members EncodeStorage leaves out.
-void PruneDefaults(nlohmann::json& j);
 // A change as two minimal documents: only the members that differ, nested as in `before` and
 // `after`; clock lists are compared clock by clock, keyed by clock name. Keys in `skip` are
 // ignored at the top level.

@@ -147,6 +147,26 @@ Complaint FullComplaint() {
   return c;
 }
 
+// What EncodeStorage promises to leave out, stated as a document transformation: every object
+// member holding its reader's default (null, "", false, 0, empty lists and objects), except
+// is_customer, whose reader defaults to true.
+void PruneDefaults(json& j) {
+  if (!j.is_object()) return;
+  for (auto it = j.begin(); it != j.end();) {
+    json& v = it.value();
+    if (v.is_object()) PruneDefaults(v);
+    if (v.is_array()) {
+      for (auto& e : v) PruneDefaults(e);
+    }
+    const bool drop =
+        it.key() != "is_customer" &&
+        (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
+         (v.is_boolean() && !v.get<bool>()) || (v.is_number_integer() && v.get<int64_t>() == 0) ||
+         (v.is_structured() && v.empty()));
+    it = drop ? j.erase(it) : std::next(it);
+  }
+}
+
 // --- Storage round trip ----------------------------------------------------------------------
 
 TEST(CodecStorageTest, EveryFieldRoundTrips) {
