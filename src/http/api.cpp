@@ -662,8 +662,7 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
   auto page = co_await Offload(blocking_, std::move(job10));
   if (!page) co_return ErrorOf(page.error(), req);
   // Written straight out (conventions §6: big JSON lists are not built as documents first).
-  Response res = Response::Json(200, json::object());
-  res.body.clear();
+  Response res = Response::Text(200, std::string(), "application/json");
   res.body.reserve(64 + page->items.size() * 300);
   core::JsonWriter w(res.body);
   w.BeginObject();
@@ -745,8 +744,7 @@ asio::awaitable<Response> Api::Events(Request& req, const core::User* user) {
   auto job12 = [this, ref, u] { return service_.GetFile(ref, u); };
   auto file = co_await Offload(blocking_, std::move(job12));
   if (!file) co_return ErrorOf(file.error(), req);
-  Response res = Response::Json(200, json::object());
-  res.body = "{\"items\":";
+  Response res = Response::Text(200, "{\"items\":", "application/json");
   core::AppendEventsJson(res.body, file->events);
   res.body += '}';
   co_return res;
