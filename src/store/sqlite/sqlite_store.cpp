@@ -824,11 +824,11 @@ constexpr int kRestartPages = 4000;
 
 int SqliteStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int pages) {
   auto* store = static_cast<SqliteStore*>(self);
+  store->writer_wal_pages_ = pages;  // this runs on the writer thread, inside its COMMIT
   bool wake = false;
   {
     std::lock_guard lock(store->ckpt_mu_);
     store->wal_pages_ = pages;
-    store->last_wal_pages_ = pages;
     wake = pages >= kCheckpointPages;
   }
   if (wake) store->ckpt_cv_.notify_one();
@@ -954,16 +954,10 @@ void SqliteStore::WriterLoop() {
     // never catches up with the WAL's end, and SQLite restarts the WAL from its beginning only
     // after a checkpoint that did. Past kRestartPages the writer finishes one itself (little
     // is left to copy), so the WAL stops growing: a large WAL slows every page lookup.
-    int pages = 0;
-    {
-      std::lock_guard lock(ckpt_mu_);
-      pages = last_wal_pages_;
-    }
-    if (pages >= kRestartPages && !poisoned_.load()) {
+    if (writer_wal_pages_ >= kRestartPages && !poisoned_.load()) {
       sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                 nullptr);
-      std::lock_guard lock(ckpt_mu_);
-      last_wal_pages_ = 0;
+      writer_wal_pages_ = 0;
     }
   }
 }

@@ -120,6 +120,7 @@ class SqliteStore final : public core::Store {
   std::unique_ptr<sqlite::Conn> writer_;
   std::unique_ptr<Tx> tx_;
   int max_batch_ = 256;
+  int writer_wal_pages_ = 0;  // WAL size after the writer's last commit (set by OnWalCommit)
 
   // The queue.
   mutable std::mutex mu_;
@@ -135,8 +136,8 @@ class SqliteStore final : public core::Store {
   std::unique_ptr<sqlite::Conn> checkpointer_;
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;
-  int wal_pages_ = 0;       // GUARDED_BY(ckpt_mu_): WAL size after the last commit (checkpointer)
-  int last_wal_pages_ = 0;  // GUARDED_BY(ckpt_mu_): the same, for the writer's restart check
+  int wal_pages_ = 0;  // GUARDED_BY(ckpt_mu_): WAL size after the last commit (checkpointer)
+
   bool ckpt_stop_ = false;  // GUARDED_BY(ckpt_mu_)
   std::thread ckpt_thread_;
 
