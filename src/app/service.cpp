@@ -83,11 +83,12 @@ core::Result<core::Reference> ComplaintService::ParseRef(std::string_view text) 
 }
 
 // --- Intake ---------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------
 
 namespace {
 
 // Everything intake writes, built before the writer sees it: the writer only binds rows.
-struct Intake {
+struct PreparedIntake {
   core::Complaint complaint;  // received and acknowledged
   std::string doc;            // EncodeStorage(complaint)
   std::vector<core::Event> events;
@@ -95,13 +96,13 @@ struct Intake {
   std::string body_text;  // and as text, for the idempotency record
 };
 
-std::shared_ptr<Intake> PrepareIntake(core::Complaint receipt, const core::Policy& policy,
-                                      const core::Actor& actor, core::Instant now, int year,
-                                      int64_t sequence, const std::string& secret) {
+std::shared_ptr<PreparedIntake> PrepareIntake(core::Complaint receipt, const core::Policy& policy,
+                                              const core::Actor& actor, core::Instant now, int year,
+                                              int64_t sequence, const std::string& secret) {
   receipt.reference.year = year;
   receipt.reference.sequence = sequence;
   core::Applied applied = core::Receive(std::move(receipt), policy, actor, now);
-  auto in = std::make_shared<Intake>();
+  auto in = std::make_shared<PreparedIntake>();
   in->complaint = std::move(applied.after);
   in->doc = core::EncodeStorage(in->complaint);
   in->events = std::move(applied.events);
@@ -156,7 +157,7 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
   // With a number from a reserved block, the record, its encoding and events are built here,
   // off the writer. Otherwise the transaction reserves a new block, builds them itself, and
   // hands the rest of the block out once it has committed.
-  std::shared_ptr<Intake> intake;
+  std::shared_ptr<PreparedIntake> intake;
   if (auto seq = sequences_.Take(year)) {
     intake = PrepareIntake(std::move(receipt), policy, actor, now, year, *seq, secret);
     receipt = core::Complaint{};
