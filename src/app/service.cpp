@@ -31,6 +31,19 @@ core::Event UserEvent(const std::string& actor, const std::string& action, json 
   return e;
 }
 
+// The event recording an attachment `a` (inserted, so its id is set) on complaint `reference`.
+core::Event AttachmentEvent(const core::Attachment& a, std::string reference) {
+  core::Event e = UserEvent(a.uploaded_by, "attachment", json::object(),
+                            {{"attachment_id", a.id},
+                             {"sha256", a.sha256},
+                             {"content_type", a.content_type},
+                             {"size", a.size}},
+                            a.at);
+  e.complaint_id = a.complaint_id;
+  e.reference = std::move(reference);
+  return e;
+}
+
 // Runs `fn` as one durable write and completes `done` with what it left in `*out`.
 template <typename T>
 void WriteReturning(core::Store& store, core::Store::TxFn fn, std::shared_ptr<T> out,
@@ -143,7 +156,8 @@ void SequenceBlocks::Publish(int year, int64_t first, int64_t count) {
 
 void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor, std::string caller,
                               std::string idempotency_key, std::string body_hash,
-                              Callback<CreateResult> done) {
+                              Callback<CreateResult> done,
+                              std::vector<core::Attachment> attachments) {
   const core::Instant now = clock_.Now();
   const core::Policy& policy = PolicyOf(receipt);
   receipt.reference.prefix = config_.reference_prefix;
@@ -165,8 +179,8 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
   auto reserved = std::make_shared<int64_t>(0);  // first number of a block this tx reserved
   auto fn = [receipt = std::move(receipt), intake = std::move(intake), actor,
              caller = std::move(caller), key = std::move(idempotency_key),
-             body_hash = std::move(body_hash), secret, now, year, &policy, result,
-             reserved](core::StoreTx& tx) mutable -> core::Status {
+             body_hash = std::move(body_hash), secret, now, year, &policy, result, reserved,
+             attachments = std::move(attachments)](core::StoreTx& tx) mutable -> core::Status {
     if (!key.empty()) {
       auto existing = tx.GetIdempotency(caller, key);
       if (!existing) return existing.error();
@@ -194,6 +208,15 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
     if (auto s = tx.InsertComplaint(intake->complaint, intake->doc); !s) return s;
     for (auto& e : intake->events) {
       e.complaint_id = intake->complaint.id;
+      if (auto s = tx.AppendEvent(e); !s) return s;
+    }
+    // Files sent with the complaint (the portal's form) belong to it from the same commit.
+    for (auto& a : attachments) {
+      a.complaint_id = intake->complaint.id;
+      a.at = now;
+      a.uploaded_by = actor.name;
+      if (auto s = tx.InsertAttachment(a); !s) return s;
+      core::Event e = AttachmentEvent(a, intake->complaint.reference.ToString());
       if (auto s = tx.AppendEvent(e); !s) return s;
     }
     result->status = 201;
@@ -305,6 +328,20 @@ void ComplaintService::ComplainantWithdraw(std::string reference, std::string se
       std::move(done));
 }
 
+void ComplaintService::ComplainantSurvey(std::string reference, std::string secret, int handling,
+                                         int outcome, std::string comment,
+                                         Callback<core::Complaint> done) {
+  auto found = ComplainantLookup(reference, secret);
+  if (!found) return done(found.error());
+  const core::Instant now = clock_.Now();
+  Mutate(
+      found->reference.ToString(), std::nullopt,
+      [handling, outcome, comment = std::move(comment), now](const core::Complaint& c) {
+        return core::AnswerSurvey(c, handling, outcome, comment, now);
+      },
+      std::move(done));
+}
+
 core::Status ComplaintService::CheckCanTakeOn(const std::string& username, const char* pointer,
                                               std::initializer_list<core::Role> roles) {
   if (username.empty()) return {};
@@ -369,6 +406,70 @@ core::Result<ComplaintFile> ComplaintService::GetFile(std::string_view reference
   if (!atts) return atts.error();
   file.attachments = std::move(*atts);
   return file;
+}
+
+core::Result<core::User> ComplaintService::VerifyCredentials(const std::string& username,
+                                                             const std::string& password) {
+  auto u = store_.FindUser(username);
+  if (!u) return u.error();
+  static const std::string dummy = util::HashPassword("redress-dummy-password").value_or("");
+  const bool ok = util::VerifyPassword(u->has_value() ? (*u)->password_hash : dummy, password);
+  if (!u->has_value() || !ok || (*u)->disabled) {
+    return MakeError(Errc::kUnauthenticated, "The username or password is wrong.");
+  }
+  return std::move(**u);
+}
+
+core::Result<std::vector<core::SavedView>> ComplaintService::Views(const core::User& user) {
+  return store_.ViewsOf(user.id);
+}
+
+void ComplaintService::SaveView(core::User user, core::SavedView view,
+                                Callback<core::SavedView> done) {
+  std::vector<core::FieldError> errors;
+  if (view.name.empty() || view.name.size() > 100) {
+    errors.push_back({"/name", "must be 1 to 100 bytes"});
+  }
+  if (view.query.size() > 2000) errors.push_back({"/query", "is longer than 2000 bytes"});
+  if (!errors.empty()) return done(MakeError(Errc::kInvalid, "Some fields are invalid.", errors));
+  view.updated_at = clock_.Now();
+  auto out = std::make_shared<core::SavedView>(std::move(view));
+  auto fn = [user_id = user.id, out](core::StoreTx& tx) -> core::Status {
+    return tx.PutView(user_id, *out);
+  };
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
+}
+
+void ComplaintService::DeleteView(core::User user, std::string name, Callback<bool> done) {
+  auto out = std::make_shared<bool>(false);
+  auto fn = [user_id = user.id, name = std::move(name), out](core::StoreTx& tx) -> core::Status {
+    auto deleted = tx.DeleteView(user_id, name);
+    if (!deleted) return deleted.error();
+    if (!*deleted) return MakeError(Errc::kNotFound, "No saved view with that name.");
+    *out = true;
+    return {};
+  };
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
+}
+
+core::Result<core::DashboardCounts> ComplaintService::Dashboard(int weeks) {
+  const core::Instant now = clock_.Now();
+  const core::Calendar* cal = nullptr;
+  if (const core::Policy* p = FindPolicy(config_.default_policy)) cal = &p->calendar;
+  core::DashboardQuery q;
+  q.since = now - std::chrono::days(7 * std::clamp(weeks, 1, 104));
+  // Received on or after the start of the local day three business days back.
+  core::Instant three_bd = now - std::chrono::days(3);
+  if (cal != nullptr && cal->zone != nullptr) {
+    date::sys_days day = date::sys_days(cal->LocalDateOf(now));
+    for (int counted = 0, guard = 0; counted < 3 && guard < 60; ++guard) {
+      day -= date::days(1);
+      if (cal->IsBusinessDay(core::LocalDate(day))) ++counted;
+    }
+    three_bd = cal->AtLocal(core::LocalDate(day), std::chrono::minutes(0));
+  }
+  q.age_edges = {three_bd, now - std::chrono::days(28), now - std::chrono::days(56)};
+  return store_.Dashboard(q);
 }
 
 core::Result<core::ListPage> ComplaintService::List(core::ListQuery q, const core::User& user) {
@@ -517,14 +618,7 @@ void ComplaintService::AddAttachment(std::string reference, core::Attachment met
     out->at = now;
     out->uploaded_by = user.username;
     if (auto s = tx.InsertAttachment(*out); !s) return s;
-    core::Event e = UserEvent(user.username, "attachment", json::object(),
-                              {{"attachment_id", out->id},
-                               {"sha256", out->sha256},
-                               {"content_type", out->content_type},
-                               {"size", out->size}},
-                              now);
-    e.complaint_id = out->complaint_id;
-    e.reference = ref.ToString();
+    core::Event e = AttachmentEvent(*out, ref.ToString());
     return tx.AppendEvent(e);
   };
   WriteReturning(store_, std::move(fn), std::move(out), std::move(done));

@@ -81,9 +81,11 @@ class ComplaintService {
   // --- Intake --------------------------------------------------------------------------
   // Receives and acknowledges a complaint in one transaction. With an idempotency key, a
   // repeat with the same body replays the first response; a different body gets kInvalid
-  // ("idempotency-key-reused").
+  // ("idempotency-key-reused"). `attachments` (files already stored, content-addressed) are
+  // recorded with the complaint in the same transaction.
   void Create(core::Complaint receipt, const core::Actor& actor, std::string caller,
-              std::string idempotency_key, std::string body_hash, Callback<CreateResult> done);
+              std::string idempotency_key, std::string body_hash, Callback<CreateResult> done,
+              std::vector<core::Attachment> attachments = {});
 
   // --- Complainant (reference + secret) ------------------------------------------------
   // Unknown reference and wrong secret give the same kNotFound.
@@ -94,6 +96,9 @@ class ComplaintService {
                                  Callback<core::Complaint> done);
   void ComplainantWithdraw(std::string reference, std::string secret, std::string reason,
                            Callback<core::Complaint> done);
+  // The satisfaction survey after closure (core::AnswerSurvey).
+  void ComplainantSurvey(std::string reference, std::string secret, int handling, int outcome,
+                         std::string comment, Callback<core::Complaint> done);
 
   // --- Staff -----------------------------------------------------------------------------
   core::Scope ScopeOf(const core::User& user) const;
@@ -123,6 +128,23 @@ class ComplaintService {
   void CloseSession(std::string token_hash, Callback<bool> done);
   // The user behind a bearer token, if the session is live and the user enabled.
   core::Result<core::User> Authenticate(std::string_view token);
+  // Checks a username and password (Argon2id: slow on purpose, run it off the I/O threads).
+  // Unknown users are checked against a dummy hash so timing does not reveal them; a wrong
+  // password, an unknown or a disabled user all give the same kUnauthenticated.
+  core::Result<core::User> VerifyCredentials(const std::string& username,
+                                             const std::string& password);
+
+  // --- Saved views (per user) --------------------------------------------------------------
+  core::Result<std::vector<core::SavedView>> Views(const core::User& user);
+  // Name 1..100 bytes, query at most 2000 bytes (kInvalid naming /name or /query).
+  void SaveView(core::User user, core::SavedView view, Callback<core::SavedView> done);
+  void DeleteView(core::User user, std::string name, Callback<bool> done);
+
+  // --- Dashboard ---------------------------------------------------------------------------
+  // Figures for the staff dashboard over complaints received in the last `weeks` weeks; ages
+  // of open complaints against the default policy's calendar (<= 3 business days, <= 4 weeks,
+  // <= 8 weeks, more).
+  core::Result<core::DashboardCounts> Dashboard(int weeks);
 
   // --- Jobs --------------------------------------------------------------------------------
   // Checks clocks of up to `limit` complaints due for a check; returns how many changed.

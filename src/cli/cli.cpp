@@ -19,6 +19,7 @@
 #include "config/policy_loader.hpp"
 #include "core/codec.hpp"
 #include "http/api.hpp"
+#include "http/web.hpp"
 #include "http/server.hpp"
 #include "jobs/scheduler.hpp"
 #include "store/memory/memory_store.hpp"
@@ -87,6 +88,7 @@ struct ServeOptions {
   std::string reference_prefix = "CMP";
   int io_threads = 0;
   int clock_interval_ms = 60000;
+  bool cookie_secure = false;
 };
 
 int Serve(const ServeOptions& o) {
@@ -122,12 +124,19 @@ int Serve(const ServeOptions& o) {
   app::ComplaintService service(*store, clock, std::move(loaded->policies), config);
   http::ApiOptions api_options;
   api_options.data_dir = o.common.data;
+  api_options.cookie_secure = o.cookie_secure;
   http::Api api(service, *store, api_options);
+  http::Web web(service, api);
 
   http::Limits limits;
   http::Server server(
-      ioc, limits, [&api](http::Request r) { return api.Handle(std::move(r)); },
-      [&api](std::string_view path) { return api.AllowsUpload(path); });
+      ioc, limits,
+      [&api, &web](http::Request r) {
+        return http::Web::Owns(r.path) ? web.Handle(std::move(r)) : api.Handle(std::move(r));
+      },
+      [&api](std::string_view path) {
+        return api.AllowsUpload(path) || http::Web::AllowsUpload(path);
+      });
   if (auto s = server.Listen(host, port); !s) return Fail(s.error());
 
   jobs::ClockScheduler scheduler(service, std::chrono::milliseconds(o.clock_interval_ms));
@@ -364,6 +373,9 @@ int Run(int argc, char** argv) {
                    "How often the clock scheduler runs")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
+  serve_cmd->add_flag("--cookie-secure", serve.cookie_secure,
+                      "Pages are served over HTTPS (directly or behind a TLS proxy): session "
+                      "cookies get Secure and the __Host- prefix");
 
   UserOptions user;
   auto* user_cmd = app.add_subcommand("user", "Manage staff users");

@@ -236,6 +236,11 @@ json RecordJson(const Complaint& c) {
       {"pending_question", c.pending_question.value},
       {"closure", ClosureJson(c.closure)},
       {"reopen_count", c.reopen_count},
+      {"survey",
+       {{"answered_at", OptInstant(c.survey.answered_at)},
+        {"handling", c.survey.handling},
+        {"outcome", c.survey.outcome},
+        {"comment", c.survey.comment.value}}},
       {"updated_at", FormatInstant(c.updated_at)},
       {"source", {{"system", c.source.system}, {"id", c.source.id}, {"fields", c.source.fields}}},
   };
@@ -430,6 +435,12 @@ void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, boo
   Str(w, "duplicate_of", c.closure.duplicate_of);
   w.EndObjectOrDrop(m);
   Num(w, "reopen_count", c.reopen_count);
+  m = Sub(w, "survey");
+  OptAt(w, "answered_at", c.survey.answered_at);
+  Num(w, "handling", c.survey.handling);
+  Num(w, "outcome", c.survey.outcome);
+  Str(w, "comment", c.survey.comment.value);
+  w.EndObjectOrDrop(m);
   if (with_updated_at) At(w, "updated_at", c.updated_at);
   m = Sub(w, "source");
   Str(w, "system", c.source.system);
@@ -578,6 +589,12 @@ Result<Complaint> FromStorageJson(const json& j) {
     c.pending_question = Str(j, "pending_question");
     if (auto it = j.find("closure"); it != j.end()) c.closure = ReadClosure(*it);
     c.reopen_count = j.value("reopen_count", 0);
+    if (auto it = j.find("survey"); it != j.end() && it->is_object()) {
+      c.survey.answered_at = ReadOptInstant(*it, "answered_at");
+      c.survey.handling = it->value("handling", 0);
+      c.survey.outcome = it->value("outcome", 0);
+      c.survey.comment = Str(*it, "comment");
+    }
     c.updated_at = ReadInstant(j, "updated_at");
     if (auto it = j.find("source"); it != j.end() && it->is_object()) {
       c.source.system = Str(*it, "system");
@@ -637,6 +654,15 @@ json ToComplainantJson(const Complaint& c, Instant now) {
     j["closed_at"] = OptInstant(c.closure.closed_at);
   }
   j["actions"] = ComplainantActions(c.state);
+  // The satisfaction survey opens at closure (not after a withdrawal) and is answered once.
+  if (c.survey.answered_at) {
+    j["survey"] = {{"answered_at", OptInstant(c.survey.answered_at)},
+                   {"handling", c.survey.handling},
+                   {"outcome", c.survey.outcome}};
+  } else {
+    j["survey"] = nullptr;
+  }
+  j["survey_open"] = SurveyOpen(c);
   return j;
 }
 

@@ -127,6 +127,16 @@ struct Closure {
   std::string duplicate_of;
 };
 
+// The complainant's view of how the complaint was handled (clause 8.3), asked after closure:
+// the handling and the outcome are rated separately, 1 (very dissatisfied) to 5 (very
+// satisfied). Answered once.
+struct Survey {
+  std::optional<Instant> answered_at;  // unset until answered
+  int handling = 0;                    // 1..5
+  int outcome = 0;                     // 1..5
+  Personal<std::string> comment;
+};
+
 // Where a complaint taken over from another system came from (e.g. `redress import cfpb`):
 // the source, its own key, and its columns that have no field above (company, state, ZIP code,
 // tags...), kept verbatim so an export can give them back. Empty for complaints received here.
@@ -178,6 +188,7 @@ struct Complaint {
   // Closure.
   Closure closure;
   int reopen_count = 0;
+  Survey survey;
   Instant updated_at{};
 
   SourceRecord source;

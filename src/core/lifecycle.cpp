@@ -631,4 +631,34 @@ std::vector<std::string> ComplainantActions(State s) {
   return out;
 }
 
+bool SurveyOpen(const Complaint& c) {
+  return c.state == State::kClosed && !c.survey.answered_at;
+}
+
+Result<Applied> AnswerSurvey(const Complaint& c, int handling, int outcome, std::string comment,
+                             Instant now) {
+  if (!SurveyOpen(c)) {
+    Error e = MakeError(Errc::kConflict, c.survey.answered_at
+                                             ? "The survey for this complaint was answered."
+                                             : "The survey opens when the complaint is closed.");
+    e.type = "survey-closed";
+    return e;
+  }
+  std::vector<FieldError> errors;
+  if (handling < 1 || handling > 5) errors.push_back({"/handling", "must be 1 to 5"});
+  if (outcome < 1 || outcome > 5) errors.push_back({"/outcome", "must be 1 to 5"});
+  if (comment.size() > 4000) errors.push_back({"/comment", "is longer than 4000 bytes"});
+  if (!errors.empty()) return MakeError(Errc::kInvalid, "Some fields are invalid.", errors);
+  Applied out;
+  out.after = c;
+  out.after.survey.answered_at = now;
+  out.after.survey.handling = handling;
+  out.after.survey.outcome = outcome;
+  out.after.survey.comment = std::move(comment);
+  out.after.version = c.version + 1;
+  out.after.updated_at = now;
+  out.events.push_back(ChangeEvent(c, out.after, Actor::Complainant(), "survey_answered", now));
+  return out;
+}
+
 }  // namespace redress::core

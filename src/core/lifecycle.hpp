@@ -115,6 +115,12 @@ Result<Applied> Reassign(const Complaint& c, const std::string& assignee, const 
                          Instant now);
 Result<Applied> Escalate(const Complaint& c, const std::string& reason, const Actor& actor,
                          Instant now);
+// The satisfaction survey (clause 8.3): open once the complaint is closed and until answered.
+bool SurveyOpen(const Complaint& c);
+// Records the complainant's answer: ratings 1..5 (kInvalid naming /handling or /outcome
+// otherwise), a comment of at most 4000 bytes; kConflict when the survey is not open.
+Result<Applied> AnswerSurvey(const Complaint& c, int handling, int outcome, std::string comment,
+                             Instant now);
 // Clock warnings and breaches at `now`: events, and priority raised on breach.
 std::optional<Applied> CheckClocks(const Complaint& c, Instant now);
 

@@ -19,6 +19,8 @@
 #include "core/codec.hpp"
 #include "core/json_writer.hpp"
 #include "http/async.hpp"
+#include "http/attachment_files.hpp"
+#include "http/cookies.hpp"
 #include "http/openapi.hpp"
 #include "store/list_support.hpp"
 #include "util/crypto.hpp"
@@ -38,6 +40,13 @@ struct Api::Route {
   Fn fn;
   bool upload = false;
 };
+
+namespace {
+bool RoleMayCall(const Api::Route& r, core::Role role) {
+  return r.access != Access::kRoles ||
+         std::find(r.roles.begin(), r.roles.end(), role) != r.roles.end();
+}
+}  // namespace
 
 struct Api::RateState {
   std::mutex mu;
@@ -113,52 +122,6 @@ core::Result<json> JsonBody(const Request& req) {
   return app::ParseJsonObject(req.body);
 }
 
-// Attachments: what we accept, checked against the first bytes of the file.
-bool ContentMatches(const std::string& type, std::string_view data) {
-  auto starts = [&](std::string_view magic) { return data.substr(0, magic.size()) == magic; };
-  if (type == "application/pdf") return starts("%PDF-");
-  if (type == "image/png") return starts("\x89PNG\r\n\x1a\n");
-  if (type == "image/jpeg") return starts("\xff\xd8\xff");
-  if (type == "image/gif") return starts("GIF87a") || starts("GIF89a");
-  if (type == "text/plain") return data.find('\0') == std::string_view::npos;
-  if (type == "application/vnd.openxmlformats-officedocument.wordprocessingml.document") {
-    return starts("PK\x03\x04");
-  }
-  return false;
-}
-
-core::Status WriteFileDurably(const std::filesystem::path& path, std::string_view data) {
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return MakeError(Errc::kInternal, "cannot create the attachment directory");
-  if (std::filesystem::exists(path)) return {};  // content-addressed: same bytes already there
-  const auto tmp = path.string() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return MakeError(Errc::kInternal, "cannot write the attachment");
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      return MakeError(Errc::kInternal, "cannot write the attachment");
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return MakeError(Errc::kInternal, "cannot sync the attachment");
-  }
-  ::close(fd);
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return MakeError(Errc::kInternal, "cannot store the attachment");
-  int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
-}
-
 template <typename T>
 using StartFn = std::function<void(std::function<void(core::Result<T>)>)>;
 
@@ -188,10 +151,16 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   add("POST", "/api/v1/status/{reference}/information", Access::kPublic, {},
       &Api::StatusAddInformation);
   add("POST", "/api/v1/status/{reference}/withdraw", Access::kPublic, {}, &Api::StatusWithdraw);
+  add("POST", "/api/v1/status/{reference}/survey", Access::kPublic, {}, &Api::StatusSurvey);
   add("POST", "/api/v1/session", Access::kPublic, {}, &Api::Login);
   add("DELETE", "/api/v1/session", Access::kStaff, {}, &Api::Logout);
   add("GET", "/api/v1/me", Access::kStaff, {}, &Api::Me);
   add("POST", "/api/v1/me/password", Access::kStaff, {}, &Api::ChangePassword);
+  add("GET", "/api/v1/me/views", Access::kStaff, {}, &Api::ListViews);
+  add("PUT", "/api/v1/me/views/{name}", Access::kStaff, {}, &Api::PutView);
+  add("DELETE", "/api/v1/me/views/{name}", Access::kStaff, {}, &Api::DeleteView);
+  add("GET", "/api/v1/dashboard", Access::kRoles, kCaseWorkers, &Api::Dashboard);
+  add("GET", "/api/v1/roles", Access::kStaff, {}, &Api::Roles);
   add("GET", "/api/v1/complaints", Access::kRoles, kCaseWorkers, &Api::ListComplaints);
   add("GET", "/api/v1/complaints/{reference}", Access::kRoles, kCaseWorkers, &Api::GetComplaint);
   add("GET", "/api/v1/complaints/{reference}/events", Access::kRoles, kCaseWorkers, &Api::Events);
@@ -288,19 +257,29 @@ asio::awaitable<Response> Api::Handle(Request req) {
 
 asio::awaitable<Response> Api::Dispatch(Request& req, const Route& route) {
   std::optional<core::User> user;
-  const std::string token = BearerToken(req);
+  bool from_cookie = false;
+  const std::string token = SessionToken(req, &from_cookie);
+  if (from_cookie && req.method != "GET" && req.method != "HEAD") {
+    // A browser sends the cookie whatever page made the request: a change needs proof that
+    // the page was ours (the session's CSRF token, and a same-origin request).
+    if (!SameOrigin(req) || !TokenMatches(req.Header("x-csrf-token"), CsrfTokenFor(token))) {
+      co_return ErrorOf(MakeError(Errc::kForbidden,
+                                  "A change made with the session cookie needs the session's "
+                                  "X-CSRF-Token header and a same-origin request."),
+                        req);
+    }
+  }
   if (route.access != Access::kPublic || !token.empty()) {
-    auto job1 = [this, token] { return service_.Authenticate(token); };
-    auto authed = co_await Offload(blocking_, std::move(job1));
+    auto authed = co_await UserOfSession(token);
     if (!authed) {
       if (route.access != Access::kPublic) co_return ErrorOf(authed.error(), req);
-      if (!token.empty()) co_return ErrorOf(authed.error(), req);  // a bad token is never public
+      // A bad bearer token is never public; a stale cookie on a public route is ignored.
+      if (!from_cookie) co_return ErrorOf(authed.error(), req);
     } else {
       user = std::move(*authed);
     }
   }
-  if (route.access == Access::kRoles &&
-      std::find(route.roles.begin(), route.roles.end(), user->role) == route.roles.end()) {
+  if (route.access == Access::kRoles && !RoleMayCall(route, user->role)) {
     co_return ErrorOf(MakeError(Errc::kForbidden, fmt::format("The {} role may not do this.",
                                                               core::ToString(user->role))),
                       req);
@@ -308,17 +287,35 @@ asio::awaitable<Response> Api::Dispatch(Request& req, const Route& route) {
   co_return co_await (this->*route.fn)(req, user ? &*user : nullptr);
 }
 
-json Api::ComplaintJson(const core::Complaint& c) const {
+json Api::ComplaintJson(const core::Complaint& c, const core::User& user) const {
   const core::Instant now = service_.clock().Now();
   json j = core::ToStaffJson(c, now);
   json actions = json::array();
   for (auto a : core::AllowedActions(c.state)) actions.push_back(core::ToString(a));
   j["allowed_actions"] = std::move(actions);
+  // What this caller may do now: the lifecycle actions of their role in this state, and the
+  // other operations their role's routes allow (the console shows exactly these buttons).
+  json mine = json::array();
+  const core::ActorKind kind = core::Actor::Staff(user.role, user.username).kind;
+  for (auto a : core::AllowedActions(c.state, kind)) mine.push_back(core::ToString(a));
+  for (const auto& [op, pattern] :
+       {std::pair{"assign", "/api/v1/complaints/{reference}/assign"},
+        {"escalate", "/api/v1/complaints/{reference}/escalate"},
+        {"note", "/api/v1/complaints/{reference}/notes"},
+        {"attachment", "/api/v1/complaints/{reference}/attachments"}}) {
+    for (const auto& r : routes_) {
+      if (r.method == "POST" && r.pattern == pattern && RoleMayCall(r, user.role)) {
+        mine.push_back(op);
+      }
+    }
+  }
+  j["my_actions"] = std::move(mine);
   return j;
 }
 
-Response Api::ComplaintResponse(const core::Complaint& c, unsigned status) const {
-  return Response::Json(status, ComplaintJson(c));
+Response Api::ComplaintResponse(const core::Complaint& c, const core::User& user,
+                                unsigned status) const {
+  return Response::Json(status, ComplaintJson(c, user));
 }
 
 // --- Operational ------------------------------------------------------------------------------
@@ -511,42 +508,74 @@ asio::awaitable<Response> Api::Login(Request& req, const core::User*) {
     co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
                       req);
   }
-  auto job8 = [this, username, password]() -> core::Result<core::User> {
-    auto u = store_.FindUser(username);
-    if (!u) return u.error();
-    // Verify against a dummy hash for unknown users so timing does not reveal them.
-    static const std::string dummy = util::HashPassword("redress-dummy-password").value_or("");
-    const bool ok = util::VerifyPassword(u->has_value() ? (*u)->password_hash : dummy, password);
-    if (!u->has_value() || !ok || (*u)->disabled) {
-      return MakeError(Errc::kUnauthenticated, "The username or password is wrong.");
-    }
-    return std::move(**u);
-  };
-  auto verified = co_await Offload(hashing_, std::move(job8));
-  if (!verified) co_return ErrorOf(verified.error(), req);
-  core::User user = *verified;
-  StartFn<std::string> start9 = [this, user](auto done) {
-    service_.OpenSession(user, std::move(done));
-  };
-  auto token = co_await AwaitCallback<std::string>(std::move(start9));
-  if (!token) co_return ErrorOf(token.error(), req);
-  co_return Response::Json(200, {{"token", *token},
+  auto opened = co_await SignIn(username, password);
+  if (!opened) co_return ErrorOf(opened.error(), req);
+  const core::User& user = opened->user;
+  co_return Response::Json(200, {{"token", opened->token},
                                  {"username", user.username},
                                  {"role", core::ToString(user.role)},
                                  {"must_change_password", user.must_change_password},
                                  {"expires_in", service_.config().session_hours * 3600}});
 }
 
-asio::awaitable<Response> Api::Logout(Request& req, const core::User*) {
-  const std::string hash = util::Sha256Hex(BearerToken(req));
-  StartFn<bool> start = [this, hash](auto cb) { service_.CloseSession(hash, std::move(cb)); };
-  auto done = co_await AwaitCallback<bool>(std::move(start));
-  if (!done) co_return ErrorOf(done.error(), req);
-  co_return Response::Text(204, "", "application/json");
+asio::awaitable<core::Result<Api::SignedIn>> Api::SignIn(std::string username,
+                                                         std::string password) {
+  auto job8 = [this, username, password] { return service_.VerifyCredentials(username, password); };
+  auto verified = co_await Offload(hashing_, std::move(job8));
+  if (!verified) co_return verified.error();
+  core::User user = *verified;
+  StartFn<std::string> start9 = [this, user](auto done) {
+    service_.OpenSession(user, std::move(done));
+  };
+  auto token = co_await AwaitCallback<std::string>(std::move(start9));
+  if (!token) co_return token.error();
+  co_return SignedIn{std::move(user), std::move(*token)};
 }
 
-asio::awaitable<Response> Api::Me(Request&, const core::User* user) {
-  co_return Response::Json(200, core::ToJson(*user));
+asio::awaitable<core::Status> Api::SignOut(std::string token) {
+  const std::string hash = util::Sha256Hex(token);
+  StartFn<bool> start = [this, hash](auto cb) { service_.CloseSession(hash, std::move(cb)); };
+  auto done = co_await AwaitCallback<bool>(std::move(start));
+  if (!done) co_return done.error();
+  co_return core::Status{};
+}
+
+asio::awaitable<core::Result<core::User>> Api::UserOfSession(std::string token) {
+  if (token.empty()) co_return MakeError(Errc::kUnauthenticated, "Sign in first.");
+  auto job = [this, token] { return service_.Authenticate(token); };
+  co_return co_await Offload(blocking_, std::move(job));
+}
+
+std::string Api::SessionToken(const Request& req, bool* from_cookie) const {
+  std::string token = BearerToken(req);
+  *from_cookie = false;
+  if (token.empty()) {
+    token = CookieValue(req, SessionCookieName(options_.cookie_secure));
+    *from_cookie = !token.empty();
+  }
+  return token;
+}
+
+asio::awaitable<Response> Api::Logout(Request& req, const core::User*) {
+  bool from_cookie = false;
+  const std::string token = SessionToken(req, &from_cookie);
+  auto done = co_await SignOut(token);
+  if (!done) co_return ErrorOf(done.error(), req);
+  Response res = Response::Text(204, "", "application/json");
+  if (from_cookie) {
+    res.headers.emplace_back("Set-Cookie",
+                             CookieHeader(SessionCookieName(options_.cookie_secure), "",
+                                          options_.cookie_secure, true, 0));
+  }
+  co_return res;
+}
+
+asio::awaitable<Response> Api::Me(Request& req, const core::User* user) {
+  json j = core::ToJson(*user);
+  bool from_cookie = false;
+  const std::string token = SessionToken(req, &from_cookie);
+  if (from_cookie) j["csrf_token"] = CsrfTokenFor(token);
+  co_return Response::Json(200, j);
 }
 
 asio::awaitable<Response> Api::ChangePassword(Request& req, const core::User* user) {
@@ -713,7 +742,7 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   auto job11 = [this, ref, u] { return service_.GetFile(ref, u); };
   auto file = co_await Offload(blocking_, std::move(job11));
   if (!file) co_return ErrorOf(file.error(), req);
-  json j = ComplaintJson(file->complaint);
+  json j = ComplaintJson(file->complaint, *user);
   json notes = json::array();
   for (const auto& n : file->notes) notes.push_back(core::ToJson(n));
   json atts = json::array();
@@ -765,7 +794,7 @@ asio::awaitable<Response> Api::Transition(Request& req, const core::User* user) 
   };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start13));
   if (!result) co_return ErrorOf(result.error(), req);
-  co_return ComplaintResponse(*result);
+  co_return ComplaintResponse(*result, *user);
 }
 
 asio::awaitable<Response> Api::AssignComplaint(Request& req, const core::User* user) {
@@ -785,7 +814,7 @@ asio::awaitable<Response> Api::AssignComplaint(Request& req, const core::User* u
   };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start14));
   if (!result) co_return ErrorOf(result.error(), req);
-  co_return ComplaintResponse(*result);
+  co_return ComplaintResponse(*result, *user);
 }
 
 asio::awaitable<Response> Api::EscalateComplaint(Request& req, const core::User* user) {
@@ -805,7 +834,7 @@ asio::awaitable<Response> Api::EscalateComplaint(Request& req, const core::User*
   };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start15));
   if (!result) co_return ErrorOf(result.error(), req);
-  co_return ComplaintResponse(*result);
+  co_return ComplaintResponse(*result, *user);
 }
 
 asio::awaitable<Response> Api::Notes(Request& req, const core::User* user) {
@@ -866,10 +895,7 @@ asio::awaitable<Response> Api::UploadAttachment(Request& req, const core::User* 
   meta.size = static_cast<int64_t>(req.body.size());
   meta.filename = filename;
   auto job19 = [this, data = std::move(req.body), &meta]() -> core::Status {
-    meta.sha256 = util::Sha256Hex(data);
-    const auto path = std::filesystem::path(options_.data_dir) / "attachments" /
-                      meta.sha256.substr(0, 2) / meta.sha256;
-    return WriteFileDurably(path, data);
+    return StoreAttachmentFile(options_.data_dir, data, meta);
   };
   auto stored = co_await Offload(blocking_, std::move(job19));
   if (!stored) co_return ErrorOf(stored.error(), req);
@@ -894,8 +920,7 @@ asio::awaitable<Response> Api::DownloadAttachment(Request& req, const core::User
     auto att = store_.GetAttachment(file->complaint.id, id);
     if (!att) return att.error();
     if (!att->has_value()) return MakeError(Errc::kNotFound, "No such attachment.");
-    const auto path = std::filesystem::path(options_.data_dir) / "attachments" /
-                      (*att)->sha256.substr(0, 2) / (*att)->sha256;
+    const auto path = AttachmentPath(options_.data_dir, (*att)->sha256);
     std::ifstream in(path, std::ios::binary);
     if (!in) return MakeError(Errc::kInternal, "The attachment file is missing.");
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -1034,6 +1059,168 @@ asio::awaitable<Response> Api::AuditVerify(Request& req, const core::User*) {
     j["problem"] = report->problem;
   }
   co_return Response::Json(200, j);
+}
+
+// --- Console support ---------------------------------------------------------------------
+
+asio::awaitable<Response> Api::ListViews(Request& req, const core::User* user) {
+  const core::User u = *user;
+  auto job = [this, u] { return service_.Views(u); };
+  auto views = co_await Offload(blocking_, std::move(job));
+  if (!views) co_return ErrorOf(views.error(), req);
+  json out = json::array();
+  for (const auto& v : *views) {
+    out.push_back({{"name", v.name}, {"query", v.query}, {"updated_at", core::FormatInstant(v.updated_at)}});
+  }
+  co_return Response::Json(200, out);
+}
+
+asio::awaitable<Response> Api::PutView(Request& req, const core::User* user) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"query"});
+  core::SavedView view;
+  view.name = req.params[0];
+  view.query = in.String("query", true, 2000);
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
+  }
+  StartFn<core::SavedView> start = [this, u = *user, view](auto done) {
+    service_.SaveView(u, view, std::move(done));
+  };
+  auto saved = co_await AwaitCallback<core::SavedView>(std::move(start));
+  if (!saved) co_return ErrorOf(saved.error(), req);
+  co_return Response::Json(200, {{"name", saved->name},
+                                 {"query", saved->query},
+                                 {"updated_at", core::FormatInstant(saved->updated_at)}});
+}
+
+asio::awaitable<Response> Api::DeleteView(Request& req, const core::User* user) {
+  StartFn<bool> start = [this, u = *user, name = req.params[0]](auto done) {
+    service_.DeleteView(u, name, std::move(done));
+  };
+  auto deleted = co_await AwaitCallback<bool>(std::move(start));
+  if (!deleted) co_return ErrorOf(deleted.error(), req);
+  co_return Response::Text(204, "", "application/json");
+}
+
+asio::awaitable<Response> Api::Dashboard(Request& req, const core::User*) {
+  int weeks = 12;
+  if (std::string w = req.Query("weeks"); !w.empty()) {
+    char* end = nullptr;
+    const long n = std::strtol(w.c_str(), &end, 10);
+    if (*end != '\0' || n < 1 || n > 104) {
+      co_return ErrorOf(MakeError(Errc::kInvalid, "weeks must be 1 to 104.",
+                                  {{"/query/weeks", "must be 1 to 104"}}),
+                        req);
+    }
+    weeks = static_cast<int>(n);
+  }
+  auto job = [this, weeks] { return service_.Dashboard(weeks); };
+  auto counts = co_await Offload(blocking_, std::move(job));
+  if (!counts) co_return ErrorOf(counts.error(), req);
+  auto job2 = [this] { return store_.CountByState(); };
+  auto states = co_await Offload(blocking_, std::move(job2));
+  if (!states) co_return ErrorOf(states.error(), req);
+  json out;
+  out["weeks"] = weeks;
+  json by_state = json::array();
+  for (const auto& [state, n] : *states) {
+    if (core::IsOpen(state)) by_state.push_back({{"state", core::ToString(state)}, {"count", n}});
+  }
+  out["open_by_state"] = std::move(by_state);
+  static constexpr const char* kBuckets[] = {"le_3_business_days", "le_4_weeks", "le_8_weeks",
+                                             "gt_8_weeks"};
+  json ages = json::array();
+  for (size_t i = 0; i < 4; ++i) {
+    ages.push_back({{"bucket", kBuckets[i]}, {"count", counts->open_by_age[i]}});
+  }
+  out["open_by_age"] = std::move(ages);
+  auto tally = [&](const char* clock) {
+    auto it = counts->clocks.find(clock);
+    const core::ClockTally t = it == counts->clocks.end() ? core::ClockTally{} : it->second;
+    const int64_t total = t.met + t.breached;
+    return json{{"met", t.met},
+                {"breached", t.breached},
+                {"rate", total == 0 ? json(nullptr) : json(static_cast<double>(t.met) / total)}};
+  };
+  out["on_time"] = {{"acknowledge", tally("acknowledge")}, {"resolve", tally("final_response")}};
+  json by_week = json::array();
+  for (const auto& [start, n] : counts->by_week) {
+    // The Monday that starts the week (UTC).
+    const auto day = date::year_month_day(std::chrono::floor<date::days>(start));
+    by_week.push_back({{"week", core::FormatDate(day)}, {"count", n}});
+  }
+  out["volume_by_week"] = std::move(by_week);
+  json cats = json::array();
+  for (const auto& [cat, n] : counts->by_category) {
+    cats.push_back({{"category", cat.empty() ? "unclassified" : cat}, {"count", n}});
+  }
+  out["by_category"] = std::move(cats);
+  co_return Response::Json(200, out);
+}
+
+asio::awaitable<Response> Api::Roles(Request&, const core::User*) {
+  static constexpr std::pair<R, const char*> kRoles[] = {
+      {R::kHandler, "Takes in, assesses and resolves complaints assigned to them or unassigned."},
+      {R::kInvestigator, "Investigates the complaints they are named investigator of."},
+      {R::kManager, "Sees every complaint; approves, reopens, escalates, and reviews the figures."},
+      {R::kAuditor, "Reads every complaint and the audit trail; changes nothing."},
+      {R::kAdmin, "Manages users; sees no complaint."},
+  };
+  json out = json::array();
+  for (const auto& [role, description] : kRoles) {
+    json perms = json::array();
+    for (const auto& r : routes_) {
+      if (r.access != Access::kPublic && RoleMayCall(r, role)) {
+        perms.push_back(r.method + " " + r.pattern);
+      }
+    }
+    out.push_back({{"role", core::ToString(role)},
+                   {"description", description},
+                   {"permissions", std::move(perms)}});
+  }
+  co_return Response::Json(200, out);
+}
+
+asio::awaitable<Response> Api::StatusSurvey(Request& req, const core::User*) {
+  const std::string reference = req.params[0];
+  if (!StatusAttemptAllowed(reference)) {
+    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
+                      req);
+  }
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"secret", "handling", "outcome", "comment"});
+  const std::string secret = in.String("secret", true, 200);
+  const auto handling = in.Integer("handling", true, 1, 5);
+  const auto outcome = in.Integer("outcome", true, 1, 5);
+  std::string comment = in.String("comment", false, 4000);
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
+  }
+  auto answered = co_await AnswerSurvey(reference, secret, static_cast<int>(*handling),
+                                        static_cast<int>(*outcome), std::move(comment));
+  if (!answered) co_return ErrorOf(answered.error(), req);
+  co_return Response::Json(200, core::ToComplainantJson(*answered, service_.clock().Now()));
+}
+
+asio::awaitable<core::Result<core::Complaint>> Api::AnswerSurvey(std::string reference,
+                                                                 std::string secret, int handling,
+                                                                 int outcome, std::string comment) {
+  StartFn<core::Complaint> start = [this, reference, secret, handling, outcome,
+                                    comment = std::move(comment)](auto done) {
+    service_.ComplainantSurvey(reference, secret, handling, outcome, comment, std::move(done));
+  };
+  auto answered = co_await AwaitCallback<core::Complaint>(std::move(start));
+  if (!answered && answered.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+  co_return answered;
 }
 
 }  // namespace redress::http

@@ -26,6 +26,7 @@ struct ApiOptions {
   std::string data_dir;  // attachments live under DATA/attachments
   size_t upload_limit = 10 * 1024 * 1024;
   int status_attempts_per_minute = 20;  // failed reference+secret lookups per reference
+  bool cookie_secure = false;  // served over TLS: Secure, __Host- session cookie
 };
 
 class Api {
@@ -43,6 +44,26 @@ class Api {
   std::vector<std::string> RouteList() const;
 
   Metrics& metrics() { return metrics_; }
+  const ApiOptions& options() const { return options_; }
+
+  // Shared with the web pages (http/web.hpp), which act through the same rules.
+  struct SignedIn {
+    core::User user;
+    std::string token;  // the session's secret token (the cookie or bearer value)
+  };
+  boost::asio::awaitable<core::Result<SignedIn>> SignIn(std::string username,
+                                                        std::string password);
+  boost::asio::awaitable<core::Status> SignOut(std::string token);
+  boost::asio::awaitable<core::Result<core::User>> UserOfSession(std::string token);
+  boost::asio::awaitable<core::Result<core::Complaint>> AnswerSurvey(std::string reference,
+                                                                     std::string secret,
+                                                                     int handling, int outcome,
+                                                                     std::string comment);
+  // Failed reference+secret attempts, limited per reference.
+  bool StatusAttemptAllowed(const std::string& reference);
+  void StatusAttemptFailed(const std::string& reference);
+  boost::asio::thread_pool& blocking() { return blocking_; }
+  boost::asio::thread_pool& hashing() { return hashing_; }
 
   struct Route;
   using Fn = boost::asio::awaitable<Response> (Api::*)(Request&, const core::User*);
@@ -77,15 +98,22 @@ class Api {
   boost::asio::awaitable<Response> Policies(Request&, const core::User*);
   boost::asio::awaitable<Response> PolicyById(Request&, const core::User*);
   boost::asio::awaitable<Response> AuditVerify(Request&, const core::User*);
+  boost::asio::awaitable<Response> ListViews(Request&, const core::User*);
+  boost::asio::awaitable<Response> PutView(Request&, const core::User*);
+  boost::asio::awaitable<Response> DeleteView(Request&, const core::User*);
+  boost::asio::awaitable<Response> Dashboard(Request&, const core::User*);
+  boost::asio::awaitable<Response> Roles(Request&, const core::User*);
+  boost::asio::awaitable<Response> StatusSurvey(Request&, const core::User*);
 
   boost::asio::awaitable<Response> Dispatch(Request& req, const Route& route);
   // Add information or withdraw, as the complainant (reference + secret).
   boost::asio::awaitable<Response> ComplainantUpdate(Request& req, bool withdraw);
   boost::asio::awaitable<Response> SetDisabled(Request& req, const core::User* user, bool disabled);
-  nlohmann::json ComplaintJson(const core::Complaint& c) const;
-  Response ComplaintResponse(const core::Complaint& c, unsigned status = 200) const;
-  bool StatusAttemptAllowed(const std::string& reference);
-  void StatusAttemptFailed(const std::string& reference);
+  nlohmann::json ComplaintJson(const core::Complaint& c, const core::User& user) const;
+  Response ComplaintResponse(const core::Complaint& c, const core::User& user,
+                             unsigned status = 200) const;
+  // The session token of a request: the bearer token, else the session cookie.
+  std::string SessionToken(const Request& req, bool* from_cookie) const;
 
   app::ComplaintService& service_;
   core::Store& store_;

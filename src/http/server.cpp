@@ -47,7 +47,8 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool
   for (auto& [name, value] : r.headers) {
     if (beast::iequals(name, "Cache-Control")) has_cache_control = true;
     if (beast::iequals(name, "Content-Security-Policy")) has_csp = true;
-    res.set(name, value);
+    // insert, not set: a response may carry several Set-Cookie headers.
+    res.insert(name, value);
   }
   if (!has_cache_control) res.set(bhttp::field::cache_control, "no-store");
   if (!has_csp) res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");

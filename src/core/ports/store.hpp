@@ -16,6 +16,7 @@
 //    `hash` (see core/event.hpp) assigned by the store at append time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,6 +41,36 @@ struct SourceKey {
   int64_t complaint_id = 0;
   Reference reference;   // the complaint's reference (filled by FindSource; PutSource ignores it)
   std::string row_hash;  // hex digest of the source row
+};
+
+// A named list query a staff user keeps (the console's saved views): `query` is the list
+// API's query string, kept as the user saved it.
+struct SavedView {
+  std::string name;
+  std::string query;
+  Instant updated_at{};
+};
+
+// What the staff dashboard counts, all in the store.
+struct DashboardQuery {
+  Instant since{};  // volumes, categories and on-time tallies: complaints received since
+  // Open complaints by age: received at or after edges[0] -> bucket 0, else at or after
+  // edges[1] -> 1, else at or after edges[2] -> 2, else 3 (edges descending).
+  std::array<Instant, 3> age_edges{};
+};
+
+struct ClockTally {
+  int64_t met = 0;       // ended on time
+  int64_t breached = 0;  // passed its due instant (met late, or still running late)
+};
+
+struct DashboardCounts {
+  std::array<int64_t, 4> open_by_age{};
+  std::map<std::string, ClockTally> clocks;  // by clock name
+  // Received per week since `since`: (Monday 00:00 UTC that starts the week, count), oldest
+  // first; weeks with none are absent.
+  std::vector<std::pair<Instant, int64_t>> by_week;
+  std::vector<std::pair<std::string, int64_t>> by_category;  // most first, at most 20
 };
 
 // Operations available inside a write transaction.
@@ -82,6 +113,10 @@ class StoreTx {
   virtual Status InsertSession(const Session& s) = 0;
   virtual Status DeleteSession(const std::string& token_hash) = 0;
   virtual Status DeleteSessionsOf(int64_t user_id) = 0;
+
+  // Saved views: insert or replace by (user, name); delete says whether there was one.
+  virtual Status PutView(int64_t user_id, const SavedView& v) = 0;
+  virtual Result<bool> DeleteView(int64_t user_id, const std::string& name) = 0;
 
   // Imports: the key `external_id` of `system` and the complaint it maps to, or nullopt.
   virtual Result<std::optional<SourceKey>> FindSource(const std::string& system,
@@ -162,11 +197,13 @@ class Store {
   virtual Result<std::optional<User>> GetUser(int64_t id) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
   virtual Result<std::optional<Session>> FindSession(const std::string& token_hash) = 0;
+  virtual Result<std::vector<SavedView>> ViewsOf(int64_t user_id) = 0;  // by name
 
   // Counts by state (every state present, zero included) and open complaints overdue at now.
   virtual Result<std::map<State, int64_t>> CountByState() = 0;
   virtual Result<int64_t> CountOverdue(Instant now) = 0;
   virtual Result<int64_t> CountComplaints() = 0;
+  virtual Result<DashboardCounts> Dashboard(const DashboardQuery& q) = 0;
 
   // Open complaints whose next clock instant is <= now, oldest first (scheduler).
   virtual Result<std::vector<Reference>> DueForClockCheck(Instant now, int limit) = 0;

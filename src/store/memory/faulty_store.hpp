@@ -67,6 +67,12 @@ class FaultyStore final : public core::Store {
     return inner_.CountOverdue(now);
   }
   core::Result<int64_t> CountComplaints() override { return inner_.CountComplaints(); }
+  core::Result<std::vector<core::SavedView>> ViewsOf(int64_t user_id) override {
+    return inner_.ViewsOf(user_id);
+  }
+  core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override {
+    return inner_.Dashboard(q);
+  }
   core::Result<std::vector<core::Reference>> DueForClockCheck(core::Instant now,
                                                               int limit) override {
     return inner_.DueForClockCheck(now, limit);

@@ -26,6 +26,7 @@ struct MemoryStore::Data {
     std::map<std::string, core::Session> sessions;
     std::map<std::pair<std::string, std::string>, core::IdempotencyRecord> idempotency;
     std::map<std::pair<std::string, std::string>, core::SourceKey> sources;
+    std::map<std::pair<int64_t, std::string>, core::SavedView> views;  // (user id, name)
     int64_t last_complaint_id = 0;
     int64_t last_note_id = 0;
     int64_t last_attachment_id = 0;
@@ -193,6 +194,16 @@ class MemoryStore::Tx final : public core::StoreTx {
   Status DeleteSessionsOf(int64_t user_id) override {
     std::erase_if(d_.t.sessions, [&](const auto& kv) { return kv.second.user_id == user_id; });
     return {};
+  }
+
+  Status PutView(int64_t user_id, const core::SavedView& v) override {
+    if (d_.t.users.count(user_id) == 0) return MakeError(Errc::kNotFound, "user not found");
+    d_.t.views[{user_id, v.name}] = v;
+    return {};
+  }
+
+  Result<bool> DeleteView(int64_t user_id, const std::string& name) override {
+    return d_.t.views.erase({user_id, name}) != 0;
   }
 
   Result<std::optional<core::SourceKey>> FindSource(const std::string& system,
@@ -424,6 +435,56 @@ Result<std::optional<core::Session>> MemoryStore::FindSession(const std::string&
   auto it = data_->t.sessions.find(token_hash);
   if (it == data_->t.sessions.end()) return std::optional<core::Session>();
   return std::optional<core::Session>(it->second);
+}
+
+Result<std::vector<core::SavedView>> MemoryStore::ViewsOf(int64_t user_id) {
+  std::lock_guard lock(mu_);
+  std::vector<core::SavedView> out;
+  for (auto it = data_->t.views.lower_bound({user_id, ""});
+       it != data_->t.views.end() && it->first.first == user_id; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<core::DashboardCounts> MemoryStore::Dashboard(const core::DashboardQuery& q) {
+  constexpr int64_t kWeekMs = 7 * 86400000LL;
+  constexpr int64_t kFirstMondayMs = 4 * 86400000LL;  // 1970-01-05, a Monday
+  core::DashboardCounts out;
+  std::map<int64_t, int64_t> weeks;
+  std::map<std::string, int64_t> categories;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, c] : data_->t.complaints) {
+    if (core::IsOpen(c->state)) {
+      size_t bucket = 3;
+      for (size_t i = 0; i < 3; ++i) {
+        if (c->received_at >= q.age_edges[i]) {
+          bucket = i;
+          break;
+        }
+      }
+      ++out.open_by_age[bucket];
+    }
+    if (c->received_at < q.since) continue;
+    ++weeks[(core::ToMillis(c->received_at) - kFirstMondayMs) / kWeekMs];
+    ++categories[c->assessment.category];
+    for (const auto& t : c->clocks) {
+      auto& tally = out.clocks[t.name];
+      if (t.breached || t.state == core::ClockState::kBreached) {
+        ++tally.breached;
+      } else if (t.state == core::ClockState::kMet) {
+        ++tally.met;
+      }
+    }
+  }
+  for (const auto& [w, n] : weeks) {
+    out.by_week.emplace_back(core::FromMillis(w * kWeekMs + kFirstMondayMs), n);
+  }
+  for (const auto& [cat, n] : categories) out.by_category.emplace_back(cat, n);
+  std::stable_sort(out.by_category.begin(), out.by_category.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (out.by_category.size() > 20) out.by_category.resize(20);
+  return out;
 }
 
 Result<std::map<core::State, int64_t>> MemoryStore::CountByState() {

@@ -45,6 +45,8 @@ class MemoryStore final : public core::Store {
   core::Result<std::map<core::State, int64_t>> CountByState() override;
   core::Result<int64_t> CountOverdue(core::Instant now) override;
   core::Result<int64_t> CountComplaints() override;
+  core::Result<std::vector<core::SavedView>> ViewsOf(int64_t user_id) override;
+  core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override;
   core::Result<std::vector<core::Reference>> DueForClockCheck(core::Instant now,
                                                               int limit) override;
   core::Status ScanEvents(int64_t from_seq,

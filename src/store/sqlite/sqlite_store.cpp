@@ -76,6 +76,13 @@ enum StmtId : int {
   kUpdateSource,
   kCountState,
   kStateOf,
+  kPutView,
+  kDeleteView,
+  kViewsOf,
+  kDashAge,
+  kDashClocks,
+  kDashWeeks,
+  kDashCategories,
 };
 
 #define REDRESS_EVENT_COLS                                                                   \
@@ -209,6 +216,35 @@ const char* SqlOf(StmtId id) {
              "ON CONFLICT (state) DO UPDATE SET n = n + ?2";
     case kStateOf:
       return "SELECT state FROM complaints WHERE id = ?1";
+    case kPutView:
+      return "INSERT INTO saved_views (user_id, name, query, updated_at) VALUES (?1, ?2, ?3, ?4) "
+             "ON CONFLICT (user_id, name) DO UPDATE SET query = excluded.query, "
+             "updated_at = excluded.updated_at";
+    case kDeleteView:
+      return "DELETE FROM saved_views WHERE user_id = ?1 AND name = ?2";
+    case kViewsOf:
+      return "SELECT name, query, updated_at FROM saved_views WHERE user_id = ?1 ORDER BY name";
+    case kDashAge:
+      return "SELECT coalesce(sum(received_at >= ?1), 0), "
+             "coalesce(sum(received_at < ?1 AND received_at >= ?2), 0), "
+             "coalesce(sum(received_at < ?2 AND received_at >= ?3), 0), "
+             "coalesce(sum(received_at < ?3), 0) FROM complaints WHERE is_open = 1";
+    case kDashClocks:
+      // The clocks live in the record: one json_each row per clock of each complaint.
+      return "SELECT json_extract(t.value, '$.name') AS name, "
+             "sum(coalesce(json_extract(t.value, '$.breached'), 0) = 0 "
+             "AND json_extract(t.value, '$.state') = 'met'), "
+             "sum(coalesce(json_extract(t.value, '$.breached'), 0) <> 0 "
+             "OR json_extract(t.value, '$.state') = 'breached') "
+             "FROM complaints c, json_each(c.doc, '$.clocks') t "
+             "WHERE c.received_at >= ?1 GROUP BY name";
+    case kDashWeeks:
+      // Weeks start on Monday 00:00 UTC; 345600000 ms is 1970-01-05, the first Monday.
+      return "SELECT (received_at - 345600000) / 604800000 AS w, count(*) FROM complaints "
+             "WHERE received_at >= ?1 GROUP BY w ORDER BY w";
+    case kDashCategories:
+      return "SELECT category, count(*) AS n FROM complaints WHERE received_at >= ?1 "
+             "GROUP BY category ORDER BY n DESC, category LIMIT 20";
   }
   return "";
 }
@@ -658,6 +694,29 @@ class SqliteStore::Tx final : public core::StoreTx {
     st->Bind(1, token_hash);
     if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "delete session");
     return {};
+  }
+
+  Status PutView(int64_t user_id, const core::SavedView& v) override {
+    auto st = Prep(c_, kPutView);
+    if (!st) return st.error();
+    st->Bind(1, user_id);
+    st->Bind(2, v.name);
+    st->Bind(3, v.query);
+    st->Bind(4, core::ToMillis(v.updated_at));
+    int rc = st->Step();
+    if (rc != SQLITE_DONE) {
+      return Checked(rc, StepError(c_.db(), rc, "save view", "view exists", "user not found"));
+    }
+    return {};
+  }
+
+  Result<bool> DeleteView(int64_t user_id, const std::string& name) override {
+    auto st = Prep(c_, kDeleteView);
+    if (!st) return st.error();
+    st->Bind(1, user_id);
+    st->Bind(2, name);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "delete view");
+    return sqlite3_changes(c_.db()) != 0;
   }
 
   Status DeleteSessionsOf(int64_t user_id) override {
@@ -1345,6 +1404,63 @@ Result<std::optional<core::Session>> SqliteStore::FindSession(const std::string&
   s.created_at = core::FromMillis(st->Int(2));
   s.expires_at = core::FromMillis(st->Int(3));
   return std::optional<core::Session>(std::move(s));
+}
+
+Result<std::vector<core::SavedView>> SqliteStore::ViewsOf(int64_t user_id) {
+  auto c = Reader();
+  auto st = Prep(*c, kViewsOf);
+  if (!st) return st.error();
+  st->Bind(1, user_id);
+  std::vector<core::SavedView> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    out.push_back({st->Text(0), st->Text(1), core::FromMillis(st->Int(2))});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "list views");
+  return out;
+}
+
+Result<core::DashboardCounts> SqliteStore::Dashboard(const core::DashboardQuery& q) {
+  core::DashboardCounts out;
+  auto c = Reader();
+  // One read transaction, so the figures come from one snapshot.
+  if (int rc = sqlite3_exec(c->db(), "BEGIN", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+    return SqliteError(c->db(), rc, "dashboard");
+  }
+  auto run = [&]() -> Status {
+    int rc;
+    auto age = Prep(*c, kDashAge);
+    if (!age) return age.error();
+    for (int i = 0; i < 3; ++i) age->Bind(i + 1, core::ToMillis(q.age_edges[i]));
+    if ((rc = age->Step()) != SQLITE_ROW) return SqliteError(c->db(), rc, "dashboard ages");
+    for (int i = 0; i < 4; ++i) out.open_by_age[i] = age->Int(i);
+    const int64_t since = core::ToMillis(q.since);
+    auto clocks = Prep(*c, kDashClocks);
+    if (!clocks) return clocks.error();
+    clocks->Bind(1, since);
+    while ((rc = clocks->Step()) == SQLITE_ROW) {
+      out.clocks[clocks->Text(0)] = {clocks->Int(1), clocks->Int(2)};
+    }
+    if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "dashboard clocks");
+    auto weeks = Prep(*c, kDashWeeks);
+    if (!weeks) return weeks.error();
+    weeks->Bind(1, since);
+    while ((rc = weeks->Step()) == SQLITE_ROW) {
+      out.by_week.emplace_back(core::FromMillis(weeks->Int(0) * 604800000LL + 345600000LL),
+                               weeks->Int(1));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "dashboard weeks");
+    auto cats = Prep(*c, kDashCategories);
+    if (!cats) return cats.error();
+    cats->Bind(1, since);
+    while ((rc = cats->Step()) == SQLITE_ROW) out.by_category.emplace_back(cats->Text(0), cats->Int(1));
+    if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "dashboard categories");
+    return {};
+  };
+  Status s = run();
+  sqlite3_exec(c->db(), "COMMIT", nullptr, nullptr, nullptr);
+  if (!s) return s.error();
+  return out;
 }
 
 Result<std::map<core::State, int64_t>> SqliteStore::CountByState() {
