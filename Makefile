@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Each installs what is missing
-# (scripts/install-deps.sh, Debian packages), builds, and runs.
+# (scripts/install-deps.sh: Debian packages; scripts/build-web.sh: npm packages and the Vite
+# build of web/, which the binary embeds), builds, and runs.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
@@ -13,6 +14,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
+	@bash scripts/build-web.sh
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 

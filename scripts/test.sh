@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: builds Release and ASan+UBSan, runs every tier (unit, contract, api, crash) on
-# Release and unit, contract and api on the sanitizer build, then prints one closing line
+# `make test`: builds the web assets, Release and ASan+UBSan, runs every tier (unit, contract,
+# api, e2e in Chromium, crash) on Release and unit, contract and api on the sanitizer build, then prints one closing line
 # "N passed, N failed". Exit status is non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,9 +48,16 @@ run_ctest() {  # dir, label regex, name
   [ "$fails" -eq 0 ] || status=1
 }
 
+echo "== building the web assets"
+if ! bash scripts/build-web.sh; then
+  echo "!! web build failed"
+  failed=$((failed + 1))
+  status=1
+fi
+
 echo "== building Release"
 if build build -DCMAKE_BUILD_TYPE=Release; then
-  run_ctest build 'lint|unit|contract|api|crash' release
+  run_ctest build 'lint|unit|contract|api|e2e|crash' release
 else
   echo "!! Release build failed"
   failed=$((failed + 1))

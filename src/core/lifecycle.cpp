@@ -631,9 +631,7 @@ std::vector<std::string> ComplainantActions(State s) {
   return out;
 }
 
-bool SurveyOpen(const Complaint& c) {
-  return c.state == State::kClosed && !c.survey.answered_at;
-}
+bool SurveyOpen(const Complaint& c) { return c.state == State::kClosed && !c.survey.answered_at; }
 
 Result<Applied> AnswerSurvey(const Complaint& c, int handling, int outcome, std::string comment,
                              Instant now) {

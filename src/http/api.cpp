@@ -298,18 +298,19 @@ json Api::ComplaintJson(const core::Complaint& c, const core::User& user) const 
   json mine = json::array();
   const core::ActorKind kind = core::Actor::Staff(user.role, user.username).kind;
   for (auto a : core::AllowedActions(c.state, kind)) mine.push_back(core::ToString(a));
-  for (const auto& [op, pattern] :
-       {std::pair{"assign", "/api/v1/complaints/{reference}/assign"},
-        {"escalate", "/api/v1/complaints/{reference}/escalate"},
-        {"note", "/api/v1/complaints/{reference}/notes"},
-        {"attachment", "/api/v1/complaints/{reference}/attachments"}}) {
+  j["my_actions"] = std::move(mine);
+  json ops = json::array();
+  for (const auto& [op, pattern] : {std::pair{"assign", "/api/v1/complaints/{reference}/assign"},
+                                    {"escalate", "/api/v1/complaints/{reference}/escalate"},
+                                    {"note", "/api/v1/complaints/{reference}/notes"},
+                                    {"attachment", "/api/v1/complaints/{reference}/attachments"}}) {
     for (const auto& r : routes_) {
       if (r.method == "POST" && r.pattern == pattern && RoleMayCall(r, user.role)) {
-        mine.push_back(op);
+        ops.push_back(op);
       }
     }
   }
-  j["my_actions"] = std::move(mine);
+  j["my_operations"] = std::move(ops);
   return j;
 }
 
@@ -563,9 +564,8 @@ asio::awaitable<Response> Api::Logout(Request& req, const core::User*) {
   if (!done) co_return ErrorOf(done.error(), req);
   Response res = Response::Text(204, "", "application/json");
   if (from_cookie) {
-    res.headers.emplace_back("Set-Cookie",
-                             CookieHeader(SessionCookieName(options_.cookie_secure), "",
-                                          options_.cookie_secure, true, 0));
+    res.headers.emplace_back("Set-Cookie", CookieHeader(SessionCookieName(options_.cookie_secure),
+                                                        "", options_.cookie_secure, true, 0));
   }
   co_return res;
 }
@@ -749,14 +749,6 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   for (const auto& a : file->attachments) atts.push_back(core::ToJson(a));
   j["notes"] = std::move(notes);
   j["attachments"] = std::move(atts);
-  json mine = json::array();
-  for (auto a :
-       core::AllowedActions(file->complaint.state,
-                            u.role == R::kAuditor ? core::ActorKind::kAuditor
-                                                  : core::Actor::Staff(u.role, u.username).kind)) {
-    mine.push_back(core::ToString(a));
-  }
-  j["my_actions"] = std::move(mine);
   // The timeline is spliced in as text: its before/after documents are stored as JSON text,
   // and parsing them only to write them again was a third of this request's cost.
   Response res = Response::Json(200, j);
@@ -1070,7 +1062,8 @@ asio::awaitable<Response> Api::ListViews(Request& req, const core::User* user) {
   if (!views) co_return ErrorOf(views.error(), req);
   json out = json::array();
   for (const auto& v : *views) {
-    out.push_back({{"name", v.name}, {"query", v.query}, {"updated_at", core::FormatInstant(v.updated_at)}});
+    out.push_back(
+        {{"name", v.name}, {"query", v.query}, {"updated_at", core::FormatInstant(v.updated_at)}});
   }
   co_return Response::Json(200, out);
 }

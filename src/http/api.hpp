@@ -26,7 +26,7 @@ struct ApiOptions {
   std::string data_dir;  // attachments live under DATA/attachments
   size_t upload_limit = 10 * 1024 * 1024;
   int status_attempts_per_minute = 20;  // failed reference+secret lookups per reference
-  bool cookie_secure = false;  // served over TLS: Secure, __Host- session cookie
+  bool cookie_secure = false;           // served over TLS: Secure, __Host- session cookie
 };
 
 class Api {
@@ -51,8 +51,7 @@ class Api {
     core::User user;
     std::string token;  // the session's secret token (the cookie or bearer value)
   };
-  boost::asio::awaitable<core::Result<SignedIn>> SignIn(std::string username,
-                                                        std::string password);
+  boost::asio::awaitable<core::Result<SignedIn>> SignIn(std::string username, std::string password);
   boost::asio::awaitable<core::Status> SignOut(std::string token);
   boost::asio::awaitable<core::Result<core::User>> UserOfSession(std::string token);
   boost::asio::awaitable<core::Result<core::Complaint>> AnswerSurvey(std::string reference,

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/user.hpp"
 #include "core/result.hpp"
+#include "core/user.hpp"
 
 namespace redress::http {
 

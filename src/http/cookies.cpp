@@ -25,8 +25,8 @@ std::string CookieValue(const Request& req, std::string_view name) {
   return {};
 }
 
-std::string CookieHeader(std::string_view name, std::string_view value, bool secure,
-                         bool http_only, std::optional<long> max_age_seconds) {
+std::string CookieHeader(std::string_view name, std::string_view value, bool secure, bool http_only,
+                         std::optional<long> max_age_seconds) {
   std::string out;
   out.append(name).append("=").append(value).append("; Path=/; SameSite=Strict");
   if (http_only) out += "; HttpOnly";

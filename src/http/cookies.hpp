@@ -19,8 +19,8 @@ namespace redress::http {
 std::string CookieValue(const Request& req, std::string_view name);
 
 // A Set-Cookie value; max_age 0 deletes the cookie, nullopt makes a session cookie.
-std::string CookieHeader(std::string_view name, std::string_view value, bool secure,
-                         bool http_only, std::optional<long> max_age_seconds);
+std::string CookieHeader(std::string_view name, std::string_view value, bool secure, bool http_only,
+                         std::optional<long> max_age_seconds);
 
 std::string_view SessionCookieName(bool secure);
 

@@ -54,6 +54,10 @@ std::string_view OpenApiDocument() {
   },
   {
    "name": "operations"
+  },
+  {
+   "name": "console",
+   "description": "What the staff console needs beyond the complaint routes: saved views, the dashboard, roles."
   }
  ],
  "paths": {
@@ -2310,6 +2314,238 @@ std::string_view OpenApiDocument() {
      }
     }
    }
+  },
+  "/api/v1/status/{reference}/survey": {
+   "post": {
+    "operationId": "complainantSurvey",
+    "tags": [
+     "complainant"
+    ],
+    "summary": "Complainant answers the satisfaction survey (once, after closure)",
+    "security": [],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/reference"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/SurveyInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ComplainantView"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     },
+     "413": {
+      "$ref": "#/components/responses/PayloadTooLarge"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/api/v1/me/views": {
+   "get": {
+    "operationId": "listViews",
+    "tags": [
+     "console"
+    ],
+    "summary": "The caller's saved views, by name",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/SavedView"
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     }
+    }
+   }
+  },
+  "/api/v1/me/views/{name}": {
+   "put": {
+    "operationId": "saveView",
+    "tags": [
+     "console"
+    ],
+    "summary": "Saves (or replaces) a view of the caller",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/SavedViewInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SavedView"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/viewName"
+     }
+    ]
+   },
+   "delete": {
+    "operationId": "deleteView",
+    "tags": [
+     "console"
+    ],
+    "summary": "Deletes a view of the caller",
+    "responses": {
+     "204": {
+      "description": "Deleted"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/viewName"
+     }
+    ]
+   }
+  },
+  "/api/v1/dashboard": {
+   "get": {
+    "operationId": "dashboard",
+    "tags": [
+     "console"
+    ],
+    "summary": "Figures for the staff dashboard: open complaints by state and age, on-time rates, volume by week and by category, over complaints received in the last `weeks` weeks (ages against the default policy's business days)",
+    "parameters": [
+     {
+      "name": "weeks",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 104,
+       "default": 12
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Dashboard"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    }
+   }
+  },
+  "/api/v1/roles": {
+   "get": {
+    "operationId": "roles",
+    "tags": [
+     "console"
+    ],
+    "summary": "The roles and the routes each may call",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/RoleInfo"
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     }
+    }
+   }
   }
  },
  "components": {
@@ -2318,6 +2554,12 @@ std::string_view OpenApiDocument() {
     "type": "http",
     "scheme": "bearer",
     "description": "Session token from POST /api/v1/session"
+   },
+   "cookieAuth": {
+    "type": "apiKey",
+    "in": "cookie",
+    "name": "redress_session",
+    "description": "The session cookie set by the console's sign-in page (named __Host-redress_session under --cookie-secure). A request that changes state with it must send the session's X-CSRF-Token (from GET /api/v1/me) and be same-origin; otherwise 403."
    }
   },
   "schemas": {
@@ -2867,6 +3109,20 @@ std::string_view OpenApiDocument() {
         "withdraw"
        ]
       }
+     },
+     "survey": {
+      "oneOf": [
+       {
+        "$ref": "#/components/schemas/Survey"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "survey_open": {
+      "type": "boolean",
+      "description": "The satisfaction survey can be answered (closed, not yet answered)"
      }
     },
     "required": [
@@ -3087,6 +3343,10 @@ std::string_view OpenApiDocument() {
      },
      "created_at": {
       "$ref": "#/components/schemas/Instant"
+     },
+     "csrf_token": {
+      "type": "string",
+      "description": "Only when the caller authenticated with the session cookie: the token to send as X-CSRF-Token on changes"
      }
     },
     "required": [
@@ -3527,6 +3787,40 @@ std::string_view OpenApiDocument() {
        "$ref": "#/components/schemas/Action"
       },
       "description": "Actions the lifecycle allows from this state (any actor)"
+     },
+     "survey": {
+      "type": "object",
+      "properties": {
+       "answered_at": {
+        "type": [
+         "string",
+         "null"
+        ],
+        "format": "date-time"
+       },
+       "handling": {
+        "type": "integer"
+       },
+       "outcome": {
+        "type": "integer"
+       },
+       "comment": {
+        "type": "string"
+       }
+      },
+      "description": "The satisfaction survey (handling 0 = not answered)"
+     },
+     "my_operations": {
+      "type": "array",
+      "items": {
+       "enum": [
+        "assign",
+        "escalate",
+        "note",
+        "attachment"
+       ]
+      },
+      "description": "The other operations the caller's role may do on this complaint (POST .../assign, .../escalate, .../notes, .../attachments)"
      }
     },
     "required": [
@@ -4204,6 +4498,272 @@ std::string_view OpenApiDocument() {
     "required": [
      "status"
     ]
+   },
+   "Survey": {
+    "type": "object",
+    "properties": {
+     "answered_at": {
+      "$ref": "#/components/schemas/Instant"
+     },
+     "handling": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 5
+     },
+     "outcome": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 5
+     }
+    },
+    "required": [
+     "answered_at",
+     "handling",
+     "outcome"
+    ],
+    "description": "The complainant's answer to the satisfaction survey: ratings 1 (very dissatisfied) to 5 (very satisfied) of the handling and of the outcome"
+   },
+   "SurveyInput": {
+    "type": "object",
+    "properties": {
+     "secret": {
+      "type": "string"
+     },
+     "handling": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 5
+     },
+     "outcome": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 5
+     },
+     "comment": {
+      "type": "string",
+      "maxLength": 4000
+     }
+    },
+    "required": [
+     "secret",
+     "handling",
+     "outcome"
+    ],
+    "additionalProperties": false
+   },
+   "SavedView": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "query": {
+      "type": "string",
+      "description": "The list query string (as for GET /api/v1/complaints)"
+     },
+     "updated_at": {
+      "$ref": "#/components/schemas/Instant"
+     }
+    },
+    "required": [
+     "name",
+     "query",
+     "updated_at"
+    ]
+   },
+   "SavedViewInput": {
+    "type": "object",
+    "properties": {
+     "query": {
+      "type": "string",
+      "maxLength": 2000
+     }
+    },
+    "required": [
+     "query"
+    ],
+    "additionalProperties": false
+   },
+   "Dashboard": {
+    "type": "object",
+    "properties": {
+     "weeks": {
+      "type": "integer"
+     },
+     "open_by_state": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "state": {
+         "$ref": "#/components/schemas/State"
+        },
+        "count": {
+         "type": "integer",
+         "minimum": 0
+        }
+       },
+       "required": [
+        "state",
+        "count"
+       ]
+      }
+     },
+     "open_by_age": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "bucket": {
+         "enum": [
+          "le_3_business_days",
+          "le_4_weeks",
+          "le_8_weeks",
+          "gt_8_weeks"
+         ]
+        },
+        "count": {
+         "type": "integer",
+         "minimum": 0
+        }
+       },
+       "required": [
+        "bucket",
+        "count"
+       ]
+      }
+     },
+     "on_time": {
+      "type": "object",
+      "properties": {
+       "acknowledge": {
+        "type": "object",
+        "properties": {
+         "met": {
+          "type": "integer",
+          "minimum": 0
+         },
+         "breached": {
+          "type": "integer",
+          "minimum": 0
+         },
+         "rate": {
+          "type": [
+           "number",
+           "null"
+          ],
+          "description": "met / (met + breached); null when both are 0"
+         }
+        },
+        "required": [
+         "met",
+         "breached",
+         "rate"
+        ]
+       },
+       "resolve": {
+        "type": "object",
+        "properties": {
+         "met": {
+          "type": "integer",
+          "minimum": 0
+         },
+         "breached": {
+          "type": "integer",
+          "minimum": 0
+         },
+         "rate": {
+          "type": [
+           "number",
+           "null"
+          ],
+          "description": "met / (met + breached); null when both are 0"
+         }
+        },
+        "required": [
+         "met",
+         "breached",
+         "rate"
+        ]
+       }
+      },
+      "required": [
+       "acknowledge",
+       "resolve"
+      ]
+     },
+     "volume_by_week": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "week": {
+         "type": "string",
+         "format": "date",
+         "description": "The Monday (UTC) that starts the week"
+        },
+        "count": {
+         "type": "integer",
+         "minimum": 0
+        }
+       },
+       "required": [
+        "week",
+        "count"
+       ]
+      }
+     },
+     "by_category": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "category": {
+         "type": "string"
+        },
+        "count": {
+         "type": "integer",
+         "minimum": 0
+        }
+       },
+       "required": [
+        "category",
+        "count"
+       ]
+      }
+     }
+    },
+    "required": [
+     "weeks",
+     "open_by_state",
+     "open_by_age",
+     "on_time",
+     "volume_by_week",
+     "by_category"
+    ]
+   },
+   "RoleInfo": {
+    "type": "object",
+    "properties": {
+     "role": {
+      "$ref": "#/components/schemas/Role"
+     },
+     "description": {
+      "type": "string"
+     },
+     "permissions": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "description": "METHOD /pattern of every route the role may call"
+     }
+    },
+    "required": [
+     "role",
+     "description",
+     "permissions"
+    ]
    }
   },
   "parameters": {
@@ -4350,6 +4910,17 @@ std::string_view OpenApiDocument() {
      "maximum": 200,
      "default": 50
     }
+   },
+   "viewName": {
+    "name": "name",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string",
+     "minLength": 1,
+     "maxLength": 100
+    },
+    "description": "Name of a saved view (percent-encoded)"
    }
   },
   "responses": {

@@ -58,7 +58,8 @@ const std::vector<Catalog>& Catalogs() {
       out->push_back(std::move(c));
     }
     // English first: the fallback.
-    std::stable_partition(out->begin(), out->end(), [](const Catalog& c) { return c.code == "en"; });
+    std::stable_partition(out->begin(), out->end(),
+                          [](const Catalog& c) { return c.code == "en"; });
     return out;
   }();
   return *catalogs;
@@ -93,7 +94,9 @@ std::string LocalDateText(const std::optional<core::Instant>& t) {
 }
 
 // The YYYY-MM-DD part of an ISO instant or date text.
-std::string DatePart(const json& j) { return j.is_string() ? j.get<std::string>().substr(0, 10) : ""; }
+std::string DatePart(const json& j) {
+  return j.is_string() ? j.get<std::string>().substr(0, 10) : "";
+}
 
 Response Redirect(std::string location) {
   Response r = Response::Text(303, "", "text/plain; charset=utf-8");
@@ -313,8 +316,8 @@ asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
     auto parsed = ParseForm(req.Header("content-type"), req.body);
     if (parsed) form = std::move(*parsed);
   }
-  const bool csrf_ok = submitted && !page.new_csrf && TokenMatches(form.Get("csrf"), page.csrf) &&
-                       SameOrigin(req);
+  const bool csrf_ok =
+      submitted && !page.new_csrf && TokenMatches(form.Get("csrf"), page.csrf) && SameOrigin(req);
   if (submitted && !csrf_ok) form_error = page.T("form_expired");
 
   if (submitted && csrf_ok) {
@@ -335,7 +338,8 @@ asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
     }
     bool files_ok = files.size() <= kMaxAttachments;
     for (const FormFile* f : files) {
-      if (f->data.empty() || f->filename.size() > 255 || !ContentMatches(f->content_type, f->data)) {
+      if (f->data.empty() || f->filename.size() > 255 ||
+          !ContentMatches(f->content_type, f->data)) {
         files_ok = false;
       }
     }
@@ -395,7 +399,8 @@ asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
       d.set("secret", b.value("secret", ""));
       if (b.contains("clocks") && b["clocks"].is_array()) {
         for (const auto& c : b["clocks"]) {
-          if (c.value("name", "") == "final_response") SetIf(d, "respond_by", DatePart(c["local_due"]));
+          if (c.value("name", "") == "final_response")
+            SetIf(d, "respond_by", DatePart(c["local_due"]));
         }
       }
       co_return page.Render(201, "confirmation", std::move(d), page.T("confirm_title"));
@@ -448,10 +453,10 @@ asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
     }
     return out;
   };
-  d.set("channels", options({{"email", "channel_email"},
-                             {"phone", "channel_phone"},
-                             {"letter", "channel_letter"}},
-                            form.Get("contact_preference.channel")));
+  d.set("channels",
+        options(
+            {{"email", "channel_email"}, {"phone", "channel_phone"}, {"letter", "channel_letter"}},
+            form.Get("contact_preference.channel")));
   d.set("subject_types", options({{"product", "subject_product"},
                                   {"service", "subject_service"},
                                   {"staff", "subject_staff"},

@@ -236,7 +236,7 @@ class ErrorsTest(unittest.TestCase):
 
     # --- routing -----------------------------------------------------------------------------
     def test_unknown_route_is_404_problem(self):
-        for method, path in (("GET", "/api/v1/nothing"), ("GET", "/"), ("POST", "/api/v2/complaints"),
+        for method, path in (("GET", "/api/v1/nothing"), ("GET", "/api"), ("POST", "/api/v2/complaints"),
                              ("POST", f"/api/v1/complaints/{self.ref}/teleport"),
                              ("GET", f"/api/v1/complaints/{self.ref}/notes/1/extra")):
             r = self.s.request(method, path, {} if method == "POST" else None, as_user="manager")

@@ -203,6 +203,31 @@ class OpenApiTest(unittest.TestCase):
         self.check("GET", "/healthz", r)
         r = s.request("GET", "/metrics")
         self.check("GET", "/metrics", r)
+        # console support
+        r = s.request("PUT", "/api/v1/me/views/Mine", {"query": "state=received"},
+                      as_user="handler")
+        self.check("PUT", "", r, "/api/v1/me/views/{name}")
+        r = s.request("PUT", "/api/v1/me/views/Mine", {"query": 5}, as_user="handler")
+        self.check("PUT", "", r, "/api/v1/me/views/{name}")
+        r = s.request("GET", "/api/v1/me/views", as_user="handler")
+        self.check("GET", "/api/v1/me/views", r)
+        r = s.request("DELETE", "/api/v1/me/views/Mine", as_user="handler")
+        self.check("DELETE", "", r, "/api/v1/me/views/{name}")
+        r = s.request("DELETE", "/api/v1/me/views/Mine", as_user="handler")
+        self.check("DELETE", "", r, "/api/v1/me/views/{name}")
+        r = s.request("GET", "/api/v1/dashboard", as_user="manager")
+        self.check("GET", "/api/v1/dashboard", r)
+        r = s.request("GET", "/api/v1/dashboard?weeks=0", as_user="manager")
+        self.check("GET", "/api/v1/dashboard", r)
+        r = s.request("GET", "/api/v1/roles", as_user="handler")
+        self.check("GET", "/api/v1/roles", r)
+        r = s.request("POST", f"/api/v1/status/{ref}/survey",
+                      {"secret": secret, "handling": 3, "outcome": 3})
+        self.assertEqual(r.status, 409, r.body)  # not closed yet
+        self.check("POST", "", r, "/api/v1/status/{reference}/survey")
+        r = s.request("POST", f"/api/v1/status/{ref}/survey",
+                      {"secret": secret, "handling": 9, "outcome": 3})
+        self.check("POST", "", r, "/api/v1/status/{reference}/survey")
 
 
 if __name__ == "__main__":

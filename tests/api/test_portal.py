@@ -304,7 +304,7 @@ class PortalTest(unittest.TestCase):
         self.assertEqual(r.status, 201, r.body)
         c = self.s.request("GET", f"/api/v1/complaints/{ref}/notes", as_user="manager").json()
         self.assertEqual([n["body"] for n in c["items"]], ["cookie note"])
-        self.assertIn("my_actions", b.get(f"/api/v1/complaints/{ref}").json())
+        self.assertIn("note", b.get(f"/api/v1/complaints/{ref}").json()["my_operations"])
         # logout needs the session's token; then the cookie no longer works
         r = b.post("/console/logout", {"csrf": "wrong"})
         self.assertEqual(r.status, 403)

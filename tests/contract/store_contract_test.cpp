@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/event.hpp"
 #include "store/memory/faulty_store.hpp"
@@ -1149,6 +1150,100 @@ void PrintTo(const Adapter& a, std::ostream* os) { *os << a.name; }
 namespace {
 
 std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; }
+
+TEST_P(StoreContract, SavedViewsArePerUserReplacedByNameAndDeleted) {
+  core::User a;
+  a.username = "viewer-a";
+  a.role = core::Role::kHandler;
+  a.created_at = kT0;
+  core::User b = a;
+  b.username = "viewer-b";
+  ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.InsertUser(a); !s) return s;
+    return tx.InsertUser(b);
+  }));
+  ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.PutView(a.id, {"zeta", "state=received", kT0}); !s) return s;
+    if (auto s = tx.PutView(a.id, {"alpha", "overdue=true", kT0}); !s) return s;
+    if (auto s = tx.PutView(a.id, {"alpha", "overdue=true&priority=P1", kT0 + hours(1)}); !s) {
+      return s;
+    }
+    return tx.PutView(b.id, {"alpha", "q=fee", kT0});
+  }));
+  auto views = store().ViewsOf(a.id);
+  ASSERT_TRUE(views);
+  ASSERT_EQ(views->size(), 2u);
+  EXPECT_EQ((*views)[0].name, "alpha");
+  EXPECT_EQ((*views)[0].query, "overdue=true&priority=P1");
+  EXPECT_EQ((*views)[0].updated_at, kT0 + hours(1));
+  EXPECT_EQ((*views)[1].name, "zeta");
+  bool deleted = false;
+  ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+    auto d = tx.DeleteView(a.id, "alpha");
+    if (!d) return d.error();
+    deleted = *d;
+    auto again = tx.DeleteView(a.id, "alpha");
+    if (!again) return again.error();
+    return *again ? core::MakeError(Errc::kInternal, "deleted twice") : Status{};
+  }));
+  EXPECT_TRUE(deleted);
+  EXPECT_EQ(store().ViewsOf(a.id)->size(), 1u);
+  ASSERT_EQ(store().ViewsOf(b.id)->size(), 1u);
+  EXPECT_EQ((*store().ViewsOf(b.id))[0].query, "q=fee");
+  // A view needs a user.
+  Status s = Write([&](StoreTx& tx) { return tx.PutView(987654, {"x", "", kT0}); });
+  EXPECT_FALSE(s);
+}
+
+TEST_P(StoreContract, DashboardCountsAgesWeeksCategoriesAndClocks) {
+  // kT0 is Thursday 2026-05-28; the week of 2026-05-25 (Monday) holds kT0 and kT0 - 2 days,
+  // the week of 2026-05-18 kT0 - 8 days.
+  const std::vector<std::tuple<int64_t, Instant, std::string, State>> rows = {
+      {1, kT0, "banking/fees", State::kAcknowledged},
+      {2, kT0 - days(2), "banking/fees", State::kAssessed},
+      {3, kT0 - days(8), "cards/fraud", State::kClosed},
+      {4, kT0 - days(40), "cards/fraud", State::kUnderInvestigation},
+      {5, kT0 - days(90), "loans", State::kAcknowledged},
+  };
+  ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+    for (const auto& [seq, at, cat, state] : rows) {
+      Complaint c = MakeComplaint(seq, at);
+      c.assessment.category = cat;
+      c.state = state;
+      core::ClockTrack ack = RunningClock(at + days(1));
+      ack.name = "acknowledge";
+      ack.state = core::ClockState::kMet;
+      if (seq == 2) ack.breached = true;  // met, but late
+      core::ClockTrack fin = RunningClock(at + days(56));
+      if (seq == 3) fin.state = core::ClockState::kMet;
+      if (seq == 4) fin.state = core::ClockState::kBreached;
+      if (seq == 4) fin.breached = true;
+      c.clocks = {ack, fin};
+      if (auto s = tx.InsertComplaint(c); !s) return s;
+    }
+    return Status{};
+  }));
+  core::DashboardQuery q;
+  q.since = kT0 - days(30);
+  q.age_edges = {kT0 - days(3), kT0 - days(28), kT0 - days(56)};
+  auto d = store().Dashboard(q);
+  ASSERT_TRUE(d) << d.error().detail;
+  // Open: seq 1, 2 (<= edge 0), 4 (40 days: bucket 2), 5 (90 days: bucket 3); 3 is closed.
+  EXPECT_EQ(d->open_by_age, (std::array<int64_t, 4>{2, 0, 1, 1}));
+  // Since kT0 - 30 days: seq 1, 2, 3.
+  ASSERT_EQ(d->by_week.size(), 2u);
+  EXPECT_EQ(d->by_week[0].first, core::FromMillis(1'779'062'400'000));  // 2026-05-18
+  EXPECT_EQ(d->by_week[0].second, 1);
+  EXPECT_EQ(d->by_week[1].first, core::FromMillis(1'779'667'200'000));  // 2026-05-25
+  EXPECT_EQ(d->by_week[1].second, 2);
+  ASSERT_EQ(d->by_category.size(), 2u);
+  EXPECT_EQ(d->by_category[0], (std::pair<std::string, int64_t>{"banking/fees", 2}));
+  EXPECT_EQ(d->by_category[1], (std::pair<std::string, int64_t>{"cards/fraud", 1}));
+  EXPECT_EQ(d->clocks["acknowledge"].met, 2);
+  EXPECT_EQ(d->clocks["acknowledge"].breached, 1);
+  EXPECT_EQ(d->clocks["final_response"].met, 1);
+  EXPECT_EQ(d->clocks["final_response"].breached, 0);  // seq 4 is older than `since`
+}
 
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreContract, ::testing::ValuesIn(Adapters()), AdapterName);
 INSTANTIATE_TEST_SUITE_P(Adapters, ListContract, ::testing::ValuesIn(Adapters()), AdapterName);

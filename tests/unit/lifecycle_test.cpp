@@ -1452,5 +1452,41 @@ TEST(ComplainantActionsTest, OpenComplaintsOfferInformationAndWithdrawal) {
   }
 }
 
+// --- Satisfaction survey --------------------------------------------------------------------
+
+TEST(SurveyTest, OpensAtClosureAndIsAnsweredOnce) {
+  Complaint c = Receive(Receipt(kT0), Iso(), Actor::Complainant(), kT0).after;
+  EXPECT_FALSE(SurveyOpen(c));
+  auto early = AnswerSurvey(c, 4, 4, "", kT0);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, Errc::kConflict);
+  c.state = State::kClosed;
+  EXPECT_TRUE(SurveyOpen(c));
+  auto bad = AnswerSurvey(c, 0, 6, std::string(4001, 'x'), kT0);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kInvalid);
+  ASSERT_EQ(bad.error().fields.size(), 3u);
+  EXPECT_EQ(bad.error().fields[0].pointer, "/handling");
+  EXPECT_EQ(bad.error().fields[1].pointer, "/outcome");
+  EXPECT_EQ(bad.error().fields[2].pointer, "/comment");
+  auto ok = AnswerSurvey(c, 2, 5, "Slow, but fair.", kT0 + hours(1));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->after.survey.handling, 2);
+  EXPECT_EQ(ok->after.survey.outcome, 5);
+  EXPECT_EQ(ok->after.survey.comment.value, "Slow, but fair.");
+  EXPECT_EQ(ok->after.survey.answered_at, kT0 + hours(1));
+  EXPECT_EQ(ok->after.version, c.version + 1);
+  ASSERT_EQ(ok->events.size(), 1u);
+  EXPECT_EQ(ok->events[0].action, "survey_answered");
+  EXPECT_NE(ok->events[0].after.find("\"handling\":2"), std::string::npos);
+  EXPECT_FALSE(SurveyOpen(ok->after));
+  auto again = AnswerSurvey(ok->after, 5, 5, "", kT0 + hours(2));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+  // Withdrawn complaints get no survey.
+  c.state = State::kWithdrawn;
+  EXPECT_FALSE(SurveyOpen(c));
+}
+
 }  // namespace
 }  // namespace redress

@@ -1453,7 +1453,8 @@ Result<core::DashboardCounts> SqliteStore::Dashboard(const core::DashboardQuery&
     auto cats = Prep(*c, kDashCategories);
     if (!cats) return cats.error();
     cats->Bind(1, since);
-    while ((rc = cats->Step()) == SQLITE_ROW) out.by_category.emplace_back(cats->Text(0), cats->Int(1));
+    while ((rc = cats->Step()) == SQLITE_ROW)
+      out.by_category.emplace_back(cats->Text(0), cats->Int(1));
     if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "dashboard categories");
     return {};
   };
