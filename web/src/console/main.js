@@ -1,0 +1,136 @@
+// The staff console: a single-page app with hash routes, talking to /api/v1 with the session
+// cookie (see docs/web-console.md).
+//
+//   #/queue[?filters]           the complaint queue
+//   #/complaints/REFERENCE      one complaint
+//   #/dashboard                 charts
+//   #/admin/users | /admin/roles | /admin/policies
+import './console.css';
+import { api, get, logout, setCsrfToken, ApiError } from './api.js';
+import { h, clear } from './dom.js';
+
+const main = document.getElementById('main');
+const state = { me: null, permissions: new Set() };
+
+// What the signed-in user's role may call, from GET /api/v1/roles ("GET /api/v1/complaints").
+export function may(method, pattern) {
+  return state.permissions.has(`${method} ${pattern}`);
+}
+
+const NAV = [
+  { href: '#/queue', label: 'Queue', route: 'queue', show: () => may('GET', '/api/v1/complaints') },
+  { href: '#/dashboard', label: 'Dashboard', route: 'dashboard', show: () => may('GET', '/api/v1/dashboard') },
+  { href: '#/admin/users', label: 'Users', route: 'admin/users', show: () => may('GET', '/api/v1/users') },
+  { href: '#/admin/roles', label: 'Roles', route: 'admin/roles', show: () => true },
+  { href: '#/admin/policies', label: 'Policies', route: 'admin/policies', show: () => true },
+];
+
+function parseHash() {
+  const raw = window.location.hash.replace(/^#\/?/, '');
+  const [path, query = ''] = raw.split('?');
+  return { path: decodeURIComponent(path || ''), query };
+}
+
+function defaultRoute() {
+  const first = NAV.find((n) => n.show());
+  return first ? first.href : '#/admin/roles';
+}
+
+let renderSeq = 0;
+let firstRender = true;
+
+async function render() {
+  const { path, query } = parseHash();
+  if (!path) {
+    window.location.replace(defaultRoute());
+    return;
+  }
+  const seq = ++renderSeq;
+  const navRoute = path.startsWith('complaints/') ? 'queue' : path;
+  for (const a of document.querySelectorAll('#nav-list a')) {
+    if (a.dataset.route === navRoute) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const view = h('div', { class: 'view' });
+  const ctx = {
+    me: state.me,
+    may,
+    query,
+    isCurrent: () => seq === renderSeq,
+    navigate: (hash) => { window.location.hash = hash; },
+    refresh: () => render(),
+  };
+  try {
+    let mod;
+    let args;
+    if (path === 'queue') {
+      mod = await import('./queue.js');
+    } else if (path.startsWith('complaints/')) {
+      mod = await import('./complaint.js');
+      args = path.slice('complaints/'.length);
+    } else if (path === 'dashboard') {
+      mod = await import('./dashboard.js');
+    } else if (path.startsWith('admin/')) {
+      mod = await import('./admin.js');
+      args = path.slice('admin/'.length);
+    }
+    if (!mod) {
+      view.append(h('h1', { tabindex: '-1' }, 'Page not found'),
+        h('p', {}, 'There is no such page in the console. ', h('a', { href: defaultRoute() }, 'Go to the start page.')));
+      document.title = 'Not found · Redress console';
+    } else {
+      const title = await mod.render(view, ctx, args);
+      if (!ctx.isCurrent()) return;
+      document.title = `${title || 'Console'} · Redress console`;
+    }
+  } catch (err) {
+    if (!ctx.isCurrent()) return;
+    clear(view);
+    view.append(h('h1', { tabindex: '-1' }, err instanceof ApiError && err.status === 404 ? 'Not found' : 'Something went wrong'),
+      h('div', { class: 'alert', role: 'alert' }, h('p', {}, err.message)));
+    document.title = 'Error · Redress console';
+  }
+  if (!ctx.isCurrent()) return;
+  main.replaceChildren(view);
+  // After navigating, the page's heading takes the focus so screen readers announce it; on
+  // the first load the focus stays where the browser put it.
+  const heading = view.querySelector('h1');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    if (!firstRender) heading.focus();
+  }
+  firstRender = false;
+}
+
+async function start() {
+  document.querySelector('[data-skip]')?.addEventListener('click', (event) => {
+    // The hash is the router's: move the focus without touching it.
+    event.preventDefault();
+    main.focus();
+  });
+  document.getElementById('logout').addEventListener('click', () => logout());
+  try {
+    state.me = await api('GET', '/me');
+  } catch (err) {
+    main.replaceChildren(h('div', { class: 'alert', role: 'alert' }, h('p', {}, err.message)));
+    return;
+  }
+  setCsrfToken(state.me.csrf_token);
+  try {
+    const roles = await get('/roles');
+    const mine = (Array.isArray(roles) ? roles : roles.items || []).find((r) => r.role === state.me.role);
+    state.permissions = new Set(mine ? mine.permissions : []);
+  } catch {
+    state.permissions = new Set();
+  }
+  document.getElementById('who-name').textContent =
+    `${state.me.display_name || state.me.username} (${state.me.role})`;
+  const list = document.getElementById('nav-list');
+  list.replaceChildren(...NAV.filter((n) => n.show()).map((n) =>
+    h('li', {}, h('a', { href: n.href, dataset: { route: n.route } }, n.label))));
+  document.querySelector('.brand a').setAttribute('href', defaultRoute());
+  window.addEventListener('hashchange', render);
+  await render();
+}
+
+start();
