@@ -89,7 +89,7 @@ export async function render(view) {
     }),
     figure({
       id: 'volume', title: 'Complaints received by week',
-      summary: weeks.length ? `${total(weeks)} received over ${weeks.length} weeks; ${weeks.map((w) => `${w.week}: ${w.count}`).join(', ')}.` : 'None received.',
+      summary: weeks.length ? `${total(weeks)} received over ${weeks.length} week${weeks.length === 1 ? '' : 's'}; ${weeks.map((w) => `${w.week}: ${w.count}`).join(', ')}.` : 'None received.',
       columns: ['Week starting', 'Received'], rows: weeks.map((w) => [w.week, w.count]),
       config: {
         type: 'line',
