@@ -13,7 +13,22 @@ PKGS=(
   zlib1g-dev libcsv-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format wrk curl jq python3
+  chromium
 )
+
+# The web console's build (scripts/build-web.sh: Vite) and its browser tests need Node.js 20.19
+# or newer with npm; Debian 12's own nodejs is too old, so it is not installed from here.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  node_version="$(node --version)"
+  IFS=. read -r node_major node_minor _ <<<"${node_version#v}"
+  if [ "${node_major:-0}" -lt 20 ] || { [ "$node_major" -eq 20 ] && [ "${node_minor:-0}" -lt 19 ]; }; then
+    echo "install-deps: Node.js ${node_version} is too old for the web console build: install" \
+         "Node.js 20.19 or newer (with npm)." >&2
+  fi
+else
+  echo "install-deps: node and npm are missing: install Node.js 20.19 or newer (with npm) to" \
+       "build the web console (scripts/build-web.sh) and run its browser tests." >&2
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
