@@ -44,7 +44,10 @@ export async function screenshots(page, name) {
   for (const width of [360, 1280]) {
     await page.setViewportSize({ width, height: 900 });
     await page.waitForTimeout(150);  // reflow, charts resize
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    const [height, scrollWidth] = await page.evaluate(() =>
+      [document.documentElement.scrollHeight, document.documentElement.scrollWidth]);
+    // Nothing wider than the screen: wide tables scroll inside their own region.
+    assert.ok(scrollWidth <= width, `${name} is ${scrollWidth} px wide at ${width} px`);
     await page.screenshot({
       path: join(screenshotDir, `${name}-${width}.png`),
       fullPage: true,

@@ -73,8 +73,8 @@ test('a manager sees the dashboard: five charts, each named, each with its data 
   for (const label of await canvases.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))) {
     assert.ok(label && label.length > 20, `chart name: ${label}`);
   }
-  assert.equal(await page.locator('figure.chart table.visually-hidden').count(), 5);
-  const stateRows = await page.locator('#by-state-h ~ table tbody tr').count();
+  assert.equal(await page.locator('figure.chart .visually-hidden table').count(), 5);
+  const stateRows = await page.locator('#by-state-h ~ .visually-hidden tbody tr').count();
   assert.ok(stateRows >= 1, 'open-by-state table has rows');
   assert.match(await page.locator('#by-state-canvas').getAttribute('aria-label'), /5 open/);
   await checkA11y(page, 'dashboard');
@@ -147,4 +147,17 @@ test('an admin adds, disables and enables a user; roles and policies are read-on
   assert.match(page.url(), /#\/admin\/policies$/);
   watch.assertNoErrors((e) => e !== 'HTTP 422 POST /api/v1/users');
   await context.close();
+
+  // The new user is told to change the password an administrator set, and can.
+  const ivan = await browser.newContext({ viewport: { width: 360, height: 800 } });
+  const p2 = await ivan.newPage();
+  await signIn(p2, server.url, 'ivan', 'investigator-password-1');
+  await p2.locator('.notice a', { hasText: 'Change it now' }).click();
+  await p2.locator('h1', { hasText: 'Your account' }).waitFor();
+  await checkA11y(p2, 'account page');
+  await p2.getByLabel('Current password').fill('investigator-password-1');
+  await p2.getByLabel('New password').fill('a-new-password-for-ivan');
+  await p2.locator('form.password-form button[type="submit"]').click();
+  await p2.locator('.notice', { hasText: 'has been changed' }).waitFor();
+  await ivan.close();
 });

@@ -10,6 +10,7 @@ export async function render(view, ctx, page) {
   if (page === 'users') return users(view, ctx);
   if (page === 'roles') return roles(view);
   if (page === 'policies') return policies(view);
+  if (page === 'account') return account(view, ctx);
   view.append(h('h1', {}, 'Not found'), h('p', {}, 'No such administration page.'));
   return 'Not found';
 }
@@ -113,4 +114,29 @@ async function policies(view) {
           h('td', {}, k.citation || ''))))), `Targets of ${p.name || p.id}`)));
   }
   return 'Policies';
+}
+
+async function account(view, ctx) {
+  view.append(h('h1', {}, 'Your account'),
+    definitionList([['Username', ctx.me.username], ['Name', ctx.me.display_name], ['Role', humanize(ctx.me.role)]]));
+  const done = h('div', { class: 'notice', role: 'status', hidden: true });
+  const form = buildForm({
+    title: 'Change your password',
+    fields: [
+      { name: 'current_password', label: 'Current password', type: 'password', required: true, maxlength: 1024, autocomplete: 'current-password' },
+      { name: 'new_password', label: 'New password', type: 'password', required: true, maxlength: 1024, autocomplete: 'new-password', hint: '12 characters or more.' },
+    ],
+    submitLabel: 'Change password',
+    className: 'password-form',
+    onSubmit: async (body, f) => {
+      await post('/me/password', body);
+      ctx.me.must_change_password = false;
+      f.form.reset();
+      done.replaceChildren(h('p', {}, 'Your password has been changed.'));
+      done.hidden = false;
+      announce('Password changed.');
+    },
+  });
+  view.append(done, form.form);
+  return 'Your account';
 }

@@ -64,6 +64,14 @@ export async function render(view, ctx, ref) {
         await ctx.refresh();
       },
     });
+    // Escape closes the form, like Cancel.
+    form.form.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        clear(panel);
+        button.setAttribute('aria-expanded', 'false');
+        button.focus();
+      }
+    });
     panel.replaceChildren(form.form);
     form.form.querySelector('input, select, textarea, button')?.focus();
   }

@@ -26,13 +26,14 @@ function pct(rate) {
   return rate === null || rate === undefined ? null : Math.round(rate * 1000) / 10;
 }
 
-// A figure: heading, canvas (role img, named), the hidden data table.
+// A figure: heading, canvas (role img, named), the data table hidden visually (in a div: a
+// table keeps its content width whatever its own width says).
 function figure({ id, title, summary, columns, rows, config }) {
   const canvas = h('canvas', { id: `${id}-canvas`, role: 'img', 'aria-label': `${title}: ${summary}` });
-  const table = h('table', { class: 'visually-hidden' },
+  const table = h('div', { class: 'visually-hidden' }, h('table', {},
     h('caption', {}, title),
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r[0]), r.slice(1).map((v) => h('td', {}, v))))));
+    h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r[0]), r.slice(1).map((v) => h('td', {}, v)))))));
   const fig = h('figure', { class: 'chart', 'aria-labelledby': `${id}-h` },
     h('h2', { id: `${id}-h` }, title), h('div', { class: 'chart-box' }, canvas),
     h('figcaption', { class: 'hint' }, summary), table);
@@ -104,7 +105,11 @@ export async function render(view) {
       config: (() => {
         const cfg = barConfig(cats.map((x) => x.category || 'Not assessed'), cats.map((x) => x.count), 'Complaints');
         cfg.options.indexAxis = 'y';
-        cfg.options.scales = { x: { beginAtZero: true, ticks: { precision: 0 } } };
+        // Long taxonomy ids are shortened on the axis (the table and tooltip keep them whole).
+        cfg.options.scales = {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          y: { ticks: { callback(value) { const l = String(this.getLabelForValue(value)); return l.length > 20 ? `…${l.slice(-19)}` : l; } } },
+        };
         return cfg;
       })(),
     }),

@@ -23,6 +23,7 @@ const NAV = [
   { href: '#/admin/users', label: 'Users', route: 'admin/users', show: () => may('GET', '/api/v1/users') },
   { href: '#/admin/roles', label: 'Roles', route: 'admin/roles', show: () => true },
   { href: '#/admin/policies', label: 'Policies', route: 'admin/policies', show: () => true },
+  { href: '#/admin/account', label: 'Account', route: 'admin/account', show: () => true },
 ];
 
 function parseHash() {
@@ -91,6 +92,10 @@ async function render() {
     document.title = 'Error · Redress console';
   }
   if (!ctx.isCurrent()) return;
+  if (state.me.must_change_password && path !== 'admin/account') {
+    view.prepend(h('div', { class: 'notice', role: 'status' },
+      h('p', {}, 'Your password was set by an administrator. ', h('a', { href: '#/admin/account' }, 'Change it now'), '.')));
+  }
   main.replaceChildren(view);
   // After navigating, the page's heading takes the focus so screen readers announce it; on
   // the first load the focus stays where the browser put it.
