@@ -65,6 +65,30 @@ test('a manager sees the dashboard: five charts, each named, each with its data 
   assert.equal(await page.locator('tbody tr').count(), 5);
   await checkA11y(page, 'queue (manager)');
 
+  // Cursor pagination, two rows a page: forward to the last page and back.
+  await page.goto(`${server.url}/console#/queue?limit=2`);
+  const refsOnPage = () => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.reference));
+  await page.locator('.result-status', { hasText: 'Page 1: 2 complaints' }).waitFor();
+  const first = await refsOnPage();
+  await page.click('text=Next page');
+  await page.locator('.result-status', { hasText: 'Page 2: 2 complaints' }).waitFor();
+  const second = await refsOnPage();
+  assert.equal(new Set([...first, ...second]).size, 4);
+  await page.click('text=Next page');
+  await page.locator('.result-status', { hasText: 'Page 3: 1 complaint.' }).waitFor();
+  assert.ok(await page.locator('button', { hasText: 'Next page' }).isDisabled());
+  await page.click('text=Previous page');
+  await page.click('text=Previous page');
+  await page.locator('.result-status', { hasText: 'Page 1: 2 complaints' }).waitFor();
+  assert.deepEqual(await refsOnPage(), first);
+  // Sorting the page by reference, both ways.
+  await page.click('th button.sort:has-text("Reference")');
+  assert.equal(await page.locator('th[aria-sort="ascending"]').textContent(), 'Reference ▲');
+  const asc = await refsOnPage();
+  assert.deepEqual(asc, [...first].sort());
+  await page.click('th button.sort:has-text("Reference")');
+  assert.deepEqual(await refsOnPage(), [...asc].reverse());
+
   await page.click('#nav-list a[href="#/dashboard"]');
   await page.locator('h1', { hasText: 'Dashboard' }).waitFor();
   const canvases = page.locator('canvas[role="img"]');

@@ -125,7 +125,8 @@ export async function render(view, ctx) {
       field('received_from', 'Received from', h('input', { id: 'received_from', name: 'received_from', type: 'date', value: filters.get('received_from') || '' })),
       field('received_to', 'Received to', h('input', { id: 'received_to', name: 'received_to', type: 'date', value: filters.get('received_to') || '' })),
       field('limit', 'Rows per page', h('select', { id: 'limit', name: 'limit' },
-        ['25', '50', '100', '200'].map((n) => h('option', { value: n, selected: (filters.get('limit') || '50') === n }, n)))),
+        [...new Set(['25', '50', '100', '200', filters.get('limit') || '50'])].sort((x, y) => x - y)
+          .map((n) => h('option', { value: n, selected: (filters.get('limit') || '50') === n }, n)))),
       h('div', { class: 'field field-check' },
         f.overdue = h('input', { id: 'overdue', name: 'overdue', type: 'checkbox', checked: filters.get('overdue') === 'true' }),
         h('label', { for: 'overdue' }, 'Overdue only'))),
