@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
@@ -259,6 +260,12 @@ asio::awaitable<Response> Web::Handle(Request req) {
 
 asio::awaitable<Response> Web::Route(Request& req, Page& page) {
   const std::string& p = req.path;
+  if (req.method == "GET" && p == "/favicon.ico") {
+    // No icon: say so cheaply, and let browsers remember it for a day.
+    Response r = Response::Text(204, "", "image/x-icon");
+    r.headers.emplace_back("Cache-Control", "public, max-age=86400");
+    co_return r;
+  }
   if (req.method == "GET" && p.starts_with("/assets/")) {
     const EmbeddedFile* f = FindEmbedded("dist" + p);
     if (f == nullptr) co_return page.Message(404, page.T("error_title"), page.T("not_found_page"));
@@ -615,7 +622,15 @@ asio::awaitable<Response> Web::Login(Request& req, Page& page) {
         password.size() <= 1024) {
       auto signed_in = co_await api_.SignIn(username, password);
       if (signed_in) {
-        Response r = Redirect("/console");
+        // Back to where the console was opened (its #/... route), when that is a console route.
+        std::string next = form ? form->Get("next") : std::string();
+        const bool safe_next =
+            next.size() <= 200 && next.starts_with("#/") &&
+            std::all_of(next.begin(), next.end(), [](unsigned char ch) {
+              return std::isalnum(ch) ||
+                     std::string_view("#/-_.%=&?").find(ch) != std::string_view::npos;
+            });
+        Response r = Redirect(safe_next ? "/console" + next : "/console");
         page.Finish(r);
         r.headers.emplace_back(
             "Set-Cookie",

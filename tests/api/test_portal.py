@@ -277,9 +277,10 @@ class PortalTest(unittest.TestCase):
                                       "csrf": csrf})
         self.assertEqual(r.status, 401)
         self.assertNotIn("redress_session", b.jar)
-        r = b.post("/console/login", {"username": "handler",
-                                      "password": "handler-password-123", "csrf": csrf})
+        r = b.post("/console/login", {"username": "handler", "password": "handler-password-123",
+                                      "csrf": csrf, "next": "#/complaints/CMP-2026-000001-Y"})
         self.assertEqual(r.status, 303, r.body[:300])
+        self.assertEqual(r.header("Location"), "/console#/complaints/CMP-2026-000001-Y")
         cookie = [v for k, v in r.headers if k.lower() == "set-cookie"
                   and v.startswith("redress_session=")][0]
         self.assertIn("HttpOnly", cookie)
@@ -311,6 +312,16 @@ class PortalTest(unittest.TestCase):
         r = b.post("/console/logout", {"csrf": token})
         self.assertEqual(r.status, 303)
         self.assertEqual(b.get("/console").status, 303)
+
+    def test_login_returns_only_to_console_routes(self):
+        b = Browser(self.s)
+        csrf = hidden(b.get("/console/login").body.decode(), "csrf")
+        r = b.post("/console/login", {"username": "handler", "password": "handler-password-123",
+                                      "csrf": csrf, "next": "//evil.example/"})
+        self.assertEqual(r.header("Location"), "/console")
+        r = b.post("/console/login", {"username": "handler", "password": "handler-password-123",
+                                      "csrf": csrf, "next": "#/x\r\nSet-Cookie: a=b"})
+        self.assertEqual(r.header("Location"), "/console")
 
     def test_unknown_page_and_asset_are_404_pages(self):
         r = self.s.request("GET", "/no-such-page")

@@ -117,3 +117,11 @@ function enhance(form) {
 }
 
 for (const form of document.querySelectorAll('form.complaint-form')) enhance(form);
+
+// The console's sign-in page: a link into the console (/console#/complaints/X) arrives here
+// with its #/... part, which a form post would drop; send it along so the server can return
+// there after sign-in.
+for (const form of document.querySelectorAll('form.login-form')) {
+  const next = form.querySelector('input[name="next"]');
+  if (next && /^#\/[\w\-./%=&?]*$/.test(window.location.hash)) next.value = window.location.hash;
+}
