@@ -666,6 +666,17 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
         bad("q", "is longer than 200 bytes");
       else
         q.text = v;
+    } else if (k == "sort") {
+      if (v == "newest")
+        q.sort = core::ListSort::kNewest;
+      else if (v == "oldest")
+        q.sort = core::ListSort::kOldest;
+      else if (v == "due")
+        q.sort = core::ListSort::kDue;
+      else if (v == "priority")
+        q.sort = core::ListSort::kPriority;
+      else
+        bad("sort", "must be newest, oldest, due or priority");
     } else if (k == "cursor") {
       if (!store::DecodeCursor(v))
         bad("cursor", "is not a cursor this service returned");
@@ -681,6 +692,13 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
     } else {
       errors.push_back({"/query/" + k, "unknown parameter"});
     }
+  }
+  if (q.text && q.sort != core::ListSort::kNewest) {
+    bad("sort", "cannot be combined with q: search results come most recently recorded first");
+  }
+  if (!q.cursor.empty() && errors.empty() &&
+      store::DecodeCursor(q.cursor)->sort != static_cast<int>(q.sort)) {
+    bad("cursor", "was made for another sort order");
   }
   if (!errors.empty()) {
     co_return ErrorOf(

@@ -245,6 +245,9 @@ std::string_view OpenApiDocument() {
      },
      {
       "$ref": "#/components/parameters/limit"
+     },
+     {
+      "$ref": "#/components/parameters/sort"
      }
     ],
     "responses": {
@@ -4921,6 +4924,21 @@ std::string_view OpenApiDocument() {
      "maxLength": 100
     },
     "description": "Name of a saved view (percent-encoded)"
+   },
+   "sort": {
+    "name": "sort",
+    "in": "query",
+    "required": false,
+    "schema": {
+     "enum": [
+      "newest",
+      "oldest",
+      "due",
+      "priority"
+     ],
+     "default": "newest"
+    },
+    "description": "Order: newest (received, newest first), oldest, due (open complaints only, earliest due first), priority (P1 first, then newest). Not with q. A cursor continues only the order it was made for."
    }
   },
   "responses": {

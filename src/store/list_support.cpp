@@ -32,7 +32,10 @@ bool ParseInt(std::string_view s, int64_t& out) {
 int ClampLimit(int limit) { return std::clamp(limit, kMinListLimit, kMaxListLimit); }
 
 std::string EncodeCursor(const CursorPos& p) {
-  std::string plain = "v1:" + std::to_string(p.received_at_ms) + ":" + std::to_string(p.id);
+  std::string plain = p.sort == 0
+                          ? "v1:" + std::to_string(p.received_at_ms) + ":" + std::to_string(p.id)
+                          : "v2:" + std::to_string(p.sort) + ":" + std::to_string(p.key) + ":" +
+                                std::to_string(p.received_at_ms) + ":" + std::to_string(p.id);
   std::string out;
   out.reserve(plain.size() * 2);
   for (unsigned char c : plain) {
@@ -53,15 +56,38 @@ std::optional<CursorPos> DecodeCursor(std::string_view cursor) {
     plain += static_cast<char>(hi * 16 + lo);
   }
   std::string_view v = plain;
+  CursorPos p;
+  if (v.substr(0, 3) == "v2:") {
+    v.remove_prefix(3);
+    int64_t parts[4];
+    for (int i = 0; i < 4; ++i) {
+      size_t colon = v.find(':');
+      if ((colon == std::string_view::npos) != (i == 3)) return std::nullopt;
+      if (!ParseInt(v.substr(0, colon), parts[i])) return std::nullopt;
+      v = colon == std::string_view::npos ? std::string_view() : v.substr(colon + 1);
+    }
+    if (parts[0] < 1 || parts[0] > 3) return std::nullopt;
+    p.sort = static_cast<int>(parts[0]);
+    p.key = parts[1];
+    p.received_at_ms = parts[2];
+    p.id = parts[3];
+    return p;
+  }
   if (v.substr(0, 3) != "v1:") return std::nullopt;
   v.remove_prefix(3);
   size_t colon = v.find(':');
   if (colon == std::string_view::npos) return std::nullopt;
-  CursorPos p;
   if (!ParseInt(v.substr(0, colon), p.received_at_ms) || !ParseInt(v.substr(colon + 1), p.id)) {
     return std::nullopt;
   }
   return p;
+}
+
+std::string CursorAfter(const core::ComplaintSummary& last, core::ListSort sort) {
+  CursorPos p{core::ToMillis(last.received_at), last.id, static_cast<int>(sort), 0};
+  if (sort == core::ListSort::kDue && last.due) p.key = core::ToMillis(*last.due);
+  if (sort == core::ListSort::kPriority) p.key = static_cast<int64_t>(last.priority);
+  return EncodeCursor(p);
 }
 
 std::string NormalizePersonsNamed(std::string_view text) { return core::NamedTokens(text); }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/complaint.hpp"
+#include "core/ports/store.hpp"
 
 namespace redress::store {
 
@@ -18,15 +19,22 @@ inline constexpr int kMinListLimit = 1;
 inline constexpr int kMaxListLimit = 200;
 int ClampLimit(int limit);
 
-// The position after the last row of a page: lists run by (received_at DESC, id DESC).
+// The position after the last row of a page: for the default order (received_at DESC, id
+// DESC) the received instant and id; other orders also carry their sort and its key (the due
+// instant, or the priority number).
 struct CursorPos {
   int64_t received_at_ms = 0;
   int64_t id = 0;
+  int sort = 0;  // static_cast<int>(core::ListSort)
+  int64_t key = 0;
 };
-// Opaque to clients: lower-case hex of "v1:<received_at_ms>:<id>".
+// Opaque to clients: lower-case hex of "v1:<received_at_ms>:<id>" for the default order,
+// "v2:<sort>:<key>:<received_at_ms>:<id>" for the others.
 std::string EncodeCursor(const CursorPos& p);
 // nullopt for anything EncodeCursor could not have produced.
 std::optional<CursorPos> DecodeCursor(std::string_view cursor);
+// The cursor that continues a list in `sort` order after row `last`.
+std::string CursorAfter(const core::ComplaintSummary& last, core::ListSort sort);
 
 // persons_named as stored for scope exclusion: core::NamedTokens, the same rule the use cases
 // apply to a single complaint, so a list never shows what the file view hides. A username is

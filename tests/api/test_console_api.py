@@ -99,6 +99,34 @@ class ConsoleApiTest(unittest.TestCase):
         self.assertIn("reopen", mgr)
         self.assertNotIn("assess", mgr)
 
+    def test_queue_sort_orders_and_their_errors(self):
+        s = self.s
+        refs = [s.create_complaint()["reference"] for _ in range(3)]
+
+        def listed(query):
+            r = s.request("GET", "/api/v1/complaints?limit=200&" + query, as_user="manager")
+            self.assertEqual(r.status, 200, r.body)
+            return [i["reference"] for i in r.json()["items"] if i["reference"] in refs]
+
+        self.assertEqual(listed("sort=oldest"), refs)
+        self.assertEqual(listed("sort=newest"), refs[::-1])
+        self.assertEqual(listed(""), refs[::-1])
+        due = s.request("GET", "/api/v1/complaints?limit=200&sort=due", as_user="manager").json()
+        dues = [i["due"] for i in due["items"]]
+        self.assertEqual(dues, sorted(dues))
+        self.assertTrue(all(d is not None for d in dues))
+        # pages of one follow that order only
+        r = s.request("GET", "/api/v1/complaints?limit=1&sort=oldest", as_user="manager").json()
+        cursor = r["next_cursor"]
+        ok = s.request("GET", f"/api/v1/complaints?limit=1&sort=oldest&cursor={cursor}",
+                       as_user="manager")
+        self.assertEqual(ok.status, 200)
+        for query in ("sort=sideways", "sort=due&q=fee", f"sort=priority&cursor={cursor}"):
+            r = s.request("GET", "/api/v1/complaints?" + query, as_user="manager")
+            self.assertEqual(r.status, 422, query)
+            self.assertEqual(r.json()["errors"][0]["pointer"].split("/")[2],
+                             "cursor" if "cursor" in query else "sort")
+
     def test_survey_once_after_closure_and_validated(self):
         s = self.s
         c = s.create_complaint()

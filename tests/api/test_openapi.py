@@ -108,7 +108,7 @@ class OpenApiTest(unittest.TestCase):
         names = {comps["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"]
                  for p in listing["parameters"]}
         self.assertEqual(names, {"state", "category", "priority", "assignee", "overdue",
-                                 "received_from", "received_to", "q", "cursor", "limit"})
+                                 "received_from", "received_to", "q", "sort", "cursor", "limit"})
         new = comps["schemas"]["NewComplaint"]
         self.assertEqual(set(new["required"]), {"complainant", "description"})
         self.assertFalse(new["additionalProperties"])

@@ -507,6 +507,45 @@ TEST_P(ListContract, NewestFirstWithSummaryFields) {
   EXPECT_FALSE(page->items[4].due.has_value());
 }
 
+// Every order pages by cursor, two rows at a time, to the same sequence as one long page.
+TEST_P(ListContract, EachSortOrderPagesByCursor) {
+  const std::vector<std::pair<core::ListSort, std::vector<int>>> cases = {
+      {core::ListSort::kNewest, {5, 4, 3, 2, 1}},
+      {core::ListSort::kOldest, {1, 2, 3, 4, 5}},
+      {core::ListSort::kDue, {2, 5, 3}},             // open with a due date, earliest first
+      {core::ListSort::kPriority, {2, 3, 5, 4, 1}},  // P1, P2, then P3 newest first
+  };
+  for (const auto& [sort, expected] : cases) {
+    std::vector<std::string> want;
+    for (int seq : expected) want.push_back(Ref(seq));
+    core::ListQuery q = All();
+    q.sort = sort;
+    q.limit = 2;
+    std::vector<std::string> got;
+    for (int pages = 0; pages < 5; ++pages) {
+      auto page = store().ListComplaints(q);
+      ASSERT_TRUE(page) << page.error().detail;
+      for (const auto& item : page->items) got.push_back(item.reference);
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    EXPECT_EQ(got, want) << "sort " << static_cast<int>(sort);
+    // A cursor of one order is refused by another.
+    core::ListQuery first = All();
+    first.sort = sort;
+    first.limit = 1;
+    auto page = store().ListComplaints(first);
+    ASSERT_TRUE(page);
+    core::ListQuery other = All();
+    other.sort =
+        sort == core::ListSort::kOldest ? core::ListSort::kNewest : core::ListSort::kOldest;
+    other.cursor = page->next_cursor;
+    auto refused = store().ListComplaints(other);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::kMalformed);
+  }
+}
+
 TEST_P(ListContract, FiltersEachNarrowTheList) {
   auto q = All();
   q.state = State::kReceived;

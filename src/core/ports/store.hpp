@@ -134,6 +134,14 @@ struct Scope {
   std::string exclude_named;  // never complaints naming this username (persons_named)
 };
 
+// The order of a list. Every order is a keyset: pages follow a cursor, never an offset.
+enum class ListSort {
+  kNewest,    // received_at descending (the default)
+  kOldest,    // received_at ascending
+  kDue,       // open complaints only, earliest due first (next_due ascending)
+  kPriority,  // P1 first, then newest first
+};
+
 struct ListQuery {
   std::optional<State> state;
   std::optional<std::string> category;
@@ -143,7 +151,8 @@ struct ListQuery {
   std::optional<Instant> received_from;  // inclusive
   std::optional<Instant> received_to;    // exclusive
   std::optional<std::string> text;       // full-text query over description and notes
-  std::string cursor;                    // opaque; empty = first page
+  ListSort sort = ListSort::kNewest;     // not with `text` (those come by relevance of recency)
+  std::string cursor;                    // opaque; empty = first page; made for `sort`
   int limit = 50;                        // 1..200
   Instant now{};                         // for `overdue`
   Scope scope;

@@ -304,7 +304,10 @@ Result<core::ListPage> MemoryStore::ListComplaints(const core::ListQuery& q) {
   std::optional<CursorPos> after;
   if (!q.cursor.empty()) {
     after = DecodeCursor(q.cursor);
-    if (!after) return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
+    const core::ListSort expected = terms ? core::ListSort::kNewest : q.sort;
+    if (!after || after->sort != static_cast<int>(expected)) {
+      return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
+    }
   }
   if (!scope.all && scope.assignee.empty() && scope.investigator.empty()) return page;
   const std::string named = PersonNeedle(scope.exclude_named);
@@ -325,9 +328,27 @@ Result<core::ListPage> MemoryStore::ListComplaints(const core::ListQuery& q) {
     }
     if (q.received_from && c.received_at < *q.received_from) continue;
     if (q.received_to && !(c.received_at < *q.received_to)) continue;
-    if (after && (terms ? !(id < after->id)
-                        : !(std::tie(at, id) < std::tie(after->received_at_ms, after->id)))) {
-      continue;
+    const core::ListSort sort = terms ? core::ListSort::kNewest : q.sort;
+    const auto due = core::EarliestDue(c.clocks);
+    const int64_t due_ms = due ? core::ToMillis(*due) : 0;
+    const int64_t prio = static_cast<int64_t>(c.priority);
+    if (sort == core::ListSort::kDue && (!core::IsOpen(c.state) || !due)) continue;
+    if (after) {
+      bool beyond = false;
+      if (terms) {
+        beyond = id < after->id;
+      } else if (sort == core::ListSort::kOldest) {
+        beyond = std::tie(at, id) > std::tie(after->received_at_ms, after->id);
+      } else if (sort == core::ListSort::kDue) {
+        beyond = std::tie(due_ms, id) > std::tie(after->key, after->id);
+      } else if (sort == core::ListSort::kPriority) {
+        beyond =
+            prio > after->key ||
+            (prio == after->key && std::tie(at, id) < std::tie(after->received_at_ms, after->id));
+      } else {
+        beyond = std::tie(at, id) < std::tie(after->received_at_ms, after->id);
+      }
+      if (!beyond) continue;
     }
     if (!scope.all) {
       bool visible =
@@ -343,15 +364,30 @@ Result<core::ListPage> MemoryStore::ListComplaints(const core::ListQuery& q) {
     hits.push_back(&c);
   }
   // Text searches come newest-recorded first (id order), as the SQLite store's index yields.
+  const core::ListSort sort = terms ? core::ListSort::kNewest : q.sort;
+  auto due_of = [](const core::Complaint* c) { return core::EarliestDue(c->clocks).value(); };
   std::sort(hits.begin(), hits.end(),
-            [text = terms.has_value()](const core::Complaint* a, const core::Complaint* b) {
+            [&, text = terms.has_value()](const core::Complaint* a, const core::Complaint* b) {
               if (text) return a->id > b->id;
+              switch (sort) {
+                case core::ListSort::kOldest:
+                  return std::tie(a->received_at, a->id) < std::tie(b->received_at, b->id);
+                case core::ListSort::kDue: {
+                  const auto da = due_of(a);
+                  const auto db = due_of(b);
+                  return std::tie(da, a->id) < std::tie(db, b->id);
+                }
+                case core::ListSort::kPriority:
+                  if (a->priority != b->priority) return a->priority < b->priority;
+                  break;
+                case core::ListSort::kNewest:
+                  break;
+              }
               return std::tie(a->received_at, a->id) > std::tie(b->received_at, b->id);
             });
   for (const core::Complaint* c : hits) {
     if (static_cast<int>(page.items.size()) == limit) {
-      const auto& last = page.items.back();
-      page.next_cursor = EncodeCursor({core::ToMillis(last.received_at), last.id});
+      page.next_cursor = CursorAfter(page.items.back(), sort);
       break;
     }
     core::ComplaintSummary s;

@@ -1146,6 +1146,9 @@ enum ListBit : uint64_t {
   kScopeAssignee = 1 << 9,
   kScopeInvestigator = 1 << 10,
   kExcludeNamed = 1 << 11,
+  kSortOldest = 1 << 12,
+  kSortDue = 1 << 13,
+  kSortPriority = 1 << 14,
 };
 
 std::string ListFilters(uint64_t bits, const std::string& t);
@@ -1168,9 +1171,32 @@ std::string BuildListSql(uint64_t bits) {
   std::string sql =
       "SELECT id, reference, state, priority, category, product, channel, assignee, "
       "received_at, next_due, is_open FROM complaints WHERE 1";
-  if (bits & kAfter) sql += " AND (received_at, id) < (:after_at, :after_id)";
+  // Due order: open complaints with a due date, served by the partial index complaints_due.
+  if (bits & kSortDue) sql += " AND is_open = 1 AND next_due IS NOT NULL";
+  if (bits & kAfter) {
+    if (bits & kSortOldest) {
+      sql += " AND (received_at, id) > (:after_at, :after_id)";
+    } else if (bits & kSortDue) {
+      sql += " AND (next_due, id) > (:after_key, :after_id)";
+    } else if (bits & kSortPriority) {
+      sql +=
+          " AND (priority > :after_key OR (priority = :after_key AND (received_at, id) < "
+          "(:after_at, :after_id)))";
+    } else {
+      sql += " AND (received_at, id) < (:after_at, :after_id)";
+    }
+  }
   sql += ListFilters(bits, "");
-  sql += " ORDER BY received_at DESC, id DESC LIMIT :limit";
+  if (bits & kSortOldest) {
+    sql += " ORDER BY received_at ASC, id ASC";
+  } else if (bits & kSortDue) {
+    sql += " ORDER BY next_due ASC, id ASC";
+  } else if (bits & kSortPriority) {
+    sql += " ORDER BY priority ASC, received_at DESC, id DESC";
+  } else {
+    sql += " ORDER BY received_at DESC, id DESC";
+  }
+  sql += " LIMIT :limit";
   return sql;
 }
 
@@ -1233,10 +1259,19 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
     fts = FtsQuery(terms);
     bits |= kText;
   }
+  // A text search runs by recency of the match whatever the order asked for.
+  const core::ListSort sort = (bits & kText) ? core::ListSort::kNewest : q.sort;
+  if (!(bits & kText)) {
+    if (q.sort == core::ListSort::kOldest) bits |= kSortOldest;
+    if (q.sort == core::ListSort::kDue) bits |= kSortDue;
+    if (q.sort == core::ListSort::kPriority) bits |= kSortPriority;
+  }
   CursorPos after;
   if (!q.cursor.empty()) {
     auto pos = DecodeCursor(q.cursor);
-    if (!pos) return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
+    if (!pos || pos->sort != static_cast<int>(sort)) {
+      return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
+    }
     after = *pos;
     bits |= kAfter;
   }
@@ -1264,6 +1299,7 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   if (bits & kText) st->BindName(":text", fts);
   if (bits & kAfter) {
     if (!(bits & kText)) st->BindName(":after_at", after.received_at_ms);
+    st->BindName(":after_key", after.key);
     st->BindName(":after_id", after.id);
   }
   if (bits & kScopeAssignee) st->BindName(":scope_assignee", scope.assignee);
@@ -1275,8 +1311,7 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   int rc;
   while ((rc = st->Step()) == SQLITE_ROW) {
     if (static_cast<int>(page.items.size()) == limit) {
-      const auto& last = page.items.back();
-      page.next_cursor = EncodeCursor({core::ToMillis(last.received_at), last.id});
+      page.next_cursor = CursorAfter(page.items.back(), sort);
       break;
     }
     core::ComplaintSummary s;

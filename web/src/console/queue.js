@@ -2,8 +2,8 @@
 // soon-due rows marked (with text), and the user's saved views (/api/v1/me/views).
 //
 // The filters live in the hash (#/queue?state=received&overdue=true), so a view, a bookmark
-// and the back button all work. The list API has no sort parameter: a column header sorts the
-// rows of the page shown, and says so.
+// and the back button all work. The Order filter sorts the whole list on the server (the API's
+// sort parameter); a column header sorts only the rows of the page shown, and says so.
 import { api, get } from './api.js';
 import { h, clear, announce, humanize, formatDate, tableWrap } from './dom.js';
 
@@ -11,7 +11,8 @@ export const STATES = [
   'received', 'acknowledged', 'assessed', 'under_investigation', 'awaiting_complainant',
   'response_proposed', 'decision_communicated', 'closed', 'reopened', 'withdrawn', 'referred',
 ];
-const FILTERS = ['state', 'category', 'priority', 'assignee', 'overdue', 'q', 'received_from', 'received_to', 'limit'];
+const FILTERS = ['state', 'category', 'priority', 'assignee', 'overdue', 'q', 'received_from', 'received_to', 'sort', 'limit'];
+const SORTS = [['newest', 'Newest first'], ['oldest', 'Oldest first'], ['due', 'Due soonest (open only)'], ['priority', 'Priority (P1 first)']];
 const SOON_MS = 2 * 24 * 3600 * 1000;
 
 const COLUMNS = [
@@ -124,6 +125,9 @@ export async function render(view, ctx) {
       field('assignee', 'Assignee', h('input', { id: 'assignee', name: 'assignee', type: 'text', autocomplete: 'off', value: filters.get('assignee') || '' })),
       field('received_from', 'Received from', h('input', { id: 'received_from', name: 'received_from', type: 'date', value: filters.get('received_from') || '' })),
       field('received_to', 'Received to', h('input', { id: 'received_to', name: 'received_to', type: 'date', value: filters.get('received_to') || '' })),
+      field('sort', 'Order', h('select', { id: 'sort', name: 'sort' },
+        SORTS.map(([v, l]) => h('option', { value: v, selected: (filters.get('sort') || 'newest') === v }, l))),
+        'Not with search text: matches come newest first.'),
       field('limit', 'Rows per page', h('select', { id: 'limit', name: 'limit' },
         [...new Set(['25', '50', '100', '200', filters.get('limit') || '50'])].sort((x, y) => x - y)
           .map((n) => h('option', { value: n, selected: (filters.get('limit') || '50') === n }, n)))),
@@ -141,6 +145,7 @@ export async function render(view, ctx) {
       if (v) q.set(k, v);
     }
     if (f.overdue.checked) q.set('overdue', 'true');
+    if (f.sort.value !== 'newest') q.set('sort', f.sort.value);
     if (f.limit.value !== '50') q.set('limit', f.limit.value);
     return cleanQuery(q);
   }
