@@ -88,6 +88,15 @@ test('a manager sees the dashboard: five charts, each named, each with its data 
   assert.deepEqual(asc, [...first].sort());
   await page.click('th button.sort:has-text("Reference")');
   assert.deepEqual(await refsOnPage(), [...asc].reverse());
+  // The Order filter sorts the whole list on the server: oldest first is newest first reversed.
+  await page.goto(`${server.url}/console#/queue`);
+  await page.locator('.result-status', { hasText: 'Page 1: 5 complaints' }).waitFor();
+  const newest = await refsOnPage();
+  await page.selectOption('#sort', 'oldest');
+  await page.click('button:has-text("Apply filters")');
+  await page.waitForURL(/sort=oldest/);
+  await page.waitForFunction((want) => [...document.querySelectorAll('tbody tr')]
+    .map((r) => r.dataset.reference).join() === want, [...newest].reverse().join());
 
   await page.click('#nav-list a[href="#/dashboard"]');
   await page.locator('h1', { hasText: 'Dashboard' }).waitFor();
