@@ -195,6 +195,19 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   add("GET", "/api/v1/policies/{id}", Access::kStaff, {}, &Api::PolicyById);
   add("GET", "/api/v1/audit/verify", Access::kRoles, {R::kAuditor, R::kAdmin, R::kManager},
       &Api::AuditVerify);
+  // my_operations of a complaint, per role, from the routes above.
+  for (R role : {R::kHandler, R::kInvestigator, R::kManager, R::kAuditor, R::kAdmin}) {
+    auto& ops = operations_[role];
+    for (const auto& [op, pattern] :
+         {std::pair{"assign", "/api/v1/complaints/{reference}/assign"},
+          {"escalate", "/api/v1/complaints/{reference}/escalate"},
+          {"note", "/api/v1/complaints/{reference}/notes"},
+          {"attachment", "/api/v1/complaints/{reference}/attachments"}}) {
+      for (const auto& r : routes_) {
+        if (r.method == "POST" && r.pattern == pattern && RoleMayCall(r, role)) ops.push_back(op);
+      }
+    }
+  }
 }
 
 Api::~Api() { Shutdown(); }
@@ -299,18 +312,8 @@ json Api::ComplaintJson(const core::Complaint& c, const core::User& user) const 
   const core::ActorKind kind = core::Actor::Staff(user.role, user.username).kind;
   for (auto a : core::AllowedActions(c.state, kind)) mine.push_back(core::ToString(a));
   j["my_actions"] = std::move(mine);
-  json ops = json::array();
-  for (const auto& [op, pattern] : {std::pair{"assign", "/api/v1/complaints/{reference}/assign"},
-                                    {"escalate", "/api/v1/complaints/{reference}/escalate"},
-                                    {"note", "/api/v1/complaints/{reference}/notes"},
-                                    {"attachment", "/api/v1/complaints/{reference}/attachments"}}) {
-    for (const auto& r : routes_) {
-      if (r.method == "POST" && r.pattern == pattern && RoleMayCall(r, user.role)) {
-        ops.push_back(op);
-      }
-    }
-  }
-  j["my_operations"] = std::move(ops);
+  auto ops = operations_.find(user.role);
+  j["my_operations"] = ops == operations_.end() ? json::array() : json(ops->second);
   return j;
 }
 
@@ -424,7 +427,12 @@ asio::awaitable<Response> Api::Status(Request& req, const core::User*) {
     co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
                       req);
   }
-  const std::string secret = req.Query("secret");
+  auto found = co_await StatusView(reference, req.Query("secret"));
+  if (!found) co_return ErrorOf(found.error(), req);
+  co_return Response::Json(200, *found);
+}
+
+asio::awaitable<core::Result<json>> Api::StatusView(std::string reference, std::string secret) {
   auto job5 = [this, reference, secret]() -> core::Result<json> {
     auto c = service_.ComplainantLookup(reference, secret);
     if (!c) return c.error();
@@ -441,11 +449,8 @@ asio::awaitable<Response> Api::Status(Request& req, const core::User*) {
     return j;
   };
   auto found = co_await Offload(blocking_, std::move(job5));
-  if (!found) {
-    if (found.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
-    co_return ErrorOf(found.error(), req);
-  }
-  co_return Response::Json(200, *found);
+  if (!found && found.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+  co_return found;
 }
 
 asio::awaitable<Response> Api::ComplainantUpdate(Request& req, bool withdraw) {
@@ -466,6 +471,15 @@ asio::awaitable<Response> Api::ComplainantUpdate(Request& req, bool withdraw) {
     co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
                       req);
   }
+  auto result = co_await ComplainantChange(reference, std::move(secret), withdraw, std::move(text));
+  if (!result) co_return ErrorOf(result.error(), req);
+  co_return Response::Json(200, core::ToComplainantJson(*result, service_.clock().Now()));
+}
+
+asio::awaitable<core::Result<core::Complaint>> Api::ComplainantChange(std::string reference,
+                                                                      std::string secret,
+                                                                      bool withdraw,
+                                                                      std::string text) {
   StartFn<core::Complaint> start = [this, withdraw, reference, secret, text](auto done) {
     if (withdraw) {
       service_.ComplainantWithdraw(reference, secret, text, std::move(done));
@@ -474,11 +488,8 @@ asio::awaitable<Response> Api::ComplainantUpdate(Request& req, bool withdraw) {
     }
   };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start));
-  if (!result) {
-    if (result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
-    co_return ErrorOf(result.error(), req);
-  }
-  co_return Response::Json(200, core::ToComplainantJson(*result, service_.clock().Now()));
+  if (!result && result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+  co_return result;
 }
 
 asio::awaitable<Response> Api::StatusAddInformation(Request& req, const core::User*) {

@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,15 @@ class Api {
   boost::asio::awaitable<core::Result<SignedIn>> SignIn(std::string username, std::string password);
   boost::asio::awaitable<core::Status> SignOut(std::string token);
   boost::asio::awaitable<core::Result<core::User>> UserOfSession(std::string token);
+  // The complainant's view (as GET /api/v1/status/{reference}, with `messages`).
+  boost::asio::awaitable<core::Result<nlohmann::json>> StatusView(std::string reference,
+                                                                  std::string secret);
+  // Adds information, or withdraws (`text` is then the reason), as the complainant.
+  boost::asio::awaitable<core::Result<core::Complaint>> ComplainantChange(std::string reference,
+                                                                          std::string secret,
+                                                                          bool withdraw,
+                                                                          std::string text);
+  // These three count an unknown reference or wrong secret against StatusAttemptAllowed.
   boost::asio::awaitable<core::Result<core::Complaint>> AnswerSurvey(std::string reference,
                                                                      std::string secret,
                                                                      int handling, int outcome,
@@ -118,8 +128,9 @@ class Api {
   core::Store& store_;
   ApiOptions options_;
   std::vector<Route> routes_;
-  boost::asio::thread_pool blocking_;  // store reads, file writes
-  boost::asio::thread_pool hashing_;   // Argon2id: bounded to its thread count
+  std::map<core::Role, std::vector<std::string>> operations_;  // my_operations by role
+  boost::asio::thread_pool blocking_;                          // store reads, file writes
+  boost::asio::thread_pool hashing_;  // Argon2id: bounded to its thread count
   Metrics metrics_;
   struct RateState;
   std::unique_ptr<RateState> rate_;

@@ -105,27 +105,38 @@ Response Redirect(std::string location) {
   return r;
 }
 
-// The form fields of the complaint form, as (form name, JSON pointer).
+// The form fields of the complaint form: form name, JSON pointer of the API's field, and the
+// id of the control in web/templates/form.html (what the error summary links to).
 struct FormField {
   const char* name;
   const char* pointer;
+  const char* id;
 };
 constexpr FormField kComplaintFields[] = {
-    {"complainant.name", "/complainant/name"},
-    {"complainant.email", "/complainant/email"},
-    {"complainant.phone", "/complainant/phone"},
-    {"complainant.address", "/complainant/address"},
-    {"complainant.account_number", "/complainant/account_number"},
-    {"representative.name", "/representative/name"},
-    {"contact_preference.channel", "/contact_preference/channel"},
-    {"subject_type", "/subject_type"},
-    {"product", "/product"},
-    {"event_date", "/event_date"},
-    {"description", "/description"},
-    {"remedy_requested", "/remedy_requested"},
-    {"immediate_action", "/immediate_action"},
-    {"accessibility_needs", "/accessibility_needs"},
+    {"complainant.name", "/complainant/name", "complainant-name"},
+    {"complainant.email", "/complainant/email", "complainant-email"},
+    {"complainant.phone", "/complainant/phone", "complainant-phone"},
+    {"complainant.address", "/complainant/address", "complainant-address"},
+    {"complainant.account_number", "/complainant/account_number", "complainant-account"},
+    {"representative.name", "/representative/name", "representative-name"},
+    {"contact_preference.channel", "/contact_preference/channel", "contact-channel"},
+    {"subject_type", "/subject_type", "subject-type"},
+    {"product", "/product", "product"},
+    {"event_date", "/event_date", "event-date"},
+    {"description", "/description", "description"},
+    {"remedy_requested", "/remedy_requested", "remedy"},
+    {"immediate_action", "/immediate_action", "urgent"},
+    {"accessibility_needs", "/accessibility_needs", "accessibility"},
 };
+// The file input: checked here, not by the API's rules.
+constexpr FormField kAttachmentsField = {"attachments", "", "attachments"};
+
+const FormField& FieldNamed(std::string_view name) {
+  for (const auto& f : kComplaintFields) {
+    if (name == f.name) return f;
+  }
+  return kAttachmentsField;  // the only other field a message can name
+}
 
 std::string DataKey(std::string_view form_name) {
   std::string key(form_name);
@@ -157,6 +168,8 @@ struct Web::Page {
   bool new_csrf = false;
   std::string path;
   bool secure = false;
+  Form form;             // a POST's fields, parsed once by Route
+  bool csrf_ok = false;  // a POST carried the right CSRF token from a same-origin page
 
   std::string T(const std::string& key) const { return Text(*lang, key); }
 
@@ -279,12 +292,13 @@ asio::awaitable<Response> Web::Route(Request& req, Page& page) {
     // Every form on these pages carries a CSRF token; the console's logout form the session's
     // own, the others the double-submit cookie's. Cross-site posts are refused outright.
     auto form = ParseForm(req.Header("content-type"), req.body);
-    const std::string presented = form ? form->Get("csrf") : std::string();
+    if (form) page.form = std::move(*form);
     const bool console_form = p == "/console/logout";
     const std::string expected =
         console_form ? CsrfTokenFor(CookieValue(req, SessionCookieName(page.secure)))
                      : (page.new_csrf ? std::string() : page.csrf);
-    if (!SameOrigin(req) || !TokenMatches(presented, expected)) {
+    page.csrf_ok = form && SameOrigin(req) && TokenMatches(page.form.Get("csrf"), expected);
+    if (!page.csrf_ok) {
       if (!form) {
         co_return page.Message(form.error().code == Errc::kUnsupportedMedia ? 415 : 400,
                                page.T("error_title"), page.T("bad_request"));
@@ -316,15 +330,10 @@ asio::awaitable<Response> Web::Route(Request& req, Page& page) {
 
 asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
   const bool submitted = req.method == "POST";
-  Form form;
+  const Form& form = page.form;
   std::map<std::string, std::string> errors;  // form name -> message
   std::string form_error;
-  if (submitted) {
-    auto parsed = ParseForm(req.Header("content-type"), req.body);
-    if (parsed) form = std::move(*parsed);
-  }
-  const bool csrf_ok =
-      submitted && !page.new_csrf && TokenMatches(form.Get("csrf"), page.csrf) && SameOrigin(req);
+  const bool csrf_ok = submitted && page.csrf_ok;
   if (submitted && !csrf_ok) form_error = page.T("form_expired");
 
   if (submitted && csrf_ok) {
@@ -431,14 +440,7 @@ asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
   mu::data list{mu::data::type::list};
   for (const auto& [name, message] : errors) {
     mu::data e;
-    std::string id = name;
-    std::replace(id.begin(), id.end(), '.', '-');
-    std::replace(id.begin(), id.end(), '_', '-');
-    if (id == "complainant-account-number") id = "complainant-account";
-    if (id == "remedy-requested") id = "remedy";
-    if (id == "immediate-action") id = "urgent";
-    if (id == "accessibility-needs") id = "accessibility";
-    e.set("id", id);
+    e.set("id", FieldNamed(name).id);
     e.set("label", name);
     e.set("message", message);
     list.push_back(e);
@@ -482,10 +484,9 @@ asio::awaitable<Response> Web::ShowStatus(Request& req, Page& page, std::string 
     d.set("reference", req.Query("reference"));
     co_return page.Render(200, "status_lookup", std::move(d), page.T("status_title"));
   }
-  auto form = ParseForm(req.Header("content-type"), req.body);
-  if (!form) co_return page.Message(400, page.T("error_title"), page.T("bad_request"));
-  const std::string reference = form->Get("reference");
-  const std::string secret = form->Get("secret");
+  const Form& form = page.form;
+  const std::string reference = form.Get("reference");
+  const std::string secret = form.Get("secret");
   auto lookup_error = [&](unsigned status, const std::string& message) {
     mu::data d;
     d.set("reference", reference);
@@ -498,28 +499,19 @@ asio::awaitable<Response> Web::ShowStatus(Request& req, Page& page, std::string 
   std::string notice;
   std::string error;
   if (action != "show") {
-    using StartFn = std::function<void(std::function<void(core::Result<core::Complaint>)>)>;
     core::Result<core::Complaint> done = MakeError(Errc::kInternal, "unknown action");
     if (action == "survey") {
       auto number = [&](const char* name) {
-        const std::string v = form->Get(name);
+        const std::string v = form.Get(name);
         return v.size() == 1 && v[0] >= '1' && v[0] <= '5' ? v[0] - '0' : 0;
       };
       done = co_await api_.AnswerSurvey(reference, secret, number("handling"), number("outcome"),
-                                        form->Get("comment"));
+                                        form.Get("comment"));
       if (done) notice = page.T("survey_thanks");
     } else {
       const bool withdraw = action == "withdraw";
-      std::string text = form->Get(withdraw ? "reason" : "information");
-      StartFn start = [this, withdraw, reference, secret, text](auto cb) {
-        if (withdraw) {
-          service_.ComplainantWithdraw(reference, secret, text, std::move(cb));
-        } else {
-          service_.ComplainantAddInformation(reference, secret, text, std::move(cb));
-        }
-      };
-      done = co_await AwaitCallback<core::Complaint>(std::move(start));
-      if (!done && done.error().code == Errc::kNotFound) api_.StatusAttemptFailed(reference);
+      done = co_await api_.ComplainantChange(reference, secret, withdraw,
+                                             form.Get(withdraw ? "reason" : "information"));
       if (done) notice = page.T(withdraw ? "notice_withdrawn" : "notice_info_added");
     }
     if (!done) {
@@ -527,23 +519,13 @@ asio::awaitable<Response> Web::ShowStatus(Request& req, Page& page, std::string 
       error = done.error().fields.empty() ? done.error().detail : page.T("msg_invalid");
     }
   }
-  auto job = [this, reference, secret]() -> core::Result<std::pair<json, std::vector<core::Note>>> {
-    auto c = service_.ComplainantLookup(reference, secret);
-    if (!c) return c.error();
-    auto messages = service_.ComplainantMessages(*c);
-    if (!messages) return messages.error();
-    return std::pair{core::ToComplainantJson(*c, service_.clock().Now()), std::move(*messages)};
-  };
-  auto found = co_await Offload(api_.blocking(), std::move(job));
+  auto found = co_await api_.StatusView(reference, secret);
   if (!found) {
-    if (found.error().code == Errc::kNotFound) {
-      api_.StatusAttemptFailed(reference);
-      co_return lookup_error(404, page.T("not_found"));
-    }
+    if (found.error().code == Errc::kNotFound) co_return lookup_error(404, page.T("not_found"));
     co_return page.Message(StatusOf(found.error().code), page.T("error_title"),
                            found.error().detail);
   }
-  const json& j = found->first;
+  const json& j = *found;
   mu::data d;
   d.set("reference", j.value("reference", ""));
   d.set("secret", secret);
@@ -577,14 +559,15 @@ asio::awaitable<Response> Web::ShowStatus(Request& req, Page& page, std::string 
     d.set("decision", dd);
   }
   mu::data messages{mu::data::type::list};
-  for (const auto& n : found->second) {
+  const json& list = j["messages"];
+  for (const auto& n : list) {
     mu::data m;
-    m.set("from", page.T(n.author == "complainant" ? "from_you" : "from_org"));
-    m.set("at", LocalDateText(n.at));
-    m.set("body", n.body.value);
+    m.set("from", page.T(n.value("from", "") == "you" ? "from_you" : "from_org"));
+    m.set("at", DatePart(n["at"]));
+    m.set("body", n.value("body", ""));
     messages.push_back(m);
   }
-  d.set("has_messages", !found->second.empty());
+  d.set("has_messages", !list.empty());
   d.set("messages", messages);
   bool can_add = false;
   bool can_withdraw = false;
@@ -615,15 +598,14 @@ asio::awaitable<Response> Web::ShowStatus(Request& req, Page& page, std::string 
 asio::awaitable<Response> Web::Login(Request& req, Page& page) {
   mu::data d;
   if (req.method == "POST") {
-    auto form = ParseForm(req.Header("content-type"), req.body);
-    const std::string username = form ? form->Get("username") : std::string();
-    const std::string password = form ? form->Get("password") : std::string();
+    const std::string username = page.form.Get("username");
+    const std::string password = page.form.Get("password");
     if (!username.empty() && username.size() <= 64 && !password.empty() &&
         password.size() <= 1024) {
       auto signed_in = co_await api_.SignIn(username, password);
       if (signed_in) {
         // Back to where the console was opened (its #/... route), when that is a console route.
-        std::string next = form ? form->Get("next") : std::string();
+        const std::string next = page.form.Get("next");
         const bool safe_next =
             next.size() <= 200 && next.starts_with("#/") &&
             std::all_of(next.begin(), next.end(), [](unsigned char ch) {
