@@ -11,6 +11,8 @@ PKGS=(
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
   libtomlplusplus-dev
   zlib1g-dev libcsv-dev
+  libvmime-dev libgumbo-dev libcurl4-openssl-dev python3-aiosmtpd
+  clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format wrk curl jq python3
   chromium
