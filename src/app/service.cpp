@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "core/codec.hpp"
 #include "util/crypto.hpp"
@@ -54,12 +55,18 @@ void WriteReturning(core::Store& store, core::Store::TxFn fn, std::shared_ptr<T>
   });
 }
 
-// Saves a changed complaint and appends the events that describe the change.
-core::Status SaveApplied(core::StoreTx& tx, core::Applied& applied) {
-  if (auto s = tx.UpdateComplaint(applied.after); !s) return s;
-  for (auto& e : applied.events) {
-    e.complaint_id = applied.after.id;
-    if (auto s = tx.AppendEvent(e); !s) return s;
+// Mail addresses compared as people write them: ASCII case does not matter.
+bool SameAddress(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Writes messages to the outbox (in the caller's transaction).
+core::Status Enqueue(core::StoreTx& tx, std::vector<core::Notification> messages) {
+  for (auto& n : messages) {
+    if (auto s = tx.InsertNotification(n); !s) return s;
   }
   return {};
 }
@@ -81,6 +88,17 @@ const core::Policy* ComplaintService::FindPolicy(const std::string& id) const {
     if (p.id == id) return &p;
   }
   return nullptr;
+}
+
+core::Status ComplaintService::SaveApplied(core::StoreTx& tx, core::Applied& applied) const {
+  if (auto s = tx.UpdateComplaint(applied.after); !s) return s;
+  for (auto& e : applied.events) {
+    e.complaint_id = applied.after.id;
+    if (auto s = tx.AppendEvent(e); !s) return s;
+  }
+  if (!config_.notify.enabled) return {};
+  return Enqueue(tx, NotificationsFor(applied.after, applied.events, PolicyOf(applied.after),
+                                      config_.notify, clock_.Now()));
 }
 
 const core::Policy& ComplaintService::PolicyOf(const core::Complaint& c) const {
@@ -180,7 +198,8 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
   auto fn = [receipt = std::move(receipt), intake = std::move(intake), actor,
              caller = std::move(caller), key = std::move(idempotency_key),
              body_hash = std::move(body_hash), secret, now, year, &policy, result, reserved,
-             attachments = std::move(attachments)](core::StoreTx& tx) mutable -> core::Status {
+             attachments = std::move(attachments),
+             &notify = config_.notify](core::StoreTx& tx) mutable -> core::Status {
     if (!key.empty()) {
       auto existing = tx.GetIdempotency(caller, key);
       if (!existing) return existing.error();
@@ -210,6 +229,11 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
       e.complaint_id = intake->complaint.id;
       if (auto s = tx.AppendEvent(e); !s) return s;
     }
+    if (notify.enabled) {
+      auto messages =
+          NotificationsFor(intake->complaint, intake->events, policy, notify, now, secret);
+      if (auto s = Enqueue(tx, std::move(messages)); !s) return s;
+    }
     // Files sent with the complaint (the portal's form) belong to it from the same commit.
     for (auto& a : attachments) {
       a.complaint_id = intake->complaint.id;
@@ -236,6 +260,179 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
                  if (*reserved != 0) sequences_.Publish(year, *reserved + 1, kSequenceBlock - 1);
                  done(std::move(*result));
                });
+}
+
+// --- Mail intake ----------------------------------------------------------------------------
+
+std::vector<core::Reference> ReferencesIn(std::string_view text, std::string_view prefix) {
+  std::vector<core::Reference> out;
+  if (prefix.empty()) return out;
+  text = text.substr(0, std::min<size_t>(text.size(), 4096));
+  auto lower = [](char ch) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  };
+  std::string hay(text.size(), ' ');
+  std::transform(text.begin(), text.end(), hay.begin(), lower);
+  std::string needle(prefix.size(), ' ');
+  std::transform(prefix.begin(), prefix.end(), needle.begin(), lower);
+  for (size_t pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) {
+    // "CMP-2026-000123-N": the prefix, then digits and hyphens, then the check letter.
+    size_t end = pos + needle.size();
+    while (end < text.size() && end - pos < 32 &&
+           (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '-')) {
+      ++end;
+    }
+    if (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+    auto ref = core::ParseReference(text.substr(pos, end - pos), prefix);
+    if (ref && std::find(out.begin(), out.end(), *ref) == out.end()) out.push_back(*ref);
+  }
+  return out;
+}
+
+void ComplaintService::ReceiveMail(InboundMail mail, Callback<MailReceipt> done) {
+  const core::Instant now = clock_.Now();
+  std::vector<core::Reference> refs = ReferencesIn(mail.subject, config_.reference_prefix);
+  for (const auto& id : mail.thread_ids) {
+    for (auto& r : ReferencesIn(id, config_.reference_prefix)) {
+      if (std::find(refs.begin(), refs.end(), r) == refs.end()) refs.push_back(std::move(r));
+    }
+  }
+
+  // The receipt, should the message be a new complaint.
+  core::Complaint receipt;
+  receipt.channel = core::Channel::kEmail;
+  receipt.complainant.name = mail.from_name.empty() ? mail.from_address : mail.from_name;
+  receipt.complainant.email = mail.from_address;
+  receipt.contact.channel = "email";
+  receipt.contact.language = config_.notify.default_language;
+  std::string description = mail.subject;
+  if (!mail.text.empty()) description += (description.empty() ? "" : "\n\n") + mail.text;
+  if (description.empty()) description = "(No text: see the attachments.)";
+  receipt.description = std::move(description);
+  receipt.reference.prefix = config_.reference_prefix;
+  receipt.received_at = now;
+  const core::Policy& policy = PolicyOf(receipt);
+  receipt.received_by = "mailgate";
+  const std::string secret = util::RandomToken(20);
+  receipt.secret_hash = util::Sha256Hex(secret);
+  const int year = YearOf(now, policy);
+
+  auto out = std::make_shared<MailReceipt>();
+  auto fn = [this, mail = std::move(mail), refs = std::move(refs), receipt = std::move(receipt),
+             &policy, secret, now, year, out](core::StoreTx& tx) -> core::Status {
+    auto seen = tx.FindSource("email", mail.message_id);
+    if (!seen) return seen.error();
+    if (seen->has_value()) {
+      out->outcome = "duplicate";
+      out->reference = (*seen)->reference.ToString();
+      return {};
+    }
+    std::optional<core::Complaint> target;
+    for (const auto& ref : refs) {
+      auto loaded = tx.LoadComplaint(ref);
+      if (!loaded) return loaded.error();
+      if (loaded->has_value()) {
+        target = std::move(**loaded);
+        break;
+      }
+    }
+    auto add_attachments = [&](int64_t complaint_id, const std::string& reference,
+                               const std::string& by) -> core::Status {
+      for (auto a : mail.attachments) {
+        a.complaint_id = complaint_id;
+        a.at = now;
+        a.uploaded_by = by;
+        if (auto s = tx.InsertAttachment(a); !s) return s;
+        core::Event e = AttachmentEvent(a, reference);
+        if (auto s = tx.AppendEvent(e); !s) return s;
+      }
+      return {};
+    };
+
+    int64_t complaint_id = 0;
+    if (target) {
+      core::Complaint c = std::move(*target);
+      complaint_id = c.id;
+      const std::string reference = c.reference.ToString();
+      const bool from_complainant =
+          !mail.from_address.empty() && SameAddress(c.complainant.email.value, mail.from_address);
+      core::Note note;
+      note.complaint_id = c.id;
+      note.at = now;
+      note.author = from_complainant ? "complainant" : "mailgate";
+      note.visibility =
+          from_complainant ? core::NoteVisibility::kComplainant : core::NoteVisibility::kInternal;
+      std::string body = mail.text.empty() ? "(No text.)" : mail.text;
+      if (!from_complainant) {
+        body = "Mail from " + mail.from_address +
+               ", who is not the complainant on record; not shown to the complainant.\n\n" + body;
+      }
+      note.body = std::move(body);
+      if (auto s = tx.InsertNote(note); !s) return s;
+      if (auto s = add_attachments(c.id, reference, note.author); !s) return s;
+      core::Event ev = UserEvent("mailgate", "email_received", json::object(),
+                                 {{"note_id", note.id},
+                                  {"from_complainant", from_complainant},
+                                  {"attachments", mail.attachments.size()},
+                                  {"refused_attachments", mail.refused_attachments}},
+                                 now);
+      ev.complaint_id = c.id;
+      ev.reference = reference;
+      if (auto s = tx.AppendEvent(ev); !s) return s;
+      if (from_complainant) {
+        std::optional<core::Result<core::Applied>> applied;
+        if (c.state == core::State::kAwaitingComplainant) {
+          core::ActionInput in;
+          in.information = mail.text;
+          applied = core::ApplyAction(c, core::Action::kProvideInformation, in,
+                                      core::Actor::Complainant(), PolicyOf(c), now, config_.limits);
+        } else if (!core::IsOpen(c.state)) {
+          core::ActionInput in;
+          in.reason = "The complainant wrote again by email.";
+          applied = core::ApplyAction(c, core::Action::kReopen, in, core::Actor::System(),
+                                      PolicyOf(c), now, config_.limits);
+          // Outside the policy's window the message stays a note for staff to act on.
+          if (!*applied) applied.reset();
+          out->reopened = applied.has_value();
+        }
+        if (applied) {
+          if (!*applied) return applied->error();
+          if (auto s = SaveApplied(tx, **applied); !s) return s;
+        }
+      }
+      out->outcome = "added";
+      out->reference = reference;
+    } else {
+      auto first = tx.ReserveSequences(year, 1);
+      if (!first) return first.error();
+      auto intake =
+          PrepareIntake(receipt, policy, core::Actor{core::ActorKind::kSystem, "mailgate"}, now,
+                        year, *first, secret);
+      if (auto s = tx.InsertComplaint(intake->complaint, intake->doc); !s) return s;
+      complaint_id = intake->complaint.id;
+      for (auto& e : intake->events) {
+        e.complaint_id = complaint_id;
+        if (auto s = tx.AppendEvent(e); !s) return s;
+      }
+      const std::string reference = intake->complaint.reference.ToString();
+      if (auto s = add_attachments(complaint_id, reference, "complainant"); !s) return s;
+      if (config_.notify.enabled) {
+        const std::string reply_to =
+            mail.message_id.find('@') != std::string::npos ? mail.message_id : "";
+        auto messages = NotificationsFor(intake->complaint, intake->events, policy, config_.notify,
+                                         now, secret, reply_to);
+        if (auto s = Enqueue(tx, std::move(messages)); !s) return s;
+      }
+      out->outcome = "created";
+      out->reference = reference;
+    }
+    core::SourceKey key;
+    key.system = "email";
+    key.external_id = mail.message_id;
+    key.complaint_id = complaint_id;
+    return tx.PutSource(key);
+  };
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
 }
 
 // --- Complainant ----------------------------------------------------------------------------
@@ -727,6 +924,18 @@ core::Result<core::User> ComplaintService::Authenticate(std::string_view token) 
   return std::move(**user);
 }
 
+// --- Outbox ---------------------------------------------------------------------------------
+
+core::Status ComplaintService::RecordDelivery(core::Notification n, const core::SendResult& result,
+                                              const RetryPolicy& retry) {
+  auto event = RecordAttempt(n, result, clock_.Now(), retry);
+  return store_.WriteSync([&n, &event](core::StoreTx& tx) -> core::Status {
+    if (auto s = tx.UpdateNotification(n); !s) return s;
+    if (event) return tx.AppendEvent(*event);
+    return {};
+  });
+}
+
 // --- Jobs -----------------------------------------------------------------------------------
 
 core::Result<int> ComplaintService::RunClockChecks(int limit) {
@@ -736,7 +945,7 @@ core::Result<int> ComplaintService::RunClockChecks(int limit) {
   if (due->empty()) return 0;
   auto changed = std::make_shared<int>(0);
   auto refs = std::move(*due);
-  core::Status s = store_.WriteSync([refs, now, changed](core::StoreTx& tx) -> core::Status {
+  core::Status s = store_.WriteSync([this, refs, now, changed](core::StoreTx& tx) -> core::Status {
     for (const auto& ref : refs) {
       auto loaded = tx.LoadComplaint(ref);
       if (!loaded) return loaded.error();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/notify.hpp"
 #include "core/lifecycle.hpp"
 #include "core/policy.hpp"
 #include "core/ports/clock.hpp"
@@ -27,6 +28,7 @@ struct ServiceConfig {
   core::AuthorityLimits limits;
   std::set<std::string> categories;  // the taxonomy's node ids; empty accepts any category
   int session_hours = 12;
+  NotifyConfig notify;  // messages to complainants (app/notify.hpp)
 };
 
 // Who is calling: a staff user (authenticated) or the public.
@@ -43,6 +45,29 @@ struct CreateResult {
   nlohmann::json body;  // includes the secret on first creation (and on replay)
   std::string reference;
 };
+
+// A message that came in by mail (`redress mailgate`), already parsed and checked.
+struct InboundMail {
+  std::string message_id;  // the de-duplication key: Message-ID, or a digest of the message
+  std::string from_address;
+  std::string from_name;
+  std::string subject;
+  std::string text;
+  // Message-IDs it answers (In-Reply-To, then References): ours name the complaint.
+  std::vector<std::string> thread_ids;
+  std::vector<core::Attachment> attachments;  // files already stored (content-addressed)
+  int refused_attachments = 0;                // attachments the upload checks refused
+};
+
+struct MailReceipt {
+  std::string outcome;  // "created", "added", or "duplicate" (this Message-ID came before)
+  std::string reference;
+  bool reopened = false;
+};
+
+// References of complaints named in `text` (a subject, a Message-ID): PREFIX-YYYY-NNNNNN-C with
+// a valid check letter, in order of appearance, without repeats.
+std::vector<core::Reference> ReferencesIn(std::string_view text, std::string_view prefix);
 
 struct ComplaintFile {
   core::Complaint complaint;
@@ -86,6 +111,14 @@ class ComplaintService {
   void Create(core::Complaint receipt, const core::Actor& actor, std::string caller,
               std::string idempotency_key, std::string body_hash, Callback<CreateResult> done,
               std::vector<core::Attachment> attachments = {});
+
+  // --- Mail intake -----------------------------------------------------------------------
+  // One transaction: a message naming a known complaint (subject, or a Message-ID it answers)
+  // is added to it: from the complainant's address as their message (answering an open
+  // question, or reopening a closed complaint where the policy says so), from anyone else as
+  // an internal note for staff. Any other message becomes a new complaint (channel email)
+  // and is acknowledged. A repeat of a Message-ID changes nothing ("duplicate").
+  void ReceiveMail(InboundMail mail, Callback<MailReceipt> done);
 
   // --- Complainant (reference + secret) ------------------------------------------------
   // Unknown reference and wrong secret give the same kNotFound.
@@ -146,12 +179,20 @@ class ComplaintService {
   // <= 8 weeks, more).
   core::Result<core::DashboardCounts> Dashboard(int weeks);
 
+  // --- Outbox ------------------------------------------------------------------------------
+  // Records the outcome of one delivery attempt of `n` (as read from the outbox) in one
+  // transaction: the row, and the sent/failed event on the complaint's history.
+  core::Status RecordDelivery(core::Notification n, const core::SendResult& result,
+                              const RetryPolicy& retry);
+
   // --- Jobs --------------------------------------------------------------------------------
   // Checks clocks of up to `limit` complaints due for a check; returns how many changed.
   core::Result<int> RunClockChecks(int limit);
 
  private:
   using Mutator = std::function<core::Result<core::Applied>(const core::Complaint&)>;
+  // Saves a changed complaint, appends its events and queues the messages they cause.
+  core::Status SaveApplied(core::StoreTx& tx, core::Applied& applied) const;
   // Loads, checks scope, applies `mutate`, saves and appends events in one transaction.
   void Mutate(std::string reference, std::optional<core::Scope> scope, Mutator mutate,
               Callback<core::Complaint> done);

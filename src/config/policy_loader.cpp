@@ -263,8 +263,8 @@ void ReadClock(Reader& r, const toml::table& t, size_t index, core::ClockRule& r
 void ReadPolicy(Reader& r, const toml::table& root, Policy& p) {
   r.CheckKeys(root, "", "",
               {"id", "name", "regime", "effective_from", "pause_allowed", "warn_fraction",
-               "warn_on_last_business_day", "reopen_business_days", "auto_close_days", "calendar",
-               "ombudsman", "clocks"});
+               "warn_on_last_business_day", "reopen_business_days", "auto_close_days",
+               "reopen_on_reply_days", "calendar", "ombudsman", "clocks"});
   if (auto v = r.String(root, "id", "", "", true)) p.id = *v;
   if (auto v = r.String(root, "name", "", "", true)) p.name = *v;
   if (auto v = r.String(root, "regime", "", "", true)) p.regime = *v;
@@ -291,6 +291,9 @@ void ReadPolicy(Reader& r, const toml::table& root, Policy& p) {
   }
   if (auto v = r.Int(root, "reopen_business_days", "", "", false, 1, "a positive integer")) {
     p.reopen_business_days = *v;
+  }
+  if (auto v = r.Int(root, "reopen_on_reply_days", "", "", false, 0, "a non-negative integer")) {
+    p.reopen_on_reply_days = *v;
   }
   if (auto v = r.Int(root, "auto_close_days", "", "", false, 0, "a non-negative integer")) {
     p.auto_close_days = *v;

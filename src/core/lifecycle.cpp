@@ -199,7 +199,8 @@ const std::vector<TransitionRule>& TransitionTable() {
        Action::kWithdraw,
        S::kWithdrawn,
        {A::kComplainant, A::kHandler, A::kManager}},
-      {{S::kClosed, S::kWithdrawn}, Action::kReopen, S::kReopened, {A::kManager}},
+      // The system reopens on the complainant's reply by mail, within the policy's window.
+      {{S::kClosed, S::kWithdrawn}, Action::kReopen, S::kReopened, {A::kManager, A::kSystem}},
   };
   return table;
 }
@@ -476,6 +477,16 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
     case Action::kReopen:
       if (in.reason.empty())
         return Invalid("A reason (new facts) is required to reopen.", "/reason");
+      if (actor.kind == ActorKind::kSystem) {
+        const auto window = std::chrono::days(policy.reopen_on_reply_days);
+        if (policy.reopen_on_reply_days <= 0 || !current.closure.closed_at ||
+            now - *current.closure.closed_at > window) {
+          Error e =
+              MakeError(Errc::kConflict, "The policy does not reopen this complaint on a reply.");
+          e.type = "illegal-transition";
+          return e;
+        }
+      }
       c.reopen_count += 1;
       c.closure = Closure{};
       StartReopenClock(c.clocks, policy, now);

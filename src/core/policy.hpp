@@ -89,6 +89,9 @@ struct Policy {
   bool warn_on_last_business_day = true;
   int reopen_business_days = 10;
   int auto_close_days = 14;  // silence after decision before system closure
+  // A complainant's mail about a closed complaint, within this many calendar days of its
+  // closure, reopens it (the system acts; 0: never, staff decide).
+  int reopen_on_reply_days = 0;
   Ombudsman ombudsman;
   std::vector<ClockRule> clocks;
 

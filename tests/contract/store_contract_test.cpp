@@ -25,6 +25,7 @@ using core::StoreTx;
 using std::chrono::days;
 using std::chrono::hours;
 using std::chrono::milliseconds;
+using std::chrono::minutes;
 
 const Instant kT0 = core::FromMillis(1'780'000'000'000);  // 2026-05-28
 
@@ -1282,6 +1283,105 @@ TEST_P(StoreContract, DashboardCountsAgesWeeksCategoriesAndClocks) {
   EXPECT_EQ(d->clocks["acknowledge"].breached, 1);
   EXPECT_EQ(d->clocks["final_response"].met, 1);
   EXPECT_EQ(d->clocks["final_response"].breached, 0);  // seq 4 is older than `since`
+}
+
+TEST_P(StoreContract, OutboxQueuesDueMessagesInOrderAndRecordsAttempts) {
+  Complaint a = MakeComplaint(1, kT0);
+  Complaint b = MakeComplaint(2, kT0);
+  core::Notification n1;
+  core::Notification n2;
+  core::Notification n3;
+  ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.InsertComplaint(a); !s) return s;
+    if (auto s = tx.InsertComplaint(b); !s) return s;
+    auto make = [&](const Complaint& c, std::string kind, Instant next) {
+      core::Notification n;
+      n.complaint_id = c.id;
+      n.reference = c.reference.ToString();
+      n.kind = std::move(kind);
+      n.language = "fr";
+      n.recipient = "ann@example.org";
+      n.vars = R"({"reference":"x","access_code":"S3CRET"})";
+      n.in_reply_to = "abc@mail.example";
+      n.created_at = kT0;
+      n.next_attempt_at = next;
+      return n;
+    };
+    n1 = make(a, "acknowledgement", kT0 + minutes(5));
+    n2 = make(b, "acknowledgement", kT0);
+    n3 = make(a, "final_response", kT0 + hours(2));
+    for (auto* n : {&n1, &n2, &n3}) {
+      if (auto s = tx.InsertNotification(*n); !s) return s;
+    }
+    return Status{};
+  }));
+  EXPECT_GT(n1.id, 0);
+  EXPECT_NE(n1.id, n2.id);
+  // Due at kT0 + 10 min: n2 (due first), then n1; n3 later.
+  auto due = store().DueNotifications(kT0 + minutes(10), 10);
+  ASSERT_TRUE(due) << due.error().detail;
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].id, n2.id);
+  EXPECT_EQ((*due)[1].id, n1.id);
+  const core::Notification& got = (*due)[1];
+  EXPECT_EQ(got.complaint_id, a.id);
+  EXPECT_EQ(got.reference, a.reference.ToString());
+  EXPECT_EQ(got.kind, "acknowledgement");
+  EXPECT_EQ(got.language, "fr");
+  EXPECT_EQ(got.recipient.value, "ann@example.org");
+  EXPECT_EQ(got.vars.value, n1.vars.value);
+  EXPECT_EQ(got.in_reply_to, "abc@mail.example");
+  EXPECT_EQ(got.state, core::DeliveryState::kPending);
+  EXPECT_EQ(got.attempts, 0);
+  EXPECT_EQ(got.created_at, kT0);
+  EXPECT_EQ(got.next_attempt_at, kT0 + minutes(5));
+  EXPECT_FALSE(got.sent_at);
+  EXPECT_EQ(store().DueNotifications(kT0 + minutes(10), 1)->size(), 1u);
+
+  // n2 sent, n1 retried later: neither is due now; n1 is again once its time comes.
+  core::Notification sent = (*due)[0];
+  sent.state = core::DeliveryState::kSent;
+  sent.attempts = 1;
+  sent.sent_at = kT0 + minutes(10);
+  sent.vars = R"({"reference":"x"})";
+  core::Notification retry = (*due)[1];
+  retry.attempts = 1;
+  retry.next_attempt_at = kT0 + hours(1);
+  retry.last_error = "Connection refused";
+  ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.UpdateNotification(sent); !s) return s;
+    return tx.UpdateNotification(retry);
+  }));
+  EXPECT_TRUE(store().DueNotifications(kT0 + minutes(30), 10)->empty());
+  auto later = store().DueNotifications(kT0 + hours(3), 10);
+  ASSERT_EQ(later->size(), 2u);
+  EXPECT_EQ((*later)[0].id, n1.id);
+  EXPECT_EQ((*later)[0].last_error, "Connection refused");
+  EXPECT_EQ((*later)[1].id, n3.id);
+
+  auto of_a = store().NotificationsOf(a.id);
+  ASSERT_TRUE(of_a);
+  ASSERT_EQ(of_a->size(), 2u);
+  EXPECT_EQ((*of_a)[0].id, n1.id);
+  EXPECT_EQ((*of_a)[1].id, n3.id);
+  auto one = store().GetNotification(n2.id);
+  ASSERT_TRUE(one && one->has_value());
+  EXPECT_EQ((**one).state, core::DeliveryState::kSent);
+  EXPECT_EQ((**one).sent_at, kT0 + minutes(10));
+  EXPECT_EQ((**one).vars.value, R"({"reference":"x"})");
+  EXPECT_FALSE(store().GetNotification(987654)->has_value());
+
+  // A message needs its complaint; updating a missing row is kNotFound; a failed write
+  // leaves the outbox as it was.
+  core::Notification orphan = n1;
+  orphan.complaint_id = 987654;
+  EXPECT_FALSE(Write([&](StoreTx& tx) { return tx.InsertNotification(orphan); }));
+  core::Notification missing = n1;
+  missing.id = 987654;
+  Status s = Write([&](StoreTx& tx) { return tx.UpdateNotification(missing); });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kNotFound);
+  EXPECT_EQ(store().NotificationsOf(a.id)->size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreContract, ::testing::ValuesIn(Adapters()), AdapterName);

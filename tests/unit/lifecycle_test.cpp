@@ -373,7 +373,7 @@ TEST(LifecycleTableTest, ActorsMatchTheSpecification) {
   EXPECT_EQ(by(Action::kReferBack), std::vector<K>{K::kManager});
   EXPECT_TRUE(has(Action::kWithdraw, K::kComplainant));
   EXPECT_FALSE(has(Action::kWithdraw, K::kInvestigator));
-  EXPECT_EQ(by(Action::kReopen), std::vector<K>{K::kManager});
+  EXPECT_EQ(by(Action::kReopen), (std::vector<K>{K::kManager, K::kSystem}));
   // Auditors and admins never change a complaint.
   for (const auto& r : TransitionTable()) {
     EXPECT_FALSE(std::find(r.by.begin(), r.by.end(), K::kAuditor) != r.by.end())
@@ -802,6 +802,28 @@ TEST(ReasonGuardTest, ReturnReviewReferBackAndReopenNeedAReason) {
     // The reason is recorded in the event.
     EXPECT_EQ(json::parse(r->events[0].after).value("reason", ""), "Asked in writing on 1 July.");
   }
+}
+
+TEST(ReopenOnReplyTest, TheSystemReopensOnlyWithinThePolicysWindow) {
+  // iso-default: a reply within 30 days of closure reopens; fca-disp: staff decide.
+  const Builder closed = Builder().To(State::kClosed);
+  const Instant closed_at = *closed.c().closure.closed_at;
+  ActionInput in = ValidInput(Action::kReopen);
+  auto within =
+      ApplyAction(closed.c(), Action::kReopen, in, Actor::System(), Iso(), closed_at + days(30));
+  ASSERT_TRUE(within.ok()) << within.error().detail;
+  EXPECT_EQ(within->after.state, State::kReopened);
+  EXPECT_EQ(within->events[0].actor, "system");
+  auto late = ApplyAction(closed.c(), Action::kReopen, in, Actor::System(), Iso(),
+                          closed_at + days(30) + std::chrono::minutes(1));
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, Errc::kConflict);
+  const Builder fca = Builder(Fca()).To(State::kClosed);
+  auto never = ApplyAction(fca.c(), Action::kReopen, in, Actor::System(), Fca(), fca.next());
+  ASSERT_FALSE(never.ok());
+  EXPECT_EQ(never.error().code, Errc::kConflict);
+  // A manager may reopen whatever the window.
+  EXPECT_TRUE(ApplyAction(fca.c(), Action::kReopen, in, kMax, Fca(), fca.next() + days(400)).ok());
 }
 
 // --- Communicate: authority limits ---------------------------------------------------------

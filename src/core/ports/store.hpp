@@ -27,6 +27,7 @@
 
 #include "core/complaint.hpp"
 #include "core/event.hpp"
+#include "core/notification.hpp"
 #include "core/result.hpp"
 #include "core/user.hpp"
 
@@ -124,6 +125,12 @@ class StoreTx {
   // Records a source key, replacing the complaint id and row hash of an existing one;
   // kNotFound if k.complaint_id is no complaint.
   virtual Status PutSource(const SourceKey& k) = 0;
+
+  // The outbox. Insert assigns n.id; a notification commits with the event that caused it.
+  virtual Status InsertNotification(Notification& n) = 0;
+  // Records an attempt's outcome: state, attempts, next_attempt_at, sent_at, last_error and
+  // vars of the row n.id (kNotFound if there is none).
+  virtual Status UpdateNotification(const Notification& n) = 0;
 };
 
 // Which complaints a caller may see: enforced in every list/get query.
@@ -213,6 +220,12 @@ class Store {
   virtual Result<int64_t> CountOverdue(Instant now) = 0;
   virtual Result<int64_t> CountComplaints() = 0;
   virtual Result<DashboardCounts> Dashboard(const DashboardQuery& q) = 0;
+
+  // Pending notifications whose next attempt is due at `now`, by (next_attempt_at, id).
+  virtual Result<std::vector<Notification>> DueNotifications(Instant now, int limit) = 0;
+  // A complaint's notifications, oldest first.
+  virtual Result<std::vector<Notification>> NotificationsOf(int64_t complaint_id) = 0;
+  virtual Result<std::optional<Notification>> GetNotification(int64_t id) = 0;
 
   // Open complaints whose next clock instant is <= now, oldest first (scheduler).
   virtual Result<std::vector<Reference>> DueForClockCheck(Instant now, int limit) = 0;

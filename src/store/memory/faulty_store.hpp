@@ -77,6 +77,16 @@ class FaultyStore final : public core::Store {
                                                               int limit) override {
     return inner_.DueForClockCheck(now, limit);
   }
+  core::Result<std::vector<core::Notification>> DueNotifications(core::Instant now,
+                                                                 int limit) override {
+    return inner_.DueNotifications(now, limit);
+  }
+  core::Result<std::vector<core::Notification>> NotificationsOf(int64_t complaint_id) override {
+    return inner_.NotificationsOf(complaint_id);
+  }
+  core::Result<std::optional<core::Notification>> GetNotification(int64_t id) override {
+    return inner_.GetNotification(id);
+  }
   core::Status ScanEvents(int64_t from_seq,
                           const std::function<bool(const core::Event&)>& fn) override {
     return inner_.ScanEvents(from_seq, fn);

@@ -27,10 +27,12 @@ struct MemoryStore::Data {
     std::map<std::pair<std::string, std::string>, core::IdempotencyRecord> idempotency;
     std::map<std::pair<std::string, std::string>, core::SourceKey> sources;
     std::map<std::pair<int64_t, std::string>, core::SavedView> views;  // (user id, name)
+    std::map<int64_t, core::Notification> notifications;
     int64_t last_complaint_id = 0;
     int64_t last_note_id = 0;
     int64_t last_attachment_id = 0;
     int64_t last_user_id = 0;
+    int64_t last_notification_id = 0;
   } t;
   // Append-only: a rollback truncates them to their earlier size.
   std::vector<core::Event> events;  // events[i].seq == i + 1
@@ -204,6 +206,28 @@ class MemoryStore::Tx final : public core::StoreTx {
 
   Result<bool> DeleteView(int64_t user_id, const std::string& name) override {
     return d_.t.views.erase({user_id, name}) != 0;
+  }
+
+  Status InsertNotification(core::Notification& n) override {
+    if (d_.t.complaints.count(n.complaint_id) == 0) {
+      return MakeError(Errc::kNotFound, "complaint not found");
+    }
+    n.id = ++d_.t.last_notification_id;
+    d_.t.notifications[n.id] = n;
+    return {};
+  }
+
+  Status UpdateNotification(const core::Notification& n) override {
+    auto it = d_.t.notifications.find(n.id);
+    if (it == d_.t.notifications.end()) return MakeError(Errc::kNotFound, "notification not found");
+    auto& row = it->second;
+    row.state = n.state;
+    row.attempts = n.attempts;
+    row.next_attempt_at = n.next_attempt_at;
+    row.sent_at = n.sent_at;
+    row.last_error = n.last_error;
+    row.vars = n.vars;
+    return {};
   }
 
   Result<std::optional<core::SourceKey>> FindSource(const std::string& system,
@@ -481,6 +505,36 @@ Result<std::vector<core::SavedView>> MemoryStore::ViewsOf(int64_t user_id) {
     out.push_back(it->second);
   }
   return out;
+}
+
+Result<std::vector<core::Notification>> MemoryStore::DueNotifications(core::Instant now,
+                                                                      int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<core::Notification> out;
+  for (const auto& [id, n] : data_->t.notifications) {
+    if (n.state == core::DeliveryState::kPending && n.next_attempt_at <= now) out.push_back(n);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.next_attempt_at, a.id) < std::tie(b.next_attempt_at, b.id);
+  });
+  if (out.size() > static_cast<size_t>(std::max(limit, 0))) out.resize(std::max(limit, 0));
+  return out;
+}
+
+Result<std::vector<core::Notification>> MemoryStore::NotificationsOf(int64_t complaint_id) {
+  std::lock_guard lock(mu_);
+  std::vector<core::Notification> out;
+  for (const auto& [id, n] : data_->t.notifications) {
+    if (n.complaint_id == complaint_id) out.push_back(n);
+  }
+  return out;
+}
+
+Result<std::optional<core::Notification>> MemoryStore::GetNotification(int64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = data_->t.notifications.find(id);
+  if (it == data_->t.notifications.end()) return std::optional<core::Notification>();
+  return std::optional<core::Notification>(it->second);
 }
 
 Result<core::DashboardCounts> MemoryStore::Dashboard(const core::DashboardQuery& q) {

@@ -49,6 +49,10 @@ class MemoryStore final : public core::Store {
   core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override;
   core::Result<std::vector<core::Reference>> DueForClockCheck(core::Instant now,
                                                               int limit) override;
+  core::Result<std::vector<core::Notification>> DueNotifications(core::Instant now,
+                                                                 int limit) override;
+  core::Result<std::vector<core::Notification>> NotificationsOf(int64_t complaint_id) override;
+  core::Result<std::optional<core::Notification>> GetNotification(int64_t id) override;
   core::Status ScanEvents(int64_t from_seq,
                           const std::function<bool(const core::Event&)>& fn) override;
   // Not supported: kUnavailable.

@@ -83,6 +83,11 @@ enum StmtId : int {
   kDashClocks,
   kDashWeeks,
   kDashCategories,
+  kInsertNotification,
+  kUpdateNotification,
+  kDueNotifications,
+  kNotificationsOf,
+  kGetNotification,
 };
 
 #define REDRESS_EVENT_COLS                                                                   \
@@ -90,6 +95,9 @@ enum StmtId : int {
   "prev_hash, hash"
 #define REDRESS_USER_COLS \
   "id, username, display_name, role, password_hash, disabled, must_change_password, created_at"
+#define REDRESS_NOTIFICATION_COLS                                                                \
+  "id, complaint_id, reference, kind, language, recipient, vars, in_reply_to, state, attempts, " \
+  "created_at, next_attempt_at, sent_at, last_error"
 #define REDRESS_ATTACHMENT_COLS \
   "id, complaint_id, sha256, content_type, size, filename, uploaded_by, at"
 
@@ -224,6 +232,23 @@ const char* SqlOf(StmtId id) {
       return "DELETE FROM saved_views WHERE user_id = ?1 AND name = ?2";
     case kViewsOf:
       return "SELECT name, query, updated_at FROM saved_views WHERE user_id = ?1 ORDER BY name";
+    case kInsertNotification:
+      return "INSERT INTO notifications (complaint_id, reference, kind, language, recipient, "
+             "vars, in_reply_to, state, attempts, created_at, next_attempt_at, sent_at, "
+             "last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    case kUpdateNotification:
+      return "UPDATE notifications SET state = ?2, attempts = ?3, next_attempt_at = ?4, "
+             "sent_at = ?5, last_error = ?6, vars = ?7 WHERE id = ?1";
+    case kDueNotifications:
+      return "SELECT " REDRESS_NOTIFICATION_COLS
+             " FROM notifications "
+             "WHERE state = 'pending' AND next_attempt_at <= ?1 "
+             "ORDER BY next_attempt_at, id LIMIT ?2";
+    case kNotificationsOf:
+      return "SELECT " REDRESS_NOTIFICATION_COLS
+             " FROM notifications WHERE complaint_id = ?1 ORDER BY id";
+    case kGetNotification:
+      return "SELECT " REDRESS_NOTIFICATION_COLS " FROM notifications WHERE id = ?1";
     case kDashAge:
       return "SELECT coalesce(sum(received_at >= ?1), 0), "
              "coalesce(sum(received_at < ?1 AND received_at >= ?2), 0), "
@@ -400,6 +425,11 @@ Status SetPragmas(Conn& c, bool writer) {
   // touched, per command (perf: a third of the writer's time). Keep it in memory.
   if (auto s = c.Exec("PRAGMA temp_store = MEMORY", "temp_store"); !s) return s;
   return {};
+}
+
+std::optional<int64_t> OptMillis(const std::optional<core::Instant>& t) {
+  if (!t) return std::nullopt;
+  return core::ToMillis(*t);
 }
 
 }  // namespace
@@ -717,6 +747,46 @@ class SqliteStore::Tx final : public core::StoreTx {
     st->Bind(2, name);
     if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "delete view");
     return sqlite3_changes(c_.db()) != 0;
+  }
+
+  Status InsertNotification(core::Notification& n) override {
+    auto st = Prep(c_, kInsertNotification);
+    if (!st) return st.error();
+    st->Bind(1, n.complaint_id);
+    st->Bind(2, n.reference);
+    st->Bind(3, n.kind);
+    st->Bind(4, n.language);
+    st->Bind(5, n.recipient.value);
+    st->Bind(6, n.vars.value);
+    st->Bind(7, n.in_reply_to);
+    st->Bind(8, std::string_view(core::ToString(n.state)));
+    st->Bind(9, int64_t{n.attempts});
+    st->Bind(10, core::ToMillis(n.created_at));
+    st->Bind(11, core::ToMillis(n.next_attempt_at));
+    st->Bind(12, OptMillis(n.sent_at));
+    st->Bind(13, n.last_error);
+    int rc = st->Step();
+    if (rc != SQLITE_DONE) {
+      return Checked(rc, StepError(c_.db(), rc, "insert notification", "notification exists",
+                                   "complaint not found"));
+    }
+    n.id = sqlite3_last_insert_rowid(c_.db());
+    return {};
+  }
+
+  Status UpdateNotification(const core::Notification& n) override {
+    auto st = Prep(c_, kUpdateNotification);
+    if (!st) return st.error();
+    st->Bind(1, n.id);
+    st->Bind(2, std::string_view(core::ToString(n.state)));
+    st->Bind(3, int64_t{n.attempts});
+    st->Bind(4, core::ToMillis(n.next_attempt_at));
+    st->Bind(5, OptMillis(n.sent_at));
+    st->Bind(6, n.last_error);
+    st->Bind(7, n.vars.value);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "update notification");
+    if (sqlite3_changes(c_.db()) == 0) return MakeError(Errc::kNotFound, "notification not found");
+    return {};
   }
 
   Status DeleteSessionsOf(int64_t user_id) override {
@@ -1453,6 +1523,66 @@ Result<std::vector<core::SavedView>> SqliteStore::ViewsOf(int64_t user_id) {
   }
   if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "list views");
   return out;
+}
+
+namespace {
+
+core::Notification ReadNotification(const Stmt& st) {
+  core::Notification n;
+  n.id = st.Int(0);
+  n.complaint_id = st.Int(1);
+  n.reference = st.Text(2);
+  n.kind = st.Text(3);
+  n.language = st.Text(4);
+  n.recipient = st.Text(5);
+  n.vars = st.Text(6);
+  n.in_reply_to = st.Text(7);
+  n.state = core::ParseDeliveryState(st.View(8)).value_or(core::DeliveryState::kPending);
+  n.attempts = static_cast<int>(st.Int(9));
+  n.created_at = core::FromMillis(st.Int(10));
+  n.next_attempt_at = core::FromMillis(st.Int(11));
+  if (auto sent = st.OptInt(12)) n.sent_at = core::FromMillis(*sent);
+  n.last_error = st.Text(13);
+  return n;
+}
+
+}  // namespace
+
+Result<std::vector<core::Notification>> SqliteStore::DueNotifications(core::Instant now,
+                                                                      int limit) {
+  auto c = Reader();
+  auto st = Prep(*c, kDueNotifications);
+  if (!st) return st.error();
+  st->Bind(1, core::ToMillis(now));
+  st->Bind(2, int64_t{limit});
+  std::vector<core::Notification> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadNotification(*st));
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "due notifications");
+  return out;
+}
+
+Result<std::vector<core::Notification>> SqliteStore::NotificationsOf(int64_t complaint_id) {
+  auto c = Reader();
+  auto st = Prep(*c, kNotificationsOf);
+  if (!st) return st.error();
+  st->Bind(1, complaint_id);
+  std::vector<core::Notification> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadNotification(*st));
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "notifications");
+  return out;
+}
+
+Result<std::optional<core::Notification>> SqliteStore::GetNotification(int64_t id) {
+  auto c = Reader();
+  auto st = Prep(*c, kGetNotification);
+  if (!st) return st.error();
+  st->Bind(1, id);
+  int rc = st->Step();
+  if (rc == SQLITE_DONE) return std::optional<core::Notification>();
+  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "notification");
+  return std::optional<core::Notification>(ReadNotification(*st));
 }
 
 Result<core::DashboardCounts> SqliteStore::Dashboard(const core::DashboardQuery& q) {

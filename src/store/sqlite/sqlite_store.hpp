@@ -82,6 +82,10 @@ class SqliteStore final : public core::Store {
   core::Result<int64_t> CountComplaints() override;
   core::Result<std::vector<core::SavedView>> ViewsOf(int64_t user_id) override;
   core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override;
+  core::Result<std::vector<core::Notification>> DueNotifications(core::Instant now,
+                                                                 int limit) override;
+  core::Result<std::vector<core::Notification>> NotificationsOf(int64_t complaint_id) override;
+  core::Result<std::optional<core::Notification>> GetNotification(int64_t id) override;
   core::Result<std::vector<core::Reference>> DueForClockCheck(core::Instant now,
                                                               int limit) override;
   core::Status ScanEvents(int64_t from_seq,
