@@ -64,6 +64,16 @@ else
   status=1
 fi
 
+# Fuzz tier: the mail parsing path under libFuzzer (clang), corpus replayed, then 30 s.
+echo "== fuzz: scripts/fuzz.sh 30"
+if bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}" 2>&1 | tee "$LOGDIR/fuzz.log"; then
+  passed=$((passed + 1))
+else
+  echo "!! fuzz failed"
+  failed=$((failed + 1))
+  status=1
+fi
+
 echo "== building ASan+UBSan"
 if build build-asan -DCMAKE_BUILD_TYPE=Debug -DREDRESS_SANITIZE=ON; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

@@ -11,17 +11,23 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "app/audit.hpp"
 #include "cli/import_cmd.hpp"
+#include "cli/mailgate_cmd.hpp"
 #include "cli/runtime.hpp"
+#include "config/mail_config.hpp"
 #include "config/policy_loader.hpp"
 #include "core/codec.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "http/web.hpp"
 #include "jobs/scheduler.hpp"
+#include "mail/outbox_sender.hpp"
+#include "mail/smtp.hpp"
+#include "mail/templates.hpp"
 #include "store/memory/memory_store.hpp"
 #include "util/crypto.hpp"
 
@@ -89,6 +95,7 @@ struct ServeOptions {
   int io_threads = 0;
   int clock_interval_ms = 60000;
   bool cookie_secure = false;
+  std::string mail;  // mail settings (TOML); empty: no mail channel
 };
 
 int Serve(const ServeOptions& o) {
@@ -104,6 +111,22 @@ int Serve(const ServeOptions& o) {
   bool found = false;
   for (const auto& p : loaded->policies) found = found || p.id == o.default_policy;
   if (!found) return Usage("--default-policy " + o.default_policy + " is not a loaded policy");
+
+  // The mail channel: settings, and the templates (refused at start-up if one names an
+  // unknown variable).
+  config::MailConfig mail_config;
+  std::optional<mail::TemplateSet> templates;
+  if (!o.mail.empty()) {
+    auto loaded_mail = config::LoadMailConfig(o.mail);
+    if (!loaded_mail) return Fail(loaded_mail.error());
+    mail_config = std::move(*loaded_mail);
+    if (mail_config.outgoing) {
+      auto t = mail::TemplateSet::Load(MailTemplatesDir(mail_config.templates_dir),
+                                       mail_config.notify.default_language);
+      if (!t) return Fail(t.error());
+      templates = std::move(*t);
+    }
+  }
 
   // Declared first so it is destroyed last: the store's writer completes requests by
   // posting to it, and connection coroutines still suspended in it are destroyed with it.
@@ -121,14 +144,19 @@ int Serve(const ServeOptions& o) {
   config.default_policy = o.default_policy;
   config.reference_prefix = o.reference_prefix;
   config.categories = loaded->categories;
+  config.notify = mail_config.notify;
   app::ComplaintService service(*store, clock, std::move(loaded->policies), config);
   http::ApiOptions api_options;
   api_options.data_dir = o.common.data;
   api_options.cookie_secure = o.cookie_secure;
+  api_options.mailgate_token_hash = mail_config.inbound_token_hash;
+  api_options.mail_max_bytes = mail_config.inbound_max_bytes;
+  api_options.mail_domain = mail_config.outgoing ? mail_config.message_id_domain : "";
   http::Api api(service, *store, api_options);
   http::Web web(service, api);
 
   http::Limits limits;
+  limits.upload_bytes = std::max(limits.upload_bytes, mail_config.inbound_max_bytes);
   http::Server server(
       ioc, limits,
       [&api, &web](http::Request r) {
@@ -141,6 +169,22 @@ int Serve(const ServeOptions& o) {
 
   jobs::ClockScheduler scheduler(service, std::chrono::milliseconds(o.clock_interval_ms));
   scheduler.Start();
+
+  std::unique_ptr<mail::SmtpMailer> mailer;
+  std::unique_ptr<mail::OutboxSender> sender;
+  if (templates) {
+    mailer = std::make_unique<mail::SmtpMailer>(mail_config.smtp);
+    mail::SenderSettings settings;
+    settings.from_address = mail_config.from_address;
+    settings.from_name = mail_config.from_name;
+    settings.domain = mail_config.message_id_domain;
+    settings.retry = mail_config.retry;
+    settings.poll = mail_config.poll;
+    sender = std::make_unique<mail::OutboxSender>(service, *store, *templates, *mailer, settings);
+    sender->Start();
+    spdlog::info("mail: sending through {}", mail_config.smtp.url);
+  }
+  if (!mail_config.inbound_token_hash.empty()) spdlog::info("mail: intake on");
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
@@ -168,6 +212,7 @@ int Serve(const ServeOptions& o) {
   // Shut down in dependency order: nothing new starts, running work finishes, and every
   // queued write commits (its completion is posted to the stopped, still alive, io_context).
   scheduler.Stop();
+  if (sender) sender->Stop();  // the attempt under way is recorded first
   api.Shutdown();
   store.reset();
   spdlog::info("stopped");
@@ -373,6 +418,9 @@ int Run(int argc, char** argv) {
                    "How often the clock scheduler runs")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
+  serve_cmd->add_option("--mail", serve.mail,
+                        "Mail settings (TOML: outgoing SMTP, templates, mailgate token; "
+                        "docs/mail.md)");
   serve_cmd->add_flag("--cookie-secure", serve.cookie_secure,
                       "Pages are served over HTTPS (directly or behind a TLS proxy): session "
                       "cookies get Secure and the __Host- prefix");
@@ -421,6 +469,7 @@ int Run(int argc, char** argv) {
   auto* routes_cmd = app.add_subcommand("routes", "List the HTTP routes");
 
   DataCommands data_cmds(app);  // import cfpb, export csv
+  MailgateCommand mailgate(app);
 
   try {
     app.parse(argc, argv);
@@ -432,6 +481,8 @@ int Run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "redress: " << e.what() << "\nRun with --help for usage.\n";
+    // The mailgate speaks sysexits to its MTA: EX_USAGE (64).
+    if (argc > 1 && std::string_view(argv[1]) == "mailgate") return 64;
     return kUsage;
   }
 
@@ -445,6 +496,7 @@ int Run(int argc, char** argv) {
   if (backup_cmd->parsed()) return Backup(backup_common, backup_dest);
   if (routes_cmd->parsed()) return Routes();
   if (data_cmds.Parsed()) return data_cmds.Run();
+  if (mailgate.Parsed()) return mailgate.Run();
   return kUsage;
 }
 

@@ -15,6 +15,13 @@ std::string PoliciesDir(const std::string& flag) {
   return std::string(REDRESS_SOURCE_DIR) + "/policies";
 }
 
+std::string MailTemplatesDir(const std::string& setting) {
+  if (!setting.empty()) return setting;
+  if (const char* env = std::getenv("REDRESS_MAIL_TEMPLATES"); env && *env) return env;
+  if (std::filesystem::is_directory("mail-templates")) return "mail-templates";
+  return std::string(REDRESS_SOURCE_DIR) + "/mail-templates";
+}
+
 core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, bool create) {
   std::error_code ec;
   if (!std::filesystem::is_directory(paths.data_dir, ec)) {

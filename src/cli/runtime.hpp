@@ -23,6 +23,10 @@ struct Paths {
 // --policies, else $REDRESS_POLICIES, else ./policies, else the source tree's policies/.
 std::string PoliciesDir(const std::string& flag);
 
+// The mail templates: the setting, else $REDRESS_MAIL_TEMPLATES, else ./mail-templates, else
+// the source tree's mail-templates/.
+std::string MailTemplatesDir(const std::string& setting);
+
 core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, bool create);
 
 struct Loaded {

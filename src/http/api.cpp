@@ -21,6 +21,7 @@
 #include "http/async.hpp"
 #include "http/attachment_files.hpp"
 #include "http/cookies.hpp"
+#include "http/mail_intake.hpp"
 #include "http/openapi.hpp"
 #include "store/list_support.hpp"
 #include "util/crypto.hpp"
@@ -181,6 +182,8 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   add("POST", "/api/v1/complaints/{reference}/escalate", Access::kRoles,
       {R::kHandler, R::kInvestigator, R::kManager}, &Api::EscalateComplaint);
   add("GET", "/api/v1/complaints/{reference}/notes", Access::kRoles, kCaseWorkers, &Api::Notes);
+  add("GET", "/api/v1/complaints/{reference}/notifications", Access::kRoles, kCaseWorkers,
+      &Api::Notifications);
   add("POST", "/api/v1/complaints/{reference}/notes", Access::kRoles,
       {R::kHandler, R::kInvestigator, R::kManager}, &Api::AddNote);
   add("POST", "/api/v1/complaints/{reference}/attachments", Access::kRoles,
@@ -193,6 +196,8 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   add("POST", "/api/v1/users/{username}/enable", Access::kRoles, {R::kAdmin}, &Api::EnableUser);
   add("GET", "/api/v1/policies", Access::kStaff, {}, &Api::Policies);
   add("GET", "/api/v1/policies/{id}", Access::kStaff, {}, &Api::PolicyById);
+  // `redress mailgate`: authenticated by its own token (X-Mailgate-Token), not a session.
+  add("POST", "/api/v1/mail/inbound", Access::kPublic, {}, &Api::MailInbound, true);
   add("GET", "/api/v1/audit/verify", Access::kRoles, {R::kAuditor, R::kAdmin, R::kManager},
       &Api::AuditVerify);
   // my_operations of a complaint, per role, from the routes above.
@@ -867,6 +872,84 @@ asio::awaitable<Response> Api::Notes(Request& req, const core::User* user) {
   json notes = json::array();
   for (const auto& n : file->notes) notes.push_back(core::ToJson(n));
   co_return Response::Json(200, {{"items", std::move(notes)}});
+}
+
+asio::awaitable<Response> Api::Notifications(Request& req, const core::User* user) {
+  const core::User u = *user;
+  const std::string ref = req.params[0];
+  auto job = [this, ref, u]() -> core::Result<std::vector<core::Notification>> {
+    auto file = service_.GetFile(ref, u);
+    if (!file) return file.error();
+    return store_.NotificationsOf(file->complaint.id);
+  };
+  auto list = co_await Offload(blocking_, std::move(job));
+  if (!list) co_return ErrorOf(list.error(), req);
+  json items = json::array();
+  for (const auto& n : *list) {
+    // Never the variables: an acknowledgement's hold the access code until it is sent.
+    json j = {{"id", n.id},
+              {"kind", n.kind},
+              {"channel", "email"},
+              {"language", n.language},
+              {"recipient", n.recipient.value},
+              {"state", core::ToString(n.state)},
+              {"attempts", n.attempts},
+              {"created_at", core::FormatInstant(n.created_at)},
+              {"next_attempt_at", nullptr},
+              {"sent_at", n.sent_at ? json(core::FormatInstant(*n.sent_at)) : json(nullptr)},
+              {"last_error", n.last_error},
+              {"message_id",
+               options_.mail_domain.empty()
+                   ? json(nullptr)
+                   : json(fmt::format("n{}.{}@{}", n.id, n.reference, options_.mail_domain))}};
+    if (n.state == core::DeliveryState::kPending) {
+      j["next_attempt_at"] = core::FormatInstant(n.next_attempt_at);
+    }
+    items.push_back(std::move(j));
+  }
+  co_return Response::Json(200, {{"items", std::move(items)}});
+}
+
+asio::awaitable<Response> Api::MailInbound(Request& req, const core::User*) {
+  if (options_.mailgate_token_hash.empty()) {
+    co_return ErrorOf(MakeError(Errc::kNotFound, "Mail intake is not configured."), req);
+  }
+  if (!util::ConstantTimeEquals(util::Sha256Hex(req.Header("x-mailgate-token")),
+                                options_.mailgate_token_hash)) {
+    co_return ErrorOf(MakeError(Errc::kUnauthenticated, "The mailgate token is not valid."), req);
+  }
+  std::string ct = req.Header("content-type");
+  for (auto& ch : ct) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (ct.rfind("message/rfc822", 0) != 0) {
+    co_return ErrorOf(
+        MakeError(Errc::kUnsupportedMedia, "The request body must be message/rfc822."), req);
+  }
+  auto job = [this, raw = std::move(req.body)] {
+    return PrepareInboundMail(raw, options_.data_dir, options_.mail_max_bytes);
+  };
+  auto prepared = co_await Offload(blocking_, std::move(job));
+  if (!prepared) {
+    // The reason only: never the sender, subject or text.
+    spdlog::warn("mailgate: message refused: {}", prepared.error().detail);
+    co_return ErrorOf(prepared.error(), req);
+  }
+  if (!prepared->ignored.empty()) {
+    spdlog::info("mailgate: automatic message ignored ({})", prepared->ignored);
+    co_return Response::Json(202, {{"outcome", "ignored"}, {"reason", prepared->ignored}});
+  }
+  StartFn<app::MailReceipt> start = [this, m = std::move(prepared->mail)](auto done) mutable {
+    service_.ReceiveMail(std::move(m), std::move(done));
+  };
+  auto receipt = co_await AwaitCallback<app::MailReceipt>(std::move(start));
+  if (!receipt) co_return ErrorOf(receipt.error(), req);
+  spdlog::info("mailgate: message {} {}", receipt->outcome, receipt->reference);
+  json body = {{"outcome", receipt->outcome},
+               {"reference", receipt->reference},
+               {"reopened", receipt->reopened}};
+  if (receipt->outcome == "created") {
+    co_return Json201(body, "/api/v1/complaints/" + receipt->reference);
+  }
+  co_return Response::Json(200, body);
 }
 
 asio::awaitable<Response> Api::AddNote(Request& req, const core::User* user) {

@@ -28,6 +28,11 @@ struct ApiOptions {
   size_t upload_limit = 10 * 1024 * 1024;
   int status_attempts_per_minute = 20;  // failed reference+secret lookups per reference
   bool cookie_secure = false;           // served over TLS: Secure, __Host- session cookie
+  // Mail intake (`redress mailgate`): the SHA-256 of the token it presents in
+  // X-Mailgate-Token (empty: intake off), and the largest message taken.
+  std::string mailgate_token_hash;
+  size_t mail_max_bytes = 10 * 1024 * 1024;
+  std::string mail_domain;  // right-hand side of outgoing Message-IDs (shown to staff)
 };
 
 class Api {
@@ -113,6 +118,8 @@ class Api {
   boost::asio::awaitable<Response> Dashboard(Request&, const core::User*);
   boost::asio::awaitable<Response> Roles(Request&, const core::User*);
   boost::asio::awaitable<Response> StatusSurvey(Request&, const core::User*);
+  boost::asio::awaitable<Response> Notifications(Request&, const core::User*);
+  boost::asio::awaitable<Response> MailInbound(Request&, const core::User*);
 
   boost::asio::awaitable<Response> Dispatch(Request& req, const Route& route);
   // Add information or withdraw, as the complainant (reference + secret).

@@ -58,6 +58,10 @@ std::string_view OpenApiDocument() {
   {
    "name": "console",
    "description": "What the staff console needs beyond the complaint routes: saved views, the dashboard, roles."
+  },
+  {
+   "name": "mail",
+   "description": "Mail intake (redress mailgate)"
   }
  ],
  "paths": {
@@ -2549,6 +2553,154 @@ std::string_view OpenApiDocument() {
      }
     }
    }
+  },
+  "/api/v1/complaints/{reference}/notifications": {
+   "get": {
+    "operationId": "listNotifications",
+    "tags": [
+     "complaints"
+    ],
+    "summary": "Messages to the complainant (the outbox)",
+    "description": "Roles: handler, investigator, manager, auditor. Never the template variables.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/reference"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationList"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    }
+   }
+  },
+  "/api/v1/mail/inbound": {
+   "post": {
+    "operationId": "mailInbound",
+    "tags": [
+     "mail"
+    ],
+    "summary": "One message from `redress mailgate`",
+    "description": "Authenticated by the X-Mailgate-Token header (not a session). A message about a known complaint joins it; automatic mail is ignored; any other becomes a new complaint on the email channel.",
+    "security": [],
+    "parameters": [
+     {
+      "name": "X-Mailgate-Token",
+      "in": "header",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "message/rfc822": {
+       "schema": {
+        "type": "string",
+        "format": "binary"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "Added to the complaint it names, or a repeat of a Message-ID taken before",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/MailReceipt"
+        }
+       }
+      }
+     },
+     "201": {
+      "description": "A new complaint",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/MailReceipt"
+        }
+       }
+      }
+     },
+     "202": {
+      "description": "Automatic mail (auto-reply, bounce): ignored",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "outcome",
+          "reason"
+         ],
+         "properties": {
+          "outcome": {
+           "const": "ignored"
+          },
+          "reason": {
+           "type": "string"
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "413": {
+      "$ref": "#/components/responses/PayloadTooLarge"
+     },
+     "415": {
+      "description": "Not message/rfc822",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A message that cannot be taken",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
   }
  },
  "components": {
@@ -4767,6 +4919,120 @@ std::string_view OpenApiDocument() {
      "description",
      "permissions"
     ]
+   },
+   "NotificationList": {
+    "type": "object",
+    "required": [
+     "items"
+    ],
+    "properties": {
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Notification"
+      }
+     }
+    }
+   },
+   "Notification": {
+    "type": "object",
+    "required": [
+     "id",
+     "kind",
+     "channel",
+     "language",
+     "recipient",
+     "state",
+     "attempts",
+     "created_at",
+     "next_attempt_at",
+     "sent_at",
+     "last_error",
+     "message_id"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "kind": {
+      "enum": [
+       "acknowledgement",
+       "information_request",
+       "holding_response",
+       "final_response",
+       "survey_invitation"
+      ]
+     },
+     "channel": {
+      "const": "email"
+     },
+     "language": {
+      "type": "string"
+     },
+     "recipient": {
+      "type": "string"
+     },
+     "state": {
+      "enum": [
+       "pending",
+       "sent",
+       "failed"
+      ]
+     },
+     "attempts": {
+      "type": "integer"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "next_attempt_at": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "date-time"
+     },
+     "sent_at": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "date-time"
+     },
+     "last_error": {
+      "type": "string"
+     },
+     "message_id": {
+      "type": [
+       "string",
+       "null"
+      ]
+     }
+    }
+   },
+   "MailReceipt": {
+    "type": "object",
+    "required": [
+     "outcome",
+     "reference",
+     "reopened"
+    ],
+    "properties": {
+     "outcome": {
+      "enum": [
+       "created",
+       "added",
+       "duplicate"
+      ]
+     },
+     "reference": {
+      "type": "string"
+     },
+     "reopened": {
+      "type": "boolean"
+     }
+    }
    }
   },
   "parameters": {
