@@ -121,7 +121,9 @@ class RolesTest(unittest.TestCase):
         # password and saved views (preferences, not records).
         writes = [(m, p) for m, p in routes if m != "GET" and p.startswith("/api/v1/")
                   and p not in ("/api/v1/session", "/api/v1/me/password", "/api/v1/me/views/{name}")
-                  and not p.startswith("/api/v1/status/")]
+                  and not p.startswith("/api/v1/status/")
+                  # Mail intake answers to the mailgate's own token, never to a session.
+                  and p != "/api/v1/mail/inbound"]
         self.assertGreater(len(writes), 20)
         before = self.version(self.a)
         for method, pattern in writes:
@@ -130,6 +132,10 @@ class RolesTest(unittest.TestCase):
             r = self.s.request(method, path, {}, as_user="auditor")
             self.assertEqual(r.status, 403, f"auditor {method} {path}: {r.body[:200]}")
         self.assertEqual(self.version(self.a), before)
+        # A staff session does not open mail intake (here switched off: 404, nothing written).
+        r = self.s.request("POST", "/api/v1/mail/inbound", raw=b"From: a@b.example\r\n\r\nx",
+                           content_type="message/rfc822", as_user="auditor")
+        self.assertEqual(r.status, 404, r.body)
 
     def test_admin_never_reads_complaint_content(self):
         for path in ("/api/v1/complaints", f"/api/v1/complaints/{self.a}",
