@@ -78,7 +78,7 @@ core::Result<PreparedMail> PrepareInboundMail(std::string_view raw, const std::s
     core::Attachment meta;
     meta.content_type = type;
     meta.size = static_cast<int64_t>(a.data.size());
-    meta.filename = a.filename.substr(0, 255);
+    meta.filename = a.filename;  // at most 255 bytes, cut on a character (mail/parse)
     if (auto s = StoreAttachmentFile(data_dir, a.data, meta); !s) return std::move(s).error();
     m.attachments.push_back(std::move(meta));
   }

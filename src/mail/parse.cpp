@@ -181,7 +181,8 @@ std::string FileNameOf(const vmime::header& h) {
   name = OneLine(name);
   const auto slash = name.find_last_of("/\\");
   if (slash != std::string::npos) name = name.substr(slash + 1);
-  return name.substr(0, 255);
+  CutUtf8(name, 255);  // never inside a character
+  return name;
 }
 
 class Walker {
