@@ -1,10 +1,14 @@
+// Template loading checks the files an organisation edits with two scanners: our own tag scan
+// (names against the kind's documented variables, no partials, delimiter changes or dotted
+// names, balanced sections, with line numbers for the message) and kainjow's parser (whatever
+// it would refuse at render time). Rendering reparses: messages are few and templates small.
 #include "mail/templates.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <kainjow/mustache.hpp>
-#include <set>
 #include <sstream>
 
 #include "core/enum_names.hpp"
@@ -12,6 +16,7 @@
 namespace redress::mail {
 namespace {
 
+namespace fs = std::filesystem;
 namespace mu = kainjow::mustache;
 using core::Errc;
 using core::MakeError;
@@ -24,18 +29,73 @@ constexpr core::EnumNames<MailKind, 5> kKinds{{
     {MailKind::kSurveyInvitation, "survey_invitation"},
 }};
 
-bool ValidLanguage(const std::string& s) {
-  return s.size() >= 2 && s.size() <= 8 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
-         });
+constexpr std::uintmax_t kMaxFileBytes = 1 << 20;
+
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c == '_') c = '-';
+  }
+  return out;
 }
 
-std::optional<std::string> ReadFile(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// BCP 47-ish: a primary subtag of 2-8 letters, then subtags of 1-8 letters or digits, joined
+// by single hyphens ("en", "fr-CA", "zh-Hant-TW", "es-419").
+bool ValidLanguage(std::string_view s) {
+  if (s.size() < 2 || s.size() > 35) return false;
+  size_t start = 0;
+  bool first = true;
+  while (true) {
+    const size_t end = std::min(s.find('-', start), s.size());
+    const std::string_view sub = s.substr(start, end - start);
+    if (sub.empty() || sub.size() > 8) return false;
+    if (first && (sub.size() < 2 || !std::all_of(sub.begin(), sub.end(), IsAlpha))) return false;
+    if (!std::all_of(sub.begin(), sub.end(), [](char c) { return IsAlpha(c) || IsDigit(c); })) {
+      return false;
+    }
+    if (end == s.size()) return true;
+    start = end + 1;
+    first = false;
+  }
+}
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      if (c == 0) return false;
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
 }
 
 std::string Trim(std::string_view s) {
@@ -45,14 +105,126 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-core::Status CheckTemplate(const std::string& file, const std::string& text, MailKind kind) {
-  auto tags = TemplateTags(text);
+// Reads a template file as UTF-8 with "\n" line ends (a BOM and CRLF from Windows editors are
+// accepted and removed).
+core::Result<std::string> ReadTemplate(const fs::path& p) {
+  std::error_code ec;
+  const auto size = fs::file_size(p, ec);
+  if (ec)
+    return MakeError(Errc::kInvalid, p.string() + ": missing (every language has every kind)");
+  if (size > kMaxFileBytes) return MakeError(Errc::kInvalid, p.string() + ": larger than 1 MiB");
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return MakeError(Errc::kInvalid, p.string() + ": cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string raw = ss.str();
+  if (raw.rfind("\xEF\xBB\xBF", 0) == 0) raw.erase(0, 3);
+  if (!ValidUtf8(raw)) {
+    return MakeError(Errc::kInvalid, p.string() + ": not UTF-8 text (save it as UTF-8)");
+  }
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\r') {
+      out += '\n';
+      if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
+}
+
+struct Tag {
+  char sigil;  // 0 for a plain {{x}}, '{' for {{{x}}}, else # ^ / &
+  std::string name;
+  size_t line;
+};
+
+std::string OnLine(size_t line) { return " on line " + std::to_string(line); }
+
+// Every tag of a template, checked for form; `first_line` numbers its first line.
+core::Result<std::vector<Tag>> ScanTags(std::string_view text, size_t first_line) {
+  std::vector<Tag> tags;
+  std::vector<Tag> open;
+  size_t pos = 0;
+  size_t line = first_line;
+  size_t counted = 0;  // `line` is the line of text[counted]
+  while ((pos = text.find("{{", pos)) != std::string_view::npos) {
+    line += std::count(text.begin() + counted, text.begin() + pos, '\n');
+    counted = pos;
+    const bool triple = text.substr(pos, 3) == "{{{";
+    const std::string_view close = triple ? "}}}" : "}}";
+    const size_t start = pos + (triple ? 3 : 2);
+    const size_t end = text.find(close, start);
+    if (end == std::string_view::npos) {
+      return MakeError(Errc::kInvalid, "a tag is not closed" + OnLine(line));
+    }
+    const std::string whole(text.substr(pos, end + close.size() - pos));
+    std::string name = Trim(text.substr(start, end - start));
+    pos = end + close.size();
+    if (name.empty()) return MakeError(Errc::kInvalid, "an empty tag " + whole + OnLine(line));
+    char sigil = triple ? '{' : 0;
+    if (!triple) {
+      const char c = name[0];
+      if (c == '!') continue;  // a comment
+      if (c == '>' || c == '<' || c == '=') {
+        return MakeError(Errc::kInvalid,
+                         "partials and delimiter changes are not allowed: " + whole + OnLine(line));
+      }
+      if (c == '#' || c == '^' || c == '/' || c == '&') {
+        sigil = c;
+        name = Trim(name.substr(1));
+      }
+    }
+    if (name.find('.') != std::string::npos) {
+      return MakeError(Errc::kInvalid, whole + " is not a variable name" + OnLine(line) +
+                                           " (dotted names are not allowed)");
+    }
+    const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_';
+    });
+    if (!plain) return MakeError(Errc::kInvalid, whole + " is not a variable name" + OnLine(line));
+    Tag tag{sigil, name, line};
+    if (sigil == '#' || sigil == '^') open.push_back(tag);
+    if (sigil == '/') {
+      if (open.empty()) {
+        return MakeError(Errc::kInvalid, whole + " closes no open section" + OnLine(line));
+      }
+      if (open.back().name != name) {
+        return MakeError(Errc::kInvalid, whole + " closes section {{" + open.back().sigil +
+                                             open.back().name + "}} opened on line " +
+                                             std::to_string(open.back().line));
+      }
+      open.pop_back();
+    }
+    tags.push_back(std::move(tag));
+  }
+  if (!open.empty()) {
+    return MakeError(Errc::kInvalid, "section {{" + std::string(1, open.back().sigil) +
+                                         open.back().name + "}} is not closed (opened" +
+                                         OnLine(open.back().line) + ")");
+  }
+  return tags;
+}
+
+core::Status CheckTemplate(const std::string& file, const std::string& text, MailKind kind,
+                           bool html, size_t first_line) {
+  auto tags = ScanTags(text, first_line);
   if (!tags) return MakeError(Errc::kInvalid, file + ": " + tags.error().detail);
   const auto& allowed = TemplateVariables(kind);
   for (const auto& t : *tags) {
-    if (std::find(allowed.begin(), allowed.end(), t) == allowed.end()) {
-      return MakeError(Errc::kInvalid, file + ": unknown variable {{" + t + "}} for " +
-                                           ToString(kind) + " (see docs/mail-templates.md)");
+    if (std::find(allowed.begin(), allowed.end(), t.name) == allowed.end()) {
+      return MakeError(Errc::kInvalid, file + ": unknown variable {{" + t.name + "}} for " +
+                                           ToString(kind) + OnLine(t.line) +
+                                           " (see docs/mail-templates.md)");
+    }
+    if (html && (t.sigil == '{' || t.sigil == '&')) {
+      return MakeError(Errc::kInvalid, file + ": " + (t.sigil == '{' ? "{{{" : "{{&") + t.name +
+                                           (t.sigil == '{' ? "}}}" : "}}") + OnLine(t.line) +
+                                           " would insert the value without HTML escaping; "
+                                           "use {{" +
+                                           t.name + "}}");
     }
   }
   mu::mustache m{text};
@@ -60,18 +232,105 @@ core::Status CheckTemplate(const std::string& file, const std::string& text, Mai
   return {};
 }
 
-mu::data DataOf(const nlohmann::json& vars, bool one_line) {
+// The mustache data for `vars`; `one_line` turns line breaks in values into spaces.
+core::Result<mu::data> DataOf(const nlohmann::json& vars, bool one_line) {
   mu::data d;
   for (const auto& [k, v] : vars.items()) {
-    if (!v.is_string()) continue;
-    std::string s = v.get<std::string>();
-    if (s.empty()) continue;  // empty: a section on it is false
-    if (one_line)
+    std::string s;
+    if (v.is_string()) {
+      s = v.get<std::string>();
+    } else if (v.is_boolean()) {
+      if (v.get<bool>()) s = "true";
+    } else if (!v.is_null()) {
+      return MakeError(Errc::kInvalid, "mail variable " + k + " must be a string");
+    }
+    if (s.empty()) continue;  // absent: a section on it is false
+    if (one_line) {
       std::replace_if(
           s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    }
     d.set(k, s);
   }
   return d;
+}
+
+// Plain text as rendered, tidied: sections that are not shown leave their lines empty
+// (kainjow keeps the line break of a standalone tag), so trailing blanks are cut, runs of
+// blank lines become one, and the text ends with one line break. Line breaks in values
+// become "\n" like the template's own.
+std::string TidyText(std::string_view rendered) {
+  std::string s;
+  s.reserve(rendered.size());
+  for (size_t i = 0; i < rendered.size(); ++i) {
+    if (rendered[i] != '\r') {
+      s += rendered[i];
+    } else if (i + 1 >= rendered.size() || rendered[i + 1] != '\n') {
+      s += '\n';
+    }
+  }
+  std::string out;
+  out.reserve(s.size());
+  int newlines = 2;  // no blank line at the start
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    const size_t eol = std::min(s.find('\n', pos), s.size());
+    std::string_view line = std::string_view(s).substr(pos, eol - pos);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    if (line.empty()) {
+      if (newlines == 1) out += '\n';
+      ++newlines;
+    } else {
+      out += line;
+      out += '\n';
+      newlines = 1;
+    }
+    pos = eol + 1;
+  }
+  while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') {
+    out.pop_back();
+  }
+  return out;
+}
+
+// Loads one language folder's files.
+core::Status LoadLanguage(const fs::path& folder, std::map<MailKind, std::string>& subjects,
+                          std::map<MailKind, std::string>& texts,
+                          std::map<MailKind, std::string>& htmls) {
+  for (MailKind kind : AllMailKinds()) {
+    const fs::path txt = folder / (std::string(ToString(kind)) + ".txt");
+    const fs::path html = folder / (std::string(ToString(kind)) + ".html");
+    auto t = ReadTemplate(txt);
+    if (!t) return t.error();
+    auto h = ReadTemplate(html);
+    if (!h) return h.error();
+    // "Subject: ..." then a blank line, then the body.
+    const size_t eol = std::min(t->find('\n'), t->size());
+    const std::string first = t->substr(0, eol);
+    if (first.size() < 8 || Lower(first.substr(0, 8)) != "subject:" ||
+        Trim(first.substr(8)).empty()) {
+      return MakeError(Errc::kInvalid,
+                       txt.string() + ": the first line must be \"Subject: ...\" (the subject)");
+    }
+    const size_t eol2 = std::min(t->find('\n', std::min(eol + 1, t->size())), t->size());
+    if (eol < t->size() && !Trim(t->substr(eol + 1, eol2 - eol - 1)).empty()) {
+      return MakeError(Errc::kInvalid, txt.string() +
+                                           ": line 2 must be blank (the subject is one line, "
+                                           "the body starts on line 3)");
+    }
+    const std::string body = eol2 < t->size() ? t->substr(eol2 + 1) : std::string();
+    if (Trim(body).empty()) return MakeError(Errc::kInvalid, txt.string() + ": the body is empty");
+    if (Trim(*h).empty()) return MakeError(Errc::kInvalid, html.string() + ": empty");
+    const std::string subject = Trim(first.substr(8));
+    if (auto s = CheckTemplate(txt.string() + " (subject)", subject, kind, false, 1); !s) {
+      return s.error();
+    }
+    if (auto s = CheckTemplate(txt.string(), body, kind, false, 3); !s) return s.error();
+    if (auto s = CheckTemplate(html.string(), *h, kind, true, 1); !s) return s.error();
+    subjects[kind] = subject;
+    texts[kind] = body;
+    htmls[kind] = std::move(*h);
+  }
+  return {};
 }
 
 }  // namespace
@@ -108,118 +367,118 @@ const std::vector<std::string>& TemplateVariables(MailKind k) {
 }
 
 core::Result<std::vector<std::string>> TemplateTags(std::string_view text) {
+  auto tags = ScanTags(text, 1);
+  if (!tags) return tags.error();
   std::vector<std::string> names;
-  std::vector<std::string> open;
-  size_t pos = 0;
-  while ((pos = text.find("{{", pos)) != std::string_view::npos) {
-    const bool triple = text.substr(pos, 3) == "{{{";
-    const std::string_view close = triple ? "}}}" : "}}";
-    const size_t start = pos + (triple ? 3 : 2);
-    const size_t end = text.find(close, start);
-    if (end == std::string_view::npos) return MakeError(Errc::kInvalid, "an unclosed tag");
-    std::string tag = Trim(text.substr(start, end - start));
-    pos = end + close.size();
-    if (tag.empty()) return MakeError(Errc::kInvalid, "an empty tag");
-    const char sigil = tag[0];
-    if (sigil == '!') continue;  // comment
-    if (sigil == '>' || sigil == '<' || sigil == '=') {
-      return MakeError(Errc::kInvalid,
-                       "partials and delimiter changes are not allowed: {{" + tag + "}}");
-    }
-    if (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '&') tag = Trim(tag.substr(1));
-    const bool plain = !tag.empty() && std::all_of(tag.begin(), tag.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-    if (!plain) return MakeError(Errc::kInvalid, "{{" + tag + "}} is not a variable name");
-    if (sigil == '#' || sigil == '^') open.push_back(tag);
-    if (sigil == '/') {
-      if (open.empty() || open.back() != tag) {
-        return MakeError(Errc::kInvalid, "{{/" + tag + "}} closes no open section");
-      }
-      open.pop_back();
-    }
-    names.push_back(tag);
-  }
-  if (!open.empty())
-    return MakeError(Errc::kInvalid, "section {{#" + open.back() + "}} is not closed");
+  names.reserve(tags->size());
+  for (auto& t : *tags) names.push_back(std::move(t.name));
   return names;
 }
 
 core::Result<TemplateSet> TemplateSet::Load(const std::string& dir,
                                             const std::string& default_language) {
-  namespace fs = std::filesystem;
   TemplateSet set;
-  set.default_language_ = default_language;
+  set.default_language_ = Lower(default_language);
+  if (!ValidLanguage(default_language)) {
+    return MakeError(Errc::kInvalid,
+                     "The default mail language '" + default_language + "' is not a language tag.");
+  }
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return MakeError(Errc::kInvalid, "The mail templates folder " + dir + " does not exist.");
   }
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (!entry.is_directory()) continue;
-    const std::string lang = entry.path().filename().string();
-    if (!ValidLanguage(lang)) continue;
-    auto& files = set.by_language_[lang];
-    for (MailKind kind : AllMailKinds()) {
-      const fs::path txt = entry.path() / (std::string(ToString(kind)) + ".txt");
-      const fs::path html = entry.path() / (std::string(ToString(kind)) + ".html");
-      auto t = ReadFile(txt);
-      auto h = ReadFile(html);
-      if (!t || !h) {
-        return MakeError(Errc::kInvalid,
-                         (!t ? txt : html).string() + ": missing (every language has every kind)");
-      }
-      // "Subject: ..." then a blank line, then the body.
-      const auto eol = t->find('\n');
-      const std::string first = Trim(t->substr(0, eol));
-      if (first.rfind("Subject:", 0) != 0 || Trim(first.substr(8)).empty()) {
-        return MakeError(Errc::kInvalid,
-                         txt.string() + ": the first line must be \"Subject: ...\"");
-      }
-      Files f;
-      f.subject = Trim(first.substr(8));
-      std::string body = eol == std::string::npos ? "" : t->substr(eol + 1);
-      if (!body.empty() && body[0] == '\r') body.erase(0, 1);
-      if (!body.empty() && body[0] == '\n') body.erase(0, 1);
-      f.text = std::move(body);
-      f.html = std::move(*h);
-      if (auto s = CheckTemplate(txt.string() + " (subject)", f.subject, kind); !s)
-        return s.error();
-      if (auto s = CheckTemplate(txt.string(), f.text, kind); !s) return s.error();
-      if (auto s = CheckTemplate(html.string(), f.html, kind); !s) return s.error();
-      files[kind] = std::move(f);
+  // Sorted, so that the same folder always reports the same first problem.
+  std::vector<fs::path> folders;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_directory(type_ec) && it->path().filename().string().rfind('.', 0) != 0) {
+      folders.push_back(it->path());
     }
   }
-  if (!set.by_language_.contains(default_language)) {
+  if (ec) return MakeError(Errc::kInvalid, dir + ": cannot be read (" + ec.message() + ")");
+  std::sort(folders.begin(), folders.end());
+  for (const auto& folder : folders) {
+    // A folder is a language when it holds templates; each must be named after a kind.
+    bool any = false;
+    std::vector<fs::path> files;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      files.push_back(it->path());
+    }
+    if (ec) {
+      return MakeError(Errc::kInvalid, folder.string() + ": cannot be read (" + ec.message() + ")");
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      const std::string ext = f.extension().string();
+      if (ext != ".txt" && ext != ".html") continue;
+      any = true;
+      if (!ParseMailKind(f.stem().string())) {
+        return MakeError(Errc::kInvalid,
+                         f.string() +
+                             ": not a kind of message (acknowledgement, information_request, "
+                             "holding_response, final_response, survey_invitation)");
+      }
+    }
+    if (!any) continue;
+    const std::string name = folder.filename().string();
+    if (!ValidLanguage(name)) {
+      return MakeError(Errc::kInvalid, folder.string() +
+                                           ": the folder name is not a language tag "
+                                           "(such as en, fr or fr-CA)");
+    }
+    Language& lang = set.by_language_[Lower(name)];
+    if (!lang.name.empty()) {
+      return MakeError(Errc::kInvalid,
+                       folder.string() + ": the language " + lang.name + " has a second folder");
+    }
+    lang.name = name;
+    std::map<MailKind, std::string> subjects, texts, htmls;
+    if (auto s = LoadLanguage(folder, subjects, texts, htmls); !s) return s.error();
+    for (MailKind kind : AllMailKinds()) {
+      lang.files[kind] = Files{subjects[kind], texts[kind], htmls[kind]};
+    }
+  }
+  if (!set.by_language_.contains(set.default_language_)) {
     return MakeError(Errc::kInvalid, "The mail templates folder " + dir + " has no " +
-                                         default_language + "/ (the default language).");
+                                         default_language +
+                                         "/ folder of templates (the default language).");
   }
   return set;
 }
 
 core::Result<RenderedMail> TemplateSet::Render(MailKind kind, std::string_view language,
                                                const nlohmann::json& vars) const {
-  std::string lang(language);
-  auto it = by_language_.find(lang);
-  if (it == by_language_.end()) it = by_language_.find(lang.substr(0, lang.find('-')));
+  if (!vars.is_object()) return MakeError(Errc::kInvalid, "mail variables must be an object");
+  auto it = by_language_.end();
+  for (std::string tag = Lower(language); !tag.empty() && it == by_language_.end();) {
+    it = by_language_.find(tag);
+    const size_t hyphen = tag.rfind('-');
+    tag.resize(hyphen == std::string::npos ? 0 : hyphen);
+  }
   if (it == by_language_.end()) it = by_language_.find(default_language_);
-  if (it == by_language_.end()) return MakeError(Errc::kInvalid, "no templates");
-  const Files& f = it->second.at(kind);
+  if (it == by_language_.end()) return MakeError(Errc::kInternal, "no mail templates loaded");
+  const Files& f = it->second.files.at(kind);
+  auto one_line = DataOf(vars, true);
+  if (!one_line) return one_line.error();
+  auto data = DataOf(vars, false);
+  if (!data) return data.error();
   const auto plain = [](const std::string& s) { return s; };
   RenderedMail out;
   mu::mustache subject{f.subject};
   subject.set_custom_escape(plain);
-  out.subject = Trim(subject.render(DataOf(vars, true)));
+  out.subject = Trim(subject.render(*one_line));
   mu::mustache text{f.text};
   text.set_custom_escape(plain);
-  out.text = text.render(DataOf(vars, false));
+  out.text = TidyText(text.render(*data));
   mu::mustache html{f.html};
-  out.html = html.render(DataOf(vars, false));
+  out.html = html.render(*data);
   return out;
 }
 
 std::vector<std::string> TemplateSet::Languages() const {
   std::vector<std::string> out;
-  for (const auto& [lang, files] : by_language_) out.push_back(lang);
+  for (const auto& [key, lang] : by_language_) out.push_back(lang.name);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
