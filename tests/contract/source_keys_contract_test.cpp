@@ -133,7 +133,6 @@ TEST_P(SourceKeyContract, ScanComplaintsInIdOrderFromAnIdAndStops) {
   EXPECT_EQ(seen, (std::vector<std::string>{"p3", "p4"}));
 }
 
-std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, SourceKeyContract, ::testing::ValuesIn(Adapters()), AdapterName);
 

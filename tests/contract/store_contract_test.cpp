@@ -1189,7 +1189,6 @@ void PrintTo(const Adapter& a, std::ostream* os) { *os << a.name; }
 
 namespace {
 
-std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; }
 
 TEST_P(StoreContract, SavedViewsArePerUserReplacedByNameAndDeleted) {
   core::User a;

@@ -60,6 +60,8 @@ class SqliteHarness final : public StoreHarness {
 
 }  // namespace
 
+std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; }
+
 const std::vector<Adapter>& Adapters() {
   static const std::vector<Adapter> adapters = {
       {"Memory", [] { return std::make_unique<MemoryHarness>(); }},

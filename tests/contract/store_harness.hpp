@@ -2,6 +2,8 @@
 // store; adding an adapter (PostgreSQL) is one line in Adapters() (store_harness.cpp).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +32,9 @@ struct Adapter {
 };
 
 const std::vector<Adapter>& Adapters();
+
+// The test-name suffix of a parameterised suite over Adapters().
+std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info);
 
 // A fresh directory under the system temp dir, removed by the destructor.
 class TempDir {

@@ -15,6 +15,12 @@ Status Store::WriteSync(TxFn fn) {
   return future.get();
 }
 
+Result<std::vector<FactRow>> Store::Facts(const FactQuery& q) {
+  auto r = Facts(std::vector<FactQuery>{q});
+  if (!r) return r.error();
+  return std::move(r->front());
+}
+
 Status StoreTx::InsertComplaint(Complaint& c) { return InsertComplaint(c, EncodeStorage(c)); }
 
 Status StoreTx::UpdateComplaint(const Complaint& c) { return UpdateComplaint(c, EncodeStorage(c)); }

@@ -27,6 +27,7 @@
 
 #include "core/complaint.hpp"
 #include "core/event.hpp"
+#include "core/facts.hpp"
 #include "core/notification.hpp"
 #include "core/result.hpp"
 #include "core/user.hpp"
@@ -220,6 +221,11 @@ class Store {
   virtual Result<int64_t> CountOverdue(Instant now) = 0;
   virtual Result<int64_t> CountComplaints() = 0;
   virtual Result<DashboardCounts> Dashboard(const DashboardQuery& q) = 0;
+
+  // Clause 8 analytics (core/facts.hpp): the rows of each query, all from one snapshot,
+  // computed in the store. Each query is checked with core::ValidateFactQuery.
+  virtual Result<std::vector<std::vector<FactRow>>> Facts(const std::vector<FactQuery>& qs) = 0;
+  Result<std::vector<FactRow>> Facts(const FactQuery& q);
 
   // Pending notifications whose next attempt is due at `now`, by (next_attempt_at, id).
   virtual Result<std::vector<Notification>> DueNotifications(Instant now, int limit) = 0;

@@ -73,6 +73,11 @@ class FaultyStore final : public core::Store {
   core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override {
     return inner_.Dashboard(q);
   }
+  using core::Store::Facts;
+  core::Result<std::vector<std::vector<core::FactRow>>> Facts(
+      const std::vector<core::FactQuery>& qs) override {
+    return inner_.Facts(qs);
+  }
   core::Result<std::vector<core::Reference>> DueForClockCheck(core::Instant now,
                                                               int limit) override {
     return inner_.DueForClockCheck(now, limit);

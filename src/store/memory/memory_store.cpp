@@ -537,6 +537,23 @@ Result<std::optional<core::Notification>> MemoryStore::GetNotification(int64_t i
   return std::optional<core::Notification>(it->second);
 }
 
+Result<std::vector<std::vector<core::FactRow>>> MemoryStore::Facts(
+    const std::vector<core::FactQuery>& qs) {
+  for (const auto& q : qs) {
+    if (auto s = core::ValidateFactQuery(q); !s) return s.error();
+  }
+  std::vector<core::ComplaintFacts> facts;
+  {
+    std::lock_guard lock(mu_);
+    facts.reserve(data_->t.complaints.size());
+    for (const auto& [id, c] : data_->t.complaints) facts.push_back(core::FactsOf(*c));
+  }
+  std::vector<std::vector<core::FactRow>> out;
+  out.reserve(qs.size());
+  for (const auto& q : qs) out.push_back(core::EvaluateFacts(q, facts));
+  return out;
+}
+
 Result<core::DashboardCounts> MemoryStore::Dashboard(const core::DashboardQuery& q) {
   constexpr int64_t kWeekMs = 7 * 86400000LL;
   constexpr int64_t kFirstMondayMs = 4 * 86400000LL;  // 1970-01-05, a Monday

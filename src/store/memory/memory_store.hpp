@@ -47,6 +47,9 @@ class MemoryStore final : public core::Store {
   core::Result<int64_t> CountComplaints() override;
   core::Result<std::vector<core::SavedView>> ViewsOf(int64_t user_id) override;
   core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override;
+  using core::Store::Facts;
+  core::Result<std::vector<std::vector<core::FactRow>>> Facts(
+      const std::vector<core::FactQuery>& qs) override;
   core::Result<std::vector<core::Reference>> DueForClockCheck(core::Instant now,
                                                               int limit) override;
   core::Result<std::vector<core::Notification>> DueNotifications(core::Instant now,

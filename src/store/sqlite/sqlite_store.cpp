@@ -11,7 +11,9 @@
 #include <utility>
 
 #include "core/codec.hpp"
+#include "core/facts.hpp"
 #include "store/list_support.hpp"
+#include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/statement.hpp"
 #include "util/crypto.hpp"
@@ -457,6 +459,8 @@ class SqliteStore::Tx final : public core::StoreTx {
     std::string text;
   };
   std::vector<TextOp> text_ops;
+  // Roll-up differences (migration 0006), added once per batch like text_ops.
+  sqlite::RollupBuffer rollup;
 
   // Keeps state_counts (migration 0003) in step with complaints. Done here rather than by a
   // trigger: a trigger makes SQLite keep a statement journal for every complaint insert.
@@ -466,6 +470,16 @@ class SqliteStore::Tx final : public core::StoreTx {
     st->Bind(1, state);
     st->Bind(2, delta);
     if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "count complaint state");
+    return {};
+  }
+
+  // Keeps the facts row (migration 0006) of a complaint in step; `old` is its previous facts.
+  Status PutFactsOf(const core::Complaint& c, const std::optional<core::ComplaintFacts>& old) {
+    core::ComplaintFacts now = core::FactsOf(c);
+    if (old && *old == now) return {};
+    if (auto s = sqlite::PutFacts(c_, now); !s) return Checked(sqlite3_errcode(c_.db()), s.error());
+    if (old) rollup.Add(*old, -1);
+    rollup.Add(now, 1);
     return {};
   }
 
@@ -516,7 +530,7 @@ class SqliteStore::Tx final : public core::StoreTx {
     if (auto s = CountState(core::ToString(c.state), 1); !s) return s;
     text_ops.push_back({kInsertText, id, c.description.value});
     c.id = id;
-    return {};
+    return PutFactsOf(c, std::nullopt);
   }
 
   Result<std::optional<core::Complaint>> LoadComplaint(const core::Reference& ref) override {
@@ -568,7 +582,9 @@ class SqliteStore::Tx final : public core::StoreTx {
       if (auto s = CountState(now, 1); !s) return s;
     }
     text_ops.push_back({kUpdateText, c.id, c.description.value});
-    return {};
+    auto old = sqlite::GetFacts(c_, c.id);
+    if (!old) return Checked(sqlite3_errcode(c_.db()), old.error());
+    return PutFactsOf(c, *old);
   }
 
   Status AppendEvent(core::Event& e) override {
@@ -920,6 +936,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (auto s = SetPragmas(*store->writer_, true); !s) return s.error();
   if (auto s = sqlite::ApplyMigrations(store->writer_->db()); !s) return s.error();
   store->tx_ = std::make_unique<Tx>(*store->writer_);
+  if (auto s = store->RebuildFactsIfBehind(); !s) return s.error();
   if (auto s = store->LoadChainHead(); !s) return s.error();
   if (auto s = store->OpenReaders(path, options.readers); !s) return s.error();
   auto ck = Conn::Open(path, SQLITE_OPEN_READWRITE);
@@ -944,6 +961,60 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     s->WriterLoop();
   });
   return store;
+}
+
+// A database written before migration 0006, or by a binary that did not keep the facts, has
+// complaints without facts: rebuild the facts and their roll-up from the documents, once, in
+// one transaction, before the writer starts.
+Status SqliteStore::RebuildFactsIfBehind() {
+  Conn& w = *writer_;
+  auto count = [&w](const char* sql) -> Result<int64_t> {
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v2(w.db(), sql, -1, &st, nullptr);
+    int64_t n = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) return SqliteError(w.db(), rc, "count facts");
+    return n;
+  };
+  auto complaints = count("SELECT count(*) FROM complaints");
+  if (!complaints) return complaints.error();
+  auto facts = count("SELECT count(*) FROM facts");
+  if (!facts) return facts.error();
+  if (*complaints == *facts) return {};
+  if (auto s = w.Exec("BEGIN IMMEDIATE; DELETE FROM facts; DELETE FROM facts_daily;",
+                      "rebuild facts");
+      !s) {
+    return s;
+  }
+  auto run = [&]() -> Status {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(w.db(), "SELECT id, version, doc FROM complaints ORDER BY id", -1,
+                                &raw, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(w.db(), rc, "rebuild facts");
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(raw, sqlite3_finalize);
+    Stmt st(raw);  // destroyed (reset) before `owner` finalizes
+    sqlite::RollupBuffer rollup;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      auto c = ParseComplaint(st.Int(0), st.Int(1), st.View(2));
+      if (!c) return c.error();
+      if (!*c) continue;
+      const core::ComplaintFacts f = core::FactsOf(**c);
+      if (auto s = sqlite::PutFacts(w, f); !s) return s;
+      rollup.Add(f, 1);
+      if (rollup.size() >= 10000) {
+        if (auto s = rollup.Flush(w); !s) return s;
+      }
+    }
+    if (rc != SQLITE_DONE) return SqliteError(w.db(), rc, "rebuild facts");
+    return rollup.Flush(w);
+  };
+  Status s = run();
+  if (!s) {
+    (void)w.Exec("ROLLBACK", "rebuild facts");
+    return s;
+  }
+  return w.Exec("COMMIT", "rebuild facts");
 }
 
 // WAL pages after which the checkpointer runs (SQLite's own default is 1000), and after which
@@ -1119,8 +1190,10 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
   const int64_t batch_seq = tx_->head_seq;
   const std::string batch_hash = tx_->head_hash;
   tx_->text_ops.clear();
+  tx_->rollup.Clear();
   auto abort_batch = [&](const core::Error& e) {
     tx_->text_ops.clear();
+    tx_->rollup.Clear();
     if (!sqlite3_get_autocommit(db)) exec(kRollback);
     tx_->head_seq = batch_seq;
     tx_->head_hash = batch_hash;
@@ -1135,6 +1208,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     const int64_t seq0 = tx_->head_seq;
     std::string hash0 = tx_->head_hash;
     const size_t text0 = tx_->text_ops.size();
+    const size_t rollup0 = tx_->rollup.size();
     tx_->fatal_rc = 0;
     Status s;
     try {
@@ -1168,6 +1242,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
       tx_->head_seq = seq0;
       tx_->head_hash = std::move(hash0);
       tx_->text_ops.resize(text0);
+      tx_->rollup.Truncate(rollup0);
     }
     results[i] = std::move(s);
   }
@@ -1175,6 +1250,10 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
   tx_->fatal_rc = 0;
   if (auto st = tx_->FlushText(); !st) {
     if (tx_->fatal_rc != 0) Poison();
+    return abort_batch(st.error());
+  }
+  if (auto st = tx_->rollup.Flush(*writer_); !st) {
+    if (sqlite::IsFatal(sqlite3_errcode(db))) Poison();
     return abort_batch(st.error());
   }
 
@@ -1624,6 +1703,32 @@ Result<core::DashboardCounts> SqliteStore::Dashboard(const core::DashboardQuery&
     return {};
   };
   Status s = run();
+  sqlite3_exec(c->db(), "COMMIT", nullptr, nullptr, nullptr);
+  if (!s) return s.error();
+  return out;
+}
+
+Result<std::vector<std::vector<core::FactRow>>> SqliteStore::Facts(
+    const std::vector<core::FactQuery>& qs) {
+  for (const auto& q : qs) {
+    if (auto s = core::ValidateFactQuery(q); !s) return s.error();
+  }
+  std::vector<std::vector<core::FactRow>> out;
+  out.reserve(qs.size());
+  auto c = Reader();
+  // One read transaction, so every query sees the same snapshot.
+  if (int rc = sqlite3_exec(c->db(), "BEGIN", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+    return SqliteError(c->db(), rc, "analytics");
+  }
+  Status s;
+  for (const auto& q : qs) {
+    auto rows = sqlite::QueryFacts(*c, q);
+    if (!rows) {
+      s = rows.error();
+      break;
+    }
+    out.push_back(std::move(*rows));
+  }
   sqlite3_exec(c->db(), "COMMIT", nullptr, nullptr, nullptr);
   if (!s) return s.error();
   return out;

@@ -82,6 +82,9 @@ class SqliteStore final : public core::Store {
   core::Result<int64_t> CountComplaints() override;
   core::Result<std::vector<core::SavedView>> ViewsOf(int64_t user_id) override;
   core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override;
+  using core::Store::Facts;
+  core::Result<std::vector<std::vector<core::FactRow>>> Facts(
+      const std::vector<core::FactQuery>& qs) override;
   core::Result<std::vector<core::Notification>> DueNotifications(core::Instant now,
                                                                  int limit) override;
   core::Result<std::vector<core::Notification>> NotificationsOf(int64_t complaint_id) override;
@@ -113,6 +116,7 @@ class SqliteStore final : public core::Store {
   SqliteStore() = default;
   core::Status OpenReaders(const std::string& path, int readers);
   core::Status LoadChainHead();
+  core::Status RebuildFactsIfBehind();
   void WriterLoop();
   // Copies WAL pages into the database on its own thread and connection, so the writer never
   // pays for a checkpoint (or its fsync of the database file) inside a commit.

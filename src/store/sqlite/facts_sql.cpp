@@ -1,0 +1,392 @@
+#include "store/sqlite/facts_sql.hpp"
+
+#include <sqlite3.h>
+
+#include <functional>
+#include <map>
+#include <tuple>
+
+namespace redress::store::sqlite {
+
+using core::ComplaintFacts;
+using core::FactDim;
+using core::FactKey;
+using core::FactPeriod;
+using core::FactQuery;
+using core::FactRow;
+using core::Result;
+using core::Status;
+
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+// Keys of the statements cached by CachedByKey (distinct from the list queries' bit sets,
+// which stay below 2^32).
+constexpr uint64_t kPutFactsKey = 0xFAC7'0000'0000'0001ULL;
+constexpr uint64_t kGetFactsKey = 0xFAC7'0000'0000'0002ULL;
+constexpr uint64_t kRollupKey = 0xFAC7'0000'0000'0003ULL;
+constexpr uint64_t kQueryKeyTag = 0xFAC8'0000'0000'0000ULL;
+
+constexpr const char* kFactColumns =
+    "id, received_at, day, month, category, product, channel, department, location, handler, "
+    "cause, currency, state, policy, is_open, closed_at, resolve_days, resolve_band, ack, final, "
+    "outcome, redress, reopen_count, referred, early, sat_handling, sat_outcome";
+
+// The roll-up's dimensions, with the facts' value for each.
+struct RollupKind {
+  const char* kind;
+  std::optional<FactDim> dim;  // nullopt: every complaint
+};
+constexpr RollupKind kRollupKinds[] = {
+    {"", std::nullopt},
+    {"category", FactDim::kCategory},
+    {"product", FactDim::kProduct},
+    {"channel", FactDim::kChannel},
+    {"department", FactDim::kDepartment},
+    {"location", FactDim::kLocation},
+    {"handler", FactDim::kHandler},
+    {"cause", FactDim::kCause},
+    {"resolve_days", FactDim::kResolveDays},
+};
+
+std::optional<const char*> RollupKindOf(FactDim d) {
+  for (const auto& k : kRollupKinds) {
+    if (k.dim == d) return k.kind;
+  }
+  return std::nullopt;
+}
+
+std::string RollupValue(const RollupKind& k, const ComplaintFacts& f) {
+  if (!k.dim) return {};
+  if (*k.dim == FactDim::kResolveDays) {
+    return f.resolve_days ? std::to_string(*f.resolve_days) : std::string();
+  }
+  return core::FactDimValue(*k.dim, f);
+}
+
+const char* DimColumn(FactDim d) {
+  switch (d) {
+    case FactDim::kCategory:
+      return "category";
+    case FactDim::kProduct:
+      return "product";
+    case FactDim::kChannel:
+      return "channel";
+    case FactDim::kDepartment:
+      return "department";
+    case FactDim::kLocation:
+      return "location";
+    case FactDim::kHandler:
+      return "handler";
+    case FactDim::kCause:
+      return "cause";
+    case FactDim::kCurrency:
+      return "currency";
+    case FactDim::kState:
+      return "state";
+    case FactDim::kPolicy:
+      return "policy";
+    case FactDim::kResolveDays:
+      return "resolve_days";
+    case FactDim::kResolveBand:
+      return "resolve_band";
+    case FactDim::kAge:
+      return "CASE WHEN received_at >= :age0 THEN 0 WHEN received_at >= :age1 THEN 1 "
+             "WHEN received_at >= :age2 THEN 2 ELSE 3 END";
+  }
+  return "''";
+}
+
+constexpr const char* kWeekExpr = "(day - (((day + 3) % 7) + 7) % 7)";
+constexpr const char* kMonthFromDay =
+    "(CAST(strftime('%Y', day * 86400, 'unixepoch') AS INTEGER) * 12 + "
+    "CAST(strftime('%m', day * 86400, 'unixepoch') AS INTEGER) - 1)";
+
+int64_t ClockCode(core::ClockFact c) { return static_cast<int64_t>(c); }
+
+core::ClockFact ClockFromCode(int64_t v) {
+  switch (v) {
+    case 0:
+      return core::ClockFact::kBreached;
+    case 1:
+      return core::ClockFact::kMet;
+    case 2:
+      return core::ClockFact::kPending;
+    default:
+      return core::ClockFact::kNone;
+  }
+}
+
+bool DayAligned(const std::optional<core::Instant>& t) {
+  return !t || core::ToMillis(*t) % kDayMs == 0;
+}
+
+// The non-period dimensions a query touches (filters and group keys).
+std::vector<FactDim> DimsOf(const FactQuery& q) {
+  std::vector<FactDim> dims;
+  auto add = [&dims](FactDim d) {
+    for (FactDim x : dims) {
+      if (x == d) return;
+    }
+    dims.push_back(d);
+  };
+  for (const auto& [d, v] : q.where) add(d);
+  for (const auto& k : q.group_by) {
+    if (const auto* d = std::get_if<FactDim>(&k)) add(*d);
+  }
+  return dims;
+}
+
+std::string KeyText(const FactKey& k, const Stmt& st, int col) {
+  if (const auto* p = std::get_if<FactPeriod>(&k)) {
+    const int64_t v = st.Int(col);
+    switch (*p) {
+      case FactPeriod::kDay:
+      case FactPeriod::kWeek:
+        return core::DayKey(v);
+      case FactPeriod::kMonth:
+        return core::MonthKey(static_cast<int32_t>(v));
+    }
+  }
+  if (st.IsNull(col)) return {};
+  // The roll-up keeps every value as text ("" for a complaint not closed).
+  if (sqlite3_column_type(st.get(), col) == SQLITE_TEXT) return st.Text(col);
+  const FactDim d = std::get<FactDim>(k);
+  if (d == FactDim::kResolveBand) {
+    switch (st.Int(col)) {
+      case 0:
+        return "3bd";
+      case 1:
+        return "8w";
+      default:
+        return "later";
+    }
+  }
+  if (d == FactDim::kResolveDays || d == FactDim::kAge) return std::to_string(st.Int(col));
+  return st.Text(col);
+}
+
+}  // namespace
+
+Status PutFacts(Conn& c, const ComplaintFacts& f) {
+  auto st = c.CachedByKey(kPutFactsKey, [] {
+    return std::string("INSERT OR REPLACE INTO facts (") + kFactColumns +
+           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+           "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
+  });
+  if (!st) return st.error();
+  st->Bind(1, f.id);
+  st->Bind(2, core::ToMillis(f.received_at));
+  st->Bind(3, f.received_day);
+  st->Bind(4, static_cast<int64_t>(f.received_month));
+  st->Bind(5, f.category);
+  st->Bind(6, f.product);
+  st->Bind(7, f.channel);
+  st->Bind(8, f.department);
+  st->Bind(9, f.location);
+  st->Bind(10, f.handler);
+  st->Bind(11, f.cause);
+  st->Bind(12, f.currency);
+  st->Bind(13, f.state);
+  st->Bind(14, f.policy);
+  st->Bind(15, static_cast<int64_t>(f.open ? 1 : 0));
+  st->Bind(16, f.closed_at ? std::optional<int64_t>(core::ToMillis(*f.closed_at)) : std::nullopt);
+  st->Bind(17, f.resolve_days);
+  st->Bind(18, f.resolve_band ? std::optional<int64_t>(static_cast<int64_t>(*f.resolve_band))
+                              : std::nullopt);
+  st->Bind(19, ClockCode(f.ack));
+  st->Bind(20, ClockCode(f.final_response));
+  st->Bind(21, f.outcome ? std::optional<int64_t>(static_cast<int64_t>(*f.outcome)) : std::nullopt);
+  st->Bind(22, f.redress_minor);
+  st->Bind(23, static_cast<int64_t>(f.reopen_count));
+  st->Bind(24, static_cast<int64_t>(f.referred ? 1 : 0));
+  st->Bind(25, static_cast<int64_t>(f.early ? 1 : 0));
+  st->Bind(26, static_cast<int64_t>(f.sat_handling));
+  st->Bind(27, static_cast<int64_t>(f.sat_outcome));
+  if (int rc = st->Step(); rc != SQLITE_DONE) return SqliteError(c.db(), rc, "write facts");
+  return {};
+}
+
+Result<std::optional<ComplaintFacts>> GetFacts(Conn& c, int64_t id) {
+  auto st = c.CachedByKey(kGetFactsKey, [] {
+    return std::string("SELECT ") + kFactColumns + " FROM facts WHERE id = ?1";
+  });
+  if (!st) return st.error();
+  st->Bind(1, id);
+  int rc = st->Step();
+  if (rc == SQLITE_DONE) return std::optional<ComplaintFacts>();
+  if (rc != SQLITE_ROW) return SqliteError(c.db(), rc, "read facts");
+  ComplaintFacts f;
+  f.id = st->Int(0);
+  f.received_at = core::FromMillis(st->Int(1));
+  f.received_day = st->Int(2);
+  f.received_month = static_cast<int32_t>(st->Int(3));
+  f.category = st->Text(4);
+  f.product = st->Text(5);
+  f.channel = st->Text(6);
+  f.department = st->Text(7);
+  f.location = st->Text(8);
+  f.handler = st->Text(9);
+  f.cause = st->Text(10);
+  f.currency = st->Text(11);
+  f.state = st->Text(12);
+  f.policy = st->Text(13);
+  f.open = st->Int(14) != 0;
+  if (!st->IsNull(15)) f.closed_at = core::FromMillis(st->Int(15));
+  f.resolve_days = st->OptInt(16);
+  if (!st->IsNull(17)) f.resolve_band = static_cast<core::ResolveBand>(st->Int(17));
+  f.ack = ClockFromCode(st->Int(18));
+  f.final_response = ClockFromCode(st->Int(19));
+  if (!st->IsNull(20)) f.outcome = static_cast<core::Outcome>(st->Int(20));
+  f.redress_minor = st->Int(21);
+  f.reopen_count = static_cast<int32_t>(st->Int(22));
+  f.referred = st->Int(23) != 0;
+  f.early = st->Int(24) != 0;
+  f.sat_handling = static_cast<int32_t>(st->Int(25));
+  f.sat_outcome = static_cast<int32_t>(st->Int(26));
+  return std::optional<ComplaintFacts>(std::move(f));
+}
+
+void RollupBuffer::Add(const ComplaintFacts& f, int64_t sign) { entries_.push_back({f, sign}); }
+
+Status RollupBuffer::Flush(Conn& c) {
+  // (kind, day, value) -> summed differences.
+  std::map<std::tuple<const char*, int64_t, std::string>, core::FactTally> sums;
+  for (const auto& e : entries_) {
+    for (const auto& k : kRollupKinds) {
+      sums[{k.kind, e.facts.received_day, RollupValue(k, e.facts)}].Add(e.facts, e.sign);
+    }
+  }
+  entries_.clear();
+  static const core::FactTally kZero;
+  for (const auto& [key, tally] : sums) {
+    if (tally == kZero) continue;
+    auto st = c.CachedByKey(kRollupKey, [] {
+      std::string cols, vals, sets;
+      for (size_t i = 0; i < core::kTallyFields.size(); ++i) {
+        const std::string name(core::kTallyFields[i]);
+        cols += ", " + name;
+        vals += ", ?" + std::to_string(i + 4);
+        sets += std::string(i ? ", " : "") + name + " = " + name + " + excluded." + name;
+      }
+      return "INSERT INTO facts_daily (kind, day, value" + cols + ") VALUES (?1, ?2, ?3" + vals +
+             ") ON CONFLICT (kind, day, value) DO UPDATE SET " + sets;
+    });
+    if (!st) return st.error();
+    st->Bind(1, std::string_view(std::get<0>(key)));
+    st->Bind(2, std::get<1>(key));
+    st->Bind(3, std::get<2>(key));
+    const auto values = core::TallyValues(tally);
+    for (size_t i = 0; i < values.size(); ++i) st->Bind(static_cast<int>(i) + 4, values[i]);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return SqliteError(c.db(), rc, "roll up facts");
+  }
+  return {};
+}
+
+bool UsesRollup(const FactQuery& q) {
+  if (q.date_field != FactQuery::DateField::kReceived || q.open_only || q.open_at) return false;
+  if (!DayAligned(q.from) || !DayAligned(q.to)) return false;
+  const auto dims = DimsOf(q);
+  if (dims.size() > 1) return false;
+  return dims.empty() || RollupKindOf(dims[0]).has_value();
+}
+
+Result<std::vector<FactRow>> QueryFacts(Conn& c, const FactQuery& q) {
+  if (auto s = core::ValidateFactQuery(q); !s) return s.error();
+  const bool rollup = UsesRollup(q);
+  std::string keys, where;
+  auto cond = [&where](const std::string& text) { where += (where.empty() ? " WHERE " : " AND ") + text; };
+  for (size_t i = 0; i < q.group_by.size(); ++i) {
+    const auto& k = q.group_by[i];
+    std::string expr;
+    if (const auto* p = std::get_if<FactPeriod>(&k)) {
+      expr = *p == FactPeriod::kDay    ? "day"
+             : *p == FactPeriod::kWeek ? kWeekExpr
+             : rollup                  ? kMonthFromDay
+                                       : "month";
+    } else {
+      expr = rollup ? "value" : DimColumn(std::get<FactDim>(k));
+    }
+    keys += expr + " AS k" + std::to_string(i) + ", ";
+  }
+  std::string measures;
+  if (rollup) {
+    for (size_t i = 0; i < core::kTallyFields.size(); ++i) {
+      measures += std::string(i ? ", " : "") + "sum(" + std::string(core::kTallyFields[i]) + ")";
+    }
+    cond("kind = :kind");
+    if (!q.where.empty()) cond("value = :w0");
+    if (q.from) cond("day >= :from");
+    if (q.to) cond("day < :to");
+  } else {
+    measures =
+        "count(*), sum(is_open), sum(is_open = 0), sum(ack = 1), sum(ack = 0), sum(final = 1), "
+        "sum(final = 0), sum(outcome = 0), sum(outcome = 1), sum(outcome = 2), sum(redress), "
+        "sum(redress > 0), sum(reopen_count > 0), sum(referred), sum(early), "
+        "sum(sat_handling > 0), sum(sat_handling), sum(sat_outcome)";
+    const char* date_col =
+        q.date_field == FactQuery::DateField::kReceived ? "received_at" : "closed_at";
+    if (q.from) cond(std::string(date_col) + " >= :from");
+    if (q.to) cond(std::string(date_col) + " < :to");
+    if (q.date_field == FactQuery::DateField::kClosed && !q.from && !q.to) {
+      cond("closed_at IS NOT NULL");
+    }
+    if (q.open_only) cond("is_open = 1");
+    if (q.open_at) cond("received_at < :open_at AND (closed_at IS NULL OR closed_at >= :open_at)");
+    for (size_t i = 0; i < q.where.size(); ++i) {
+      cond(std::string(DimColumn(q.where[i].first)) + " = :w" + std::to_string(i));
+    }
+  }
+  std::string sql = "SELECT " + keys + measures + (rollup ? " FROM facts_daily" : " FROM facts") +
+                    where;
+  if (!q.group_by.empty()) {
+    sql += " GROUP BY ";
+    for (size_t i = 0; i < q.group_by.size(); ++i) sql += (i ? ", k" : "k") + std::to_string(i);
+  }
+  if (rollup) sql += " HAVING sum(received) > 0";
+  const uint64_t key = kQueryKeyTag | (std::hash<std::string>{}(sql) & 0x0000'FFFF'FFFF'FFFFULL);
+  auto st = c.CachedByKey(key, [&sql] { return sql; });
+  if (!st) return st.error();
+
+  std::string kind_name;
+  if (rollup) {
+    const auto dims = DimsOf(q);
+    kind_name = dims.empty() ? "" : *RollupKindOf(dims[0]);
+    st->BindName(":kind", std::string_view(kind_name));
+    if (!q.where.empty()) st->BindName(":w0", std::string_view(q.where[0].second));
+    if (q.from) st->BindName(":from", core::ToMillis(*q.from) / kDayMs);
+    if (q.to) st->BindName(":to", core::ToMillis(*q.to) / kDayMs);
+  } else {
+    if (q.from) st->BindName(":from", core::ToMillis(*q.from));
+    if (q.to) st->BindName(":to", core::ToMillis(*q.to));
+    if (q.open_at) st->BindName(":open_at", core::ToMillis(*q.open_at));
+    for (size_t i = 0; i < q.where.size(); ++i) {
+      st->BindName((":w" + std::to_string(i)).c_str(), std::string_view(q.where[i].second));
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    st->BindName((":age" + std::to_string(i)).c_str(),
+                 core::ToMillis(q.age_edges[static_cast<size_t>(i)]));
+  }
+
+  std::vector<FactRow> rows;
+  int rc;
+  const int nkeys = static_cast<int>(q.group_by.size());
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    FactRow row;
+    for (int i = 0; i < nkeys; ++i) {
+      row.key.push_back(KeyText(q.group_by[static_cast<size_t>(i)], *st, i));
+    }
+    std::array<int64_t, 18> v{};
+    for (int i = 0; i < 18; ++i) v[static_cast<size_t>(i)] = st->Int(nkeys + i);
+    row.tally = core::TallyFromValues(v);
+    if (q.group_by.empty() && row.tally.received == 0) continue;  // no complaints at all
+    rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "analytics query");
+  core::SortFactRows(q, rows);
+  return rows;
+}
+
+}  // namespace redress::store::sqlite

@@ -1,0 +1,47 @@
+// The SQLite side of complaint facts (migration 0006): the per-complaint row, the daily
+// roll-up the writer keeps, and the analytics query (core::FactQuery) over either.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/facts.hpp"
+#include "core/result.hpp"
+#include "store/sqlite/statement.hpp"
+
+namespace redress::store::sqlite {
+
+// Inserts or replaces the facts row of f.id.
+core::Status PutFacts(Conn& c, const core::ComplaintFacts& f);
+// The stored facts of a complaint, or nullopt.
+core::Result<std::optional<core::ComplaintFacts>> GetFacts(Conn& c, int64_t id);
+
+// Roll-up differences gathered during a write batch and added to facts_daily once, at the
+// end: complaints of one day and one category share a row, so a batch adds each row once.
+class RollupBuffer {
+ public:
+  void Add(const core::ComplaintFacts& f, int64_t sign);
+  size_t size() const { return entries_.size(); }
+  void Truncate(size_t n) { entries_.resize(n); }  // drops a rolled-back command's entries
+  void Clear() { entries_.clear(); }
+  core::Status Flush(Conn& c);
+
+ private:
+  struct Entry {
+    core::ComplaintFacts facts;
+    int64_t sign;
+  };
+  std::vector<Entry> entries_;
+};
+
+// The rows of a fact query (core/facts.hpp), from facts_daily when the query allows (whole UTC
+// days of receipt, at most one dimension filtered or grouped, no open conditions), from the
+// facts table otherwise. Run inside the caller's read transaction for one snapshot.
+core::Result<std::vector<core::FactRow>> QueryFacts(Conn& c, const core::FactQuery& q);
+
+// Whether QueryFacts would answer `q` from the roll-up (for tests and benchmarks).
+bool UsesRollup(const core::FactQuery& q);
+
+}  // namespace redress::store::sqlite
