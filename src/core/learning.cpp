@@ -115,7 +115,7 @@ std::optional<FindingSeverity> ParseFindingSeverity(std::string_view s) {
   return ValueOf(kSeverities, s);
 }
 
-std::string AttentionOf(const Action& a, LocalDate today) {
+std::string AttentionOf(const CorrectiveAction& a, LocalDate today) {
   const bool finished = a.status == ActionStatus::kDone || a.status == ActionStatus::kCancelled;
   if (!finished && date::sys_days{a.due} < date::sys_days{today}) return "overdue";
   if (a.check.effective == false) return "ineffective";
@@ -212,7 +212,7 @@ Result<RootCause> DecodeRootCause(std::string_view doc) {
   });
 }
 
-std::string EncodeRecord(const Action& a) {
+std::string EncodeRecord(const CorrectiveAction& a) {
   const auto& k = a.check;
   json check{{"measure", ToString(k.measure)},
              {"where", EncodeWhere(k.where)},
@@ -239,9 +239,9 @@ std::string EncodeRecord(const Action& a) {
   return j.dump();
 }
 
-Result<Action> DecodeAction(std::string_view doc) {
-  return Decode<Action>(doc, "action", [](const json& j) {
-    Action a;
+Result<CorrectiveAction> DecodeAction(std::string_view doc) {
+  return Decode<CorrectiveAction>(doc, "action", [](const json& j) {
+    CorrectiveAction a;
     a.id = j.at("id").get<int64_t>();
     a.root_cause_id = j.value("root_cause_id", int64_t{0});
     a.kind = ParseActionKind(j.value("kind", "")).value_or(ActionKind::kCorrective);

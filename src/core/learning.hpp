@@ -72,7 +72,7 @@ struct EffectivenessCheck {
   std::optional<bool> effective;
 };
 
-struct Action {
+struct CorrectiveAction {
   int64_t id = 0;
   int64_t root_cause_id = 0;
   ActionKind kind = ActionKind::kCorrective;
@@ -89,7 +89,7 @@ struct Action {
 };
 
 // Why an action needs the manager's attention now, or "" when it does not.
-std::string AttentionOf(const Action& a, LocalDate today);
+std::string AttentionOf(const CorrectiveAction& a, LocalDate today);
 
 // A known event shown on the trend (a product launch, a policy change).
 struct Annotation {
@@ -143,11 +143,11 @@ std::vector<AuditCheck> AuditChecks(const Complaint& c, std::optional<bool> refe
 
 // JSON documents of the records, and back (kInvalid on a malformed document).
 std::string EncodeRecord(const RootCause& r);
-std::string EncodeRecord(const Action& a);
+std::string EncodeRecord(const CorrectiveAction& a);
 std::string EncodeRecord(const Annotation& a);
 std::string EncodeRecord(const Audit& a);
 Result<RootCause> DecodeRootCause(std::string_view doc);
-Result<Action> DecodeAction(std::string_view doc);
+Result<CorrectiveAction> DecodeAction(std::string_view doc);
 Result<Annotation> DecodeAnnotation(std::string_view doc);
 Result<Audit> DecodeAudit(std::string_view doc);
 

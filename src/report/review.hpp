@@ -33,7 +33,7 @@ struct Breakdown {
 };
 
 struct ActionLine {
-  core::Action action;
+  core::CorrectiveAction action;
   std::string root_cause;  // the root cause's title
   std::string attention;   // core::AttentionOf, "" if none
 };

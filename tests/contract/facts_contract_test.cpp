@@ -336,3 +336,64 @@ INSTANTIATE_TEST_SUITE_P(Adapters, FactsContract, ::testing::ValuesIn(Adapters()
 
 }  // namespace
 }  // namespace redress::testing
+
+namespace redress::testing {
+namespace {
+
+class RecordContract : public FactsContract {};
+
+TEST_P(RecordContract, PutGetListAndLinks) {
+  std::mt19937 rng(7);
+  Complaint a = Varied(0, rng), b = Varied(1, rng);
+  Insert(a);
+  Insert(b);
+  core::Record r;
+  r.kind = core::RecordKind::kRootCause;
+  r.doc = R"({"title":"fee table wrong"})";
+  r.complaint_ids = {b.id, a.id, a.id};
+  r.updated_at = kMonday;
+  Status s = store().WriteSync([&r](StoreTx& tx) -> Status {
+    auto id = tx.NextRecordId(core::RecordKind::kRootCause);
+    if (!id) return id.error();
+    r.id = *id;
+    return tx.PutRecord(r);
+  });
+  ASSERT_TRUE(s) << s.error().detail;
+  EXPECT_EQ(r.id, 1);
+  auto got = store().GetRecord(core::RecordKind::kRootCause, 1);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->doc, r.doc);
+  EXPECT_EQ((*got)->complaint_ids, (std::vector<int64_t>{a.id, b.id}));
+  EXPECT_EQ((*got)->updated_at, kMonday);
+  // Same id, another kind: separate numbering.
+  auto other = store().GetRecord(core::RecordKind::kAction, 1);
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(*other);
+  // Replace: new document, links narrowed to b.
+  r.doc = R"({"title":"fee table wrong","v":2})";
+  r.complaint_ids = {b.id};
+  ASSERT_TRUE(store().WriteSync([&r](StoreTx& tx) { return tx.PutRecord(r); }));
+  auto linked_a = store().RecordsLinkedTo(core::RecordKind::kRootCause, a.id);
+  ASSERT_TRUE(linked_a);
+  EXPECT_TRUE(linked_a->empty());
+  auto linked_b = store().RecordsLinkedTo(core::RecordKind::kRootCause, b.id);
+  ASSERT_TRUE(linked_b);
+  ASSERT_EQ(linked_b->size(), 1u);
+  EXPECT_EQ(linked_b->front().doc, r.doc);
+  // A link to no complaint is refused and changes nothing.
+  core::Record bad = r;
+  bad.doc = "{}";
+  bad.complaint_ids = {999999};
+  Status refused = store().WriteSync([&bad](StoreTx& tx) { return tx.PutRecord(bad); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, core::Errc::kNotFound);
+  auto all = store().ListRecords(core::RecordKind::kRootCause);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->front().doc, r.doc);
+}
+
+INSTANTIATE_TEST_SUITE_P(Adapters, RecordContract, ::testing::ValuesIn(Adapters()), AdapterName);
+
+}  // namespace
+}  // namespace redress::testing

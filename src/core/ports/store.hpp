@@ -28,6 +28,7 @@
 #include "core/complaint.hpp"
 #include "core/event.hpp"
 #include "core/facts.hpp"
+#include "core/learning.hpp"
 #include "core/notification.hpp"
 #include "core/result.hpp"
 #include "core/user.hpp"
@@ -132,6 +133,12 @@ class StoreTx {
   // Records an attempt's outcome: state, attempts, next_attempt_at, sent_at, last_error and
   // vars of the row n.id (kNotFound if there is none).
   virtual Status UpdateNotification(const Notification& n) = 0;
+
+  // Learning records (core/learning.hpp). NextRecordId gives an id not used by any record of
+  // the kind; PutRecord inserts r (r.id > 0) or replaces the document and complaint links of
+  // the record with that id. kNotFound if a linked complaint does not exist.
+  virtual Result<int64_t> NextRecordId(RecordKind kind) = 0;
+  virtual Status PutRecord(const Record& r) = 0;
 };
 
 // Which complaints a caller may see: enforced in every list/get query.
@@ -226,6 +233,11 @@ class Store {
   // computed in the store. Each query is checked with core::ValidateFactQuery.
   virtual Result<std::vector<std::vector<FactRow>>> Facts(const std::vector<FactQuery>& qs) = 0;
   Result<std::vector<FactRow>> Facts(const FactQuery& q);
+
+  // Learning records: one, every one of a kind (by id), or those linking a complaint (by id).
+  virtual Result<std::optional<Record>> GetRecord(RecordKind kind, int64_t id) = 0;
+  virtual Result<std::vector<Record>> ListRecords(RecordKind kind) = 0;
+  virtual Result<std::vector<Record>> RecordsLinkedTo(RecordKind kind, int64_t complaint_id) = 0;
 
   // Pending notifications whose next attempt is due at `now`, by (next_attempt_at, id).
   virtual Result<std::vector<Notification>> DueNotifications(Instant now, int limit) = 0;

@@ -74,6 +74,16 @@ class FaultyStore final : public core::Store {
     return inner_.Dashboard(q);
   }
   using core::Store::Facts;
+  core::Result<std::optional<core::Record>> GetRecord(core::RecordKind kind, int64_t id) override {
+    return inner_.GetRecord(kind, id);
+  }
+  core::Result<std::vector<core::Record>> ListRecords(core::RecordKind kind) override {
+    return inner_.ListRecords(kind);
+  }
+  core::Result<std::vector<core::Record>> RecordsLinkedTo(core::RecordKind kind,
+                                                          int64_t complaint_id) override {
+    return inner_.RecordsLinkedTo(kind, complaint_id);
+  }
   core::Result<std::vector<std::vector<core::FactRow>>> Facts(
       const std::vector<core::FactQuery>& qs) override {
     return inner_.Facts(qs);

@@ -28,6 +28,7 @@ struct MemoryStore::Data {
     std::map<std::pair<std::string, std::string>, core::SourceKey> sources;
     std::map<std::pair<int64_t, std::string>, core::SavedView> views;  // (user id, name)
     std::map<int64_t, core::Notification> notifications;
+    std::map<std::pair<core::RecordKind, int64_t>, core::Record> records;
     int64_t last_complaint_id = 0;
     int64_t last_note_id = 0;
     int64_t last_attachment_id = 0;
@@ -214,6 +215,27 @@ class MemoryStore::Tx final : public core::StoreTx {
     }
     n.id = ++d_.t.last_notification_id;
     d_.t.notifications[n.id] = n;
+    return {};
+  }
+
+  Result<int64_t> NextRecordId(core::RecordKind kind) override {
+    int64_t last = 0;
+    for (const auto& [key, r] : d_.t.records) {
+      if (key.first == kind) last = std::max(last, key.second);
+    }
+    return last + 1;
+  }
+
+  Status PutRecord(const core::Record& r) override {
+    if (r.id <= 0) return MakeError(Errc::kInvalid, "record id must be positive");
+    for (int64_t id : r.complaint_ids) {
+      if (d_.t.complaints.count(id) == 0) return MakeError(Errc::kNotFound, "complaint not found");
+    }
+    core::Record copy = r;
+    std::sort(copy.complaint_ids.begin(), copy.complaint_ids.end());
+    copy.complaint_ids.erase(std::unique(copy.complaint_ids.begin(), copy.complaint_ids.end()),
+                             copy.complaint_ids.end());
+    d_.t.records[{r.kind, r.id}] = std::move(copy);
     return {};
   }
 
@@ -551,6 +573,35 @@ Result<std::vector<std::vector<core::FactRow>>> MemoryStore::Facts(
   std::vector<std::vector<core::FactRow>> out;
   out.reserve(qs.size());
   for (const auto& q : qs) out.push_back(core::EvaluateFacts(q, facts));
+  return out;
+}
+
+Result<std::optional<core::Record>> MemoryStore::GetRecord(core::RecordKind kind, int64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = data_->t.records.find({kind, id});
+  if (it == data_->t.records.end()) return std::optional<core::Record>();
+  return std::optional<core::Record>(it->second);
+}
+
+Result<std::vector<core::Record>> MemoryStore::ListRecords(core::RecordKind kind) {
+  std::lock_guard lock(mu_);
+  std::vector<core::Record> out;
+  for (const auto& [key, r] : data_->t.records) {
+    if (key.first == kind) out.push_back(r);
+  }
+  return out;
+}
+
+Result<std::vector<core::Record>> MemoryStore::RecordsLinkedTo(core::RecordKind kind,
+                                                               int64_t complaint_id) {
+  std::lock_guard lock(mu_);
+  std::vector<core::Record> out;
+  for (const auto& [key, r] : data_->t.records) {
+    if (key.first == kind && std::binary_search(r.complaint_ids.begin(), r.complaint_ids.end(),
+                                                complaint_id)) {
+      out.push_back(r);
+    }
+  }
   return out;
 }
 

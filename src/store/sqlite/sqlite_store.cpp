@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <exception>
 #include <filesystem>
 #include <iterator>
@@ -90,7 +91,18 @@ enum StmtId : int {
   kDueNotifications,
   kNotificationsOf,
   kGetNotification,
+  kNextRecordId,
+  kPutRecord,
+  kDeleteLinks,
+  kInsertLink,
+  kGetRecord,
+  kListRecords,
+  kRecordsLinked,
 };
+
+#define REDRESS_RECORD_SELECT                                                             \
+  "SELECT r.id, r.doc, r.updated_at, (SELECT group_concat(l.complaint_id) FROM record_links l " \
+  "WHERE l.kind = r.kind AND l.id = r.id) FROM records r "
 
 #define REDRESS_EVENT_COLS                                                                   \
   "seq, complaint_id, reference, at, actor, action, \"before\", \"after\", payload_digest, " \
@@ -120,6 +132,22 @@ const char* SqlOf(StmtId id) {
     case kNextSequence:
       return "INSERT INTO sequences (year, next) VALUES (?1, 1 + ?2) "
              "ON CONFLICT (year) DO UPDATE SET next = next + ?2 RETURNING next - ?2";
+    case kNextRecordId:
+      return "SELECT coalesce(max(id), 0) + 1 FROM records WHERE kind = ?1";
+    case kPutRecord:
+      return "INSERT OR REPLACE INTO records (kind, id, doc, updated_at) VALUES (?1, ?2, ?3, ?4)";
+    case kDeleteLinks:
+      return "DELETE FROM record_links WHERE kind = ?1 AND id = ?2";
+    case kInsertLink:
+      return "INSERT OR IGNORE INTO record_links (kind, id, complaint_id) VALUES (?1, ?2, ?3)";
+    case kGetRecord:
+      return REDRESS_RECORD_SELECT "WHERE r.kind = ?1 AND r.id = ?2";
+    case kListRecords:
+      return REDRESS_RECORD_SELECT "WHERE r.kind = ?1 ORDER BY r.id";
+    case kRecordsLinked:
+      return REDRESS_RECORD_SELECT
+          "WHERE r.kind = ?1 AND r.id IN (SELECT id FROM record_links WHERE complaint_id = ?2 "
+          "AND kind = ?1) ORDER BY r.id";
     case kInsertComplaint:
       return "INSERT INTO complaints (reference, prefix, year, seq, state, priority, category, "
              "product, channel, assignee, investigator, persons_named, received_at, next_due, "
@@ -787,6 +815,48 @@ class SqliteStore::Tx final : public core::StoreTx {
                                    "complaint not found"));
     }
     n.id = sqlite3_last_insert_rowid(c_.db());
+    return {};
+  }
+
+  Result<int64_t> NextRecordId(core::RecordKind kind) override {
+    auto st = Prep(c_, kNextRecordId);
+    if (!st) return st.error();
+    st->Bind(1, std::string_view(core::ToString(kind)));
+    int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(rc, "next record id");
+    return st->Int(0);
+  }
+
+  Status PutRecord(const core::Record& r) override {
+    if (r.id <= 0) return MakeError(Errc::kInvalid, "record id must be positive");
+    const std::string_view kind = core::ToString(r.kind);
+    {
+      auto st = Prep(c_, kPutRecord);
+      if (!st) return st.error();
+      st->Bind(1, kind);
+      st->Bind(2, r.id);
+      st->Bind(3, r.doc);
+      st->Bind(4, core::ToMillis(r.updated_at));
+      if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "put record");
+    }
+    {
+      auto st = Prep(c_, kDeleteLinks);
+      if (!st) return st.error();
+      st->Bind(1, kind);
+      st->Bind(2, r.id);
+      if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "put record links");
+    }
+    for (int64_t complaint_id : r.complaint_ids) {
+      auto st = Prep(c_, kInsertLink);
+      if (!st) return st.error();
+      st->Bind(1, kind);
+      st->Bind(2, r.id);
+      st->Bind(3, complaint_id);
+      if (int rc = st->Step(); rc != SQLITE_DONE) {
+        return Checked(rc, StepError(c_.db(), rc, "link record", "link exists",
+                                     "complaint not found"));
+      }
+    }
     return {};
   }
 
@@ -1732,6 +1802,60 @@ Result<std::vector<std::vector<core::FactRow>>> SqliteStore::Facts(
   sqlite3_exec(c->db(), "COMMIT", nullptr, nullptr, nullptr);
   if (!s) return s.error();
   return out;
+}
+
+namespace {
+
+core::Record ReadRecord(core::RecordKind kind, const Stmt& st) {
+  core::Record r;
+  r.kind = kind;
+  r.id = st.Int(0);
+  r.doc = st.Text(1);
+  r.updated_at = core::FromMillis(st.Int(2));
+  std::string_view ids = st.View(3);
+  while (!ids.empty()) {
+    const size_t comma = ids.find(',');
+    const std::string_view one = ids.substr(0, comma);
+    int64_t v = 0;
+    std::from_chars(one.data(), one.data() + one.size(), v);
+    r.complaint_ids.push_back(v);
+    if (comma == std::string_view::npos) break;
+    ids.remove_prefix(comma + 1);
+  }
+  std::sort(r.complaint_ids.begin(), r.complaint_ids.end());
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<core::Record>> SqliteStore::ReadRecords(int stmt, core::RecordKind kind,
+                                                           std::optional<int64_t> arg) {
+  auto c = Reader();
+  auto st = Prep(*c, static_cast<StmtId>(stmt));
+  if (!st) return st.error();
+  st->Bind(1, std::string_view(core::ToString(kind)));
+  if (arg) st->Bind(2, *arg);
+  std::vector<core::Record> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadRecord(kind, *st));
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "read records");
+  return out;
+}
+
+Result<std::optional<core::Record>> SqliteStore::GetRecord(core::RecordKind kind, int64_t id) {
+  auto rows = ReadRecords(kGetRecord, kind, id);
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<core::Record>();
+  return std::optional<core::Record>(std::move(rows->front()));
+}
+
+Result<std::vector<core::Record>> SqliteStore::ListRecords(core::RecordKind kind) {
+  return ReadRecords(kListRecords, kind, std::nullopt);
+}
+
+Result<std::vector<core::Record>> SqliteStore::RecordsLinkedTo(core::RecordKind kind,
+                                                               int64_t complaint_id) {
+  return ReadRecords(kRecordsLinked, kind, complaint_id);
 }
 
 Result<std::map<core::State, int64_t>> SqliteStore::CountByState() {

@@ -83,6 +83,10 @@ class SqliteStore final : public core::Store {
   core::Result<std::vector<core::SavedView>> ViewsOf(int64_t user_id) override;
   core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override;
   using core::Store::Facts;
+  core::Result<std::optional<core::Record>> GetRecord(core::RecordKind kind, int64_t id) override;
+  core::Result<std::vector<core::Record>> ListRecords(core::RecordKind kind) override;
+  core::Result<std::vector<core::Record>> RecordsLinkedTo(core::RecordKind kind,
+                                                          int64_t complaint_id) override;
   core::Result<std::vector<std::vector<core::FactRow>>> Facts(
       const std::vector<core::FactQuery>& qs) override;
   core::Result<std::vector<core::Notification>> DueNotifications(core::Instant now,
@@ -117,6 +121,8 @@ class SqliteStore final : public core::Store {
   core::Status OpenReaders(const std::string& path, int readers);
   core::Status LoadChainHead();
   core::Status RebuildFactsIfBehind();
+  core::Result<std::vector<core::Record>> ReadRecords(int stmt, core::RecordKind kind,
+                                                      std::optional<int64_t> arg);
   void WriterLoop();
   // Copies WAL pages into the database on its own thread and connection, so the writer never
   // pays for a checkpoint (or its fsync of the database file) inside a commit.
