@@ -650,11 +650,16 @@ void ComplaintService::DeleteView(core::User user, std::string name, Callback<bo
 }
 
 core::Result<core::DashboardCounts> ComplaintService::Dashboard(int weeks) {
+  core::DashboardQuery q;
+  q.since = clock_.Now() - std::chrono::days(7 * std::clamp(weeks, 1, 104));
+  q.age_edges = AgeEdges();
+  return store_.Dashboard(q);
+}
+
+std::array<core::Instant, 3> ComplaintService::AgeEdges() const {
   const core::Instant now = clock_.Now();
   const core::Calendar* cal = nullptr;
   if (const core::Policy* p = FindPolicy(config_.default_policy)) cal = &p->calendar;
-  core::DashboardQuery q;
-  q.since = now - std::chrono::days(7 * std::clamp(weeks, 1, 104));
   // Received on or after the start of the local day three business days back.
   core::Instant three_bd = now - std::chrono::days(3);
   if (cal != nullptr && cal->zone != nullptr) {
@@ -665,8 +670,7 @@ core::Result<core::DashboardCounts> ComplaintService::Dashboard(int weeks) {
     }
     three_bd = cal->AtLocal(core::LocalDate(day), std::chrono::minutes(0));
   }
-  q.age_edges = {three_bd, now - std::chrono::days(28), now - std::chrono::days(56)};
-  return store_.Dashboard(q);
+  return {three_bd, now - std::chrono::days(28), now - std::chrono::days(56)};
 }
 
 core::Result<core::ListPage> ComplaintService::List(core::ListQuery q, const core::User& user) {

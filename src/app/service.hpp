@@ -3,6 +3,7 @@
 // synchronous and meant to run off the I/O threads.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -178,6 +179,9 @@ class ComplaintService {
   // of open complaints against the default policy's calendar (<= 3 business days, <= 4 weeks,
   // <= 8 weeks, more).
   core::Result<core::DashboardCounts> Dashboard(int weeks);
+  // The age bands' edges now, newest first: the start of the local day three business days
+  // back (default policy's calendar), 4 weeks and 8 weeks ago.
+  std::array<core::Instant, 3> AgeEdges() const;
 
   // --- Outbox ------------------------------------------------------------------------------
   // Records the outcome of one delivery attempt of `n` (as read from the outbox) in one

@@ -234,6 +234,10 @@ class Store {
   virtual Result<std::vector<std::vector<FactRow>>> Facts(const std::vector<FactQuery>& qs) = 0;
   Result<std::vector<FactRow>> Facts(const FactQuery& q);
 
+  // Complaints closed (or withdrawn) in [from, to), by id: (id, reference). For audit samples.
+  virtual Result<std::vector<std::pair<int64_t, std::string>>> ClosedIn(Instant from,
+                                                                        Instant to) = 0;
+
   // Learning records: one, every one of a kind (by id), or those linking a complaint (by id).
   virtual Result<std::optional<Record>> GetRecord(RecordKind kind, int64_t id) = 0;
   virtual Result<std::vector<Record>> ListRecords(RecordKind kind) = 0;

@@ -576,6 +576,19 @@ Result<std::vector<std::vector<core::FactRow>>> MemoryStore::Facts(
   return out;
 }
 
+Result<std::vector<std::pair<int64_t, std::string>>> MemoryStore::ClosedIn(core::Instant from,
+                                                                          core::Instant to) {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<int64_t, std::string>> out;
+  for (const auto& [id, c] : data_->t.complaints) {
+    const auto f = core::FactsOf(*c);
+    if (f.closed_at && *f.closed_at >= from && *f.closed_at < to) {
+      out.emplace_back(id, c->reference.ToString());
+    }
+  }
+  return out;
+}
+
 Result<std::optional<core::Record>> MemoryStore::GetRecord(core::RecordKind kind, int64_t id) {
   std::lock_guard lock(mu_);
   auto it = data_->t.records.find({kind, id});

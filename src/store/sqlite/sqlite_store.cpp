@@ -98,6 +98,7 @@ enum StmtId : int {
   kGetRecord,
   kListRecords,
   kRecordsLinked,
+  kClosedIn,
 };
 
 #define REDRESS_RECORD_SELECT                                                             \
@@ -132,6 +133,9 @@ const char* SqlOf(StmtId id) {
     case kNextSequence:
       return "INSERT INTO sequences (year, next) VALUES (?1, 1 + ?2) "
              "ON CONFLICT (year) DO UPDATE SET next = next + ?2 RETURNING next - ?2";
+    case kClosedIn:
+      return "SELECT f.id, c.reference FROM facts f JOIN complaints c ON c.id = f.id "
+             "WHERE f.closed_at >= ?1 AND f.closed_at < ?2 ORDER BY f.id";
     case kNextRecordId:
       return "SELECT coalesce(max(id), 0) + 1 FROM records WHERE kind = ?1";
     case kPutRecord:
@@ -1839,6 +1843,20 @@ Result<std::vector<core::Record>> SqliteStore::ReadRecords(int stmt, core::Recor
   int rc;
   while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadRecord(kind, *st));
   if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "read records");
+  return out;
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::ClosedIn(core::Instant from,
+                                                                          core::Instant to) {
+  auto c = Reader();
+  auto st = Prep(*c, kClosedIn);
+  if (!st) return st.error();
+  st->Bind(1, core::ToMillis(from));
+  st->Bind(2, core::ToMillis(to));
+  std::vector<std::pair<int64_t, std::string>> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.emplace_back(st->Int(0), st->Text(1));
+  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "closed in");
   return out;
 }
 
