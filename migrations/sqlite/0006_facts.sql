@@ -37,7 +37,8 @@ CREATE TABLE facts (
 
 CREATE INDEX facts_received ON facts (received_at);
 CREATE INDEX facts_closed   ON facts (closed_at) WHERE closed_at IS NOT NULL;
-CREATE INDEX facts_open     ON facts (received_at) WHERE is_open = 1;
+-- Open complaints by state and age are counted from this index alone.
+CREATE INDEX facts_open     ON facts (state, received_at) WHERE is_open = 1;
 CREATE INDEX facts_category ON facts (category, received_at);
 CREATE INDEX facts_product  ON facts (product, received_at);
 
@@ -68,4 +69,32 @@ CREATE TABLE facts_daily (
   handling_sum   INTEGER NOT NULL,
   outcome_sum    INTEGER NOT NULL,
   PRIMARY KEY (kind, day, value)
+) STRICT, WITHOUT ROWID;
+
+-- The same by month of receipt (year * 12 + month - 1): a period of whole months, or the whole
+-- months inside a longer period, reads these rows, and facts_daily only for the days at its
+-- edges.
+CREATE TABLE facts_monthly (
+  kind           TEXT    NOT NULL,
+  month          INTEGER NOT NULL,
+  value          TEXT    NOT NULL,
+  received       INTEGER NOT NULL,
+  open           INTEGER NOT NULL,
+  closed         INTEGER NOT NULL,
+  ack_met        INTEGER NOT NULL,
+  ack_breached   INTEGER NOT NULL,
+  final_met      INTEGER NOT NULL,
+  final_breached INTEGER NOT NULL,
+  upheld         INTEGER NOT NULL,
+  partly_upheld  INTEGER NOT NULL,
+  not_upheld     INTEGER NOT NULL,
+  redress_minor  INTEGER NOT NULL,
+  redressed      INTEGER NOT NULL,
+  reopened       INTEGER NOT NULL,
+  referred       INTEGER NOT NULL,
+  early          INTEGER NOT NULL,
+  surveys        INTEGER NOT NULL,
+  handling_sum   INTEGER NOT NULL,
+  outcome_sum    INTEGER NOT NULL,
+  PRIMARY KEY (kind, month, value)
 ) STRICT, WITHOUT ROWID;

@@ -336,7 +336,13 @@ std::vector<FactRow> EvaluateFacts(const FactQuery& q, const std::vector<Complai
     std::vector<std::string> key;
     key.reserve(q.group_by.size());
     for (const auto& k : q.group_by) key.push_back(FactKeyValue(k, f, q));
-    groups[std::move(key)].Add(f);
+    FactTally& t = groups[std::move(key)];
+    if (q.open_only) {  // counted only (see FactQuery::open_only)
+      t.received += 1;
+      t.open += 1;
+    } else {
+      t.Add(f);
+    }
   }
   std::vector<FactRow> rows;
   rows.reserve(groups.size());

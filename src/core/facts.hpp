@@ -134,6 +134,8 @@ struct FactQuery {
   std::optional<Instant> to;                    // exclusive
   std::vector<std::pair<FactDim, std::string>> where;  // equality, each dimension once
   std::vector<FactKey> group_by;                       // 0..2 keys, each once
+  // Only open complaints, and only counted: `received` and `open` are their number, the other
+  // measures 0 (a store answers from an index of open complaints alone).
   bool open_only = false;
   std::optional<Instant> open_at;  // only complaints received before it and not closed by it
   // kAge bands: received at or after edges[0] -> "0", else at or after edges[1] -> "1", else

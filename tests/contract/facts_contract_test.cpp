@@ -151,6 +151,13 @@ std::vector<FactQuery> Queries() {
   add({FactPeriod::kWeek, FactDim::kCategory}, {}, kMonday, kMonday + days(28));
   add({FactPeriod::kWeek}, {{FactDim::kProduct, "mortgage"}});
   add({FactDim::kCause}, {{FactDim::kCause, "process"}});
+  // Whole months (June 2026) with days at one edge, both edges, or none.
+  add({FactPeriod::kMonth}, {}, kMonday + days(10), kMonday + days(65));
+  add({FactDim::kCategory}, {}, kMonday + days(10), kMonday + days(65));
+  add({}, {{FactDim::kProduct, "mortgage"}}, kMonday + days(27), kMonday + days(59));
+  add({FactPeriod::kMonth}, {}, kMonday + days(28), kMonday + days(58));
+  add({FactDim::kResolveDays}, {}, kMonday + days(28));
+  add({FactPeriod::kMonth}, {}, kMonday + days(2), kMonday + days(9));
   // ...and only from the facts.
   add({FactDim::kCategory}, {{FactDim::kChannel, "email"}});
   add({FactDim::kState, FactDim::kPolicy}, {});

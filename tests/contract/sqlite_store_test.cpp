@@ -208,7 +208,7 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM facts; DELETE FROM facts_daily", nullptr, nullptr,
+    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM facts; DELETE FROM facts_daily; DELETE FROM facts_monthly", nullptr, nullptr,
                            nullptr),
               SQLITE_OK);
     sqlite3_close(db);

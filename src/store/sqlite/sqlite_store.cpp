@@ -1056,7 +1056,8 @@ Status SqliteStore::RebuildFactsIfBehind() {
   auto facts = count("SELECT count(*) FROM facts");
   if (!facts) return facts.error();
   if (*complaints == *facts) return {};
-  if (auto s = w.Exec("BEGIN IMMEDIATE; DELETE FROM facts; DELETE FROM facts_daily;",
+  if (auto s = w.Exec("BEGIN IMMEDIATE; DELETE FROM facts; DELETE FROM facts_daily; "
+                      "DELETE FROM facts_monthly;",
                       "rebuild facts");
       !s) {
     return s;
