@@ -16,6 +16,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format wrk curl jq python3
   chromium
+  weasyprint
 )
 
 # The web console's build (scripts/build-web.sh: Vite) and its browser tests need Node.js 20.19
