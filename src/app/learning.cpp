@@ -21,7 +21,7 @@ using nlohmann::json;
 namespace {
 
 constexpr int kTopRows = 20;
-constexpr int64_t kMaxWeeks = 520;
+constexpr int64_t kMaxWeeks = 1100;  // about 21 years
 
 core::Instant StartOf(core::LocalDate d) { return core::Instant(date::sys_days(d)); }
 core::LocalDate DateOfDay(int64_t day) { return core::LocalDate{date::sys_days{date::days{day}}}; }
@@ -54,10 +54,11 @@ core::Event RecordEvent(int64_t complaint_id, std::string reference, const std::
   return e;
 }
 
-// Mondays from `first` through `last` (day numbers), at most kMaxWeeks of them.
+// Mondays from `first` through `last` (day numbers): the latest kMaxWeeks of them.
 std::vector<int64_t> WeeksBetween(int64_t first, int64_t last) {
   std::vector<int64_t> out;
-  for (int64_t w = core::WeekStart(first); w <= last && out.size() < kMaxWeeks; w += 7) {
+  first = std::max(first, last - 7 * (kMaxWeeks - 1));
+  for (int64_t w = core::WeekStart(first); w <= last; w += 7) {
     out.push_back(w);
   }
   return out;

@@ -16,6 +16,7 @@
 
 #include "app/audit.hpp"
 #include "cli/import_cmd.hpp"
+#include "cli/report_cmd.hpp"
 #include "cli/mailgate_cmd.hpp"
 #include "cli/runtime.hpp"
 #include "config/mail_config.hpp"
@@ -38,14 +39,6 @@ constexpr int kOk = 0;
 constexpr int kFailed = 1;
 constexpr int kUsage = 2;
 constexpr int kCheckFailed = 3;
-
-class SystemClock final : public core::Clock {
- public:
-  core::Instant Now() const override {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now());
-  }
-};
 
 int Fail(const core::Error& e) {
   std::cerr << "redress: " << e.detail << "\n";
@@ -152,6 +145,8 @@ int Serve(const ServeOptions& o) {
   api_options.mailgate_token_hash = mail_config.inbound_token_hash;
   api_options.mail_max_bytes = mail_config.inbound_max_bytes;
   api_options.mail_domain = mail_config.outgoing ? mail_config.message_id_domain : "";
+  api_options.learning.organisation = mail_config.notify.organisation;
+  api_options.learning.fca_group = loaded->fca_groups;
   http::Api api(service, *store, api_options);
   http::Web web(service, api);
 
@@ -168,6 +163,14 @@ int Serve(const ServeOptions& o) {
   if (auto s = server.Listen(host, port); !s) return Fail(s.error());
 
   jobs::ClockScheduler scheduler(service, std::chrono::milliseconds(o.clock_interval_ms));
+  scheduler.AlsoHourly([&api] {
+    auto checked = api.learning().EvaluateChecks();
+    if (!checked) {
+      spdlog::warn("effectiveness checks failed: {}", checked.error().detail);
+    } else if (*checked > 0) {
+      spdlog::info("effectiveness checks: {} actions evaluated", *checked);
+    }
+  });
   scheduler.Start();
 
   std::unique_ptr<mail::SmtpMailer> mailer;
@@ -470,6 +473,7 @@ int Run(int argc, char** argv) {
 
   DataCommands data_cmds(app);  // import cfpb, export csv
   MailgateCommand mailgate(app);
+  ReportCommands reports(app);  // report review, report return
 
   try {
     app.parse(argc, argv);
@@ -497,6 +501,7 @@ int Run(int argc, char** argv) {
   if (routes_cmd->parsed()) return Routes();
   if (data_cmds.Parsed()) return data_cmds.Run();
   if (mailgate.Parsed()) return mailgate.Run();
+  if (reports.Parsed()) return reports.Run();
   return kUsage;
 }
 

@@ -1,5 +1,6 @@
 #include "cli/runtime.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
@@ -40,6 +41,10 @@ core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, 
   return std::move(*store);
 }
 
+core::Instant SystemClock::Now() const {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 core::Result<Loaded> LoadPoliciesAndTaxonomy(const std::string& dir) {
   Loaded out;
   auto policies = config::LoadPolicyDir(dir);
@@ -52,7 +57,13 @@ core::Result<Loaded> LoadPoliciesAndTaxonomy(const std::string& dir) {
   if (std::filesystem::exists(taxonomy_path)) {
     auto taxonomy = config::LoadTaxonomyFile(taxonomy_path);
     if (!taxonomy) return taxonomy.error();
-    for (const auto& n : taxonomy->nodes) out.categories.insert(n.id);
+    for (const auto& n : taxonomy->nodes) {
+      out.categories.insert(n.id);
+      // A node without its own code takes its parent's (parents come first).
+      std::string code = n.fca_code;
+      if (code.empty() && !n.parent.empty()) code = out.fca_groups[n.parent];
+      out.fca_groups[n.id] = code;
+    }
   }
   return out;
 }

@@ -2,7 +2,9 @@
 // loading policies and the taxonomy.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,13 @@ core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, 
 struct Loaded {
   std::vector<core::Policy> policies;
   std::set<std::string> categories;
+  std::map<std::string, std::string> fca_groups;  // category -> FCA product group (fca_code)
+};
+
+// The wall clock, in milliseconds.
+class SystemClock final : public core::Clock {
+ public:
+  core::Instant Now() const override;
 };
 core::Result<Loaded> LoadPoliciesAndTaxonomy(const std::string& dir);
 

@@ -124,7 +124,14 @@ ComplaintFacts FactsOf(const Complaint& c) {
   }
   f.ack = ClockOf(c, "acknowledge");
   f.final_response = ClockOf(c, "final_response");
-  if (c.decision.communicated_at) {
+  // A decision counts once communicated, or when the complaint was closed on it (imports
+  // record the outcome of a closed complaint without the instant it was communicated).
+  const bool decided_closure =
+      c.state == State::kClosed && c.closure.reason &&
+      (*c.closure.reason == ClosureReason::kResolvedAccepted ||
+       *c.closure.reason == ClosureReason::kRejectedRecourseGiven ||
+       *c.closure.reason == ClosureReason::kNoReply);
+  if (c.decision.communicated_at || decided_closure) {
     f.outcome = c.decision.outcome;
     f.redress_minor = std::max<int64_t>(0, c.decision.remedy.amount_minor);
     if (f.redress_minor > 0) f.currency = c.decision.remedy.currency;
@@ -306,7 +313,8 @@ bool FactMatches(const FactQuery& q, const ComplaintFacts& f) {
   if (q.open_only && !f.open) return false;
   if (q.open_at) {
     if (f.received_at >= *q.open_at) return false;
-    if (f.closed_at && *f.closed_at < *q.open_at) return false;
+    // Closed by then; a closed complaint with no closing instant (an import) counts as closed.
+    if (!f.open && (!f.closed_at || *f.closed_at < *q.open_at)) return false;
   }
   for (const auto& [d, v] : q.where) {
     if (FactDimValue(d, f) != v) return false;

@@ -1,4 +1,5 @@
 #include "http/api.hpp"
+#include "http/api_util.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -90,39 +91,6 @@ bool Match(const std::vector<std::string>& pattern, const std::vector<std::strin
   return true;
 }
 
-Response ErrorOf(const core::Error& e, const Request& req) { return Problem(e, req.path); }
-
-Response Json201(const json& j, const std::string& location) {
-  Response r = Response::Json(201, j);
-  r.headers.emplace_back("Location", location);
-  return r;
-}
-
-std::string BearerToken(const Request& req) {
-  std::string auth = req.Header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (auth.size() > kPrefix.size() &&
-      std::equal(kPrefix.begin(), kPrefix.end(), auth.begin(),
-                 [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-    return auth.substr(kPrefix.size());
-  }
-  return {};
-}
-
-bool IsJsonContentType(const Request& req) {
-  std::string ct = req.Header("content-type");
-  for (auto& ch : ct) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return ct.rfind("application/json", 0) == 0 || ct.rfind("application/problem+json", 0) == 0;
-}
-
-core::Result<json> JsonBody(const Request& req) {
-  if (!req.body.empty() && !IsJsonContentType(req)) {
-    return MakeError(Errc::kUnsupportedMedia, "The request body must be application/json.");
-  }
-  if (req.body.empty()) return json::object();
-  return app::ParseJsonObject(req.body);
-}
-
 template <typename T>
 using StartFn = std::function<void(std::function<void(core::Result<T>)>)>;
 
@@ -132,6 +100,7 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
     : service_(service),
       store_(store),
       options_(std::move(options)),
+      learning_(std::make_unique<app::Learning>(store, service, options_.learning)),
       blocking_(4),
       hashing_(2),
       rate_(std::make_unique<RateState>()) {
@@ -198,6 +167,37 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   add("GET", "/api/v1/policies/{id}", Access::kStaff, {}, &Api::PolicyById);
   // `redress mailgate`: authenticated by its own token (X-Mailgate-Token), not a session.
   add("POST", "/api/v1/mail/inbound", Access::kPublic, {}, &Api::MailInbound, true);
+  // Clause 8 (http/learning_api.cpp): analysts read; managers act; auditors audit.
+  const std::vector<R> kAnalysts = {R::kManager, R::kAuditor};
+  const std::vector<R> kCauseReaders = {R::kManager, R::kAuditor, R::kInvestigator};
+  add("GET", "/api/v1/analytics/dashboard", Access::kRoles, kAnalysts, &Api::AnalyticsDashboard);
+  add("GET", "/api/v1/analytics/breakdown", Access::kRoles, kAnalysts, &Api::AnalyticsBreakdown);
+  add("GET", "/api/v1/analytics/open", Access::kRoles, kAnalysts, &Api::AnalyticsOpen);
+  add("GET", "/api/v1/analytics/spikes", Access::kRoles, kAnalysts, &Api::AnalyticsSpikes);
+  add("GET", "/api/v1/analytics/pareto", Access::kRoles, kAnalysts, &Api::AnalyticsPareto);
+  add("GET", "/api/v1/analytics/annotations", Access::kRoles, kAnalysts, &Api::ListAnnotations);
+  add("POST", "/api/v1/analytics/annotations", Access::kRoles, {R::kManager}, &Api::AddAnnotation);
+  add("DELETE", "/api/v1/analytics/annotations/{id}", Access::kRoles, {R::kManager},
+      &Api::DeleteAnnotation);
+  add("GET", "/api/v1/root-causes", Access::kRoles, kCauseReaders, &Api::ListRootCauses);
+  add("POST", "/api/v1/root-causes", Access::kRoles, {R::kManager, R::kInvestigator},
+      &Api::SaveRootCause);
+  add("GET", "/api/v1/root-causes/{id}", Access::kRoles, kCauseReaders, &Api::GetRootCause);
+  add("PUT", "/api/v1/root-causes/{id}", Access::kRoles, {R::kManager, R::kInvestigator},
+      &Api::SaveRootCause);
+  add("GET", "/api/v1/actions", Access::kRoles, kCauseReaders, &Api::ListActions);
+  add("POST", "/api/v1/actions", Access::kRoles, {R::kManager}, &Api::SaveAction);
+  add("GET", "/api/v1/actions/{id}", Access::kRoles, kCauseReaders, &Api::GetAction);
+  add("PUT", "/api/v1/actions/{id}", Access::kRoles, {R::kManager}, &Api::SaveAction);
+  add("POST", "/api/v1/actions/{id}/check", Access::kRoles, {R::kManager}, &Api::CheckAction);
+  add("GET", "/api/v1/audits", Access::kRoles, kAnalysts, &Api::ListAudits);
+  add("POST", "/api/v1/audits", Access::kRoles, {R::kAuditor}, &Api::CreateAudit);
+  add("GET", "/api/v1/audits/{id}", Access::kRoles, kAnalysts, &Api::GetAudit);
+  add("PUT", "/api/v1/audits/{id}/items/{reference}", Access::kRoles, {R::kAuditor},
+      &Api::PutFinding);
+  add("GET", "/api/v1/reports/review", Access::kRoles, kAnalysts, &Api::ReviewReport);
+  add("GET", "/api/v1/exports/complaints-return", Access::kRoles, kAnalysts,
+      &Api::ComplaintsReturn);
   add("GET", "/api/v1/audit/verify", Access::kRoles, {R::kAuditor, R::kAdmin, R::kManager},
       &Api::AuditVerify);
   // my_operations of a complaint, per role, from the routes above.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/learning.hpp"
 #include "app/service.hpp"
 #include "http/message.hpp"
 #include "http/metrics.hpp"
@@ -33,6 +34,7 @@ struct ApiOptions {
   std::string mailgate_token_hash;
   size_t mail_max_bytes = 10 * 1024 * 1024;
   std::string mail_domain;  // right-hand side of outgoing Message-IDs (shown to staff)
+  app::LearningConfig learning;  // clause 8: organisation, FCA groups, KPI objectives
 };
 
 class Api {
@@ -50,6 +52,7 @@ class Api {
   std::vector<std::string> RouteList() const;
 
   Metrics& metrics() { return metrics_; }
+  app::Learning& learning() { return *learning_; }
   const ApiOptions& options() const { return options_; }
 
   // Shared with the web pages (http/web.hpp), which act through the same rules.
@@ -120,6 +123,28 @@ class Api {
   boost::asio::awaitable<Response> StatusSurvey(Request&, const core::User*);
   boost::asio::awaitable<Response> Notifications(Request&, const core::User*);
   boost::asio::awaitable<Response> MailInbound(Request&, const core::User*);
+  // Clause 8 (http/learning_api.cpp).
+  boost::asio::awaitable<Response> AnalyticsDashboard(Request&, const core::User*);
+  boost::asio::awaitable<Response> AnalyticsBreakdown(Request&, const core::User*);
+  boost::asio::awaitable<Response> AnalyticsOpen(Request&, const core::User*);
+  boost::asio::awaitable<Response> AnalyticsSpikes(Request&, const core::User*);
+  boost::asio::awaitable<Response> AnalyticsPareto(Request&, const core::User*);
+  boost::asio::awaitable<Response> ListAnnotations(Request&, const core::User*);
+  boost::asio::awaitable<Response> AddAnnotation(Request&, const core::User*);
+  boost::asio::awaitable<Response> DeleteAnnotation(Request&, const core::User*);
+  boost::asio::awaitable<Response> ListRootCauses(Request&, const core::User*);
+  boost::asio::awaitable<Response> GetRootCause(Request&, const core::User*);
+  boost::asio::awaitable<Response> SaveRootCause(Request&, const core::User*);
+  boost::asio::awaitable<Response> ListActions(Request&, const core::User*);
+  boost::asio::awaitable<Response> GetAction(Request&, const core::User*);
+  boost::asio::awaitable<Response> SaveAction(Request&, const core::User*);
+  boost::asio::awaitable<Response> CheckAction(Request&, const core::User*);
+  boost::asio::awaitable<Response> ListAudits(Request&, const core::User*);
+  boost::asio::awaitable<Response> GetAudit(Request&, const core::User*);
+  boost::asio::awaitable<Response> CreateAudit(Request&, const core::User*);
+  boost::asio::awaitable<Response> PutFinding(Request&, const core::User*);
+  boost::asio::awaitable<Response> ReviewReport(Request&, const core::User*);
+  boost::asio::awaitable<Response> ComplaintsReturn(Request&, const core::User*);
 
   boost::asio::awaitable<Response> Dispatch(Request& req, const Route& route);
   // Add information or withdraw, as the complainant (reference + secret).
@@ -134,6 +159,7 @@ class Api {
   app::ComplaintService& service_;
   core::Store& store_;
   ApiOptions options_;
+  std::unique_ptr<app::Learning> learning_;
   std::vector<Route> routes_;
   std::map<core::Role, std::vector<std::string>> operations_;  // my_operations by role
   boost::asio::thread_pool blocking_;                          // store reads, file writes

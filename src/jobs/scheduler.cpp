@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 namespace redress::jobs {
 
 ClockScheduler::ClockScheduler(app::ComplaintService& service, std::chrono::milliseconds interval)
@@ -28,8 +30,14 @@ void ClockScheduler::Stop() {
 
 void ClockScheduler::Run() {
   std::unique_lock lock(mu_);
+  std::optional<std::chrono::steady_clock::time_point> last_hourly;
   while (!stop_) {
     lock.unlock();
+    const auto now = std::chrono::steady_clock::now();
+    if (hourly_ && (!last_hourly || now - *last_hourly >= std::chrono::hours(1))) {
+      last_hourly = now;
+      hourly_();
+    }
     // Drain in batches so a backlog after downtime is worked off promptly.
     for (int round = 0; round < 100; ++round) {
       auto changed = service_.RunClockChecks(500);

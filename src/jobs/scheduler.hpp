@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -17,6 +18,9 @@ class ClockScheduler {
   ClockScheduler(app::ComplaintService& service, std::chrono::milliseconds interval);
   ~ClockScheduler();  // stops and joins
 
+  // Work to run once at start and then at most once an hour on the same thread (the
+  // effectiveness checks of corrective actions). Set before Start().
+  void AlsoHourly(std::function<void()> fn) { hourly_ = std::move(fn); }
   void Start();
   void Stop();
 
@@ -29,6 +33,7 @@ class ClockScheduler {
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;
+  std::function<void()> hourly_;
 };
 
 }  // namespace redress::jobs
