@@ -98,6 +98,8 @@ class Config:
         self.micro = e.get("BENCH_MICRO", "1") not in ("0", "no", "false", "")
         self.volume = e.get("BENCH_VOLUME", "1") not in ("0", "no", "false", "")
         self.volume_rows = env_int("BENCH_VOLUME_ROWS", 1_000_000)
+        self.analytics = e.get("BENCH_ANALYTICS", "1") not in ("0", "no", "false", "")
+        self.analytics_rows = env_int("BENCH_ANALYTICS_ROWS", 1_000_000)
         self.volume_http_rows = env_int("BENCH_VOLUME_HTTP_ROWS", 20_000)
         self.volume_connections = [
             int(c) for c in e.get("BENCH_VOLUME_CONNECTIONS", "1 64").split()]
@@ -367,6 +369,20 @@ def micro_stage(binary):
                       "real_ns": round(b["real_time"] * scale[b.get("time_unit", "ns")])}
                      for b in json.loads(r.stdout)["benchmarks"]]
     return out
+
+
+def analytics_stage(binary):
+    """bench/analytics_load beside the binary: builds a store of BENCH_ANALYTICS_ROWS
+    complaints and times the clause 8 queries (ms: first run and median of 5)."""
+    prog = os.path.join(os.path.dirname(binary), "bench", "analytics_load")
+    if not os.access(prog, os.X_OK):
+        return {"skipped": "no bench/analytics_load in the build"}
+    log(f"analytics: {cfg.analytics_rows} complaints")
+    r = subprocess.run([prog, "--rows", str(cfg.analytics_rows), "--repeat", "5", "--json"],
+                       capture_output=True, text=True, timeout=7200)
+    if r.returncode != 0:
+        raise RuntimeError(f"analytics_load failed ({r.returncode}): {r.stderr.strip()[-300:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 # --- stage 1: HTTP -------------------------------------------------------------------------
@@ -806,6 +822,10 @@ def main():
             result["volume"] = v
         else:
             result["volume"] = {"skipped": "BENCH_VOLUME=0"}
+        if cfg.analytics:
+            result["analytics"] = analytics_stage(binary)
+        else:
+            result["analytics"] = {"skipped": "BENCH_ANALYTICS=0"}
     except (RuntimeError, subprocess.SubprocessError, OSError) as e:
         problems.append(f"stopped: {e}")
         log(f"stopped: {e}")
@@ -834,6 +854,9 @@ def main():
     flat["volume_rss_mb"] = v.get("memory_mib", {}).get("VmRSS")
     flat["volume_hwm_mb"] = v.get("memory_mib", {}).get("VmHWM")
     flat["volume_db_mb"] = v.get("db_mib")
+    a = result.get("analytics", {})
+    for name in ("dashboard_all_time", "dashboard_last_year", "dashboard_one_product"):
+        flat[f"analytics_{name}_ms"] = a.get(name, {}).get("median_ms")
     result = {**flat, **result}
     result["elapsed_s"] = round(time.monotonic() - started, 1)
     result["loadavg_after"] = loadavg()
