@@ -66,7 +66,8 @@ core::Complaint Make(int64_t i, core::Instant start, std::mt19937_64& rng) {
   core::Complaint c;
   c.reference = core::Reference{"CMP", 2026, i};
   c.version = 1;
-  c.received_at = start + std::chrono::milliseconds(static_cast<int64_t>(rng() % (3ULL * 365 * 86'400'000)));
+  c.received_at =
+      start + std::chrono::milliseconds(static_cast<int64_t>(rng() % (3ULL * 365 * 86'400'000)));
   c.logged_at = c.received_at;
   c.updated_at = c.received_at;
   c.received_by = "complainant";
@@ -84,7 +85,8 @@ core::Complaint Make(int64_t i, core::Instant start, std::mt19937_64& rng) {
   c.state = core::State::kUnderInvestigation;
   if (pick(10) != 0) {  // 90 % closed
     c.state = core::State::kClosed;
-    const int days = std::min(120, static_cast<int>(std::exponential_distribution<double>(1.0 / 18)(rng)));
+    const int days =
+        std::min(120, static_cast<int>(std::exponential_distribution<double>(1.0 / 18)(rng)));
     c.closure.closed_at = c.received_at + std::chrono::days(days) + std::chrono::hours(2);
     c.closure.reason = core::ClosureReason::kResolvedAccepted;
     c.closure.cause = static_cast<core::CauseCategory>(skewed(6));
@@ -225,19 +227,28 @@ int main(int argc, char** argv) {
     });
     time_it("dashboard_last_year", [&] { return learning.Dashboard({year_ago, today, {}}).ok(); });
     time_it("dashboard_one_product", [&] {
-      return learning.Dashboard({std::nullopt, std::nullopt, {{core::FactDim::kProduct, "product-3"}}}).ok();
+      return learning
+          .Dashboard({std::nullopt, std::nullopt, {{core::FactDim::kProduct, "product-3"}}})
+          .ok();
     });
     time_it("breakdown_channel_by_category", [&] {
-      return learning.Breakdown({std::nullopt, std::nullopt, {{core::FactDim::kChannel, "email"}}},
-                                {core::FactDim::kCategory}).ok();
+      return learning
+          .Breakdown({std::nullopt, std::nullopt, {{core::FactDim::kChannel, "email"}}},
+                     {core::FactDim::kCategory})
+          .ok();
     });
     time_it("breakdown_handler_by_month", [&] {
-      return learning.Breakdown({year_ago, today, {}}, {core::FactDim::kHandler, core::FactPeriod::kMonth}).ok();
+      return learning
+          .Breakdown({year_ago, today, {}}, {core::FactDim::kHandler, core::FactPeriod::kMonth})
+          .ok();
     });
     time_it("open_by_state_and_age", [&] { return learning.OpenByAge({}).ok(); });
     time_it("spikes_by_product", [&] { return learning.Spikes({}, core::FactDim::kProduct).ok(); });
     time_it("complaints_return_half_year", [&] {
-      return learning.Return(core::LocalDate{std::chrono::floor<date::days>(now - std::chrono::days(182))}, today).ok();
+      return learning
+          .Return(core::LocalDate{std::chrono::floor<date::days>(now - std::chrono::days(182))},
+                  today)
+          .ok();
     });
   }
   if (as_json) std::printf("%s\n", out.dump().c_str());

@@ -34,9 +34,8 @@ core::Error Invalid(std::string detail, std::string pointer) {
 std::vector<report::Breakdown> Breakdowns(const std::vector<FactRow>& rows) {
   std::vector<report::Breakdown> out;
   for (const auto& r : rows) out.push_back({r.key.empty() ? "" : r.key[0], core::KpisOf(r.tally)});
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.kpis.received > b.kpis.received;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.kpis.received > b.kpis.received; });
   if (out.size() > kTopRows) out.resize(kTopRows);
   return out;
 }
@@ -174,7 +173,8 @@ Result<report::ReviewData> Learning::Dashboard(const AnalyticsFilter& f) {
     if (!row.key[0].empty()) hist.emplace_back(std::stoll(row.key[0]), row.tally.closed);
   }
   d.resolve = core::PercentilesOf(std::move(hist));
-  for (const auto& row : r[6]) d.open_by_age[static_cast<size_t>(std::stoi(row.key[0]))] = row.tally.open;
+  for (const auto& row : r[6])
+    d.open_by_age[static_cast<size_t>(std::stoi(row.key[0]))] = row.tally.open;
   std::vector<FactRow> causes;
   for (const auto& row : r[7]) {
     if (!row.key[0].empty()) causes.push_back(row);
@@ -224,7 +224,8 @@ Result<std::vector<FactRow>> Learning::OpenByAge(const AnalyticsFilter& f) {
 }
 
 Result<std::vector<core::Spike>> Learning::Spikes(const AnalyticsFilter& f, FactDim dim) {
-  if (!core::Filterable(dim)) return Invalid("Spikes are found per category, product, ...", "/query/by");
+  if (!core::Filterable(dim))
+    return Invalid("Spikes are found per category, product, ...", "/query/by");
   auto q = QueryOf(AnalyticsFilter{std::nullopt, std::nullopt, f.where});
   if (!q) return q.error();
   const int64_t last_week =
@@ -248,8 +249,9 @@ Result<std::vector<core::Spike>> Learning::Spikes(const AnalyticsFilter& f, Fact
   for (const auto& [value, counts] : series) {
     for (auto& s : core::DetectSpikes(core::ToString(dim), value, weeks, counts)) out.push_back(s);
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.week != b.week ? a.week > b.week : a.z > b.z; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.week != b.week ? a.week > b.week : a.z > b.z;
+  });
   return out;
 }
 
@@ -345,10 +347,9 @@ Result<report::ReviewData> Learning::Review(core::LocalDate from, core::LocalDat
   const core::LocalDate today = Today();
   std::set<int64_t> cause_ids;
   for (auto& a : *actions) {
-    const bool open = a.status == core::ActionStatus::kPlanned ||
-                      a.status == core::ActionStatus::kInProgress;
-    const bool checked_in = a.check.evaluated_at &&
-                            *a.check.evaluated_at >= StartOf(from) &&
+    const bool open =
+        a.status == core::ActionStatus::kPlanned || a.status == core::ActionStatus::kInProgress;
+    const bool checked_in = a.check.evaluated_at && *a.check.evaluated_at >= StartOf(from) &&
                             *a.check.evaluated_at < StartOf(to) + date::days(1);
     if (!open && !checked_in) continue;
     std::string title;
@@ -359,8 +360,8 @@ Result<report::ReviewData> Learning::Review(core::LocalDate from, core::LocalDat
     d->actions.push_back({a, title, core::AttentionOf(a, today)});
   }
   for (auto& rc : *causes) {
-    const bool in_period = rc.created_at >= StartOf(from) &&
-                           rc.created_at < StartOf(to) + date::days(1);
+    const bool in_period =
+        rc.created_at >= StartOf(from) && rc.created_at < StartOf(to) + date::days(1);
     if (in_period || cause_ids.count(rc.id)) d->root_causes.push_back(std::move(rc));
   }
   auto audits = Audits();
@@ -393,8 +394,8 @@ Status Learning::PutRecord(core::RecordKind kind, int64_t* id,
     r.complaint_ids = complaint_ids;
     r.updated_at = now;
     if (auto s = tx.PutRecord(r); !s) return s;
-    core::Event e = RecordEvent(0, "", actor, action, now,
-                                json{{"record", core::ToString(kind)}, {"id", *id}});
+    core::Event e =
+        RecordEvent(0, "", actor, action, now, json{{"record", core::ToString(kind)}, {"id", *id}});
     if (auto s = tx.AppendEvent(e); !s) return s;
     for (core::Event x : extra) {
       x.after = json{{"record", core::ToString(kind)}, {"id", *id}}.dump();
@@ -431,8 +432,8 @@ Result<T> DecodeOne(core::Store& store, core::RecordKind kind, int64_t id, Decod
 }
 
 Result<std::vector<core::Annotation>> Learning::Annotations() {
-  auto all = DecodeAll<core::Annotation>(store_, core::RecordKind::kAnnotation,
-                                         core::DecodeAnnotation);
+  auto all =
+      DecodeAll<core::Annotation>(store_, core::RecordKind::kAnnotation, core::DecodeAnnotation);
   if (!all) return all.error();
   std::sort(all->begin(), all->end(), [](const auto& a, const auto& b) { return a.day < b.day; });
   return all;
@@ -451,13 +452,12 @@ Result<core::Annotation> Learning::AddAnnotation(core::Annotation a, const core:
   a.created_by = by.username;
   a.created_at = service_.clock().Now();
   int64_t id = 0;
-  auto s = PutRecord(
-      core::RecordKind::kAnnotation, &id,
-      [&a](int64_t n) {
-        a.id = n;
-        return core::EncodeRecord(a);
-      },
-      {}, by.username, "annotation_added", {});
+  auto s = PutRecord(core::RecordKind::kAnnotation, &id,
+                     [&a](int64_t n) {
+                       a.id = n;
+                       return core::EncodeRecord(a);
+                     },
+                     {}, by.username, "annotation_added", {});
   if (!s) return s.error();
   return a;
 }
@@ -468,9 +468,9 @@ Status Learning::DeleteAnnotation(int64_t id, const core::User& by) {
   if (!a) return a.error();
   // Records are kept; a deleted annotation is marked so (kind "deleted") and hidden.
   a->kind = "deleted";
-  return PutRecord(
-      core::RecordKind::kAnnotation, &id, [&a](int64_t) { return core::EncodeRecord(*a); }, {},
-      by.username, "annotation_deleted", {});
+  return PutRecord(core::RecordKind::kAnnotation, &id,
+                   [&a](int64_t) { return core::EncodeRecord(*a); }, {}, by.username,
+                   "annotation_deleted", {});
 }
 
 Result<std::vector<core::RootCause>> Learning::RootCauses() {
@@ -478,8 +478,8 @@ Result<std::vector<core::RootCause>> Learning::RootCauses() {
 }
 
 Result<core::RootCause> Learning::GetRootCause(int64_t id) {
-  return DecodeOne<core::RootCause>(store_, core::RecordKind::kRootCause, id,
-                                    core::DecodeRootCause, "root cause");
+  return DecodeOne<core::RootCause>(store_, core::RecordKind::kRootCause, id, core::DecodeRootCause,
+                                    "root cause");
 }
 
 Result<core::RootCause> Learning::SaveRootCause(core::RootCause r, const core::User& by) {
@@ -592,13 +592,12 @@ Result<core::CorrectiveAction> Learning::SaveAction(core::CorrectiveAction a,
     }
   }
   int64_t id = a.id;
-  auto s = PutRecord(
-      core::RecordKind::kAction, &id,
-      [&a](int64_t n) {
-        a.id = n;
-        return core::EncodeRecord(a);
-      },
-      {}, by.username, before ? "action_updated" : "action_created", {});
+  auto s = PutRecord(core::RecordKind::kAction, &id,
+                     [&a](int64_t n) {
+                       a.id = n;
+                       return core::EncodeRecord(a);
+                     },
+                     {}, by.username, before ? "action_updated" : "action_created", {});
   if (!s) return s.error();
   return a;
 }
@@ -645,9 +644,9 @@ Result<core::CorrectiveAction> Learning::EvaluateCheck(int64_t id, const std::st
                                                                      : *m >= a->check.threshold)
                                 : std::nullopt;
   int64_t n = id;
-  auto s = PutRecord(
-      core::RecordKind::kAction, &n, [&a](int64_t) { return core::EncodeRecord(*a); }, {}, actor,
-      "action_checked", {});
+  auto s =
+      PutRecord(core::RecordKind::kAction, &n, [&a](int64_t) { return core::EncodeRecord(*a); }, {},
+                actor, "action_checked", {});
   if (!s) return s.error();
   return a;
 }
@@ -726,13 +725,12 @@ Result<core::Audit> Learning::DrawAudit(core::LocalDate from, core::LocalDate to
     ids.push_back(id);
   }
   int64_t id = 0;
-  auto s = PutRecord(
-      core::RecordKind::kAudit, &id,
-      [&a](int64_t n) {
-        a.id = n;
-        return core::EncodeRecord(a);
-      },
-      ids, auditor.username, "audit_drawn", {});
+  auto s = PutRecord(core::RecordKind::kAudit, &id,
+                     [&a](int64_t n) {
+                       a.id = n;
+                       return core::EncodeRecord(a);
+                     },
+                     ids, auditor.username, "audit_drawn", {});
   if (!s) return s.error();
   return a;
 }
@@ -756,9 +754,9 @@ Result<core::Audit> Learning::RecordFinding(int64_t audit_id, const std::string&
   if (!record) return record.error();
   const std::vector<int64_t> ids = *record ? (*record)->complaint_ids : std::vector<int64_t>{};
   int64_t id = audit_id;
-  auto s = PutRecord(
-      core::RecordKind::kAudit, &id, [&a](int64_t) { return core::EncodeRecord(*a); }, ids,
-      by.username, "audit_finding", {});
+  auto s =
+      PutRecord(core::RecordKind::kAudit, &id, [&a](int64_t) { return core::EncodeRecord(*a); },
+                ids, by.username, "audit_finding", {});
   if (!s) return s.error();
   return a;
 }

@@ -16,8 +16,8 @@
 
 #include "app/audit.hpp"
 #include "cli/import_cmd.hpp"
-#include "cli/report_cmd.hpp"
 #include "cli/mailgate_cmd.hpp"
+#include "cli/report_cmd.hpp"
 #include "cli/runtime.hpp"
 #include "config/mail_config.hpp"
 #include "config/policy_loader.hpp"

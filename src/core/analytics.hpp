@@ -31,7 +31,7 @@ struct Kpis {
   std::optional<double> referral_rate;       // referred / received
   std::optional<double> early_resolution;    // resolved early / closed
   int64_t surveys = 0;
-  std::optional<double> survey_response;  // answers / closed
+  std::optional<double> survey_response;        // answers / closed
   std::optional<double> satisfaction_handling;  // mean rating 1..5
   std::optional<double> satisfaction_outcome;
 };

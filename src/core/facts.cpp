@@ -126,11 +126,10 @@ ComplaintFacts FactsOf(const Complaint& c) {
   f.final_response = ClockOf(c, "final_response");
   // A decision counts once communicated, or when the complaint was closed on it (imports
   // record the outcome of a closed complaint without the instant it was communicated).
-  const bool decided_closure =
-      c.state == State::kClosed && c.closure.reason &&
-      (*c.closure.reason == ClosureReason::kResolvedAccepted ||
-       *c.closure.reason == ClosureReason::kRejectedRecourseGiven ||
-       *c.closure.reason == ClosureReason::kNoReply);
+  const bool decided_closure = c.state == State::kClosed && c.closure.reason &&
+                               (*c.closure.reason == ClosureReason::kResolvedAccepted ||
+                                *c.closure.reason == ClosureReason::kRejectedRecourseGiven ||
+                                *c.closure.reason == ClosureReason::kNoReply);
   if (c.decision.communicated_at || decided_closure) {
     f.outcome = c.decision.outcome;
     f.redress_minor = std::max<int64_t>(0, c.decision.remedy.amount_minor);
@@ -173,10 +172,10 @@ void FactTally::Add(const ComplaintFacts& f, int64_t s) {
 }
 
 std::array<int64_t, 18> TallyValues(const FactTally& t) {
-  return {t.received,     t.open,          t.closed,     t.ack_met,       t.ack_breached,
-          t.final_met,    t.final_breached, t.upheld,    t.partly_upheld, t.not_upheld,
-          t.redress_minor, t.redressed,    t.reopened,   t.referred,      t.early,
-          t.surveys,      t.handling_sum,  t.outcome_sum};
+  return {t.received,      t.open,           t.closed,     t.ack_met,       t.ack_breached,
+          t.final_met,     t.final_breached, t.upheld,     t.partly_upheld, t.not_upheld,
+          t.redress_minor, t.redressed,      t.reopened,   t.referred,      t.early,
+          t.surveys,       t.handling_sum,   t.outcome_sum};
 }
 
 FactTally TallyFromValues(const std::array<int64_t, 18>& v) {

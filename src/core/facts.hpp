@@ -32,7 +32,7 @@ enum class ResolveBand : int8_t { kWithin3BusinessDays = 0, kWithin8Weeks = 1, k
 struct ComplaintFacts {
   int64_t id = 0;
   Instant received_at{};
-  int64_t received_day = 0;  // days since 1970-01-01, UTC
+  int64_t received_day = 0;    // days since 1970-01-01, UTC
   int32_t received_month = 0;  // year * 12 + (month - 1)
   std::string category;
   std::string product;
@@ -45,7 +45,7 @@ struct ComplaintFacts {
   std::string state;
   std::string policy;
   bool open = true;
-  std::optional<Instant> closed_at;  // closed or withdrawn
+  std::optional<Instant> closed_at;     // closed or withdrawn
   std::optional<int64_t> resolve_days;  // closed_day - received_day, when closed
   std::optional<ResolveBand> resolve_band;
   ClockFact ack = ClockFact::kNone;             // the "acknowledge" clock
@@ -53,8 +53,8 @@ struct ComplaintFacts {
   std::optional<Outcome> outcome;               // once the decision was communicated
   int64_t redress_minor = 0;
   int32_t reopen_count = 0;
-  bool referred = false;  // referred to an outside body
-  bool early = false;     // closed as resolved early (summary resolution)
+  bool referred = false;     // referred to an outside body
+  bool early = false;        // closed as resolved early (summary resolution)
   int32_t sat_handling = 0;  // 1..5, 0 = no survey answer
   int32_t sat_outcome = 0;
 
@@ -95,9 +95,9 @@ struct FactTally {
 
 // Names of the measures in FactTally order (column names in stores and CSV).
 inline constexpr std::array<std::string_view, 18> kTallyFields = {
-    "received",      "open",     "closed",     "ack_met", "ack_breached", "final_met",
-    "final_breached", "upheld",  "partly_upheld", "not_upheld", "redress_minor", "redressed",
-    "reopened",      "referred", "early",      "surveys", "handling_sum", "outcome_sum"};
+    "received",       "open",     "closed",        "ack_met",    "ack_breached",  "final_met",
+    "final_breached", "upheld",   "partly_upheld", "not_upheld", "redress_minor", "redressed",
+    "reopened",       "referred", "early",         "surveys",    "handling_sum",  "outcome_sum"};
 std::array<int64_t, 18> TallyValues(const FactTally& t);
 FactTally TallyFromValues(const std::array<int64_t, 18>& v);
 
@@ -129,9 +129,9 @@ bool Filterable(FactDim d);
 
 struct FactQuery {
   enum class DateField { kReceived, kClosed };
-  DateField date_field = DateField::kReceived;  // which instant `from`/`to` bound
-  std::optional<Instant> from;                  // inclusive
-  std::optional<Instant> to;                    // exclusive
+  DateField date_field = DateField::kReceived;         // which instant `from`/`to` bound
+  std::optional<Instant> from;                         // inclusive
+  std::optional<Instant> to;                           // exclusive
   std::vector<std::pair<FactDim, std::string>> where;  // equality, each dimension once
   std::vector<FactKey> group_by;                       // 0..2 keys, each once
   // Only open complaints, and only counted: `received` and `open` are their number, the other
@@ -168,10 +168,10 @@ std::vector<FactRow> EvaluateFacts(const FactQuery& q, const std::vector<Complai
 void SortFactRows(const FactQuery& q, std::vector<FactRow>& rows);
 
 // Date helpers for keys.
-std::string DayKey(int64_t day);         // "2026-11-24"
-std::string WeekKey(int64_t day);        // the Monday on or before `day`
-std::string MonthKey(int32_t month);     // "2026-11" from year * 12 + (month - 1)
-int64_t DayOf(Instant t);                // days since the epoch, floor
-int64_t WeekStart(int64_t day);          // the Monday on or before `day`
+std::string DayKey(int64_t day);      // "2026-11-24"
+std::string WeekKey(int64_t day);     // the Monday on or before `day`
+std::string MonthKey(int32_t month);  // "2026-11" from year * 12 + (month - 1)
+int64_t DayOf(Instant t);             // days since the epoch, floor
+int64_t WeekStart(int64_t day);       // the Monday on or before `day`
 
 }  // namespace redress::core

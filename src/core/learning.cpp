@@ -142,16 +142,16 @@ std::vector<AuditCheck> AuditChecks(const Complaint& c, std::optional<bool> refe
                      c.closure.reason == ClosureReason::kDuplicate ||
                      c.closure.reason == ClosureReason::kWithdrawn;
   if (early) {
-    const bool summary = !c.closure.summary.value.empty() ||
-                         c.closure.reason == ClosureReason::kWithdrawn;
+    const bool summary =
+        !c.closure.summary.value.empty() || c.closure.reason == ClosureReason::kWithdrawn;
     out.push_back(Check("decision_reasoned", summary,
                         summary ? "closed early with a summary" : "closed early without summary"));
     out.push_back(Check("referral_rights", true, "no final response: closed early"));
   } else {
     const bool reasoned = c.decision.communicated_at && !c.decision.reasons.value.empty();
-    out.push_back(Check("decision_reasoned", reasoned,
-                        reasoned ? "decision communicated with reasons"
-                                 : "no decision with reasons communicated"));
+    out.push_back(Check(
+        "decision_reasoned", reasoned,
+        reasoned ? "decision communicated with reasons" : "no decision with reasons communicated"));
     if (!referral_named) {
       out.push_back(Check("referral_rights", false,
                           "the final response was not sent through Redress: check it by hand"));
@@ -168,8 +168,9 @@ std::vector<AuditCheck> AuditChecks(const Complaint& c, std::optional<bool> refe
   }
   const bool closed = c.closure.closed_at && c.closure.reason &&
                       (c.closure.cause || c.closure.reason == ClosureReason::kWithdrawn);
-  out.push_back(Check("closed_with_outcome", closed,
-                      closed ? "closure reason and cause recorded" : "closure reason or cause missing"));
+  out.push_back(
+      Check("closed_with_outcome", closed,
+            closed ? "closure reason and cause recorded" : "closure reason or cause missing"));
   bool breached = false;
   for (const auto& t : c.clocks) breached = breached || t.breached;
   out.push_back(Check("breaches_escalated", !breached || c.escalated,

@@ -23,7 +23,7 @@ const char* ToString(RecordKind k);
 // What a store keeps of a record: its document and the complaints it links (by id).
 struct Record {
   RecordKind kind = RecordKind::kRootCause;
-  int64_t id = 0;  // assigned on first put
+  int64_t id = 0;   // assigned on first put
   std::string doc;  // JSON
   std::vector<int64_t> complaint_ids;
   Instant updated_at{};

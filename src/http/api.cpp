@@ -1,5 +1,4 @@
 #include "http/api.hpp"
-#include "http/api_util.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -19,6 +18,7 @@
 #include "app/requests.hpp"
 #include "core/codec.hpp"
 #include "core/json_writer.hpp"
+#include "http/api_util.hpp"
 #include "http/async.hpp"
 #include "http/attachment_files.hpp"
 #include "http/cookies.hpp"

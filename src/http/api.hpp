@@ -33,7 +33,7 @@ struct ApiOptions {
   // X-Mailgate-Token (empty: intake off), and the largest message taken.
   std::string mailgate_token_hash;
   size_t mail_max_bytes = 10 * 1024 * 1024;
-  std::string mail_domain;  // right-hand side of outgoing Message-IDs (shown to staff)
+  std::string mail_domain;       // right-hand side of outgoing Message-IDs (shown to staff)
   app::LearningConfig learning;  // clause 8: organisation, FCA groups, KPI objectives
 };
 

@@ -22,9 +22,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr FactDim kFilterDims[] = {FactDim::kCategory,   FactDim::kProduct, FactDim::kChannel,
+constexpr FactDim kFilterDims[] = {FactDim::kCategory,   FactDim::kProduct,  FactDim::kChannel,
                                    FactDim::kDepartment, FactDim::kLocation, FactDim::kHandler,
-                                   FactDim::kCause,      FactDim::kState,   FactDim::kPolicy,
+                                   FactDim::kCause,      FactDim::kState,    FactDim::kPolicy,
                                    FactDim::kCurrency};
 
 core::Error BadQuery(const std::string& name, const std::string& detail) {
@@ -47,7 +47,8 @@ core::Result<app::AnalyticsFilter> FilterOf(const Request& req,
     if (k == "from" || k == "to" || k == "format") continue;
     if (std::find(extra.begin(), extra.end(), k) != extra.end()) continue;
     auto d = core::ParseFactDim(k);
-    if (!d || std::find(std::begin(kFilterDims), std::end(kFilterDims), *d) == std::end(kFilterDims)) {
+    if (!d ||
+        std::find(std::begin(kFilterDims), std::end(kFilterDims), *d) == std::end(kFilterDims)) {
       return BadQuery(k, "Unknown parameter " + k + ".");
     }
     f.where.emplace_back(*d, v);
@@ -186,7 +187,8 @@ json DashboardJson(const report::ReviewData& d) {
   static constexpr const char* kBuckets[] = {"le_3_business_days", "le_4_weeks", "le_8_weeks",
                                              "gt_8_weeks"};
   json ages = json::array();
-  for (size_t i = 0; i < 4; ++i) ages.push_back({{"bucket", kBuckets[i]}, {"count", d.open_by_age[i]}});
+  for (size_t i = 0; i < 4; ++i)
+    ages.push_back({{"bucket", kBuckets[i]}, {"count", d.open_by_age[i]}});
   json out{{"from", d.from.empty() ? json(nullptr) : json(d.from)},
            {"to", d.to.empty() ? json(nullptr) : json(d.to)},
            {"kpis", KpisJson(d.kpis)},
@@ -197,9 +199,10 @@ json DashboardJson(const report::ReviewData& d) {
            {"by_category", BreakdownJson(d.by_category)},
            {"by_product", BreakdownJson(d.by_product)},
            {"by_channel", BreakdownJson(d.by_channel)},
-           {"resolve_days", {{"resolved", d.resolve.resolved},
-                             {"p50", d.resolve.p50 ? json(*d.resolve.p50) : json(nullptr)},
-                             {"p90", d.resolve.p90 ? json(*d.resolve.p90) : json(nullptr)}}},
+           {"resolve_days",
+            {{"resolved", d.resolve.resolved},
+             {"p50", d.resolve.p50 ? json(*d.resolve.p50) : json(nullptr)},
+             {"p90", d.resolve.p90 ? json(*d.resolve.p90) : json(nullptr)}}},
            {"open_by_age", ages},
            {"pareto_causes", ParetoJson(d.pareto)}};
   return out;
@@ -266,7 +269,9 @@ core::Result<core::RootCause> RootCauseOf(const json& b) {
   auto method = Field<std::string>(b, "method", false, "five_whys");
   if (!method) return method.error();
   auto m = core::ParseRcaMethod(*method);
-  if (!m) return MakeError(Errc::kInvalid, "method must be five_whys, fishbone or other.", {{"/method", "enum"}});
+  if (!m)
+    return MakeError(Errc::kInvalid, "method must be five_whys, fishbone or other.",
+                     {{"/method", "enum"}});
   r.method = *m;
   auto cat = Field<std::string>(b, "category", false, "");
   if (!cat) return cat.error();
@@ -291,8 +296,8 @@ core::Result<core::RootCause> RootCauseOf(const json& b) {
 }
 
 core::Result<core::CorrectiveAction> ActionOf(const json& b) {
-  if (auto s = OnlyKeys(b, {"root_cause_id", "kind", "title", "description", "owner", "due",
-                            "status", "check"});
+  if (auto s = OnlyKeys(
+          b, {"root_cause_id", "kind", "title", "description", "owner", "due", "status", "check"});
       !s) {
     return s.error();
   }
@@ -303,7 +308,8 @@ core::Result<core::CorrectiveAction> ActionOf(const json& b) {
   auto kind = Field<std::string>(b, "kind", false, "corrective");
   if (!kind) return kind.error();
   auto k = core::ParseActionKind(*kind);
-  if (!k) return MakeError(Errc::kInvalid, "kind must be corrective or preventive.", {{"/kind", "enum"}});
+  if (!k)
+    return MakeError(Errc::kInvalid, "kind must be corrective or preventive.", {{"/kind", "enum"}});
   a.kind = *k;
   auto title = Field<std::string>(b, "title", true, "");
   if (!title) return title.error();
@@ -327,8 +333,10 @@ core::Result<core::CorrectiveAction> ActionOf(const json& b) {
   a.status = *st;
   auto check = Field<json>(b, "check", true, json());
   if (!check) return check.error();
-  if (!check->is_object()) return MakeError(Errc::kInvalid, "check must be an object.", {{"/check", "object"}});
-  if (auto s = OnlyKeys(*check, {"measure", "where", "window", "below", "threshold", "check_on"}); !s) {
+  if (!check->is_object())
+    return MakeError(Errc::kInvalid, "check must be an object.", {{"/check", "object"}});
+  if (auto s = OnlyKeys(*check, {"measure", "where", "window", "below", "threshold", "check_on"});
+      !s) {
     return s.error();
   }
   auto measure = Field<std::string>(*check, "measure", false, "volume");
@@ -354,7 +362,8 @@ core::Result<core::CorrectiveAction> ActionOf(const json& b) {
   if (!window) return window.error();
   auto w = core::ParseFactPeriod(*window);
   if (!w || *w == core::FactPeriod::kDay) {
-    return MakeError(Errc::kInvalid, "check.window must be week or month.", {{"/check/window", "enum"}});
+    return MakeError(Errc::kInvalid, "check.window must be week or month.",
+                     {{"/check/window", "enum"}});
   }
   a.check.window = *w;
   auto below = Field<bool>(*check, "below", false, true);
@@ -422,9 +431,9 @@ asio::awaitable<Response> Api::AnalyticsBreakdown(Request& req, const core::User
     } else if (auto d = core::ParseFactDim(part)) {
       by.emplace_back(*d);
     } else {
-      co_return ErrorOf(BadQuery("by", "by names day, week, month or a dimension; '" + part +
-                                           "' is neither."),
-                        req);
+      co_return ErrorOf(
+          BadQuery("by", "by names day, week, month or a dimension; '" + part + "' is neither."),
+          req);
     }
     i = j + 1;
   }
@@ -463,7 +472,8 @@ asio::awaitable<Response> Api::AnalyticsSpikes(Request& req, const core::User*) 
   if (!csv) co_return ErrorOf(csv.error(), req);
   const std::string by = req.Query("by").empty() ? "category" : req.Query("by");
   auto dim = core::ParseFactDim(by);
-  if (!dim || !core::Filterable(*dim)) co_return ErrorOf(BadQuery("by", "by must be a dimension."), req);
+  if (!dim || !core::Filterable(*dim))
+    co_return ErrorOf(BadQuery("by", "by must be a dimension."), req);
   auto job = [this, f = *f, d = *dim] { return learning_->Spikes(f, d); };
   auto spikes = co_await Offload(blocking_, std::move(job));
   if (!spikes) co_return ErrorOf(spikes.error(), req);
@@ -480,7 +490,8 @@ asio::awaitable<Response> Api::AnalyticsPareto(Request& req, const core::User*) 
   if (!csv) co_return ErrorOf(csv.error(), req);
   const std::string by = req.Query("by").empty() ? "cause" : req.Query("by");
   auto dim = core::ParseFactDim(by);
-  if (!dim || !core::Filterable(*dim)) co_return ErrorOf(BadQuery("by", "by must be a dimension."), req);
+  if (!dim || !core::Filterable(*dim))
+    co_return ErrorOf(BadQuery("by", "by must be a dimension."), req);
   auto job = [this, f = *f, d = *dim] { return learning_->Pareto(f, d); };
   auto rows = co_await Offload(blocking_, std::move(job));
   if (!rows) co_return ErrorOf(rows.error(), req);
@@ -511,7 +522,8 @@ asio::awaitable<Response> Api::ListAnnotations(Request& req, const core::User*) 
 asio::awaitable<Response> Api::AddAnnotation(Request& req, const core::User* user) {
   auto body = JsonBody(req);
   if (!body) co_return ErrorOf(body.error(), req);
-  if (auto s = OnlyKeys(*body, {"day", "kind", "label", "scope"}); !s) co_return ErrorOf(s.error(), req);
+  if (auto s = OnlyKeys(*body, {"day", "kind", "label", "scope"}); !s)
+    co_return ErrorOf(s.error(), req);
   core::Annotation a;
   auto day = DateField(*body, "day");
   if (!day) co_return ErrorOf(day.error(), req);
@@ -525,19 +537,23 @@ asio::awaitable<Response> Api::AddAnnotation(Request& req, const core::User* use
   auto scope = Field<std::map<std::string, std::string>>(*body, "scope", false, {});
   if (!scope) co_return ErrorOf(scope.error(), req);
   if (scope->size() > 1) {
-    co_return ErrorOf(MakeError(Errc::kInvalid, "scope names one dimension.", {{"/scope", "one"}}), req);
+    co_return ErrorOf(MakeError(Errc::kInvalid, "scope names one dimension.", {{"/scope", "one"}}),
+                      req);
   }
   for (const auto& [k, v] : *scope) {
     auto d = core::ParseFactDim(k);
     if (!d || !core::Filterable(*d)) {
-      co_return ErrorOf(MakeError(Errc::kInvalid, "Unknown dimension " + k + ".", {{"/scope/" + k, "unknown"}}), req);
+      co_return ErrorOf(
+          MakeError(Errc::kInvalid, "Unknown dimension " + k + ".", {{"/scope/" + k, "unknown"}}),
+          req);
     }
     a.scope = std::make_pair(*d, v);
   }
   auto job = [this, a, u = *user] { return learning_->AddAnnotation(a, u); };
   auto saved = co_await Offload(blocking_, std::move(job));
   if (!saved) co_return ErrorOf(saved.error(), req);
-  co_return Json201(AnnotationJson(*saved), fmt::format("/api/v1/analytics/annotations/{}", saved->id));
+  co_return Json201(AnnotationJson(*saved),
+                    fmt::format("/api/v1/analytics/annotations/{}", saved->id));
 }
 
 asio::awaitable<Response> Api::DeleteAnnotation(Request& req, const core::User* user) {
@@ -583,7 +599,8 @@ asio::awaitable<Response> Api::SaveRootCause(Request& req, const core::User* use
   auto job = [this, r = *r, u = *user] { return learning_->SaveRootCause(r, u); };
   auto saved = co_await Offload(blocking_, std::move(job));
   if (!saved) co_return ErrorOf(saved.error(), req);
-  if (create) co_return Json201(RootCauseJson(*saved), fmt::format("/api/v1/root-causes/{}", saved->id));
+  if (create)
+    co_return Json201(RootCauseJson(*saved), fmt::format("/api/v1/root-causes/{}", saved->id));
   co_return Response::Json(200, RootCauseJson(*saved));
 }
 
@@ -635,9 +652,7 @@ asio::awaitable<Response> Api::SaveAction(Request& req, const core::User* user) 
 asio::awaitable<Response> Api::CheckAction(Request& req, const core::User* user) {
   auto id = IdParam(req, 0);
   if (!id) co_return ErrorOf(id.error(), req);
-  auto job = [this, id = *id, name = user->username] {
-    return learning_->EvaluateCheck(id, name);
-  };
+  auto job = [this, id = *id, name = user->username] { return learning_->EvaluateCheck(id, name); };
   auto a = co_await Offload(blocking_, std::move(job));
   if (!a) co_return ErrorOf(a.error(), req);
   co_return Response::Json(200, ActionJson(*a, TodayOf(service_)));
@@ -666,7 +681,8 @@ asio::awaitable<Response> Api::GetAudit(Request& req, const core::User*) {
 asio::awaitable<Response> Api::CreateAudit(Request& req, const core::User* user) {
   auto body = JsonBody(req);
   if (!body) co_return ErrorOf(body.error(), req);
-  if (auto s = OnlyKeys(*body, {"from", "to", "size", "seed"}); !s) co_return ErrorOf(s.error(), req);
+  if (auto s = OnlyKeys(*body, {"from", "to", "size", "seed"}); !s)
+    co_return ErrorOf(s.error(), req);
   auto from = DateField(*body, "from");
   if (!from) co_return ErrorOf(from.error(), req);
   auto to = DateField(*body, "to");
@@ -678,7 +694,9 @@ asio::awaitable<Response> Api::CreateAudit(Request& req, const core::User* user)
     auto s = Field<std::string>(*body, "seed", false, "");
     uint64_t v = 0;
     if (!s || std::from_chars(s->data(), s->data() + s->size(), v).ec != std::errc()) {
-      co_return ErrorOf(MakeError(Errc::kInvalid, "seed must be a string of digits.", {{"/seed", "digits"}}), req);
+      co_return ErrorOf(
+          MakeError(Errc::kInvalid, "seed must be a string of digits.", {{"/seed", "digits"}}),
+          req);
     }
     seed = v;
   }
@@ -706,8 +724,7 @@ asio::awaitable<Response> Api::PutFinding(Request& req, const core::User* user) 
   }
   auto note = Field<std::string>(*body, "note", false, "");
   if (!note) co_return ErrorOf(note.error(), req);
-  auto job = [this, id = *id, ref = req.params[1], s = *severity,
-                                        n = *note, u = *user] {
+  auto job = [this, id = *id, ref = req.params[1], s = *severity, n = *note, u = *user] {
     return learning_->RecordFinding(id, ref, s, n, u);
   };
   auto a = co_await Offload(blocking_, std::move(job));
@@ -766,9 +783,9 @@ asio::awaitable<Response> Api::ComplaintsReturn(Request& req, const core::User*)
       o["opened"] = r.opened;
       o["closed"] = r.closed;
       o["upheld"] = r.upheld;
-      o["upheld_pct"] = r.closed ? json(100.0 * static_cast<double>(r.upheld) /
-                                        static_cast<double>(r.closed))
-                                 : json(nullptr);
+      o["upheld_pct"] =
+          r.closed ? json(100.0 * static_cast<double>(r.upheld) / static_cast<double>(r.closed))
+                   : json(nullptr);
       o["within_3_business_days"] = r.within_3_business_days;
       o["within_8_weeks"] = r.within_8_weeks;
       o["later"] = r.later;
@@ -784,8 +801,9 @@ asio::awaitable<Response> Api::ComplaintsReturn(Request& req, const core::User*)
     const json& rows_out = table == "cause" ? causes : products;
     if (rows_out.empty()) {  // the header alone
       std::string header = table == "cause" ? "product_group,cause," : "product_group,";
-      header += "open_at_start,opened,closed,upheld,upheld_pct,within_3_business_days,"
-                "within_8_weeks,later,redress_minor,open_at_end\n";
+      header +=
+          "open_at_start,opened,closed,upheld,upheld_pct,within_3_business_days,"
+          "within_8_weeks,later,redress_minor,open_at_end\n";
       Response empty = Response::Text(200, std::move(header), "text/csv; charset=utf-8");
       co_return empty;
     }

@@ -20,7 +20,7 @@ namespace redress::report {
 
 // A KPI against the organisation's objective.
 struct Target {
-  std::string name;    // "Final response on time"
+  std::string name;      // "Final response on time"
   double objective = 0;  // e.g. 0.95
   std::optional<double> actual;
   bool higher_is_better = true;
@@ -40,8 +40,8 @@ struct ActionLine {
 
 struct ReviewData {
   std::string organisation;
-  std::string from;  // YYYY-MM-DD, inclusive
-  std::string to;    // YYYY-MM-DD, exclusive
+  std::string from;          // YYYY-MM-DD, inclusive
+  std::string to;            // YYYY-MM-DD, exclusive
   std::string generated_at;  // ISO 8601 UTC
   core::Kpis kpis;
   std::optional<core::Kpis> previous;  // the period of the same length before, if any data
@@ -54,7 +54,7 @@ struct ReviewData {
   core::ResolvePercentiles resolve;
   std::array<int64_t, 4> open_by_age{};  // ≤ 3 business days, ≤ 4 weeks, ≤ 8 weeks, more
   std::vector<Target> targets;
-  std::vector<core::ParetoRow> pareto;  // by cause category
+  std::vector<core::ParetoRow> pareto;       // by cause category
   std::vector<core::RootCause> root_causes;  // those linked to complaints of the period
   std::vector<ActionLine> actions;           // open, or checked in the period
   std::vector<core::Audit> audits;           // samples drawn in the period

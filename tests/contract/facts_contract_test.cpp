@@ -111,8 +111,8 @@ void Close(Complaint& c, std::mt19937& rng) {
   c.state = State::kClosed;
   c.closure.closed_at = c.received_at + days(rng() % 70) + hours(1);
   c.closure.cause = static_cast<core::CauseCategory>(rng() % 6);
-  c.closure.reason = rng() % 4 == 0 ? core::ClosureReason::kResolvedEarly
-                                    : core::ClosureReason::kResolvedAccepted;
+  c.closure.reason =
+      rng() % 4 == 0 ? core::ClosureReason::kResolvedEarly : core::ClosureReason::kResolvedAccepted;
   c.decision.communicated_at = *c.closure.closed_at;
   c.decision.outcome = static_cast<core::Outcome>(rng() % 3);
   if (c.decision.outcome != core::Outcome::kNotUpheld) {
@@ -221,7 +221,8 @@ TEST_P(FactsContract, AnswersEqualTheReferenceAfterInsertsUpdatesAndRollback) {
   ASSERT_FALSE(failed);
 
   const auto qs = Queries();
-  for (size_t i = 0; i < qs.size(); ++i) ExpectMatchesReference(qs[i], "query " + std::to_string(i));
+  for (size_t i = 0; i < qs.size(); ++i)
+    ExpectMatchesReference(qs[i], "query " + std::to_string(i));
 
   // All in one call: one snapshot, the same answers.
   auto batch = store().Facts(qs);

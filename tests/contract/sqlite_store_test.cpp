@@ -208,9 +208,10 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM facts; DELETE FROM facts_daily; DELETE FROM facts_monthly", nullptr, nullptr,
-                           nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "DELETE FROM facts; DELETE FROM facts_daily; DELETE FROM facts_monthly",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK);
     sqlite3_close(db);
   }
   EXPECT_EQ(Query(path, "SELECT count(*) FROM facts"), std::vector<std::string>{"0"});
@@ -262,8 +263,9 @@ TEST(SqliteStoreTest, HotQueriesUseIndexes) {
   EXPECT_NE(p.find("events_complaint"), std::string::npos) << p;
   // Analytics: a period of receipt reads the roll-up by its key; open complaints and closures
   // in a period use their partial indexes.
-  p = plan("SELECT value, sum(received) FROM facts_daily WHERE kind = 'category' AND day >= 5 "
-           "AND day < 9 GROUP BY value");
+  p = plan(
+      "SELECT value, sum(received) FROM facts_daily WHERE kind = 'category' AND day >= 5 "
+      "AND day < 9 GROUP BY value");
   EXPECT_NE(p.find("SEARCH facts_daily USING PRIMARY KEY"), std::string::npos) << p;
   p = plan("SELECT state, count(*) FROM facts WHERE is_open = 1 GROUP BY state");
   EXPECT_NE(p.find("facts_open"), std::string::npos) << p;

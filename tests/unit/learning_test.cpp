@@ -75,8 +75,8 @@ TEST(AnalyticsFigures, ParetoSharesAndVitalFew) {
     r.tally.redress_minor = redress;
     return r;
   };
-  auto p = core::ParetoOf({row("system", 15, 0), row("process", 50, 900), row("people", 30, 100),
-                           row("policy", 5, 0)});
+  auto p = core::ParetoOf(
+      {row("system", 15, 0), row("process", 50, 900), row("people", 30, 100), row("policy", 5, 0)});
   ASSERT_EQ(p.size(), 4u);
   EXPECT_EQ(p[0].key, "process");
   EXPECT_DOUBLE_EQ(p[0].share, 0.5);
@@ -108,9 +108,9 @@ TEST(AnalyticsFigures, KpisAreRatiosOrAbsent) {
 
 TEST(AnalyticsFigures, WeekdaysBetweenCountsBusinessDaysAfterReceipt) {
   auto day = [](int y, unsigned m, unsigned d) { return core::DayOf(At(y, m, d)); };
-  EXPECT_EQ(core::WeekdaysBetween(day(2026, 5, 8), day(2026, 5, 13)), 3);   // Fri -> Wed
-  EXPECT_EQ(core::WeekdaysBetween(day(2026, 5, 4), day(2026, 5, 11)), 5);   // Mon -> Mon
-  EXPECT_EQ(core::WeekdaysBetween(day(2026, 5, 9), day(2026, 5, 10)), 0);   // Sat -> Sun
+  EXPECT_EQ(core::WeekdaysBetween(day(2026, 5, 8), day(2026, 5, 13)), 3);  // Fri -> Wed
+  EXPECT_EQ(core::WeekdaysBetween(day(2026, 5, 4), day(2026, 5, 11)), 5);  // Mon -> Mon
+  EXPECT_EQ(core::WeekdaysBetween(day(2026, 5, 9), day(2026, 5, 10)), 0);  // Sat -> Sun
   EXPECT_EQ(core::WeekdaysBetween(day(2026, 5, 4), day(2026, 5, 4)), 0);
   EXPECT_EQ(core::WeekKey(day(2026, 5, 10)), "2026-05-04");  // a Sunday's week starts Monday
 }
@@ -207,8 +207,8 @@ class LearningTest : public ::testing::Test {
       : clock_(At(2026, 6, 29, 12)),
         service_(store_, clock_, ShippedPolicies(), app::ServiceConfig{}),
         learning_(store_, service_, Config()) {
-    for (auto [name, role] : {std::pair{"mona", core::Role::kManager},
-                              std::pair{"audrey", core::Role::kAuditor}}) {
+    for (auto [name, role] :
+         {std::pair{"mona", core::Role::kManager}, std::pair{"audrey", core::Role::kAuditor}}) {
       core::User u;
       u.username = name;
       u.display_name = name;
@@ -318,7 +318,7 @@ TEST_F(LearningTest, DashboardFiguresByHand) {
 TEST_F(LearningTest, ComplaintsReturnByProductGroup) {
   // Half-year 1 Jan .. 30 Jun 2026. Open at the start: one fees complaint from December.
   Add(1, At(2025, 12, 20), "banking/fees", At(2026, 1, 6), core::Outcome::kUpheld, 1000);
-  Add(2, At(2026, 2, 2), "banking/fees", At(2026, 2, 4));                    // 2 BD
+  Add(2, At(2026, 2, 2), "banking/fees", At(2026, 2, 4));                           // 2 BD
   Add(3, At(2026, 3, 2), "banking/fees", At(2026, 4, 10), core::Outcome::kUpheld);  // 39 days
   Add(4, At(2026, 4, 1), "cards/fraud", At(2026, 7, 20));  // closed after the period
   Add(5, At(2026, 5, 1), "unknown/category");
@@ -399,10 +399,13 @@ TEST_F(LearningTest, EffectivenessCheckIsComputedOnItsDate) {
   EXPECT_EQ(core::AttentionOf(*again, Day(2026, 8, 2)), "overdue");
   // Each step is on the audit chain.
   std::vector<std::string> actions;
-  ASSERT_TRUE(store_.ScanEvents(1, [&](const core::Event& e) {
-    actions.push_back(e.action);
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  .ScanEvents(1,
+                              [&](const core::Event& e) {
+                                actions.push_back(e.action);
+                                return true;
+                              })
+                  .ok());
   for (const char* want : {"root_cause_created", "root_cause_linked", "action_created",
                            "action_checked", "action_updated"}) {
     EXPECT_NE(std::find(actions.begin(), actions.end(), want), actions.end()) << want;

@@ -75,7 +75,7 @@ class FaultyStore final : public core::Store {
   }
   using core::Store::Facts;
   core::Result<std::vector<std::pair<int64_t, std::string>>> ClosedIn(core::Instant from,
-                                                                       core::Instant to) override {
+                                                                      core::Instant to) override {
     return inner_.ClosedIn(from, to);
   }
   core::Result<std::optional<core::Record>> GetRecord(core::RecordKind kind, int64_t id) override {

@@ -577,7 +577,7 @@ Result<std::vector<std::vector<core::FactRow>>> MemoryStore::Facts(
 }
 
 Result<std::vector<std::pair<int64_t, std::string>>> MemoryStore::ClosedIn(core::Instant from,
-                                                                          core::Instant to) {
+                                                                           core::Instant to) {
   std::lock_guard lock(mu_);
   std::vector<std::pair<int64_t, std::string>> out;
   for (const auto& [id, c] : data_->t.complaints) {
@@ -610,8 +610,8 @@ Result<std::vector<core::Record>> MemoryStore::RecordsLinkedTo(core::RecordKind 
   std::lock_guard lock(mu_);
   std::vector<core::Record> out;
   for (const auto& [key, r] : data_->t.records) {
-    if (key.first == kind && std::binary_search(r.complaint_ids.begin(), r.complaint_ids.end(),
-                                                complaint_id)) {
+    if (key.first == kind &&
+        std::binary_search(r.complaint_ids.begin(), r.complaint_ids.end(), complaint_id)) {
       out.push_back(r);
     }
   }

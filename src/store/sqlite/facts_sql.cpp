@@ -318,8 +318,8 @@ int32_t MonthOfDay(int64_t day) {
                               static_cast<int>(static_cast<unsigned>(ymd.month())) - 1);
 }
 int64_t FirstDayOf(int32_t month) {
-  const date::year_month_day ymd{date::year{month / 12}, date::month{static_cast<unsigned>(month % 12 + 1)},
-                                 date::day{1}};
+  const date::year_month_day ymd{date::year{month / 12},
+                                 date::month{static_cast<unsigned>(month % 12 + 1)}, date::day{1}};
   return date::sys_days{ymd}.time_since_epoch().count();
 }
 
@@ -381,8 +381,8 @@ std::string RollupSql(const FactQuery& q, const RollupPlan& plan) {
       expr = *per == FactPeriod::kDay    ? "p"
              : *per == FactPeriod::kWeek ? "(p - (((p + 3) % 7) + 7) % 7)"
              : plan.months               ? "p"
-                                         : "(CAST(strftime('%Y', p * 86400, 'unixepoch') AS INTEGER) * 12 + "
-                                           "CAST(strftime('%m', p * 86400, 'unixepoch') AS INTEGER) - 1)";
+                           : "(CAST(strftime('%Y', p * 86400, 'unixepoch') AS INTEGER) * 12 + "
+                             "CAST(strftime('%m', p * 86400, 'unixepoch') AS INTEGER) - 1)";
     }
     keys += expr + " AS k" + std::to_string(i) + ", ";
   }
@@ -436,7 +436,7 @@ std::string FactsSql(const FactQuery& q) {
   }
   if (q.open_only) cond("is_open = 1");
   // Unary +: most complaints were received before any recent instant, so a scan beats the index.
-  if (q.open_at) cond("+received_at < :open_at AND (closed_at IS NULL OR closed_at >= :open_at)");
+  if (q.open_at) cond("+received_at < :open_at AND (is_open = 1 OR closed_at >= :open_at)");
   for (size_t i = 0; i < q.where.size(); ++i) {
     cond(std::string(DimColumn(q.where[i].first)) + " = :w" + std::to_string(i));
   }
@@ -455,7 +455,7 @@ Result<std::vector<FactRow>> QueryFacts(Conn& c, const FactQuery& q) {
   const bool rollup = UsesRollup(q);
   const RollupPlan plan = rollup ? PlanRollup(q) : RollupPlan{};
   const std::string sql = rollup ? RollupSql(q, plan) : FactsSql(q);
-  const uint64_t key = kQueryKeyTag | (std::hash<std::string>{}(sql) & 0x0000'FFFF'FFFF'FFFFULL);
+  const uint64_t key = kQueryKeyTag | (std::hash<std::string>{}(sql)&0x0000'FFFF'FFFF'FFFFULL);
   auto st = c.CachedByKey(key, [&sql] { return sql; });
   if (!st) return st.error();
 

@@ -101,7 +101,7 @@ enum StmtId : int {
   kClosedIn,
 };
 
-#define REDRESS_RECORD_SELECT                                                             \
+#define REDRESS_RECORD_SELECT                                                                   \
   "SELECT r.id, r.doc, r.updated_at, (SELECT group_concat(l.complaint_id) FROM record_links l " \
   "WHERE l.kind = r.kind AND l.id = r.id) FROM records r "
 
@@ -857,8 +857,8 @@ class SqliteStore::Tx final : public core::StoreTx {
       st->Bind(2, r.id);
       st->Bind(3, complaint_id);
       if (int rc = st->Step(); rc != SQLITE_DONE) {
-        return Checked(rc, StepError(c_.db(), rc, "link record", "link exists",
-                                     "complaint not found"));
+        return Checked(rc,
+                       StepError(c_.db(), rc, "link record", "link exists", "complaint not found"));
       }
     }
     return {};
@@ -1848,7 +1848,7 @@ Result<std::vector<core::Record>> SqliteStore::ReadRecords(int stmt, core::Recor
 }
 
 Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::ClosedIn(core::Instant from,
-                                                                          core::Instant to) {
+                                                                           core::Instant to) {
   auto c = Reader();
   auto st = Prep(*c, kClosedIn);
   if (!st) return st.error();

@@ -84,7 +84,7 @@ class SqliteStore final : public core::Store {
   core::Result<core::DashboardCounts> Dashboard(const core::DashboardQuery& q) override;
   using core::Store::Facts;
   core::Result<std::vector<std::pair<int64_t, std::string>>> ClosedIn(core::Instant from,
-                                                                       core::Instant to) override;
+                                                                      core::Instant to) override;
   core::Result<std::optional<core::Record>> GetRecord(core::RecordKind kind, int64_t id) override;
   core::Result<std::vector<core::Record>> ListRecords(core::RecordKind kind) override;
   core::Result<std::vector<core::Record>> RecordsLinkedTo(core::RecordKind kind,
