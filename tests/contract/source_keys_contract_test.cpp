@@ -133,7 +133,6 @@ TEST_P(SourceKeyContract, ScanComplaintsInIdOrderFromAnIdAndStops) {
   EXPECT_EQ(seen, (std::vector<std::string>{"p3", "p4"}));
 }
 
-
 INSTANTIATE_TEST_SUITE_P(Adapters, SourceKeyContract, ::testing::ValuesIn(Adapters()), AdapterName);
 
 }  // namespace
