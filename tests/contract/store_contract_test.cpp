@@ -1189,7 +1189,6 @@ void PrintTo(const Adapter& a, std::ostream* os) { *os << a.name; }
 
 namespace {
 
-
 TEST_P(StoreContract, SavedViewsArePerUserReplacedByNameAndDeleted) {
   core::User a;
   a.username = "viewer-a";
