@@ -62,6 +62,10 @@ std::string_view OpenApiDocument() {
   {
    "name": "mail",
    "description": "Mail intake (redress mailgate)"
+  },
+  {
+   "name": "learning",
+   "description": "ISO 10002 clause 8: analytics, root causes and actions, internal audit, management review, complaints return (docs/analytics.md)"
   }
  ],
  "paths": {
@@ -2701,6 +2705,1740 @@ std::string_view OpenApiDocument() {
      }
     }
    }
+  },
+  "/api/v1/analytics/dashboard": {
+   "get": {
+    "operationId": "analyticsDashboard",
+    "tags": [
+     "learning"
+    ],
+    "summary": "The clause 8 dashboard: KPIs, previous period, weekly trend with annotations and spikes, breakdowns, time to resolve, open by age, Pareto of causes (CSV: the KPIs)",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/AnalyticsDashboard"
+        }
+       },
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "name": "from",
+      "in": "query",
+      "required": false,
+      "description": "First day of receipt (YYYY-MM-DD, UTC)",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "to",
+      "in": "query",
+      "required": false,
+      "description": "Last day of receipt, inclusive",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "category",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose category is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "product",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose product is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "channel",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose channel is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "department",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose department is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "location",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose location is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "handler",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose handler is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "cause",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose cause is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "state",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose state is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "policy",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose policy is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "currency",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose currency is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "format",
+      "in": "query",
+      "required": false,
+      "description": "json (default) or csv",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "csv"
+       ]
+      }
+     }
+    ]
+   }
+  },
+  "/api/v1/analytics/breakdown": {
+   "get": {
+    "operationId": "analyticsBreakdown",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Counts and KPIs grouped by one or two keys (by=week, by=category, by=month,channel ...)",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "by": {
+           "type": "string"
+          },
+          "rows": {
+           "type": "array",
+           "items": {
+            "type": "object"
+           }
+          }
+         }
+        }
+       },
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "name": "from",
+      "in": "query",
+      "required": false,
+      "description": "First day of receipt (YYYY-MM-DD, UTC)",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "to",
+      "in": "query",
+      "required": false,
+      "description": "Last day of receipt, inclusive",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "category",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose category is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "product",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose product is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "channel",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose channel is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "department",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose department is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "location",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose location is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "handler",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose handler is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "cause",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose cause is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "state",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose state is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "policy",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose policy is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "currency",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose currency is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "by",
+      "in": "query",
+      "required": false,
+      "description": "One or two of day, week, month and the dimensions, comma-separated (default week)",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "format",
+      "in": "query",
+      "required": false,
+      "description": "json (default) or csv",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "csv"
+       ]
+      }
+     }
+    ]
+   }
+  },
+  "/api/v1/analytics/open": {
+   "get": {
+    "operationId": "analyticsOpen",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Open complaints now by state and age band",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "rows": {
+           "type": "array",
+           "items": {
+            "type": "object",
+            "properties": {
+             "state": {
+              "type": "string"
+             },
+             "age": {
+              "type": "string"
+             },
+             "count": {
+              "type": "integer"
+             }
+            }
+           }
+          }
+         }
+        }
+       },
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "name": "from",
+      "in": "query",
+      "required": false,
+      "description": "First day of receipt (YYYY-MM-DD, UTC)",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "to",
+      "in": "query",
+      "required": false,
+      "description": "Last day of receipt, inclusive",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "category",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose category is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "product",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose product is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "channel",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose channel is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "department",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose department is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "location",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose location is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "handler",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose handler is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "cause",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose cause is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "state",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose state is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "policy",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose policy is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "currency",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose currency is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "format",
+      "in": "query",
+      "required": false,
+      "description": "json (default) or csv",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "csv"
+       ]
+      }
+     }
+    ]
+   }
+  },
+  "/api/v1/analytics/spikes": {
+   "get": {
+    "operationId": "analyticsSpikes",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Weekly spikes (robust z >= 3.5, count >= 5) of a dimension's values over the 13 weeks to `to`",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "by": {
+           "type": "string"
+          },
+          "spikes": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Spike"
+           }
+          }
+         }
+        }
+       },
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "name": "from",
+      "in": "query",
+      "required": false,
+      "description": "First day of receipt (YYYY-MM-DD, UTC)",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "to",
+      "in": "query",
+      "required": false,
+      "description": "Last day of receipt, inclusive",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "category",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose category is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "product",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose product is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "channel",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose channel is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "department",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose department is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "location",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose location is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "handler",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose handler is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "cause",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose cause is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "state",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose state is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "policy",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose policy is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "currency",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose currency is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "by",
+      "in": "query",
+      "required": false,
+      "description": "The dimension (default category)",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "format",
+      "in": "query",
+      "required": false,
+      "description": "json (default) or csv",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "csv"
+       ]
+      }
+     }
+    ]
+   }
+  },
+  "/api/v1/analytics/pareto": {
+   "get": {
+    "operationId": "analyticsPareto",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Pareto of a dimension (default cause): count, share, cumulative share, redress, vital few",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "by": {
+           "type": "string"
+          },
+          "rows": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/ParetoRow"
+           }
+          }
+         }
+        }
+       },
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "name": "from",
+      "in": "query",
+      "required": false,
+      "description": "First day of receipt (YYYY-MM-DD, UTC)",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "to",
+      "in": "query",
+      "required": false,
+      "description": "Last day of receipt, inclusive",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "category",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose category is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "product",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose product is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "channel",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose channel is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "department",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose department is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "location",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose location is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "handler",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose handler is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "cause",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose cause is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "state",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose state is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "policy",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose policy is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "currency",
+      "in": "query",
+      "required": false,
+      "description": "Only complaints whose currency is this value",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "by",
+      "in": "query",
+      "required": false,
+      "description": "The dimension (default cause)",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "format",
+      "in": "query",
+      "required": false,
+      "description": "json (default) or csv",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "csv"
+       ]
+      }
+     }
+    ]
+   }
+  },
+  "/api/v1/analytics/annotations": {
+   "get": {
+    "operationId": "listAnnotations",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Known events shown on the trend",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "annotations": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Annotation"
+           }
+          }
+         }
+        }
+       },
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "name": "format",
+      "in": "query",
+      "required": false,
+      "description": "json (default) or csv",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "csv"
+       ]
+      }
+     }
+    ]
+   },
+   "post": {
+    "operationId": "addAnnotation",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Record a known event (launch, policy change, incident)",
+    "description": "Roles: manager. See docs/analytics.md.",
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Annotation"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/AnnotationInput"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/analytics/annotations/{id}": {
+   "delete": {
+    "operationId": "deleteAnnotation",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Remove an annotation from the trend (the record stays, marked deleted)",
+    "description": "Roles: manager. See docs/analytics.md.",
+    "responses": {
+     "204": {
+      "description": "No content"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/recordId"
+     }
+    ]
+   }
+  },
+  "/api/v1/root-causes": {
+   "get": {
+    "operationId": "listRootCauses",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Root causes",
+    "description": "Roles: manager, auditor, investigator. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "root_causes": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/RootCause"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     }
+    }
+   },
+   "post": {
+    "operationId": "createRootCause",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Record a root cause linked to one or many complaints (in the caller's scope)",
+    "description": "Roles: manager, investigator. See docs/analytics.md.",
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/RootCause"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/RootCauseInput"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/root-causes/{id}": {
+   "get": {
+    "operationId": "getRootCause",
+    "tags": [
+     "learning"
+    ],
+    "summary": "One root cause",
+    "description": "Roles: manager, auditor, investigator. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/RootCause"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/recordId"
+     }
+    ]
+   },
+   "put": {
+    "operationId": "putRootCause",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Replace a root cause",
+    "description": "Roles: manager, investigator. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/RootCause"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/recordId"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/RootCauseInput"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/actions": {
+   "get": {
+    "operationId": "listActions",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Corrective and preventive actions; attention=true: only those overdue, ineffective or whose check is due",
+    "description": "Roles: manager, auditor, investigator. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "actions": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/CorrectiveAction"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "name": "attention",
+      "in": "query",
+      "required": false,
+      "description": "true or false",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "true",
+        "false"
+       ]
+      }
+     }
+    ]
+   },
+   "post": {
+    "operationId": "createAction",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Create an action with its effectiveness check",
+    "description": "Roles: manager. See docs/analytics.md.",
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CorrectiveAction"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CorrectiveActionInput"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/actions/{id}": {
+   "get": {
+    "operationId": "getAction",
+    "tags": [
+     "learning"
+    ],
+    "summary": "One action",
+    "description": "Roles: manager, auditor, investigator. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CorrectiveAction"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/recordId"
+     }
+    ]
+   },
+   "put": {
+    "operationId": "putAction",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Replace an action (a changed check loses its result)",
+    "description": "Roles: manager. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CorrectiveAction"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/recordId"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CorrectiveActionInput"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/actions/{id}/check": {
+   "post": {
+    "operationId": "checkAction",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Evaluate the action's effectiveness check now and record the result",
+    "description": "Roles: manager. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CorrectiveAction"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/recordId"
+     }
+    ]
+   }
+  },
+  "/api/v1/audits": {
+   "get": {
+    "operationId": "listAudits",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Internal audit samples",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "audits": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Audit"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     }
+    }
+   },
+   "post": {
+    "operationId": "createAudit",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Draw a random sample of complaints closed in a period (never the auditor's own) and run the automatic checks",
+    "description": "Roles: auditor. See docs/analytics.md.",
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Audit"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/AuditInput"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/audits/{id}": {
+   "get": {
+    "operationId": "getAudit",
+    "tags": [
+     "learning"
+    ],
+    "summary": "One audit sample",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Audit"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/recordId"
+     }
+    ]
+   }
+  },
+  "/api/v1/audits/{id}/items/{reference}": {
+   "put": {
+    "operationId": "putFinding",
+    "tags": [
+     "learning"
+    ],
+    "summary": "Record the auditor's finding on one sampled complaint",
+    "description": "Roles: auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Audit"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/recordId"
+     },
+     {
+      "$ref": "#/components/parameters/reference"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/FindingInput"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/reports/review": {
+   "get": {
+    "operationId": "reviewReport",
+    "tags": [
+     "learning"
+    ],
+    "summary": "The management review report for a period (clause 8.6)",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/AnalyticsDashboard"
+        }
+       },
+       "text/html": {
+        "schema": {
+         "type": "string"
+        }
+       },
+       "application/pdf": {
+        "schema": {
+         "type": "string",
+         "contentEncoding": "binary"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     },
+     "503": {
+      "description": "The PDF tool (weasyprint) is missing or failed",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "name": "from",
+      "in": "query",
+      "required": true,
+      "description": "First day",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "to",
+      "in": "query",
+      "required": true,
+      "description": "Last day, inclusive",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "format",
+      "in": "query",
+      "required": false,
+      "description": "html (default), pdf or json",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "html",
+        "pdf",
+        "json"
+       ]
+      }
+     }
+    ]
+   }
+  },
+  "/api/v1/exports/complaints-return": {
+   "get": {
+    "operationId": "complaintsReturn",
+    "tags": [
+     "learning"
+    ],
+    "summary": "FCA-style complaints return: by product group, and by product group and cause",
+    "description": "Roles: manager, auditor. See docs/analytics.md.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ComplaintsReturn"
+        }
+       },
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    },
+    "parameters": [
+     {
+      "name": "from",
+      "in": "query",
+      "required": true,
+      "description": "First day",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "to",
+      "in": "query",
+      "required": true,
+      "description": "Last day, inclusive",
+      "schema": {
+       "type": "string",
+       "format": "date"
+      }
+     },
+     {
+      "name": "table",
+      "in": "query",
+      "required": false,
+      "description": "product (default) or cause: which table the CSV holds",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "product",
+        "cause"
+       ]
+      }
+     },
+     {
+      "name": "format",
+      "in": "query",
+      "required": false,
+      "description": "json (default) or csv",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "csv"
+       ]
+      }
+     }
+    ]
+   }
   }
  },
  "components": {
@@ -5033,6 +6771,925 @@ std::string_view OpenApiDocument() {
       "type": "boolean"
      }
     }
+   },
+   "Kpis": {
+    "type": "object",
+    "description": "Key figures of a set of complaints; a rate is null when its denominator is 0.",
+    "properties": {
+     "received": {
+      "type": "integer"
+     },
+     "open": {
+      "type": "integer"
+     },
+     "closed": {
+      "type": "integer"
+     },
+     "ack_on_time": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "final_on_time": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "decided": {
+      "type": "integer"
+     },
+     "upheld": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "partly_upheld": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "not_upheld": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "redress_minor": {
+      "type": "integer"
+     },
+     "redressed": {
+      "type": "integer"
+     },
+     "redress_mean_minor": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "reopen_rate": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "referral_rate": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "early_resolution": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "surveys": {
+      "type": "integer"
+     },
+     "survey_response": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "satisfaction_handling": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "satisfaction_outcome": {
+      "type": [
+       "number",
+       "null"
+      ]
+     }
+    },
+    "required": [
+     "received",
+     "open",
+     "closed"
+    ]
+   },
+   "Annotation": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "day": {
+      "type": "string",
+      "format": "date"
+     },
+     "kind": {
+      "type": "string",
+      "enum": [
+       "launch",
+       "policy_change",
+       "incident",
+       "other",
+       "deleted"
+      ]
+     },
+     "label": {
+      "type": "string"
+     },
+     "scope": {
+      "type": [
+       "object",
+       "null"
+      ],
+      "additionalProperties": {
+       "type": "string"
+      }
+     },
+     "created_by": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "id",
+     "day",
+     "kind",
+     "label"
+    ]
+   },
+   "AnnotationInput": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "day": {
+      "type": "string",
+      "format": "date"
+     },
+     "kind": {
+      "type": "string",
+      "enum": [
+       "launch",
+       "policy_change",
+       "incident",
+       "other"
+      ]
+     },
+     "label": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 200
+     },
+     "scope": {
+      "type": "object",
+      "description": "One dimension and its value, e.g. {\"product\": \"Credit card\"}",
+      "additionalProperties": {
+       "type": "string"
+      },
+      "maxProperties": 1
+     }
+    },
+    "required": [
+     "day",
+     "label"
+    ]
+   },
+   "Spike": {
+    "type": "object",
+    "properties": {
+     "dimension": {
+      "type": "string"
+     },
+     "value": {
+      "type": "string"
+     },
+     "week": {
+      "type": "string",
+      "format": "date"
+     },
+     "count": {
+      "type": "integer"
+     },
+     "baseline_median": {
+      "type": "number"
+     },
+     "z": {
+      "type": [
+       "number",
+       "string"
+      ],
+      "description": "a number, or \"inf\" for a rise over a flat baseline"
+     }
+    }
+   },
+   "ParetoRow": {
+    "type": "object",
+    "properties": {
+     "key": {
+      "type": "string"
+     },
+     "count": {
+      "type": "integer"
+     },
+     "redress_minor": {
+      "type": "integer"
+     },
+     "share": {
+      "type": "number"
+     },
+     "cumulative": {
+      "type": "number"
+     },
+     "vital": {
+      "type": "boolean"
+     }
+    }
+   },
+   "AnalyticsDashboard": {
+    "type": "object",
+    "properties": {
+     "from": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "to": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "the day after the period (exclusive)"
+     },
+     "kpis": {
+      "$ref": "#/components/schemas/Kpis"
+     },
+     "previous": {
+      "oneOf": [
+       {
+        "$ref": "#/components/schemas/Kpis"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "weekly": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "week": {
+         "type": "string"
+        },
+        "received": {
+         "type": "integer"
+        }
+       }
+      }
+     },
+     "annotations": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Annotation"
+      }
+     },
+     "spikes": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Spike"
+      }
+     },
+     "by_category": {
+      "type": "array",
+      "items": {
+       "allOf": [
+        {
+         "$ref": "#/components/schemas/Kpis"
+        },
+        {
+         "type": "object",
+         "properties": {
+          "key": {
+           "type": "string"
+          }
+         }
+        }
+       ]
+      }
+     },
+     "by_product": {
+      "type": "array",
+      "items": {
+       "allOf": [
+        {
+         "$ref": "#/components/schemas/Kpis"
+        },
+        {
+         "type": "object",
+         "properties": {
+          "key": {
+           "type": "string"
+          }
+         }
+        }
+       ]
+      }
+     },
+     "by_channel": {
+      "type": "array",
+      "items": {
+       "allOf": [
+        {
+         "$ref": "#/components/schemas/Kpis"
+        },
+        {
+         "type": "object",
+         "properties": {
+          "key": {
+           "type": "string"
+          }
+         }
+        }
+       ]
+      }
+     },
+     "resolve_days": {
+      "type": "object",
+      "properties": {
+       "resolved": {
+        "type": "integer"
+       },
+       "p50": {
+        "type": [
+         "integer",
+         "null"
+        ]
+       },
+       "p90": {
+        "type": [
+         "integer",
+         "null"
+        ]
+       }
+      }
+     },
+     "open_by_age": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "bucket": {
+         "type": "string"
+        },
+        "count": {
+         "type": "integer"
+        }
+       }
+      }
+     },
+     "pareto_causes": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/ParetoRow"
+      }
+     }
+    },
+    "required": [
+     "kpis",
+     "weekly"
+    ]
+   },
+   "RootCauseInput": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "title": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 200
+     },
+     "method": {
+      "type": "string",
+      "enum": [
+       "five_whys",
+       "fishbone",
+       "other"
+      ]
+     },
+     "category": {
+      "type": "string",
+      "enum": [
+       "people",
+       "process",
+       "product",
+       "system",
+       "third_party",
+       "policy"
+      ]
+     },
+     "whys": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "maxItems": 10
+     },
+     "description": {
+      "type": "string"
+     },
+     "complaints": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "minItems": 1
+     }
+    },
+    "required": [
+     "title",
+     "complaints"
+    ]
+   },
+   "RootCause": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "title": {
+      "type": "string"
+     },
+     "method": {
+      "type": "string"
+     },
+     "category": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "whys": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "description": {
+      "type": "string"
+     },
+     "complaints": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "created_by": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "updated_at": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "id",
+     "title",
+     "complaints"
+    ]
+   },
+   "CorrectiveActionInput": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "root_cause_id": {
+      "type": "integer"
+     },
+     "kind": {
+      "type": "string",
+      "enum": [
+       "corrective",
+       "preventive"
+      ]
+     },
+     "title": {
+      "type": "string"
+     },
+     "description": {
+      "type": "string"
+     },
+     "owner": {
+      "type": "string"
+     },
+     "due": {
+      "type": "string",
+      "format": "date"
+     },
+     "status": {
+      "type": "string",
+      "enum": [
+       "planned",
+       "in_progress",
+       "done",
+       "cancelled"
+      ]
+     },
+     "check": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+       "measure": {
+        "type": "string",
+        "enum": [
+         "volume",
+         "upheld_rate",
+         "final_on_time",
+         "satisfaction"
+        ]
+       },
+       "where": {
+        "type": "object",
+        "additionalProperties": {
+         "type": "string"
+        }
+       },
+       "window": {
+        "type": "string",
+        "enum": [
+         "week",
+         "month"
+        ]
+       },
+       "below": {
+        "type": "boolean"
+       },
+       "threshold": {
+        "type": "number"
+       },
+       "check_on": {
+        "type": "string",
+        "format": "date"
+       }
+      },
+      "required": [
+       "threshold",
+       "check_on"
+      ]
+     }
+    },
+    "required": [
+     "root_cause_id",
+     "title",
+     "owner",
+     "due",
+     "check"
+    ]
+   },
+   "CorrectiveAction": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "root_cause_id": {
+      "type": "integer"
+     },
+     "kind": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "description": {
+      "type": "string"
+     },
+     "owner": {
+      "type": "string"
+     },
+     "due": {
+      "type": "string"
+     },
+     "status": {
+      "type": "string"
+     },
+     "done_at": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "check": {
+      "type": "object",
+      "properties": {
+       "measure": {
+        "type": "string"
+       },
+       "where": {
+        "type": "object"
+       },
+       "window": {
+        "type": "string"
+       },
+       "below": {
+        "type": "boolean"
+       },
+       "threshold": {
+        "type": "number"
+       },
+       "check_on": {
+        "type": "string"
+       },
+       "evaluated_at": {
+        "type": [
+         "string",
+         "null"
+        ]
+       },
+       "measured": {
+        "type": [
+         "number",
+         "null"
+        ]
+       },
+       "effective": {
+        "type": [
+         "boolean",
+         "null"
+        ]
+       }
+      }
+     },
+     "attention": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "enum": [
+       "overdue",
+       "ineffective",
+       "check due",
+       null
+      ]
+     },
+     "created_by": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "updated_at": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "id",
+     "title",
+     "check"
+    ]
+   },
+   "Audit": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "auditor": {
+      "type": "string"
+     },
+     "from": {
+      "type": "string"
+     },
+     "to": {
+      "type": "string"
+     },
+     "size": {
+      "type": "integer"
+     },
+     "seed": {
+      "type": "string"
+     },
+     "population": {
+      "type": "integer"
+     },
+     "items": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "reference": {
+         "type": "string"
+        },
+        "checks": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "properties": {
+           "name": {
+            "type": "string"
+           },
+           "passed": {
+            "type": "boolean"
+           },
+           "detail": {
+            "type": "string"
+           }
+          }
+         }
+        },
+        "severity": {
+         "type": "string",
+         "enum": [
+          "none",
+          "minor",
+          "major",
+          "critical"
+         ]
+        },
+        "note": {
+         "type": "string"
+        },
+        "reviewed_by": {
+         "type": "string"
+        },
+        "reviewed_at": {
+         "type": [
+          "string",
+          "null"
+         ]
+        }
+       }
+      }
+     },
+     "created_at": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "id",
+     "seed",
+     "items"
+    ]
+   },
+   "AuditInput": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "from": {
+      "type": "string",
+      "format": "date"
+     },
+     "to": {
+      "type": "string",
+      "format": "date"
+     },
+     "size": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 500,
+      "default": 20
+     },
+     "seed": {
+      "type": "string",
+      "pattern": "^[0-9]+$"
+     }
+    },
+    "required": [
+     "from",
+     "to"
+    ]
+   },
+   "FindingInput": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "severity": {
+      "type": "string",
+      "enum": [
+       "none",
+       "minor",
+       "major",
+       "critical"
+      ]
+     },
+     "note": {
+      "type": "string",
+      "maxLength": 4000
+     }
+    },
+    "required": [
+     "severity"
+    ]
+   },
+   "ComplaintsReturn": {
+    "type": "object",
+    "properties": {
+     "from": {
+      "type": "string"
+     },
+     "to": {
+      "type": "string"
+     },
+     "by_product": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "product_group": {
+         "type": "string"
+        },
+        "cause": {
+         "type": "string"
+        },
+        "open_at_start": {
+         "type": "integer"
+        },
+        "opened": {
+         "type": "integer"
+        },
+        "closed": {
+         "type": "integer"
+        },
+        "upheld": {
+         "type": "integer"
+        },
+        "upheld_pct": {
+         "type": [
+          "number",
+          "null"
+         ]
+        },
+        "within_3_business_days": {
+         "type": "integer"
+        },
+        "within_8_weeks": {
+         "type": "integer"
+        },
+        "later": {
+         "type": "integer"
+        },
+        "redress_minor": {
+         "type": "integer"
+        },
+        "open_at_end": {
+         "type": "integer"
+        }
+       }
+      }
+     },
+     "by_cause": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "product_group": {
+         "type": "string"
+        },
+        "cause": {
+         "type": "string"
+        },
+        "open_at_start": {
+         "type": "integer"
+        },
+        "opened": {
+         "type": "integer"
+        },
+        "closed": {
+         "type": "integer"
+        },
+        "upheld": {
+         "type": "integer"
+        },
+        "upheld_pct": {
+         "type": [
+          "number",
+          "null"
+         ]
+        },
+        "within_3_business_days": {
+         "type": "integer"
+        },
+        "within_8_weeks": {
+         "type": "integer"
+        },
+        "later": {
+         "type": "integer"
+        },
+        "redress_minor": {
+         "type": "integer"
+        },
+        "open_at_end": {
+         "type": "integer"
+        }
+       }
+      }
+     }
+    }
    }
   },
   "parameters": {
@@ -5205,6 +7862,15 @@ std::string_view OpenApiDocument() {
      "default": "newest"
     },
     "description": "Order: newest (received, newest first), oldest, due (open complaints only, earliest due first), priority (P1 first, then newest). Not with q. A cursor continues only the order it was made for."
+   },
+   "recordId": {
+    "name": "id",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "integer",
+     "minimum": 1
+    }
    }
   },
   "responses": {
