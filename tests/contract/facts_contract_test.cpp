@@ -158,12 +158,20 @@ std::vector<FactQuery> Queries() {
   add({FactPeriod::kMonth}, {}, kMonday + days(28), kMonday + days(58));
   add({FactDim::kResolveDays}, {}, kMonday + days(28));
   add({FactPeriod::kMonth}, {}, kMonday + days(2), kMonday + days(9));
-  // ...and only from the facts.
+  // A filter by another dimension, from a pair roll-up (all time, or months with edge days;
+  // spikes group by week too).
   add({FactDim::kCategory}, {{FactDim::kChannel, "email"}});
+  add({FactDim::kCategory}, {{FactDim::kProduct, "mortgage"}}, kMonday + days(10),
+      kMonday + days(65));
+  add({FactDim::kResolveDays}, {{FactDim::kCategory, "banking/fees"}});
+  add({FactDim::kCause}, {{FactDim::kProduct, "credit-card"}}, kMonday + days(28));
+  add({FactPeriod::kWeek, FactDim::kChannel}, {{FactDim::kCategory, "cards/fraud"}});
+  // ...and only from the facts.
+  add({FactDim::kHandler}, {{FactDim::kChannel, "email"}});
+  add({FactDim::kProduct, FactDim::kChannel}, {{FactDim::kCategory, "banking/fees"}});
   add({FactDim::kState, FactDim::kPolicy}, {});
   add({FactDim::kResolveBand}, {{FactDim::kDepartment, "retail"}, {FactDim::kLocation, "York"}});
   add({FactDim::kCurrency}, {}, kMonday + hours(5), kMonday + days(30) + hours(5));
-  add({FactPeriod::kWeek, FactDim::kChannel}, {{FactDim::kCategory, "cards/fraud"}});
   FactQuery open;
   open.open_only = true;
   open.group_by = {FactDim::kState, FactDim::kAge};

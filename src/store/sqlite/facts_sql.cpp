@@ -58,12 +58,60 @@ std::optional<const char*> RollupKindOf(FactDim d) {
   return std::nullopt;
 }
 
-std::string RollupValue(const RollupKind& k, const ComplaintFacts& f) {
-  if (!k.dim) return {};
-  if (*k.dim == FactDim::kResolveDays) {
+std::string DimValue(FactDim d, const ComplaintFacts& f) {
+  if (d == FactDim::kResolveDays) {
     return f.resolve_days ? std::to_string(*f.resolve_days) : std::string();
   }
-  return core::FactDimValue(*k.dim, f);
+  return core::FactDimValue(d, f);
+}
+
+std::string RollupValue(const RollupKind& k, const ComplaintFacts& f) {
+  return k.dim ? DimValue(*k.dim, f) : std::string();
+}
+
+// Pair roll-ups: one filter dimension by one grouping dimension, so a dashboard filtered by a
+// product, category or channel reads roll-ups too. The value is the filter's value, U+001F,
+// then the group's value; the filter's values sort together in the primary key.
+struct PairKind {
+  const char* kind;
+  FactDim filter;
+  FactDim group;
+};
+constexpr PairKind kPairKinds[] = {
+    {"product+category", FactDim::kProduct, FactDim::kCategory},
+    {"product+channel", FactDim::kProduct, FactDim::kChannel},
+    {"product+cause", FactDim::kProduct, FactDim::kCause},
+    {"product+resolve_days", FactDim::kProduct, FactDim::kResolveDays},
+    {"category+product", FactDim::kCategory, FactDim::kProduct},
+    {"category+channel", FactDim::kCategory, FactDim::kChannel},
+    {"category+cause", FactDim::kCategory, FactDim::kCause},
+    {"category+resolve_days", FactDim::kCategory, FactDim::kResolveDays},
+    {"channel+category", FactDim::kChannel, FactDim::kCategory},
+    {"channel+product", FactDim::kChannel, FactDim::kProduct},
+    {"channel+cause", FactDim::kChannel, FactDim::kCause},
+    {"channel+resolve_days", FactDim::kChannel, FactDim::kResolveDays},
+};
+constexpr char kPairSeparator = '\x1f';
+
+std::string PairValue(const PairKind& k, const ComplaintFacts& f) {
+  return DimValue(k.filter, f) + kPairSeparator + DimValue(k.group, f);
+}
+
+// The pair roll-up a query can read: one filter and one other grouping dimension.
+const PairKind* PairOf(const FactQuery& q) {
+  if (q.where.size() != 1) return nullptr;
+  std::optional<FactDim> group;
+  for (const auto& k : q.group_by) {
+    if (const auto* d = std::get_if<FactDim>(&k)) {
+      if (group) return nullptr;
+      group = *d;
+    }
+  }
+  if (!group) return nullptr;
+  for (const auto& p : kPairKinds) {
+    if (p.filter == q.where[0].first && p.group == *group) return &p;
+  }
+  return nullptr;
 }
 
 const char* DimColumn(FactDim d) {
@@ -290,12 +338,13 @@ Status Upsert(Conn& c, const RollupSums& sums, uint64_t key, const char* table,
 Status RollupBuffer::Flush(Conn& c) {
   // (kind, day or month, value) -> summed differences.
   RollupSums days, months;
+  auto add = [&days, &months](const char* kind, std::string value, const Entry& e) {
+    months[{kind, e.facts.received_month, value}].Add(e.facts, e.sign);
+    days[{kind, e.facts.received_day, std::move(value)}].Add(e.facts, e.sign);
+  };
   for (const auto& e : entries_) {
-    for (const auto& k : kRollupKinds) {
-      std::string value = RollupValue(k, e.facts);
-      months[{k.kind, e.facts.received_month, value}].Add(e.facts, e.sign);
-      days[{k.kind, e.facts.received_day, std::move(value)}].Add(e.facts, e.sign);
-    }
+    for (const auto& k : kRollupKinds) add(k.kind, RollupValue(k, e.facts), e);
+    for (const auto& k : kPairKinds) add(k.kind, PairValue(k, e.facts), e);
   }
   entries_.clear();
   if (auto s = Upsert(c, days, kRollupKey, "facts_daily", "day"); !s) return s;
@@ -306,7 +355,7 @@ bool UsesRollup(const FactQuery& q) {
   if (q.date_field != FactQuery::DateField::kReceived || q.open_only || q.open_at) return false;
   if (!DayAligned(q.from) || !DayAligned(q.to)) return false;
   const auto dims = DimsOf(q);
-  if (dims.size() > 1) return false;
+  if (dims.size() > 1) return dims.size() == 2 && PairOf(q) != nullptr;
   return dims.empty() || RollupKindOf(dims[0]).has_value();
 }
 
@@ -353,8 +402,13 @@ RollupPlan PlanRollup(const FactQuery& q) {
 std::string RollupSql(const FactQuery& q, const RollupPlan& plan) {
   std::string cols;
   for (const auto& f : core::kTallyFields) cols += ", " + std::string(f);
+  const bool pair = PairOf(q) != nullptr;
   std::string filter = "kind = :kind";
-  if (!q.where.empty()) filter += " AND value = :w0";
+  if (pair) {
+    filter += " AND value >= :lo AND value < :hi";
+  } else if (!q.where.empty()) {
+    filter += " AND value = :w0";
+  }
   std::vector<std::string> parts;
   auto part = [&](const char* table, const char* period, std::string range) {
     parts.push_back(std::string("SELECT value AS v, ") + period + " AS p" + cols + " FROM " +
@@ -376,7 +430,8 @@ std::string RollupSql(const FactQuery& q, const RollupPlan& plan) {
   std::string keys;
   for (size_t i = 0; i < q.group_by.size(); ++i) {
     const auto& k = q.group_by[i];
-    std::string expr = "v";
+    // A pair's value is "filter<US>group": the group's value follows the filter's.
+    std::string expr = pair ? "substr(v, length(:w0) + 2)" : "v";
     if (const auto* per = std::get_if<FactPeriod>(&k)) {
       expr = *per == FactPeriod::kDay    ? "p"
              : *per == FactPeriod::kWeek ? "(p - (((p + 3) % 7) + 7) % 7)"
@@ -459,12 +514,19 @@ Result<std::vector<FactRow>> QueryFacts(Conn& c, const FactQuery& q) {
   auto st = c.CachedByKey(key, [&sql] { return sql; });
   if (!st) return st.error();
 
-  std::string kind_name;
+  std::string kind_name, lo, hi;  // bound without a copy: they outlive the steps
   if (rollup) {
     const auto dims = DimsOf(q);
-    kind_name = dims.empty() ? "" : *RollupKindOf(dims[0]);
+    const PairKind* pair = PairOf(q);
+    kind_name = pair ? pair->kind : dims.empty() ? "" : *RollupKindOf(dims[0]);
     st->BindName(":kind", std::string_view(kind_name));
     if (!q.where.empty()) st->BindName(":w0", std::string_view(q.where[0].second));
+    if (pair) {
+      lo = q.where[0].second + kPairSeparator;
+      hi = q.where[0].second + static_cast<char>(kPairSeparator + 1);
+      st->BindName(":lo", std::string_view(lo));
+      st->BindName(":hi", std::string_view(hi));
+    }
     if (plan.from_day) st->BindName(":d0", *plan.from_day);
     if (plan.to_day) st->BindName(":d3", *plan.to_day);
     if (plan.m1) {
