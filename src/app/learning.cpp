@@ -66,12 +66,26 @@ std::vector<int64_t> WeeksBetween(int64_t first, int64_t last) {
 }  // namespace
 
 std::vector<report::Target> DefaultTargets() {
-  return {
-      {"Acknowledged on time", 0.95, std::nullopt, true},
-      {"Final response on time", 0.95, std::nullopt, true},
-      {"Reopened after closure", 0.05, std::nullopt, false},
-      {"Survey response", 0.20, std::nullopt, true},
-  };
+  std::vector<report::Target> out;
+  for (auto [kpi, objective] : {std::pair{"ack_on_time", 0.95},
+                                {"final_on_time", 0.95},
+                                {"reopen_rate", 0.05},
+                                {"survey_response", 0.20}}) {
+    out.push_back(TargetFor(kpi, objective));
+  }
+  return out;
+}
+
+report::Target TargetFor(std::string_view kpi, double objective) {
+  report::Target t;
+  t.kpi = std::string(kpi);
+  t.objective = objective;
+  if (const core::KpiDef* d = core::FindKpi(kpi)) {
+    t.name = std::string(d->name);
+    t.higher_is_better = d->higher_is_better;
+    t.share = d->share;
+  }
+  return t;
 }
 
 Learning::Learning(core::Store& store, ComplaintService& service, LearningConfig config)
@@ -152,6 +166,10 @@ Result<report::ReviewData> Learning::Dashboard(const AnalyticsFilter& f) {
   d.generated_at = core::FormatInstant(service_.clock().Now());
   d.kpis = core::KpisOf(r[0].empty() ? core::FactTally{} : r[0].front().tally);
   if (has_previous && !r[9].empty()) d.previous = core::KpisOf(r[9].front().tally);
+  d.targets = config_.targets;
+  for (auto& t : d.targets) {
+    if (const core::KpiDef* def = core::FindKpi(t.kpi)) t.actual = d.kpis.*(def->value);
+  }
 
   std::map<std::string, int64_t> weekly;
   for (const auto& row : r[1]) weekly[row.key[0]] = row.tally.received;
@@ -333,13 +351,6 @@ Result<ComplaintsReturn> Learning::Return(core::LocalDate from, core::LocalDate 
 Result<report::ReviewData> Learning::Review(core::LocalDate from, core::LocalDate to) {
   auto d = Dashboard(AnalyticsFilter{from, to, {}});
   if (!d) return d.error();
-  d->targets = config_.targets;
-  for (auto& t : d->targets) {
-    if (t.name == "Acknowledged on time") t.actual = d->kpis.ack_on_time;
-    if (t.name == "Final response on time") t.actual = d->kpis.final_on_time;
-    if (t.name == "Reopened after closure") t.actual = d->kpis.reopen_rate;
-    if (t.name == "Survey response") t.actual = d->kpis.survey_response;
-  }
   auto actions = Actions();
   if (!actions) return actions.error();
   auto causes = RootCauses();

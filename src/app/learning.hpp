@@ -34,6 +34,8 @@ struct LearningConfig {
 
 // The objectives the review compares KPIs with when the configuration sets none.
 std::vector<report::Target> DefaultTargets();
+// An objective for the indicator `kpi` (core::KpiCatalogue), with its name and direction.
+report::Target TargetFor(std::string_view kpi, double objective);
 
 // One row of the FCA-style return: a product group (and cause, when by cause).
 struct ReturnRow {

@@ -115,6 +115,9 @@ std::vector<core::Notification> NotificationsFor(const core::Complaint& after,
       json v = CommonVars(after, policy, config);
       v["survey_url"] = config.public_url + "/status?reference=" + after.reference.ToString();
       add(kSurveyInvitation, std::move(v));
+      // Sent a few days after closure, when the outcome has settled; the sender cancels it if
+      // the survey has closed by then (answered, opted out, reopened).
+      out.back().next_attempt_at = now + std::chrono::days(policy.survey_delay_days);
     }
   }
   return out;

@@ -9,7 +9,9 @@
 //   clock_warning of the final_response clock    holding_response: still working, the due date
 //   communicate_decision                         final_response: outcome, reasons, remedy, and the
 //                                                right to refer to the ombudsman in time
-//   into closed (not withdrawn or duplicate)     survey_invitation: the satisfaction survey
+//   into closed (not withdrawn or duplicate)     survey_invitation: the satisfaction survey,
+//                                                due policy.survey_delay_days after closure;
+//                                                none if the complainant opted out
 #pragma once
 
 #include <chrono>

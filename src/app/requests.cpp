@@ -47,7 +47,7 @@ core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Inta
   in.AllowOnly({"complainant", "representative", "contact_preference", "channel", "subject_type",
                 "product", "department", "location", "persons_named", "description",
                 "remedy_requested", "event_date", "immediate_action", "accessibility_needs",
-                "vulnerability", "received_at", "flags"});
+                "vulnerability", "received_at", "flags", "survey_opt_out"});
   core::Complaint c;
 
   JsonInput who = in.Object("complainant", true);
@@ -106,6 +106,7 @@ core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Inta
   c.accessibility_needs = in.String("accessibility_needs", false, 2000);
   c.vulnerability = in.String("vulnerability", false, 2000);
   c.assessment.flags = in.StringArray("flags", 16, 64);
+  if (in.Bool("survey_opt_out").value_or(false)) c.survey.opted_out_at = now;
   if (c.event_date && date::sys_days(*c.event_date) > std::chrono::floor<date::days>(now)) {
     in.Fail("event_date", "is in the future");
   }
@@ -182,7 +183,8 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
       in.AllowOnly({});
       break;
     case Action::kClose:
-      in.AllowOnly({"cause", "acceptance", "reason"});
+      in.AllowOnly({"cause", "acceptance", "reason", "follow_up_on"});
+      out.follow_up_on = in.Date("follow_up_on", false);
       out.cause =
           in.Enum<core::CauseCategory>("cause", false, core::ParseCauseCategory,
                                        "people, process, product, system, third_party, policy");
@@ -203,7 +205,8 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
           "resolved_accepted, no_reply, rejected_recourse_given");
       break;
     case Action::kCloseEarly:
-      in.AllowOnly({"summary", "cause", "duplicate_of"});
+      in.AllowOnly({"summary", "cause", "duplicate_of", "follow_up_on"});
+      out.follow_up_on = in.Date("follow_up_on", false);
       out.summary = in.String("summary", true, kTextMax);
       out.cause =
           in.Enum<core::CauseCategory>("cause", true, core::ParseCauseCategory,
@@ -217,7 +220,8 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
       out.reply_deadline = in.Instant("reply_deadline", false);
       break;
     case Action::kConcludeReferral:
-      in.AllowOnly({"external_outcome", "cause"});
+      in.AllowOnly({"external_outcome", "cause", "follow_up_on"});
+      out.follow_up_on = in.Date("follow_up_on", false);
       out.external_outcome = in.String("external_outcome", true, 2000);
       out.cause =
           in.Enum<core::CauseCategory>("cause", false, core::ParseCauseCategory,

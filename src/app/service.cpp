@@ -539,6 +539,16 @@ void ComplaintService::ComplainantSurvey(std::string reference, std::string secr
       std::move(done));
 }
 
+void ComplaintService::ComplainantSurveyOptOut(std::string reference, std::string secret,
+                                               Callback<core::Complaint> done) {
+  auto found = ComplainantLookup(reference, secret);
+  if (!found) return done(found.error());
+  const core::Instant now = clock_.Now();
+  Mutate(
+      found->reference.ToString(), std::nullopt,
+      [now](const core::Complaint& c) { return core::OptOutOfSurvey(c, now); }, std::move(done));
+}
+
 core::Status ComplaintService::CheckCanTakeOn(const std::string& username, const char* pointer,
                                               std::initializer_list<core::Role> roles) {
   if (username.empty()) return {};
@@ -767,6 +777,22 @@ void ComplaintService::EscalateComplaint(std::string reference, std::string reas
       std::move(done));
 }
 
+void ComplaintService::RecordFollowUp(std::string reference, bool satisfied, std::string note,
+                                      core::User user, Callback<core::Complaint> done) {
+  if (user.role != core::Role::kHandler && user.role != core::Role::kInvestigator &&
+      user.role != core::Role::kManager) {
+    return done(MakeError(Errc::kForbidden, "This role cannot record follow-ups."));
+  }
+  const core::Instant now = clock_.Now();
+  StaffCaller caller{user};
+  Mutate(
+      std::move(reference), ScopeOf(user),
+      [satisfied, note = std::move(note), actor = caller.actor(), now](const core::Complaint& c) {
+        return core::RecordFollowUp(c, satisfied, note, actor, now);
+      },
+      std::move(done));
+}
+
 void ComplaintService::AddNote(std::string reference, std::string body,
                                core::NoteVisibility visibility, core::User user,
                                Callback<core::Note> done) {
@@ -938,6 +964,36 @@ core::Status ComplaintService::RecordDelivery(core::Notification n, const core::
     if (event) return tx.AppendEvent(*event);
     return {};
   });
+}
+
+core::Result<bool> ComplaintService::CancelIfMoot(const core::Notification& n) {
+  if (n.kind != kSurveyInvitation) return false;
+  auto ref = ParseRef(n.reference);
+  if (!ref) return ref.error();
+  auto cancelled = std::make_shared<bool>(false);
+  const core::Instant now = clock_.Now();
+  core::Status s =
+      store_.WriteSync([ref = *ref, n, now, cancelled](core::StoreTx& tx) -> core::Status {
+        auto loaded = tx.LoadComplaint(ref);
+        if (!loaded) return loaded.error();
+        if (loaded->has_value() && core::SurveyOpen(**loaded)) return {};
+        core::Notification row = n;
+        row.state = core::DeliveryState::kCancelled;
+        row.last_error = "the survey is no longer open";
+        if (auto st = tx.UpdateNotification(row); !st) return st;
+        core::Event e;
+        e.complaint_id = n.complaint_id;
+        e.reference = n.reference;
+        e.at = now;
+        e.actor = "system";
+        e.action = "notification_cancelled";
+        e.before = "{}";
+        e.after = json{{"notification", n.id}, {"kind", n.kind}, {"reason", row.last_error}}.dump();
+        *cancelled = true;
+        return tx.AppendEvent(e);
+      });
+  if (!s) return std::move(s).error();
+  return *cancelled;
 }
 
 // --- Jobs -----------------------------------------------------------------------------------

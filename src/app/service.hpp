@@ -133,6 +133,10 @@ class ComplaintService {
   // The satisfaction survey after closure (core::AnswerSurvey).
   void ComplainantSurvey(std::string reference, std::string secret, int handling, int outcome,
                          std::string comment, Callback<core::Complaint> done);
+  // The complainant asks not to be surveyed (core::OptOutOfSurvey); a pending invitation is
+  // then cancelled instead of sent.
+  void ComplainantSurveyOptOut(std::string reference, std::string secret,
+                               Callback<core::Complaint> done);
 
   // --- Staff -----------------------------------------------------------------------------
   core::Scope ScopeOf(const core::User& user) const;
@@ -145,6 +149,10 @@ class ComplaintService {
               Callback<core::Complaint> done);
   void EscalateComplaint(std::string reference, std::string reason, core::User user,
                          Callback<core::Complaint> done);
+  // The follow-up with the complainant after closure (core::RecordFollowUp): handlers,
+  // investigators and managers, within their scope.
+  void RecordFollowUp(std::string reference, bool satisfied, std::string note, core::User user,
+                      Callback<core::Complaint> done);
   void AddNote(std::string reference, std::string body, core::NoteVisibility visibility,
                core::User user, Callback<core::Note> done);
   void AddAttachment(std::string reference, core::Attachment meta, core::User user,
@@ -188,6 +196,10 @@ class ComplaintService {
   // transaction: the row, and the sent/failed event on the complaint's history.
   core::Status RecordDelivery(core::Notification n, const core::SendResult& result,
                               const RetryPolicy& retry);
+  // Before a delivery: cancels `n` (state cancelled, a notification_cancelled event) when it
+  // is no longer wanted: a survey invitation whose survey has closed since (answered on the
+  // status page, opted out, reopened). True when cancelled.
+  core::Result<bool> CancelIfMoot(const core::Notification& n);
 
   // --- Jobs --------------------------------------------------------------------------------
   // Checks clocks of up to `limit` complaints due for a check; returns how many changed.

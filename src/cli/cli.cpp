@@ -147,6 +147,7 @@ int Serve(const ServeOptions& o) {
   api_options.mail_domain = mail_config.outgoing ? mail_config.message_id_domain : "";
   api_options.learning.organisation = mail_config.notify.organisation;
   api_options.learning.fca_group = loaded->fca_groups;
+  api_options.learning.targets = loaded->objectives;
   http::Api api(service, *store, api_options);
   http::Web web(service, api);
 

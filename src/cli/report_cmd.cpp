@@ -124,6 +124,7 @@ std::variant<Opened, int> Open(const std::string& data, const std::string& polic
   app::LearningConfig lc;
   lc.organisation = std::move(organisation);
   lc.fca_group = loaded->fca_groups;
+  lc.targets = loaded->objectives;
   o.learning = std::make_unique<app::Learning>(*o.store, *o.service, std::move(lc));
   o.from = *f;
   o.to = *t;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "app/learning.hpp"
+#include "config/objectives.hpp"
 #include "config/policy_loader.hpp"
 #include "config/taxonomy.hpp"
 
@@ -64,6 +66,12 @@ core::Result<Loaded> LoadPoliciesAndTaxonomy(const std::string& dir) {
       if (code.empty() && !n.parent.empty()) code = out.fca_groups[n.parent];
       out.fca_groups[n.id] = code;
     }
+  }
+  const std::string objectives_path = dir + "/objectives.toml";
+  if (std::filesystem::exists(objectives_path)) {
+    auto objectives = config::LoadObjectivesFile(objectives_path);
+    if (!objectives) return objectives.error();
+    for (const auto& o : *objectives) out.objectives.push_back(app::TargetFor(o.kpi, o.value));
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include "app/service.hpp"
 #include "core/policy.hpp"
 #include "core/result.hpp"
+#include "report/review.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace redress::cli {
@@ -35,6 +36,8 @@ struct Loaded {
   std::vector<core::Policy> policies;
   std::set<std::string> categories;
   std::map<std::string, std::string> fca_groups;  // category -> FCA product group (fca_code)
+  // The KPI objectives of objectives.toml (empty: the review's defaults).
+  std::vector<report::Target> objectives;
 };
 
 // The wall clock, in milliseconds.

@@ -264,7 +264,8 @@ void ReadPolicy(Reader& r, const toml::table& root, Policy& p) {
   r.CheckKeys(root, "", "",
               {"id", "name", "regime", "effective_from", "pause_allowed", "warn_fraction",
                "warn_on_last_business_day", "reopen_business_days", "auto_close_days",
-               "reopen_on_reply_days", "calendar", "ombudsman", "clocks"});
+               "reopen_on_reply_days", "follow_up_days", "survey_delay_days", "calendar",
+               "ombudsman", "clocks"});
   if (auto v = r.String(root, "id", "", "", true)) p.id = *v;
   if (auto v = r.String(root, "name", "", "", true)) p.name = *v;
   if (auto v = r.String(root, "regime", "", "", true)) p.regime = *v;
@@ -297,6 +298,12 @@ void ReadPolicy(Reader& r, const toml::table& root, Policy& p) {
   }
   if (auto v = r.Int(root, "auto_close_days", "", "", false, 0, "a non-negative integer")) {
     p.auto_close_days = *v;
+  }
+  if (auto v = r.Int(root, "follow_up_days", "", "", false, 0, "a non-negative integer")) {
+    p.follow_up_days = *v;
+  }
+  if (auto v = r.Int(root, "survey_delay_days", "", "", false, 0, "a non-negative integer")) {
+    p.survey_delay_days = *v;
   }
 
   if (const toml::node* n = root.get("calendar")) {
@@ -429,7 +436,10 @@ core::Result<std::vector<Policy>> LoadPolicyDir(const std::string& dir) {
   std::vector<fs::path> files;
   for (const fs::directory_entry& e : it) {
     const fs::path& p = e.path();
-    if (p.extension() != ".toml" || p.filename() == "taxonomy.toml") continue;
+    if (p.extension() != ".toml" || p.filename() == "taxonomy.toml" ||
+        p.filename() == "objectives.toml") {
+      continue;
+    }
     if (!e.is_regular_file(ec)) continue;
     files.push_back(p);
   }

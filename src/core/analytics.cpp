@@ -20,6 +20,30 @@ double Median(std::vector<double> v) {
 
 }  // namespace
 
+const std::vector<KpiDef>& KpiCatalogue() {
+  static const std::vector<KpiDef> kAll = {
+      {"ack_on_time", "Acknowledged on time", true, true, &Kpis::ack_on_time},
+      {"final_on_time", "Final response on time", true, true, &Kpis::final_on_time},
+      {"upheld", "Upheld (in full)", false, true, &Kpis::upheld},
+      {"reopen_rate", "Reopened after closure", false, true, &Kpis::reopen_rate},
+      {"referral_rate", "Referred to an outside body", false, true, &Kpis::referral_rate},
+      {"early_resolution", "Resolved early", true, true, &Kpis::early_resolution},
+      {"survey_response", "Survey response", true, true, &Kpis::survey_response},
+      {"satisfaction_handling", "Satisfaction with the handling", true, false,
+       &Kpis::satisfaction_handling},
+      {"satisfaction_outcome", "Satisfaction with the outcome", true, false,
+       &Kpis::satisfaction_outcome},
+  };
+  return kAll;
+}
+
+const KpiDef* FindKpi(std::string_view key) {
+  for (const auto& d : KpiCatalogue()) {
+    if (d.key == key) return &d;
+  }
+  return nullptr;
+}
+
 Kpis KpisOf(const FactTally& t) {
   Kpis k;
   k.received = t.received;

@@ -38,6 +38,19 @@ struct Kpis {
 
 Kpis KpisOf(const FactTally& t);
 
+// The indicators an objective can be set for (policies/objectives.toml, the management review):
+// a key, its name, whether more is better, and whether it is a share (0..1) or a mean rating
+// (1..5).
+struct KpiDef {
+  std::string_view key;   // "final_on_time"
+  std::string_view name;  // "Final response on time"
+  bool higher_is_better = true;
+  bool share = true;  // false: a mean rating 1..5
+  std::optional<double> Kpis::*value = nullptr;
+};
+const std::vector<KpiDef>& KpiCatalogue();
+const KpiDef* FindKpi(std::string_view key);  // nullptr when unknown
+
 // Time to resolve, in calendar days, from a histogram of (days, complaints). Nearest rank: the
 // p-th percentile is the smallest number of days d such that at least p % of the complaints
 // took d days or fewer.

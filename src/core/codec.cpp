@@ -158,7 +158,13 @@ json ClosureJson(const Closure& c) {
           {"reason", c.reason ? json(ToString(*c.reason)) : json(nullptr)},
           {"cause", c.cause ? json(ToString(*c.cause)) : json(nullptr)},
           {"summary", c.summary.value},
-          {"duplicate_of", c.duplicate_of}};
+          {"duplicate_of", c.duplicate_of},
+          {"follow_up_on", c.follow_up_on ? json(FormatDate(*c.follow_up_on)) : json(nullptr)},
+          {"follow_up_due", OptInstant(c.follow_up_due)},
+          {"followed_up_at", OptInstant(c.followed_up_at)},
+          {"followed_up_by", c.followed_up_by},
+          {"follow_up_satisfied", c.followed_up_at ? json(c.follow_up_satisfied) : json(nullptr)},
+          {"follow_up_note", c.follow_up_note.value}};
 }
 
 Closure ReadClosure(const json& j) {
@@ -170,6 +176,14 @@ Closure ReadClosure(const json& j) {
   c.cause = ParseCauseCategory(Str(j, "cause"));
   c.summary = Str(j, "summary");
   c.duplicate_of = Str(j, "duplicate_of");
+  c.follow_up_on = ParseDate(Str(j, "follow_up_on"));
+  c.follow_up_due = ReadOptInstant(j, "follow_up_due");
+  c.followed_up_at = ReadOptInstant(j, "followed_up_at");
+  c.followed_up_by = Str(j, "followed_up_by");
+  if (auto it = j.find("follow_up_satisfied"); it != j.end() && it->is_boolean()) {
+    c.follow_up_satisfied = it->get<bool>();
+  }
+  c.follow_up_note = Str(j, "follow_up_note");
   return c;
 }
 
@@ -240,7 +254,8 @@ json RecordJson(const Complaint& c) {
        {{"answered_at", OptInstant(c.survey.answered_at)},
         {"handling", c.survey.handling},
         {"outcome", c.survey.outcome},
-        {"comment", c.survey.comment.value}}},
+        {"comment", c.survey.comment.value},
+        {"opted_out_at", OptInstant(c.survey.opted_out_at)}}},
       {"updated_at", FormatInstant(c.updated_at)},
       {"source", {{"system", c.source.system}, {"id", c.source.id}, {"fields", c.source.fields}}},
   };
@@ -433,6 +448,12 @@ void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, boo
   if (c.closure.cause) Str(w, "cause", ToString(*c.closure.cause));
   Str(w, "summary", c.closure.summary.value);
   Str(w, "duplicate_of", c.closure.duplicate_of);
+  if (c.closure.follow_up_on) Str(w, "follow_up_on", FormatDate(*c.closure.follow_up_on));
+  OptAt(w, "follow_up_due", c.closure.follow_up_due);
+  OptAt(w, "followed_up_at", c.closure.followed_up_at);
+  Str(w, "followed_up_by", c.closure.followed_up_by);
+  Flag(w, "follow_up_satisfied", c.closure.follow_up_satisfied);
+  Str(w, "follow_up_note", c.closure.follow_up_note.value);
   w.EndObjectOrDrop(m);
   Num(w, "reopen_count", c.reopen_count);
   m = Sub(w, "survey");
@@ -440,6 +461,7 @@ void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, boo
   Num(w, "handling", c.survey.handling);
   Num(w, "outcome", c.survey.outcome);
   Str(w, "comment", c.survey.comment.value);
+  OptAt(w, "opted_out_at", c.survey.opted_out_at);
   w.EndObjectOrDrop(m);
   if (with_updated_at) At(w, "updated_at", c.updated_at);
   m = Sub(w, "source");
@@ -594,6 +616,7 @@ Result<Complaint> FromStorageJson(const json& j) {
       c.survey.handling = it->value("handling", 0);
       c.survey.outcome = it->value("outcome", 0);
       c.survey.comment = Str(*it, "comment");
+      c.survey.opted_out_at = ReadOptInstant(*it, "opted_out_at");
     }
     c.updated_at = ReadInstant(j, "updated_at");
     if (auto it = j.find("source"); it != j.end() && it->is_object()) {
@@ -663,6 +686,7 @@ json ToComplainantJson(const Complaint& c, Instant now) {
     j["survey"] = nullptr;
   }
   j["survey_open"] = SurveyOpen(c);
+  j["survey_opted_out"] = c.survey.opted_out_at.has_value();
   return j;
 }
 

@@ -125,6 +125,15 @@ struct Closure {
   std::optional<CauseCategory> cause;
   Personal<std::string> summary;
   std::string duplicate_of;
+  // The follow-up (clause 8.3): the date on which staff check with the complainant that they
+  // are satisfied with how it ended (set at closure from the policy's follow_up_days, or
+  // given), and what they found. Cleared with the rest of the closure by a reopening.
+  std::optional<LocalDate> follow_up_on;
+  std::optional<Instant> follow_up_due;  // the start of follow_up_on in the policy's zone
+  std::optional<Instant> followed_up_at;
+  std::string followed_up_by;
+  bool follow_up_satisfied = false;
+  Personal<std::string> follow_up_note;
 };
 
 // The complainant's view of how the complaint was handled (clause 8.3), asked after closure:
@@ -135,6 +144,9 @@ struct Survey {
   int handling = 0;                    // 1..5
   int outcome = 0;                     // 1..5
   Personal<std::string> comment;
+  // The complainant asked not to be surveyed (at intake or later): no invitation is sent and
+  // the survey does not open.
+  std::optional<Instant> opted_out_at;
 };
 
 // Where a complaint taken over from another system came from (e.g. `redress import cfpb`):

@@ -106,6 +106,16 @@ Status CheckNotNamed(const Complaint& c, const std::string& username, const char
   return {};
 }
 
+// The follow-up date of a closure (FollowUpDate), and the instant it falls due: the start of
+// that day in the policy's zone.
+Status SetFollowUp(Complaint& c, const Policy& policy, const ActionInput& in, Instant now) {
+  auto d = FollowUpDate(policy, in.follow_up_on, now);
+  if (!d) return d.error();
+  c.closure.follow_up_on = *d;
+  if (*d) c.closure.follow_up_due = policy.calendar.AtLocal(**d, std::chrono::minutes(0));
+  return {};
+}
+
 // The closure gate (iso10002.md §4).
 Status ClosureGate(const Complaint& c, const ActionInput& in, const Actor& actor,
                    const Policy& policy, Instant now) {
@@ -426,6 +436,7 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
           c.decision.acceptance == Acceptance::kAccepts   ? ClosureReason::kResolvedAccepted
           : c.decision.acceptance == Acceptance::kRejects ? ClosureReason::kRejectedRecourseGiven
                                                           : ClosureReason::kNoReply);
+      if (auto s = SetFollowUp(c, policy, in, now); !s) return s.error();
       StopClocks(c.clocks, now);
       break;
     }
@@ -440,6 +451,9 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       c.closure.reason =
           in.duplicate_of.empty() ? ClosureReason::kResolvedEarly : ClosureReason::kDuplicate;
       c.closure.duplicate_of = in.duplicate_of;
+      if (in.duplicate_of.empty()) {
+        if (auto s = SetFollowUp(c, policy, in, now); !s) return s.error();
+      }
       MeetClock(c.clocks, "summary_resolution", now);
       MeetClock(c.clocks, "final_response", now);
       StopClocks(c.clocks, now);
@@ -460,6 +474,7 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       c.closure.closed_by = actor.name;
       c.closure.reason = ClosureReason::kReferralConcluded;
       if (in.cause) c.closure.cause = in.cause;
+      if (auto s = SetFollowUp(c, policy, in, now); !s) return s.error();
       StopClocks(c.clocks, now);
       break;
     case Action::kReferBack:
@@ -642,7 +657,75 @@ std::vector<std::string> ComplainantActions(State s) {
   return out;
 }
 
-bool SurveyOpen(const Complaint& c) { return c.state == State::kClosed && !c.survey.answered_at; }
+bool SurveyOpen(const Complaint& c) {
+  return c.state == State::kClosed && !c.survey.answered_at && !c.survey.opted_out_at;
+}
+
+Result<Applied> OptOutOfSurvey(const Complaint& c, Instant now) {
+  if (c.survey.opted_out_at || c.survey.answered_at) {
+    Error e = MakeError(Errc::kConflict, c.survey.answered_at
+                                             ? "The survey for this complaint was answered."
+                                             : "You have already asked not to be surveyed.");
+    e.type = "survey-closed";
+    return e;
+  }
+  Applied out;
+  out.after = c;
+  out.after.survey.opted_out_at = now;
+  out.after.version = c.version + 1;
+  out.after.updated_at = now;
+  out.events.push_back(ChangeEvent(c, out.after, Actor::Complainant(), "survey_opted_out", now));
+  return out;
+}
+
+bool FollowUpOpen(const Complaint& c) {
+  return c.state == State::kClosed && c.closure.follow_up_due && !c.closure.followed_up_at;
+}
+
+std::optional<Instant> FollowUpDue(const Complaint& c) {
+  if (!FollowUpOpen(c)) return std::nullopt;
+  return c.closure.follow_up_due;
+}
+
+Result<Applied> RecordFollowUp(const Complaint& c, bool satisfied, std::string note,
+                               const Actor& actor, Instant now) {
+  if (c.state != State::kClosed || c.closure.followed_up_at) {
+    Error e =
+        MakeError(Errc::kConflict,
+                  c.closure.followed_up_at
+                      ? "The follow-up of this complaint was recorded."
+                      : fmt::format("A {} complaint has no follow-up; it comes after closure.",
+                                    ToString(c.state)));
+    e.type = "illegal-transition";
+    return e;
+  }
+  if (note.size() > 4000) return Invalid("The note is longer than 4000 bytes.", "/note");
+  Applied out;
+  out.after = c;
+  out.after.closure.followed_up_at = now;
+  out.after.closure.followed_up_by = actor.name;
+  out.after.closure.follow_up_satisfied = satisfied;
+  out.after.closure.follow_up_note = std::move(note);
+  out.after.version = c.version + 1;
+  out.after.updated_at = now;
+  out.events.push_back(ChangeEvent(c, out.after, actor, "followed_up", now));
+  return out;
+}
+
+Result<std::optional<LocalDate>> FollowUpDate(const Policy& policy, std::optional<LocalDate> given,
+                                              Instant now) {
+  const LocalDate today = policy.calendar.LocalDateOf(now);
+  if (given) {
+    if (date::sys_days(*given) < date::sys_days(today)) {
+      return Invalid("The follow-up date must not be before today.", "/follow_up_on");
+    }
+    return given;
+  }
+  if (policy.follow_up_days <= 0) return std::optional<LocalDate>{};
+  LocalDate d = date::sys_days(today) + date::days(policy.follow_up_days);
+  if (!policy.calendar.IsBusinessDay(d)) d = policy.calendar.AddBusinessDays(d, 1);
+  return std::optional<LocalDate>{d};
+}
 
 Result<Applied> AnswerSurvey(const Complaint& c, int handling, int outcome, std::string comment,
                              Instant now) {

@@ -87,6 +87,8 @@ struct ActionInput {
   std::string external_reference;
   std::optional<Instant> reply_deadline;
   std::string external_outcome;
+  // close, close_early, conclude_referral: the follow-up date, instead of the policy's.
+  std::optional<LocalDate> follow_up_on;
 };
 
 // The authority limits (minor units) for approving a remedy when communicating a decision.
@@ -115,8 +117,24 @@ Result<Applied> Reassign(const Complaint& c, const std::string& assignee, const 
                          Instant now);
 Result<Applied> Escalate(const Complaint& c, const std::string& reason, const Actor& actor,
                          Instant now);
-// The satisfaction survey (clause 8.3): open once the complaint is closed and until answered.
+// The satisfaction survey (clause 8.3): open once the complaint is closed and until answered,
+// unless the complainant opted out.
 bool SurveyOpen(const Complaint& c);
+// The complainant asks not to be surveyed (any state; kConflict if already asked).
+Result<Applied> OptOutOfSurvey(const Complaint& c, Instant now);
+// The follow-up after closure is open while the complaint is closed with a follow-up date and
+// nothing has been recorded yet.
+bool FollowUpOpen(const Complaint& c);
+// When the open follow-up falls due (the start of its day in the policy's zone), or none.
+std::optional<Instant> FollowUpDue(const Complaint& c);
+// Records the follow-up: whether the complainant confirmed they are satisfied, and a note of
+// at most 4000 bytes. kConflict when the complaint is not closed or it was recorded already.
+Result<Applied> RecordFollowUp(const Complaint& c, bool satisfied, std::string note,
+                               const Actor& actor, Instant now);
+// The follow-up date for a closure at `now`: the given date (kInvalid if before today in the
+// policy's zone), else today + policy.follow_up_days rolled to a business day, else none.
+Result<std::optional<LocalDate>> FollowUpDate(const Policy& policy, std::optional<LocalDate> given,
+                                              Instant now);
 // Records the complainant's answer: ratings 1..5 (kInvalid naming /handling or /outcome
 // otherwise), a comment of at most 4000 bytes; kConflict when the survey is not open.
 Result<Applied> AnswerSurvey(const Complaint& c, int handling, int outcome, std::string comment,

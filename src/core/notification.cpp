@@ -4,10 +4,11 @@
 
 namespace redress::core {
 namespace {
-constexpr EnumNames<DeliveryState, 3> kStates{{
+constexpr EnumNames<DeliveryState, 4> kStates{{
     {DeliveryState::kPending, "pending"},
     {DeliveryState::kSent, "sent"},
     {DeliveryState::kFailed, "failed"},
+    {DeliveryState::kCancelled, "cancelled"},
 }};
 }  // namespace
 

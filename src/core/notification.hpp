@@ -15,9 +15,10 @@
 namespace redress::core {
 
 enum class DeliveryState {
-  kPending,  // waiting for its first attempt, or for a retry after a temporary failure
-  kSent,     // accepted by the mail server
-  kFailed,   // refused for good (5xx), or given up after temporary failures for too long
+  kPending,    // waiting for its first attempt, or for a retry after a temporary failure
+  kSent,       // accepted by the mail server
+  kFailed,     // refused for good (5xx), or given up after temporary failures for too long
+  kCancelled,  // not sent: no longer wanted (a survey invitation after the survey closed)
 };
 
 struct Notification {

@@ -277,6 +277,8 @@ PolicyCheck CheckPolicy(const Policy& policy) {
   if (policy.reopen_business_days <= 0) error("reopen_business_days must be positive");
   if (policy.auto_close_days < 0) error("auto_close_days must not be negative");
   if (policy.reopen_on_reply_days < 0) error("reopen_on_reply_days must not be negative");
+  if (policy.follow_up_days < 0) error("follow_up_days must not be negative");
+  if (policy.survey_delay_days < 0) error("survey_delay_days must not be negative");
   if (policy.ombudsman.name.empty()) warning("no ombudsman: final responses name no referral body");
 
   if (policy.clocks.empty()) error("no clocks");

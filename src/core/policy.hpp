@@ -92,6 +92,11 @@ struct Policy {
   // A complainant's mail about a closed complaint, within this many calendar days of its
   // closure, reopens it (the system acts; 0: never, staff decide).
   int reopen_on_reply_days = 0;
+  // Calendar days after closure until the follow-up with the complainant (rolled to the next
+  // business day; 0: no follow-up date is set).
+  int follow_up_days = 14;
+  // Calendar days after closure until the satisfaction survey invitation is sent (0: at once).
+  int survey_delay_days = 2;
   Ombudsman ombudsman;
   std::vector<ClockRule> clocks;
 

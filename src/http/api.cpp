@@ -122,6 +122,8 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
       &Api::StatusAddInformation);
   add("POST", "/api/v1/status/{reference}/withdraw", Access::kPublic, {}, &Api::StatusWithdraw);
   add("POST", "/api/v1/status/{reference}/survey", Access::kPublic, {}, &Api::StatusSurvey);
+  add("POST", "/api/v1/status/{reference}/survey/opt-out", Access::kPublic, {},
+      &Api::StatusSurveyOptOut);
   add("POST", "/api/v1/session", Access::kPublic, {}, &Api::Login);
   add("DELETE", "/api/v1/session", Access::kStaff, {}, &Api::Logout);
   add("GET", "/api/v1/me", Access::kStaff, {}, &Api::Me);
@@ -150,6 +152,8 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
       &Api::AssignComplaint);
   add("POST", "/api/v1/complaints/{reference}/escalate", Access::kRoles,
       {R::kHandler, R::kInvestigator, R::kManager}, &Api::EscalateComplaint);
+  add("POST", "/api/v1/complaints/{reference}/follow-up", Access::kRoles,
+      {R::kHandler, R::kInvestigator, R::kManager}, &Api::FollowUp);
   add("GET", "/api/v1/complaints/{reference}/notes", Access::kRoles, kCaseWorkers, &Api::Notes);
   add("GET", "/api/v1/complaints/{reference}/notifications", Access::kRoles, kCaseWorkers,
       &Api::Notifications);
@@ -206,6 +210,7 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
     for (const auto& [op, pattern] :
          {std::pair{"assign", "/api/v1/complaints/{reference}/assign"},
           {"escalate", "/api/v1/complaints/{reference}/escalate"},
+          {"follow_up", "/api/v1/complaints/{reference}/follow-up"},
           {"note", "/api/v1/complaints/{reference}/notes"},
           {"attachment", "/api/v1/complaints/{reference}/attachments"}}) {
       for (const auto& r : routes_) {
@@ -317,8 +322,16 @@ json Api::ComplaintJson(const core::Complaint& c, const core::User& user) const 
   const core::ActorKind kind = core::Actor::Staff(user.role, user.username).kind;
   for (auto a : core::AllowedActions(c.state, kind)) mine.push_back(core::ToString(a));
   j["my_actions"] = std::move(mine);
-  auto ops = operations_.find(user.role);
-  j["my_operations"] = ops == operations_.end() ? json::array() : json(ops->second);
+  // Operations that depend on the state: escalate and assign while open, follow_up while
+  // the follow-up after closure is open.
+  json my_ops = json::array();
+  if (auto ops = operations_.find(user.role); ops != operations_.end()) {
+    for (const auto& op : ops->second) {
+      if (op == "follow_up" && !core::FollowUpOpen(c)) continue;
+      my_ops.push_back(op);
+    }
+  }
+  j["my_operations"] = std::move(my_ops);
   return j;
 }
 
@@ -671,6 +684,11 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
         q.overdue = true;
       else if (v != "false" && v != "0")
         bad("overdue", "must be true or false");
+    } else if (k == "follow_up_due") {
+      if (v == "true" || v == "1")
+        q.follow_up_due = true;
+      else if (v != "false" && v != "0")
+        bad("follow_up_due", "must be true or false");
     } else if (k == "received_from" || k == "received_to") {
       auto t = core::ParseInstant(v);
       if (!t)
@@ -859,6 +877,29 @@ asio::awaitable<Response> Api::EscalateComplaint(Request& req, const core::User*
     service_.EscalateComplaint(ref, reason, u, std::move(done));
   };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start15));
+  if (!result) co_return ErrorOf(result.error(), req);
+  co_return ComplaintResponse(*result, *user);
+}
+
+asio::awaitable<Response> Api::FollowUp(Request& req, const core::User* user) {
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"satisfied", "note"});
+  const auto satisfied = in.Bool("satisfied");
+  if (!satisfied && errors.empty()) errors.push_back({"/satisfied", "is required"});
+  std::string note = in.String("note", false, 4000);
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
+  }
+  const core::User u = *user;
+  StartFn<core::Complaint> start = [this, ref = req.params[0], ok = *satisfied, note,
+                                    u](auto done) {
+    service_.RecordFollowUp(ref, ok, note, u, std::move(done));
+  };
+  auto result = co_await AwaitCallback<core::Complaint>(std::move(start));
   if (!result) co_return ErrorOf(result.error(), req);
   co_return ComplaintResponse(*result, *user);
 }
@@ -1314,6 +1355,37 @@ asio::awaitable<Response> Api::StatusSurvey(Request& req, const core::User*) {
                                         static_cast<int>(*outcome), std::move(comment));
   if (!answered) co_return ErrorOf(answered.error(), req);
   co_return Response::Json(200, core::ToComplainantJson(*answered, service_.clock().Now()));
+}
+
+asio::awaitable<Response> Api::StatusSurveyOptOut(Request& req, const core::User*) {
+  const std::string reference = req.params[0];
+  if (!StatusAttemptAllowed(reference)) {
+    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
+                      req);
+  }
+  auto body = JsonBody(req);
+  if (!body) co_return ErrorOf(body.error(), req);
+  std::vector<core::FieldError> errors;
+  app::JsonInput in(*body, "", &errors);
+  in.AllowOnly({"secret"});
+  const std::string secret = in.String("secret", true, 200);
+  if (!errors.empty()) {
+    co_return ErrorOf(MakeError(Errc::kInvalid, "Some fields are invalid.", std::move(errors)),
+                      req);
+  }
+  auto done = co_await OptOutOfSurvey(reference, secret);
+  if (!done) co_return ErrorOf(done.error(), req);
+  co_return Response::Json(200, core::ToComplainantJson(*done, service_.clock().Now()));
+}
+
+asio::awaitable<core::Result<core::Complaint>> Api::OptOutOfSurvey(std::string reference,
+                                                                   std::string secret) {
+  StartFn<core::Complaint> start = [this, reference, secret](auto done) {
+    service_.ComplainantSurveyOptOut(reference, secret, std::move(done));
+  };
+  auto result = co_await AwaitCallback<core::Complaint>(std::move(start));
+  if (!result && result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+  co_return result;
 }
 
 asio::awaitable<core::Result<core::Complaint>> Api::AnswerSurvey(std::string reference,

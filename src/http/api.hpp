@@ -76,6 +76,8 @@ class Api {
                                                                      std::string secret,
                                                                      int handling, int outcome,
                                                                      std::string comment);
+  boost::asio::awaitable<core::Result<core::Complaint>> OptOutOfSurvey(std::string reference,
+                                                                       std::string secret);
   // Failed reference+secret attempts, limited per reference.
   bool StatusAttemptAllowed(const std::string& reference);
   void StatusAttemptFailed(const std::string& reference);
@@ -104,6 +106,7 @@ class Api {
   boost::asio::awaitable<Response> Transition(Request&, const core::User*);
   boost::asio::awaitable<Response> AssignComplaint(Request&, const core::User*);
   boost::asio::awaitable<Response> EscalateComplaint(Request&, const core::User*);
+  boost::asio::awaitable<Response> FollowUp(Request&, const core::User*);
   boost::asio::awaitable<Response> Notes(Request&, const core::User*);
   boost::asio::awaitable<Response> AddNote(Request&, const core::User*);
   boost::asio::awaitable<Response> UploadAttachment(Request&, const core::User*);
@@ -121,6 +124,7 @@ class Api {
   boost::asio::awaitable<Response> Dashboard(Request&, const core::User*);
   boost::asio::awaitable<Response> Roles(Request&, const core::User*);
   boost::asio::awaitable<Response> StatusSurvey(Request&, const core::User*);
+  boost::asio::awaitable<Response> StatusSurveyOptOut(Request&, const core::User*);
   boost::asio::awaitable<Response> Notifications(Request&, const core::User*);
   boost::asio::awaitable<Response> MailInbound(Request&, const core::User*);
   // Clause 8 (http/learning_api.cpp).

@@ -205,6 +205,19 @@ json DashboardJson(const report::ReviewData& d) {
              {"p90", d.resolve.p90 ? json(*d.resolve.p90) : json(nullptr)}}},
            {"open_by_age", ages},
            {"pareto_causes", ParetoJson(d.pareto)}};
+  json objectives = json::array();
+  for (const auto& t : d.targets) {
+    json met = nullptr;
+    if (t.actual) met = t.higher_is_better ? *t.actual >= t.objective : *t.actual <= t.objective;
+    objectives.push_back({{"kpi", t.kpi},
+                          {"name", t.name},
+                          {"objective", t.objective},
+                          {"higher_is_better", t.higher_is_better},
+                          {"share", t.share},
+                          {"actual", t.actual ? json(*t.actual) : json(nullptr)},
+                          {"met", met}});
+  }
+  out["objectives"] = std::move(objectives);
   return out;
 }
 

@@ -240,6 +240,9 @@ std::string_view OpenApiDocument() {
       "$ref": "#/components/parameters/overdue"
      },
      {
+      "$ref": "#/components/parameters/follow_up_due"
+     },
+     {
       "$ref": "#/components/parameters/received_from"
      },
      {
@@ -1801,6 +1804,67 @@ std::string_view OpenApiDocument() {
     }
    }
   },
+  "/api/v1/complaints/{reference}/follow-up": {
+   "post": {
+    "operationId": "recordFollowUp",
+    "tags": [
+     "complaints"
+    ],
+    "summary": "Record the follow-up after closure: did the complainant confirm they are satisfied (once)",
+    "description": "Roles: handler, investigator, manager.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/reference"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/FollowUpInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/StaffComplaint"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthenticated"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     },
+     "413": {
+      "$ref": "#/components/responses/PayloadTooLarge"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     }
+    }
+   }
+  },
   "/api/v1/complaints/{reference}/notes": {
    "get": {
     "operationId": "listNotes",
@@ -2345,6 +2409,64 @@ std::string_view OpenApiDocument() {
       "application/json": {
        "schema": {
         "$ref": "#/components/schemas/SurveyInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ComplainantView"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     },
+     "413": {
+      "$ref": "#/components/responses/PayloadTooLarge"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     },
+     "422": {
+      "$ref": "#/components/responses/Invalid"
+     },
+     "429": {
+      "$ref": "#/components/responses/RateLimited"
+     }
+    }
+   }
+  },
+  "/api/v1/status/{reference}/survey/opt-out": {
+   "post": {
+    "operationId": "complainantSurveyOptOut",
+    "tags": [
+     "complainant"
+    ],
+    "summary": "Complainant asks not to be sent or shown the satisfaction survey (once)",
+    "security": [],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/reference"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/SurveyOptOutInput"
        }
       }
      }
@@ -4781,6 +4903,11 @@ std::string_view OpenApiDocument() {
       },
       "maxItems": 16,
       "description": "Flags selecting clocks, e.g. hardship"
+     },
+     "survey_opt_out": {
+      "type": "boolean",
+      "default": false,
+      "description": "The complainant does not want a satisfaction survey after closure"
      }
     },
     "required": [
@@ -5016,6 +5143,9 @@ std::string_view OpenApiDocument() {
      "survey_open": {
       "type": "boolean",
       "description": "The satisfaction survey can be answered (closed, not yet answered)"
+     },
+     "survey_opted_out": {
+      "type": "boolean"
      }
     },
     "required": [
@@ -5442,6 +5572,42 @@ std::string_view OpenApiDocument() {
      },
      "duplicate_of": {
       "type": "string"
+     },
+     "follow_up_on": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "date",
+      "description": "When staff check with the complainant that they are satisfied"
+     },
+     "follow_up_due": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "date-time",
+      "description": "The start of follow_up_on in the policy's zone"
+     },
+     "followed_up_at": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "date-time"
+     },
+     "followed_up_by": {
+      "type": "string"
+     },
+     "follow_up_satisfied": {
+      "type": [
+       "boolean",
+       "null"
+      ],
+      "description": "null until the follow-up is recorded"
+     },
+     "follow_up_note": {
+      "type": "string"
      }
     }
    },
@@ -5699,6 +5865,14 @@ std::string_view OpenApiDocument() {
        },
        "comment": {
         "type": "string"
+       },
+       "opted_out_at": {
+        "type": [
+         "string",
+         "null"
+        ],
+        "format": "date-time",
+        "description": "When the complainant asked not to be surveyed"
        }
       },
       "description": "The satisfaction survey (handling 0 = not answered)"
@@ -6134,6 +6308,11 @@ std::string_view OpenApiDocument() {
        "no_reply",
        "rejected_recourse_given"
       ]
+     },
+     "follow_up_on": {
+      "type": "string",
+      "format": "date",
+      "description": "The follow-up date (not before today in the policy's zone); default: closure + the policy's follow_up_days, on a business day"
      }
     },
     "additionalProperties": false
@@ -6153,6 +6332,11 @@ std::string_view OpenApiDocument() {
       "type": "string",
       "maxLength": 40,
       "description": "Reference of the original when closing a duplicate"
+     },
+     "follow_up_on": {
+      "type": "string",
+      "format": "date",
+      "description": "The follow-up date (not before today in the policy's zone); default: closure + the policy's follow_up_days, on a business day"
      }
     },
     "required": [
@@ -6194,6 +6378,11 @@ std::string_view OpenApiDocument() {
      },
      "cause": {
       "$ref": "#/components/schemas/CauseCategory"
+     },
+     "follow_up_on": {
+      "type": "string",
+      "format": "date",
+      "description": "The follow-up date (not before today in the policy's zone); default: closure + the policy's follow_up_days, on a business day"
      }
     },
     "required": [
@@ -7690,6 +7879,35 @@ std::string_view OpenApiDocument() {
       }
      }
     }
+   },
+   "FollowUpInput": {
+    "type": "object",
+    "properties": {
+     "satisfied": {
+      "type": "boolean",
+      "description": "Whether the complainant confirmed they are satisfied"
+     },
+     "note": {
+      "type": "string",
+      "maxLength": 4000
+     }
+    },
+    "required": [
+     "satisfied"
+    ],
+    "additionalProperties": false
+   },
+   "SurveyOptOutInput": {
+    "type": "object",
+    "properties": {
+     "secret": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "secret"
+    ],
+    "additionalProperties": false
    }
   },
   "parameters": {
@@ -7871,6 +8089,20 @@ std::string_view OpenApiDocument() {
      "type": "integer",
      "minimum": 1
     }
+   },
+   "follow_up_due": {
+    "name": "follow_up_due",
+    "in": "query",
+    "schema": {
+     "type": "string",
+     "enum": [
+      "true",
+      "false",
+      "1",
+      "0"
+     ]
+    },
+    "description": "Only closed complaints whose follow-up date has come and whose follow-up is not recorded"
    }
   },
   "responses": {

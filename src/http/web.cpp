@@ -315,7 +315,8 @@ asio::awaitable<Response> Web::Route(Request& req, Page& page) {
     if (req.method == "GET") co_return co_await ShowStatus(req, page, "lookup");
     if (post) co_return co_await ShowStatus(req, page, "show");
   }
-  if (post && (p == "/status/information" || p == "/status/withdraw" || p == "/status/survey")) {
+  if (post && (p == "/status/information" || p == "/status/withdraw" || p == "/status/survey" ||
+               p == "/status/survey-opt-out")) {
     co_return co_await ShowStatus(req, page, p.substr(8));
   }
   if (p == "/console/login" && (req.method == "GET" || post)) co_return co_await Login(req, page);
@@ -345,6 +346,7 @@ asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
     }
     if (!body.contains("complainant")) body["complainant"] = json::object();
     body["complainant"]["is_customer"] = form.Get("complainant.is_customer") != "no";
+    if (form.Get("survey_opt_out") == "yes") body["survey_opt_out"] = true;
     body["channel"] = "web";
     body["contact_preference"]["language"] = page.lang->code;
     std::vector<core::Attachment> attachments;
@@ -437,6 +439,7 @@ asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
   f.set("attachments", att);
   d.set("f", f);
   d.set("not_customer", form.Get("complainant.is_customer") == "no");
+  d.set("survey_opt_out", form.Get("survey_opt_out") == "yes");
   mu::data list{mu::data::type::list};
   for (const auto& [name, message] : errors) {
     mu::data e;
@@ -508,6 +511,9 @@ asio::awaitable<Response> Web::ShowStatus(Request& req, Page& page, std::string 
       done = co_await api_.AnswerSurvey(reference, secret, number("handling"), number("outcome"),
                                         form.Get("comment"));
       if (done) notice = page.T("survey_thanks");
+    } else if (action == "survey-opt-out") {
+      done = co_await api_.OptOutOfSurvey(reference, secret);
+      if (done) notice = page.T("survey_opted_out");
     } else {
       const bool withdraw = action == "withdraw";
       done = co_await api_.ComplainantChange(reference, secret, withdraw,
@@ -579,6 +585,7 @@ asio::awaitable<Response> Web::ShowStatus(Request& req, Page& page, std::string 
   d.set("can_withdraw", can_withdraw);
   d.set("survey_open", j.value("survey_open", false));
   d.set("survey_answered", j.contains("survey") && j["survey"].is_object());
+  d.set("survey_opted_out", j.value("survey_opted_out", false));
   mu::data ratings{mu::data::type::list};
   for (int i = 5; i >= 1; --i) {
     mu::data r;

@@ -84,6 +84,13 @@ int OutboxSender::RunOnce() {
       std::lock_guard lock(mu_);
       if (stop_) break;
     }
+    if (auto moot = service_.CancelIfMoot(n); !moot) {
+      spdlog::error("outbox: cannot check message {}: {}", n.id, moot.error().detail);
+      break;
+    } else if (*moot) {
+      spdlog::info("outbox: message {} ({}) cancelled: no longer wanted", n.id, n.kind);
+      continue;
+    }
     core::SendResult result;
     auto message = BuildMessage(n, templates_, settings_, now);
     if (!message) {

@@ -334,13 +334,14 @@ constexpr std::array<RateLine, 7> kIndicators = {{
 }};
 
 Row TargetRow(const Target& t) {
-  const std::string objective = (t.higher_is_better ? "≥ " : "≤ ") + Pct(t.objective);
+  auto show = [&t](std::optional<double> v) { return t.share ? Pct(v) : Rating(v); };
+  const std::string objective = (t.higher_is_better ? "≥ " : "≤ ") + show(t.objective);
   std::string status = std::string(kDash);
   if (t.actual) {
     const bool met = t.higher_is_better ? *t.actual >= t.objective : *t.actual <= t.objective;
     status = met ? "<span class=\"met\">met</span>" : "<span class=\"not-met\">not met</span>";
   }
-  return {Esc(t.name), Esc(objective), t.actual ? Esc(Pct(t.actual)) : "no data", status};
+  return {Esc(t.name), Esc(objective), t.actual ? Esc(show(t.actual)) : "no data", status};
 }
 
 std::string KpiSection(const ReviewData& d) {

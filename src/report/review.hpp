@@ -24,6 +24,8 @@ struct Target {
   double objective = 0;  // e.g. 0.95
   std::optional<double> actual;
   bool higher_is_better = true;
+  std::string kpi;    // core::KpiDef key, e.g. "final_on_time"
+  bool share = true;  // a share shown as %, else a mean rating 1..5
 };
 
 // A row of a breakdown table: a dimension value and its KPIs.

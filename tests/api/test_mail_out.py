@@ -2,6 +2,7 @@
 the acknowledgement arrives with its reference, each step's message, proper MIME, threading
 headers, permanent failures on the timeline, and exactly-once delivery when the mail server
 stops and comes back while Redress restarts."""
+import datetime
 import os
 import re
 import shutil
@@ -117,14 +118,20 @@ class MailOutTest(unittest.TestCase):
         self.assertIn("25.00 GBP", text)
         self.assertIn("Financial Ombudsman Service", text)
         self.assertIn("6 months", text)
+        closed_at = datetime.datetime.now(datetime.timezone.utc)
         self.staff("POST", f"/api/v1/complaints/{ref}/close",
                    {"cause": "process", "acceptance": "rejects"}, user="handler")
-        survey = self.wait_to("pat@customer.example", 4)[-1]
-        self.assertIn("https://complaints.bank.example/status?reference=" + ref,
-                      text_of(survey, "plain"))
-        kinds = [n["kind"] for n in self.notifications(ref)]
-        self.assertEqual(kinds, ["acknowledgement", "information_request", "final_response",
-                                 "survey_invitation"])
+        # The survey invitation waits for the policy's survey_delay_days (2) after closure.
+        notes = self.notifications(ref)
+        self.assertEqual([n["kind"] for n in notes],
+                         ["acknowledgement", "information_request", "final_response",
+                          "survey_invitation"])
+        survey = notes[-1]
+        self.assertEqual(survey["state"], "pending")
+        due = datetime.datetime.fromisoformat(survey["next_attempt_at"].replace("Z", "+00:00"))
+        self.assertAlmostEqual((due - closed_at).total_seconds(), 2 * 86400, delta=120)
+        time.sleep(1.5)  # the sender polls every second: it must leave it alone
+        self.assertEqual(len(self.to("pat@customer.example")(self.sink.messages())), 3)
 
     def test_permanent_refusal_is_recorded_on_the_timeline(self):
         c = self.s.create_complaint(complainant={"name": "Nobody", "email": "bounce-me@customer.example"})

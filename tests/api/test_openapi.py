@@ -107,7 +107,7 @@ class OpenApiTest(unittest.TestCase):
         listing = self.doc["paths"]["/api/v1/complaints"]["get"]
         names = {comps["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"]
                  for p in listing["parameters"]}
-        self.assertEqual(names, {"state", "category", "priority", "assignee", "overdue",
+        self.assertEqual(names, {"state", "category", "priority", "assignee", "overdue", "follow_up_due",
                                  "received_from", "received_to", "q", "sort", "cursor", "limit"})
         new = comps["schemas"]["NewComplaint"]
         self.assertEqual(set(new["required"]), {"complainant", "description"})

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store_harness.hpp"
 
@@ -229,6 +230,28 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
   EXPECT_EQ(states->front().tally.received, 5);
 }
 
+TEST(SqliteStoreTest, WhichFactQueriesReadTheRollups) {
+  using core::FactDim;
+  using core::FactPeriod;
+  core::FactQuery q;
+  q.where = {{FactDim::kProduct, "mortgage"}};
+  EXPECT_TRUE(store::sqlite::UsesRollup(q));
+  q.group_by = {FactDim::kCategory};
+  EXPECT_TRUE(store::sqlite::UsesRollup(q));  // the pair product+category
+  q.group_by = {FactPeriod::kWeek, FactDim::kCause};
+  EXPECT_TRUE(store::sqlite::UsesRollup(q));
+  q.group_by = {FactDim::kHandler};  // no such pair
+  EXPECT_FALSE(store::sqlite::UsesRollup(q));
+  q.group_by = {FactDim::kCategory, FactDim::kChannel};  // three dimensions
+  EXPECT_FALSE(store::sqlite::UsesRollup(q));
+  q.where = {{FactDim::kDepartment, "retail"}};
+  q.group_by = {FactDim::kCategory};
+  EXPECT_FALSE(store::sqlite::UsesRollup(q));
+  q.where = {{FactDim::kChannel, "email"}};
+  q.from = core::Instant(std::chrono::hours(5));  // not on a day boundary
+  EXPECT_FALSE(store::sqlite::UsesRollup(q));
+}
+
 TEST(SqliteStoreTest, HotQueriesUseIndexes) {
   TempDir dir;
   const std::string path = dir.File("p.db");
@@ -273,6 +296,20 @@ TEST(SqliteStoreTest, HotQueriesUseIndexes) {
   EXPECT_NE(p.find("facts_closed"), std::string::npos) << p;
   p = plan("SELECT count(*) FROM facts WHERE category = 'x' AND received_at >= 5");
   EXPECT_NE(p.find("facts_category"), std::string::npos) << p;
+  // Open complaints of one product, category or channel: from the partial index alone.
+  for (const char* dim : {"product", "category", "channel"}) {
+    p = plan(std::string("SELECT state, count(*) FROM facts WHERE is_open = 1 AND ") + dim +
+             " = 'x' GROUP BY state");
+    EXPECT_NE(p.find(std::string("COVERING INDEX facts_open_") + dim), std::string::npos) << p;
+  }
+  // A pair roll-up: one filter value's rows by the key's prefix.
+  p = plan(
+      "SELECT value, sum(received) FROM facts_monthly WHERE kind = 'product+category' AND "
+      "value >= 'x' AND value < 'y' AND month >= 5 AND month < 9 GROUP BY value");
+  EXPECT_NE(p.find("SEARCH facts_monthly USING PRIMARY KEY"), std::string::npos) << p;
+  // Follow-ups due: the partial index, not a walk of every complaint in received order.
+  p = plan("SELECT id FROM complaints WHERE 1 AND follow_up_at <= 5" + order);
+  EXPECT_NE(p.find("complaints_follow_up"), std::string::npos) << p;
 }
 
 }  // namespace

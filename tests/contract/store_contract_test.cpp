@@ -592,6 +592,33 @@ TEST_P(ListContract, FiltersEachNarrowTheList) {
   EXPECT_TRUE(Refs(q).empty());
 }
 
+TEST_P(ListContract, FollowUpDueListsClosedComplaintsWhoseFollowUpDayHasCome) {
+  auto loaded = store().GetComplaint(*core::ParseReference(Ref(4)));
+  ASSERT_TRUE(loaded && loaded->has_value());
+  Complaint c4 = **loaded;
+  c4.closure.follow_up_on = core::ParseDate("2026-03-15");
+  c4.closure.follow_up_due = kT0 + days(14);
+  c4.version += 1;
+  ASSERT_TRUE(Write([&](StoreTx& tx) { return tx.UpdateComplaint(c4); }));
+  auto q = All();
+  q.follow_up_due = true;
+  q.now = kT0 + days(14) - std::chrono::milliseconds(1);
+  EXPECT_TRUE(Refs(q).empty());
+  q.now = kT0 + days(14);
+  EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(4)}));
+  q.assignee = "carol";  // combines with the other filters
+  EXPECT_TRUE(Refs(q).empty());
+  // Recorded: no longer due.
+  c4.closure.followed_up_at = kT0 + days(15);
+  c4.closure.follow_up_satisfied = true;
+  c4.version += 1;
+  ASSERT_TRUE(Write([&](StoreTx& tx) { return tx.UpdateComplaint(c4); }));
+  q = All();
+  q.follow_up_due = true;
+  q.now = kT0 + days(20);
+  EXPECT_TRUE(Refs(q).empty());
+}
+
 TEST_P(ListContract, ScopeRules) {
   core::ListQuery q;  // no scope at all: sees nothing
   EXPECT_TRUE(Refs(q).empty());

@@ -142,6 +142,13 @@ Complaint FullComplaint() {
   c.closure.cause = CauseCategory::kThirdParty;
   c.closure.summary = "Refunded.";
   c.closure.duplicate_of = "CMP-2026-000001-X";
+  c.closure.follow_up_on = date::year_month_day{date::year{2026}, date::month{9}, date::day{1}};
+  c.closure.follow_up_due = kT0 + days(60);
+  c.closure.followed_up_at = kT0 + days(61);
+  c.closure.followed_up_by = "FOLLOWED_UP_BY_MARKER";
+  c.closure.follow_up_satisfied = true;
+  c.closure.follow_up_note = "FOLLOW_UP_NOTE_MARKER";
+  c.survey.opted_out_at = kT0 + days(2);
   c.reopen_count = 2;
   c.updated_at = kT0 + days(50);
   return c;
@@ -226,6 +233,13 @@ TEST(CodecStorageTest, EveryFieldRoundTrips) {
   EXPECT_EQ(b.closure.reason, ClosureReason::kResolvedAccepted);
   EXPECT_EQ(b.closure.cause, CauseCategory::kThirdParty);
   EXPECT_EQ(b.closure.duplicate_of, c.closure.duplicate_of);
+  EXPECT_EQ(b.closure.follow_up_on, c.closure.follow_up_on);
+  EXPECT_EQ(b.closure.follow_up_due, kT0 + days(60));
+  EXPECT_EQ(b.closure.followed_up_at, kT0 + days(61));
+  EXPECT_EQ(b.closure.followed_up_by, "FOLLOWED_UP_BY_MARKER");
+  EXPECT_TRUE(b.closure.follow_up_satisfied);
+  EXPECT_EQ(b.closure.follow_up_note.value, "FOLLOW_UP_NOTE_MARKER");
+  EXPECT_EQ(b.survey.opted_out_at, kT0 + days(2));
   EXPECT_EQ(b.reopen_count, 2);
   EXPECT_EQ(b.updated_at, kT0 + days(50));
 }

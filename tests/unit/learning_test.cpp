@@ -313,6 +313,15 @@ TEST_F(LearningTest, DashboardFiguresByHand) {
   EXPECT_EQ(d->open_by_age[0], 0);
   EXPECT_EQ(d->open_by_age[1], 2);
   EXPECT_EQ(d->open_by_age[2], 1);
+  // Without configured objectives, the defaults, each with the period's figure: final
+  // responses all on time (1.0 against 0.95), no reopening (0 against at most 0.05).
+  ASSERT_EQ(d->targets.size(), 4u);
+  EXPECT_EQ(d->targets[1].kpi, "final_on_time");
+  EXPECT_EQ(d->targets[1].name, "Final response on time");
+  EXPECT_DOUBLE_EQ(*d->targets[1].actual, 1.0);
+  EXPECT_EQ(d->targets[2].kpi, "reopen_rate");
+  EXPECT_FALSE(d->targets[2].higher_is_better);
+  EXPECT_DOUBLE_EQ(*d->targets[2].actual, 0.0);
 }
 
 TEST_F(LearningTest, ComplaintsReturnByProductGroup) {

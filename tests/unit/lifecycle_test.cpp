@@ -1510,5 +1510,106 @@ TEST(SurveyTest, OpensAtClosureAndIsAnsweredOnce) {
   EXPECT_FALSE(SurveyOpen(c));
 }
 
+TEST(SurveyTest, AnOptOutKeepsTheSurveyClosedAndIsRecordedOnce) {
+  Complaint c = Receive(Receipt(kT0), Iso(), Actor::Complainant(), kT0).after;
+  auto out = OptOutOfSurvey(c, kT0 + hours(2));
+  ASSERT_TRUE(out) << out.error().detail;
+  EXPECT_EQ(out->after.survey.opted_out_at, kT0 + hours(2));
+  EXPECT_EQ(out->after.version, c.version + 1);
+  ASSERT_EQ(out->events.size(), 1u);
+  EXPECT_EQ(out->events[0].action, "survey_opted_out");
+  EXPECT_EQ(out->events[0].actor, "complainant");
+  Complaint closed = out->after;
+  closed.state = State::kClosed;
+  EXPECT_FALSE(SurveyOpen(closed));
+  auto answer = AnswerSurvey(closed, 4, 4, "", kT0 + hours(3));
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().code, Errc::kConflict);
+  auto again = OptOutOfSurvey(closed, kT0 + hours(4));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+}
+
+// --- Follow-up after closure ----------------------------------------------------------------
+
+TEST(FollowUpTest, ClosureSetsTheDateFromThePolicyRolledToABusinessDay) {
+  const Builder b = Communicated();
+  ASSERT_EQ(Iso().follow_up_days, 14);
+  // Monday 17 August 2026, 11:00 in London; 14 days on is Monday 31 August, the summer bank
+  // holiday, so the follow-up falls on Tuesday 1 September, from midnight London time (BST).
+  const Instant at = Utc(2026, 8, 17, 10);
+  auto r = Close(b.c(), ValidInput(Action::kClose), kHana, at);
+  ASSERT_TRUE(r) << r.error().detail;
+  ASSERT_TRUE(r->after.closure.follow_up_on);
+  EXPECT_EQ(FormatDate(*r->after.closure.follow_up_on), "2026-09-01");
+  EXPECT_EQ(r->after.closure.follow_up_due, Utc(2026, 8, 31, 23));
+  EXPECT_TRUE(FollowUpOpen(r->after));
+  EXPECT_EQ(FollowUpDue(r->after), Utc(2026, 8, 31, 23));
+  // A date given at closure wins; one before today (in London) is refused.
+  ActionInput in = ValidInput(Action::kClose);
+  in.follow_up_on = ParseDate("2026-08-20");
+  auto given = Close(b.c(), in, kHana, at);
+  ASSERT_TRUE(given) << given.error().detail;
+  EXPECT_EQ(FormatDate(*given->after.closure.follow_up_on), "2026-08-20");
+  EXPECT_EQ(given->after.closure.follow_up_due, Utc(2026, 8, 19, 23));
+  in.follow_up_on = ParseDate("2026-08-16");
+  ExpectInvalid(Close(b.c(), in, kHana, at), "/follow_up_on");
+  // A policy without follow-ups sets none.
+  Policy none = Iso();
+  none.follow_up_days = 0;
+  auto plain = ApplyAction(b.c(), Action::kClose, ValidInput(Action::kClose), kHana, none, at);
+  ASSERT_TRUE(plain) << plain.error().detail;
+  EXPECT_FALSE(plain->after.closure.follow_up_on);
+  EXPECT_FALSE(FollowUpOpen(plain->after));
+}
+
+TEST(FollowUpTest, IsRecordedOnceAfterClosureAndAReopeningClearsIt) {
+  const Complaint open = InState(State::kDecisionCommunicated);
+  auto early = RecordFollowUp(open, true, "", kHana, kT0 + days(30));
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, Errc::kConflict);
+
+  Builder b = Communicated();
+  b.Do(Action::kClose, kHana);
+  const Complaint& closed = b.c();
+  ASSERT_TRUE(FollowUpOpen(closed));
+  auto too_long = RecordFollowUp(closed, true, std::string(4001, 'x'), kHana, kT0 + days(30));
+  ExpectInvalid(too_long, "/note");
+  auto r = RecordFollowUp(closed, false, "Still unhappy about the fee.", kHana, kT0 + days(30));
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->after.closure.followed_up_at, kT0 + days(30));
+  EXPECT_EQ(r->after.closure.followed_up_by, "hana");
+  EXPECT_FALSE(r->after.closure.follow_up_satisfied);
+  EXPECT_EQ(r->after.closure.follow_up_note.value, "Still unhappy about the fee.");
+  EXPECT_EQ(r->after.version, closed.version + 1);
+  ASSERT_EQ(r->events.size(), 1u);
+  EXPECT_EQ(r->events[0].action, "followed_up");
+  EXPECT_FALSE(FollowUpOpen(r->after));
+  EXPECT_FALSE(FollowUpDue(r->after));
+  auto again = RecordFollowUp(r->after, true, "", kHana, kT0 + days(31));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+
+  // Reopened, the follow-up goes with the closure; the next closure sets a new one.
+  auto reopened = ApplyAction(r->after, Action::kReopen, ValidInput(Action::kReopen), kMona, Iso(),
+                              kT0 + days(32));
+  ASSERT_TRUE(reopened) << reopened.error().detail;
+  EXPECT_FALSE(reopened->after.closure.follow_up_on);
+  EXPECT_FALSE(reopened->after.closure.followed_up_at);
+  EXPECT_FALSE(FollowUpOpen(reopened->after));
+}
+
+TEST(FollowUpTest, DuplicatesAndWithdrawalsHaveNone) {
+  Builder dup(Iso());
+  ActionInput in = ValidInput(Action::kCloseEarly);
+  in.duplicate_of = "CMP-2026-000001-X";
+  dup.Do(Action::kCloseEarly, in, kHana);
+  EXPECT_FALSE(dup.c().closure.follow_up_on);
+  Builder early(Iso());
+  early.Do(Action::kCloseEarly, ValidInput(Action::kCloseEarly), kHana);
+  EXPECT_TRUE(early.c().closure.follow_up_on);
+  EXPECT_FALSE(FollowUpOpen(InState(State::kWithdrawn)));
+}
+
 }  // namespace
 }  // namespace redress

@@ -225,6 +225,77 @@ TEST_F(NotifyTest, EachStepQueuesItsMessage) {
   EXPECT_EQ(Outbox(r.reference).size(), 4u);
 }
 
+TEST_F(NotifyTest, TheSurveyInvitationWaitsTwoDaysAndIsCancelledOnceTheSurveyCloses) {
+  core::ActionInput close;
+  close.cause = core::CauseCategory::kProcess;
+  close.acceptance = core::Acceptance::kRejects;
+  std::vector<std::string> refs;
+  for (int i = 0; i < 3; ++i) {
+    auto r = Create();
+    Decide(r.reference);
+    ASSERT_TRUE(Act(r.reference, Action::kClose, close).ok());
+    refs.push_back(r.reference);
+  }
+  auto invitation = [&](const std::string& ref) {
+    auto out = Outbox(ref);
+    EXPECT_EQ(out.back().kind, "survey_invitation");
+    return out.back();
+  };
+  // Due two days (the policy's survey_delay_days) after closure, not before.
+  for (const auto& p : service_.policies()) {
+    if (p.id == "fca-disp") {
+      EXPECT_EQ(p.survey_delay_days, 2);
+    }
+  }
+  for (const auto& ref : refs) EXPECT_EQ(invitation(ref).next_attempt_at, kT0 + days(2));
+  auto due_now = store_.DueNotifications(kT0 + days(2) - minutes(1), 100);
+  ASSERT_TRUE(due_now.ok());
+  for (const auto& n : *due_now) EXPECT_NE(n.kind, "survey_invitation");
+  // One answered on the status page meanwhile, one opted out, one still open.
+  for (auto changed : {core::AnswerSurvey(Stored(refs[0]), 5, 5, "", kT0 + days(1)),
+                       core::OptOutOfSurvey(Stored(refs[1]), kT0 + days(1))}) {
+    ASSERT_TRUE(changed.ok());
+    ASSERT_TRUE(
+        store_.WriteSync([&](core::StoreTx& tx) { return tx.UpdateComplaint(changed->after); })
+            .ok());
+  }
+  clock_.Set(kT0 + days(2));
+  for (int i = 0; i < 3; ++i) {
+    auto moot = service_.CancelIfMoot(invitation(refs[i]));
+    ASSERT_TRUE(moot.ok()) << moot.error().detail;
+    EXPECT_EQ(*moot, i < 2) << i;
+    EXPECT_EQ(invitation(refs[i]).state,
+              i < 2 ? core::DeliveryState::kCancelled : core::DeliveryState::kPending);
+  }
+  auto events = store_.EventsOf(Stored(refs[1]).id);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->back().action, "notification_cancelled");
+  // Other kinds are never moot.
+  auto ack = Outbox(refs[2]).front();
+  EXPECT_FALSE(*service_.CancelIfMoot(ack));
+}
+
+TEST_F(NotifyTest, NoSurveyInvitationForAComplainantWhoOptedOutAtIntake) {
+  Complaint c;
+  c.complainant.name = "Bob Example";
+  c.complainant.email = "bob@example.org";
+  c.description = "Charged twice.";
+  c.policy_id = "fca-disp";
+  c.survey.opted_out_at = kT0;
+  auto r = Sync<app::CreateResult>([&](auto cb) {
+    service_.Create(std::move(c), core::Actor::Complainant(), "public", "", "", cb);
+  });
+  ASSERT_TRUE(r.ok());
+  Decide(r->reference);
+  core::ActionInput close;
+  close.cause = core::CauseCategory::kProcess;
+  close.acceptance = core::Acceptance::kRejects;
+  ASSERT_TRUE(Act(r->reference, Action::kClose, close).ok());
+  auto kinds = Kinds(r->reference);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "survey_invitation"), 0);
+  EXPECT_EQ(kinds.back(), "final_response");
+}
+
 TEST_F(NotifyTest, HoldingResponseWhenTheFinalResponseClockWarnsOnce) {
   auto r = Create();
   const Complaint c = Stored(r.reference);

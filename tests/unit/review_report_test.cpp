@@ -105,9 +105,10 @@ ReviewData Sample() {
   d.by_channel = {{"web", SampleKpis()}};
   d.resolve = {96, 12, 41};
   d.open_by_age = {5, 10, 6, 3};
-  d.targets = {{"Final response on time", 0.95, 0.875, true},
-               {"Acknowledged on time", 0.98, std::nullopt, true},
-               {"Reopened after closure", 0.05, 0.02, false}};
+  d.targets = {{"Final response on time", 0.95, 0.875, true, "final_on_time", true},
+               {"Acknowledged on time", 0.98, std::nullopt, true, "ack_on_time", true},
+               {"Reopened after closure", 0.05, 0.02, false, "reopen_rate", true},
+               {"Satisfaction with the handling", 4.0, 3.6, true, "satisfaction_handling", false}};
   d.pareto = {{"process", 50, 10000, 0.5, 0.5, true},
               {"system", 30, 5000, 0.3, 0.8, true},
               {"people", 15, 0, 0.15, 0.95, false},
@@ -216,6 +217,11 @@ TEST(ReviewReport, TargetsMetAndNotMet) {
   EXPECT_NE(RowOf(t, "Final response on time").find("not met"), std::string::npos);
   EXPECT_NE(RowOf(t, "Reopened after closure").find("≤ 5.0 %"), std::string::npos);
   EXPECT_NE(RowOf(t, "Reopened after closure").find(">met<"), std::string::npos);
+  // A mean rating is shown on its 1..5 scale, not as a percentage.
+  const std::string sat = RowOf(t, "Satisfaction with the handling");
+  EXPECT_NE(sat.find("≥ 4.0 / 5"), std::string::npos) << sat;
+  EXPECT_NE(sat.find("3.6 / 5"), std::string::npos) << sat;
+  EXPECT_NE(sat.find("not met"), std::string::npos) << sat;
 }
 
 TEST(ReviewReport, AnnotationMarkedOnlyInsideThePeriod) {

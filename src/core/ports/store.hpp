@@ -163,6 +163,7 @@ struct ListQuery {
   std::optional<Priority> priority;
   std::optional<std::string> assignee;
   bool overdue = false;                  // some running clock's due < now
+  bool follow_up_due = false;            // closed, follow-up not recorded, due <= now
   std::optional<Instant> received_from;  // inclusive
   std::optional<Instant> received_to;    // exclusive
   std::optional<std::string> text;       // full-text query over description and notes

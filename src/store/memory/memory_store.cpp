@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "core/codec.hpp"
+#include "core/lifecycle.hpp"
 #include "store/list_support.hpp"
 #include "util/crypto.hpp"
 
@@ -371,6 +372,10 @@ Result<core::ListPage> MemoryStore::ListComplaints(const core::ListQuery& q) {
     if (q.overdue) {
       auto due = core::EarliestDue(c.clocks);
       if (!core::IsOpen(c.state) || !due || !(*due < q.now)) continue;
+    }
+    if (q.follow_up_due) {
+      auto due = core::FollowUpDue(c);
+      if (!due || *due > q.now) continue;
     }
     if (q.received_from && c.received_at < *q.received_from) continue;
     if (q.received_to && !(c.received_at < *q.received_to)) continue;

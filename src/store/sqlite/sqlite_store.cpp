@@ -13,6 +13,7 @@
 
 #include "core/codec.hpp"
 #include "core/facts.hpp"
+#include "core/lifecycle.hpp"
 #include "store/list_support.hpp"
 #include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -155,9 +156,9 @@ const char* SqlOf(StmtId id) {
     case kInsertComplaint:
       return "INSERT INTO complaints (reference, prefix, year, seq, state, priority, category, "
              "product, channel, assignee, investigator, persons_named, received_at, next_due, "
-             "next_clock, is_open, version, updated_at, doc) "
+             "next_clock, is_open, version, updated_at, doc, follow_up_at) "
              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-             "?18, ?19)";
+             "?18, ?19, ?21)";
     case kInsertText:
       return "INSERT INTO complaint_text (rowid, description, notes) VALUES (?1, ?2, '')";
     case kLoadComplaint:
@@ -166,7 +167,7 @@ const char* SqlOf(StmtId id) {
       return "UPDATE complaints SET state = ?5, priority = ?6, category = ?7, product = ?8, "
              "channel = ?9, assignee = ?10, investigator = ?11, persons_named = ?12, "
              "received_at = ?13, next_due = ?14, next_clock = ?15, is_open = ?16, version = ?17, "
-             "updated_at = ?18, doc = ?19 "
+             "updated_at = ?18, doc = ?19, follow_up_at = ?21 "
              "WHERE id = ?20 AND reference = ?1 AND version = ?17 - 1";
     case kUpdateText:
       // Re-indexes only when the description changed: FTS5 turns an UPDATE into delete+insert.
@@ -328,6 +329,7 @@ struct ComplaintRow {
   std::string doc;
   std::optional<int64_t> next_due;
   std::optional<int64_t> next_clock;
+  std::optional<int64_t> follow_up_at;
   bool open = false;
 
   ComplaintRow(const core::Complaint& c, std::string encoded)
@@ -339,10 +341,11 @@ struct ComplaintRow {
     if (open) {
       if (auto n = core::NextClockInstant(c.clocks)) next_clock = core::ToMillis(*n);
     }
+    if (auto at = core::FollowUpDue(c)) follow_up_at = core::ToMillis(*at);
   }
 };
 
-// Binds ?5..?19 (shared by insert and update; update adds ?1 reference and ?20 id).
+// Binds ?5..?19 and ?21 (shared by insert and update; update adds ?1 reference and ?20 id).
 void BindComplaintFields(Stmt& st, const core::Complaint& c, const ComplaintRow& row) {
   st.Bind(5, std::string_view(core::ToString(c.state)));
   st.Bind(6, static_cast<int64_t>(c.priority));
@@ -359,6 +362,7 @@ void BindComplaintFields(Stmt& st, const core::Complaint& c, const ComplaintRow&
   st.Bind(17, c.version);
   st.Bind(18, core::ToMillis(c.updated_at));
   st.Bind(19, row.doc);
+  st.Bind(21, row.follow_up_at);
 }
 
 Result<std::optional<core::Complaint>> ParseComplaint(int64_t id, int64_t version,
@@ -1373,6 +1377,7 @@ enum ListBit : uint64_t {
   kSortOldest = 1 << 12,
   kSortDue = 1 << 13,
   kSortPriority = 1 << 14,
+  kFollowUpDue = 1 << 15,
 };
 
 std::string ListFilters(uint64_t bits, const std::string& t);
@@ -1432,6 +1437,7 @@ std::string ListFilters(uint64_t bits, const std::string& t) {
   if (bits & kByPriority) sql += " AND " + t + "priority = :priority";
   if (bits & kByAssignee) sql += " AND " + t + "assignee = :assignee";
   if (bits & kOverdue) sql += " AND " + t + "is_open = 1 AND " + t + "next_due < :now";
+  if (bits & kFollowUpDue) sql += " AND " + t + "follow_up_at <= :now";
   if (bits & kFrom) sql += " AND " + t + "received_at >= :from";
   if (bits & kTo) sql += " AND " + t + "received_at < :to";
   if ((bits & kScopeAssignee) && (bits & kScopeInvestigator)) {
@@ -1474,6 +1480,7 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   if (q.priority) bits |= kByPriority;
   if (q.assignee) bits |= kByAssignee;
   if (q.overdue) bits |= kOverdue;
+  if (q.follow_up_due) bits |= kFollowUpDue;
   if (q.received_from) bits |= kFrom;
   if (q.received_to) bits |= kTo;
   std::string fts;
@@ -1517,7 +1524,7 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   if (q.priority) st->BindName(":priority", static_cast<int64_t>(*q.priority));
   if (q.assignee) st->BindName(":assignee", *q.assignee);
   const int64_t now = core::ToMillis(q.now);
-  if (q.overdue) st->BindName(":now", now);
+  if (q.overdue || q.follow_up_due) st->BindName(":now", now);
   if (q.received_from) st->BindName(":from", core::ToMillis(*q.received_from));
   if (q.received_to) st->BindName(":to", core::ToMillis(*q.received_to));
   if (bits & kText) st->BindName(":text", fts);

@@ -3,6 +3,9 @@
 // src/app/requests.cpp ParseActionInput; the others are the complaint's operations
 // (assign, escalate). Notes and attachments have their own sections on the complaint page.
 
+// The follow-up date at closure (empty: the policy's follow_up_days after closure).
+const FOLLOW_UP_ON = { name: 'follow_up_on', label: 'Follow-up date (empty: the policy’s default)', type: 'date' };
+
 const CAUSES = [
   ['people', 'People'], ['process', 'Process'], ['product', 'Product'], ['system', 'System'],
   ['third_party', 'Third party'], ['policy', 'Policy'],
@@ -89,6 +92,7 @@ export const ACTIONS = {
         options: [['accepts', 'Accepts the decision'], ['rejects', 'Rejects the decision'], ['no_reply', 'No reply']] },
       { name: 'reason', label: 'Closure reason', type: 'select',
         options: [['resolved_accepted', 'Resolved, accepted'], ['no_reply', 'No reply'], ['rejected_recourse_given', 'Rejected, recourse given']] },
+      FOLLOW_UP_ON,
     ],
   },
   close_early: {
@@ -98,6 +102,7 @@ export const ACTIONS = {
       { name: 'summary', label: 'Summary of the resolution', type: 'textarea', required: true, maxlength: 20000 },
       { name: 'cause', label: 'Root cause', type: 'select', options: CAUSES, required: true, blank: 'Choose…' },
       { name: 'duplicate_of', label: 'Duplicate of (reference)', maxlength: 40 },
+      FOLLOW_UP_ON,
     ],
   },
   refer: {
@@ -115,6 +120,7 @@ export const ACTIONS = {
     fields: () => [
       { name: 'external_outcome', label: 'External outcome', type: 'textarea', required: true, maxlength: 2000 },
       { name: 'cause', label: 'Root cause', type: 'select', options: CAUSES },
+      FOLLOW_UP_ON,
     ],
   },
   refer_back: { label: 'Refer back', intro: 'Returns a referred complaint to investigation.', fields: () => [reason()] },
@@ -135,6 +141,16 @@ export const ACTIONS = {
     path: 'escalate',
     intro: 'Flags the complaint for internal escalation and raises its priority.',
     fields: () => [reason()],
+  },
+  follow_up: {
+    label: 'Record follow-up',
+    path: 'follow-up',
+    intro: 'Records whether the complainant confirmed, at the follow-up, that they are satisfied. If not, a manager can reopen the complaint.',
+    fields: () => [
+      { name: 'satisfied', label: 'Is the complainant satisfied?', type: 'select', required: true, blank: 'Choose…', boolean: true,
+        options: [['true', 'Yes, satisfied'], ['false', 'No, not satisfied']] },
+      { name: 'note', label: 'Note', type: 'textarea', maxlength: 4000 },
+    ],
   },
 };
 

@@ -139,11 +139,17 @@ export async function render(view, ctx, ref) {
     c.closure?.closed_at ? [h('h3', {}, 'Closure'), definitionList([
       ['Closed', formatDateTime(c.closure.closed_at)], ['Closed by', c.closure.closed_by], ['Reason', humanize(c.closure.reason)],
       ['Root cause', humanize(c.closure.cause)], ['Summary', c.closure.summary], ['Duplicate of', c.closure.duplicate_of],
+      ['Follow-up date', c.closure.follow_up_on],
+      ['Followed up', c.closure.followed_up_at
+        ? `${formatDateTime(c.closure.followed_up_at)} by ${c.closure.followed_up_by}: ${c.closure.follow_up_satisfied ? 'satisfied' : 'not satisfied'}`
+        : null],
+      ['Follow-up note', c.closure.follow_up_note],
     ])] : null,
     c.survey?.handling ? [h('h3', {}, 'Satisfaction survey'), definitionList([
       ['Handling', `${c.survey.handling} of 5`], ['Outcome', `${c.survey.outcome} of 5`], ['Comment', c.survey.comment],
       ['Answered', formatDateTime(c.survey.answered_at)],
-    ])] : null);
+    ])] : null,
+    c.survey?.opted_out_at ? h('p', {}, `The complainant asked not to be surveyed (${formatDateTime(c.survey.opted_out_at)}).`) : null);
 
   // --- Clocks ---
   const clocks = h('section', { 'aria-labelledby': 'clocks-h' }, h('h2', { id: 'clocks-h' }, 'Clocks'));

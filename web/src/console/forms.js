@@ -166,7 +166,7 @@ function readValue(spec, input) {
     case 'money': return Math.round(Number.parseFloat(raw.replace(',', '.')) * 100);
     case 'instant': return `${raw}T00:00:00Z`;
     case 'list': return raw.split(',').map((s) => s.trim()).filter(Boolean);
-    default: return spec.number ? Number(raw) : raw;
+    default: return spec.number ? Number(raw) : spec.boolean ? raw === 'true' : raw;
   }
 }
 

@@ -11,7 +11,7 @@ export const STATES = [
   'received', 'acknowledged', 'assessed', 'under_investigation', 'awaiting_complainant',
   'response_proposed', 'decision_communicated', 'closed', 'reopened', 'withdrawn', 'referred',
 ];
-const FILTERS = ['state', 'category', 'priority', 'assignee', 'overdue', 'q', 'received_from', 'received_to', 'sort', 'limit'];
+const FILTERS = ['state', 'category', 'priority', 'assignee', 'overdue', 'follow_up_due', 'q', 'received_from', 'received_to', 'sort', 'limit'];
 const SORTS = [['newest', 'Newest first'], ['oldest', 'Oldest first'], ['due', 'Due soonest (open only)'], ['priority', 'Priority (P1 first)']];
 const SOON_MS = 2 * 24 * 3600 * 1000;
 
@@ -133,7 +133,10 @@ export async function render(view, ctx) {
           .map((n) => h('option', { value: n, selected: (filters.get('limit') || '50') === n }, n)))),
       h('div', { class: 'field field-check' },
         f.overdue = h('input', { id: 'overdue', name: 'overdue', type: 'checkbox', checked: filters.get('overdue') === 'true' }),
-        h('label', { for: 'overdue' }, 'Overdue only'))),
+        h('label', { for: 'overdue' }, 'Overdue only')),
+      h('div', { class: 'field field-check' },
+        f.follow_up_due = h('input', { id: 'follow_up_due', name: 'follow_up_due', type: 'checkbox', checked: filters.get('follow_up_due') === 'true' }),
+        h('label', { for: 'follow_up_due' }, 'Follow-up due (closed)'))),
     h('div', { class: 'buttons' },
       h('button', { type: 'submit' }, 'Apply filters'),
       h('button', { type: 'button', class: 'secondary', onclick: () => ctx.navigate('#/queue') }, 'Clear filters')));
@@ -145,6 +148,7 @@ export async function render(view, ctx) {
       if (v) q.set(k, v);
     }
     if (f.overdue.checked) q.set('overdue', 'true');
+    if (f.follow_up_due.checked) q.set('follow_up_due', 'true');
     if (f.sort.value !== 'newest') q.set('sort', f.sort.value);
     if (f.limit.value !== '50') q.set('limit', f.limit.value);
     return cleanQuery(q);
