@@ -130,10 +130,13 @@ test('a handler takes the complaint from the queue to closure in the console', a
   await checkA11y(page, 'queue');
   await screenshots(page, 'console-queue');
 
-  // Filters and saved views.
+  // Filters and saved views. The filtered queue is a new view: wait until it has replaced
+  // the unfiltered one (which shows the same row) before saving the view in it.
+  const unfiltered = await page.$('main > .view');
   await page.selectOption('#state', 'acknowledged');
   await page.click('form.filters button[type="submit"]');
   await page.waitForURL(/#\/queue\?state=acknowledged/);
+  await page.waitForFunction((view) => !view.isConnected, unfiltered);
   await row.waitFor();
   await page.fill('#view-name', 'Acknowledged');
   await page.click('.saved-views button[type="submit"]');

@@ -1,57 +1,12 @@
-// The dashboard: GET /api/v1/dashboard drawn with Chart.js (only the parts used are imported
-// and registered, to keep the bundle small). Every chart is a canvas with role="img" and an
-// accessible name, followed by a visually hidden table of the same figures.
-import {
-  Chart, BarController, BarElement, LineController, LineElement, PointElement,
-  CategoryScale, LinearScale, Tooltip, Legend,
-} from 'chart.js';
+// The dashboard: GET /api/v1/dashboard drawn with Chart.js (charts.js). Every chart is a canvas
+// with role="img" and an accessible name, followed by a visually hidden table of the same
+// figures.
 import { get } from './api.js';
-import { h, humanize } from './dom.js';
-
-Chart.register(BarController, BarElement, LineController, LineElement, PointElement,
-  CategoryScale, LinearScale, Tooltip, Legend);
-
-const BLUE = '#0a4f9e';
-const TEAL = '#00707a';
-const AGE_LABELS = {
-  le_3_business_days: 'Up to 3 business days',
-  le_4_weeks: 'Up to 4 weeks',
-  le_8_weeks: 'Up to 8 weeks',
-  gt_8_weeks: 'Over 8 weeks',
-};
-
-const charts = new Set();
+import { h, humanize, AGE_LABELS } from './dom.js';
+import { TEAL, figure, barConfig, drawCharts } from './charts.js';
 
 function pct(rate) {
   return rate === null || rate === undefined ? null : Math.round(rate * 1000) / 10;
-}
-
-// A figure: heading, canvas (role img, named), the data table hidden visually (in a div: a
-// table keeps its content width whatever its own width says).
-function figure({ id, title, summary, columns, rows, config }) {
-  const canvas = h('canvas', { id: `${id}-canvas`, role: 'img', 'aria-label': `${title}: ${summary}` });
-  const table = h('div', { class: 'visually-hidden' }, h('table', {},
-    h('caption', {}, title),
-    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r[0]), r.slice(1).map((v) => h('td', {}, v)))))));
-  const fig = h('figure', { class: 'chart', 'aria-labelledby': `${id}-h` },
-    h('h2', { id: `${id}-h` }, title), h('div', { class: 'chart-box' }, canvas),
-    h('figcaption', { class: 'hint' }, summary), table);
-  return { fig, canvas, config };
-}
-
-function barConfig(labels, data, label, { max, suffix = '' } = {}) {
-  return {
-    type: 'bar',
-    data: { labels, datasets: [{ label, data, backgroundColor: BLUE, borderColor: BLUE }] },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => `${ctx.parsed.y ?? 'n/a'}${suffix}` } } },
-      scales: { y: { beginAtZero: true, max, ticks: { precision: 0 } } },
-    },
-  };
 }
 
 export async function render(view) {
@@ -116,13 +71,6 @@ export async function render(view) {
   ];
   view.append(h('div', { class: 'chart-grid' }, figs.map((f) => f.fig)));
 
-  // Charts are drawn once the canvases are in the document.
-  for (const old of charts) old.destroy();
-  charts.clear();
-  requestAnimationFrame(() => {
-    for (const f of figs) {
-      if (f.canvas.isConnected) charts.add(new Chart(f.canvas, f.config));
-    }
-  });
+  drawCharts(figs);
   return 'Dashboard';
 }

@@ -60,6 +60,14 @@ export function humanize(s) {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
+// The age bands of open complaints (GET /api/v1/dashboard, /api/v1/analytics/open).
+export const AGE_LABELS = {
+  le_3_business_days: 'Up to 3 business days',
+  le_4_weeks: 'Up to 4 weeks',
+  le_8_weeks: 'Up to 8 weeks',
+  gt_8_weeks: 'Over 8 weeks',
+};
+
 export function formatDateTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);

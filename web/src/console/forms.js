@@ -5,7 +5,10 @@
 //            is matched to a problem's JSON pointer ("/remedy/currency")
 //   type     text (default) | textarea | select | checkbox | date | instant (a date sent as
 //            an RFC 3339 instant) | integer | money (major units typed, minor units sent) |
-//            list (comma-separated -> array) | password | email | file
+//            list (separated by commas or spaces -> array) | lines (a textarea, one item a line -> array) |
+//            decimal (a number with a fraction) | password | email | file
+//   A list or lines field also takes the errors of its items ("/complaints/1" -> the
+//   complaints field, "item 2: ...").
 import { h, nextId } from './dom.js';
 import { ApiError } from './api.js';
 
@@ -19,7 +22,7 @@ function control(spec, id, describedBy) {
     'aria-describedby': describedBy,
   };
   const type = spec.type || 'text';
-  if (type === 'textarea') {
+  if (type === 'textarea' || type === 'lines') {
     return h('textarea', { ...common, rows: spec.rows || 3, maxlength: spec.maxlength }, spec.value ?? '');
   }
   if (type === 'select') {
@@ -35,11 +38,12 @@ function control(spec, id, describedBy) {
     return h('input', { ...common, type: 'checkbox', checked: Boolean(spec.value) });
   }
   const inputType = {
-    date: 'date', instant: 'date', integer: 'number', money: 'text', password: 'password',
+    date: 'date', instant: 'date', integer: 'number', money: 'text', decimal: 'text', password: 'password',
     email: 'email', file: 'file',
   }[type] || 'text';
   const attrs = { ...common, type: inputType, maxlength: spec.maxlength, autocomplete: spec.autocomplete };
   if (type === 'money') Object.assign(attrs, { inputmode: 'decimal', pattern: '[0-9]+([.,][0-9]{1,2})?' });
+  if (type === 'decimal') Object.assign(attrs, { inputmode: 'decimal', pattern: '-?[0-9]+([.,][0-9]+)?' });
   if (type === 'integer') Object.assign(attrs, { min: spec.min, max: spec.max, step: 1 });
   if (spec.list) attrs.list = spec.list;
   if (type !== 'file') attrs.value = spec.value ?? '';
@@ -50,8 +54,8 @@ function control(spec, id, describedBy) {
 export function buildForm({ title, intro, fields, submitLabel, onSubmit, onCancel, className }) {
   const formId = nextId('form');
   const problem = h('div', { class: 'alert', role: 'alert', tabindex: '-1', hidden: true });
-  const form = h('form', { class: ['console-form', className], novalidate: true, 'aria-labelledby': title ? `${formId}-title` : undefined });
-  if (title) form.append(h('h3', { id: `${formId}-title` }, title));
+  const form = h('form', { class: ['console-form', className], novalidate: true, 'aria-labelledby': title ? `${formId}--title` : undefined });
+  if (title) form.append(h('h3', { id: `${formId}--title` }, title));
   if (intro) form.append(h('p', { class: 'hint' }, intro));
   form.append(problem);
   const controls = new Map();
@@ -88,10 +92,16 @@ export function buildForm({ title, intro, fields, submitLabel, onSubmit, onCance
       const unplaced = [];
       let first = null;
       for (const fe of (err instanceof ApiError ? err.fieldErrors : [])) {
-        const match = [...controls.values()].find(({ spec }) => pointerOf(spec.name) === fe.pointer ||
-          (spec.pointers || []).includes(fe.pointer));
+        let item = '';
+        const match = [...controls.values()].find(({ spec }) => {
+          if (pointerOf(spec.name) === fe.pointer || (spec.pointers || []).includes(fe.pointer)) return true;
+          const m = ['list', 'lines'].includes(spec.type) &&
+            new RegExp(`^${pointerOf(spec.name)}/(\\d+)$`).exec(fe.pointer);
+          if (m) item = `item ${Number(m[1]) + 1}: `;
+          return Boolean(m);
+        });
         if (match) {
-          setFieldError(match.field, match.input, fe.detail);
+          setFieldError(match.field, match.input, item + fe.detail);
           first = first || match.input;
         } else {
           unplaced.push(`${fe.pointer}: ${fe.detail}`);
@@ -120,6 +130,7 @@ export function buildForm({ title, intro, fields, submitLabel, onSubmit, onCance
         const raw = spec.type === 'file' ? (input.files.length ? 'x' : '') : String(input.value ?? '').trim();
         if (spec.required && spec.type !== 'checkbox' && raw === '') message = 'is required';
         else if (spec.type === 'money' && raw !== '' && !/^[0-9]+([.,][0-9]{1,2})?$/.test(raw)) message = 'must be an amount such as 25.00';
+        else if (spec.type === 'decimal' && raw !== '' && !/^-?[0-9]+([.,][0-9]+)?$/.test(raw)) message = 'must be a number such as 10 or 0.25';
         setFieldError(field, input, message);
         if (message && !first) first = input;
       }
@@ -165,7 +176,9 @@ function readValue(spec, input) {
     case 'integer': return Number.parseInt(raw, 10);
     case 'money': return Math.round(Number.parseFloat(raw.replace(',', '.')) * 100);
     case 'instant': return `${raw}T00:00:00Z`;
-    case 'list': return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'decimal': return Number(raw.replace(',', '.'));
+    case 'list': return raw.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+    case 'lines': return raw.split('\n').map((s) => s.trim()).filter(Boolean);
     default: return spec.number ? Number(raw) : spec.boolean ? raw === 'true' : raw;
   }
 }

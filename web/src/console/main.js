@@ -4,6 +4,11 @@
 //   #/queue[?filters]           the complaint queue
 //   #/complaints/REFERENCE      one complaint
 //   #/dashboard                 charts
+//   #/analytics[?filters]       clause 8 analytics, known events
+//   #/root-causes[/ID]          root causes
+//   #/corrective-actions[/ID]   corrective and preventive actions
+//   #/audits[/ID]               internal audit samples
+//   #/review[?from&to]          the management review report
 //   #/admin/users | /admin/roles | /admin/policies
 import './console.css';
 import { api, get, logout, setCsrfToken, ApiError } from './api.js';
@@ -20,6 +25,11 @@ export function may(method, pattern) {
 const NAV = [
   { href: '#/queue', label: 'Queue', route: 'queue', show: () => may('GET', '/api/v1/complaints') },
   { href: '#/dashboard', label: 'Dashboard', route: 'dashboard', show: () => may('GET', '/api/v1/dashboard') },
+  { href: '#/analytics', label: 'Analytics', route: 'analytics', show: () => may('GET', '/api/v1/analytics/dashboard') },
+  { href: '#/root-causes', label: 'Root causes', route: 'root-causes', show: () => may('GET', '/api/v1/root-causes') },
+  { href: '#/corrective-actions', label: 'Actions', route: 'corrective-actions', show: () => may('GET', '/api/v1/actions') },
+  { href: '#/audits', label: 'Audits', route: 'audits', show: () => may('GET', '/api/v1/audits') },
+  { href: '#/review', label: 'Review', route: 'review', show: () => may('GET', '/api/v1/reports/review') },
   { href: '#/admin/users', label: 'Users', route: 'admin/users', show: () => may('GET', '/api/v1/users') },
   { href: '#/admin/roles', label: 'Roles', route: 'admin/roles', show: () => true },
   { href: '#/admin/policies', label: 'Policies', route: 'admin/policies', show: () => true },
@@ -47,7 +57,9 @@ async function render() {
     return;
   }
   const seq = ++renderSeq;
-  const navRoute = path.startsWith('complaints/') ? 'queue' : path;
+  // The nav entry of a page: the queue for a complaint, the list for one of its items.
+  const navRoute = path.startsWith('complaints/') ? 'queue'
+    : path.startsWith('admin/') ? path : path.split('/')[0];
   for (const a of document.querySelectorAll('#nav-list a')) {
     if (a.dataset.route === navRoute) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -71,6 +83,19 @@ async function render() {
       args = path.slice('complaints/'.length);
     } else if (path === 'dashboard') {
       mod = await import('./dashboard.js');
+    } else if (path === 'analytics') {
+      mod = await import('./analytics.js');
+    } else if (path === 'root-causes' || path.startsWith('root-causes/')) {
+      mod = await import('./root-causes.js');
+      args = path.slice('root-causes/'.length) || undefined;
+    } else if (path === 'corrective-actions' || path.startsWith('corrective-actions/')) {
+      mod = await import('./corrective-actions.js');
+      args = path.slice('corrective-actions/'.length) || undefined;
+    } else if (path === 'audits' || path.startsWith('audits/')) {
+      mod = await import('./audits.js');
+      args = path.slice('audits/'.length) || undefined;
+    } else if (path === 'review') {
+      mod = await import('./review.js');
     } else if (path.startsWith('admin/')) {
       mod = await import('./admin.js');
       args = path.slice('admin/'.length);
@@ -87,7 +112,9 @@ async function render() {
   } catch (err) {
     if (!ctx.isCurrent()) return;
     clear(view);
-    view.append(h('h1', { tabindex: '-1' }, err instanceof ApiError && err.status === 404 ? 'Not found' : 'Something went wrong'),
+    const heading = !(err instanceof ApiError) ? 'Something went wrong'
+      : err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Something went wrong';
+    view.append(h('h1', { tabindex: '-1' }, heading),
       h('div', { class: 'alert', role: 'alert' }, h('p', {}, err.message)));
     document.title = 'Error · Redress console';
   }
