@@ -1,7 +1,8 @@
 -- Redress SQLite schema, version 9: roll-ups of one filter dimension by another, and the open
 -- complaints by product, category and channel. Append-only, like 0001.
 
--- facts_daily and facts_monthly now also hold pair kinds ("product+category", ...; see
+-- facts_daily and facts_monthly now also hold pair kinds ("product+category", ...: product,
+-- category or channel by category, product, channel or cause; see
 -- src/store/sqlite/facts_sql.cpp), so a dashboard filtered by a product, a category or a channel
 -- reads roll-ups instead of one facts row per complaint. Emptying the facts makes the store
 -- rebuild them, and both roll-ups with every kind, from the complaints when it next opens.

@@ -165,7 +165,9 @@ Result<report::ReviewData> Learning::Dashboard(const AnalyticsFilter& f) {
   d.to = f.to ? core::FormatDate(DateOfDay(DayNumber(*f.to) + 1)) : "";
   d.generated_at = core::FormatInstant(service_.clock().Now());
   d.kpis = core::KpisOf(r[0].empty() ? core::FactTally{} : r[0].front().tally);
-  if (has_previous && !r[9].empty()) d.previous = core::KpisOf(r[9].front().tally);
+  // The previous period of the same length, zero when it had no complaints.
+  if (has_previous)
+    d.previous = core::KpisOf(r[9].empty() ? core::FactTally{} : r[9].front().tally);
   d.targets = config_.targets;
   for (auto& t : d.targets) {
     if (const core::KpiDef* def = core::FindKpi(t.kpi)) t.actual = d.kpis.*(def->value);
@@ -217,6 +219,7 @@ Result<report::ReviewData> Learning::Dashboard(const AnalyticsFilter& f) {
   auto notes = Annotations();
   if (!notes) return notes.error();
   for (auto& a : *notes) {
+    if (a.kind == "deleted") continue;
     if (f.from && a.day < *f.from) continue;
     if (f.to && a.day > *f.to) continue;
     d.annotations.push_back(std::move(a));

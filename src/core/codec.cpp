@@ -159,6 +159,7 @@ json ClosureJson(const Closure& c) {
           {"cause", c.cause ? json(ToString(*c.cause)) : json(nullptr)},
           {"summary", c.summary.value},
           {"duplicate_of", c.duplicate_of},
+          {"business_days", c.business_days ? json(*c.business_days) : json(nullptr)},
           {"follow_up_on", c.follow_up_on ? json(FormatDate(*c.follow_up_on)) : json(nullptr)},
           {"follow_up_due", OptInstant(c.follow_up_due)},
           {"followed_up_at", OptInstant(c.followed_up_at)},
@@ -176,6 +177,9 @@ Closure ReadClosure(const json& j) {
   c.cause = ParseCauseCategory(Str(j, "cause"));
   c.summary = Str(j, "summary");
   c.duplicate_of = Str(j, "duplicate_of");
+  if (auto it = j.find("business_days"); it != j.end() && it->is_number_integer()) {
+    c.business_days = it->get<int>();
+  }
   c.follow_up_on = ParseDate(Str(j, "follow_up_on"));
   c.follow_up_due = ReadOptInstant(j, "follow_up_due");
   c.followed_up_at = ReadOptInstant(j, "followed_up_at");
@@ -448,6 +452,9 @@ void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, boo
   if (c.closure.cause) Str(w, "cause", ToString(*c.closure.cause));
   Str(w, "summary", c.closure.summary.value);
   Str(w, "duplicate_of", c.closure.duplicate_of);
+  // 0 (closed on the day of receipt) is left out like every default; read back as unset, it
+  // falls in the same band.
+  if (c.closure.business_days) Num(w, "business_days", *c.closure.business_days);
   if (c.closure.follow_up_on) Str(w, "follow_up_on", FormatDate(*c.closure.follow_up_on));
   OptAt(w, "follow_up_due", c.closure.follow_up_due);
   OptAt(w, "followed_up_at", c.closure.followed_up_at);

@@ -125,6 +125,10 @@ struct Closure {
   std::optional<CauseCategory> cause;
   Personal<std::string> summary;
   std::string duplicate_of;
+  // Business days from the day of receipt to the day of closure on the policy's calendar (FCA
+  // DISP 1.6.2: resolved by close of business on the third business day after receipt); unset
+  // for closures recorded before it was kept, or imported.
+  std::optional<int> business_days;
   // The follow-up (clause 8.3): the date on which staff check with the complainant that they
   // are satisfied with how it ended (set at closure from the policy's follow_up_days, or
   // given), and what they found. Cleared with the rest of the closure by a reopening.

@@ -114,7 +114,10 @@ ComplaintFacts FactsOf(const Complaint& c) {
     f.closed_at = *c.closure.closed_at;
     const int64_t closed_day = DayOf(*c.closure.closed_at);
     f.resolve_days = std::max<int64_t>(0, closed_day - f.received_day);
-    if (WeekdaysBetween(f.received_day, closed_day) <= 3) {
+    // The policy's business days when the closure recorded them; else Monday to Friday.
+    const int64_t business = c.closure.business_days ? *c.closure.business_days
+                                                     : WeekdaysBetween(f.received_day, closed_day);
+    if (business <= 3) {
       f.resolve_band = ResolveBand::kWithin3BusinessDays;
     } else if (*f.resolve_days <= 56) {
       f.resolve_band = ResolveBand::kWithin8Weeks;

@@ -116,6 +116,18 @@ Status SetFollowUp(Complaint& c, const Policy& policy, const ActionInput& in, In
   return {};
 }
 
+// Business days after the local day of `from` up to and including that of `to` (capped at
+// 366: beyond a year the exact count no longer matters to any figure).
+int BusinessDaysAfter(const Calendar& cal, Instant from, Instant to) {
+  const auto first = date::sys_days(cal.LocalDateOf(from));
+  const auto last = date::sys_days(cal.LocalDateOf(to));
+  int n = 0;
+  for (auto d = first + date::days(1); d <= last && n < 366; d += date::days(1)) {
+    if (cal.IsBusinessDay(LocalDate(d))) ++n;
+  }
+  return n;
+}
+
 // The closure gate (iso10002.md §4).
 Status ClosureGate(const Complaint& c, const ActionInput& in, const Actor& actor,
                    const Policy& policy, Instant now) {
@@ -506,6 +518,9 @@ Result<Applied> ApplyAction(const Complaint& current, Action action, const Actio
       c.closure = Closure{};
       StartReopenClock(c.clocks, policy, now);
       break;
+  }
+  if (c.closure.closed_at == now && current.closure.closed_at != now) {
+    c.closure.business_days = BusinessDaysAfter(policy.calendar, c.received_at, now);
   }
   c.version = current.version + 1;
   c.updated_at = now;

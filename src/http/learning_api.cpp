@@ -189,22 +189,26 @@ json DashboardJson(const report::ReviewData& d) {
   json ages = json::array();
   for (size_t i = 0; i < 4; ++i)
     ages.push_back({{"bucket", kBuckets[i]}, {"count", d.open_by_age[i]}});
-  json out{{"from", d.from.empty() ? json(nullptr) : json(d.from)},
-           {"to", d.to.empty() ? json(nullptr) : json(d.to)},
-           {"kpis", KpisJson(d.kpis)},
-           {"previous", d.previous ? KpisJson(*d.previous) : json(nullptr)},
-           {"weekly", weekly},
-           {"annotations", notes},
-           {"spikes", spikes},
-           {"by_category", BreakdownJson(d.by_category)},
-           {"by_product", BreakdownJson(d.by_product)},
-           {"by_channel", BreakdownJson(d.by_channel)},
-           {"resolve_days",
-            {{"resolved", d.resolve.resolved},
-             {"p50", d.resolve.p50 ? json(*d.resolve.p50) : json(nullptr)},
-             {"p90", d.resolve.p90 ? json(*d.resolve.p90) : json(nullptr)}}},
-           {"open_by_age", ages},
-           {"pareto_causes", ParetoJson(d.pareto)}};
+  json out{
+      {"from", d.from.empty() ? json(nullptr) : json(d.from)},
+      // ReviewData's end is exclusive; the JSON gives the last day, as asked for.
+      {"to", d.to.empty()
+                 ? json(nullptr)
+                 : json(core::FormatDate(date::sys_days(*core::ParseDate(d.to)) - date::days(1)))},
+      {"kpis", KpisJson(d.kpis)},
+      {"previous", d.previous ? KpisJson(*d.previous) : json(nullptr)},
+      {"weekly", weekly},
+      {"annotations", notes},
+      {"spikes", spikes},
+      {"by_category", BreakdownJson(d.by_category)},
+      {"by_product", BreakdownJson(d.by_product)},
+      {"by_channel", BreakdownJson(d.by_channel)},
+      {"resolve_days",
+       {{"resolved", d.resolve.resolved},
+        {"p50", d.resolve.p50 ? json(*d.resolve.p50) : json(nullptr)},
+        {"p90", d.resolve.p90 ? json(*d.resolve.p90) : json(nullptr)}}},
+      {"open_by_age", ages},
+      {"pareto_causes", ParetoJson(d.pareto)}};
   json objectives = json::array();
   for (const auto& t : d.targets) {
     json met = nullptr;
@@ -762,7 +766,14 @@ asio::awaitable<Response> Api::ReviewReport(Request& req, const core::User*) {
   if (!data) co_return ErrorOf(data.error(), req);
   if (format == "json") co_return Response::Json(200, DashboardJson(*data));
   std::string html = report::RenderReviewHtml(*data);
-  if (format == "html") co_return Response::Text(200, std::move(html), "text/html; charset=utf-8");
+  if (format == "html") {
+    // The report is one static page with its own stylesheet: styles inline, never a script.
+    Response r = Response::Text(200, std::move(html), "text/html; charset=utf-8");
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                           "frame-ancestors 'none'");
+    co_return r;
+  }
   auto pdf_job = [h = std::move(html)] { return report::RenderPdf(h); };
   auto pdf = co_await Offload(blocking_, std::move(pdf_job));
   if (!pdf) co_return ErrorOf(pdf.error(), req);

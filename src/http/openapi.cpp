@@ -7212,7 +7212,7 @@ std::string_view OpenApiDocument() {
        "string",
        "null"
       ],
-      "description": "the day after the period (exclusive)"
+      "description": "The last day of the period, as asked for"
      },
      "kpis": {
       "$ref": "#/components/schemas/Kpis"
@@ -7345,6 +7345,43 @@ std::string_view OpenApiDocument() {
       "type": "array",
       "items": {
        "$ref": "#/components/schemas/ParetoRow"
+      }
+     },
+     "objectives": {
+      "type": "array",
+      "description": "The KPI objectives (policies/objectives.toml) with the period's figure",
+      "items": {
+       "type": "object",
+       "properties": {
+        "kpi": {
+         "type": "string"
+        },
+        "name": {
+         "type": "string"
+        },
+        "objective": {
+         "type": "number"
+        },
+        "higher_is_better": {
+         "type": "boolean"
+        },
+        "share": {
+         "type": "boolean",
+         "description": "A share 0..1; false: a mean rating 1..5"
+        },
+        "actual": {
+         "type": [
+          "number",
+          "null"
+         ]
+        },
+        "met": {
+         "type": [
+          "boolean",
+          "null"
+         ]
+        }
+       }
       }
      }
     },

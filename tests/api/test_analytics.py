@@ -96,7 +96,13 @@ class AnalyticsOfImportedComplaints(unittest.TestCase):
         self.assertEqual(r.status, 200, r.body)
         body = r.json()
         self.assertEqual(body["from"], "2026-01-01")
-        self.assertEqual(body["to"], "2026-04-01")  # exclusive in the response
+        self.assertEqual(body["to"], "2026-03-31")  # the last day, as asked for
+        # Objectives (policies/objectives.toml) with the period's figure beside each.
+        objectives = {o["kpi"]: o for o in body["objectives"]}
+        self.assertEqual(objectives["final_on_time"]["objective"], 0.95)
+        self.assertEqual(objectives["final_on_time"]["actual"], body["kpis"]["final_on_time"])
+        self.assertFalse(objectives["reopen_rate"]["higher_is_better"])
+        self.assertFalse(objectives["satisfaction_handling"]["share"])
         total = body["kpis"]["received"]
         self.assertLessEqual(total, len(self.rows))
         self.assertIsNotNone(dates)

@@ -163,10 +163,10 @@ std::vector<FactQuery> Queries() {
   add({FactDim::kCategory}, {{FactDim::kChannel, "email"}});
   add({FactDim::kCategory}, {{FactDim::kProduct, "mortgage"}}, kMonday + days(10),
       kMonday + days(65));
-  add({FactDim::kResolveDays}, {{FactDim::kCategory, "banking/fees"}});
   add({FactDim::kCause}, {{FactDim::kProduct, "credit-card"}}, kMonday + days(28));
   add({FactPeriod::kWeek, FactDim::kChannel}, {{FactDim::kCategory, "cards/fraud"}});
   // ...and only from the facts.
+  add({FactDim::kResolveDays}, {{FactDim::kCategory, "banking/fees"}});
   add({FactDim::kHandler}, {{FactDim::kChannel, "email"}});
   add({FactDim::kProduct, FactDim::kChannel}, {{FactDim::kCategory, "banking/fees"}});
   add({FactDim::kState, FactDim::kPolicy}, {});

@@ -142,6 +142,7 @@ Complaint FullComplaint() {
   c.closure.cause = CauseCategory::kThirdParty;
   c.closure.summary = "Refunded.";
   c.closure.duplicate_of = "CMP-2026-000001-X";
+  c.closure.business_days = 2;
   c.closure.follow_up_on = date::year_month_day{date::year{2026}, date::month{9}, date::day{1}};
   c.closure.follow_up_due = kT0 + days(60);
   c.closure.followed_up_at = kT0 + days(61);
@@ -233,6 +234,7 @@ TEST(CodecStorageTest, EveryFieldRoundTrips) {
   EXPECT_EQ(b.closure.reason, ClosureReason::kResolvedAccepted);
   EXPECT_EQ(b.closure.cause, CauseCategory::kThirdParty);
   EXPECT_EQ(b.closure.duplicate_of, c.closure.duplicate_of);
+  EXPECT_EQ(b.closure.business_days, 2);
   EXPECT_EQ(b.closure.follow_up_on, c.closure.follow_up_on);
   EXPECT_EQ(b.closure.follow_up_due, kT0 + days(60));
   EXPECT_EQ(b.closure.followed_up_at, kT0 + days(61));

@@ -15,6 +15,7 @@
 
 #include "config/policy_loader.hpp"
 #include "core/codec.hpp"
+#include "core/facts.hpp"
 
 namespace redress {
 namespace {
@@ -1597,6 +1598,24 @@ TEST(FollowUpTest, IsRecordedOnceAfterClosureAndAReopeningClearsIt) {
   EXPECT_FALSE(reopened->after.closure.follow_up_on);
   EXPECT_FALSE(reopened->after.closure.followed_up_at);
   EXPECT_FALSE(FollowUpOpen(reopened->after));
+}
+
+TEST(ClosureTest, RecordsBusinessDaysOnThePolicysCalendar) {
+  // Received Friday 28 August 2026; Monday 31 August is a bank holiday in England, so closing
+  // on Thursday 3 September is three business days after receipt (four weekdays).
+  Builder b(Iso(), Utc(2026, 8, 28, 9));
+  b.To(State::kDecisionCommunicated);
+  auto r = Close(b.c(), ValidInput(Action::kClose), kHana, Utc(2026, 9, 3, 15));
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->after.closure.business_days, 3);
+  EXPECT_EQ(FactsOf(r->after).resolve_band, ResolveBand::kWithin3BusinessDays);
+  Complaint unknown = r->after;  // recorded before business days were kept
+  unknown.closure.business_days.reset();
+  EXPECT_EQ(FactsOf(unknown).resolve_band, ResolveBand::kWithin8Weeks);
+  auto withdrawn =
+      ApplyAction(b.c(), Action::kWithdraw, ValidInput(Action::kWithdraw), kHana, Iso(), b.next());
+  ASSERT_TRUE(withdrawn) << withdrawn.error().detail;
+  EXPECT_EQ(withdrawn->after.closure.business_days, 0);
 }
 
 TEST(FollowUpTest, DuplicatesAndWithdrawalsHaveNone) {

@@ -181,11 +181,27 @@ function kpiSection(d, filters) {
   return h('section', { 'aria-labelledby': 'kpis-h' },
     h('h2', { id: 'kpis-h' }, 'Key figures'),
     h('p', { class: 'hint' }, p ? 'Each figure with the previous period of the same length. A rate of nothing is shown —. ' : 'Give both dates to compare with the previous period of the same length. A rate of nothing is shown —. ',
-      'The objectives (e.g. final response on time ≥ 95%) are compared in the management review report.'),
+      'The objectives are in the table below.'),
     h('dl', { class: 'kpi-tiles' }, tiles.map((t) => h('div', { class: 'kpi', dataset: { kpi: t.id } },
       h('dt', {}, t.label), h('dd', { class: 'kpi-value' }, noData(t.value)),
       t.sub ? h('dd', { class: 'kpi-sub' }, t.sub) : null))),
-    h('p', { class: 'downloads' }, csvLink('/analytics/dashboard', withParams(filters), 'Download the key figures', 'kpis.csv')));
+    h('p', { class: 'downloads' }, csvLink('/analytics/dashboard', withParams(filters), 'Download the key figures', 'kpis.csv')),
+    objectivesTable(d.objectives || []));
+}
+
+// The objectives of policies/objectives.toml with this period's figure; met or not in words.
+function objectivesTable(objectives) {
+  if (!objectives.length) return h('p', {}, 'No objectives are set.');
+  const show = (o, v) => (v == null ? null : o.share ? pct(v) : `${num(v)} of 5`);
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'objectives-h' },
+    h('table', { class: 'objectives' },
+      h('caption', { id: 'objectives-h' }, 'Against the objectives'),
+      h('thead', {}, h('tr', {}, ['Indicator', 'Objective', 'This period', 'Status'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, objectives.map((o) => h('tr', { dataset: { kpi: o.kpi } },
+        h('th', { scope: 'row' }, o.name),
+        h('td', {}, `${o.higher_is_better ? 'at least' : 'at most'} ${show(o, o.objective)}`),
+        h('td', {}, noData(show(o, o.actual))),
+        h('td', {}, o.met == null ? 'No data' : o.met ? 'Met' : 'Not met'))))));
 }
 
 // --- Weekly trend, known events and spikes ---
