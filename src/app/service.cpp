@@ -511,29 +511,37 @@ void ComplaintService::ComplainantAddInformation(std::string reference, std::str
 
 void ComplaintService::ComplainantWithdraw(std::string reference, std::string secret,
                                            std::string reason, Callback<core::Complaint> done) {
-  auto found = ComplainantLookup(reference, secret);
-  if (!found) return done(found.error());
-  const core::Instant now = clock_.Now();
   core::ActionInput in;
   in.reason = std::move(reason);
-  Mutate(
-      found->reference.ToString(), std::nullopt,
-      [this, in, now](const core::Complaint& c) {
+  AsComplainant(
+      std::move(reference), std::move(secret),
+      [this, in](const core::Complaint& c, core::Instant now) {
         return core::ApplyAction(c, core::Action::kWithdraw, in, core::Actor::Complainant(),
                                  PolicyOf(c), now, config_.limits);
       },
       std::move(done));
 }
 
-void ComplaintService::ComplainantSurvey(std::string reference, std::string secret, int handling,
-                                         int outcome, std::string comment,
-                                         Callback<core::Complaint> done) {
+void ComplaintService::AsComplainant(
+    std::string reference, std::string secret,
+    std::function<core::Result<core::Applied>(const core::Complaint&, core::Instant)> change,
+    Callback<core::Complaint> done) {
   auto found = ComplainantLookup(reference, secret);
   if (!found) return done(found.error());
   const core::Instant now = clock_.Now();
   Mutate(
       found->reference.ToString(), std::nullopt,
-      [handling, outcome, comment = std::move(comment), now](const core::Complaint& c) {
+      [change = std::move(change), now](const core::Complaint& c) { return change(c, now); },
+      std::move(done));
+}
+
+void ComplaintService::ComplainantSurvey(std::string reference, std::string secret, int handling,
+                                         int outcome, std::string comment,
+                                         Callback<core::Complaint> done) {
+  AsComplainant(
+      std::move(reference), std::move(secret),
+      [handling, outcome, comment = std::move(comment)](const core::Complaint& c,
+                                                        core::Instant now) {
         return core::AnswerSurvey(c, handling, outcome, comment, now);
       },
       std::move(done));
@@ -541,12 +549,10 @@ void ComplaintService::ComplainantSurvey(std::string reference, std::string secr
 
 void ComplaintService::ComplainantSurveyOptOut(std::string reference, std::string secret,
                                                Callback<core::Complaint> done) {
-  auto found = ComplainantLookup(reference, secret);
-  if (!found) return done(found.error());
-  const core::Instant now = clock_.Now();
-  Mutate(
-      found->reference.ToString(), std::nullopt,
-      [now](const core::Complaint& c) { return core::OptOutOfSurvey(c, now); }, std::move(done));
+  AsComplainant(
+      std::move(reference), std::move(secret),
+      [](const core::Complaint& c, core::Instant now) { return core::OptOutOfSurvey(c, now); },
+      std::move(done));
 }
 
 core::Status ComplaintService::CheckCanTakeOn(const std::string& username, const char* pointer,

@@ -210,6 +210,12 @@ class ComplaintService {
   // Saves a changed complaint, appends its events and queues the messages they cause.
   core::Status SaveApplied(core::StoreTx& tx, core::Applied& applied) const;
   // Loads, checks scope, applies `mutate`, saves and appends events in one transaction.
+  // Checks the complainant's reference and secret (kNotFound either way), then Mutate()s with
+  // `change` at the current instant.
+  void AsComplainant(
+      std::string reference, std::string secret,
+      std::function<core::Result<core::Applied>(const core::Complaint&, core::Instant)> change,
+      Callback<core::Complaint> done);
   void Mutate(std::string reference, std::optional<core::Scope> scope, Mutator mutate,
               Callback<core::Complaint> done);
   bool InScope(const core::Complaint& c, const core::Scope& scope) const;

@@ -1332,13 +1332,16 @@ asio::awaitable<Response> Api::Roles(Request&, const core::User*) {
   co_return Response::Json(200, out);
 }
 
+core::Result<json> Api::StatusBody(const Request& req) {
+  if (!StatusAttemptAllowed(req.params[0])) {
+    return MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute.");
+  }
+  return JsonBody(req);
+}
+
 asio::awaitable<Response> Api::StatusSurvey(Request& req, const core::User*) {
   const std::string reference = req.params[0];
-  if (!StatusAttemptAllowed(reference)) {
-    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
-                      req);
-  }
-  auto body = JsonBody(req);
+  auto body = StatusBody(req);
   if (!body) co_return ErrorOf(body.error(), req);
   std::vector<core::FieldError> errors;
   app::JsonInput in(*body, "", &errors);
@@ -1359,11 +1362,7 @@ asio::awaitable<Response> Api::StatusSurvey(Request& req, const core::User*) {
 
 asio::awaitable<Response> Api::StatusSurveyOptOut(Request& req, const core::User*) {
   const std::string reference = req.params[0];
-  if (!StatusAttemptAllowed(reference)) {
-    co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
-                      req);
-  }
-  auto body = JsonBody(req);
+  auto body = StatusBody(req);
   if (!body) co_return ErrorOf(body.error(), req);
   std::vector<core::FieldError> errors;
   app::JsonInput in(*body, "", &errors);

@@ -78,6 +78,8 @@ class Api {
                                                                      std::string comment);
   boost::asio::awaitable<core::Result<core::Complaint>> OptOutOfSurvey(std::string reference,
                                                                        std::string secret);
+  // The JSON body of a complainant's request about params[0], once its attempts are allowed.
+  core::Result<nlohmann::json> StatusBody(const Request& req);
   // Failed reference+secret attempts, limited per reference.
   bool StatusAttemptAllowed(const std::string& reference);
   void StatusAttemptFailed(const std::string& reference);
