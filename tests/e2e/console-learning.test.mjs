@@ -113,6 +113,10 @@ test('a manager reads the analytics: the seeded figures, filters, breakdowns, CS
   assert.equal(await kpi(page, 'closed'), '3');
   assert.equal(await kpi(page, 'ack_on_time'), '100.0%');
   assert.equal(await kpi(page, 'final_on_time'), '100.0%');
+  // The objectives table (policies/objectives.toml): 100 % against at least 95 %.
+  const objective = page.locator('table.objectives tr[data-kpi="final_on_time"]');
+  assert.match(await objective.textContent(), /at least 95\.0%.*100\.0%.*Met/);
+  assert.match(await page.locator('table.objectives tr[data-kpi="reopen_rate"]').textContent(), /at most 5\.0%/);
   assert.equal(await kpi(page, 'upheld'), '33.3%');
   assert.equal(await kpi(page, 'partly_upheld'), '33.3%');
   assert.equal(await kpi(page, 'not_upheld'), '33.3%');
@@ -457,5 +461,38 @@ test('a handler sees none of the clause 8 pages', async () => {
   await page.locator('[role="alert"]').first().waitFor();
   await checkA11y(page, 'analytics refused to a handler');
   watch.assertNoErrors((e) => !/^HTTP 403 GET \/api\/v1\/analytics\//.test(e));
+  await context.close();
+});
+
+test('a handler finds a follow-up due in the queue and records it from the complaint page', async () => {
+  // Closed early today with today as its follow-up date (over the API, as a manager).
+  const c = await ok(null, 'POST', '/api/v1/complaints', {
+    complainant: { name: 'Complainant 7', email: 'person7@example.org' },
+    product: 'Credit card',
+    description: 'A card payment was taken twice.',
+  }, 201);
+  await ok(MANAGER.name, 'POST', `/api/v1/complaints/${c.reference}/close_early`,
+    { summary: 'Refunded on the call.', cause: 'process', follow_up_on: today });
+
+  const { context, page, watch } = await newPage(HANDLER);
+  await page.goto(`${server.url}/console#/queue?follow_up_due=true`);
+  const link = page.locator(`a[href="#/complaints/${c.reference}"]`);
+  await link.waitFor();
+  assert.equal(await page.locator('#follow_up_due').isChecked(), true);
+  // Only complaints whose follow-up is due: the six seeded ones are not.
+  assert.equal(await page.locator('tbody tr[data-reference]').count(), 1);
+  await link.click();
+  await page.locator('h1', { hasText: c.reference }).waitFor();
+  await page.click('button[data-action="follow_up"]');
+  await page.selectOption('select[name="satisfied"]', 'false');
+  await page.fill('textarea[name="note"]', 'Still unhappy about the second payment.');
+  await checkA11y(page, 'complaint, follow-up form');
+  await page.click('form.action-follow_up button[type="submit"]');
+  await page.locator('button[data-action="follow_up"]').waitFor({ state: 'detached' });
+  assert.match(await page.locator('main').textContent(), /by hana: not satisfied/);
+  const after = await ok(MANAGER.name, 'GET', `/api/v1/complaints/${c.reference}`);
+  assert.equal(after.closure.follow_up_satisfied, false);
+  assert.equal(after.closure.follow_up_note, 'Still unhappy about the second payment.');
+  watch.assertNoErrors();
   await context.close();
 });
