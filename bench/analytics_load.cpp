@@ -231,6 +231,11 @@ int main(int argc, char** argv) {
           .Dashboard({std::nullopt, std::nullopt, {{core::FactDim::kProduct, "product-3"}}})
           .ok();
     });
+    time_it("dashboard_one_handler", [&] {
+      return learning
+          .Dashboard({std::nullopt, std::nullopt, {{core::FactDim::kHandler, "handler7"}}})
+          .ok();
+    });
     time_it("breakdown_channel_by_category", [&] {
       return learning
           .Breakdown({std::nullopt, std::nullopt, {{core::FactDim::kChannel, "email"}}},

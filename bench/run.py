@@ -855,7 +855,8 @@ def main():
     flat["volume_hwm_mb"] = v.get("memory_mib", {}).get("VmHWM")
     flat["volume_db_mb"] = v.get("db_mib")
     a = result.get("analytics", {})
-    for name in ("dashboard_all_time", "dashboard_last_year", "dashboard_one_product"):
+    for name in ("dashboard_all_time", "dashboard_last_year", "dashboard_one_product",
+                 "dashboard_one_handler"):
         flat[f"analytics_{name}_ms"] = a.get(name, {}).get("median_ms")
     result = {**flat, **result}
     result["elapsed_s"] = round(time.monotonic() - started, 1)

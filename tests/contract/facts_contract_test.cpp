@@ -164,6 +164,8 @@ std::vector<FactQuery> Queries() {
   add({FactDim::kCategory}, {{FactDim::kProduct, "mortgage"}}, kMonday + days(10),
       kMonday + days(65));
   add({FactDim::kCause}, {{FactDim::kProduct, "credit-card"}}, kMonday + days(28));
+  add({FactDim::kCategory}, {{FactDim::kHandler, "handler9"}});
+  add({FactPeriod::kMonth, FactDim::kChannel}, {{FactDim::kDepartment, "retail"}});
   add({FactPeriod::kWeek, FactDim::kChannel}, {{FactDim::kCategory, "cards/fraud"}});
   // ...and only from the facts.
   add({FactDim::kResolveDays}, {{FactDim::kCategory, "banking/fees"}});

@@ -242,11 +242,16 @@ TEST(SqliteStoreTest, WhichFactQueriesReadTheRollups) {
   EXPECT_TRUE(store::sqlite::UsesRollup(q));
   q.group_by = {FactDim::kHandler};  // no such pair
   EXPECT_FALSE(store::sqlite::UsesRollup(q));
+  q.group_by = {FactDim::kResolveDays};  // resolve days are not paired
+  EXPECT_FALSE(store::sqlite::UsesRollup(q));
   q.group_by = {FactDim::kCategory, FactDim::kChannel};  // three dimensions
   EXPECT_FALSE(store::sqlite::UsesRollup(q));
   q.where = {{FactDim::kDepartment, "retail"}};
   q.group_by = {FactDim::kCategory};
+  EXPECT_TRUE(store::sqlite::UsesRollup(q));
+  q.where = {{FactDim::kState, "closed"}};  // state is not a pair filter
   EXPECT_FALSE(store::sqlite::UsesRollup(q));
+  q.where = {{FactDim::kDepartment, "retail"}};
   q.where = {{FactDim::kChannel, "email"}};
   q.from = core::Instant(std::chrono::hours(5));  // not on a day boundary
   EXPECT_FALSE(store::sqlite::UsesRollup(q));
@@ -297,7 +302,7 @@ TEST(SqliteStoreTest, HotQueriesUseIndexes) {
   p = plan("SELECT count(*) FROM facts WHERE category = 'x' AND received_at >= 5");
   EXPECT_NE(p.find("facts_category"), std::string::npos) << p;
   // Open complaints of one product, category or channel: from the partial index alone.
-  for (const char* dim : {"product", "category", "channel"}) {
+  for (const char* dim : {"product", "category", "channel", "department", "location", "handler"}) {
     p = plan(std::string("SELECT state, count(*) FROM facts WHERE is_open = 1 AND ") + dim +
              " = 'x' GROUP BY state");
     EXPECT_NE(p.find(std::string("COVERING INDEX facts_open_") + dim), std::string::npos) << p;

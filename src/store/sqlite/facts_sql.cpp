@@ -70,7 +70,7 @@ std::string RollupValue(const RollupKind& k, const ComplaintFacts& f) {
 }
 
 // Pair roll-ups: one filter dimension by one grouping dimension, so a dashboard filtered by a
-// product, category or channel reads roll-ups too. The value is the filter's value, U+001F,
+// product, category, channel, department, location or handler reads roll-ups too. The value is the filter's value, U+001F,
 // then the group's value; the filter's values sort together in the primary key. Resolve days
 // are not paired: with a hundred or more values a day they would make the roll-ups as large
 // as the facts, and slow every write.
@@ -89,6 +89,18 @@ constexpr PairKind kPairKinds[] = {
     {"channel+category", FactDim::kChannel, FactDim::kCategory},
     {"channel+product", FactDim::kChannel, FactDim::kProduct},
     {"channel+cause", FactDim::kChannel, FactDim::kCause},
+    {"department+category", FactDim::kDepartment, FactDim::kCategory},
+    {"department+product", FactDim::kDepartment, FactDim::kProduct},
+    {"department+channel", FactDim::kDepartment, FactDim::kChannel},
+    {"department+cause", FactDim::kDepartment, FactDim::kCause},
+    {"location+category", FactDim::kLocation, FactDim::kCategory},
+    {"location+product", FactDim::kLocation, FactDim::kProduct},
+    {"location+channel", FactDim::kLocation, FactDim::kChannel},
+    {"location+cause", FactDim::kLocation, FactDim::kCause},
+    {"handler+category", FactDim::kHandler, FactDim::kCategory},
+    {"handler+product", FactDim::kHandler, FactDim::kProduct},
+    {"handler+channel", FactDim::kHandler, FactDim::kChannel},
+    {"handler+cause", FactDim::kHandler, FactDim::kCause},
 };
 constexpr char kPairSeparator = '\x1f';
 
