@@ -21,8 +21,9 @@ ALICE_PW = "alice-password-123"
 BOB_PW = "bob-password-12345"
 
 # Every policy file shipped in policies/; taxonomy.toml is the category list, not a policy.
+# The policies directory also holds the taxonomy and the KPI objectives, which are not policies.
 POLICY_FILES = sorted(p for p in glob.glob(os.path.join(h.POLICIES, "*.toml"))
-                      if os.path.basename(p) != "taxonomy.toml")
+                      if os.path.basename(p) not in ("taxonomy.toml", "objectives.toml"))
 
 
 def cli(*args, data_dir=None, stdin=None):

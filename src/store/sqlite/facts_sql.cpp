@@ -70,10 +70,10 @@ std::string RollupValue(const RollupKind& k, const ComplaintFacts& f) {
 }
 
 // Pair roll-ups: one filter dimension by one grouping dimension, so a dashboard filtered by a
-// product, category, channel, department, location or handler reads roll-ups too. The value is the filter's value, U+001F,
-// then the group's value; the filter's values sort together in the primary key. Resolve days
-// are not paired: with a hundred or more values a day they would make the roll-ups as large
-// as the facts, and slow every write.
+// product, category, channel, department, location or handler reads roll-ups too. The value is the
+// filter's value, U+001F, then the group's value; the filter's values sort together in the primary
+// key. Resolve days are not paired: with a hundred or more values a day they would make the
+// roll-ups as large as the facts, and slow every write.
 struct PairKind {
   const char* kind;
   FactDim filter;
