@@ -476,9 +476,10 @@ test('a handler finds a follow-up due in the queue and records it from the compl
 
   const { context, page, watch } = await newPage(HANDLER);
   await page.goto(`${server.url}/console#/queue?follow_up_due=true`);
+  // The filtered page replaces the unfiltered queue shown at sign-in: wait for its checkbox.
+  await page.locator('#follow_up_due:checked').waitFor();
   const link = page.locator(`a[href="#/complaints/${c.reference}"]`);
   await link.waitFor();
-  assert.equal(await page.locator('#follow_up_due').isChecked(), true);
   // Only complaints whose follow-up is due: the six seeded ones are not.
   assert.equal(await page.locator('tbody tr[data-reference]').count(), 1);
   await link.click();
