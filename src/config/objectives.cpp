@@ -3,9 +3,7 @@
 
 #include <toml++/toml.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "config/policy_loader.hpp"
 #include "core/analytics.hpp"
 
 namespace redress::config {
@@ -74,11 +72,9 @@ core::Result<std::vector<Objective>> ParseObjectives(std::string_view toml_text,
 }
 
 core::Result<std::vector<Objective>> LoadObjectivesFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::MakeError(Errc::kNotFound, path + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseObjectives(ss.str(), path);
+  auto text = ReadWholeFile(path);
+  if (!text) return std::move(text).error();
+  return ParseObjectives(*text, path);
 }
 
 }  // namespace redress::config

@@ -370,15 +370,6 @@ void ReadPolicy(Reader& r, const toml::table& root, Policy& p) {
   }
 }
 
-core::Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::MakeError(Errc::kNotFound, path + ": cannot open file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return core::MakeError(Errc::kInternal, path + ": read failed");
-  return buf.str();
-}
-
 // Receipt instants used to compare two policies: every 7 hours through 2026, which crosses
 // every weekday at many hours, both DST changes in each shipped zone and the year-end holidays.
 std::vector<core::Instant> SampleAnchors() {
@@ -421,6 +412,15 @@ core::Result<Policy> ParsePolicy(std::string_view toml_text, std::string_view so
 }  // namespace redress::config
 
 namespace redress::config {
+
+core::Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::MakeError(Errc::kNotFound, path + ": cannot open file");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return core::MakeError(Errc::kInternal, path + ": read failed");
+  return buf.str();
+}
 
 core::Result<Policy> LoadPolicyFile(const std::string& path) {
   auto text = ReadWholeFile(path);

@@ -19,6 +19,8 @@ core::Result<core::Policy> ParsePolicy(std::string_view toml_text, std::string_v
 
 // Reads and parses one file. A missing or unreadable file is kNotFound.
 core::Result<core::Policy> LoadPolicyFile(const std::string& path);
+// The whole of a configuration file (kNotFound naming the path when it cannot be opened).
+core::Result<std::string> ReadWholeFile(const std::string& path);
 
 // Every *.toml in `dir` except taxonomy.toml, sorted by file name. Two files with the same
 // policy id are an error naming both.

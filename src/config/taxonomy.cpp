@@ -4,10 +4,10 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
+
+#include "config/policy_loader.hpp"
 
 namespace redress::config {
 namespace {
@@ -135,11 +135,9 @@ core::Result<Taxonomy> ParseTaxonomy(std::string_view toml_text, std::string_vie
 }
 
 core::Result<Taxonomy> LoadTaxonomyFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::MakeError(Errc::kNotFound, path + ": cannot open file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return ParseTaxonomy(buf.str(), path);
+  auto text = ReadWholeFile(path);
+  if (!text) return std::move(text).error();
+  return ParseTaxonomy(*text, path);
 }
 
 }  // namespace redress::config
