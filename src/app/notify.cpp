@@ -49,6 +49,20 @@ bool WarnsFinalResponse(const json& after) {
   return fr != clocks->end() && fr->is_object() && fr->value("warned", false);
 }
 
+// An event on the complaint's history about its message `n`, by the system.
+core::Event DeliveryEvent(const core::Notification& n, std::string action, const json& after,
+                          core::Instant now) {
+  core::Event e;
+  e.complaint_id = n.complaint_id;
+  e.reference = n.reference;
+  e.at = now;
+  e.actor = "system";
+  e.action = std::move(action);
+  e.before = "{}";
+  e.after = after.dump();
+  return e;
+}
+
 }  // namespace
 
 std::vector<core::Notification> NotificationsFor(const core::Complaint& after,
@@ -147,21 +161,20 @@ std::optional<core::Event> RecordAttempt(core::Notification& n, const core::Send
     n.next_attempt_at = now + std::min(delay, retry.max);
     return std::nullopt;
   }
-  core::Event e;
-  e.complaint_id = n.complaint_id;
-  e.reference = n.reference;
-  e.at = now;
-  e.actor = "system";
-  e.action = std::move(action);
-  e.before = "{}";
   json after = {
       {"notification", n.id}, {"kind", n.kind}, {"channel", "email"}, {"attempts", n.attempts}};
   if (n.state == core::DeliveryState::kFailed) {
     after["error"] = n.last_error;
     if (result.code != 0) after["code"] = result.code;
   }
-  e.after = after.dump();
-  return e;
+  return DeliveryEvent(n, std::move(action), after, now);
+}
+
+core::Event CancelNotification(core::Notification& n, std::string reason, core::Instant now) {
+  n.state = core::DeliveryState::kCancelled;
+  n.last_error = std::move(reason);
+  return DeliveryEvent(n, "notification_cancelled",
+                       {{"notification", n.id}, {"kind", n.kind}, {"reason", n.last_error}}, now);
 }
 
 }  // namespace redress::app

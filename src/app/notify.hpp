@@ -63,6 +63,10 @@ struct RetryPolicy {
 // Applies the outcome of one delivery attempt to `n` (state, attempts, next attempt, error;
 // the access code leaves `vars` once sent) and returns the event for the complaint's history:
 // "notification_sent" or "notification_failed", or none while it will be retried.
+// Marks `n` cancelled (no longer wanted) for `reason` and returns its notification_cancelled
+// event.
+core::Event CancelNotification(core::Notification& n, std::string reason, core::Instant now);
+
 std::optional<core::Event> RecordAttempt(core::Notification& n, const core::SendResult& result,
                                          core::Instant now, const RetryPolicy& retry);
 

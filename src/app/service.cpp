@@ -984,17 +984,8 @@ core::Result<bool> ComplaintService::CancelIfMoot(const core::Notification& n) {
         if (!loaded) return loaded.error();
         if (loaded->has_value() && core::SurveyOpen(**loaded)) return {};
         core::Notification row = n;
-        row.state = core::DeliveryState::kCancelled;
-        row.last_error = "the survey is no longer open";
+        core::Event e = CancelNotification(row, "the survey is no longer open", now);
         if (auto st = tx.UpdateNotification(row); !st) return st;
-        core::Event e;
-        e.complaint_id = n.complaint_id;
-        e.reference = n.reference;
-        e.at = now;
-        e.actor = "system";
-        e.action = "notification_cancelled";
-        e.before = "{}";
-        e.after = json{{"notification", n.id}, {"kind", n.kind}, {"reason", row.last_error}}.dump();
         *cancelled = true;
         return tx.AppendEvent(e);
       });
