@@ -230,6 +230,129 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
   EXPECT_EQ(states->front().tally.received, 5);
 }
 
+// Complaint i of the bulk-load tests: two categories, over several days and months.
+core::Complaint BulkComplaint(int i) {
+  core::Complaint c;
+  c.reference = core::Reference{"CMP", 2026, i};
+  c.version = 1;
+  c.received_at = core::FromMillis(1'780'000'000'000 + (i % 40) * 86'400'000LL);
+  c.logged_at = c.received_at;
+  c.updated_at = c.received_at;
+  c.description = "text";
+  c.assessment.category = i % 3 ? "billing" : "service";
+  c.subject.product = i % 2 ? "loan" : "card";
+  return c;
+}
+
+// Writes complaints first..last, `per_write` to a Write().
+void WriteBulk(SqliteStore& s, int first, int last, int per_write) {
+  for (int i = first; i <= last; i += per_write) {
+    ASSERT_TRUE(s.WriteSync([&](StoreTx& tx) -> Status {
+      for (int j = i; j < i + per_write && j <= last; ++j) {
+        core::Complaint c = BulkComplaint(j);
+        if (auto st = tx.InsertComplaint(c); !st) return st;
+      }
+      return {};
+    }));
+  }
+}
+
+const char* const kRollupRows =
+    "SELECT kind || '|' || day || '|' || value || '|' || received || '|' || open FROM facts_daily "
+    "UNION ALL SELECT kind || '|m' || month || '|' || value || '|' || received FROM "
+    "facts_monthly ORDER BY 1";
+const char* const kIndexNames =
+    "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name";
+
+TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
+  TempDir dir;
+  // The reference: the same complaints written without a bulk load.
+  const std::string plain = dir.File("plain.db");
+  {
+    auto s = OpenOrDie(plain);
+    ASSERT_TRUE(s);
+    WriteBulk(*s, 1, 120, 7);
+  }
+  const auto want_rollups = Query(plain, kRollupRows);
+  const auto want_indexes = Query(plain, kIndexNames);
+  ASSERT_GT(want_rollups.size(), 100u);
+  ASSERT_GT(want_indexes.size(), 15u);
+
+  const std::string path = dir.File("bulk.db");
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->BeginBulkLoad(true));
+  // The complaints', events' and facts' secondary indexes are gone; the reference's unique
+  // index (no SQL of its own) stays, so duplicates are still refused.
+  const auto during = Query(path, kIndexNames);
+  EXPECT_LT(during.size(), want_indexes.size());
+  for (const auto& name : during) {
+    EXPECT_EQ(name.rfind("complaints_", 0), std::string::npos) << name;
+    EXPECT_EQ(name.rfind("facts_", 0), std::string::npos) << name;
+    EXPECT_NE(name, "events_complaint");
+  }
+  WriteBulk(*s, 1, 120, 7);
+  core::Complaint dup = BulkComplaint(3);
+  auto refused = s->WriteSync([&dup](StoreTx& tx) { return tx.InsertComplaint(dup); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kConflict);
+  // Roll-ups wait for the end, and say so.
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM facts_daily"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(path, "SELECT value FROM store_flags WHERE name = 'rollups_stale'"),
+            std::vector<std::string>{"1"});
+  // A second bulk load of the same store, from another opening of it, is refused.
+  {
+    auto other = OpenOrDie(path);
+    ASSERT_TRUE(other);
+    auto second = other->BeginBulkLoad(false);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, Errc::kConflict);
+    // Opening it did not finish the running load's work either.
+    EXPECT_EQ(Query(path, "SELECT count(*) FROM facts_daily"), std::vector<std::string>{"0"});
+  }
+
+  ASSERT_TRUE(s->EndBulkLoad());
+  EXPECT_EQ(Query(path, kRollupRows), want_rollups);
+  EXPECT_EQ(Query(path, kIndexNames), want_indexes);
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM store_flags"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
+  // Writes after the end keep the roll-ups as before.
+  WriteBulk(*s, 121, 130, 3);
+  ASSERT_TRUE(s->IntegrityCheck());
+  s.reset();
+  auto p = OpenOrDie(plain);
+  ASSERT_TRUE(p);
+  WriteBulk(*p, 121, 130, 3);
+  p.reset();
+  EXPECT_EQ(Query(path, kRollupRows), Query(plain, kRollupRows));
+}
+
+TEST(SqliteStoreTest, BulkLoadThatDidNotEndIsFinishedOnOpen) {
+  TempDir dir;
+  const std::string plain = dir.File("plain.db");
+  {
+    auto s = OpenOrDie(plain);
+    ASSERT_TRUE(s);
+    WriteBulk(*s, 1, 60, 5);
+  }
+  const std::string path = dir.File("bulk.db");
+  {
+    auto s = OpenOrDie(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->BeginBulkLoad(true));
+    WriteBulk(*s, 1, 60, 5);
+    // Closed without EndBulkLoad, as when the import is killed: the lock goes with it.
+  }
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM facts_daily"), std::vector<std::string>{"0"});
+  EXPECT_NE(Query(path, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(Query(path, kRollupRows), Query(plain, kRollupRows));
+  EXPECT_EQ(Query(path, kIndexNames), Query(plain, kIndexNames));
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM store_flags"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
+}
+
 TEST(SqliteStoreTest, WhichFactQueriesReadTheRollups) {
   using core::FactDim;
   using core::FactPeriod;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <tuple>
 
 namespace redress::store::sqlite {
@@ -268,6 +269,43 @@ Status PutFacts(Conn& c, const ComplaintFacts& f) {
   return {};
 }
 
+namespace {
+
+// A row of kFactColumns.
+ComplaintFacts ReadFacts(const Stmt& st) {
+  ComplaintFacts f;
+  f.id = st.Int(0);
+  f.received_at = core::FromMillis(st.Int(1));
+  f.received_day = st.Int(2);
+  f.received_month = static_cast<int32_t>(st.Int(3));
+  f.category = st.Text(4);
+  f.product = st.Text(5);
+  f.channel = st.Text(6);
+  f.department = st.Text(7);
+  f.location = st.Text(8);
+  f.handler = st.Text(9);
+  f.cause = st.Text(10);
+  f.currency = st.Text(11);
+  f.state = st.Text(12);
+  f.policy = st.Text(13);
+  f.open = st.Int(14) != 0;
+  if (!st.IsNull(15)) f.closed_at = core::FromMillis(st.Int(15));
+  f.resolve_days = st.OptInt(16);
+  if (!st.IsNull(17)) f.resolve_band = static_cast<core::ResolveBand>(st.Int(17));
+  f.ack = ClockFromCode(st.Int(18));
+  f.final_response = ClockFromCode(st.Int(19));
+  if (!st.IsNull(20)) f.outcome = static_cast<core::Outcome>(st.Int(20));
+  f.redress_minor = st.Int(21);
+  f.reopen_count = static_cast<int32_t>(st.Int(22));
+  f.referred = st.Int(23) != 0;
+  f.early = st.Int(24) != 0;
+  f.sat_handling = static_cast<int32_t>(st.Int(25));
+  f.sat_outcome = static_cast<int32_t>(st.Int(26));
+  return f;
+}
+
+}  // namespace
+
 Result<std::optional<ComplaintFacts>> GetFacts(Conn& c, int64_t id) {
   auto st = c.CachedByKey(kGetFactsKey, [] {
     return std::string("SELECT ") + kFactColumns + " FROM facts WHERE id = ?1";
@@ -277,35 +315,7 @@ Result<std::optional<ComplaintFacts>> GetFacts(Conn& c, int64_t id) {
   int rc = st->Step();
   if (rc == SQLITE_DONE) return std::optional<ComplaintFacts>();
   if (rc != SQLITE_ROW) return SqliteError(c.db(), rc, "read facts");
-  ComplaintFacts f;
-  f.id = st->Int(0);
-  f.received_at = core::FromMillis(st->Int(1));
-  f.received_day = st->Int(2);
-  f.received_month = static_cast<int32_t>(st->Int(3));
-  f.category = st->Text(4);
-  f.product = st->Text(5);
-  f.channel = st->Text(6);
-  f.department = st->Text(7);
-  f.location = st->Text(8);
-  f.handler = st->Text(9);
-  f.cause = st->Text(10);
-  f.currency = st->Text(11);
-  f.state = st->Text(12);
-  f.policy = st->Text(13);
-  f.open = st->Int(14) != 0;
-  if (!st->IsNull(15)) f.closed_at = core::FromMillis(st->Int(15));
-  f.resolve_days = st->OptInt(16);
-  if (!st->IsNull(17)) f.resolve_band = static_cast<core::ResolveBand>(st->Int(17));
-  f.ack = ClockFromCode(st->Int(18));
-  f.final_response = ClockFromCode(st->Int(19));
-  if (!st->IsNull(20)) f.outcome = static_cast<core::Outcome>(st->Int(20));
-  f.redress_minor = st->Int(21);
-  f.reopen_count = static_cast<int32_t>(st->Int(22));
-  f.referred = st->Int(23) != 0;
-  f.early = st->Int(24) != 0;
-  f.sat_handling = static_cast<int32_t>(st->Int(25));
-  f.sat_outcome = static_cast<int32_t>(st->Int(26));
-  return std::optional<ComplaintFacts>(std::move(f));
+  return std::optional<ComplaintFacts>(ReadFacts(*st));
 }
 
 void RollupBuffer::Add(const ComplaintFacts& f, int64_t sign) { entries_.push_back({f, sign}); }
@@ -325,9 +335,7 @@ std::string UpsertSql(const char* table, const char* period) {
          ", value) DO UPDATE SET " + sets;
 }
 
-using RollupSums = std::map<std::tuple<const char*, int64_t, std::string>, core::FactTally>;
-
-Status Upsert(Conn& c, const RollupSums& sums, uint64_t key, const char* table,
+Status Upsert(Conn& c, const RollupSums::Map& sums, uint64_t key, const char* table,
               const char* period) {
   static const core::FactTally kZero;
   for (const auto& [k, tally] : sums) {
@@ -346,20 +354,55 @@ Status Upsert(Conn& c, const RollupSums& sums, uint64_t key, const char* table,
 
 }  // namespace
 
-Status RollupBuffer::Flush(Conn& c) {
-  // (kind, day or month, value) -> summed differences.
-  RollupSums days, months;
-  auto add = [&days, &months](const char* kind, std::string value, const Entry& e) {
-    months[{kind, e.facts.received_month, value}].Add(e.facts, e.sign);
-    days[{kind, e.facts.received_day, std::move(value)}].Add(e.facts, e.sign);
+void RollupSums::Add(const ComplaintFacts& f, int64_t sign) {
+  auto add = [&](const char* kind, std::string value) {
+    months_[{kind, f.received_month, value}].Add(f, sign);
+    days_[{kind, f.received_day, std::move(value)}].Add(f, sign);
   };
-  for (const auto& e : entries_) {
-    for (const auto& k : kRollupKinds) add(k.kind, RollupValue(k, e.facts), e);
-    for (const auto& k : kPairKinds) add(k.kind, PairValue(k, e.facts), e);
-  }
+  for (const auto& k : kRollupKinds) add(k.kind, RollupValue(k, f));
+  for (const auto& k : kPairKinds) add(k.kind, PairValue(k, f));
+}
+
+Status RollupSums::Write(Conn& c) {
+  if (auto s = Upsert(c, days_, kRollupKey, "facts_daily", "day"); !s) return s;
+  if (auto s = Upsert(c, months_, kRollupMonthKey, "facts_monthly", "month"); !s) return s;
+  Clear();
+  return {};
+}
+
+void RollupBuffer::MoveInto(RollupSums& sums) {
+  for (const auto& e : entries_) sums.Add(e.facts, e.sign);
   entries_.clear();
-  if (auto s = Upsert(c, days, kRollupKey, "facts_daily", "day"); !s) return s;
-  return Upsert(c, months, kRollupMonthKey, "facts_monthly", "month");
+}
+
+Status RollupBuffer::Flush(Conn& c) {
+  RollupSums sums;
+  MoveInto(sums);
+  return sums.Write(c);
+}
+
+Status RebuildRollups(Conn& c) {
+  if (auto s = c.Exec("DELETE FROM facts_daily; DELETE FROM facts_monthly;", "rebuild roll-ups");
+      !s) {
+    return s;
+  }
+  sqlite3_stmt* raw = nullptr;
+  const std::string sql = std::string("SELECT ") + kFactColumns + " FROM facts";
+  int rc = sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &raw, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "rebuild roll-ups");
+  const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(raw, sqlite3_finalize);
+  Stmt st(raw);  // destroyed (reset) before `owner` finalizes
+  // Written every so many rows: the sums of a large store would not fit in memory at once.
+  constexpr size_t kMaxRows = 200'000;
+  RollupSums sums;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    sums.Add(ReadFacts(st), 1);
+    if (sums.size() >= kMaxRows) {
+      if (auto s = sums.Write(c); !s) return s;
+    }
+  }
+  if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "rebuild roll-ups");
+  return sums.Write(c);
 }
 
 bool UsesRollup(const FactQuery& q) {

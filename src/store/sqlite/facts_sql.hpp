@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/facts.hpp"
@@ -18,15 +20,40 @@ core::Status PutFacts(Conn& c, const core::ComplaintFacts& f);
 // The stored facts of a complaint, or nullopt.
 core::Result<std::optional<core::ComplaintFacts>> GetFacts(Conn& c, int64_t id);
 
+// Roll-up differences summed by (kind, day or month, value), not yet written: complaints of
+// one day and one category share a row, so each row is written once however many add to it.
+class RollupSums {
+ public:
+  // Adds f's tallies, times `sign` (1 or -1), to the row of every kind.
+  void Add(const core::ComplaintFacts& f, int64_t sign);
+  size_t size() const { return days_.size() + months_.size(); }  // rows to write
+  void Clear() {
+    days_.clear();
+    months_.clear();
+  }
+  // Adds the sums to facts_daily and facts_monthly, then clears them.
+  core::Status Write(Conn& c);
+
+  // (kind, day or month, value) -> summed differences.
+  using Map = std::map<std::tuple<const char*, int64_t, std::string>, core::FactTally>;
+
+ private:
+  Map days_, months_;
+};
+
 // Roll-up differences gathered during a write batch and added to facts_daily once, at the
-// end: complaints of one day and one category share a row, so a batch adds each row once.
+// end. Entries stay apart until then, so that a command rolled back to its savepoint can drop
+// its own.
 class RollupBuffer {
  public:
   void Add(const core::ComplaintFacts& f, int64_t sign);
   size_t size() const { return entries_.size(); }
   void Truncate(size_t n) { entries_.resize(n); }  // drops a rolled-back command's entries
   void Clear() { entries_.clear(); }
+  // Writes the batch's differences now.
   core::Status Flush(Conn& c);
+  // Adds the batch's differences to `sums` (written later: a bulk load) and clears.
+  void MoveInto(RollupSums& sums);
 
  private:
   struct Entry {
@@ -35,6 +62,10 @@ class RollupBuffer {
   };
   std::vector<Entry> entries_;
 };
+
+// Empties facts_daily and facts_monthly and sums them again from the facts table, inside the
+// caller's transaction.
+core::Status RebuildRollups(Conn& c);
 
 // The rows of a fact query (core/facts.hpp), from facts_daily when the query allows (whole UTC
 // days of receipt, at most one dimension filtered or grouped, no open conditions), from the

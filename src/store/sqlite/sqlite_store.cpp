@@ -1,7 +1,10 @@
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -497,6 +500,10 @@ class SqliteStore::Tx final : public core::StoreTx {
   std::vector<TextOp> text_ops;
   // Roll-up differences (migration 0006), added once per batch like text_ops.
   sqlite::RollupBuffer rollup;
+  // During a bulk load (BeginBulkLoad), each committed batch's roll-up differences are added to
+  // bulk_rollups instead, written when the load ends or they grow past kMaxBulkRollupRows.
+  bool bulk = false;
+  sqlite::RollupSums bulk_rollups;
 
   // Keeps state_counts (migration 0003) in step with complaints. Done here rather than by a
   // trigger: a trigger makes SQLite keep a statement journal for every complaint insert.
@@ -1014,6 +1021,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (auto s = SetPragmas(*store->writer_, true); !s) return s.error();
   if (auto s = sqlite::ApplyMigrations(store->writer_->db()); !s) return s.error();
   store->tx_ = std::make_unique<Tx>(*store->writer_);
+  store->path_ = path;
+  if (auto s = store->FinishBulkLoadLeftUndone(); !s) return s.error();
   if (auto s = store->RebuildFactsIfBehind(); !s) return s.error();
   if (auto s = store->LoadChainHead(); !s) return s.error();
   if (auto s = store->OpenReaders(path, options.readers); !s) return s.error();
@@ -1096,6 +1105,9 @@ Status SqliteStore::RebuildFactsIfBehind() {
   return w.Exec("COMMIT", "rebuild facts");
 }
 
+// Roll-up rows a bulk load holds in memory (a few hundred bytes each) before it writes them.
+constexpr size_t kMaxBulkRollupRows = 500'000;
+
 // WAL pages after which the checkpointer runs (SQLite's own default is 1000), and after which
 // the writer completes a checkpoint itself so that the WAL can start over (see WriterLoop).
 constexpr int kCheckpointPages = 1000;
@@ -1175,6 +1187,7 @@ SqliteStore::~SqliteStore() {
   tx_.reset();
   writer_.reset();
   readers_.clear();
+  if (bulk_lock_fd_ >= 0) ::close(bulk_lock_fd_);
 }
 
 bool SqliteStore::Healthy() const { return !read_only_ && !poisoned_.load(); }
@@ -1331,7 +1344,12 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     if (tx_->fatal_rc != 0) Poison();
     return abort_batch(st.error());
   }
-  if (auto st = tx_->rollup.Flush(*writer_); !st) {
+  // A bulk load's sums hold committed batches only: this batch's join them after its commit.
+  const bool defer_rollup = tx_->bulk;
+  if (auto st = !defer_rollup                                    ? tx_->rollup.Flush(*writer_)
+                : tx_->bulk_rollups.size() >= kMaxBulkRollupRows ? tx_->bulk_rollups.Write(*writer_)
+                                                                 : Status{};
+      !st) {
     if (sqlite::IsFatal(sqlite3_errcode(db))) Poison();
     return abort_batch(st.error());
   }
@@ -1341,6 +1359,149 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     Poison();
     return abort_batch(SqliteError(db, rc, "commit"));
   }
+  if (defer_rollup) tx_->rollup.MoveInto(tx_->bulk_rollups);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk loads.
+
+namespace {
+
+// Held with flock() by the process whose bulk load runs, beside the database file.
+std::string BulkLockPath(const std::string& db_path) { return db_path + ".bulk-lock"; }
+
+// Takes the bulk-load lock without waiting: the descriptor, -1 if another process holds it.
+Result<int> TryBulkLock(const std::string& db_path) {
+  const std::string path = BulkLockPath(db_path);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return MakeError(Errc::kInternal, "cannot open " + path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Builds the indexes a bulk load deferred (migration 0010), inside the caller's transaction.
+Status BuildDeferredIndexes(Conn& c) {
+  std::vector<std::string> sqls;
+  {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(c.db(), "SELECT sql FROM deferred_indexes ORDER BY name", -1, &raw,
+                                nullptr);
+    if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "deferred indexes");
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+      sqls.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)));
+    }
+    sqlite3_finalize(raw);
+    if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "deferred indexes");
+  }
+  for (const auto& sql : sqls) {
+    if (auto s = c.Exec(sql.c_str(), "build deferred index"); !s) return s;
+  }
+  return c.Exec("DELETE FROM deferred_indexes", "build deferred indexes");
+}
+
+// Drops the secondary indexes of the tables a bulk load fills, keeping their statements.
+Status DropIndexesForBulkLoad(Conn& c) {
+  if (auto s = c.Exec("INSERT OR REPLACE INTO deferred_indexes (name, sql) SELECT name, sql "
+                      "FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND "
+                      "tbl_name IN ('complaints', 'events', 'facts')",
+                      "defer indexes");
+      !s) {
+    return s;
+  }
+  std::vector<std::string> names;
+  {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(c.db(), "SELECT name FROM deferred_indexes", -1, &raw, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "defer indexes");
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+      names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)));
+    }
+    sqlite3_finalize(raw);
+    if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "defer indexes");
+  }
+  for (const auto& name : names) {
+    // Index names come from the schema (migrations), not from input.
+    const std::string sql = "DROP INDEX IF EXISTS \"" + name + "\"";
+    if (auto s = c.Exec(sql.c_str(), "defer index"); !s) return s;
+  }
+  return {};
+}
+
+constexpr const char* kSetRollupsStale =
+    "INSERT OR REPLACE INTO store_flags (name, value) VALUES ('rollups_stale', 1)";
+constexpr const char* kClearRollupsStale = "DELETE FROM store_flags WHERE name = 'rollups_stale'";
+
+}  // namespace
+
+Status SqliteStore::BeginBulkLoad(bool defer_indexes) {
+  if (bulk_lock_fd_ < 0) {
+    auto fd = TryBulkLock(path_);
+    if (!fd) return fd.error();
+    if (*fd < 0) return MakeError(Errc::kConflict, "another bulk load is running on this store");
+    bulk_lock_fd_ = *fd;
+  }
+  return WriteSync([this, defer_indexes](core::StoreTx&) -> Status {
+    if (auto s = writer_->Exec(kSetRollupsStale, "begin bulk load"); !s) return s;
+    if (defer_indexes) {
+      if (auto s = DropIndexesForBulkLoad(*writer_); !s) return s;
+    }
+    tx_->bulk = true;
+    return {};
+  });
+}
+
+Status SqliteStore::EndBulkLoad() {
+  Status ended = WriteSync([this](core::StoreTx&) -> Status {
+    if (auto s = tx_->bulk_rollups.Write(*writer_); !s) return s;
+    if (auto s = BuildDeferredIndexes(*writer_); !s) return s;
+    if (auto s = writer_->Exec(kClearRollupsStale, "end bulk load"); !s) return s;
+    tx_->bulk = false;
+    return {};
+  });
+  if (ended && bulk_lock_fd_ >= 0) {
+    ::close(bulk_lock_fd_);  // releases the lock
+    bulk_lock_fd_ = -1;
+  }
+  return ended;
+}
+
+Status SqliteStore::FinishBulkLoadLeftUndone() {
+  Conn& w = *writer_;
+  auto count = [&w](const char* sql) -> Result<int64_t> {
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v2(w.db(), sql, -1, &st, nullptr);
+    int64_t n = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) return SqliteError(w.db(), rc, "bulk load state");
+    return n;
+  };
+  auto indexes = count("SELECT count(*) FROM deferred_indexes");
+  if (!indexes) return indexes.error();
+  auto stale = count("SELECT count(*) FROM store_flags WHERE name = 'rollups_stale'");
+  if (!stale) return stale.error();
+  if (*indexes == 0 && *stale == 0) return {};
+  auto fd = TryBulkLock(path_);
+  if (!fd) return fd.error();
+  if (*fd < 0) return {};  // still running in another process: its end does it
+  const int lock_fd = *fd;
+  if (auto s = w.Exec("BEGIN IMMEDIATE", "finish bulk load"); !s) {
+    ::close(lock_fd);
+    return s;
+  }
+  Status s = BuildDeferredIndexes(w);
+  if (s && *stale != 0) s = sqlite::RebuildRollups(w);
+  if (s) s = w.Exec(kClearRollupsStale, "finish bulk load");
+  if (s) {
+    s = w.Exec("COMMIT", "finish bulk load");
+  } else {
+    (void)w.Exec("ROLLBACK", "finish bulk load");
+  }
+  ::close(lock_fd);
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -110,6 +110,17 @@ class SqliteStore final : public core::Store {
   // problems in the detail when it is not "ok").
   core::Status IntegrityCheck();
 
+  // Beyond the port: a bulk load (`redress import` of many rows). Until EndBulkLoad, the
+  // roll-ups' differences are summed in memory across batches instead of written with each, and
+  // with `defer_indexes` the secondary indexes of the complaints, their events and their facts
+  // are dropped, to be built again in one pass each. EndBulkLoad writes the sums and builds the
+  // indexes. If the process dies first, the next Open() of the store by another process finds
+  // what is left undone (migration 0010) and does it: it rebuilds the roll-ups from the facts and
+  // builds the indexes. While a bulk load runs, other processes' dashboards lag it, and with
+  // `defer_indexes` their queries scan; both run through Write(), in order with other writes.
+  core::Status BeginBulkLoad(bool defer_indexes);
+  core::Status EndBulkLoad();
+
   class Tx;  // the StoreTx on the writer connection (sqlite_store.cpp)
 
  private:
@@ -123,6 +134,9 @@ class SqliteStore final : public core::Store {
   core::Status OpenReaders(const std::string& path, int readers);
   core::Status LoadChainHead();
   core::Status RebuildFactsIfBehind();
+  // What a bulk load that did not end left undone (see BeginBulkLoad), unless another process's
+  // bulk load is still running.
+  core::Status FinishBulkLoadLeftUndone();
   core::Result<std::vector<core::Record>> ReadRecords(int stmt, core::RecordKind kind,
                                                       std::optional<int64_t> arg);
   void WriterLoop();
@@ -133,6 +147,9 @@ class SqliteStore final : public core::Store {
   void RunBatch(std::vector<Item>& batch, std::vector<core::Status>& results);
   void Poison();
   ReaderLease Reader();
+
+  std::string path_;
+  int bulk_lock_fd_ = -1;  // held (flock) by a process while its bulk load runs
 
   // Writer side: touched only by the writer thread after Open().
   std::unique_ptr<sqlite::Conn> writer_;
