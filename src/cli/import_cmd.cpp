@@ -163,7 +163,9 @@ int DataCommands::Import() {
     }
   }
 
-  auto store = OpenStore({data_, policies_}, true);
+  store::SqliteStore::Options store_options;
+  store_options.writer_mmap_bytes = int64_t{1} << 40;  // as much as SQLite allows
+  auto store = OpenStore({data_, policies_}, true, store_options);
   if (!store) return Failed(store.error().detail);
   // A bulk load (docs/import.md): roll-ups summed in memory and written at the end; and when
   // the file holds more complaints than the store (roughly: a row of a CFPB export is well

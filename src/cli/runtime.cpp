@@ -25,7 +25,8 @@ std::string MailTemplatesDir(const std::string& setting) {
   return std::string(REDRESS_SOURCE_DIR) + "/mail-templates";
 }
 
-core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, bool create) {
+core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, bool create,
+                                                            store::SqliteStore::Options options) {
   std::error_code ec;
   if (!std::filesystem::is_directory(paths.data_dir, ec)) {
     if (!create) {
@@ -38,7 +39,7 @@ core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, 
                              "Cannot create the data directory " + paths.data_dir);
     }
   }
-  auto store = store::SqliteStore::Open(paths.DatabasePath(), {});
+  auto store = store::SqliteStore::Open(paths.DatabasePath(), options);
   if (!store) return store.error();
   return std::move(*store);
 }

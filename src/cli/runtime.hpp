@@ -30,7 +30,8 @@ std::string PoliciesDir(const std::string& flag);
 // the source tree's mail-templates/.
 std::string MailTemplatesDir(const std::string& setting);
 
-core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, bool create);
+core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(
+    const Paths& paths, bool create, store::SqliteStore::Options options = {});
 
 struct Loaded {
   std::vector<core::Policy> policies;

@@ -2,10 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
-#include <map>
 #include <memory>
-#include <tuple>
 
 namespace redress::store::sqlite {
 
@@ -338,13 +338,26 @@ std::string UpsertSql(const char* table, const char* period) {
 Status Upsert(Conn& c, const RollupSums::Map& sums, uint64_t key, const char* table,
               const char* period) {
   static const core::FactTally kZero;
-  for (const auto& [k, tally] : sums) {
-    if (tally == kZero) continue;
+  // In primary-key order, so the inserts walk the table's B-tree once, left to right.
+  std::vector<const RollupSums::Map::value_type*> order;
+  order.reserve(sums.size());
+  for (const auto& entry : sums) {
+    if (!(entry.second == kZero)) order.push_back(&entry);
+  }
+  std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    if (a->first.kind != b->first.kind) {
+      if (int d = std::strcmp(a->first.kind, b->first.kind); d != 0) return d < 0;
+    }
+    if (a->first.period != b->first.period) return a->first.period < b->first.period;
+    return a->first.value < b->first.value;
+  });
+  for (const auto* entry : order) {
+    const auto& [k, tally] = *entry;
     auto st = c.CachedByKey(key, [table, period] { return UpsertSql(table, period); });
     if (!st) return st.error();
-    st->Bind(1, std::string_view(std::get<0>(k)));
-    st->Bind(2, std::get<1>(k));
-    st->Bind(3, std::get<2>(k));
+    st->Bind(1, std::string_view(k.kind));
+    st->Bind(2, k.period);
+    st->Bind(3, k.value);
     const auto values = core::TallyValues(tally);
     for (size_t i = 0; i < values.size(); ++i) st->Bind(static_cast<int>(i) + 4, values[i]);
     if (int rc = st->Step(); rc != SQLITE_DONE) return SqliteError(c.db(), rc, "roll up facts");
@@ -353,6 +366,13 @@ Status Upsert(Conn& c, const RollupSums::Map& sums, uint64_t key, const char* ta
 }
 
 }  // namespace
+
+size_t RollupSums::KeyHash::operator()(const Key& k) const {
+  size_t h = std::hash<std::string_view>{}(k.value);
+  h ^= std::hash<int64_t>{}(k.period) + 0x9e37'79b9'7f4a'7c15ULL + (h << 6) + (h >> 2);
+  h ^= std::hash<const void*>{}(k.kind) + 0x9e37'79b9'7f4a'7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
 
 void RollupSums::Add(const ComplaintFacts& f, int64_t sign) {
   auto add = [&](const char* kind, std::string value) {

