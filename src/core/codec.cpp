@@ -641,11 +641,16 @@ Result<Complaint> FromStorageJson(const json& j) {
   }
 }
 
+json ToStaffRecordJson(const Complaint& c) { return RecordJson(c); }
+
+json StaffTimeJson(const Complaint& c, Instant now) {
+  const auto due = EarliestDue(c.clocks);
+  return {{"due", OptInstant(due)}, {"overdue", IsOpen(c.state) && due && *due < now}};
+}
+
 json ToStaffJson(const Complaint& c, Instant now) {
   json j = RecordJson(c);
-  const auto due = EarliestDue(c.clocks);
-  j["due"] = OptInstant(due);
-  j["overdue"] = IsOpen(c.state) && due && *due < now;
+  j.update(StaffTimeJson(c, now));
   return j;
 }
 

@@ -32,7 +32,11 @@ void DiffJson(const nlohmann::json& before, const nlohmann::json& after,
               nlohmann::json& out_after);
 Result<Complaint> FromStorageJson(const nlohmann::json& j);
 
+// The staff view: ToStaffRecordJson (what follows from the record alone: the same for every
+// reader of one version, so it may be kept) with StaffTimeJson (due, overdue: depends on `now`).
 nlohmann::json ToStaffJson(const Complaint& c, Instant now);
+nlohmann::json ToStaffRecordJson(const Complaint& c);
+nlohmann::json StaffTimeJson(const Complaint& c, Instant now);
 nlohmann::json ToComplainantJson(const Complaint& c, Instant now);
 nlohmann::json ToJson(const ClockTrack& t);
 nlohmann::json ToJson(const Event& e);

@@ -311,8 +311,32 @@ asio::awaitable<Response> Api::Dispatch(Request& req, const Route& route) {
 }
 
 json Api::ComplaintJson(const core::Complaint& c, const core::User& user) const {
-  const core::Instant now = service_.clock().Now();
-  json j = core::ToStaffJson(c, now);
+  json j = core::ToStaffRecordJson(c);
+  j.update(CallerJson(c, user));
+  return j;
+}
+
+std::shared_ptr<const std::string> Api::StaffRecordText(const core::Complaint& c) {
+  {
+    std::lock_guard lock(record_text_mu_);
+    if (auto it = record_text_.find(c.id);
+        it != record_text_.end() && it->second->version == c.version) {
+      return {it->second, &it->second->text};
+    }
+  }
+  auto made = std::make_shared<const RecordText>(
+      RecordText{c.version, Response::Json(200, core::ToStaffRecordJson(c)).body});
+  std::lock_guard lock(record_text_mu_);
+  if (record_text_.size() >= kRecordTextCacheSize &&
+      record_text_.find(c.id) == record_text_.end()) {
+    record_text_.erase(record_text_.begin());  // any one: cheaper than keeping an order
+  }
+  record_text_[c.id] = made;
+  return {made, &made->text};
+}
+
+json Api::CallerJson(const core::Complaint& c, const core::User& user) const {
+  json j = core::StaffTimeJson(c, service_.clock().Now());
   json actions = json::array();
   for (auto a : core::AllowedActions(c.state)) actions.push_back(core::ToString(a));
   j["allowed_actions"] = std::move(actions);
@@ -794,17 +818,22 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   auto job11 = [this, ref, u] { return service_.GetFile(ref, u); };
   auto file = co_await Offload(blocking_, std::move(job11));
   if (!file) co_return ErrorOf(file.error(), req);
-  json j = ComplaintJson(file->complaint, *user);
+  json j = CallerJson(file->complaint, *user);
   json notes = json::array();
   for (const auto& n : file->notes) notes.push_back(core::ToJson(n));
   json atts = json::array();
   for (const auto& a : file->attachments) atts.push_back(core::ToJson(a));
   j["notes"] = std::move(notes);
   j["attachments"] = std::move(atts);
-  // The timeline is spliced in as text: its before/after documents are stored as JSON text,
+  // One object from three texts: the record's members as kept for its version, then this
+  // caller's members, then the timeline. Its before/after documents are stored as JSON text,
   // and parsing them only to write them again was a third of this request's cost.
   Response res = Response::Json(200, j);
-  res.body.pop_back();  // the object's closing brace
+  const std::string caller = std::move(res.body);
+  res.body = *StaffRecordText(file->complaint);
+  res.body.back() = ',';       // the record's closing brace
+  res.body.append(caller, 1);  // without the caller object's opening brace
+  res.body.pop_back();         // the object's closing brace
   res.body += ",\"timeline\":";
   core::AppendEventsJson(res.body, file->events);
   res.body += '}';

@@ -7,7 +7,9 @@
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "app/learning.hpp"
@@ -157,6 +159,12 @@ class Api {
   boost::asio::awaitable<Response> ComplainantUpdate(Request& req, bool withdraw);
   boost::asio::awaitable<Response> SetDisabled(Request& req, const core::User* user, bool disabled);
   nlohmann::json ComplaintJson(const core::Complaint& c, const core::User& user) const;
+  // What the staff view adds to the record for this caller now: due, overdue, allowed_actions,
+  // my_actions, my_operations.
+  nlohmann::json CallerJson(const core::Complaint& c, const core::User& user) const;
+  // core::ToStaffRecordJson(c) as text, kept by complaint id for its version (a get of an
+  // unchanged complaint writes it once).
+  std::shared_ptr<const std::string> StaffRecordText(const core::Complaint& c);
   Response ComplaintResponse(const core::Complaint& c, const core::User& user,
                              unsigned status = 200) const;
   // The session token of a request: the bearer token, else the session cookie.
@@ -173,6 +181,14 @@ class Api {
   Metrics metrics_;
   struct RateState;
   std::unique_ptr<RateState> rate_;
+  struct RecordText {
+    int64_t version;
+    std::string text;
+  };
+  static constexpr size_t kRecordTextCacheSize = 4096;
+  std::mutex record_text_mu_;
+  std::unordered_map<int64_t, std::shared_ptr<const RecordText>>
+      record_text_;  // GUARDED_BY(record_text_mu_)
 };
 
 }  // namespace redress::http

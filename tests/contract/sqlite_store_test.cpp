@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/codec.hpp"
 #include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store_harness.hpp"
@@ -351,6 +352,36 @@ TEST(SqliteStoreTest, BulkLoadThatDidNotEndIsFinishedOnOpen) {
   EXPECT_EQ(Query(path, kIndexNames), Query(plain, kIndexNames));
   EXPECT_EQ(Query(path, "SELECT count(*) FROM store_flags"), std::vector<std::string>{"0"});
   EXPECT_EQ(Query(path, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
+}
+
+// Gets of an unchanged complaint copy the record decoded by the first; a change (a new
+// version), also one written by another opening of the store, is read again.
+TEST(SqliteStoreTest, DecodedComplaintsFollowTheirVersion) {
+  TempDir dir;
+  const std::string path = dir.File("d.db");
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  core::Complaint c = BulkComplaint(1);
+  ASSERT_TRUE(s->WriteSync([&c](StoreTx& tx) { return tx.InsertComplaint(c); }));
+  auto first = s->GetComplaint(c.reference);
+  ASSERT_TRUE(first && first->has_value());
+  auto again = s->GetComplaint(c.reference);
+  ASSERT_TRUE(again && again->has_value());
+  EXPECT_EQ(core::EncodeStorage(**again), core::EncodeStorage(**first));
+  EXPECT_EQ((*again)->id, c.id);
+
+  core::Complaint changed = **again;
+  changed.description = "changed by another process";
+  changed.version = 2;
+  {
+    auto other = OpenOrDie(path);
+    ASSERT_TRUE(other);
+    ASSERT_TRUE(other->WriteSync([&changed](StoreTx& tx) { return tx.UpdateComplaint(changed); }));
+  }
+  auto after = s->GetComplaint(c.reference);
+  ASSERT_TRUE(after && after->has_value());
+  EXPECT_EQ((*after)->version, 2);
+  EXPECT_EQ((*after)->description.value, "changed by another process");
 }
 
 TEST(SqliteStoreTest, WhichFactQueriesReadTheRollups) {

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/ports/store.hpp"
@@ -180,6 +181,15 @@ class SqliteStore final : public core::Store {
 
   bool ckpt_stop_ = false;  // GUARDED_BY(ckpt_mu_)
   std::thread ckpt_thread_;
+
+  // Complaints as last decoded by a reader, by id, each valid for its version: a get of an
+  // unchanged complaint copies the record instead of parsing its JSON again. Readers only see
+  // committed rows, and every change of a complaint raises its version, so an entry is never
+  // stale; the writer neither reads nor fills it (it sees its batch's uncommitted rows).
+  static constexpr size_t kDecodedCacheSize = 4096;
+  std::mutex decoded_mu_;
+  std::unordered_map<int64_t, std::shared_ptr<const core::Complaint>>
+      decoded_;  // GUARDED_BY(decoded_mu_)
 
   // Readers.
   std::mutex readers_mu_;
