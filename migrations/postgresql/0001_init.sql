@@ -41,11 +41,22 @@ CREATE INDEX complaints_investigator ON complaints (investigator, received_at, i
 CREATE INDEX complaints_due          ON complaints (next_due, id)   WHERE is_open = 1;
 CREATE INDEX complaints_clock        ON complaints (next_clock, id) WHERE is_open = 1;
 
--- Reference numbers: one PostgreSQL sequence per year (reference_seq_YYYY), created on first
--- use. A sequence is not transactional, so a number handed out is never handed out again, even
--- if the write that took it rolls back; gaps are allowed. `n` consecutive numbers are taken by
--- one nextval and a setval, which the store runs under its write lock (an advisory lock every
+-- Reference numbers: one PostgreSQL sequence per year (reference_seq_YYYY). A sequence is not
+-- transactional, so a number handed out is never handed out again, even if the write that took
+-- it rolls back; gaps are allowed. The store creates a year's sequence on first use with
+-- ensure_reference_sequence, in a transaction of its own (created inside a write that rolled
+-- back, the sequence would vanish and start over). `n` consecutive numbers are taken by one
+-- nextval and a setval, which the store runs under its write lock (an advisory lock every
 -- node's writer holds for its whole transaction), so no other node can interleave.
+CREATE FUNCTION ensure_reference_sequence(year bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I AS bigint', 'reference_seq_' || year);
+EXCEPTION WHEN unique_violation OR duplicate_table THEN
+  NULL;  -- another node created it meanwhile
+END
+$$;
+
 CREATE FUNCTION reserve_references(year bigint, n bigint) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -53,6 +64,7 @@ DECLARE
   first bigint;
 BEGIN
   IF pg_catalog.to_regclass(name) IS NULL THEN
+    -- Not created beforehand: created here, in the caller's transaction.
     EXECUTE format('CREATE SEQUENCE %I AS bigint', name);
   END IF;
   first := nextval(name);

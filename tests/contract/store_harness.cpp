@@ -192,6 +192,9 @@ class PostgresHarness final : public StoreHarness {
 
 }  // namespace
 
+std::string NewPostgresDatabase() { return PgCluster::Get().CreateDatabase(); }
+void DropPostgresDatabase(const std::string& url) { PgCluster::Get().DropDatabase(url); }
+
 std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; }
 
 const std::vector<Adapter>& Adapters() {

@@ -7,6 +7,7 @@
 #include <exception>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 #include "core/codec.hpp"
@@ -444,8 +445,9 @@ core::Record ReadRecord(core::RecordKind kind, const Res& r, int i) {
   return rec;
 }
 
-const char* kReaderSetup = "SET default_transaction_read_only = on";
-const char* kWriterSetup = "SET synchronous_commit = on";
+const char* kReaderSetup =
+    "SET default_transaction_read_only = on; SET application_name = 'redress reader'";
+const char* kWriterSetup = "SET synchronous_commit = on; SET application_name = 'redress writer'";
 
 }  // namespace
 
@@ -458,7 +460,9 @@ bool IsPostgresUrl(std::string_view location) {
 
 class PgStore::Tx final : public core::StoreTx {
  public:
-  explicit Tx(Conn* c) : c_(c) {}
+  // `ensure_year` creates a year's reference sequence in a transaction of its own.
+  Tx(Conn* c, std::function<Status(int)> ensure_year)
+      : c_(c), ensure_year_(std::move(ensure_year)) {}
   void Reset(Conn* c) { c_ = c; }
 
   // Head of the event chain as of the last statement run (restored on rollback).
@@ -472,6 +476,12 @@ class PgStore::Tx final : public core::StoreTx {
 
   Result<int64_t> ReserveSequences(int year, int64_t count) override {
     if (count < 1) return MakeError(Errc::kInvalid, "reserve at least one sequence number");
+    if (years_.insert(year).second) {
+      if (auto s = ensure_year_(year); !s) {
+        years_.erase(year);
+        return s.error();
+      }
+    }
     auto r = Run(*c_, kReserve, Params().Int(year).Int(count));
     if (!r) return Fail(r.error(), "", "");
     return r->Int(0, 0);
@@ -803,6 +813,8 @@ class PgStore::Tx final : public core::StoreTx {
   }
 
   Conn* c_;
+  std::function<Status(int)> ensure_year_;
+  std::set<int> years_;  // whose sequence exists
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -895,7 +907,23 @@ Status PgStore::ConnectWriter() {
   if (tx_) {
     tx_->Reset(writer_.get());
   } else {
-    tx_ = std::make_unique<Tx>(writer_.get());
+    tx_ = std::make_unique<Tx>(writer_.get(), [this](int year) { return EnsureYear(year); });
+  }
+  return {};
+}
+
+Status PgStore::EnsureYear(int year) {
+  std::unique_ptr<PGconn, void (*)(PGconn*)> c(PQconnectdb(url_.c_str()), &PQfinish);
+  if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+    return Unavailable("postgresql: cannot connect to create a reference sequence");
+  }
+  const std::string sql = "SELECT ensure_reference_sequence(" + std::to_string(year) + ")";
+  std::unique_ptr<PGresult, void (*)(PGresult*)> r(PQexec(c.get(), sql.c_str()), &PQclear);
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    return Unavailable("postgresql: create reference sequence: " +
+                       std::string(PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY)
+                                       ? PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY)
+                                       : ""));
   }
   return {};
 }

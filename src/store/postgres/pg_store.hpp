@@ -121,6 +121,8 @@ class PgStore final : public core::Store {
   void WriterLoop();
   void RunBatch(std::vector<Item>& batch, std::vector<core::Status>& results);
   core::Status ConnectWriter();
+  // Creates the reference sequence of `year` unless it exists, on a connection of its own.
+  core::Status EnsureYear(int year);
   ReaderLease Reader();
   core::Result<std::vector<core::Record>> ReadRecords(const char* name, const char* sql,
                                                       core::RecordKind kind,
