@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 
@@ -65,9 +66,10 @@ class SqliteHarness final : public StoreHarness {
   int n_ = 0;
 };
 
-// The PostgreSQL server of this test run: $REDRESS_PG_URL when set, else a throwaway cluster
-// started by scripts/pg-test-cluster.sh on first use and stopped when the process exits (the
-// script's watcher stops it too should the process die first). If it cannot start, every
+// The PostgreSQL server of this test run: $REDRESS_PG_URL when set, else the URL in the file
+// $REDRESS_PG_URL_FILE names (ctest's shared cluster, tests/CMakeLists.txt), else a throwaway
+// cluster started by scripts/pg-test-cluster.sh on first use and stopped when the process exits
+// (the script's watcher stops it too should the process die first). If there is none, every
 // PostgreSQL test fails: a missing PostgreSQL is never a silent skip.
 class PgCluster {
  public:
@@ -101,6 +103,14 @@ class PgCluster {
   PgCluster() {
     if (const char* env = std::getenv("REDRESS_PG_URL"); env && *env) {
       url_ = env;
+      return;
+    }
+    if (const char* file = std::getenv("REDRESS_PG_URL_FILE"); file && *file) {
+      std::ifstream in(file);
+      std::getline(in, url_);
+      if (url_.rfind("postgresql://", 0) != 0) {
+        error_ = std::string("no PostgreSQL URL in ") + file + " (did the cluster start?)";
+      }
       return;
     }
     std::string tmpl = "/tmp/redress-pgtest-XXXXXX";
