@@ -182,6 +182,7 @@ core::Status Conn::RunCommand(std::string_view sql) {
 
 core::Status Conn::Drain(Res* last) {
   last_state_.clear();
+  last_constraint_.clear();
   core::Status first;
   if (PQpipelineSync(c_) != 1) {
     broken_ = true;
@@ -203,6 +204,8 @@ core::Status Conn::Drain(Res* last) {
       if (first && st != PGRES_PIPELINE_ABORTED) {
         const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         last_state_ = state != nullptr ? state : "";
+        const char* constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+        last_constraint_ = constraint != nullptr ? constraint : "";
         core::Error e = Fail(p.name, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
         if (IsServerFailure(last_state_)) e.code = core::Errc::kUnavailable;
         first = std::move(e);

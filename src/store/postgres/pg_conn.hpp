@@ -94,8 +94,10 @@ class Conn {
   core::Status QueueCommand(std::string_view sql);
   core::Status RunCommand(std::string_view sql);
 
-  // The SQLSTATE of the last failed statement ("" if none, or the connection failed).
+  // The SQLSTATE of the last failed statement ("" if none, or the connection failed), and the
+  // constraint it violated ("" if none).
   const std::string& LastState() const { return last_state_; }
+  const std::string& LastConstraint() const { return last_constraint_; }
   // The connection is gone; a new one is needed.
   bool Broken() const;
   PGconn* raw() const { return c_; }
@@ -117,6 +119,7 @@ class Conn {
   std::vector<Pending> pending_;
   bool broken_ = false;
   std::string last_state_;
+  std::string last_constraint_;
   // Scratch for Send.
   std::vector<Oid> types_;
   std::vector<const char*> values_;

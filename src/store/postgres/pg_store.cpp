@@ -445,6 +445,29 @@ core::Record ReadRecord(core::RecordKind kind, const Res& r, int i) {
   return rec;
 }
 
+// A failed statement of a write as the caller sees it: a violated constraint is the caller's
+// problem (kConflict, kNotFound), named by what it means where the constraint says so.
+core::Error WriteError(const Conn& c, const core::Error& e, std::string_view conflict,
+                       std::string_view not_found) {
+  const std::string& state = c.LastState();
+  if (state == "23505") {
+    if (c.LastConstraint() == "complaints_reference_key") {
+      return MakeError(Errc::kConflict, "reference already exists");
+    }
+    if (c.LastConstraint() == "users_username_key") {
+      return MakeError(Errc::kConflict, "username already exists");
+    }
+    return MakeError(Errc::kConflict, std::string(conflict.empty() ? "already exists" : conflict));
+  }
+  if (state == "23503") {
+    return MakeError(
+        Errc::kNotFound,
+        std::string(not_found.empty() ? "a referenced row does not exist" : not_found));
+  }
+  if (state == "22021") return MakeError(Errc::kInvalid, "text is not valid UTF-8");
+  return e;
+}
+
 const char* kReaderSetup =
     "SET default_transaction_read_only = on; SET application_name = 'redress reader'";
 const char* kWriterSetup = "SET synchronous_commit = on; SET application_name = 'redress writer'";
@@ -801,15 +824,8 @@ class PgStore::Tx final : public core::StoreTx {
   // Maps a failed statement: constraint violations are the caller's problem; a lost server or
   // connection sinks the batch.
   core::Error Fail(const core::Error& e, std::string_view conflict, std::string_view not_found) {
-    const std::string& state = c_->LastState();
     if (e.code == Errc::kUnavailable) fatal = true;
-    if (state == "23505" && !conflict.empty())
-      return MakeError(Errc::kConflict, std::string(conflict));
-    if (state == "23503" && !not_found.empty()) {
-      return MakeError(Errc::kNotFound, std::string(not_found));
-    }
-    if (state == "22021") return MakeError(Errc::kInvalid, "text is not valid UTF-8");
-    return e;
+    return WriteError(*c_, e, conflict, not_found);
   }
 
   Conn* c_;
@@ -917,6 +933,8 @@ Status PgStore::EnsureYear(int year) {
   if (!c || PQstatus(c.get()) != CONNECTION_OK) {
     return Unavailable("postgresql: cannot connect to create a reference sequence");
   }
+  PQsetNoticeProcessor(
+      c.get(), [](void*, const char*) {}, nullptr);
   const std::string sql = "SELECT ensure_reference_sequence(" + std::to_string(year) + ")";
   std::unique_ptr<PGresult, void (*)(PGresult*)> r(PQexec(c.get(), sql.c_str()), &PQclear);
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
@@ -1048,13 +1066,8 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
         s = r;
       }
       if (!s) {
-        const std::string& state = w.LastState();
-        core::Error e = s.error();
-        if (state == "23505") e = MakeError(Errc::kConflict, "already exists");
-        if (state == "23503") e = MakeError(Errc::kNotFound, "a referenced row does not exist");
-        if (state == "22021") e = MakeError(Errc::kInvalid, "text is not valid UTF-8");
-        if (e.code == Errc::kUnavailable) tx.fatal = true;
-        s = std::move(e);
+        if (s.error().code == Errc::kUnavailable) tx.fatal = true;
+        s = WriteError(w, s.error(), "", "");
       }
     }
     if (tx.fatal || w.Broken()) {
