@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "store/list_support.hpp"
@@ -247,6 +248,35 @@ TEST_F(PgStoreTest, LostConnectionFailsOneBatchAndDoesNotPoison) {
   }
   EXPECT_LE(failures, 16);  // at most once per pooled connection
   EXPECT_EQ(*store->CountComplaints(), 2);
+}
+
+TEST_F(PgStoreTest, AReadThatThrowsLeavesNoSnapshotBehind) {
+  auto store = OpenOrDie({.readers = 1});
+  ASSERT_TRUE(store);
+  auto insert = [&](int64_t seq) {
+    core::Complaint c = MakeComplaint(seq);
+    return store->WriteSync([&](StoreTx& tx) -> Status {
+      if (auto s = tx.InsertComplaint(c); !s) return s;
+      core::Event e;
+      e.complaint_id = c.id;
+      e.reference = c.reference.ToString();
+      e.at = kT0;
+      e.actor = "alice";
+      e.action = "created";
+      e.before = "{}";
+      e.after = "{}";
+      return tx.AppendEvent(e);
+    });
+  };
+  ASSERT_TRUE(insert(1));
+  // The scan's snapshot transaction is open when its callback throws.
+  EXPECT_THROW((void)store->ScanEvents(
+                   1, [](const core::Event&) -> bool { throw std::runtime_error("caller bug"); }),
+               std::runtime_error);
+  ASSERT_TRUE(insert(2));
+  // The one reader connection sees the second complaint: no stale snapshot was kept.
+  EXPECT_EQ(*store->CountComplaints(), 2);
+  EXPECT_EQ(store->EventsOf(2)->size() + store->EventsOf(1)->size(), 2u);
 }
 
 TEST_F(PgStoreTest, SearchTermsAreTheListQuerysTerms) {

@@ -161,6 +161,12 @@ core::Status Conn::Sync() {
   return Drain(nullptr);
 }
 
+void Conn::Reset() {
+  if (Broken()) return;
+  (void)Sync();
+  if (PQtransactionStatus(c_) != PQTRANS_IDLE) (void)RunCommand("ROLLBACK");
+}
+
 core::Status Conn::QueueCommand(std::string_view sql) {
   if (Broken()) return Unavailable("postgresql: connection lost");
   const std::string text(sql);

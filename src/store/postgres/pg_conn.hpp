@@ -90,6 +90,10 @@ class Conn {
   // Syncs and checks everything queued.
   core::Status Sync();
 
+  // Makes the connection ready for its next user: whatever is still queued is sent and its
+  // results dropped, and an open transaction (a caller that threw mid-read) is rolled back.
+  void Reset();
+
   // An unnamed one-off statement without parameters (transaction control).
   core::Status QueueCommand(std::string_view sql);
   core::Status RunCommand(std::string_view sql);

@@ -842,6 +842,7 @@ class PgStore::ReaderLease {
   ReaderLease(const ReaderLease&) = delete;
   ReaderLease& operator=(const ReaderLease&) = delete;
   ~ReaderLease() {
+    store_->readers_[index_]->Reset();
     {
       std::lock_guard lock(store_->readers_mu_);
       store_->free_readers_.push_back(index_);
