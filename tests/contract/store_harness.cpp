@@ -81,7 +81,7 @@ class PgCluster {
 
   ~PgCluster() {
     if (dir_.empty()) return;
-    const std::string cmd = Script() + " stop '" + dir_ + "/cluster' >/dev/null 2>&1";
+    const std::string cmd = Script() + " stop '" + dir_ + "' >/dev/null 2>&1";
     if (std::system(cmd.c_str()) != 0) fprintf(stderr, "pg-test-cluster.sh stop failed\n");
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -120,7 +120,7 @@ class PgCluster {
     }
     dir_ = tmpl;
     const std::string cmd =
-        Script() + " start '" + dir_ + "/cluster' " + std::to_string(getpid()) + " 2>&1";
+        Script() + " start '" + dir_ + "' " + std::to_string(getpid()) + " 2>&1";
     FILE* out = popen(cmd.c_str(), "r");
     if (out == nullptr) {
       error_ = "cannot run " + Script();
