@@ -30,6 +30,7 @@
 #include "mail/smtp.hpp"
 #include "mail/templates.hpp"
 #include "store/memory/memory_store.hpp"
+#include "store/postgres/pg_store.hpp"
 #include "util/crypto.hpp"
 
 namespace redress::cli {
@@ -68,6 +69,7 @@ bool SplitListen(const std::string& listen, std::string& host, unsigned short& p
 struct Common {
   std::string data = "var";
   std::string policies;
+  std::string store;  // --store (the commands that take it); see StoreSetting
 };
 
 void AddCommon(CLI::App* cmd, Common& c) {
@@ -76,6 +78,18 @@ void AddCommon(CLI::App* cmd, Common& c) {
   cmd->add_option(
       "--policies", c.policies,
       "Policies directory (default: $REDRESS_POLICIES, ./policies, or the shipped set)");
+}
+
+// --store, for the commands that open the store for reading and writing.
+void AddStore(CLI::App* cmd, Common& c) {
+  cmd->add_option("--store", c.store,
+                  "Store: sqlite (the data directory's redress.db, the default) or a "
+                  "postgresql://user@host:port/database URL (default: $REDRESS_STORE)");
+}
+
+// Opens the store the command's --store (or $REDRESS_STORE) names.
+core::Result<std::unique_ptr<core::Store>> OpenCommonStore(const Common& c, bool create) {
+  return OpenAnyStore({c.data, c.policies}, StoreSetting(c.store), create);
 }
 
 // --- serve --------------------------------------------------------------------------------------
@@ -128,9 +142,9 @@ int Serve(const ServeOptions& o) {
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   boost::asio::io_context ioc(threads);
 
-  auto opened = OpenStore({o.common.data, o.common.policies}, true);
+  auto opened = OpenCommonStore(o.common, true);
   if (!opened) return Fail(opened.error());
-  std::unique_ptr<store::SqliteStore> store = std::move(*opened);
+  std::unique_ptr<core::Store> store = std::move(*opened);
 
   SystemClock clock;
   app::ServiceConfig config;
@@ -199,8 +213,8 @@ int Serve(const ServeOptions& o) {
 
   // Tests and scripts read this line to learn the port.
   std::cout << "redress listening on " << host << ":" << server.port() << std::endl;
-  spdlog::info("serving on {}:{} with {} I/O threads, data in {}", host, server.port(), threads,
-               o.common.data);
+  spdlog::info("serving on {}:{} with {} I/O threads, data in {}, {} store", host, server.port(),
+               threads, o.common.data, StoreKind(StoreSetting(o.common.store)));
 
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) {
@@ -261,7 +275,7 @@ int UserAdd(const UserOptions& o) {
     util::InitCrypto();
     password = util::RandomToken(15);  // 120 bits, 24 characters
   }
-  auto store = OpenStore({o.common.data, o.common.policies}, true);
+  auto store = OpenCommonStore(o.common, true);
   if (!store) return Fail(store.error());
   auto hash = util::HashPassword(password);
   if (!hash) {
@@ -296,7 +310,7 @@ int UserAdd(const UserOptions& o) {
 }
 
 int UserList(const UserOptions& o) {
-  auto store = OpenStore({o.common.data, o.common.policies}, false);
+  auto store = OpenCommonStore(o.common, false);
   if (!store) return Fail(store.error());
   auto users = (*store)->ListUsers();
   if (!users) return Fail(users.error());
@@ -310,7 +324,7 @@ int UserList(const UserOptions& o) {
 
 int UserDisable(const UserOptions& o) {
   if (!ValidUsername(o.name)) return Usage("--name is required");
-  auto store = OpenStore({o.common.data, o.common.policies}, false);
+  auto store = OpenCommonStore(o.common, false);
   if (!store) return Fail(store.error());
   const core::Instant now = SystemClock().Now();
   core::Status s = (*store)->WriteSync([&](core::StoreTx& tx) -> core::Status {
@@ -354,11 +368,19 @@ int PolicyCheck(const std::string& file, const std::string& policies_flag) {
 }
 
 int AuditVerify(const Common& c, bool json_out) {
-  const std::string path = c.data + "/redress.db";
-  if (!std::filesystem::exists(path)) return Usage("no store at " + path);
-  auto store = store::SqliteStore::OpenReadOnly(path);
-  if (!store) return Fail(store.error());
-  auto report = app::VerifyAudit(**store);
+  std::unique_ptr<core::Store> store;
+  if (store::IsPostgresUrl(StoreSetting(c.store))) {
+    auto pg = OpenCommonStore(c, false);
+    if (!pg) return Fail(pg.error());
+    store = std::move(*pg);
+  } else {
+    const std::string path = c.data + "/redress.db";
+    if (!std::filesystem::exists(path)) return Usage("no store at " + path);
+    auto sqlite = store::SqliteStore::OpenReadOnly(path);
+    if (!sqlite) return Fail(sqlite.error());
+    store = std::move(*sqlite);
+  }
+  auto report = app::VerifyAudit(*store);
   if (!report) return Fail(report.error());
   if (json_out) {
     nlohmann::json j = {
@@ -410,6 +432,7 @@ int Run(int argc, char** argv) {
   ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the HTTP service");
   AddCommon(serve_cmd, serve.common);
+  AddStore(serve_cmd, serve.common);
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks one)")
       ->capture_default_str();
   serve_cmd->add_option("--default-policy", serve.default_policy, "Policy for new complaints")
@@ -434,6 +457,7 @@ int Run(int argc, char** argv) {
   user_cmd->require_subcommand(1);
   auto* user_add = user_cmd->add_subcommand("add", "Add a user");
   AddCommon(user_add, user.common);
+  AddStore(user_add, user.common);
   user_add->add_option("--name", user.name, "Username")->required();
   user_add->add_option("--role", user.role, "handler, investigator, manager, auditor or admin")
       ->required();
@@ -443,8 +467,10 @@ int Run(int argc, char** argv) {
                      "Generate a one-time password and print it");
   auto* user_list = user_cmd->add_subcommand("list", "List users");
   AddCommon(user_list, user.common);
+  AddStore(user_list, user.common);
   auto* user_disable = user_cmd->add_subcommand("disable", "Disable a user and end their sessions");
   AddCommon(user_disable, user.common);
+  AddStore(user_disable, user.common);
   user_disable->add_option("--name", user.name, "Username")->required();
 
   std::string policy_file;
@@ -462,6 +488,7 @@ int Run(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   auto* audit_verify = audit_cmd->add_subcommand("verify", "Verify the event hash chain");
   AddCommon(audit_verify, audit_common);
+  AddStore(audit_verify, audit_common);
   audit_verify->add_flag("--json", audit_json, "Print the report as JSON");
 
   Common backup_common;

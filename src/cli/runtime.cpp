@@ -8,6 +8,7 @@
 #include "config/objectives.hpp"
 #include "config/policy_loader.hpp"
 #include "config/taxonomy.hpp"
+#include "store/postgres/pg_store.hpp"
 
 namespace redress::cli {
 
@@ -42,6 +43,31 @@ core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, 
   auto store = store::SqliteStore::Open(paths.DatabasePath(), options);
   if (!store) return store.error();
   return std::move(*store);
+}
+
+std::string StoreSetting(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("REDRESS_STORE"); env && *env) return env;
+  return {};
+}
+
+core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
+                                                        const std::string& store, bool create) {
+  if (store::IsPostgresUrl(store)) {
+    auto pg = store::PgStore::Open(store, {});
+    if (!pg) return pg.error();
+    return std::unique_ptr<core::Store>(std::move(*pg));
+  }
+  if (!store.empty() && store != "sqlite") {
+    return core::MakeError(core::Errc::kInvalid, "--store must be sqlite or a postgresql:// URL");
+  }
+  auto sqlite = OpenStore(paths, create);
+  if (!sqlite) return sqlite.error();
+  return std::unique_ptr<core::Store>(std::move(*sqlite));
+}
+
+std::string StoreKind(const std::string& store) {
+  return store::IsPostgresUrl(store) ? "postgresql" : "sqlite";
 }
 
 core::Instant SystemClock::Now() const {

@@ -33,6 +33,16 @@ std::string MailTemplatesDir(const std::string& setting);
 core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(
     const Paths& paths, bool create, store::SqliteStore::Options options = {});
 
+// The --store setting: the flag, else $REDRESS_STORE, else "" (SQLite).
+std::string StoreSetting(const std::string& flag);
+// Opens the store `store` names: "" or "sqlite", the SQLite store in the data directory (as
+// OpenStore); a postgresql:// (postgres://) URL, the PostgreSQL store. kInvalid otherwise.
+core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
+                                                        const std::string& store, bool create);
+// What a log line may say of a store setting: "sqlite" or "postgresql" (never the URL, which
+// may hold a password).
+std::string StoreKind(const std::string& store);
+
 struct Loaded {
   std::vector<core::Policy> policies;
   std::set<std::string> categories;

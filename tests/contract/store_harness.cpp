@@ -1,11 +1,19 @@
 #include "store_harness.hpp"
 
+#include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <stdexcept>
 
 #include "store/memory/memory_store.hpp"
+#include "store/postgres/pg_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace redress::testing {
@@ -58,7 +66,144 @@ class SqliteHarness final : public StoreHarness {
   int n_ = 0;
 };
 
+// The PostgreSQL server of this test run: $REDRESS_PG_URL when set, else the URL in the file
+// $REDRESS_PG_URL_FILE names (ctest's shared cluster, tests/CMakeLists.txt), else a throwaway
+// cluster started by scripts/pg-test-cluster.sh on first use and stopped when the process exits
+// (the script's watcher stops it too should the process die first). If there is none, every
+// PostgreSQL test fails: a missing PostgreSQL is never a silent skip.
+class PgCluster {
+ public:
+  static PgCluster& Get() {
+    static PgCluster cluster;
+    if (!cluster.error_.empty()) throw std::runtime_error(cluster.error_);
+    return cluster;
+  }
+
+  ~PgCluster() {
+    if (dir_.empty()) return;
+    const std::string cmd = Script() + " stop '" + dir_ + "' >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) fprintf(stderr, "pg-test-cluster.sh stop failed\n");
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // A new, empty database; its URL.
+  std::string CreateDatabase() {
+    static std::atomic<int> n{0};
+    const std::string name = "redress_test_" + std::to_string(getpid()) + "_" + std::to_string(++n);
+    Admin("CREATE DATABASE " + name);
+    return WithDatabase(url_, name);
+  }
+  void DropDatabase(const std::string& url) {
+    const std::string name = url.substr(url.rfind('/') + 1);
+    Admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+
+ private:
+  PgCluster() {
+    if (const char* env = std::getenv("REDRESS_PG_URL"); env && *env) {
+      url_ = env;
+      return;
+    }
+    if (const char* file = std::getenv("REDRESS_PG_URL_FILE"); file && *file) {
+      std::ifstream in(file);
+      std::getline(in, url_);
+      if (url_.rfind("postgresql://", 0) != 0) {
+        error_ = std::string("no PostgreSQL URL in ") + file + " (did the cluster start?)";
+      }
+      return;
+    }
+    std::string tmpl = "/tmp/redress-pgtest-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      error_ = "cannot create a directory for the PostgreSQL test cluster";
+      return;
+    }
+    dir_ = tmpl;
+    const std::string cmd =
+        Script() + " start '" + dir_ + "' " + std::to_string(getpid()) + " 2>&1";
+    FILE* out = popen(cmd.c_str(), "r");
+    if (out == nullptr) {
+      error_ = "cannot run " + Script();
+      return;
+    }
+    std::string text;
+    char buf[512];
+    while (fgets(buf, sizeof buf, out) != nullptr) text += buf;
+    const int status = pclose(out);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    if (status != 0 || text.rfind("postgresql://", 0) != 0) {
+      error_ = "the PostgreSQL test cluster did not start (" + Script() + "): " + text;
+      return;
+    }
+    url_ = text;
+  }
+
+  static std::string Script() {
+    return std::string(REDRESS_SOURCE_DIR) + "/scripts/pg-test-cluster.sh";
+  }
+
+  // `url` with its database name replaced.
+  static std::string WithDatabase(const std::string& url, const std::string& db) {
+    const size_t scheme = url.find("://");
+    const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    const size_t query = url.find('?');
+    const std::string base = url.substr(0, slash == std::string::npos ? query : slash);
+    return base + "/" + db + (query == std::string::npos ? "" : url.substr(query));
+  }
+
+  void Admin(const std::string& sql) {
+    std::lock_guard lock(mu_);
+    PGconn* c = PQconnectdb(url_.c_str());
+    std::string error;
+    if (PQstatus(c) != CONNECTION_OK) {
+      error = PQerrorMessage(c);
+    } else {
+      PGresult* r = PQexec(c, sql.c_str());
+      if (PQresultStatus(r) != PGRES_COMMAND_OK) error = PQresultErrorMessage(r);
+      PQclear(r);
+    }
+    PQfinish(c);
+    if (!error.empty()) throw std::runtime_error("postgresql: " + sql + ": " + error);
+  }
+
+  std::string dir_;
+  std::string url_;
+  std::string error_;
+  std::mutex mu_;
+};
+
+class PostgresHarness final : public StoreHarness {
+ public:
+  PostgresHarness() : url_(PgCluster::Get().CreateDatabase()) { Open(); }
+  ~PostgresHarness() override {
+    store_.reset();
+    try {
+      PgCluster::Get().DropDatabase(url_);
+    } catch (...) {
+      // The cluster goes at exit anyway.
+    }
+  }
+  core::Store& store() override { return *store_; }
+  bool Reopen() override {
+    store_.reset();
+    Open();
+    return true;
+  }
+
+ private:
+  void Open() {
+    auto s = store::PgStore::Open(url_, {});
+    if (!s) throw std::runtime_error("cannot open postgresql store: " + s.error().detail);
+    store_ = std::move(*s);
+  }
+  std::string url_;
+  std::unique_ptr<store::PgStore> store_;
+};
+
 }  // namespace
+
+std::string NewPostgresDatabase() { return PgCluster::Get().CreateDatabase(); }
+void DropPostgresDatabase(const std::string& url) { PgCluster::Get().DropDatabase(url); }
 
 std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; }
 
@@ -66,7 +211,7 @@ const std::vector<Adapter>& Adapters() {
   static const std::vector<Adapter> adapters = {
       {"Memory", [] { return std::make_unique<MemoryHarness>(); }},
       {"Sqlite", [] { return std::make_unique<SqliteHarness>(); }},
-      // {"Postgres", [] { return std::make_unique<PostgresHarness>(); }},
+      {"Postgres", [] { return std::make_unique<PostgresHarness>(); }},
   };
   return adapters;
 }

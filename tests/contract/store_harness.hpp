@@ -36,6 +36,12 @@ const std::vector<Adapter>& Adapters();
 // The test-name suffix of a parameterised suite over Adapters().
 std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info);
 
+// A new, empty PostgreSQL database on the test run's server (store_harness.cpp); its URL.
+// Throws when there is no server, so the test fails.
+std::string NewPostgresDatabase();
+// Drops it (connections and all).
+void DropPostgresDatabase(const std::string& url);
+
 // A fresh directory under the system temp dir, removed by the destructor.
 class TempDir {
  public:

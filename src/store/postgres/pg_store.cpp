@@ -1,0 +1,1680 @@
+#include "store/postgres/pg_store.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "core/codec.hpp"
+#include "core/facts.hpp"
+#include "core/lifecycle.hpp"
+#include "store/list_support.hpp"
+#include "store/postgres/migrations.hpp"
+#include "store/postgres/pg_conn.hpp"
+#include "store/postgres/pg_facts.hpp"
+#include "util/crypto.hpp"
+
+namespace redress::store {
+
+using core::Errc;
+using core::MakeError;
+using core::Result;
+using core::Status;
+using pg::Conn;
+using pg::Params;
+using pg::Res;
+
+namespace {
+
+// A named statement: prepared under `name` on each connection that runs it.
+struct Q {
+  const char* name;
+  const char* sql;
+};
+
+#define REDRESS_EVENT_COLS                                                                   \
+  "seq, complaint_id, reference, at, actor, action, \"before\", \"after\", payload_digest, " \
+  "prev_hash, hash"
+#define REDRESS_USER_COLS \
+  "id, username, display_name, role, password_hash, disabled, must_change_password, created_at"
+#define REDRESS_NOTIFICATION_COLS                                                                \
+  "id, complaint_id, reference, kind, language, recipient, vars, in_reply_to, state, attempts, " \
+  "created_at, next_attempt_at, sent_at, last_error"
+#define REDRESS_ATTACHMENT_COLS \
+  "id, complaint_id, sha256, content_type, size, filename, uploaded_by, at"
+#define REDRESS_RECORD_SELECT                                                        \
+  "SELECT r.id, r.doc, r.updated_at, (SELECT string_agg(l.complaint_id::text, ',') " \
+  "FROM record_links l WHERE l.kind = r.kind AND l.id = r.id) FROM records r "
+
+// Writer statements.
+constexpr Q kWriteLock{"write_lock", "SELECT pg_advisory_xact_lock($1)"};
+constexpr Q kChainHead{"chain_head", "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"};
+constexpr Q kReserve{"reserve", "SELECT reserve_references($1, $2)"};
+// $1 reference, $2 prefix, $3 year, $4 seq, then the fields of ComplaintParams ($5..$20).
+constexpr Q kInsertComplaint{
+    "insert_complaint",
+    "INSERT INTO complaints (reference, prefix, year, seq, state, priority, category, product, "
+    "channel, assignee, investigator, persons_named, received_at, next_due, next_clock, is_open, "
+    "version, updated_at, doc, follow_up_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+    "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20) "
+    "ON CONFLICT (reference) DO NOTHING RETURNING id"};
+constexpr Q kInsertText{"insert_text",
+                        "INSERT INTO complaint_text (id, description) VALUES ($1, $2)"};
+constexpr Q kLoadComplaint{"load_complaint",
+                           "SELECT id, version, doc FROM complaints WHERE reference = $1"};
+// $1 reference, $2 id, $3 unused prefix slot kept out: fields $5..$20 as for the insert. The
+// counts say whether the complaint exists and, if it was updated, its state before.
+constexpr Q kUpdateComplaint{
+    "update_complaint",
+    "WITH old AS (SELECT id, state FROM complaints WHERE id = $2 AND reference = $1), "
+    "upd AS (UPDATE complaints c SET state = $5, priority = $6, category = $7, product = $8, "
+    "channel = $9, assignee = $10, investigator = $11, persons_named = $12, received_at = $13, "
+    "next_due = $14, next_clock = $15, is_open = $16, version = $17, updated_at = $18, doc = $19, "
+    "follow_up_at = $20 FROM old WHERE c.id = old.id AND c.version = $17 - 1 "
+    "RETURNING old.state) "
+    "SELECT (SELECT count(*) FROM old), (SELECT state FROM upd)"};
+constexpr Q kUpdateText{"update_text",
+                        "UPDATE complaint_text SET description = $2 WHERE id = $1 AND "
+                        "description IS DISTINCT FROM $2"};
+constexpr Q kCountState{"count_state",
+                        "INSERT INTO state_counts (state, n) VALUES ($1, $2) "
+                        "ON CONFLICT (state) DO UPDATE SET n = state_counts.n + excluded.n"};
+constexpr Q kInsertEvent{"insert_event", "INSERT INTO events (" REDRESS_EVENT_COLS
+                                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"};
+constexpr Q kInsertNote{"insert_note",
+                        "INSERT INTO notes (complaint_id, at, author, visibility, body) "
+                        "SELECT $1, $2, $3, $4, $5 WHERE EXISTS "
+                        "(SELECT 1 FROM complaints WHERE id = $1) RETURNING id"};
+constexpr Q kAppendNoteText{
+    "append_note_text", "UPDATE complaint_text SET notes = notes || chr(10) || $2 WHERE id = $1"};
+constexpr Q kInsertAttachment{
+    "insert_attachment",
+    "INSERT INTO attachments (complaint_id, sha256, content_type, size, filename, uploaded_by, "
+    "at) SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS "
+    "(SELECT 1 FROM complaints WHERE id = $1) RETURNING id"};
+constexpr Q kGetIdempotency{"get_idempotency",
+                            "SELECT key, caller, body_hash, status, response, at FROM idempotency "
+                            "WHERE caller = $1 AND key = $2"};
+constexpr Q kPutIdempotency{"put_idempotency",
+                            "INSERT INTO idempotency (key, caller, body_hash, status, response, "
+                            "at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (caller, key) DO "
+                            "UPDATE SET body_hash = excluded.body_hash, status = excluded.status, "
+                            "response = excluded.response, at = excluded.at"};
+constexpr Q kInsertUser{"insert_user",
+                        "INSERT INTO users (username, display_name, role, password_hash, "
+                        "disabled, must_change_password, created_at) VALUES ($1, $2, $3, $4, $5, "
+                        "$6, $7) ON CONFLICT (username) DO NOTHING RETURNING id"};
+constexpr Q kLoadUser{"load_user", "SELECT " REDRESS_USER_COLS " FROM users WHERE username = $1"};
+// Counts: another user with the new name, and the row updated.
+constexpr Q kUpdateUser{
+    "update_user",
+    "WITH clash AS (SELECT 1 FROM users WHERE username = $1 AND id <> $8), "
+    "upd AS (UPDATE users SET username = $1, display_name = $2, role = $3, password_hash = $4, "
+    "disabled = $5, must_change_password = $6 WHERE id = $8 AND NOT EXISTS (SELECT 1 FROM clash) "
+    "RETURNING 1) SELECT (SELECT count(*) FROM clash), (SELECT count(*) FROM upd)"};
+// Counts: the user, and the row inserted.
+constexpr Q kInsertSession{
+    "insert_session",
+    "WITH u AS (SELECT 1 FROM users WHERE id = $2), "
+    "ins AS (INSERT INTO sessions (token_hash, user_id, created_at, expires_at) "
+    "SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM u) ON CONFLICT (token_hash) DO NOTHING "
+    "RETURNING 1) SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM ins)"};
+constexpr Q kDeleteSession{"delete_session", "DELETE FROM sessions WHERE token_hash = $1"};
+constexpr Q kDeleteSessionsOf{"delete_sessions_of", "DELETE FROM sessions WHERE user_id = $1"};
+constexpr Q kPutView{"put_view",
+                     "INSERT INTO saved_views (user_id, name, query, updated_at) "
+                     "SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) "
+                     "ON CONFLICT (user_id, name) DO UPDATE SET query = excluded.query, "
+                     "updated_at = excluded.updated_at RETURNING 1"};
+constexpr Q kDeleteView{"delete_view", "DELETE FROM saved_views WHERE user_id = $1 AND name = $2"};
+constexpr Q kInsertNotification{
+    "insert_notification",
+    "INSERT INTO notifications (complaint_id, reference, kind, language, recipient, vars, "
+    "in_reply_to, state, attempts, created_at, next_attempt_at, sent_at, last_error) "
+    "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE EXISTS "
+    "(SELECT 1 FROM complaints WHERE id = $1) RETURNING id"};
+constexpr Q kUpdateNotification{"update_notification",
+                                "UPDATE notifications SET state = $2, attempts = $3, "
+                                "next_attempt_at = $4, sent_at = $5, last_error = $6, vars = $7 "
+                                "WHERE id = $1"};
+constexpr Q kNextRecordId{"next_record_id",
+                          "SELECT coalesce(max(id), 0) + 1 FROM records WHERE kind = $1"};
+constexpr Q kPutRecord{"put_record",
+                       "INSERT INTO records (kind, id, doc, updated_at) VALUES ($1, $2, $3, $4) "
+                       "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, "
+                       "updated_at = excluded.updated_at"};
+constexpr Q kDeleteLinks{"delete_links", "DELETE FROM record_links WHERE kind = $1 AND id = $2"};
+// $3: the complaint ids, comma-separated. Links nothing, and counts them, if any is missing.
+constexpr Q kInsertLinks{
+    "insert_links",
+    "WITH ids AS (SELECT DISTINCT unnest(string_to_array($3, ',')::bigint[]) AS cid), "
+    "missing AS (SELECT count(*) AS n FROM ids WHERE NOT EXISTS "
+    "(SELECT 1 FROM complaints c WHERE c.id = ids.cid)), "
+    "ins AS (INSERT INTO record_links (kind, id, complaint_id) SELECT $1, $2, cid FROM ids "
+    "WHERE (SELECT n FROM missing) = 0 ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT (SELECT n FROM missing), (SELECT count(*) FROM ins)"};
+constexpr Q kFindSource{"find_source",
+                        "SELECT s.complaint_id, s.row_hash, c.prefix, c.year, c.seq "
+                        "FROM source_keys s JOIN complaints c ON c.id = s.complaint_id "
+                        "WHERE s.system = $1 AND s.external_id = $2"};
+constexpr Q kPutSource{"put_source",
+                       "INSERT INTO source_keys (system, external_id, complaint_id, row_hash) "
+                       "SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM complaints WHERE id = "
+                       "$3) ON CONFLICT (system, external_id) DO UPDATE SET complaint_id = "
+                       "excluded.complaint_id, row_hash = excluded.row_hash RETURNING 1"};
+
+// Reader statements.
+constexpr Q kEventsOf{
+    "events_of", "SELECT " REDRESS_EVENT_COLS " FROM events WHERE complaint_id = $1 ORDER BY seq"};
+constexpr Q kNotesOf{"notes_of",
+                     "SELECT id, complaint_id, at, author, visibility, body FROM notes "
+                     "WHERE complaint_id = $1 ORDER BY id"};
+constexpr Q kAttachmentsOf{"attachments_of", "SELECT " REDRESS_ATTACHMENT_COLS
+                                             " FROM attachments WHERE complaint_id = $1 ORDER BY "
+                                             "id"};
+constexpr Q kGetAttachment{"get_attachment", "SELECT " REDRESS_ATTACHMENT_COLS
+                                             " FROM attachments WHERE complaint_id = $1 AND id = "
+                                             "$2"};
+constexpr Q kGetUser{"get_user", "SELECT " REDRESS_USER_COLS " FROM users WHERE id = $1"};
+constexpr Q kListUsers{"list_users",
+                       "SELECT " REDRESS_USER_COLS " FROM users ORDER BY username COLLATE \"C\""};
+constexpr Q kFindSession{"find_session",
+                         "SELECT token_hash, user_id, created_at, expires_at FROM sessions "
+                         "WHERE token_hash = $1"};
+constexpr Q kViewsOf{"views_of",
+                     "SELECT name, query, updated_at FROM saved_views WHERE user_id = $1 "
+                     "ORDER BY name COLLATE \"C\""};
+constexpr Q kCountByState{"count_by_state", "SELECT state, n FROM state_counts"};
+constexpr Q kCountOverdue{"count_overdue",
+                          "SELECT count(*) FROM complaints WHERE is_open = 1 AND next_due < $1"};
+constexpr Q kCountComplaints{"count_complaints", "SELECT coalesce(sum(n), 0) FROM state_counts"};
+constexpr Q kDueForClockCheck{"due_for_clock_check",
+                              "SELECT prefix, year, seq FROM complaints WHERE is_open = 1 AND "
+                              "next_clock <= $1 ORDER BY next_clock, id LIMIT $2"};
+constexpr Q kScanEvents{"scan_events", "SELECT " REDRESS_EVENT_COLS
+                                       " FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2"};
+constexpr Q kScanComplaints{"scan_complaints",
+                            "SELECT id, version, doc FROM complaints WHERE id > $1 ORDER BY id "
+                            "LIMIT $2"};
+constexpr Q kDueNotifications{"due_notifications",
+                              "SELECT " REDRESS_NOTIFICATION_COLS
+                              " FROM notifications WHERE state = 'pending' AND next_attempt_at "
+                              "<= $1 ORDER BY next_attempt_at, id LIMIT $2"};
+constexpr Q kNotificationsOf{"notifications_of", "SELECT " REDRESS_NOTIFICATION_COLS
+                                                 " FROM notifications WHERE complaint_id = $1 "
+                                                 "ORDER BY id"};
+constexpr Q kGetNotification{"get_notification", "SELECT " REDRESS_NOTIFICATION_COLS
+                                                 " FROM notifications WHERE id = "
+                                                 "$1"};
+constexpr Q kClosedIn{"closed_in",
+                      "SELECT f.id, c.reference FROM facts f JOIN complaints c ON c.id = f.id "
+                      "WHERE f.closed_at >= $1 AND f.closed_at < $2 ORDER BY f.id"};
+constexpr Q kGetRecord{"get_record", REDRESS_RECORD_SELECT "WHERE r.kind = $1 AND r.id = $2"};
+constexpr Q kListRecords{"list_records", REDRESS_RECORD_SELECT "WHERE r.kind = $1 ORDER BY r.id"};
+constexpr Q kRecordsLinked{"records_linked", REDRESS_RECORD_SELECT
+                           "WHERE r.kind = $1 AND r.id IN (SELECT id FROM record_links WHERE "
+                           "complaint_id = $2 AND kind = $1) ORDER BY r.id"};
+constexpr Q kDashAge{"dash_age",
+                     "SELECT count(*) FILTER (WHERE received_at >= $1), "
+                     "count(*) FILTER (WHERE received_at < $1 AND received_at >= $2), "
+                     "count(*) FILTER (WHERE received_at < $2 AND received_at >= $3), "
+                     "count(*) FILTER (WHERE received_at < $3) FROM complaints WHERE is_open = 1"};
+// The clocks live in the record: one row per clock of each complaint.
+constexpr Q kDashClocks{
+    "dash_clocks",
+    "SELECT t->>'name' AS name, "
+    "count(*) FILTER (WHERE NOT coalesce(t->'breached' = 'true'::jsonb, false) "
+    "AND t->>'state' = 'met'), "
+    "count(*) FILTER (WHERE coalesce(t->'breached' = 'true'::jsonb, false) "
+    "OR t->>'state' = 'breached') "
+    "FROM complaints c CROSS JOIN LATERAL jsonb_array_elements("
+    "CASE WHEN jsonb_typeof(c.doc::jsonb -> 'clocks') = 'array' THEN c.doc::jsonb -> 'clocks' "
+    "ELSE '[]'::jsonb END) AS t WHERE c.received_at >= $1 GROUP BY 1"};
+// Weeks start on Monday 00:00 UTC; 345600000 ms is 1970-01-05, the first Monday.
+constexpr Q kDashWeeks{"dash_weeks",
+                       "SELECT (received_at - 345600000) / 604800000 AS w, count(*) FROM "
+                       "complaints WHERE received_at >= $1 GROUP BY w ORDER BY w"};
+constexpr Q kDashCategories{
+    "dash_categories",
+    "SELECT category, count(*) AS n FROM complaints WHERE received_at >= "
+    "$1 GROUP BY category ORDER BY n DESC, category COLLATE \"C\" LIMIT 20"};
+
+constexpr const char* kReadSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+constexpr int kScanPage = 500;
+
+Result<Res> Run(Conn& c, const Q& q, const Params& p) { return c.Run(q.name, q.sql, p); }
+Status Queue(Conn& c, const Q& q, const Params& p) { return c.Queue(q.name, q.sql, p); }
+
+core::Error Unavailable(std::string detail) {
+  return MakeError(Errc::kUnavailable, std::move(detail));
+}
+
+const char* VisibilityName(core::NoteVisibility v) {
+  return v == core::NoteVisibility::kComplainant ? "complainant" : "internal";
+}
+core::NoteVisibility ParseVisibility(std::string_view s) {
+  return s == "complainant" ? core::NoteVisibility::kComplainant : core::NoteVisibility::kInternal;
+}
+
+std::optional<int64_t> OptMillis(const std::optional<core::Instant>& t) {
+  if (!t) return std::nullopt;
+  return core::ToMillis(*t);
+}
+
+// PostgreSQL keeps text in UTF-8 and refuses anything else: a search term or filter value that
+// is not UTF-8 can match nothing.
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      if (c == 0) return false;
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // the continuation bytes are cut off
+    for (size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    const uint32_t min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// The indexed copies of a complaint's fields, computed once per insert/update.
+struct ComplaintRow {
+  std::string reference;
+  std::string persons_named;
+  std::string doc;
+  std::optional<int64_t> next_due;
+  std::optional<int64_t> next_clock;
+  std::optional<int64_t> follow_up_at;
+  bool open = false;
+
+  ComplaintRow(const core::Complaint& c, std::string encoded)
+      : reference(c.reference.ToString()),
+        persons_named(NormalizePersonsNamed(c.subject.persons_named.value)),
+        doc(std::move(encoded)),
+        open(core::IsOpen(c.state)) {
+    if (auto d = core::EarliestDue(c.clocks)) next_due = core::ToMillis(*d);
+    if (open) {
+      if (auto n = core::NextClockInstant(c.clocks)) next_clock = core::ToMillis(*n);
+    }
+    if (auto at = core::FollowUpDue(c)) follow_up_at = core::ToMillis(*at);
+  }
+};
+
+// Parameters $5..$20 of kInsertComplaint and kUpdateComplaint.
+void ComplaintParams(Params& p, const core::Complaint& c, const ComplaintRow& row) {
+  p.Text(core::ToString(c.state))
+      .Int(static_cast<int64_t>(c.priority))
+      .Text(c.assessment.category)
+      .Text(c.subject.product)
+      .Text(core::ToString(c.channel))
+      .Text(c.assignee)
+      .Text(c.investigator)
+      .Text(row.persons_named)
+      .Int(core::ToMillis(c.received_at))
+      .OptInt(row.next_due)
+      .OptInt(row.next_clock)
+      .Int(row.open ? 1 : 0)
+      .Int(c.version)
+      .Int(core::ToMillis(c.updated_at))
+      .Text(row.doc)
+      .OptInt(row.follow_up_at);
+}
+
+Result<std::optional<core::Complaint>> ParseComplaint(int64_t id, int64_t version,
+                                                      std::string_view doc) {
+  auto j = nlohmann::json::parse(doc.begin(), doc.end(), nullptr, false);
+  if (j.is_discarded()) {
+    return MakeError(Errc::kInternal, "stored complaint " + std::to_string(id) + " is not JSON");
+  }
+  auto c = core::FromStorageJson(j);
+  if (!c) {
+    core::Error e = c.error();
+    e.code = Errc::kInternal;
+    e.detail = "stored complaint " + std::to_string(id) + ": " + e.detail;
+    return e;
+  }
+  c->id = id;
+  c->version = version;
+  return std::optional<core::Complaint>(std::move(*c));
+}
+
+core::Event ReadEvent(const Res& r, int i) {
+  core::Event e;
+  e.seq = r.Int(i, 0);
+  e.complaint_id = r.Int(i, 1);
+  e.reference = r.Text(i, 2);
+  e.at = core::FromMillis(r.Int(i, 3));
+  e.actor = r.Text(i, 4);
+  e.action = r.Text(i, 5);
+  e.before = r.Text(i, 6);
+  e.after = r.Text(i, 7);
+  e.payload_digest = r.Text(i, 8);
+  e.prev_hash = r.Text(i, 9);
+  e.hash = r.Text(i, 10);
+  return e;
+}
+
+core::User ReadUser(const Res& r, int i) {
+  core::User u;
+  u.id = r.Int(i, 0);
+  u.username = r.Text(i, 1);
+  u.display_name = r.Text(i, 2);
+  u.role = core::ParseRole(r.View(i, 3)).value_or(core::Role::kHandler);
+  u.password_hash = r.Text(i, 4);
+  u.disabled = r.Int(i, 5) != 0;
+  u.must_change_password = r.Int(i, 6) != 0;
+  u.created_at = core::FromMillis(r.Int(i, 7));
+  return u;
+}
+
+core::Attachment ReadAttachment(const Res& r, int i) {
+  core::Attachment a;
+  a.id = r.Int(i, 0);
+  a.complaint_id = r.Int(i, 1);
+  a.sha256 = r.Text(i, 2);
+  a.content_type = r.Text(i, 3);
+  a.size = r.Int(i, 4);
+  a.filename = r.Text(i, 5);
+  a.uploaded_by = r.Text(i, 6);
+  a.at = core::FromMillis(r.Int(i, 7));
+  return a;
+}
+
+core::Notification ReadNotification(const Res& r, int i) {
+  core::Notification n;
+  n.id = r.Int(i, 0);
+  n.complaint_id = r.Int(i, 1);
+  n.reference = r.Text(i, 2);
+  n.kind = r.Text(i, 3);
+  n.language = r.Text(i, 4);
+  n.recipient = r.Text(i, 5);
+  n.vars = r.Text(i, 6);
+  n.in_reply_to = r.Text(i, 7);
+  n.state = core::ParseDeliveryState(r.View(i, 8)).value_or(core::DeliveryState::kPending);
+  n.attempts = static_cast<int>(r.Int(i, 9));
+  n.created_at = core::FromMillis(r.Int(i, 10));
+  n.next_attempt_at = core::FromMillis(r.Int(i, 11));
+  if (auto sent = r.OptInt(i, 12)) n.sent_at = core::FromMillis(*sent);
+  n.last_error = r.Text(i, 13);
+  return n;
+}
+
+core::Record ReadRecord(core::RecordKind kind, const Res& r, int i) {
+  core::Record rec;
+  rec.kind = kind;
+  rec.id = r.Int(i, 0);
+  rec.doc = r.Text(i, 1);
+  rec.updated_at = core::FromMillis(r.Int(i, 2));
+  std::string_view ids = r.View(i, 3);
+  while (!ids.empty()) {
+    const size_t comma = ids.find(',');
+    const std::string_view one = ids.substr(0, comma);
+    int64_t v = 0;
+    std::from_chars(one.data(), one.data() + one.size(), v);
+    rec.complaint_ids.push_back(v);
+    if (comma == std::string_view::npos) break;
+    ids.remove_prefix(comma + 1);
+  }
+  std::sort(rec.complaint_ids.begin(), rec.complaint_ids.end());
+  return rec;
+}
+
+// A failed statement of a write as the caller sees it: a violated constraint is the caller's
+// problem (kConflict, kNotFound), named by what it means where the constraint says so.
+core::Error WriteError(const Conn& c, const core::Error& e, std::string_view conflict,
+                       std::string_view not_found) {
+  const std::string& state = c.LastState();
+  if (state == "23505") {
+    if (c.LastConstraint() == "complaints_reference_key") {
+      return MakeError(Errc::kConflict, "reference already exists");
+    }
+    if (c.LastConstraint() == "users_username_key") {
+      return MakeError(Errc::kConflict, "username already exists");
+    }
+    return MakeError(Errc::kConflict, std::string(conflict.empty() ? "already exists" : conflict));
+  }
+  if (state == "23503") {
+    return MakeError(
+        Errc::kNotFound,
+        std::string(not_found.empty() ? "a referenced row does not exist" : not_found));
+  }
+  if (state == "22021") return MakeError(Errc::kInvalid, "text is not valid UTF-8");
+  return e;
+}
+
+const char* kReaderSetup =
+    "SET default_transaction_read_only = on; SET application_name = 'redress reader'";
+const char* kWriterSetup = "SET synchronous_commit = on; SET application_name = 'redress writer'";
+
+}  // namespace
+
+bool IsPostgresUrl(std::string_view location) {
+  return location.starts_with("postgresql://") || location.starts_with("postgres://");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The StoreTx of the writer connection. Lives as long as the store; used only on the writer.
+
+class PgStore::Tx final : public core::StoreTx {
+ public:
+  // `ensure_year` creates a year's reference sequence in a transaction of its own.
+  Tx(Conn* c, std::function<Status(int)> ensure_year)
+      : c_(c), ensure_year_(std::move(ensure_year)) {}
+  void Reset(Conn* c) { c_ = c; }
+
+  // Head of the event chain as of the last statement run (restored on rollback).
+  int64_t head_seq = 0;
+  std::string head_hash = core::kGenesisHash;
+  // Set when a statement failed for want of the server or the connection: the batch is lost.
+  bool fatal = false;
+
+  using core::StoreTx::InsertComplaint;
+  using core::StoreTx::UpdateComplaint;
+
+  Result<int64_t> ReserveSequences(int year, int64_t count) override {
+    if (count < 1) return MakeError(Errc::kInvalid, "reserve at least one sequence number");
+    if (years_.insert(year).second) {
+      if (auto s = ensure_year_(year); !s) {
+        years_.erase(year);
+        return s.error();
+      }
+    }
+    auto r = Run(*c_, kReserve, Params().Int(year).Int(count));
+    if (!r) return Fail(r.error(), "", "");
+    return r->Int(0, 0);
+  }
+
+  Status InsertComplaint(core::Complaint& c, std::string doc) override {
+    ComplaintRow row(c, std::move(doc));
+    Params p;
+    p.Text(row.reference).Text(c.reference.prefix).Int(c.reference.year).Int(c.reference.sequence);
+    ComplaintParams(p, c, row);
+    auto r = Run(*c_, kInsertComplaint, p);
+    if (!r) return Fail(r.error(), "reference already exists", "complaint not found");
+    if (r->rows() == 0) return MakeError(Errc::kConflict, "reference already exists");
+    c.id = r->Int(0, 0);
+    if (auto s = CountState(core::ToString(c.state), 1); !s) return s;
+    if (auto s = Queue(*c_, kInsertText, Params().Int(c.id).Text(c.description.value)); !s) {
+      return Fail(s.error(), "", "");
+    }
+    return PutFacts(c);
+  }
+
+  Result<std::optional<core::Complaint>> LoadComplaint(const core::Reference& ref) override {
+    const std::string text = ref.ToString();
+    auto r = Run(*c_, kLoadComplaint, Params().Text(text));
+    if (!r) return Fail(r.error(), "", "");
+    if (r->rows() == 0) return std::optional<core::Complaint>();
+    return ParseComplaint(r->Int(0, 0), r->Int(0, 1), r->View(0, 2));
+  }
+
+  Status UpdateComplaint(const core::Complaint& c, std::string doc) override {
+    ComplaintRow row(c, std::move(doc));
+    Params p;
+    p.Text(row.reference).Int(c.id).Text("").Int(0);  // $3, $4: unused, keep numbering
+    ComplaintParams(p, c, row);
+    auto r = Run(*c_, kUpdateComplaint, p);
+    if (!r) return Fail(r.error(), "complaint was changed meanwhile", "complaint not found");
+    if (r->Int(0, 0) == 0) return MakeError(Errc::kNotFound, "complaint not found");
+    if (r->IsNull(0, 1)) return MakeError(Errc::kConflict, "complaint was changed meanwhile");
+    const std::string old_state = r->Text(0, 1);
+    if (const char* now = core::ToString(c.state); old_state != now) {
+      if (auto s = CountState(old_state, -1); !s) return s;
+      if (auto s = CountState(now, 1); !s) return s;
+    }
+    if (auto s = Queue(*c_, kUpdateText, Params().Int(c.id).Text(c.description.value)); !s) {
+      return Fail(s.error(), "", "");
+    }
+    return PutFacts(c);
+  }
+
+  Status AppendEvent(core::Event& e) override {
+    e.seq = head_seq + 1;
+    if (e.payload_digest.empty()) e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
+    e.prev_hash = head_hash;
+    e.hash = util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e));
+    Params p;
+    p.Int(e.seq)
+        .Int(e.complaint_id)
+        .Text(e.reference)
+        .Int(core::ToMillis(e.at))
+        .Text(e.actor)
+        .Text(e.action)
+        .Text(e.before)
+        .Text(e.after)
+        .Text(e.payload_digest)
+        .Text(e.prev_hash)
+        .Text(e.hash);
+    if (auto s = Queue(*c_, kInsertEvent, p); !s) return Fail(s.error(), "event exists", "");
+    head_seq = e.seq;
+    head_hash = e.hash;
+    return {};
+  }
+
+  Status InsertNote(core::Note& n) override {
+    Params p;
+    p.Int(n.complaint_id)
+        .Int(core::ToMillis(n.at))
+        .Text(n.author)
+        .Text(VisibilityName(n.visibility))
+        .Text(n.body.value);
+    auto r = Run(*c_, kInsertNote, p);
+    if (!r) return Fail(r.error(), "note exists", "complaint not found");
+    if (r->rows() == 0) return MakeError(Errc::kNotFound, "complaint not found");
+    n.id = r->Int(0, 0);
+    if (auto s = Queue(*c_, kAppendNoteText, Params().Int(n.complaint_id).Text(n.body.value)); !s) {
+      return Fail(s.error(), "", "");
+    }
+    return {};
+  }
+
+  Status InsertAttachment(core::Attachment& a) override {
+    Params p;
+    p.Int(a.complaint_id)
+        .Text(a.sha256)
+        .Text(a.content_type)
+        .Int(a.size)
+        .Text(a.filename.value)
+        .Text(a.uploaded_by)
+        .Int(core::ToMillis(a.at));
+    auto r = Run(*c_, kInsertAttachment, p);
+    if (!r) return Fail(r.error(), "attachment exists", "complaint not found");
+    if (r->rows() == 0) return MakeError(Errc::kNotFound, "complaint not found");
+    a.id = r->Int(0, 0);
+    return {};
+  }
+
+  Result<std::optional<core::IdempotencyRecord>> GetIdempotency(const std::string& caller,
+                                                                const std::string& key) override {
+    auto r = Run(*c_, kGetIdempotency, Params().Text(caller).Text(key));
+    if (!r) return Fail(r.error(), "", "");
+    if (r->rows() == 0) return std::optional<core::IdempotencyRecord>();
+    core::IdempotencyRecord rec;
+    rec.key = r->Text(0, 0);
+    rec.caller = r->Text(0, 1);
+    rec.body_hash = r->Text(0, 2);
+    rec.status = static_cast<int>(r->Int(0, 3));
+    rec.response = r->Text(0, 4);
+    rec.at = core::FromMillis(r->Int(0, 5));
+    return std::optional<core::IdempotencyRecord>(std::move(rec));
+  }
+
+  Status PutIdempotency(const core::IdempotencyRecord& r) override {
+    Params p;
+    p.Text(r.key)
+        .Text(r.caller)
+        .Text(r.body_hash)
+        .Int(r.status)
+        .Text(r.response)
+        .Int(core::ToMillis(r.at));
+    if (auto s = Queue(*c_, kPutIdempotency, p); !s) return Fail(s.error(), "", "");
+    return {};
+  }
+
+  Status InsertUser(core::User& u) override {
+    Params p;
+    UserParams(p, u);
+    p.Int(core::ToMillis(u.created_at));
+    auto r = Run(*c_, kInsertUser, p);
+    if (!r) return Fail(r.error(), "username already exists", "user not found");
+    if (r->rows() == 0) return MakeError(Errc::kConflict, "username already exists");
+    u.id = r->Int(0, 0);
+    return {};
+  }
+
+  Result<std::optional<core::User>> LoadUser(const std::string& username) override {
+    auto r = Run(*c_, kLoadUser, Params().Text(username));
+    if (!r) return Fail(r.error(), "", "");
+    if (r->rows() == 0) return std::optional<core::User>();
+    return std::optional<core::User>(ReadUser(*r, 0));
+  }
+
+  Status UpdateUser(const core::User& u) override {
+    Params p;
+    UserParams(p, u);
+    p.Int(0).Int(u.id);  // $7 unused (created_at never changes), $8 the id
+    auto r = Run(*c_, kUpdateUser, p);
+    if (!r) return Fail(r.error(), "username already exists", "user not found");
+    if (r->Int(0, 0) != 0) return MakeError(Errc::kConflict, "username already exists");
+    if (r->Int(0, 1) == 0) return MakeError(Errc::kNotFound, "user not found");
+    return {};
+  }
+
+  Status InsertSession(const core::Session& s) override {
+    Params p;
+    p.Text(s.token_hash)
+        .Int(s.user_id)
+        .Int(core::ToMillis(s.created_at))
+        .Int(core::ToMillis(s.expires_at));
+    auto r = Run(*c_, kInsertSession, p);
+    if (!r) return Fail(r.error(), "session already exists", "user not found");
+    if (r->Int(0, 0) == 0) return MakeError(Errc::kNotFound, "user not found");
+    if (r->Int(0, 1) == 0) return MakeError(Errc::kConflict, "session already exists");
+    return {};
+  }
+
+  Status DeleteSession(const std::string& token_hash) override {
+    if (auto s = Queue(*c_, kDeleteSession, Params().Text(token_hash)); !s) {
+      return Fail(s.error(), "", "");
+    }
+    return {};
+  }
+
+  Status DeleteSessionsOf(int64_t user_id) override {
+    if (auto s = Queue(*c_, kDeleteSessionsOf, Params().Int(user_id)); !s) {
+      return Fail(s.error(), "", "");
+    }
+    return {};
+  }
+
+  Status PutView(int64_t user_id, const core::SavedView& v) override {
+    auto r =
+        Run(*c_, kPutView,
+            Params().Int(user_id).Text(v.name).Text(v.query).Int(core::ToMillis(v.updated_at)));
+    if (!r) return Fail(r.error(), "view exists", "user not found");
+    if (r->rows() == 0) return MakeError(Errc::kNotFound, "user not found");
+    return {};
+  }
+
+  Result<bool> DeleteView(int64_t user_id, const std::string& name) override {
+    auto r = Run(*c_, kDeleteView, Params().Int(user_id).Text(name));
+    if (!r) return Fail(r.error(), "", "");
+    return r->Affected() != 0;
+  }
+
+  Result<std::optional<core::SourceKey>> FindSource(const std::string& system,
+                                                    const std::string& external_id) override {
+    auto r = Run(*c_, kFindSource, Params().Text(system).Text(external_id));
+    if (!r) return Fail(r.error(), "", "");
+    if (r->rows() == 0) return std::optional<core::SourceKey>();
+    core::SourceKey k;
+    k.system = system;
+    k.external_id = external_id;
+    k.complaint_id = r->Int(0, 0);
+    k.row_hash = r->Text(0, 1);
+    k.reference.prefix = r->Text(0, 2);
+    k.reference.year = static_cast<int>(r->Int(0, 3));
+    k.reference.sequence = r->Int(0, 4);
+    return std::optional<core::SourceKey>(std::move(k));
+  }
+
+  Status PutSource(const core::SourceKey& k) override {
+    auto r = Run(*c_, kPutSource,
+                 Params().Text(k.system).Text(k.external_id).Int(k.complaint_id).Text(k.row_hash));
+    if (!r) return Fail(r.error(), "source key exists", "complaint not found");
+    if (r->rows() == 0) return MakeError(Errc::kNotFound, "complaint not found");
+    return {};
+  }
+
+  Status InsertNotification(core::Notification& n) override {
+    Params p;
+    p.Int(n.complaint_id)
+        .Text(n.reference)
+        .Text(n.kind)
+        .Text(n.language)
+        .Text(n.recipient.value)
+        .Text(n.vars.value)
+        .Text(n.in_reply_to)
+        .Text(core::ToString(n.state))
+        .Int(n.attempts)
+        .Int(core::ToMillis(n.created_at))
+        .Int(core::ToMillis(n.next_attempt_at))
+        .OptInt(OptMillis(n.sent_at))
+        .Text(n.last_error);
+    auto r = Run(*c_, kInsertNotification, p);
+    if (!r) return Fail(r.error(), "notification exists", "complaint not found");
+    if (r->rows() == 0) return MakeError(Errc::kNotFound, "complaint not found");
+    n.id = r->Int(0, 0);
+    return {};
+  }
+
+  Status UpdateNotification(const core::Notification& n) override {
+    Params p;
+    p.Int(n.id)
+        .Text(core::ToString(n.state))
+        .Int(n.attempts)
+        .Int(core::ToMillis(n.next_attempt_at))
+        .OptInt(OptMillis(n.sent_at))
+        .Text(n.last_error)
+        .Text(n.vars.value);
+    auto r = Run(*c_, kUpdateNotification, p);
+    if (!r) return Fail(r.error(), "", "");
+    if (r->Affected() == 0) return MakeError(Errc::kNotFound, "notification not found");
+    return {};
+  }
+
+  Result<int64_t> NextRecordId(core::RecordKind kind) override {
+    auto r = Run(*c_, kNextRecordId, Params().Text(core::ToString(kind)));
+    if (!r) return Fail(r.error(), "", "");
+    return r->Int(0, 0);
+  }
+
+  Status PutRecord(const core::Record& rec) override {
+    if (rec.id <= 0) return MakeError(Errc::kInvalid, "record id must be positive");
+    const std::string_view kind = core::ToString(rec.kind);
+    if (auto s = Queue(
+            *c_, kPutRecord,
+            Params().Text(kind).Int(rec.id).Text(rec.doc).Int(core::ToMillis(rec.updated_at)));
+        !s) {
+      return Fail(s.error(), "", "");
+    }
+    if (auto s = Queue(*c_, kDeleteLinks, Params().Text(kind).Int(rec.id)); !s) {
+      return Fail(s.error(), "", "");
+    }
+    if (rec.complaint_ids.empty()) return {};
+    std::string ids;
+    for (int64_t id : rec.complaint_ids) {
+      if (!ids.empty()) ids += ',';
+      ids += std::to_string(id);
+    }
+    auto r = Run(*c_, kInsertLinks, Params().Text(kind).Int(rec.id).Text(ids));
+    if (!r) return Fail(r.error(), "link exists", "complaint not found");
+    if (r->Int(0, 0) != 0) return MakeError(Errc::kNotFound, "complaint not found");
+    return {};
+  }
+
+ private:
+  static void UserParams(Params& p, const core::User& u) {
+    p.Text(u.username)
+        .Text(u.display_name.value)
+        .Text(core::ToString(u.role))
+        .Text(u.password_hash)
+        .Int(u.disabled ? 1 : 0)
+        .Int(u.must_change_password ? 1 : 0);
+  }
+
+  Status CountState(std::string_view state, int64_t delta) {
+    if (auto s = Queue(*c_, kCountState, Params().Text(state).Int(delta)); !s) {
+      return Fail(s.error(), "", "");
+    }
+    return {};
+  }
+
+  Status PutFacts(const core::Complaint& c) {
+    if (auto s = pg::QueuePutFacts(*c_, core::FactsOf(c)); !s) return Fail(s.error(), "", "");
+    return {};
+  }
+
+  // Maps a failed statement: constraint violations are the caller's problem; a lost server or
+  // connection sinks the batch.
+  core::Error Fail(const core::Error& e, std::string_view conflict, std::string_view not_found) {
+    if (e.code == Errc::kUnavailable) fatal = true;
+    return WriteError(*c_, e, conflict, not_found);
+  }
+
+  Conn* c_;
+  std::function<Status(int)> ensure_year_;
+  std::set<int> years_;  // whose sequence exists
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reader pool.
+
+class PgStore::ReaderLease {
+ public:
+  ReaderLease(PgStore* store, size_t index) : store_(store), index_(index) {}
+  ReaderLease(const ReaderLease&) = delete;
+  ReaderLease& operator=(const ReaderLease&) = delete;
+  ~ReaderLease() {
+    store_->readers_[index_]->Reset();
+    {
+      std::lock_guard lock(store_->readers_mu_);
+      store_->free_readers_.push_back(index_);
+    }
+    store_->readers_cv_.notify_one();
+  }
+  Conn& operator*() const { return *store_->readers_[index_]; }
+  Conn* operator->() const { return store_->readers_[index_].get(); }
+
+ private:
+  PgStore* store_;
+  size_t index_;
+};
+
+PgStore::ReaderLease PgStore::Reader() {
+  size_t i = 0;
+  {
+    std::unique_lock lock(readers_mu_);
+    readers_cv_.wait(lock, [this] { return !free_readers_.empty(); });
+    i = free_readers_.back();
+    free_readers_.pop_back();
+  }
+  // A connection the server dropped is replaced; if that fails, the lease's calls fail with
+  // kUnavailable and the next checkout tries again.
+  if (readers_[i]->Broken()) {
+    if (auto c = Conn::Open(url_, kReaderSetup)) readers_[i] = std::move(*c);
+  }
+  return ReaderLease(this, i);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open / close.
+
+Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, Options options) {
+  util::InitCrypto();
+  if (options.max_batch < 1 || options.max_queue < 1) {
+    return MakeError(Errc::kInvalid, "postgresql store: max_batch and max_queue must be positive");
+  }
+  int readers = options.readers;
+  if (readers <= 0) {
+    readers = std::clamp(2 * static_cast<int>(std::thread::hardware_concurrency()), 2, 16);
+  }
+  std::unique_ptr<PgStore> store(new PgStore());
+  store->url_ = url;
+  store->max_batch_ = options.max_batch;
+  store->max_queue_ = options.max_queue;
+
+  {
+    // Migrations use the simple protocol (files of several statements): a connection of their
+    // own, outside pipeline mode.
+    std::unique_ptr<PGconn, void (*)(PGconn*)> c(PQconnectdb(url.c_str()), &PQfinish);
+    if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+      std::string msg = c ? PQerrorMessage(c.get()) : "out of memory";
+      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+      return Unavailable("postgresql: cannot connect: " + msg);
+    }
+    PQsetNoticeProcessor(
+        c.get(), [](void*, const char*) {}, nullptr);
+    if (auto s = pg::ApplyMigrations(c.get()); !s) return s.error();
+  }
+  if (auto s = store->ConnectWriter(); !s) return s.error();
+  for (int i = 0; i < readers; ++i) {
+    auto c = Conn::Open(url, kReaderSetup);
+    if (!c) return c.error();
+    store->readers_.push_back(std::move(*c));
+    store->free_readers_.push_back(static_cast<size_t>(i));
+  }
+  store->thread_ = std::thread([s = store.get()] {
+    pthread_setname_np(pthread_self(), "redress-pgwrite");  // shows in top -H and perf
+    s->WriterLoop();
+  });
+  return store;
+}
+
+Status PgStore::ConnectWriter() {
+  auto c = Conn::Open(url_, kWriterSetup);
+  if (!c) return c.error();
+  writer_ = std::move(*c);
+  if (tx_) {
+    tx_->Reset(writer_.get());
+  } else {
+    tx_ = std::make_unique<Tx>(writer_.get(), [this](int year) { return EnsureYear(year); });
+  }
+  return {};
+}
+
+Status PgStore::EnsureYear(int year) {
+  std::unique_ptr<PGconn, void (*)(PGconn*)> c(PQconnectdb(url_.c_str()), &PQfinish);
+  if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+    return Unavailable("postgresql: cannot connect to create a reference sequence");
+  }
+  PQsetNoticeProcessor(
+      c.get(), [](void*, const char*) {}, nullptr);
+  const std::string sql = "SELECT ensure_reference_sequence(" + std::to_string(year) + ")";
+  std::unique_ptr<PGresult, void (*)(PGresult*)> r(PQexec(c.get(), sql.c_str()), &PQclear);
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    return Unavailable("postgresql: create reference sequence: " +
+                       std::string(PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY)
+                                       ? PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY)
+                                       : ""));
+  }
+  return {};
+}
+
+PgStore::~PgStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  tx_.reset();
+  writer_.reset();
+  readers_.clear();
+}
+
+bool PgStore::Healthy() const { return !poisoned_.load(); }
+
+// ---------------------------------------------------------------------------------------------
+// Writes.
+
+void PgStore::Write(TxFn fn, Done done) {
+  if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
+  bool full = false;
+  bool stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      stopping = true;
+    } else if (queue_.size() >= max_queue_) {
+      full = true;
+    } else {
+      queue_.push_back(Item{std::move(fn), std::move(done)});
+    }
+  }
+  if (stopping) return done(Unavailable("store is closing"));
+  if (full) return done(MakeError(Errc::kOverloaded, "write queue is full"));
+  cv_.notify_one();
+}
+
+void PgStore::WriterLoop() {
+  std::vector<Item> batch;
+  std::vector<Status> results;
+  batch.reserve(static_cast<size_t>(max_batch_));
+  results.reserve(static_cast<size_t>(max_batch_));
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      size_t n = std::min(queue_.size(), static_cast<size_t>(max_batch_));
+      auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
+      std::move(queue_.begin(), end, std::back_inserter(batch));
+      queue_.erase(queue_.begin(), end);
+    }
+    RunBatch(batch, results);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        batch[i].done(std::move(results[i]));
+      } catch (...) {
+        // `done` must not throw; the writer thread must survive a caller's bug.
+      }
+    }
+    batch.clear();
+    results.clear();
+  }
+}
+
+void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
+  results.assign(batch.size(), Status{});
+  auto fail_all = [&](const core::Error& e) {
+    for (auto& r : results) r = e;
+  };
+  if (poisoned_.load()) return fail_all(Unavailable("store refuses writes after a failed commit"));
+  // A connection lost in an earlier batch (nothing of it committed) is replaced.
+  if (writer_->Broken()) {
+    if (auto s = ConnectWriter(); !s) return fail_all(s.error());
+  }
+  Conn& w = *writer_;
+  Tx& tx = *tx_;
+
+  // BEGIN, the write lock and the chain head: one round trip. Another node (or the CLI) may
+  // have appended events since our last batch, so the head is read under the lock.
+  Status begun = w.QueueCommand("BEGIN");
+  if (begun) begun = Queue(w, kWriteLock, Params().Int(pg::kWriteLock));
+  Result<Res> head = begun ? Run(w, kChainHead, Params()) : Result<Res>(begun.error());
+  if (!head) {
+    if (!w.Broken()) (void)w.RunCommand("ROLLBACK");
+    return fail_all(head.error());
+  }
+  if (head->rows() > 0) {
+    tx.head_seq = head->Int(0, 0);
+    tx.head_hash = head->Text(0, 1);
+  } else {
+    tx.head_seq = 0;
+    tx.head_hash = core::kGenesisHash;
+  }
+  auto abort_batch = [&](const core::Error& e) {
+    if (!w.Broken()) (void)w.RunCommand("ROLLBACK");
+    fail_all(e);
+  };
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (auto s = w.QueueCommand("SAVEPOINT w"); !s) return abort_batch(s.error());
+    const int64_t seq0 = tx.head_seq;
+    std::string hash0 = tx.head_hash;
+    tx.fatal = false;
+    Status s;
+    try {
+      s = batch[i].fn(tx);
+    } catch (const std::exception&) {
+      s = MakeError(Errc::kInternal, "write function threw an exception");
+    } catch (...) {
+      s = MakeError(Errc::kInternal, "write function threw");
+    }
+    // What the function queued travels with the RELEASE: one round trip. An error in any of
+    // it is the function's error.
+    if (s && !tx.fatal) {
+      if (auto r = w.QueueCommand("RELEASE SAVEPOINT w"); r) {
+        s = w.Sync();
+      } else {
+        s = r;
+      }
+      if (!s) {
+        if (s.error().code == Errc::kUnavailable) tx.fatal = true;
+        s = WriteError(w, s.error(), "", "");
+      }
+    }
+    if (tx.fatal || w.Broken()) {
+      return abort_batch(s ? Unavailable("postgresql: connection lost") : s.error());
+    }
+    if (!s) {
+      // Anything still queued belongs to the failed function: drain it, then roll back.
+      (void)w.Sync();
+      Status undo = w.QueueCommand("ROLLBACK TO SAVEPOINT w");
+      if (undo) undo = w.RunCommand("RELEASE SAVEPOINT w");
+      if (!undo) return abort_batch(undo.error());
+      tx.head_seq = seq0;
+      tx.head_hash = std::move(hash0);
+    }
+    results[i] = std::move(s);
+  }
+
+  // COMMIT of a transaction in the failed state would roll back and still answer success.
+  if (PQtransactionStatus(w.raw()) != PQTRANS_INTRANS) {
+    return abort_batch(Unavailable("postgresql: transaction in an unexpected state"));
+  }
+  if (auto s = w.RunCommand("COMMIT"); !s) {
+    // Sticky (conventions §3): whether the commit happened is unknown.
+    poisoned_.store(true);
+    return abort_batch(s.error());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads.
+
+Result<std::optional<core::Complaint>> PgStore::GetComplaint(const core::Reference& ref) {
+  const std::string text = ref.ToString();
+  auto c = Reader();
+  auto r = Run(*c, kLoadComplaint, Params().Text(text));
+  if (!r) return r.error();
+  if (r->rows() == 0) return std::optional<core::Complaint>();
+  return ParseComplaint(r->Int(0, 0), r->Int(0, 1), r->View(0, 2));
+}
+
+namespace {
+
+// Filter bits of a list query: each combination is one prepared statement per connection.
+enum ListBit : uint64_t {
+  kByState = 1 << 0,
+  kByCategory = 1 << 1,
+  kByPriority = 1 << 2,
+  kByAssignee = 1 << 3,
+  kOverdue = 1 << 4,
+  kFrom = 1 << 5,
+  kTo = 1 << 6,
+  kText = 1 << 7,
+  kAfter = 1 << 8,
+  kScopeAssignee = 1 << 9,
+  kScopeInvestigator = 1 << 10,
+  kExcludeNamed = 1 << 11,
+  kSortOldest = 1 << 12,
+  kSortDue = 1 << 13,
+  kSortPriority = 1 << 14,
+  kFollowUpDue = 1 << 15,
+};
+
+// The tsquery of a list of terms: each a quoted lexeme (terms hold only letters, digits and
+// non-ASCII text, never a quote or backslash), all required.
+std::string TsQuery(const std::vector<std::string>& terms) {
+  std::string q;
+  for (const auto& t : terms) {
+    if (!q.empty()) q += " & ";
+    q += '\'';
+    q += t;
+    q += '\'';
+  }
+  return q;
+}
+
+bool IsBlank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+}  // namespace
+
+Result<core::ListPage> PgStore::ListComplaints(const core::ListQuery& q) {
+  core::ListPage page;
+  const core::Scope& scope = q.scope;
+  uint64_t bits = 0;
+  if (q.state) bits |= kByState;
+  if (q.category) bits |= kByCategory;
+  if (q.priority) bits |= kByPriority;
+  if (q.assignee) bits |= kByAssignee;
+  if (q.overdue) bits |= kOverdue;
+  if (q.follow_up_due) bits |= kFollowUpDue;
+  if (q.received_from) bits |= kFrom;
+  if (q.received_to) bits |= kTo;
+  std::string tsquery;
+  if (q.text && !IsBlank(*q.text)) {
+    auto terms = SearchTerms(*q.text);
+    if (terms.empty()) return page;  // only punctuation: matches nothing
+    for (const auto& t : terms) {
+      // Stored text is UTF-8 and its terms are shorter than 2048 bytes: such a term matches
+      // nothing.
+      if (!ValidUtf8(t) || t.size() >= 2048) return page;
+    }
+    tsquery = TsQuery(terms);
+    bits |= kText;
+  }
+  // A text search runs by recency of the match whatever the order asked for.
+  const core::ListSort sort = (bits & kText) ? core::ListSort::kNewest : q.sort;
+  if (!(bits & kText)) {
+    if (q.sort == core::ListSort::kOldest) bits |= kSortOldest;
+    if (q.sort == core::ListSort::kDue) bits |= kSortDue;
+    if (q.sort == core::ListSort::kPriority) bits |= kSortPriority;
+  }
+  CursorPos after;
+  if (!q.cursor.empty()) {
+    auto pos = DecodeCursor(q.cursor);
+    if (!pos || pos->sort != static_cast<int>(sort)) {
+      return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
+    }
+    after = *pos;
+    bits |= kAfter;
+  }
+  if (!scope.all) {
+    if (!scope.assignee.empty()) bits |= kScopeAssignee;
+    if (!scope.investigator.empty()) bits |= kScopeInvestigator;
+    if (!(bits & (kScopeAssignee | kScopeInvestigator))) return page;  // sees nothing
+  }
+  const std::string named = PersonNeedle(scope.exclude_named);
+  if (!named.empty()) bits |= kExcludeNamed;
+  // A value that is not UTF-8 equals no stored value.
+  for (const std::string* v :
+       {q.category ? &*q.category : nullptr, q.assignee ? &*q.assignee : nullptr, &scope.assignee,
+        &scope.investigator}) {
+    if (v != nullptr && !ValidUtf8(*v)) return page;
+  }
+  const int limit = ClampLimit(q.limit);
+  const int64_t now = core::ToMillis(q.now);
+
+  // The text and its parameters are built together, in an order fixed by `bits`, so the text
+  // of one set of bits is always the same statement.
+  Params p;
+  int n = 0;
+  auto param = [&n] { return "$" + std::to_string(++n); };
+  std::string sql =
+      "SELECT c.id, c.reference, c.state, c.priority, c.category, c.product, c.channel, "
+      "c.assignee, c.received_at, c.next_due, c.is_open FROM ";
+  if (bits & kText) {
+    // The matches come by complaint id, newest recorded first; pages follow the id alone.
+    sql += "complaint_text x JOIN complaints c ON c.id = x.id WHERE x.terms @@ " + param() +
+           "::tsquery";
+    p.Text(tsquery);
+    if (bits & kAfter) {
+      sql += " AND x.id < " + param();
+      p.Int(after.id);
+    }
+  } else {
+    sql += "complaints c WHERE true";
+    if (bits & kSortDue) sql += " AND c.is_open = 1 AND c.next_due IS NOT NULL";
+    if (bits & kAfter) {
+      if (bits & kSortOldest) {
+        const std::string at = param();
+        const std::string id = param();
+        sql += " AND (c.received_at, c.id) > (" + at + ", " + id + ")";
+        p.Int(after.received_at_ms).Int(after.id);
+      } else if (bits & kSortDue) {
+        const std::string key = param();
+        const std::string id = param();
+        sql += " AND (c.next_due, c.id) > (" + key + ", " + id + ")";
+        p.Int(after.key).Int(after.id);
+      } else if (bits & kSortPriority) {
+        const std::string key = param();
+        const std::string at = param();
+        const std::string id = param();
+        sql += " AND (c.priority > " + key + " OR (c.priority = " + key +
+               " AND (c.received_at, c.id) < (" + at + ", " + id + ")))";
+        p.Int(after.key).Int(after.received_at_ms).Int(after.id);
+      } else {
+        const std::string at = param();
+        const std::string id = param();
+        sql += " AND (c.received_at, c.id) < (" + at + ", " + id + ")";
+        p.Int(after.received_at_ms).Int(after.id);
+      }
+    }
+  }
+  const std::string state_name = q.state ? core::ToString(*q.state) : "";
+  if (bits & kByState) {
+    sql += " AND c.state = " + param();
+    p.Text(state_name);
+  }
+  if (bits & kByCategory) {
+    sql += " AND c.category = " + param();
+    p.Text(*q.category);
+  }
+  if (bits & kByPriority) {
+    sql += " AND c.priority = " + param();
+    p.Int(static_cast<int64_t>(*q.priority));
+  }
+  if (bits & kByAssignee) {
+    sql += " AND c.assignee = " + param();
+    p.Text(*q.assignee);
+  }
+  if (bits & kOverdue) {
+    sql += " AND c.is_open = 1 AND c.next_due < " + param();
+    p.Int(now);
+  }
+  if (bits & kFollowUpDue) {
+    sql += " AND c.follow_up_at <= " + param();
+    p.Int(now);
+  }
+  if (bits & kFrom) {
+    sql += " AND c.received_at >= " + param();
+    p.Int(core::ToMillis(*q.received_from));
+  }
+  if (bits & kTo) {
+    sql += " AND c.received_at < " + param();
+    p.Int(core::ToMillis(*q.received_to));
+  }
+  if ((bits & kScopeAssignee) && (bits & kScopeInvestigator)) {
+    const std::string a = param();
+    const std::string i = param();
+    sql += " AND (c.assignee = " + a + " OR c.assignee = '' OR c.investigator = " + i + ")";
+    p.Text(scope.assignee).Text(scope.investigator);
+  } else if (bits & kScopeAssignee) {
+    sql += " AND (c.assignee = " + param() + " OR c.assignee = '')";
+    p.Text(scope.assignee);
+  } else if (bits & kScopeInvestigator) {
+    sql += " AND c.investigator = " + param();
+    p.Text(scope.investigator);
+  }
+  if (bits & kExcludeNamed) {
+    sql += " AND strpos(c.persons_named, " + param() + ") = 0";
+    p.Text(named);
+  }
+  if (bits & kText) {
+    sql += " ORDER BY c.id DESC";
+  } else if (bits & kSortOldest) {
+    sql += " ORDER BY c.received_at ASC, c.id ASC";
+  } else if (bits & kSortDue) {
+    sql += " ORDER BY c.next_due ASC, c.id ASC";
+  } else if (bits & kSortPriority) {
+    sql += " ORDER BY c.priority ASC, c.received_at DESC, c.id DESC";
+  } else {
+    sql += " ORDER BY c.received_at DESC, c.id DESC";
+  }
+  sql += " LIMIT " + param();
+  p.Int(limit + 1);
+
+  auto c = Reader();
+  auto r = c->Run("list_" + std::to_string(bits), sql, p);
+  if (!r) return r.error();
+  page.items.reserve(static_cast<size_t>(limit));
+  for (int i = 0; i < r->rows(); ++i) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_cursor = CursorAfter(page.items.back(), sort);
+      break;
+    }
+    core::ComplaintSummary s;
+    s.id = r->Int(i, 0);
+    s.reference = r->Text(i, 1);
+    s.state = core::ParseState(r->View(i, 2)).value_or(core::State::kReceived);
+    s.priority = static_cast<core::Priority>(r->Int(i, 3));
+    s.category = r->Text(i, 4);
+    s.product = r->Text(i, 5);
+    s.channel = core::ParseChannel(r->View(i, 6)).value_or(core::Channel::kWeb);
+    s.assignee = r->Text(i, 7);
+    s.received_at = core::FromMillis(r->Int(i, 8));
+    if (auto due = r->OptInt(i, 9)) {
+      s.due = core::FromMillis(*due);
+      s.overdue = r->Int(i, 10) != 0 && *due < now;
+    }
+    page.items.push_back(std::move(s));
+  }
+  return page;
+}
+
+Result<std::vector<core::Event>> PgStore::EventsOf(int64_t complaint_id) {
+  auto c = Reader();
+  auto r = Run(*c, kEventsOf, Params().Int(complaint_id));
+  if (!r) return r.error();
+  std::vector<core::Event> out;
+  out.reserve(static_cast<size_t>(r->rows()));
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadEvent(*r, i));
+  return out;
+}
+
+Result<std::vector<core::Note>> PgStore::NotesOf(int64_t complaint_id) {
+  auto c = Reader();
+  auto r = Run(*c, kNotesOf, Params().Int(complaint_id));
+  if (!r) return r.error();
+  std::vector<core::Note> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    core::Note n;
+    n.id = r->Int(i, 0);
+    n.complaint_id = r->Int(i, 1);
+    n.at = core::FromMillis(r->Int(i, 2));
+    n.author = r->Text(i, 3);
+    n.visibility = ParseVisibility(r->View(i, 4));
+    n.body = r->Text(i, 5);
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+Result<std::vector<core::Attachment>> PgStore::AttachmentsOf(int64_t complaint_id) {
+  auto c = Reader();
+  auto r = Run(*c, kAttachmentsOf, Params().Int(complaint_id));
+  if (!r) return r.error();
+  std::vector<core::Attachment> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadAttachment(*r, i));
+  return out;
+}
+
+Result<std::optional<core::Attachment>> PgStore::GetAttachment(int64_t complaint_id,
+                                                               int64_t attachment_id) {
+  auto c = Reader();
+  auto r = Run(*c, kGetAttachment, Params().Int(complaint_id).Int(attachment_id));
+  if (!r) return r.error();
+  if (r->rows() == 0) return std::optional<core::Attachment>();
+  return std::optional<core::Attachment>(ReadAttachment(*r, 0));
+}
+
+Result<std::optional<core::User>> PgStore::FindUser(const std::string& username) {
+  if (!ValidUtf8(username)) return std::optional<core::User>();
+  auto c = Reader();
+  auto r = Run(*c, kLoadUser, Params().Text(username));
+  if (!r) return r.error();
+  if (r->rows() == 0) return std::optional<core::User>();
+  return std::optional<core::User>(ReadUser(*r, 0));
+}
+
+Result<std::optional<core::User>> PgStore::GetUser(int64_t id) {
+  auto c = Reader();
+  auto r = Run(*c, kGetUser, Params().Int(id));
+  if (!r) return r.error();
+  if (r->rows() == 0) return std::optional<core::User>();
+  return std::optional<core::User>(ReadUser(*r, 0));
+}
+
+Result<std::vector<core::User>> PgStore::ListUsers() {
+  auto c = Reader();
+  auto r = Run(*c, kListUsers, Params());
+  if (!r) return r.error();
+  std::vector<core::User> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadUser(*r, i));
+  return out;
+}
+
+Result<std::optional<core::Session>> PgStore::FindSession(const std::string& token_hash) {
+  if (!ValidUtf8(token_hash)) return std::optional<core::Session>();
+  auto c = Reader();
+  auto r = Run(*c, kFindSession, Params().Text(token_hash));
+  if (!r) return r.error();
+  if (r->rows() == 0) return std::optional<core::Session>();
+  core::Session s;
+  s.token_hash = r->Text(0, 0);
+  s.user_id = r->Int(0, 1);
+  s.created_at = core::FromMillis(r->Int(0, 2));
+  s.expires_at = core::FromMillis(r->Int(0, 3));
+  return std::optional<core::Session>(std::move(s));
+}
+
+Result<std::vector<core::SavedView>> PgStore::ViewsOf(int64_t user_id) {
+  auto c = Reader();
+  auto r = Run(*c, kViewsOf, Params().Int(user_id));
+  if (!r) return r.error();
+  std::vector<core::SavedView> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    out.push_back({r->Text(i, 0), r->Text(i, 1), core::FromMillis(r->Int(i, 2))});
+  }
+  return out;
+}
+
+Result<std::vector<core::Notification>> PgStore::DueNotifications(core::Instant now, int limit) {
+  auto c = Reader();
+  auto r = Run(*c, kDueNotifications, Params().Int(core::ToMillis(now)).Int(limit));
+  if (!r) return r.error();
+  std::vector<core::Notification> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadNotification(*r, i));
+  return out;
+}
+
+Result<std::vector<core::Notification>> PgStore::NotificationsOf(int64_t complaint_id) {
+  auto c = Reader();
+  auto r = Run(*c, kNotificationsOf, Params().Int(complaint_id));
+  if (!r) return r.error();
+  std::vector<core::Notification> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadNotification(*r, i));
+  return out;
+}
+
+Result<std::optional<core::Notification>> PgStore::GetNotification(int64_t id) {
+  auto c = Reader();
+  auto r = Run(*c, kGetNotification, Params().Int(id));
+  if (!r) return r.error();
+  if (r->rows() == 0) return std::optional<core::Notification>();
+  return std::optional<core::Notification>(ReadNotification(*r, 0));
+}
+
+Result<core::DashboardCounts> PgStore::Dashboard(const core::DashboardQuery& q) {
+  core::DashboardCounts out;
+  auto c = Reader();
+  // One read transaction, so the figures come from one snapshot.
+  auto run = [&]() -> Status {
+    if (auto s = c->QueueCommand(kReadSnapshot); !s) return s;
+    auto age = Run(*c, kDashAge,
+                   Params()
+                       .Int(core::ToMillis(q.age_edges[0]))
+                       .Int(core::ToMillis(q.age_edges[1]))
+                       .Int(core::ToMillis(q.age_edges[2])));
+    if (!age) return age.error();
+    for (int i = 0; i < 4; ++i) out.open_by_age[static_cast<size_t>(i)] = age->Int(0, i);
+    const int64_t since = core::ToMillis(q.since);
+    auto clocks = Run(*c, kDashClocks, Params().Int(since));
+    if (!clocks) return clocks.error();
+    for (int i = 0; i < clocks->rows(); ++i) {
+      out.clocks[clocks->Text(i, 0)] = {clocks->Int(i, 1), clocks->Int(i, 2)};
+    }
+    auto weeks = Run(*c, kDashWeeks, Params().Int(since));
+    if (!weeks) return weeks.error();
+    for (int i = 0; i < weeks->rows(); ++i) {
+      out.by_week.emplace_back(core::FromMillis(weeks->Int(i, 0) * 604800000LL + 345600000LL),
+                               weeks->Int(i, 1));
+    }
+    auto cats = Run(*c, kDashCategories, Params().Int(since));
+    if (!cats) return cats.error();
+    for (int i = 0; i < cats->rows(); ++i)
+      out.by_category.emplace_back(cats->Text(i, 0), cats->Int(i, 1));
+    return {};
+  };
+  Status s = run();
+  const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
+  if (!s) return s.error();
+  if (!end) return end.error();
+  return out;
+}
+
+Result<std::vector<std::vector<core::FactRow>>> PgStore::Facts(
+    const std::vector<core::FactQuery>& qs) {
+  for (const auto& q : qs) {
+    if (auto s = core::ValidateFactQuery(q); !s) return s.error();
+    for (const auto& [dim, value] : q.where) {
+      if (!ValidUtf8(value)) return MakeError(Errc::kInvalid, "filter value is not valid UTF-8");
+    }
+  }
+  std::vector<std::vector<core::FactRow>> out;
+  out.reserve(qs.size());
+  auto c = Reader();
+  // One read transaction, so every query sees the same snapshot.
+  Status s = c->QueueCommand(kReadSnapshot);
+  for (const auto& q : qs) {
+    if (!s) break;
+    auto rows = pg::QueryFacts(*c, q);
+    if (!rows) {
+      s = rows.error();
+      break;
+    }
+    out.push_back(std::move(*rows));
+  }
+  const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
+  if (!s) return s.error();
+  if (!end) return end.error();
+  return out;
+}
+
+Result<std::vector<core::Record>> PgStore::ReadRecords(const char* name, const char* sql,
+                                                       core::RecordKind kind,
+                                                       std::optional<int64_t> arg) {
+  auto c = Reader();
+  Params p;
+  p.Text(core::ToString(kind));
+  if (arg) p.Int(*arg);
+  auto r = c->Run(name, sql, p);
+  if (!r) return r.error();
+  std::vector<core::Record> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadRecord(kind, *r, i));
+  return out;
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> PgStore::ClosedIn(core::Instant from,
+                                                                       core::Instant to) {
+  auto c = Reader();
+  auto r = Run(*c, kClosedIn, Params().Int(core::ToMillis(from)).Int(core::ToMillis(to)));
+  if (!r) return r.error();
+  std::vector<std::pair<int64_t, std::string>> out;
+  for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->Int(i, 0), r->Text(i, 1));
+  return out;
+}
+
+Result<std::optional<core::Record>> PgStore::GetRecord(core::RecordKind kind, int64_t id) {
+  auto rows = ReadRecords(kGetRecord.name, kGetRecord.sql, kind, id);
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<core::Record>();
+  return std::optional<core::Record>(std::move(rows->front()));
+}
+
+Result<std::vector<core::Record>> PgStore::ListRecords(core::RecordKind kind) {
+  return ReadRecords(kListRecords.name, kListRecords.sql, kind, std::nullopt);
+}
+
+Result<std::vector<core::Record>> PgStore::RecordsLinkedTo(core::RecordKind kind,
+                                                           int64_t complaint_id) {
+  return ReadRecords(kRecordsLinked.name, kRecordsLinked.sql, kind, complaint_id);
+}
+
+Result<std::map<core::State, int64_t>> PgStore::CountByState() {
+  std::map<core::State, int64_t> out;
+  for (core::State s : kAllStates) out[s] = 0;
+  auto c = Reader();
+  auto r = Run(*c, kCountByState, Params());
+  if (!r) return r.error();
+  for (int i = 0; i < r->rows(); ++i) {
+    if (auto s = core::ParseState(r->View(i, 0))) out[*s] = r->Int(i, 1);
+  }
+  return out;
+}
+
+Result<int64_t> PgStore::CountOverdue(core::Instant now) {
+  auto c = Reader();
+  auto r = Run(*c, kCountOverdue, Params().Int(core::ToMillis(now)));
+  if (!r) return r.error();
+  return r->Int(0, 0);
+}
+
+Result<int64_t> PgStore::CountComplaints() {
+  auto c = Reader();
+  auto r = Run(*c, kCountComplaints, Params());
+  if (!r) return r.error();
+  return r->Int(0, 0);
+}
+
+Result<std::vector<core::Reference>> PgStore::DueForClockCheck(core::Instant now, int limit) {
+  std::vector<core::Reference> out;
+  if (limit <= 0) return out;
+  auto c = Reader();
+  auto r = Run(*c, kDueForClockCheck, Params().Int(core::ToMillis(now)).Int(limit));
+  if (!r) return r.error();
+  for (int i = 0; i < r->rows(); ++i) {
+    core::Reference ref;
+    ref.prefix = r->Text(i, 0);
+    ref.year = static_cast<int>(r->Int(i, 1));
+    ref.sequence = r->Int(i, 2);
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+Status PgStore::ScanEvents(int64_t from_seq, const std::function<bool(const core::Event&)>& fn) {
+  auto c = Reader();
+  Status s = c->QueueCommand(kReadSnapshot);
+  int64_t next = from_seq;
+  while (s) {
+    auto r = Run(*c, kScanEvents, Params().Int(next).Int(kScanPage));
+    if (!r) {
+      s = r.error();
+      break;
+    }
+    bool stop = r->rows() < kScanPage;
+    for (int i = 0; i < r->rows(); ++i) {
+      core::Event e = ReadEvent(*r, i);
+      next = e.seq + 1;
+      if (!fn(e)) {
+        stop = true;
+        break;
+      }
+    }
+    if (stop) break;
+  }
+  const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
+  if (!s) return s;
+  return end;
+}
+
+Status PgStore::Backup(const std::string& /*dest*/) {
+  return MakeError(Errc::kInvalid,
+                   "backup of a PostgreSQL store is not supported: use pg_dump or pg_basebackup");
+}
+
+Status PgStore::ScanComplaints(int64_t after_id,
+                               const std::function<bool(const core::Complaint&)>& fn) {
+  auto c = Reader();
+  Status s = c->QueueCommand(kReadSnapshot);
+  int64_t last = after_id;
+  while (s) {
+    auto r = Run(*c, kScanComplaints, Params().Int(last).Int(kScanPage));
+    if (!r) {
+      s = r.error();
+      break;
+    }
+    bool stop = r->rows() < kScanPage;
+    for (int i = 0; i < r->rows(); ++i) {
+      auto complaint = ParseComplaint(r->Int(i, 0), r->Int(i, 1), r->View(i, 2));
+      if (!complaint) {
+        s = complaint.error();
+        stop = true;
+        break;
+      }
+      last = (*complaint)->id;
+      if (!fn(**complaint)) {
+        stop = true;
+        break;
+      }
+    }
+    if (stop) break;
+  }
+  const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
+  if (!s) return s;
+  return end;
+}
+
+}  // namespace redress::store

@@ -1,0 +1,303 @@
+// What only the PostgreSQL adapter promises beyond the shared contract: embedded migrations
+// equal the .sql files and follow SQLite's numbering, nodes starting together migrate once,
+// two nodes on one database keep one event chain and unique references, reference numbers are
+// never reused, a lost connection fails one batch only, and full text sees the terms the list
+// query makes.
+#include "store/postgres/pg_store.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "store/list_support.hpp"
+#include "store/postgres/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
+#include "store_harness.hpp"
+#include "util/crypto.hpp"
+
+namespace redress::testing {
+namespace {
+
+using core::Errc;
+using core::Status;
+using core::StoreTx;
+using store::PgStore;
+
+const core::Instant kT0 = core::FromMillis(1'780'000'000'000);
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Runs `sql` on a connection of its own; the first column of every row (an error as one row).
+std::vector<std::string> Query(const std::string& url, const std::string& sql) {
+  std::vector<std::string> out;
+  PGconn* c = PQconnectdb(url.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    out.push_back(std::string("connect failed: ") + PQerrorMessage(c));
+  } else {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+      for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
+    } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      out.push_back(std::string("failed: ") + PQresultErrorMessage(r));
+    }
+    PQclear(r);
+  }
+  PQfinish(c);
+  return out;
+}
+
+core::Complaint MakeComplaint(int64_t seq, std::string description = "printer broke") {
+  core::Complaint c;
+  c.reference = core::Reference{"CMP", 2026, seq};
+  c.version = 1;
+  c.received_at = kT0;
+  c.logged_at = kT0;
+  c.updated_at = kT0;
+  c.description = std::move(description);
+  c.subject.product = "current-account";
+  c.assessment.category = "banking/fees";
+  return c;
+}
+
+// A fresh database, dropped at the end.
+class PgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    util::InitCrypto();
+    url_ = NewPostgresDatabase();
+  }
+  void TearDown() override { DropPostgresDatabase(url_); }
+
+  std::unique_ptr<PgStore> OpenOrDie(PgStore::Options o = {}) {
+    auto s = PgStore::Open(url_, o);
+    EXPECT_TRUE(s) << s.error().detail;
+    return s ? std::move(*s) : nullptr;
+  }
+
+  std::string url_;
+};
+
+TEST(PgMigrations, EmbeddedSqlEqualsTheFilesAndFollowsSqlite) {
+  const auto migrations = store::pg::Migrations();
+  const std::string dir = std::string(REDRESS_SOURCE_DIR) + "/migrations/postgresql";
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    files.push_back(e.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_EQ(files.size(), migrations.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    EXPECT_EQ(migrations[i].file, files[i]);
+    EXPECT_EQ(migrations[i].sql, ReadFile(dir + "/" + files[i])) << files[i];
+  }
+  // One version number names one schema on both stores: the same versions, in the same order.
+  const auto sqlite = store::sqlite::Migrations();
+  ASSERT_EQ(migrations.size(), sqlite.size()) << "a migration is missing for one of the stores";
+  for (size_t i = 0; i < sqlite.size(); ++i) {
+    EXPECT_EQ(migrations[i].version, sqlite[i].version);
+  }
+}
+
+TEST_F(PgStoreTest, NodesStartingTogetherMigrateOnce) {
+  std::vector<std::thread> threads;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      if (PgStore::Open(url_, {.readers = 1})) ++opened;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(opened.load(), 3);
+  const auto versions = Query(url_, "SELECT version FROM schema_migrations ORDER BY version");
+  ASSERT_EQ(versions.size(), store::pg::Migrations().size());
+  EXPECT_EQ(versions.front(), "1");
+  // And a store opens a migrated database again without changing it.
+  ASSERT_TRUE(OpenOrDie());
+  EXPECT_EQ(Query(url_, "SELECT count(*) FROM schema_migrations")[0],
+            std::to_string(store::pg::Migrations().size()));
+}
+
+TEST_F(PgStoreTest, TwoNodesKeepOneChainAndUniqueReferences) {
+  auto a = OpenOrDie();
+  auto b = OpenOrDie();
+  ASSERT_TRUE(a && b);
+  constexpr int kPerNode = 60;
+  std::mutex mu;
+  std::condition_variable cv;
+  int finished = 0;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (PgStore* node : {a.get(), b.get()}) {
+    threads.emplace_back([&, node] {
+      for (int i = 0; i < kPerNode; ++i) {
+        node->Write(
+            [](StoreTx& tx) -> Status {
+              auto seq = tx.NextSequence(2026);
+              if (!seq) return seq.error();
+              core::Complaint c = MakeComplaint(*seq);
+              if (auto s = tx.InsertComplaint(c); !s) return s;
+              core::Event e;
+              e.complaint_id = c.id;
+              e.reference = c.reference.ToString();
+              e.at = kT0;
+              e.actor = "node";
+              e.action = "created";
+              e.before = "{}";
+              e.after = "{}";
+              return tx.AppendEvent(e);
+            },
+            [&](Status s) {
+              if (s) ++ok;
+              std::lock_guard lock(mu);
+              if (++finished == 2 * kPerNode) cv.notify_all();
+            });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(
+        cv.wait_for(lock, std::chrono::seconds(60), [&] { return finished == 2 * kPerNode; }));
+  }
+  EXPECT_EQ(ok.load(), 2 * kPerNode);
+  EXPECT_EQ(*a->CountComplaints(), 2 * kPerNode);
+  EXPECT_EQ(Query(url_, "SELECT count(DISTINCT seq) FROM complaints")[0],
+            std::to_string(2 * kPerNode));
+  // One chain: seq 1..n without a gap, each event linked to the one before.
+  std::string prev = core::kGenesisHash;
+  int64_t seq = 0;
+  ASSERT_TRUE(b->ScanEvents(1, [&](const core::Event& e) {
+    EXPECT_EQ(e.seq, ++seq);
+    EXPECT_EQ(e.prev_hash, prev);
+    EXPECT_EQ(e.hash, util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e)));
+    prev = e.hash;
+    return true;
+  }));
+  EXPECT_EQ(seq, 2 * kPerNode);
+}
+
+TEST_F(PgStoreTest, ReservedNumbersAreNeverReused) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  int64_t first = 0;
+  Status s = store->WriteSync([&](StoreTx& tx) -> Status {
+    auto n = tx.ReserveSequences(2026, 3);
+    if (!n) return n.error();
+    first = *n;
+    return core::MakeError(Errc::kInvalid, "rolled back");
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(first, 1);
+  int64_t next = 0;
+  ASSERT_TRUE(store->WriteSync([&](StoreTx& tx) -> Status {
+    auto n = tx.NextSequence(2026);
+    if (!n) return n.error();
+    next = *n;
+    return {};
+  }));
+  EXPECT_EQ(next, 4);  // 1..3 went with the rolled-back write
+  s = store->WriteSync([](StoreTx& tx) -> Status { return tx.ReserveSequences(2026, 0).error(); });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kInvalid);
+}
+
+TEST_F(PgStoreTest, LostConnectionFailsOneBatchAndDoesNotPoison) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  core::Complaint first = MakeComplaint(1);
+  ASSERT_TRUE(store->WriteSync([&](StoreTx& tx) { return tx.InsertComplaint(first); }));
+  const auto killed = Query(url_,
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                            "application_name = 'redress writer' AND datname = current_database()");
+  ASSERT_EQ(killed, (std::vector<std::string>{"t"}));
+  core::Complaint lost = MakeComplaint(2);
+  Status s = store->WriteSync([&](StoreTx& tx) { return tx.InsertComplaint(lost); });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kUnavailable);
+  EXPECT_TRUE(store->Healthy());
+  // The next write connects again.
+  core::Complaint third = MakeComplaint(3);
+  s = store->WriteSync([&](StoreTx& tx) { return tx.InsertComplaint(third); });
+  ASSERT_TRUE(s) << s.error().detail;
+  EXPECT_EQ(*store->CountComplaints(), 2);
+  EXPECT_FALSE(store->GetComplaint(lost.reference)->has_value());
+  // A reader whose connection is gone is replaced at its next checkout.
+  ASSERT_EQ(Query(url_,
+                  "SELECT bool_and(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                  "application_name = 'redress reader' AND datname = current_database()"),
+            (std::vector<std::string>{"t"}));
+  int failures = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (!store->CountComplaints()) ++failures;
+  }
+  EXPECT_LE(failures, 16);  // at most once per pooled connection
+  EXPECT_EQ(*store->CountComplaints(), 2);
+}
+
+TEST_F(PgStoreTest, AReadThatThrowsLeavesNoSnapshotBehind) {
+  auto store = OpenOrDie({.readers = 1});
+  ASSERT_TRUE(store);
+  auto insert = [&](int64_t seq) {
+    core::Complaint c = MakeComplaint(seq);
+    return store->WriteSync([&](StoreTx& tx) -> Status {
+      if (auto s = tx.InsertComplaint(c); !s) return s;
+      core::Event e;
+      e.complaint_id = c.id;
+      e.reference = c.reference.ToString();
+      e.at = kT0;
+      e.actor = "alice";
+      e.action = "created";
+      e.before = "{}";
+      e.after = "{}";
+      return tx.AppendEvent(e);
+    });
+  };
+  ASSERT_TRUE(insert(1));
+  // The scan's snapshot transaction is open when its callback throws.
+  EXPECT_THROW((void)store->ScanEvents(
+                   1, [](const core::Event&) -> bool { throw std::runtime_error("caller bug"); }),
+               std::runtime_error);
+  ASSERT_TRUE(insert(2));
+  // The one reader connection sees the second complaint: no stale snapshot was kept.
+  EXPECT_EQ(*store->CountComplaints(), 2);
+  EXPECT_EQ(store->EventsOf(2)->size() + store->EventsOf(1)->size(), 2u);
+}
+
+TEST_F(PgStoreTest, SearchTermsAreTheListQuerysTerms) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  for (const std::string text :
+       {"The card-machine CHARGED twice", "e-mail ann@example.org, ref #12/3.5",
+        "Caf\xc3\xa9 CAF\xc3\x89 na\xc3\xafve", "snake_case x--y", "\xe2\x80\x94 dash"}) {
+    std::string quoted;
+    for (char ch : text) {
+      quoted += ch;
+      if (ch == '\'') quoted += '\'';
+    }
+    const auto rows =
+        Query(url_, "SELECT unnest(tsvector_to_array(search_terms('" + quoted + "')))");
+    auto terms = store::SearchTerms(text);
+    std::set<std::string> want(terms.begin(), terms.end());
+    std::set<std::string> got(rows.begin(), rows.end());
+    EXPECT_EQ(got, want) << text;
+  }
+}
+
+}  // namespace
+}  // namespace redress::testing
