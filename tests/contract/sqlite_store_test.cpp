@@ -328,6 +328,23 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   EXPECT_EQ(Query(path, kRollupRows), Query(plain, kRollupRows));
 }
 
+// The last connection to close checkpoints and removes the WAL: the next process starts from
+// the database file alone.
+TEST(SqliteStoreTest, ClosingLeavesNoWal) {
+  TempDir dir;
+  const std::string path = dir.File("w.db");
+  {
+    auto s = OpenOrDie(path);
+    ASSERT_TRUE(s);
+    WriteBulk(*s, 1, 50, 10);
+    auto got = s->GetComplaint(BulkComplaint(7).reference);  // a reader has been used
+    ASSERT_TRUE(got && got->has_value());
+    EXPECT_TRUE(std::filesystem::exists(path + "-wal"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"50"});
+}
+
 TEST(SqliteStoreTest, BulkLoadThatDidNotEndIsFinishedOnOpen) {
   TempDir dir;
   const std::string plain = dir.File("plain.db");

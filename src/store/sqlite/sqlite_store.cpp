@@ -1187,10 +1187,13 @@ SqliteStore::~SqliteStore() {
   }
   ckpt_cv_.notify_all();
   if (ckpt_thread_.joinable()) ckpt_thread_.join();
+  // The writer closes last: the last connection to close checkpoints the WAL into the database
+  // and removes it, which a read-only connection cannot do (after an import, that left a WAL of
+  // a gigabyte for the next process to copy while it served).
+  readers_.clear();
   checkpointer_.reset();
   tx_.reset();
   writer_.reset();
-  readers_.clear();
   if (bulk_lock_fd_ >= 0) ::close(bulk_lock_fd_);
 }
 
