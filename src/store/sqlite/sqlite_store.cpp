@@ -1054,23 +1054,44 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   return store;
 }
 
+namespace {
+
+// One-off queries on the writer while it opens or ends a bulk load: the first column of the
+// one row, or of every row.
+Result<int64_t> QueryInt(Conn& c, const char* sql, const char* what) {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(c.db(), sql, -1, &st, nullptr);
+  int64_t n = 0;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return SqliteError(c.db(), rc, what);
+  return n;
+}
+
+Result<std::vector<std::string>> QueryTexts(Conn& c, const char* sql, const char* what) {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(c.db(), sql, -1, &st, nullptr);
+  std::vector<std::string> out;
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, what);
+  return out;
+}
+
+}  // namespace
+
 // A database written before migration 0006, or by a binary that did not keep the facts, has
 // complaints without facts: rebuild the facts and their roll-up from the documents, once, in
 // one transaction, before the writer starts.
 Status SqliteStore::RebuildFactsIfBehind() {
   Conn& w = *writer_;
-  auto count = [&w](const char* sql) -> Result<int64_t> {
-    sqlite3_stmt* st = nullptr;
-    int rc = sqlite3_prepare_v2(w.db(), sql, -1, &st, nullptr);
-    int64_t n = 0;
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) return SqliteError(w.db(), rc, "count facts");
-    return n;
-  };
-  auto complaints = count("SELECT count(*) FROM complaints");
+  auto complaints = QueryInt(w, "SELECT count(*) FROM complaints", "count complaints");
   if (!complaints) return complaints.error();
-  auto facts = count("SELECT count(*) FROM facts");
+  auto facts = QueryInt(w, "SELECT count(*) FROM facts", "count facts");
   if (!facts) return facts.error();
   if (*complaints == *facts) return {};
   if (auto s = w.Exec("BEGIN IMMEDIATE; DELETE FROM facts; DELETE FROM facts_daily; "
@@ -1391,19 +1412,9 @@ Result<int> TryBulkLock(const std::string& db_path) {
 
 // Builds the indexes a bulk load deferred (migration 0010), inside the caller's transaction.
 Status BuildDeferredIndexes(Conn& c) {
-  std::vector<std::string> sqls;
-  {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(c.db(), "SELECT sql FROM deferred_indexes ORDER BY name", -1, &raw,
-                                nullptr);
-    if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "deferred indexes");
-    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
-      sqls.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)));
-    }
-    sqlite3_finalize(raw);
-    if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "deferred indexes");
-  }
-  for (const auto& sql : sqls) {
+  auto sqls = QueryTexts(c, "SELECT sql FROM deferred_indexes ORDER BY name", "deferred indexes");
+  if (!sqls) return sqls.error();
+  for (const auto& sql : *sqls) {
     if (auto s = c.Exec(sql.c_str(), "build deferred index"); !s) return s;
   }
   return c.Exec("DELETE FROM deferred_indexes", "build deferred indexes");
@@ -1418,18 +1429,9 @@ Status DropIndexesForBulkLoad(Conn& c) {
       !s) {
     return s;
   }
-  std::vector<std::string> names;
-  {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(c.db(), "SELECT name FROM deferred_indexes", -1, &raw, nullptr);
-    if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "defer indexes");
-    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
-      names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)));
-    }
-    sqlite3_finalize(raw);
-    if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "defer indexes");
-  }
-  for (const auto& name : names) {
+  auto names = QueryTexts(c, "SELECT name FROM deferred_indexes", "defer indexes");
+  if (!names) return names.error();
+  for (const auto& name : *names) {
     // Index names come from the schema (migrations), not from input.
     const std::string sql = "DROP INDEX IF EXISTS \"" + name + "\"";
     if (auto s = c.Exec(sql.c_str(), "defer index"); !s) return s;
@@ -1477,18 +1479,10 @@ Status SqliteStore::EndBulkLoad() {
 
 Status SqliteStore::FinishBulkLoadLeftUndone() {
   Conn& w = *writer_;
-  auto count = [&w](const char* sql) -> Result<int64_t> {
-    sqlite3_stmt* st = nullptr;
-    int rc = sqlite3_prepare_v2(w.db(), sql, -1, &st, nullptr);
-    int64_t n = 0;
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) return SqliteError(w.db(), rc, "bulk load state");
-    return n;
-  };
-  auto indexes = count("SELECT count(*) FROM deferred_indexes");
+  auto indexes = QueryInt(w, "SELECT count(*) FROM deferred_indexes", "bulk load state");
   if (!indexes) return indexes.error();
-  auto stale = count("SELECT count(*) FROM store_flags WHERE name = 'rollups_stale'");
+  auto stale = QueryInt(w, "SELECT count(*) FROM store_flags WHERE name = 'rollups_stale'",
+                        "bulk load state");
   if (!stale) return stale.error();
   if (*indexes == 0 && *stale == 0) return {};
   auto fd = TryBulkLock(path_);
