@@ -31,36 +31,12 @@ std::string PutFactsSql() {
          sets;
 }
 
+// The facts' columns are named after the dimensions (core::ToString), but for the age.
 const char* DimColumn(FactDim d) {
-  switch (d) {
-    case FactDim::kCategory:
-      return "category";
-    case FactDim::kProduct:
-      return "product";
-    case FactDim::kChannel:
-      return "channel";
-    case FactDim::kDepartment:
-      return "department";
-    case FactDim::kLocation:
-      return "location";
-    case FactDim::kHandler:
-      return "handler";
-    case FactDim::kCause:
-      return "cause";
-    case FactDim::kCurrency:
-      return "currency";
-    case FactDim::kState:
-      return "state";
-    case FactDim::kPolicy:
-      return "policy";
-    case FactDim::kResolveDays:
-      return "resolve_days";
-    case FactDim::kResolveBand:
-      return "resolve_band";
-    case FactDim::kAge:
-      return "";  // built with its parameters
+  if (d == FactDim::kAge) {
+    return "";  // built with its parameters
   }
-  return "''";
+  return core::ToString(d);
 }
 
 std::string KeyText(const core::FactKey& k, const Res& r, int row, int col) {

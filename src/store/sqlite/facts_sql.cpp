@@ -126,37 +126,13 @@ const PairKind* PairOf(const FactQuery& q) {
   return nullptr;
 }
 
+// The facts' columns are named after the dimensions (core::ToString), but for the age.
 const char* DimColumn(FactDim d) {
-  switch (d) {
-    case FactDim::kCategory:
-      return "category";
-    case FactDim::kProduct:
-      return "product";
-    case FactDim::kChannel:
-      return "channel";
-    case FactDim::kDepartment:
-      return "department";
-    case FactDim::kLocation:
-      return "location";
-    case FactDim::kHandler:
-      return "handler";
-    case FactDim::kCause:
-      return "cause";
-    case FactDim::kCurrency:
-      return "currency";
-    case FactDim::kState:
-      return "state";
-    case FactDim::kPolicy:
-      return "policy";
-    case FactDim::kResolveDays:
-      return "resolve_days";
-    case FactDim::kResolveBand:
-      return "resolve_band";
-    case FactDim::kAge:
-      return "CASE WHEN received_at >= :age0 THEN 0 WHEN received_at >= :age1 THEN 1 "
-             "WHEN received_at >= :age2 THEN 2 ELSE 3 END";
+  if (d == FactDim::kAge) {
+    return "CASE WHEN received_at >= :age0 THEN 0 WHEN received_at >= :age1 THEN 1 "
+           "WHEN received_at >= :age2 THEN 2 ELSE 3 END";
   }
-  return "''";
+  return core::ToString(d);
 }
 
 constexpr const char* kWeekExpr = "(day - (((day + 3) % 7) + 7) % 7)";
