@@ -17,7 +17,9 @@
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/pg_conn.hpp"
 #include "store/postgres/pg_facts.hpp"
+#include "store/stored_complaint.hpp"
 #include "util/crypto.hpp"
+#include "util/utf8.hpp"
 
 namespace redress::store {
 
@@ -266,66 +268,6 @@ std::optional<int64_t> OptMillis(const std::optional<core::Instant>& t) {
   return core::ToMillis(*t);
 }
 
-// PostgreSQL keeps text in UTF-8 and refuses anything else: a search term or filter value that
-// is not UTF-8 can match nothing.
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      if (c == 0) return false;
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;  // the continuation bytes are cut off
-    for (size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    const uint32_t min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
-// The indexed copies of a complaint's fields, computed once per insert/update.
-struct ComplaintRow {
-  std::string reference;
-  std::string persons_named;
-  std::string doc;
-  std::optional<int64_t> next_due;
-  std::optional<int64_t> next_clock;
-  std::optional<int64_t> follow_up_at;
-  bool open = false;
-
-  ComplaintRow(const core::Complaint& c, std::string encoded)
-      : reference(c.reference.ToString()),
-        persons_named(NormalizePersonsNamed(c.subject.persons_named.value)),
-        doc(std::move(encoded)),
-        open(core::IsOpen(c.state)) {
-    if (auto d = core::EarliestDue(c.clocks)) next_due = core::ToMillis(*d);
-    if (open) {
-      if (auto n = core::NextClockInstant(c.clocks)) next_clock = core::ToMillis(*n);
-    }
-    if (auto at = core::FollowUpDue(c)) follow_up_at = core::ToMillis(*at);
-  }
-};
-
 // Parameters $5..$20 of kInsertComplaint and kUpdateComplaint.
 void ComplaintParams(Params& p, const core::Complaint& c, const ComplaintRow& row) {
   p.Text(core::ToString(c.state))
@@ -344,24 +286,6 @@ void ComplaintParams(Params& p, const core::Complaint& c, const ComplaintRow& ro
       .Int(core::ToMillis(c.updated_at))
       .Text(row.doc)
       .OptInt(row.follow_up_at);
-}
-
-Result<std::optional<core::Complaint>> ParseComplaint(int64_t id, int64_t version,
-                                                      std::string_view doc) {
-  auto j = nlohmann::json::parse(doc.begin(), doc.end(), nullptr, false);
-  if (j.is_discarded()) {
-    return MakeError(Errc::kInternal, "stored complaint " + std::to_string(id) + " is not JSON");
-  }
-  auto c = core::FromStorageJson(j);
-  if (!c) {
-    core::Error e = c.error();
-    e.code = Errc::kInternal;
-    e.detail = "stored complaint " + std::to_string(id) + ": " + e.detail;
-    return e;
-  }
-  c->id = id;
-  c->version = version;
-  return std::optional<core::Complaint>(std::move(*c));
 }
 
 core::Event ReadEvent(const Res& r, int i) {
@@ -1169,7 +1093,7 @@ Result<core::ListPage> PgStore::ListComplaints(const core::ListQuery& q) {
     for (const auto& t : terms) {
       // Stored text is UTF-8 and its terms are shorter than 2048 bytes: such a term matches
       // nothing.
-      if (!ValidUtf8(t) || t.size() >= 2048) return page;
+      if (!util::IsUtf8Text(t) || t.size() >= 2048) return page;
     }
     tsquery = TsQuery(terms);
     bits |= kText;
@@ -1201,7 +1125,7 @@ Result<core::ListPage> PgStore::ListComplaints(const core::ListQuery& q) {
   for (const std::string* v :
        {q.category ? &*q.category : nullptr, q.assignee ? &*q.assignee : nullptr, &scope.assignee,
         &scope.investigator}) {
-    if (v != nullptr && !ValidUtf8(*v)) return page;
+    if (v != nullptr && !util::IsUtf8Text(*v)) return page;
   }
   const int limit = ClampLimit(q.limit);
   const int64_t now = core::ToMillis(q.now);
@@ -1390,7 +1314,7 @@ Result<std::optional<core::Attachment>> PgStore::GetAttachment(int64_t complaint
 }
 
 Result<std::optional<core::User>> PgStore::FindUser(const std::string& username) {
-  if (!ValidUtf8(username)) return std::optional<core::User>();
+  if (!util::IsUtf8Text(username)) return std::optional<core::User>();
   auto c = Reader();
   auto r = Run(*c, kLoadUser, Params().Text(username));
   if (!r) return r.error();
@@ -1416,7 +1340,7 @@ Result<std::vector<core::User>> PgStore::ListUsers() {
 }
 
 Result<std::optional<core::Session>> PgStore::FindSession(const std::string& token_hash) {
-  if (!ValidUtf8(token_hash)) return std::optional<core::Session>();
+  if (!util::IsUtf8Text(token_hash)) return std::optional<core::Session>();
   auto c = Reader();
   auto r = Run(*c, kFindSession, Params().Text(token_hash));
   if (!r) return r.error();
@@ -1509,7 +1433,8 @@ Result<std::vector<std::vector<core::FactRow>>> PgStore::Facts(
   for (const auto& q : qs) {
     if (auto s = core::ValidateFactQuery(q); !s) return s.error();
     for (const auto& [dim, value] : q.where) {
-      if (!ValidUtf8(value)) return MakeError(Errc::kInvalid, "filter value is not valid UTF-8");
+      if (!util::IsUtf8Text(value))
+        return MakeError(Errc::kInvalid, "filter value is not valid UTF-8");
     }
   }
   std::vector<std::vector<core::FactRow>> out;

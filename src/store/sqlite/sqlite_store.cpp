@@ -21,6 +21,7 @@
 #include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/statement.hpp"
+#include "store/stored_complaint.hpp"
 #include "util/crypto.hpp"
 
 namespace redress::store {
@@ -325,29 +326,6 @@ core::Error Unavailable(std::string detail) {
   return MakeError(Errc::kUnavailable, std::move(detail));
 }
 
-// The indexed copies of a complaint's fields, computed once per insert/update.
-struct ComplaintRow {
-  std::string reference;
-  std::string persons_named;
-  std::string doc;
-  std::optional<int64_t> next_due;
-  std::optional<int64_t> next_clock;
-  std::optional<int64_t> follow_up_at;
-  bool open = false;
-
-  ComplaintRow(const core::Complaint& c, std::string encoded)
-      : reference(c.reference.ToString()),
-        persons_named(NormalizePersonsNamed(c.subject.persons_named.value)),
-        doc(std::move(encoded)),
-        open(core::IsOpen(c.state)) {
-    if (auto d = core::EarliestDue(c.clocks)) next_due = core::ToMillis(*d);
-    if (open) {
-      if (auto n = core::NextClockInstant(c.clocks)) next_clock = core::ToMillis(*n);
-    }
-    if (auto at = core::FollowUpDue(c)) follow_up_at = core::ToMillis(*at);
-  }
-};
-
 // Binds ?5..?19 and ?21 (shared by insert and update; update adds ?1 reference and ?20 id).
 void BindComplaintFields(Stmt& st, const core::Complaint& c, const ComplaintRow& row) {
   st.Bind(5, std::string_view(core::ToString(c.state)));
@@ -366,24 +344,6 @@ void BindComplaintFields(Stmt& st, const core::Complaint& c, const ComplaintRow&
   st.Bind(18, core::ToMillis(c.updated_at));
   st.Bind(19, row.doc);
   st.Bind(21, row.follow_up_at);
-}
-
-Result<std::optional<core::Complaint>> ParseComplaint(int64_t id, int64_t version,
-                                                      std::string_view doc) {
-  auto j = nlohmann::json::parse(doc.begin(), doc.end(), nullptr, false);
-  if (j.is_discarded()) {
-    return MakeError(Errc::kInternal, "stored complaint " + std::to_string(id) + " is not JSON");
-  }
-  auto c = core::FromStorageJson(j);
-  if (!c) {
-    core::Error e = c.error();
-    e.code = Errc::kInternal;
-    e.detail = "stored complaint " + std::to_string(id) + ": " + e.detail;
-    return e;
-  }
-  c->id = id;
-  c->version = version;
-  return std::optional<core::Complaint>(std::move(*c));
 }
 
 core::Event ReadEvent(const Stmt& st) {
