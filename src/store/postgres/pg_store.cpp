@@ -811,8 +811,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, Options o
   }
   std::unique_ptr<PgStore> store(new PgStore());
   store->url_ = url;
-  store->max_batch_ = options.max_batch;
-  store->max_queue_ = options.max_queue;
+  store->queue_ = std::make_unique<WriteQueue>(options.max_queue, options.max_batch);
 
   {
     // Migrations use the simple protocol (files of several statements): a connection of their
@@ -872,11 +871,7 @@ Status PgStore::EnsureYear(int year) {
 }
 
 PgStore::~PgStore() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
+  if (queue_) queue_->Close();
   if (thread_.joinable()) thread_.join();
   tx_.reset();
   writer_.reset();
@@ -890,49 +885,12 @@ bool PgStore::Healthy() const { return !poisoned_.load(); }
 
 void PgStore::Write(TxFn fn, Done done) {
   if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
-  bool full = false;
-  bool stopping = false;
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) {
-      stopping = true;
-    } else if (queue_.size() >= max_queue_) {
-      full = true;
-    } else {
-      queue_.push_back(Item{std::move(fn), std::move(done)});
-    }
-  }
-  if (stopping) return done(Unavailable("store is closing"));
-  if (full) return done(MakeError(Errc::kOverloaded, "write queue is full"));
-  cv_.notify_one();
+  queue_->Push(std::move(fn), std::move(done));
 }
 
 void PgStore::WriterLoop() {
-  std::vector<Item> batch;
-  std::vector<Status> results;
-  batch.reserve(static_cast<size_t>(max_batch_));
-  results.reserve(static_cast<size_t>(max_batch_));
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is done
-      size_t n = std::min(queue_.size(), static_cast<size_t>(max_batch_));
-      auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
-      std::move(queue_.begin(), end, std::back_inserter(batch));
-      queue_.erase(queue_.begin(), end);
-    }
-    RunBatch(batch, results);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      try {
-        batch[i].done(std::move(results[i]));
-      } catch (...) {
-        // `done` must not throw; the writer thread must survive a caller's bug.
-      }
-    }
-    batch.clear();
-    results.clear();
-  }
+  queue_->Run(
+      [this](std::vector<Item>& batch, std::vector<Status>& results) { RunBatch(batch, results); });
 }
 
 void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {

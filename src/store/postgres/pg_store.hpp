@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "core/ports/store.hpp"
+#include "store/write_queue.hpp"
 
 namespace redress::store {
 
@@ -111,10 +112,7 @@ class PgStore final : public core::Store {
   class Tx;  // the StoreTx on the writer connection (pg_store.cpp)
 
  private:
-  struct Item {
-    TxFn fn;
-    Done done;
-  };
+  using Item = WriteQueue::Item;
   class ReaderLease;
 
   PgStore() = default;
@@ -133,14 +131,8 @@ class PgStore final : public core::Store {
   // Writer side: touched only by the writer thread after Open().
   std::unique_ptr<pg::Conn> writer_;
   std::unique_ptr<Tx> tx_;
-  int max_batch_ = 256;
 
-  // The queue.
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Item> queue_;  // GUARDED_BY(mu_)
-  size_t max_queue_ = 4096;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::unique_ptr<WriteQueue> queue_;  // none when opened read-only
   std::atomic<bool> poisoned_{false};
   std::thread thread_;
 

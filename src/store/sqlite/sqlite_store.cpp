@@ -972,8 +972,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     return MakeError(Errc::kInvalid, "sqlite store: max_batch and max_queue must be positive");
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore());
-  store->max_batch_ = options.max_batch;
-  store->max_queue_ = options.max_queue;
+  store->queue_ = std::make_unique<WriteQueue>(options.max_queue, options.max_batch);
 
   auto w = Conn::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!w) return w.error();
@@ -1156,11 +1155,7 @@ Status SqliteStore::LoadChainHead() {
 }
 
 SqliteStore::~SqliteStore() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
+  if (queue_) queue_->Close();
   if (thread_.joinable()) thread_.join();
   {
     std::lock_guard lock(ckpt_mu_);
@@ -1188,58 +1183,23 @@ void SqliteStore::Poison() { poisoned_.store(true); }
 void SqliteStore::Write(TxFn fn, Done done) {
   if (read_only_) return done(Unavailable("store opened read-only"));
   if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
-  bool full = false;
-  bool stopping = false;
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) {
-      stopping = true;
-    } else if (queue_.size() >= max_queue_) {
-      full = true;
-    } else {
-      queue_.push_back(Item{std::move(fn), std::move(done)});
-    }
-  }
-  if (stopping) return done(Unavailable("store is closing"));
-  if (full) return done(MakeError(Errc::kOverloaded, "write queue is full"));
-  cv_.notify_one();
+  queue_->Push(std::move(fn), std::move(done));
 }
 
 void SqliteStore::WriterLoop() {
-  std::vector<Item> batch;
-  std::vector<Status> results;
-  batch.reserve(static_cast<size_t>(max_batch_));
-  results.reserve(static_cast<size_t>(max_batch_));
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is done
-      size_t n = std::min(queue_.size(), static_cast<size_t>(max_batch_));
-      auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
-      std::move(queue_.begin(), end, std::back_inserter(batch));
-      queue_.erase(queue_.begin(), end);
-    }
-    RunBatch(batch, results);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      try {
-        batch[i].done(std::move(results[i]));
-      } catch (...) {
-        // `done` must not throw; the writer thread must survive a caller's bug.
-      }
-    }
-    batch.clear();
-    results.clear();
-    // The background checkpointer copies most pages, but under a steady stream of commits it
-    // never catches up with the WAL's end, and SQLite restarts the WAL from its beginning only
-    // after a checkpoint that did. Past kRestartPages the writer finishes one itself (little
-    // is left to copy), so the WAL stops growing: a large WAL slows every page lookup.
-    if (writer_wal_pages_ >= kRestartPages && !poisoned_.load()) {
-      sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                nullptr);
-      writer_wal_pages_ = 0;
-    }
-  }
+  queue_->Run(
+      [this](std::vector<Item>& batch, std::vector<Status>& results) { RunBatch(batch, results); },
+      [this] {
+        // The background checkpointer copies most pages, but under a steady stream of commits it
+        // never catches up with the WAL's end, and SQLite restarts the WAL from its beginning only
+        // after a checkpoint that did. Past kRestartPages the writer finishes one itself (little
+        // is left to copy), so the WAL stops growing: a large WAL slows every page lookup.
+        if (writer_wal_pages_ >= kRestartPages && !poisoned_.load()) {
+          sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                    nullptr);
+          writer_wal_pages_ = 0;
+        }
+      });
 }
 
 void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {

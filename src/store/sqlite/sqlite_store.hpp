@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/ports/store.hpp"
+#include "store/write_queue.hpp"
 
 namespace redress::store {
 
@@ -130,10 +131,7 @@ class SqliteStore final : public core::Store {
   class Tx;  // the StoreTx on the writer connection (sqlite_store.cpp)
 
  private:
-  struct Item {
-    TxFn fn;
-    Done done;
-  };
+  using Item = WriteQueue::Item;
   class ReaderLease;
 
   SqliteStore() = default;
@@ -160,15 +158,9 @@ class SqliteStore final : public core::Store {
   // Writer side: touched only by the writer thread after Open().
   std::unique_ptr<sqlite::Conn> writer_;
   std::unique_ptr<Tx> tx_;
-  int max_batch_ = 256;
   int writer_wal_pages_ = 0;  // WAL size after the writer's last commit (set by OnWalCommit)
 
-  // The queue.
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Item> queue_;  // GUARDED_BY(mu_)
-  size_t max_queue_ = 4096;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::unique_ptr<WriteQueue> queue_;  // none when opened read-only
   bool read_only_ = false;
   std::atomic<bool> poisoned_{false};
   std::thread thread_;

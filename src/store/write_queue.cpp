@@ -1,0 +1,63 @@
+#include "store/write_queue.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace redress::store {
+
+void WriteQueue::Push(core::Store::TxFn fn, core::Store::Done done) {
+  bool full = false;
+  bool stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      stopping = true;
+    } else if (queue_.size() >= max_queue_) {
+      full = true;
+    } else {
+      queue_.push_back(Item{std::move(fn), std::move(done)});
+    }
+  }
+  if (stopping) return done(core::MakeError(core::Errc::kUnavailable, "store is closing"));
+  if (full) return done(core::MakeError(core::Errc::kOverloaded, "write queue is full"));
+  cv_.notify_one();
+}
+
+void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between) {
+  std::vector<Item> batch;
+  std::vector<core::Status> results;
+  batch.reserve(static_cast<size_t>(max_batch_));
+  results.reserve(static_cast<size_t>(max_batch_));
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      size_t n = std::min(queue_.size(), static_cast<size_t>(max_batch_));
+      auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
+      std::move(queue_.begin(), end, std::back_inserter(batch));
+      queue_.erase(queue_.begin(), end);
+    }
+    run(batch, results);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        batch[i].done(std::move(results[i]));
+      } catch (...) {
+        // `done` must not throw; the writer thread must survive a caller's bug.
+      }
+    }
+    batch.clear();
+    results.clear();
+    if (between) between();
+  }
+}
+
+void WriteQueue::Close() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace redress::store

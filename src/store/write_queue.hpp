@@ -1,0 +1,49 @@
+// The queue between Store::Write() and an SQL store's one writer thread (SQLite, PostgreSQL):
+// bounded, taken in batches that the store commits together (group commit), each write's
+// `done` called with its own result after the batch.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "core/ports/store.hpp"
+
+namespace redress::store {
+
+class WriteQueue {
+ public:
+  struct Item {
+    core::Store::TxFn fn;
+    core::Store::Done done;
+  };
+  // Runs one batch: fills results[i] for batch[i] (results arrives empty).
+  using RunBatch =
+      std::function<void(std::vector<Item>& batch, std::vector<core::Status>& results)>;
+
+  WriteQueue(size_t max_queue, int max_batch) : max_queue_(max_queue), max_batch_(max_batch) {}
+
+  // Queues a write, or fails `done` at once: kUnavailable once closing, kOverloaded when full.
+  void Push(core::Store::TxFn fn, core::Store::Done done);
+
+  // The writer thread's loop: takes up to max_batch queued writes, runs them, calls each
+  // `done` (a throwing `done` does not stop the writer), then `between` if given. Returns once
+  // Close() was called and the queue is empty.
+  void Run(const RunBatch& run, const std::function<void()>& between = {});
+
+  // No more writes; Run() finishes those queued and returns.
+  void Close();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;   // GUARDED_BY(mu_)
+  size_t max_queue_;
+  int max_batch_;
+};
+
+}  // namespace redress::store
