@@ -317,22 +317,13 @@ json Api::ComplaintJson(const core::Complaint& c, const core::User& user) const 
 }
 
 std::shared_ptr<const std::string> Api::StaffRecordText(const core::Complaint& c) {
-  {
-    std::lock_guard lock(record_text_mu_);
-    if (auto it = record_text_.find(c.id);
-        it != record_text_.end() && it->second->version == c.version) {
-      return {it->second, &it->second->text};
-    }
+  auto kept = record_text_.Find(c.id, c.version);
+  if (!kept) {
+    kept = std::make_shared<const RecordText>(
+        RecordText{c.version, Response::Json(200, core::ToStaffRecordJson(c)).body});
+    record_text_.Put(c.id, kept);
   }
-  auto made = std::make_shared<const RecordText>(
-      RecordText{c.version, Response::Json(200, core::ToStaffRecordJson(c)).body});
-  std::lock_guard lock(record_text_mu_);
-  if (record_text_.size() >= kRecordTextCacheSize &&
-      record_text_.find(c.id) == record_text_.end()) {
-    record_text_.erase(record_text_.begin());  // any one: cheaper than keeping an order
-  }
-  record_text_[c.id] = made;
-  return {made, &made->text};
+  return {kept, &kept->text};
 }
 
 json Api::CallerJson(const core::Complaint& c, const core::User& user) const {

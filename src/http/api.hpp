@@ -7,15 +7,14 @@
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "app/learning.hpp"
 #include "app/service.hpp"
 #include "http/message.hpp"
 #include "http/metrics.hpp"
+#include "util/versioned_cache.hpp"
 
 namespace redress::http {
 
@@ -185,10 +184,7 @@ class Api {
     int64_t version;
     std::string text;
   };
-  static constexpr size_t kRecordTextCacheSize = 4096;
-  std::mutex record_text_mu_;
-  std::unordered_map<int64_t, std::shared_ptr<const RecordText>>
-      record_text_;  // GUARDED_BY(record_text_mu_)
+  util::VersionedCache<RecordText> record_text_{4096};
 };
 
 }  // namespace redress::http

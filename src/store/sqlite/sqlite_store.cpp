@@ -1439,21 +1439,11 @@ Result<std::optional<core::Complaint>> SqliteStore::GetComplaint(const core::Ref
   if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "get complaint");
   const int64_t id = st->Int(0);
   const int64_t version = st->Int(1);
-  {
-    std::lock_guard lock(decoded_mu_);
-    if (auto it = decoded_.find(id); it != decoded_.end() && it->second->version == version) {
-      return std::optional<core::Complaint>(*it->second);
-    }
-  }
+  if (auto kept = decoded_.Find(id, version)) return std::optional<core::Complaint>(*kept);
   // The document is read (and its overflow pages fetched) only on a miss.
   auto parsed = ParseComplaint(id, version, st->View(2));
   if (!parsed || !parsed->has_value()) return parsed;
-  auto shared = std::make_shared<const core::Complaint>(**parsed);
-  std::lock_guard lock(decoded_mu_);
-  if (decoded_.size() >= kDecodedCacheSize && decoded_.find(id) == decoded_.end()) {
-    decoded_.erase(decoded_.begin());  // any one: cheaper than keeping an order
-  }
-  decoded_[id] = std::move(shared);
+  decoded_.Put(id, std::make_shared<const core::Complaint>(**parsed));
   return parsed;
 }
 

@@ -27,11 +27,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "core/ports/store.hpp"
 #include "store/write_queue.hpp"
+#include "util/versioned_cache.hpp"
 
 namespace redress::store {
 
@@ -178,10 +178,7 @@ class SqliteStore final : public core::Store {
   // unchanged complaint copies the record instead of parsing its JSON again. Readers only see
   // committed rows, and every change of a complaint raises its version, so an entry is never
   // stale; the writer neither reads nor fills it (it sees its batch's uncommitted rows).
-  static constexpr size_t kDecodedCacheSize = 4096;
-  std::mutex decoded_mu_;
-  std::unordered_map<int64_t, std::shared_ptr<const core::Complaint>>
-      decoded_;  // GUARDED_BY(decoded_mu_)
+  util::VersionedCache<core::Complaint> decoded_{4096};
 
   // Readers.
   std::mutex readers_mu_;
