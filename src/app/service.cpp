@@ -997,7 +997,7 @@ core::Result<bool> ComplaintService::CancelIfMoot(const core::Notification& n) {
 
 core::Result<int> ComplaintService::RunClockChecks(int limit) {
   const core::Instant now = clock_.Now();
-  auto due = store_.DueForClockCheck(now, limit);
+  auto due = store_.ClaimClockChecks(now, limit, {config_.node, kClockClaimLease});
   if (!due) return due.error();
   if (due->empty()) return 0;
   auto changed = std::make_shared<int>(0);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -30,7 +31,14 @@ struct ServiceConfig {
   std::set<std::string> categories;  // the taxonomy's node ids; empty accepts any category
   int session_hours = 12;
   NotifyConfig notify;  // messages to complainants (app/notify.hpp)
+  // This process's name in claims on background work (core::Claim): "host:pid" (serve).
+  std::string node;
 };
+
+// How long a node's claim on background work lasts: clock checks, and outgoing messages (a
+// batch may wait on a slow mail server).
+inline constexpr std::chrono::milliseconds kClockClaimLease{60000};
+inline constexpr std::chrono::milliseconds kMessageClaimLease{300000};
 
 // Who is calling: a staff user (authenticated) or the public.
 struct StaffCaller {
@@ -100,6 +108,7 @@ class ComplaintService {
                    ServiceConfig config);
 
   const core::Clock& clock() const { return clock_; }
+  core::Store& store() const { return store_; }
   const std::vector<core::Policy>& policies() const { return policies_; }
   const core::Policy* FindPolicy(const std::string& id) const;
   const ServiceConfig& config() const { return config_; }

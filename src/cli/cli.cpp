@@ -102,8 +102,16 @@ struct ServeOptions {
   int io_threads = 0;
   int clock_interval_ms = 60000;
   bool cookie_secure = false;
-  std::string mail;  // mail settings (TOML); empty: no mail channel
+  std::string mail;     // mail settings (TOML); empty: no mail channel
+  std::string standby;  // --standby, else $REDRESS_STANDBY: a PostgreSQL standby's URL
 };
+
+// This process's name in claims on shared background work: host and process id.
+std::string NodeName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return fmt::format("{}:{}", host, getpid());
+}
 
 int Serve(const ServeOptions& o) {
   std::string host;
@@ -142,7 +150,10 @@ int Serve(const ServeOptions& o) {
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   boost::asio::io_context ioc(threads);
 
-  auto opened = OpenCommonStore(o.common, true);
+  std::string standby = o.standby;
+  if (const char* env = std::getenv("REDRESS_STANDBY"); standby.empty() && env) standby = env;
+  auto opened =
+      OpenAnyStore({o.common.data, o.common.policies}, StoreSetting(o.common.store), true, standby);
   if (!opened) return Fail(opened.error());
   std::unique_ptr<core::Store> store = std::move(*opened);
 
@@ -152,6 +163,7 @@ int Serve(const ServeOptions& o) {
   config.reference_prefix = o.reference_prefix;
   config.categories = loaded->categories;
   config.notify = mail_config.notify;
+  config.node = NodeName();
   app::ComplaintService service(*store, clock, std::move(loaded->policies), config);
   http::ApiOptions api_options;
   api_options.data_dir = o.common.data;
@@ -178,7 +190,7 @@ int Serve(const ServeOptions& o) {
   if (auto s = server.Listen(host, port); !s) return Fail(s.error());
 
   jobs::ClockScheduler scheduler(service, std::chrono::milliseconds(o.clock_interval_ms));
-  scheduler.AlsoHourly([&api] {
+  scheduler.AlsoHourly("effectiveness_checks", [&api] {
     auto checked = api.learning().EvaluateChecks();
     if (!checked) {
       spdlog::warn("effectiveness checks failed: {}", checked.error().detail);
@@ -448,6 +460,10 @@ int Run(int argc, char** argv) {
   serve_cmd->add_option("--mail", serve.mail,
                         "Mail settings (TOML: outgoing SMTP, templates, mailgate token; "
                         "docs/mail.md)");
+  serve_cmd->add_option("--standby", serve.standby,
+                        "A streaming-replication standby of the --store PostgreSQL database "
+                        "(postgresql:// URL): lists, dashboards and analytics read from it "
+                        "(default: $REDRESS_STANDBY)");
   serve_cmd->add_flag("--cookie-secure", serve.cookie_secure,
                       "Pages are served over HTTPS (directly or behind a TLS proxy): session "
                       "cookies get Secure and the __Host- prefix");

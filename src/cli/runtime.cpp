@@ -52,9 +52,16 @@ std::string StoreSetting(const std::string& flag) {
 }
 
 core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
-                                                        const std::string& store, bool create) {
+                                                        const std::string& store, bool create,
+                                                        const std::string& standby) {
+  if (!standby.empty() && (!store::IsPostgresUrl(store) || !store::IsPostgresUrl(standby))) {
+    return core::MakeError(core::Errc::kInvalid,
+                           "--standby needs a postgresql:// --store and a postgresql:// URL");
+  }
   if (store::IsPostgresUrl(store)) {
-    auto pg = store::PgStore::Open(store, {});
+    store::PgStore::Options options;
+    options.standby_url = standby;
+    auto pg = store::PgStore::Open(store, options);
     if (!pg) return pg.error();
     return std::unique_ptr<core::Store>(std::move(*pg));
   }

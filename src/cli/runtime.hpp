@@ -36,9 +36,11 @@ core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(
 // The --store setting: the flag, else $REDRESS_STORE, else "" (SQLite).
 std::string StoreSetting(const std::string& flag);
 // Opens the store `store` names: "" or "sqlite", the SQLite store in the data directory (as
-// OpenStore); a postgresql:// (postgres://) URL, the PostgreSQL store. kInvalid otherwise.
+// OpenStore); a postgresql:// (postgres://) URL, the PostgreSQL store, reading what may be
+// stale from `standby` (a URL) if one is given. kInvalid otherwise.
 core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
-                                                        const std::string& store, bool create);
+                                                        const std::string& store, bool create,
+                                                        const std::string& standby = {});
 // What a log line may say of a store setting: "sqlite" or "postgresql" (never the URL, which
 // may hold a password).
 std::string StoreKind(const std::string& store);

@@ -50,12 +50,6 @@ bool RoleMayCall(const Api::Route& r, core::Role role) {
 }
 }  // namespace
 
-struct Api::RateState {
-  std::mutex mu;
-  // reference → (window start, failures in window)
-  std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, int>> failures;
-};
-
 namespace {
 
 using R = core::Role;
@@ -102,8 +96,7 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
       options_(std::move(options)),
       learning_(std::make_unique<app::Learning>(store, service, options_.learning)),
       blocking_(4),
-      hashing_(2),
-      rate_(std::make_unique<RateState>()) {
+      hashing_(2) {
   const std::vector<R> kCaseWorkers = {R::kHandler, R::kInvestigator, R::kManager, R::kAuditor};
   auto add = [this](std::string method, std::string pattern, Access access, std::vector<R> roles,
                     Fn fn, bool upload = false) {
@@ -432,31 +425,27 @@ std::string RateKey(const std::string& reference, const std::string& prefix) {
 }
 }  // namespace
 
-bool Api::StatusAttemptAllowed(const std::string& reference_text) {
-  const std::string reference = RateKey(reference_text, service_.config().reference_prefix);
-  std::lock_guard lock(rate_->mu);
-  auto it = rate_->failures.find(reference);
-  if (it == rate_->failures.end()) return true;
-  if (std::chrono::steady_clock::now() - it->second.first > std::chrono::minutes(1)) {
-    rate_->failures.erase(it);
-    return true;
+asio::awaitable<bool> Api::StatusAttemptAllowed(std::string reference_text) {
+  const std::string key = "status:" + RateKey(reference_text, service_.config().reference_prefix);
+  auto job = [this, key] { return store_.Hits(key, service_.clock().Now(), kStatusWindow); };
+  auto hits = co_await Offload(blocking_, std::move(job));
+  if (!hits) {  // the lookup itself will fail the same way; do not lock complainants out
+    spdlog::warn("status rate limit: cannot read: {}", hits.error().detail);
+    co_return true;
   }
-  return it->second.second < options_.status_attempts_per_minute;
+  co_return *hits < options_.status_attempts_per_minute;
 }
 
-void Api::StatusAttemptFailed(const std::string& reference_text) {
-  const std::string reference = RateKey(reference_text, service_.config().reference_prefix);
-  std::lock_guard lock(rate_->mu);
-  if (rate_->failures.size() > 100000) rate_->failures.clear();  // bounded memory
-  auto& entry = rate_->failures[reference];
-  const auto now = std::chrono::steady_clock::now();
-  if (entry.second == 0 || now - entry.first > std::chrono::minutes(1)) entry = {now, 0};
-  ++entry.second;
+asio::awaitable<void> Api::StatusAttemptFailed(std::string reference_text) {
+  const std::string key = "status:" + RateKey(reference_text, service_.config().reference_prefix);
+  auto job = [this, key] { return store_.AddHit(key, service_.clock().Now(), kStatusWindow); };
+  auto hits = co_await Offload(blocking_, std::move(job));
+  if (!hits) spdlog::warn("status rate limit: cannot count: {}", hits.error().detail);
 }
 
 asio::awaitable<Response> Api::Status(Request& req, const core::User*) {
   const std::string reference = req.params[0];
-  if (!StatusAttemptAllowed(reference)) {
+  if (!co_await StatusAttemptAllowed(reference)) {
     co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
                       req);
   }
@@ -482,13 +471,13 @@ asio::awaitable<core::Result<json>> Api::StatusView(std::string reference, std::
     return j;
   };
   auto found = co_await Offload(blocking_, std::move(job5));
-  if (!found && found.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+  if (!found && found.error().code == Errc::kNotFound) co_await StatusAttemptFailed(reference);
   co_return found;
 }
 
 asio::awaitable<Response> Api::ComplainantUpdate(Request& req, bool withdraw) {
   const std::string reference = req.params[0];
-  if (!StatusAttemptAllowed(reference)) {
+  if (!co_await StatusAttemptAllowed(reference)) {
     co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
                       req);
   }
@@ -521,7 +510,7 @@ asio::awaitable<core::Result<core::Complaint>> Api::ComplainantChange(std::strin
     }
   };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start));
-  if (!result && result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+  if (!result && result.error().code == Errc::kNotFound) co_await StatusAttemptFailed(reference);
   co_return result;
 }
 
@@ -1352,16 +1341,16 @@ asio::awaitable<Response> Api::Roles(Request&, const core::User*) {
   co_return Response::Json(200, out);
 }
 
-core::Result<json> Api::StatusBody(const Request& req) {
-  if (!StatusAttemptAllowed(req.params[0])) {
-    return MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute.");
+asio::awaitable<core::Result<json>> Api::StatusBody(const Request& req) {
+  if (!co_await StatusAttemptAllowed(req.params[0])) {
+    co_return MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute.");
   }
-  return JsonBody(req);
+  co_return JsonBody(req);
 }
 
 asio::awaitable<Response> Api::StatusSurvey(Request& req, const core::User*) {
   const std::string reference = req.params[0];
-  auto body = StatusBody(req);
+  auto body = co_await StatusBody(req);
   if (!body) co_return ErrorOf(body.error(), req);
   std::vector<core::FieldError> errors;
   app::JsonInput in(*body, "", &errors);
@@ -1382,7 +1371,7 @@ asio::awaitable<Response> Api::StatusSurvey(Request& req, const core::User*) {
 
 asio::awaitable<Response> Api::StatusSurveyOptOut(Request& req, const core::User*) {
   const std::string reference = req.params[0];
-  auto body = StatusBody(req);
+  auto body = co_await StatusBody(req);
   if (!body) co_return ErrorOf(body.error(), req);
   std::vector<core::FieldError> errors;
   app::JsonInput in(*body, "", &errors);
@@ -1403,7 +1392,7 @@ asio::awaitable<core::Result<core::Complaint>> Api::OptOutOfSurvey(std::string r
     service_.ComplainantSurveyOptOut(reference, secret, std::move(done));
   };
   auto result = co_await AwaitCallback<core::Complaint>(std::move(start));
-  if (!result && result.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+  if (!result && result.error().code == Errc::kNotFound) co_await StatusAttemptFailed(reference);
   co_return result;
 }
 
@@ -1415,7 +1404,8 @@ asio::awaitable<core::Result<core::Complaint>> Api::AnswerSurvey(std::string ref
     service_.ComplainantSurvey(reference, secret, handling, outcome, comment, std::move(done));
   };
   auto answered = co_await AwaitCallback<core::Complaint>(std::move(start));
-  if (!answered && answered.error().code == Errc::kNotFound) StatusAttemptFailed(reference);
+  if (!answered && answered.error().code == Errc::kNotFound)
+    co_await StatusAttemptFailed(reference);
   co_return answered;
 }
 

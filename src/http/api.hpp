@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -80,10 +81,12 @@ class Api {
   boost::asio::awaitable<core::Result<core::Complaint>> OptOutOfSurvey(std::string reference,
                                                                        std::string secret);
   // The JSON body of a complainant's request about params[0], once its attempts are allowed.
-  core::Result<nlohmann::json> StatusBody(const Request& req);
-  // Failed reference+secret attempts, limited per reference.
-  bool StatusAttemptAllowed(const std::string& reference);
-  void StatusAttemptFailed(const std::string& reference);
+  boost::asio::awaitable<core::Result<nlohmann::json>> StatusBody(const Request& req);
+  // Failed reference+secret attempts, limited per reference and minute, counted in the store
+  // (core::Store::AddHit), so the limit holds across nodes.
+  static constexpr std::chrono::milliseconds kStatusWindow{60000};
+  boost::asio::awaitable<bool> StatusAttemptAllowed(std::string reference);
+  boost::asio::awaitable<void> StatusAttemptFailed(std::string reference);
   boost::asio::thread_pool& blocking() { return blocking_; }
   boost::asio::thread_pool& hashing() { return hashing_; }
 
@@ -178,8 +181,6 @@ class Api {
   boost::asio::thread_pool blocking_;                          // store reads, file writes
   boost::asio::thread_pool hashing_;  // Argon2id: bounded to its thread count
   Metrics metrics_;
-  struct RateState;
-  std::unique_ptr<RateState> rate_;
   struct RecordText {
     int64_t version;
     std::string text;

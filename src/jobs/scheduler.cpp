@@ -3,8 +3,6 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
-#include <optional>
-
 namespace redress::jobs {
 
 ClockScheduler::ClockScheduler(app::ComplaintService& service, std::chrono::milliseconds interval)
@@ -28,16 +26,27 @@ void ClockScheduler::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void ClockScheduler::RunHourly() {
+  core::Store& store = service_.store();
+  const core::Claim claim{service_.config().node, std::chrono::minutes(10)};
+  auto claimed =
+      store.ClaimPeriodic(hourly_name_, service_.clock().Now(), std::chrono::hours(1), claim);
+  if (!claimed) {
+    spdlog::warn("{}: cannot claim the hourly run: {}", hourly_name_, claimed.error().detail);
+    return;
+  }
+  if (!*claimed) return;  // ran within the hour, here or on another node
+  hourly_();
+  if (auto s = store.EndPeriodic(hourly_name_, service_.clock().Now()); !s) {
+    spdlog::warn("{}: cannot record the run: {}", hourly_name_, s.error().detail);
+  }
+}
+
 void ClockScheduler::Run() {
   std::unique_lock lock(mu_);
-  std::optional<std::chrono::steady_clock::time_point> last_hourly;
   while (!stop_) {
     lock.unlock();
-    const auto now = std::chrono::steady_clock::now();
-    if (hourly_ && (!last_hourly || now - *last_hourly >= std::chrono::hours(1))) {
-      last_hourly = now;
-      hourly_();
-    }
+    if (hourly_) RunHourly();
     // Drain in batches so a backlog after downtime is worked off promptly.
     for (int round = 0; round < 100; ++round) {
       auto changed = service_.RunClockChecks(500);

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "app/service.hpp"
@@ -18,14 +19,19 @@ class ClockScheduler {
   ClockScheduler(app::ComplaintService& service, std::chrono::milliseconds interval);
   ~ClockScheduler();  // stops and joins
 
-  // Work to run once at start and then at most once an hour on the same thread (the
-  // effectiveness checks of corrective actions). Set before Start().
-  void AlsoHourly(std::function<void()> fn) { hourly_ = std::move(fn); }
+  // Work to run at start and then once an hour on the same thread (the effectiveness checks
+  // of corrective actions), as the periodic job `name`: with several nodes on one store, one
+  // node runs it each hour (core::Store::ClaimPeriodic). Set before Start().
+  void AlsoHourly(std::string name, std::function<void()> fn) {
+    hourly_name_ = std::move(name);
+    hourly_ = std::move(fn);
+  }
   void Start();
   void Stop();
 
  private:
   void Run();
+  void RunHourly();
 
   app::ComplaintService& service_;
   std::chrono::milliseconds interval_;
@@ -33,6 +39,7 @@ class ClockScheduler {
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;
+  std::string hourly_name_;
   std::function<void()> hourly_;
 };
 

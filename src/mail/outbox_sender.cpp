@@ -73,7 +73,8 @@ void OutboxSender::Stop() {
 
 int OutboxSender::RunOnce() {
   const core::Instant now = service_.clock().Now();
-  auto due = store_.DueNotifications(now, settings_.batch);
+  auto due = store_.ClaimNotifications(now, settings_.batch,
+                                       {service_.config().node, app::kMessageClaimLease});
   if (!due) {
     spdlog::warn("outbox: cannot read due messages: {}", due.error().detail);
     return 0;

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -297,6 +298,244 @@ TEST_F(PgStoreTest, SearchTermsAreTheListQuerysTerms) {
     std::set<std::string> got(rows.begin(), rows.end());
     EXPECT_EQ(got, want) << text;
   }
+}
+
+// Open complaints whose clocks are all due at kT0 + 1 day.
+std::vector<core::Complaint> InsertDue(PgStore& store, int n) {
+  std::vector<core::Complaint> out;
+  EXPECT_TRUE(store.WriteSync([&](StoreTx& tx) -> Status {
+    for (int i = 1; i <= n; ++i) {
+      core::Complaint c = MakeComplaint(i);
+      core::ClockTrack t;
+      t.name = "acknowledge";
+      t.rule = "acknowledge";
+      t.state = core::ClockState::kRunning;
+      t.anchor = kT0;
+      t.due = kT0 + std::chrono::hours(24);
+      t.warn = kT0 + std::chrono::hours(12);
+      c.clocks.push_back(t);
+      if (auto s = tx.InsertComplaint(c); !s) return s;
+      out.push_back(c);
+    }
+    return Status{};
+  }));
+  return out;
+}
+
+// Several claimers on two nodes at once: together they claim every due item, none twice.
+template <typename Claim>
+std::vector<std::string> ClaimFromTwoNodes(Claim claim) {
+  std::mutex mu;
+  std::vector<std::string> got;
+  std::vector<std::thread> threads;
+  for (int node = 0; node < 2; ++node) {
+    for (int worker = 0; worker < 2; ++worker) {
+      threads.emplace_back([&, node] {
+        for (;;) {
+          auto batch = claim(node);
+          if (batch.empty()) break;
+          std::lock_guard lock(mu);
+          got.insert(got.end(), batch.begin(), batch.end());
+        }
+      });
+    }
+  }
+  for (auto& t : threads) t.join();
+  std::sort(got.begin(), got.end());
+  return got;
+}
+
+TEST_F(PgStoreTest, EachDueClockCheckIsClaimedByOneNodeUntilItsLeaseEnds) {
+  auto a = OpenOrDie();
+  auto b = OpenOrDie();
+  ASSERT_TRUE(a && b);
+  const auto due = InsertDue(*a, 40);
+  const core::Instant now = kT0 + std::chrono::hours(30);
+  const std::chrono::minutes lease(1);
+  auto claim = [&](int node) {
+    std::vector<std::string> refs;
+    auto r = (node == 0 ? a : b)->ClaimClockChecks(now, 3, {"node-" + std::to_string(node), lease});
+    EXPECT_TRUE(r) << r.error().detail;
+    if (r) {
+      for (const auto& ref : *r) refs.push_back(ref.ToString());
+    }
+    return refs;
+  };
+  std::vector<std::string> want;
+  for (const auto& c : due) want.push_back(c.reference.ToString());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(ClaimFromTwoNodes(claim), want);  // each once
+  // While the claims last, nobody gets them again; after, another node does (its claimer died).
+  EXPECT_TRUE(
+      b->ClaimClockChecks(now + lease - std::chrono::milliseconds(1), 100, {"node-c", lease})
+          ->empty());
+  auto again = b->ClaimClockChecks(now + lease, 100, {"node-c", lease});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->size(), due.size());
+  EXPECT_EQ(Query(url_, "SELECT DISTINCT claim_node FROM complaints"),
+            std::vector<std::string>{"node-c"});
+}
+
+TEST_F(PgStoreTest, EachDueMessageIsClaimedByOneNodeAndRecordingItEndsTheClaim) {
+  auto a = OpenOrDie();
+  auto b = OpenOrDie();
+  ASSERT_TRUE(a && b);
+  const auto complaints = InsertDue(*a, 2);
+  ASSERT_TRUE(a->WriteSync([&](StoreTx& tx) -> Status {
+    for (int i = 0; i < 30; ++i) {
+      core::Notification n;
+      n.complaint_id = complaints[static_cast<size_t>(i % 2)].id;
+      n.reference = complaints[static_cast<size_t>(i % 2)].reference.ToString();
+      n.kind = "acknowledgement";
+      n.language = "en";
+      n.recipient = "ann@example.org";
+      n.vars = "{}";
+      n.created_at = kT0;
+      n.next_attempt_at = kT0 + std::chrono::seconds(i);
+      if (auto s = tx.InsertNotification(n); !s) return s;
+    }
+    return Status{};
+  }));
+  const core::Instant now = kT0 + std::chrono::minutes(1);
+  const std::chrono::minutes lease(5);
+  std::mutex mu;
+  std::map<std::string, core::Notification> by_id;
+  auto claim = [&](int node) {
+    std::vector<std::string> ids;
+    auto r =
+        (node == 0 ? a : b)->ClaimNotifications(now, 4, {"node-" + std::to_string(node), lease});
+    EXPECT_TRUE(r) << r.error().detail;
+    if (r) {
+      std::lock_guard lock(mu);
+      for (const auto& n : *r) {
+        ids.push_back(std::to_string(n.id));
+        by_id[ids.back()] = n;
+      }
+    }
+    return ids;
+  };
+  const auto got = ClaimFromTwoNodes(claim);
+  EXPECT_EQ(got.size(), 30u);
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), 30u);  // none twice
+  // A temporary failure, to be retried in a minute: recording it ends the claim, so the retry
+  // is handed out at its time, not only when the lease would have ended.
+  core::Notification retry = by_id.begin()->second;
+  retry.attempts = 1;
+  retry.next_attempt_at = now + std::chrono::minutes(1);
+  retry.last_error = "Connection refused";
+  ASSERT_TRUE(a->WriteSync([&](StoreTx& tx) { return tx.UpdateNotification(retry); }));
+  auto later = b->ClaimNotifications(now + std::chrono::minutes(1), 100, {"node-b", lease});
+  ASSERT_TRUE(later);
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ((*later)[0].id, retry.id);
+}
+
+TEST_F(PgStoreTest, APeriodicJobRunsOnOneNodeAndAgainWhenItsNodeDied) {
+  auto a = OpenOrDie();
+  auto b = OpenOrDie();
+  ASSERT_TRUE(a && b);
+  const std::chrono::minutes lease(10);
+  const std::chrono::hours every(1);
+  EXPECT_TRUE(*a->ClaimPeriodic("checks", kT0, every, {"a", lease}));
+  EXPECT_FALSE(*b->ClaimPeriodic("checks", kT0 + std::chrono::minutes(1), every, {"b", lease}));
+  // a died during its run: once the lease has ended, b runs it.
+  EXPECT_TRUE(*b->ClaimPeriodic("checks", kT0 + lease, every, {"b", lease}));
+  ASSERT_TRUE(b->EndPeriodic("checks", kT0 + lease + std::chrono::minutes(1)));
+  EXPECT_FALSE(*a->ClaimPeriodic("checks", kT0 + std::chrono::minutes(30), every, {"a", lease}));
+  EXPECT_TRUE(
+      *a->ClaimPeriodic("checks", kT0 + lease + std::chrono::minutes(61), every, {"a", lease}));
+}
+
+TEST_F(PgStoreTest, RateLimitsAreSharedByTheNodes) {
+  auto a = OpenOrDie();
+  auto b = OpenOrDie();
+  ASSERT_TRUE(a && b);
+  const std::chrono::minutes window(1);
+  EXPECT_EQ(*a->AddHit("status:X", kT0, window), 1);
+  EXPECT_EQ(*b->AddHit("status:X", kT0 + std::chrono::seconds(1), window), 2);
+  EXPECT_EQ(*a->AddHit("status:X", kT0 + std::chrono::seconds(2), window), 3);
+  EXPECT_EQ(*b->Hits("status:X", kT0 + std::chrono::seconds(3), window), 3);
+  EXPECT_EQ(*b->Hits("status:X", kT0 + window, window), 0);
+}
+
+// A standby of the test cluster, stopped by the destructor.
+class Standby {
+ public:
+  explicit Standby(const std::string& primary_url) {
+    const std::string cmd = Script() + " standby '" + dir_.path() + "/pg' '" + primary_url + "' " +
+                            std::to_string(getpid()) + " 2>&1";
+    FILE* out = popen(cmd.c_str(), "r");
+    if (out == nullptr) return;
+    char buf[512];
+    while (fgets(buf, sizeof buf, out) != nullptr) url_ += buf;
+    const int status = pclose(out);
+    while (!url_.empty() && url_.back() == '\n') url_.pop_back();
+    if (status != 0) url_ = "failed: " + url_;
+  }
+  ~Standby() { Stop(); }
+  void Stop() {
+    const std::string cmd = Script() + " stop '" + dir_.path() + "/pg' >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << "cannot stop the standby";
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  static std::string Script() {
+    return std::string(REDRESS_SOURCE_DIR) + "/scripts/pg-test-cluster.sh";
+  }
+  TempDir dir_;
+  std::string url_;
+};
+
+TEST_F(PgStoreTest, ListsAndAnalyticsReadFromTheStandbyAndThePrimaryWhenItIsGone) {
+  Standby standby(url_);
+  ASSERT_EQ(standby.url().rfind("postgresql://", 0), 0u) << standby.url();
+  PgStore::Options options;
+  options.readers = 2;
+  options.standby_url = standby.url();
+  auto store = OpenOrDie(options);
+  ASSERT_TRUE(store);
+  InsertDue(*store, 3);
+  // The standby replays the writes shortly after they commit: wait until it has replayed all.
+  const std::string lsn = Query(url_, "SELECT pg_current_wal_lsn()").at(0);
+  bool replayed = false;
+  for (int i = 0; i < 400 && !replayed; ++i) {
+    replayed = Query(standby.url(), "SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'") ==
+               std::vector<std::string>{"t"};
+    if (!replayed) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(replayed);
+  core::ListQuery q;
+  q.scope.all = true;
+  q.limit = 10;
+  auto listed = store->ListComplaints(q);
+  ASSERT_TRUE(listed) << listed.error().detail;
+  EXPECT_EQ(listed->items.size(), 3u);
+  // It was the standby that answered: its reader's last statement was the list's.
+  EXPECT_EQ(Query(standby.url(), "SELECT pg_is_in_recovery()"), std::vector<std::string>{"t"});
+  EXPECT_EQ(Query(standby.url(),
+                  "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                  "'redress standby reader' AND query LIKE '%FROM complaints c WHERE%'"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(Query(url_,
+                  "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                  "'redress reader' AND query LIKE '%FROM complaints c WHERE%'"),
+            std::vector<std::string>{"0"});
+  core::FactQuery fq;
+  fq.from = kT0 - std::chrono::hours(24);
+  fq.to = kT0 + std::chrono::hours(24);
+  auto facts = store->Facts(fq);
+  ASSERT_TRUE(facts) << facts.error().detail;
+  // The standby goes away: the same reads are answered by the primary, at once.
+  standby.Stop();
+  auto page = store->ListComplaints(q);
+  ASSERT_TRUE(page) << page.error().detail;
+  EXPECT_EQ(page->items.size(), 3u);
+  auto again = store->Facts(fq);
+  ASSERT_TRUE(again) << again.error().detail;
+  EXPECT_EQ(*again, *facts);
+  // Writes and reads of the primary were never affected.
+  EXPECT_EQ(*store->CountComplaints(), 3);
 }
 
 }  // namespace

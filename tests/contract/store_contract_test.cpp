@@ -26,6 +26,7 @@ using std::chrono::days;
 using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
+using std::chrono::seconds;
 
 const Instant kT0 = core::FromMillis(1'780'000'000'000);  // 2026-05-28
 
@@ -1407,6 +1408,69 @@ TEST_P(StoreContract, OutboxQueuesDueMessagesInOrderAndRecordsAttempts) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::kNotFound);
   EXPECT_EQ(store().NotificationsOf(a.id)->size(), 2u);
+}
+
+TEST_P(StoreContract, ClaimedWorkIsWhatIsDue) {
+  // One claimer: a claim hands out what DueForClockCheck and DueNotifications do, in their
+  // order.
+  Complaint a = MakeComplaint(1, kT0);
+  a.clocks.push_back(RunningClock(kT0 + days(20)));
+  Complaint b = MakeComplaint(2, kT0);
+  b.clocks.push_back(RunningClock(kT0 + days(10)));
+  Insert(a);
+  Insert(b);
+  core::Notification n;
+  ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+    n.complaint_id = a.id;
+    n.reference = a.reference.ToString();
+    n.kind = "acknowledgement";
+    n.language = "en";
+    n.recipient = "ann@example.org";
+    n.vars = "{}";
+    n.created_at = kT0;
+    n.next_attempt_at = kT0;
+    return tx.InsertNotification(n);
+  }));
+  const core::Claim claim{"node-a", minutes(1)};
+  auto clocks = store().ClaimClockChecks(kT0 + days(30), 10, claim);
+  ASSERT_TRUE(clocks) << clocks.error().detail;
+  ASSERT_EQ(clocks->size(), 2u);
+  EXPECT_EQ((*clocks)[0], b.reference);  // the earlier clock first
+  EXPECT_EQ((*clocks)[1], a.reference);
+  EXPECT_TRUE(store().ClaimClockChecks(kT0, 10, claim)->empty());  // nothing due yet
+  auto messages = store().ClaimNotifications(kT0 + minutes(1), 10, claim);
+  ASSERT_TRUE(messages) << messages.error().detail;
+  ASSERT_EQ(messages->size(), 1u);
+  EXPECT_EQ((*messages)[0].id, n.id);
+  EXPECT_EQ((*messages)[0].recipient.value, "ann@example.org");
+}
+
+TEST_P(StoreContract, PeriodicJobRunsOncePerPeriod) {
+  const core::Claim claim{"node-a", minutes(10)};
+  auto first = store().ClaimPeriodic("checks", kT0, hours(1), claim);
+  ASSERT_TRUE(first) << first.error().detail;
+  EXPECT_TRUE(*first);  // never ran
+  ASSERT_TRUE(store().EndPeriodic("checks", kT0 + minutes(1)));
+  EXPECT_FALSE(*store().ClaimPeriodic("checks", kT0 + minutes(30), hours(1), claim));
+  EXPECT_TRUE(*store().ClaimPeriodic("other", kT0 + minutes(30), hours(1), claim));
+  EXPECT_TRUE(*store().ClaimPeriodic("checks", kT0 + minutes(61), hours(1), claim));
+}
+
+TEST_P(StoreContract, RateLimitHitsCountPerKeyAndWindow) {
+  const milliseconds window = minutes(1);
+  EXPECT_EQ(*store().Hits("status:CMP-2026-000001-X", kT0, window), 0);
+  for (int i = 1; i <= 3; ++i) {
+    auto hits = store().AddHit("status:CMP-2026-000001-X", kT0 + milliseconds(i), window);
+    ASSERT_TRUE(hits) << hits.error().detail;
+    EXPECT_EQ(*hits, i);
+  }
+  EXPECT_EQ(*store().Hits("status:CMP-2026-000001-X", kT0 + seconds(59), window), 3);
+  EXPECT_EQ(*store().Hits("status:CMP-2026-000002-Y", kT0 + seconds(59), window), 0);
+  // The window began at the first hit; once it has ended, the hits no longer count and the
+  // next hit starts a new window.
+  EXPECT_EQ(*store().Hits("status:CMP-2026-000001-X", kT0 + seconds(61), window), 0);
+  EXPECT_EQ(*store().AddHit("status:CMP-2026-000001-X", kT0 + seconds(61), window), 1);
+  EXPECT_EQ(*store().Hits("status:CMP-2026-000001-X", kT0 + seconds(62), window), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreContract, ::testing::ValuesIn(Adapters()), AdapterName);

@@ -3,10 +3,64 @@
 #include "core/ports/store.hpp"
 
 #include <future>
+#include <mutex>
+#include <unordered_map>
 
 #include "core/codec.hpp"
 
 namespace redress::core {
+
+struct Store::LocalJobs {
+  std::mutex mu;
+  std::unordered_map<std::string, Instant> last_run;                  // periodic jobs
+  std::unordered_map<std::string, std::pair<Instant, int64_t>> hits;  // key -> (window start, hits)
+};
+
+Store::Store() : local_(std::make_unique<LocalJobs>()) {}
+
+Store::~Store() = default;
+
+Result<std::vector<Reference>> Store::ClaimClockChecks(Instant now, int limit, const Claim&) {
+  return DueForClockCheck(now, limit);
+}
+
+Result<std::vector<Notification>> Store::ClaimNotifications(Instant now, int limit, const Claim&) {
+  return DueNotifications(now, limit);
+}
+
+Result<bool> Store::ClaimPeriodic(const std::string& name, Instant now,
+                                  std::chrono::milliseconds every, const Claim&) {
+  std::lock_guard lock(local_->mu);
+  auto it = local_->last_run.find(name);
+  return it == local_->last_run.end() || now - it->second >= every;
+}
+
+Status Store::EndPeriodic(const std::string& name, Instant now) {
+  std::lock_guard lock(local_->mu);
+  local_->last_run[name] = now;
+  return {};
+}
+
+Result<int64_t> Store::AddHit(const std::string& key, Instant now,
+                              std::chrono::milliseconds window) {
+  std::lock_guard lock(local_->mu);
+  if (local_->hits.size() > 100000) {  // bounded memory: drop the windows that ended
+    std::erase_if(local_->hits, [&](const auto& kv) { return now - kv.second.first >= window; });
+  }
+  auto& [start, hits] = local_->hits[key];
+  if (hits == 0 || now - start >= window) {
+    start = now;
+    hits = 0;
+  }
+  return ++hits;
+}
+
+Result<int64_t> Store::Hits(const std::string& key, Instant now, std::chrono::milliseconds window) {
+  std::lock_guard lock(local_->mu);
+  auto it = local_->hits.find(key);
+  if (it == local_->hits.end() || now - it->second.first >= window) return 0;
+  return it->second.second;
+}
 
 Status Store::WriteSync(TxFn fn) {
   std::promise<Status> promise;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -189,6 +190,14 @@ struct ComplaintSummary {
   bool overdue = false;
 };
 
+// A claim on background work (clock checks, outgoing messages, periodic jobs): the claiming
+// node and how long the claim lasts. While it lasts, no other claimer is handed the item; a
+// node that dies holding a claim loses it when the lease ends.
+struct Claim {
+  std::string node;
+  std::chrono::milliseconds lease{60000};
+};
+
 struct ListPage {
   std::vector<ComplaintSummary> items;
   std::string next_cursor;  // empty when no more
@@ -199,7 +208,8 @@ class Store {
   using TxFn = std::function<Status(StoreTx&)>;
   using Done = std::function<void(Status)>;
 
-  virtual ~Store() = default;
+  Store();
+  virtual ~Store();
 
   // See the contract above.
   virtual void Write(TxFn fn, Done done) = 0;
@@ -263,6 +273,37 @@ class Store {
   // (export). One snapshot; fn must not write.
   virtual Status ScanComplaints(int64_t after_id,
                                 const std::function<bool(const Complaint&)>& fn) = 0;
+
+  // --- Work shared by several nodes ------------------------------------------------------
+  // A store that several processes serve (PostgreSQL) hands each due item to one claimer
+  // until its claim's lease ends (FOR UPDATE SKIP LOCKED). The defaults below are for stores
+  // one process owns (SQLite, memory): they hand out what is due, and keep periodic runs and
+  // rate limits in this process's memory.
+
+  // DueForClockCheck, claimed. The claim ends with its lease; the check moves next_clock on.
+  virtual Result<std::vector<Reference>> ClaimClockChecks(Instant now, int limit,
+                                                          const Claim& claim);
+  // DueNotifications, claimed. Recording the attempt (UpdateNotification) ends the claim.
+  virtual Result<std::vector<Notification>> ClaimNotifications(Instant now, int limit,
+                                                               const Claim& claim);
+  // Whether the caller should run periodic job `name` now: true when no run of it ended in
+  // the last `every` and no other claim on it lasts. The caller calls EndPeriodic when the run
+  // ends; a run that never ends is claimed again after the lease.
+  virtual Result<bool> ClaimPeriodic(const std::string& name, Instant now,
+                                     std::chrono::milliseconds every, const Claim& claim);
+  virtual Status EndPeriodic(const std::string& name, Instant now);
+
+  // Rate limits: a fixed window of `window` per key. AddHit counts one hit (a new window
+  // starts when the last one ended) and returns the hits of the current window; Hits returns
+  // them without counting (0 when the window has ended).
+  virtual Result<int64_t> AddHit(const std::string& key, Instant now,
+                                 std::chrono::milliseconds window);
+  virtual Result<int64_t> Hits(const std::string& key, Instant now,
+                               std::chrono::milliseconds window);
+
+ private:
+  struct LocalJobs;  // the defaults' state
+  std::unique_ptr<LocalJobs> local_;
 };
 
 }  // namespace redress::core

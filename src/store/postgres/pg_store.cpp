@@ -8,6 +8,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "core/codec.hpp"
@@ -142,8 +143,8 @@ constexpr Q kInsertNotification{
     "(SELECT 1 FROM complaints WHERE id = $1) RETURNING id"};
 constexpr Q kUpdateNotification{"update_notification",
                                 "UPDATE notifications SET state = $2, attempts = $3, "
-                                "next_attempt_at = $4, sent_at = $5, last_error = $6, vars = $7 "
-                                "WHERE id = $1"};
+                                "next_attempt_at = $4, sent_at = $5, last_error = $6, vars = $7, "
+                                "claim_until = 0 WHERE id = $1"};
 constexpr Q kNextRecordId{"next_record_id",
                           "SELECT coalesce(max(id), 0) + 1 FROM records WHERE kind = $1"};
 constexpr Q kPutRecord{"put_record",
@@ -207,6 +208,39 @@ constexpr Q kDueNotifications{"due_notifications",
                               "SELECT " REDRESS_NOTIFICATION_COLS
                               " FROM notifications WHERE state = 'pending' AND next_attempt_at "
                               "<= $1 ORDER BY next_attempt_at, id LIMIT $2"};
+// Claims on background work ($1 now, $2 limit, $3 node, $4 claim ends): due rows no live claim
+// holds, locked with SKIP LOCKED so concurrent claimers on other nodes take other rows.
+constexpr Q kClaimClockChecks{"claim_clock_checks",
+                              "UPDATE complaints c SET claim_node = $3, claim_until = $4 FROM "
+                              "(SELECT id AS due_id FROM complaints WHERE is_open = 1 AND "
+                              "next_clock <= $1 AND claim_until <= $1 ORDER BY next_clock, id "
+                              "LIMIT $2 FOR UPDATE SKIP LOCKED) due WHERE c.id = due.due_id "
+                              "RETURNING prefix, year, seq, next_clock, id"};
+constexpr Q kClaimNotifications{"claim_notifications",
+                                "UPDATE notifications n SET claim_node = $3, claim_until = $4 "
+                                "FROM (SELECT id AS due_id FROM notifications WHERE state = "
+                                "'pending' AND next_attempt_at <= $1 AND claim_until <= $1 ORDER "
+                                "BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due "
+                                "WHERE n.id = due.due_id RETURNING " REDRESS_NOTIFICATION_COLS};
+// $1 name; then $2 now, $3 now - every, $4 node, $5 claim ends.
+constexpr Q kAddPeriodic{"add_periodic",
+                         "INSERT INTO periodic_jobs (name) VALUES ($1) ON CONFLICT DO NOTHING"};
+constexpr Q kClaimPeriodic{"claim_periodic",
+                           "UPDATE periodic_jobs p SET claim_node = $4, claim_until = $5 FROM "
+                           "(SELECT name FROM periodic_jobs WHERE name = $1 AND last_run_at <= $3 "
+                           "AND claim_until <= $2 FOR UPDATE SKIP LOCKED) due WHERE p.name = "
+                           "due.name RETURNING p.name"};
+constexpr Q kEndPeriodic{"end_periodic",
+                         "UPDATE periodic_jobs SET last_run_at = $2, claim_until = 0 WHERE name = "
+                         "$1"};
+// $1 key, $2 now, $3 start of a window that began at least `window` ago (now - window).
+constexpr Q kAddHit{"add_hit",
+                    "INSERT INTO rate_limits AS r (key, window_start, hits) VALUES ($1, $2, 1) ON "
+                    "CONFLICT (key) DO UPDATE SET window_start = CASE WHEN r.window_start <= $3 "
+                    "THEN $2 ELSE r.window_start END, hits = CASE WHEN r.window_start <= $3 THEN "
+                    "1 ELSE r.hits + 1 END RETURNING hits"};
+constexpr Q kHits{"hits", "SELECT hits FROM rate_limits WHERE key = $1 AND window_start > $2"};
+constexpr Q kDropOldHits{"drop_old_hits", "DELETE FROM rate_limits WHERE window_start <= $1"};
 constexpr Q kNotificationsOf{"notifications_of", "SELECT " REDRESS_NOTIFICATION_COLS
                                                  " FROM notifications WHERE complaint_id = $1 "
                                                  "ORDER BY id"};
@@ -394,6 +428,9 @@ core::Error WriteError(const Conn& c, const core::Error& e, std::string_view con
 
 const char* kReaderSetup =
     "SET default_transaction_read_only = on; SET application_name = 'redress reader'";
+const char* kStandbySetup =
+    "SET default_transaction_read_only = on; SET application_name = 'redress standby reader'";
+const char* kJobsSetup = "SET synchronous_commit = on; SET application_name = 'redress jobs'";
 const char* kWriterSetup = "SET synchronous_commit = on; SET application_name = 'redress writer'";
 
 }  // namespace
@@ -760,41 +797,80 @@ class PgStore::Tx final : public core::StoreTx {
 // ---------------------------------------------------------------------------------------------
 // Reader pool.
 
-class PgStore::ReaderLease {
+// A set of connections to one server with one setup, each checked out by one caller at a time.
+class PgStore::Pool {
  public:
-  ReaderLease(PgStore* store, size_t index) : store_(store), index_(index) {}
-  ReaderLease(const ReaderLease&) = delete;
-  ReaderLease& operator=(const ReaderLease&) = delete;
-  ~ReaderLease() {
-    store_->readers_[index_]->Reset();
-    {
-      std::lock_guard lock(store_->readers_mu_);
-      store_->free_readers_.push_back(index_);
+  Pool(std::string url, const char* setup) : url_(std::move(url)), setup_(setup) {}
+
+  // Opens `n` connections; fails if one cannot be opened.
+  Status Fill(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto c = Conn::Open(url_, setup_);
+      if (!c) return c.error();
+      conns_.push_back(std::move(*c));
+      free_.push_back(conns_.size() - 1);
     }
-    store_->readers_cv_.notify_one();
+    return {};
   }
-  Conn& operator*() const { return *store_->readers_[index_]; }
-  Conn* operator->() const { return store_->readers_[index_].get(); }
+
+  // Waits for a free connection. One the server dropped is replaced; if that fails, the
+  // lease's calls fail with kUnavailable and the next checkout tries again.
+  Lease Take() {
+    size_t i = 0;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return !free_.empty(); });
+      i = free_.back();
+      free_.pop_back();
+    }
+    if (conns_[i]->Broken()) {
+      if (auto c = Conn::Open(url_, setup_)) conns_[i] = std::move(*c);
+    }
+    return Lease(this, i);
+  }
+
+  void Give(size_t i) {
+    conns_[i]->Reset();
+    {
+      std::lock_guard lock(mu_);
+      free_.push_back(i);
+    }
+    cv_.notify_one();
+  }
+
+  Conn& At(size_t i) const { return *conns_[i]; }
 
  private:
-  PgStore* store_;
-  size_t index_;
+  std::string url_;
+  const char* setup_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Conn>> conns_;  // each touched only by the holder of its lease
+  std::vector<size_t> free_;                  // GUARDED_BY(mu_)
 };
 
-PgStore::ReaderLease PgStore::Reader() {
-  size_t i = 0;
-  {
-    std::unique_lock lock(readers_mu_);
-    readers_cv_.wait(lock, [this] { return !free_readers_.empty(); });
-    i = free_readers_.back();
-    free_readers_.pop_back();
+PgStore::Lease::~Lease() {
+  if (pool_) pool_->Give(index_);
+}
+
+Conn& PgStore::Lease::operator*() const { return pool_->At(index_); }
+
+Conn* PgStore::Lease::operator->() const { return &pool_->At(index_); }
+
+PgStore::Lease PgStore::Reader() { return readers_->Take(); }
+
+template <typename F>
+auto PgStore::ReadStale(F read) -> std::invoke_result_t<F, Lease&> {
+  if (standby_) {
+    Lease lease = standby_->Take();
+    if (!lease->Broken()) {
+      auto r = read(lease);
+      if (r || r.error().code != Errc::kUnavailable) return r;
+    }
+    // The standby cannot be reached: the primary answers until it can.
   }
-  // A connection the server dropped is replaced; if that fails, the lease's calls fail with
-  // kUnavailable and the next checkout tries again.
-  if (readers_[i]->Broken()) {
-    if (auto c = Conn::Open(url_, kReaderSetup)) readers_[i] = std::move(*c);
-  }
-  return ReaderLease(this, i);
+  Lease lease = readers_->Take();
+  return read(lease);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -827,11 +903,13 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, Options o
     if (auto s = pg::ApplyMigrations(c.get()); !s) return s.error();
   }
   if (auto s = store->ConnectWriter(); !s) return s.error();
-  for (int i = 0; i < readers; ++i) {
-    auto c = Conn::Open(url, kReaderSetup);
-    if (!c) return c.error();
-    store->readers_.push_back(std::move(*c));
-    store->free_readers_.push_back(static_cast<size_t>(i));
+  store->readers_ = std::make_unique<Pool>(url, kReaderSetup);
+  if (auto s = store->readers_->Fill(readers); !s) return s.error();
+  store->jobs_ = std::make_unique<Pool>(url, kJobsSetup);
+  if (auto s = store->jobs_->Fill(2); !s) return s.error();
+  if (!options.standby_url.empty()) {
+    store->standby_ = std::make_unique<Pool>(options.standby_url, kStandbySetup);
+    if (auto s = store->standby_->Fill(readers); !s) return s.error();
   }
   store->thread_ = std::thread([s = store.get()] {
     pthread_setname_np(pthread_self(), "redress-pgwrite");  // shows in top -H and perf
@@ -875,7 +953,9 @@ PgStore::~PgStore() {
   if (thread_.joinable()) thread_.join();
   tx_.reset();
   writer_.reset();
-  readers_.clear();
+  readers_.reset();
+  standby_.reset();
+  jobs_.reset();
 }
 
 bool PgStore::Healthy() const { return !poisoned_.load(); }
@@ -1197,8 +1277,7 @@ Result<core::ListPage> PgStore::ListComplaints(const core::ListQuery& q) {
   sql += " LIMIT " + param();
   p.Int(limit + 1);
 
-  auto c = Reader();
-  auto r = c->Run("list_" + std::to_string(bits), sql, p);
+  auto r = ReadStale([&](Lease& c) { return c->Run("list_" + std::to_string(bits), sql, p); });
   if (!r) return r.error();
   page.items.reserve(static_cast<size_t>(limit));
   for (int i = 0; i < r->rows(); ++i) {
@@ -1349,41 +1428,42 @@ Result<std::optional<core::Notification>> PgStore::GetNotification(int64_t id) {
 }
 
 Result<core::DashboardCounts> PgStore::Dashboard(const core::DashboardQuery& q) {
-  core::DashboardCounts out;
-  auto c = Reader();
-  // One read transaction, so the figures come from one snapshot.
-  auto run = [&]() -> Status {
-    if (auto s = c->QueueCommand(kReadSnapshot); !s) return s;
-    auto age = Run(*c, kDashAge,
-                   Params()
-                       .Int(core::ToMillis(q.age_edges[0]))
-                       .Int(core::ToMillis(q.age_edges[1]))
-                       .Int(core::ToMillis(q.age_edges[2])));
-    if (!age) return age.error();
-    for (int i = 0; i < 4; ++i) out.open_by_age[static_cast<size_t>(i)] = age->Int(0, i);
-    const int64_t since = core::ToMillis(q.since);
-    auto clocks = Run(*c, kDashClocks, Params().Int(since));
-    if (!clocks) return clocks.error();
-    for (int i = 0; i < clocks->rows(); ++i) {
-      out.clocks[clocks->Text(i, 0)] = {clocks->Int(i, 1), clocks->Int(i, 2)};
-    }
-    auto weeks = Run(*c, kDashWeeks, Params().Int(since));
-    if (!weeks) return weeks.error();
-    for (int i = 0; i < weeks->rows(); ++i) {
-      out.by_week.emplace_back(core::FromMillis(weeks->Int(i, 0) * 604800000LL + 345600000LL),
-                               weeks->Int(i, 1));
-    }
-    auto cats = Run(*c, kDashCategories, Params().Int(since));
-    if (!cats) return cats.error();
-    for (int i = 0; i < cats->rows(); ++i)
-      out.by_category.emplace_back(cats->Text(i, 0), cats->Int(i, 1));
-    return {};
-  };
-  Status s = run();
-  const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
-  if (!s) return s.error();
-  if (!end) return end.error();
-  return out;
+  return ReadStale([&](Lease& c) -> Result<core::DashboardCounts> {
+    core::DashboardCounts out;
+    // One read transaction, so the figures come from one snapshot.
+    auto run = [&]() -> Status {
+      if (auto s = c->QueueCommand(kReadSnapshot); !s) return s;
+      auto age = Run(*c, kDashAge,
+                     Params()
+                         .Int(core::ToMillis(q.age_edges[0]))
+                         .Int(core::ToMillis(q.age_edges[1]))
+                         .Int(core::ToMillis(q.age_edges[2])));
+      if (!age) return age.error();
+      for (int i = 0; i < 4; ++i) out.open_by_age[static_cast<size_t>(i)] = age->Int(0, i);
+      const int64_t since = core::ToMillis(q.since);
+      auto clocks = Run(*c, kDashClocks, Params().Int(since));
+      if (!clocks) return clocks.error();
+      for (int i = 0; i < clocks->rows(); ++i) {
+        out.clocks[clocks->Text(i, 0)] = {clocks->Int(i, 1), clocks->Int(i, 2)};
+      }
+      auto weeks = Run(*c, kDashWeeks, Params().Int(since));
+      if (!weeks) return weeks.error();
+      for (int i = 0; i < weeks->rows(); ++i) {
+        out.by_week.emplace_back(core::FromMillis(weeks->Int(i, 0) * 604800000LL + 345600000LL),
+                                 weeks->Int(i, 1));
+      }
+      auto cats = Run(*c, kDashCategories, Params().Int(since));
+      if (!cats) return cats.error();
+      for (int i = 0; i < cats->rows(); ++i)
+        out.by_category.emplace_back(cats->Text(i, 0), cats->Int(i, 1));
+      return {};
+    };
+    Status s = run();
+    const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
+    if (!s) return s.error();
+    if (!end) return end.error();
+    return out;
+  });
 }
 
 Result<std::vector<std::vector<core::FactRow>>> PgStore::Facts(
@@ -1395,24 +1475,26 @@ Result<std::vector<std::vector<core::FactRow>>> PgStore::Facts(
         return MakeError(Errc::kInvalid, "filter value is not valid UTF-8");
     }
   }
-  std::vector<std::vector<core::FactRow>> out;
-  out.reserve(qs.size());
-  auto c = Reader();
-  // One read transaction, so every query sees the same snapshot.
-  Status s = c->QueueCommand(kReadSnapshot);
-  for (const auto& q : qs) {
-    if (!s) break;
-    auto rows = pg::QueryFacts(*c, q);
-    if (!rows) {
-      s = rows.error();
-      break;
+  using Rows = std::vector<std::vector<core::FactRow>>;
+  return ReadStale([&](Lease& c) -> Result<Rows> {
+    Rows out;
+    out.reserve(qs.size());
+    // One read transaction, so every query sees the same snapshot.
+    Status s = c->QueueCommand(kReadSnapshot);
+    for (const auto& q : qs) {
+      if (!s) break;
+      auto rows = pg::QueryFacts(*c, q);
+      if (!rows) {
+        s = rows.error();
+        break;
+      }
+      out.push_back(std::move(*rows));
     }
-    out.push_back(std::move(*rows));
-  }
-  const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
-  if (!s) return s.error();
-  if (!end) return end.error();
-  return out;
+    const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
+    if (!s) return s.error();
+    if (!end) return end.error();
+    return out;
+  });
 }
 
 Result<std::vector<core::Record>> PgStore::ReadRecords(const char* name, const char* sql,
@@ -1431,8 +1513,9 @@ Result<std::vector<core::Record>> PgStore::ReadRecords(const char* name, const c
 
 Result<std::vector<std::pair<int64_t, std::string>>> PgStore::ClosedIn(core::Instant from,
                                                                        core::Instant to) {
-  auto c = Reader();
-  auto r = Run(*c, kClosedIn, Params().Int(core::ToMillis(from)).Int(core::ToMillis(to)));
+  auto r = ReadStale([&](Lease& c) {
+    return Run(*c, kClosedIn, Params().Int(core::ToMillis(from)).Int(core::ToMillis(to)));
+  });
   if (!r) return r.error();
   std::vector<std::pair<int64_t, std::string>> out;
   for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->Int(i, 0), r->Text(i, 1));
@@ -1558,6 +1641,99 @@ Status PgStore::ScanComplaints(int64_t after_id,
   const Status end = c->RunCommand(s ? "COMMIT" : "ROLLBACK");
   if (!s) return s;
   return end;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work shared by several nodes: claims and rate limits, on the jobs connections (autocommit:
+// each claim commits at once, before the work it claims starts).
+
+Result<std::vector<core::Reference>> PgStore::ClaimClockChecks(core::Instant now, int limit,
+                                                               const core::Claim& claim) {
+  std::vector<core::Reference> out;
+  if (limit <= 0) return out;
+  auto c = jobs_->Take();
+  auto r = Run(*c, kClaimClockChecks,
+               Params()
+                   .Int(core::ToMillis(now))
+                   .Int(limit)
+                   .Text(claim.node)
+                   .Int(core::ToMillis(now + claim.lease)));
+  if (!r) return r.error();
+  // RETURNING has no order: oldest clock first, as DueForClockCheck.
+  std::vector<std::tuple<int64_t, int64_t, int>> order;  // (next_clock, id, row)
+  for (int i = 0; i < r->rows(); ++i) order.emplace_back(r->Int(i, 3), r->Int(i, 4), i);
+  std::sort(order.begin(), order.end());
+  for (const auto& [next_clock, id, i] : order) {
+    core::Reference ref;
+    ref.prefix = r->Text(i, 0);
+    ref.year = static_cast<int>(r->Int(i, 1));
+    ref.sequence = r->Int(i, 2);
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+Result<std::vector<core::Notification>> PgStore::ClaimNotifications(core::Instant now, int limit,
+                                                                    const core::Claim& claim) {
+  std::vector<core::Notification> out;
+  if (limit <= 0) return out;
+  auto c = jobs_->Take();
+  auto r = Run(*c, kClaimNotifications,
+               Params()
+                   .Int(core::ToMillis(now))
+                   .Int(limit)
+                   .Text(claim.node)
+                   .Int(core::ToMillis(now + claim.lease)));
+  if (!r) return r.error();
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadNotification(*r, i));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
+  });
+  return out;
+}
+
+Result<bool> PgStore::ClaimPeriodic(const std::string& name, core::Instant now,
+                                    std::chrono::milliseconds every, const core::Claim& claim) {
+  auto c = jobs_->Take();
+  if (auto s = Queue(*c, kAddPeriodic, Params().Text(name)); !s) return s.error();
+  auto r = Run(*c, kClaimPeriodic,
+               Params()
+                   .Text(name)
+                   .Int(core::ToMillis(now))
+                   .Int(core::ToMillis(now - every))
+                   .Text(claim.node)
+                   .Int(core::ToMillis(now + claim.lease)));
+  if (!r) return r.error();
+  return r->rows() == 1;
+}
+
+Status PgStore::EndPeriodic(const std::string& name, core::Instant now) {
+  auto c = jobs_->Take();
+  auto r = Run(*c, kEndPeriodic, Params().Text(name).Int(core::ToMillis(now)));
+  if (!r) return r.error();
+  return {};
+}
+
+Result<int64_t> PgStore::AddHit(const std::string& key, core::Instant now,
+                                std::chrono::milliseconds window) {
+  auto c = jobs_->Take();
+  const int64_t ended = core::ToMillis(now - window);
+  auto r = Run(*c, kAddHit, Params().Text(key).Int(core::ToMillis(now)).Int(ended));
+  if (!r) return r.error();
+  const int64_t hits = r->Int(0, 0);
+  // A new window: now and then, drop the windows that ended, so the table stays small.
+  if (hits == 1 && ++hits_since_sweep_ % 256 == 0) {
+    if (auto d = Run(*c, kDropOldHits, Params().Int(ended)); !d) return d.error();
+  }
+  return hits;
+}
+
+Result<int64_t> PgStore::Hits(const std::string& key, core::Instant now,
+                              std::chrono::milliseconds window) {
+  auto c = jobs_->Take();
+  auto r = Run(*c, kHits, Params().Text(key).Int(core::ToMillis(now - window)));
+  if (!r) return r.error();
+  return r->rows() == 0 ? 0 : r->Int(0, 0);
 }
 
 }  // namespace redress::store

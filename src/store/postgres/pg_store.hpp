@@ -35,6 +35,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/ports/store.hpp"
@@ -55,6 +57,10 @@ class PgStore final : public core::Store {
     int readers = 0;  // 0: twice the core count, between 2 and 16
     size_t max_queue = 4096;
     int max_batch = 256;
+    // A streaming-replication standby of the same database (a libpq URL), or empty. Reads that
+    // may be a little stale (lists, dashboards, analytics, audit samples) go to it, and to the
+    // primary while it cannot be reached.
+    std::string standby_url = {};
   };
 
   // Connects to `url` (postgresql://user@host:port/db), migrates, and starts the writer.
@@ -109,11 +115,40 @@ class PgStore final : public core::Store {
   core::Status ScanComplaints(int64_t after_id,
                               const std::function<bool(const core::Complaint&)>& fn) override;
 
+  core::Result<std::vector<core::Reference>> ClaimClockChecks(core::Instant now, int limit,
+                                                              const core::Claim& claim) override;
+  core::Result<std::vector<core::Notification>> ClaimNotifications(
+      core::Instant now, int limit, const core::Claim& claim) override;
+  core::Result<bool> ClaimPeriodic(const std::string& name, core::Instant now,
+                                   std::chrono::milliseconds every,
+                                   const core::Claim& claim) override;
+  core::Status EndPeriodic(const std::string& name, core::Instant now) override;
+  core::Result<int64_t> AddHit(const std::string& key, core::Instant now,
+                               std::chrono::milliseconds window) override;
+  core::Result<int64_t> Hits(const std::string& key, core::Instant now,
+                             std::chrono::milliseconds window) override;
+
   class Tx;  // the StoreTx on the writer connection (pg_store.cpp)
 
  private:
   using Item = WriteQueue::Item;
-  class ReaderLease;
+  class Pool;
+  // A connection checked out of a Pool, given back when the lease ends.
+  class Lease {
+   public:
+    Lease(Pool* pool, size_t index) : pool_(pool), index_(index) {}
+    Lease(Lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), index_(o.index_) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    pg::Conn& operator*() const;
+    pg::Conn* operator->() const;
+
+   private:
+    Pool* pool_;
+    size_t index_;
+  };
 
   PgStore() = default;
   void WriterLoop();
@@ -121,7 +156,11 @@ class PgStore final : public core::Store {
   core::Status ConnectWriter();
   // Creates the reference sequence of `year` unless it exists, on a connection of its own.
   core::Status EnsureYear(int year);
-  ReaderLease Reader();
+  Lease Reader();  // the primary
+  // Runs `read` on a connection to the standby if there is one, and again on the primary when
+  // the standby cannot be reached.
+  template <typename F>
+  auto ReadStale(F read) -> std::invoke_result_t<F, Lease&>;
   core::Result<std::vector<core::Record>> ReadRecords(const char* name, const char* sql,
                                                       core::RecordKind kind,
                                                       std::optional<int64_t> arg);
@@ -136,11 +175,10 @@ class PgStore final : public core::Store {
   std::atomic<bool> poisoned_{false};
   std::thread thread_;
 
-  // Readers.
-  std::mutex readers_mu_;
-  std::condition_variable readers_cv_;
-  std::vector<std::unique_ptr<pg::Conn>> readers_;
-  std::vector<size_t> free_readers_;  // GUARDED_BY(readers_mu_): indexes into readers_
+  std::unique_ptr<Pool> readers_;  // the primary, read-only
+  std::unique_ptr<Pool> standby_;  // the standby, read-only; none without one
+  std::unique_ptr<Pool> jobs_;     // the primary, read-write: claims and rate limits
+  std::atomic<uint64_t> hits_since_sweep_{0};
 };
 
 }  // namespace redress::store
