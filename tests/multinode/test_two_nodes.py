@@ -10,7 +10,9 @@ logged by staff as received ten days ago, so their clocks are already due and bo
 schedulers (every 200 ms) race to record the warnings, breaches and closed windows. Afterwards:
 
 * every key made exactly one complaint, the one its 201 named: the complaints in the store are
-  exactly the distinct references answered 201, none twice, none without an answer;
+  exactly the distinct references answered 201, none twice, none without an answer; and 20
+  creates sent again afterwards with their key and body get their first 201 back, from either
+  node, making nothing new;
 * every complaint has one `received` and one `acknowledge` event, and every clock alert that
   was due ran exactly once: one `clock_breach` per breached clock, at most one `clock_warning`
   per clock, one `clock_window_closed` per closed window, and none missing once the schedulers
@@ -51,6 +53,7 @@ CLOCK_INTERVAL_MS = 200   # both nodes' clock schedulers
 CATCH_UP_TIMEOUT = 60     # seconds the schedulers get to record every due alert
 RECEIVED_DAYS_AGO = 10    # acknowledge, assess and the summary-resolution window are overdue
 SAMPLE_GETS = 100         # complaints read back through the balancer
+REPLAYS = 20              # creates sent again with their Idempotency-Key after the load
 
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 PSQL = os.path.join(PG_BIN, "psql") if os.access(os.path.join(PG_BIN, "psql"), os.X_OK) \
@@ -341,14 +344,15 @@ class TwoNodesTest(unittest.TestCase):
         if getattr(server, "_log", None):
             server._log.close()
 
-    def request(self, method, path, body=None, token=None):
+    def request(self, method, path, body=None, token=None, raw=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.lb.port, timeout=30)
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             headers["Authorization"] = "Bearer " + token
+        if raw is None and body is not None:
+            raw = json.dumps(body).encode()
         try:
-            conn.request(method, path, body=json.dumps(body).encode() if body else None,
-                         headers=headers)
+            conn.request(method, path, body=raw, headers=headers)
             r = conn.getresponse()
             return r.status, r.read()
         finally:
@@ -371,8 +375,9 @@ class TwoNodesTest(unittest.TestCase):
         a_before = node_creates(a_port)
         b_before_kill = node_creates(self.nodes["b"].port)
         made_before_kill = creator.count()
+        killed_at_ms = int(time.time() * 1000)
         self.kill_quietly(a)  # kill -9
-        log(f"killed node A (pid gone) after {made_before_kill} creates "
+        log(f"killed node A with kill -9 after {made_before_kill} creates "
             f"(A sent {a_before} 201s, B {b_before_kill})")
         time.sleep(DOWN_SECONDS)
         made_while_down = creator.count() - made_before_kill
@@ -402,6 +407,14 @@ class TwoNodesTest(unittest.TestCase):
         references = set(answered.values())
         self.assertEqual(len(references), len(answered),
                          "two keys were answered with the same reference")
+
+        # A create sent again with its key and body, to either node, replays its 201: the same
+        # reference, and no new complaint (counted below).
+        for key in random.sample(sorted(answered), min(REPLAYS, len(answered))):
+            status, raw = self.request("POST", "/api/v1/complaints", raw=creator.body(key),
+                                       token=token, headers={"Idempotency-Key": key})
+            self.assertEqual(status, 201, raw)
+            self.assertEqual(json.loads(raw)["reference"], answered[key])
 
         # The clock schedulers catch up: no open complaint has a warning or due instant left
         # unevaluated before t0.
@@ -434,7 +447,8 @@ class TwoNodesTest(unittest.TestCase):
         rows = psql_json(self.pg.url,
                          "SELECT coalesce(json_agg(json_build_object('id', c.id, 'reference', "
                          "c.reference, 'description', t.description, 'clocks', "
-                         "c.doc::json -> 'clocks')), '[]') FROM complaints c "
+                         "c.doc::json -> 'clocks', 'logged_at', c.doc::json ->> 'logged_at')), "
+                         "'[]') FROM complaints c "
                          "LEFT JOIN complaint_text t ON t.id = c.id")
         by_key = {}
         for r in rows:
@@ -450,6 +464,12 @@ class TwoNodesTest(unittest.TestCase):
                          "the complaints in the store differ from the references answered 201")
         self.assertEqual({k: refs[0] for k, refs in by_key.items()}, answered)
         self.assertEqual(len(rows), len(references))
+        # Informational: a retried create whose complaint was logged before the kill was
+        # committed by node A, and its retry was answered from the idempotency record.
+        logged = {r["reference"]: ms(r["logged_at"]) for r in rows}
+        replayed = sum(1 for k in creator.retried if logged[answered[k]] < killed_at_ms)
+        log(f"{len(creator.retried)} creates retried: {replayed} had been committed before the "
+            f"kill (the retry replayed the 201), {len(creator.retried) - replayed} were not")
 
         # Every due-date job ran exactly once.
         events = psql_json(self.pg.url,
