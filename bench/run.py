@@ -4,14 +4,18 @@
     python3 bench/run.py [path/to/redress]        (default: build/redress; builds nothing)
 
 First the micro-benchmarks (every bench/*_bench program the build made, Google Benchmark,
-CPU time per operation), then two stages, each on its own server and fresh temporary data dir,
-all on 127.0.0.1:
+CPU time per operation), then these stages, each on its own servers and fresh temporary data
+dirs (and PostgreSQL cluster), all on 127.0.0.1:
 
 http    One binary, wrk at 1, 16, 64 and 256 connections against GET /healthz (the ceiling),
         POST /api/v1/complaints (durable), GET a complaint by reference, a filtered list page,
         a full-text search and a lifecycle action (assess; every request takes a different
         acknowledged complaint). Then the durability check: the complaints in the store equal
         the 201s the server sent, and every 200 to assess left an assessed complaint.
+pg      The same create and get runs on the PostgreSQL store (a throwaway cluster from
+        scripts/pg-test-cluster.sh): one node, then two nodes behind HAProxy (create, and
+        /healthz through the balancer). The same durability check: the complaints in PostgreSQL
+        equal the 201s both nodes sent.
 volume  A store of BENCH_VOLUME_ROWS (1,000,000) complaints built from the CFPB exports
         (bench/make_volume_csv.py, then `redress import cfpb`), served and measured: get by
         reference, list (first page and a deep page), search, the counts by state (/metrics);
@@ -28,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +43,11 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 LUA = os.path.join(HERE, "lua", "bench.lua")
+PG_CLUSTER = os.path.join(REPO, "scripts", "pg-test-cluster.sh")
+PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+PSQL = (os.path.join(PG_BIN, "psql") if os.access(os.path.join(PG_BIN, "psql"), os.X_OK)
+        else "psql")
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 RESULTS = os.path.join(HERE, "results")
 
 ROLE = "handler"  # the staff user the read and action runs sign in as
@@ -97,6 +107,9 @@ class Config:
         self.io_threads = e.get("BENCH_IO_THREADS", "")
         self.micro = e.get("BENCH_MICRO", "1") not in ("0", "no", "false", "")
         self.volume = e.get("BENCH_VOLUME", "1") not in ("0", "no", "false", "")
+        self.pg = e.get("BENCH_PG", "1") not in ("0", "no", "false", "")
+        self.pg_connections = [
+            int(c) for c in e.get("BENCH_PG_CONNECTIONS", str(self.headline)).split()]
         self.volume_rows = env_int("BENCH_VOLUME_ROWS", 1_000_000)
         self.analytics = e.get("BENCH_ANALYTICS", "1") not in ("0", "no", "false", "")
         self.analytics_rows = env_int("BENCH_ANALYTICS_ROWS", 1_000_000)
@@ -236,9 +249,15 @@ class Client:
 
 
 def sql(db, query):
-    r = subprocess.run(["sqlite3", "-readonly", db, query], capture_output=True, text=True)
+    """One query's rows as text: `db` is a SQLite file (sqlite3 -readonly) or a PostgreSQL URL
+    (psql, unaligned, no header)."""
+    if db.startswith(("postgresql://", "postgres://")):
+        args = [PSQL, db, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", query]
+    else:
+        args = ["sqlite3", "-readonly", db, query]
+    r = subprocess.run(args, capture_output=True, text=True)
     if r.returncode != 0:
-        raise RuntimeError(f"sqlite3: {r.stderr.strip()}")
+        raise RuntimeError(f"{os.path.basename(args[0])}: {r.stderr.strip()}")
     return r.stdout
 
 
@@ -246,10 +265,11 @@ def sql_int(db, query):
     return int(sql(db, query).strip() or 0)
 
 
-def add_user(binary, data):
-    r = subprocess.run([binary, "user", "add", "--data", data, "--name", USER, "--role", ROLE,
-                        "--password-stdin"], input=PASSWORD + "\n", capture_output=True,
-                       text=True)
+def add_user(binary, data, store=None):
+    store_args = ["--store", store] if store else []
+    r = subprocess.run([binary, "user", "add", "--data", data, *store_args, "--name", USER,
+                        "--role", ROLE, "--password-stdin"], input=PASSWORD + "\n",
+                       capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"redress user add: {r.stderr.strip()}")
 
@@ -387,6 +407,30 @@ def analytics_stage(binary):
 
 # --- stage 1: HTTP -------------------------------------------------------------------------
 
+def write_refs(db, path):
+    """10,000 random references of the store, one a line: the get runs' input."""
+    with open(path, "w") as f:
+        f.write(sql(db, "SELECT reference FROM complaints ORDER BY random() LIMIT 10000"))
+    return path
+
+
+def check_creates(runs, stage, created_201, rows, problems):
+    """The durability check of a stage's create runs: the store holds one complaint per 201 the
+    server(s) sent, and wrk saw each run's 201s (it stops without reading the replies in flight:
+    at most one per connection unseen)."""
+    for r in runs:
+        if r["endpoint"] == "create":
+            seen = r["requests"] - r["wrk_errors"]["status"]
+            sent = r["statuses"].get("201", 0)
+            r["created_201_seen_by_wrk"] = seen
+            if not seen <= sent <= seen + r["connections"]:
+                problems.append(f"{stage} create at {r['connections']} connections: wrk saw "
+                                f"{seen} 201s, the server sent {sent}")
+    if rows != created_201:
+        problems.append(f"{stage}: the store holds {rows} complaints but the server sent "
+                        f"{created_201} 201s")
+
+
 def http_stage(binary, tmp):
     data = os.path.join(tmp, "http-data")
     os.makedirs(data)
@@ -426,12 +470,9 @@ def http_stage(binary, tmp):
                 run = measure(client, "create", url, c, cfg.duration, ["create"], wait=True)
                 create_rps[c] = run["rps"]
             elif endpoint == "get":
-                refs = os.path.join(tmp, "refs.txt")
                 if sql_int(db, "SELECT count(*) FROM complaints") == 0:
                     topup(1000)
-                with open(refs, "w") as f:
-                    f.write(sql(db, "SELECT reference FROM complaints "
-                                    "ORDER BY random() LIMIT 10000"))
+                refs = write_refs(db, os.path.join(tmp, "refs.txt"))
                 run = measure(client, "get", url, c, cfg.duration, ["get", refs], auth)
             elif endpoint == "list":
                 run = measure(client, "list",
@@ -469,17 +510,7 @@ def http_stage(binary, tmp):
     check = {"created_201": created_201, "rows_in_store": rows, "rows_match": rows == created_201,
              "action_200": action_200, "assessed_in_store": assessed,
              "actions_match": assessed == action_200}
-    for r in runs:  # wrk stops without reading replies in flight: at most one per connection
-        if r["endpoint"] == "create":
-            seen = r["requests"] - r["wrk_errors"]["status"]
-            sent = r["statuses"].get("201", 0)
-            r["created_201_seen_by_wrk"] = seen
-            if not seen <= sent <= seen + r["connections"]:
-                problems.append(f"http create at {r['connections']} connections: wrk saw {seen} "
-                                f"201s, the server sent {sent}")
-    if not check["rows_match"]:
-        problems.append(f"the store holds {rows} complaints but the server sent "
-                        f"{created_201} 201s")
+    check_creates(runs, "http", created_201, rows, problems)
     if not check["actions_match"]:
         problems.append(f"{assessed} complaints are assessed but the server sent {action_200} "
                         f"200s to {ACTION}")
@@ -491,7 +522,194 @@ def http_stage(binary, tmp):
     return runs, check, problems, warnings
 
 
-# --- stage 2: volume -----------------------------------------------------------------------
+# --- stage 2: PostgreSQL, one node and two behind HAProxy ----------------------------------
+
+# The balancer of the two-node runs: roundrobin, health checks on /healthz, one thread (the
+# machine's cores go to wrk, the nodes and PostgreSQL), keep-alive to both sides.
+HAPROXY_CFG = """\
+global
+    maxconn 4096
+    nbthread 1
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    timeout check 1s
+    retries 3
+    option redispatch 1
+
+frontend redress
+    bind 127.0.0.1:{port}
+    default_backend nodes
+
+backend nodes
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /healthz
+    http-check expect status 200
+    default-server check inter 1s fall 2 rise 1
+    server a 127.0.0.1:{a}
+    server b 127.0.0.1:{b}
+"""
+
+
+class PgCluster:
+    """scripts/pg-test-cluster.sh start DIR PID: stopped by stop(), or by its watcher once this
+    process is gone."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "pg")
+        r = subprocess.run([PG_CLUSTER, "start", self.dir, str(os.getpid())],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0 or not r.stdout.strip():
+            raise RuntimeError(f"pg-test-cluster.sh start failed ({r.returncode}): "
+                               f"{r.stderr.strip()[-500:]}")
+        self.url = r.stdout.strip().splitlines()[-1]
+
+    def stop(self):
+        subprocess.run([PG_CLUSTER, "stop", self.dir], capture_output=True, timeout=120)
+
+
+class Balancer:
+    """HAProxy in the foreground (-db) over the given ports, on a free port of 127.0.0.1."""
+
+    def __init__(self, tmp, ports):
+        self.cfg = os.path.join(tmp, "haproxy.cfg")
+        self.log = os.path.join(tmp, "haproxy.log")
+        self.proc = None
+        for _ in range(5):  # the free port may be taken before HAProxy binds it
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.port = s.getsockname()[1]
+            with open(self.cfg, "w") as f:
+                f.write(HAPROXY_CFG.format(port=self.port, a=ports[0], b=ports[1]))
+            with open(self.log, "ab") as out:
+                self.proc = subprocess.Popen([HAPROXY, "-db", "-f", self.cfg], stdout=out,
+                                             stderr=out, stdin=subprocess.DEVNULL)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    if Client(self.port).request("GET", "/healthz")[0] == 200:
+                        self.url = f"http://127.0.0.1:{self.port}"
+                        return
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            self.stop()
+        with open(self.log, errors="replace") as f:
+            raise RuntimeError(f"haproxy did not start: {f.read()[-1000:]}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+class Nodes:
+    """The metrics of several servers as one: what measure() and settle() count statuses by."""
+
+    def __init__(self, clients):
+        self.clients = clients
+
+    def metrics(self):
+        out = {}
+        for c in self.clients:
+            for k, n in c.metrics().items():
+                out[k] = out.get(k, 0) + n
+        return out
+
+
+def version_of(args):
+    try:
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        return (r.stdout.strip().splitlines() or [""])[0]
+    except OSError:
+        return ""
+
+
+def pg_stage(binary, tmp):
+    """Create and get on one node over PostgreSQL, then create (and /healthz) through HAProxy
+    over two; the durability check over both."""
+    out = {"connections": cfg.pg_connections}
+    runs, problems, warnings = [], [], []
+    cluster = PgCluster(tmp)
+    servers, balancer = [], None
+    try:
+        url = cluster.url
+        out["postgresql"] = sql(url, "SHOW server_version").strip()
+        out["haproxy"] = version_of([HAPROXY, "-v"])
+        dirs = []
+        for name in ("a", "b"):
+            d = os.path.join(tmp, "pg-node-" + name)
+            os.makedirs(os.path.join(d, "data"))
+            dirs.append(d)
+        add_user(binary, os.path.join(dirs[0], "data"), url)
+
+        def start(d):
+            s = Server(binary, os.path.join(d, "data"), d, cfg.io_threads, ("--store", url))
+            servers.append(s)
+            return s
+
+        a = start(dirs[0])
+        client = login(a.port)
+        auth = ("Authorization: Bearer " + client.token,)
+        log(f"pg: one node on {a.url} (pid {a.proc.pid}) over {url}, PostgreSQL "
+            f"{out['postgresql']}, connections {cfg.pg_connections}")
+        for c in cfg.pg_connections:
+            runs.append(measure(client, "create", a.url, c, cfg.duration, ["create"], wait=True))
+        refs = write_refs(url, os.path.join(tmp, "pg-refs.txt"))
+        for c in cfg.pg_connections:
+            runs.append(measure(client, "get", a.url, c, cfg.duration, ["get", refs], auth))
+        for r in runs:
+            r["nodes"] = 1
+
+        b = start(dirs[1])
+        balancer = Balancer(tmp, (a.port, b.port))
+        both = Nodes([client, Client(b.port)])
+        log(f"pg: two nodes ({a.url}, {b.url}) behind HAProxy on {balancer.url}")
+        two = []
+        for c in cfg.pg_connections:
+            two.append(measure(both, "hello", balancer.url + "/healthz", c, cfg.duration,
+                               ["static"]))
+            two.append(measure(both, "create", balancer.url, c, cfg.duration, ["create"],
+                               wait=True))
+        for r in two:
+            r["nodes"] = 2
+        runs += two
+        collect(runs, "pg", problems, warnings)
+
+        settle(both, ("POST", "/api/v1/complaints"))
+        m = both.metrics()
+        created_201 = m.get(("POST", "/api/v1/complaints", "201"), 0)
+        rows = sql_int(url, "SELECT count(*) FROM complaints")
+        out["check"] = {"created_201": created_201, "rows_in_store": rows,
+                        "rows_match": rows == created_201,
+                        "created_201_by_node": [c.metrics().get(
+                            ("POST", "/api/v1/complaints", "201"), 0) for c in both.clients]}
+        check_creates(runs, "pg", created_201, rows, problems)
+        out["db_mib"] = round(int(sql(url, "SELECT pg_database_size(current_database())")
+                                  .strip()) / 2**20, 1)
+    finally:
+        if balancer:
+            balancer.stop()
+        codes = [s.stop() for s in servers]
+        cluster.stop()
+    for s, code in zip(servers, codes):
+        if code != 0:
+            problems.append(f"a pg-stage server exited with {code}:\n{s.tail()}")
+    out["server_exit"] = codes
+    out["runs"] = runs
+    return out, problems, warnings
+
+
+# --- stage 3: volume -----------------------------------------------------------------------
 
 def has_import(binary):
     r = subprocess.run([binary, "--help"], capture_output=True, text=True)
@@ -762,6 +980,22 @@ def table(result):
                  f"{chk['created_201']} 201s sent ({same[chk['rows_match']]}); "
                  f"{chk['assessed_in_store']} assessed, {chk['action_200']} 200s to {ACTION} "
                  f"({same[chk['actions_match']]})")
+    pg = result.get("pg")
+    if pg and pg.get("runs"):
+        lines.append("")
+        lines.append(f"PostgreSQL {pg.get('postgresql')}: one node, then two behind HAProxy")
+        for r in pg["runs"]:
+            lines.append(row.format(f"{r['endpoint']}/{r['nodes']}n", r["connections"],
+                                    f"{r['rps']:.0f}", f"{r['p50_ms']:.2f}",
+                                    f"{r['p99_ms']:.2f}", f"{r['latency_ms']['max']:.1f}",
+                                    fmt_statuses(r["statuses"])))
+        pchk = pg.get("check", {})
+        if pchk:
+            lines.append(f"durability: {pchk['rows_in_store']} complaints in PostgreSQL, "
+                         f"{pchk['created_201']} 201s sent "
+                         f"({same[pchk['rows_match']]})")
+    elif pg:
+        lines.append(f"pg: {pg.get('skipped', 'not run')}")
     v = result.get("volume")
     if v and v.get("runs"):
         lines.append("")
@@ -785,7 +1019,8 @@ def table(result):
     lines.append("")
     lines.append("headline (" + str(result["headline_connections"]) + " connections): " +
                  ", ".join(f"{k} {result[k]}" for k in
-                           ("hello_rps", "create_rps", "get_rps", "action_rps")
+                           ("hello_rps", "create_rps", "get_rps", "action_rps",
+                            "pg_create_rps", "pg_get_rps", "pg2_create_rps")
                            if result.get(k) is not None))
     return "\n".join(lines)
 
@@ -798,6 +1033,12 @@ def main():
     for tool in ("wrk", "sqlite3"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} is not installed (Debian package: {tool})")
+    if cfg.pg:
+        for tool, pkg in ((PSQL, "postgresql-15"), (HAPROXY, "haproxy"),
+                          (os.path.join(PG_BIN, "initdb"), "postgresql-15")):
+            if not shutil.which(tool):
+                sys.exit(f"bench: {tool} is not installed (Debian package: {pkg}; or "
+                         "BENCH_PG=0)")
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, on_signal)
 
@@ -815,6 +1056,13 @@ def main():
         problems += p
         warnings += w
         result["http"] = {"runs": runs, "check": check}
+        if cfg.pg:
+            pg, p, w = pg_stage(binary, tmp)
+            problems += p
+            warnings += w
+            result["pg"] = pg
+        else:
+            result["pg"] = {"skipped": "BENCH_PG=0"}
         if cfg.volume:
             v, p, w = volume_stage(binary, tmp)
             problems += p
@@ -843,6 +1091,15 @@ def main():
     chk = result.get("http", {}).get("check", {})
     flat["created_201"] = chk.get("created_201")
     flat["rows_in_store"] = chk.get("rows_in_store")
+    pg = result.get("pg", {})
+    pruns = pg.get("runs", [])
+    for prefix, nodes, name in (("pg", 1, "create"), ("pg", 1, "get"), ("pg2", 2, "create"),
+                                ("pg2", 2, "hello")):
+        r = pick([r for r in pruns if r["nodes"] == nodes], name, h)
+        flat[f"{prefix}_{name}_rps"] = r["rps"] if r else None
+        flat[f"{prefix}_{name}_p99_ms"] = r["p99_ms"] if r else None
+    flat["pg_created_201"] = pg.get("check", {}).get("created_201")
+    flat["pg_rows_in_store"] = pg.get("check", {}).get("rows_in_store")
     v = result.get("volume", {})
     vruns = v.get("runs", [])
     flat["import_rows_per_s"] = v.get("import_rows_per_s")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: builds the web assets, Release and ASan+UBSan, runs every tier (unit, contract,
-# api, e2e in Chromium, crash) on Release and unit, contract and api on the sanitizer build, then prints one closing line
-# "N passed, N failed". Exit status is non-zero if anything failed.
+# api, e2e in Chromium, crash, multinode) on Release and unit, contract and api on the sanitizer
+# build, then prints one closing line "N passed, N failed". Exit status is non-zero if anything
+# failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
@@ -57,7 +58,7 @@ fi
 
 echo "== building Release"
 if build build -DCMAKE_BUILD_TYPE=Release; then
-  run_ctest build 'lint|unit|contract|api|e2e|crash' release
+  run_ctest build 'lint|unit|contract|api|e2e|crash|multinode' release
 else
   echo "!! Release build failed"
   failed=$((failed + 1))

@@ -37,6 +37,7 @@ void ClockScheduler::RunHourly() {
   }
   if (!*claimed) return;  // ran within the hour, here or on another node
   hourly_();
+  spdlog::info("{}: ran on this node", hourly_name_);
   if (auto s = store.EndPeriodic(hourly_name_, service_.clock().Now()); !s) {
     spdlog::warn("{}: cannot record the run: {}", hourly_name_, s.error().detail);
   }

@@ -1,6 +1,6 @@
 """Test harness: runs the real `redress` binary on 127.0.0.1 with a fresh data directory.
 
-Used by the api and crash tiers. The binary comes from $REDRESS_BIN (set by ctest), the
+Used by the api, crash and multinode tiers. The binary comes from $REDRESS_BIN (set by ctest), the
 shipped policies from $REDRESS_SOURCE_DIR/policies. Every server started here is stopped by
 the test that started it; nothing listens beyond loopback.
 """
@@ -65,10 +65,12 @@ class Response:
 
 
 class Server:
-    """A running `redress serve` on 127.0.0.1:<free port>."""
+    """A running `redress serve` on 127.0.0.1:<free port> (or the loopback HOST:PORT `listen`
+    names: a node restarted on its old port)."""
 
-    def __init__(self, data_dir=None, extra_args=()):
+    def __init__(self, data_dir=None, extra_args=(), listen="127.0.0.1:0"):
         self.own_dir = data_dir is None
+        self.listen = listen
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="redress-test-")
         self.extra_args = list(extra_args)
         self.proc = None
@@ -80,7 +82,7 @@ class Server:
     def start(self):
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--data", self.data_dir, "--listen", "127.0.0.1:0",
+            [BIN, "serve", "--data", self.data_dir, "--listen", self.listen,
              "--policies", POLICIES, *self.extra_args],
             stdout=subprocess.PIPE, stderr=self._log)
         deadline = time.time() + 30
