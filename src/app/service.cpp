@@ -897,7 +897,7 @@ void ComplaintService::SetUserDisabled(std::string username, bool disabled,
     *out = std::move(user);
     return {};
   };
-  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
+  WriteReturning(store_, std::move(fn), std::move(out), AfterAuthChange(std::move(done)));
 }
 
 void ComplaintService::SetPasswordHash(std::string username, std::string hash,
@@ -919,7 +919,7 @@ void ComplaintService::SetPasswordHash(std::string username, std::string hash,
     *out = std::move(user);
     return {};
   };
-  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
+  WriteReturning(store_, std::move(fn), std::move(out), AfterAuthChange(std::move(done)));
 }
 
 void ComplaintService::OpenSession(core::User user, Callback<std::string> done) {
@@ -940,10 +940,19 @@ void ComplaintService::CloseSession(std::string token_hash, Callback<bool> done)
   auto fn = [token_hash = std::move(token_hash)](core::StoreTx& tx) -> core::Status {
     return tx.DeleteSession(token_hash);
   };
-  store_.Write(std::move(fn), [done = std::move(done)](core::Status s) {
+  store_.Write(std::move(fn), [this, done = std::move(done)](core::Status s) {
+    auth_generation_.fetch_add(1, std::memory_order_acq_rel);
     if (!s) return done(std::move(s).error());
     done(true);
   });
+}
+
+template <typename T>
+Callback<T> ComplaintService::AfterAuthChange(Callback<T> done) {
+  return [this, done = std::move(done)](core::Result<T> r) {
+    auth_generation_.fetch_add(1, std::memory_order_acq_rel);
+    done(std::move(r));
+  };
 }
 
 core::Result<core::User> ComplaintService::Authenticate(std::string_view token) {

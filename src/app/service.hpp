@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <initializer_list>
@@ -179,6 +180,9 @@ class ComplaintService {
   void CloseSession(std::string token_hash, Callback<bool> done);
   // The user behind a bearer token, if the session is live and the user enabled.
   core::Result<core::User> Authenticate(std::string_view token);
+  // Raised after every change this process commits to a session or user (sign out, disable,
+  // password): an answer of Authenticate read before it may be stale.
+  uint64_t AuthGeneration() const { return auth_generation_.load(std::memory_order_acquire); }
   // Checks a username and password (Argon2id: slow on purpose, run it off the I/O threads).
   // Unknown users are checked against a dummy hash so timing does not reveal them; a wrong
   // password, an unknown or a disabled user all give the same kUnauthenticated.
@@ -234,12 +238,16 @@ class ComplaintService {
                               std::initializer_list<core::Role> roles);
   core::Result<core::Reference> ParseRef(std::string_view text) const;
   const core::Policy& PolicyOf(const core::Complaint& c) const;
+  // `done`, raising AuthGeneration() first.
+  template <typename T>
+  Callback<T> AfterAuthChange(Callback<T> done);
 
   core::Store& store_;
   const core::Clock& clock_;
   SequenceBlocks sequences_;
   std::vector<core::Policy> policies_;
   ServiceConfig config_;
+  std::atomic<uint64_t> auth_generation_{0};
 };
 
 }  // namespace redress::app

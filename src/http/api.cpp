@@ -445,7 +445,8 @@ asio::awaitable<void> Api::StatusAttemptFailed(std::string reference_text) {
 
 asio::awaitable<Response> Api::Status(Request& req, const core::User*) {
   const std::string reference = req.params[0];
-  if (!co_await StatusAttemptAllowed(reference)) {
+  const bool allowed = co_await StatusAttemptAllowed(reference);
+  if (!allowed) {
     co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
                       req);
   }
@@ -477,7 +478,8 @@ asio::awaitable<core::Result<json>> Api::StatusView(std::string reference, std::
 
 asio::awaitable<Response> Api::ComplainantUpdate(Request& req, bool withdraw) {
   const std::string reference = req.params[0];
-  if (!co_await StatusAttemptAllowed(reference)) {
+  const bool allowed = co_await StatusAttemptAllowed(reference);
+  if (!allowed) {
     co_return ErrorOf(MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute."),
                       req);
   }
@@ -576,8 +578,28 @@ asio::awaitable<core::Status> Api::SignOut(std::string token) {
 
 asio::awaitable<core::Result<core::User>> Api::UserOfSession(std::string token) {
   if (token.empty()) co_return MakeError(Errc::kUnauthenticated, "Sign in first.");
+  // A session checked in the last second is not read again: most requests of a signed-in
+  // user skip the store and the hand-off to a blocking thread. A change this process made
+  // (sign out, disable, password) takes effect at once; one made elsewhere (another node,
+  // `redress user disable`) within kSessionCacheTtl.
+  const std::string hash = util::Sha256Hex(token);
+  const uint64_t generation = service_.AuthGeneration();
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(sessions_mu_);
+    auto it = sessions_.find(hash);
+    if (it != sessions_.end() && it->second.generation == generation && now < it->second.until) {
+      co_return it->second.user;
+    }
+  }
   auto job = [this, token] { return service_.Authenticate(token); };
-  co_return co_await Offload(blocking_, std::move(job));
+  auto user = co_await Offload(blocking_, std::move(job));
+  if (user) {
+    std::lock_guard lock(sessions_mu_);
+    if (sessions_.size() >= 10000) sessions_.clear();  // bounded memory
+    sessions_[hash] = CachedSession{*user, generation, now + kSessionCacheTtl};
+  }
+  co_return user;
 }
 
 std::string Api::SessionToken(const Request& req, bool* from_cookie) const {
@@ -1342,7 +1364,9 @@ asio::awaitable<Response> Api::Roles(Request&, const core::User*) {
 }
 
 asio::awaitable<core::Result<json>> Api::StatusBody(const Request& req) {
-  if (!co_await StatusAttemptAllowed(req.params[0])) {
+  std::string reference = req.params[0];
+  const bool allowed = co_await StatusAttemptAllowed(std::move(reference));
+  if (!allowed) {
     co_return MakeError(Errc::kRateLimited, "Too many attempts; try again in a minute.");
   }
   co_return JsonBody(req);

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "app/learning.hpp"
@@ -85,6 +87,8 @@ class Api {
   // Failed reference+secret attempts, limited per reference and minute, counted in the store
   // (core::Store::AddHit), so the limit holds across nodes.
   static constexpr std::chrono::milliseconds kStatusWindow{60000};
+  // How long a checked session is trusted without reading the store again (UserOfSession).
+  static constexpr std::chrono::milliseconds kSessionCacheTtl{1000};
   boost::asio::awaitable<bool> StatusAttemptAllowed(std::string reference);
   boost::asio::awaitable<void> StatusAttemptFailed(std::string reference);
   boost::asio::thread_pool& blocking() { return blocking_; }
@@ -186,6 +190,16 @@ class Api {
     std::string text;
   };
   util::VersionedCache<RecordText> record_text_{4096};
+
+  // Users of recently checked sessions, by token hash, each valid for kSessionCacheTtl and
+  // while service_.AuthGeneration() is what it was before the check read the store.
+  struct CachedSession {
+    core::User user;
+    uint64_t generation;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::mutex sessions_mu_;
+  std::unordered_map<std::string, CachedSession> sessions_;  // GUARDED_BY(sessions_mu_)
 };
 
 }  // namespace redress::http

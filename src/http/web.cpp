@@ -496,7 +496,8 @@ asio::awaitable<Response> Web::ShowStatus(Request& req, Page& page, std::string 
     d.set("error", message);
     return page.Render(status, "status_lookup", std::move(d), page.T("status_title"));
   };
-  if (!co_await api_.StatusAttemptAllowed(reference)) {
+  const bool allowed = co_await api_.StatusAttemptAllowed(reference);
+  if (!allowed) {
     co_return lookup_error(429, page.T("rate_limited"));
   }
   std::string notice;
