@@ -44,6 +44,24 @@ std::string Sha256Hex2(std::string_view a, std::string_view b) {
   return ToHex(out.data(), out.size());
 }
 
+Sha256Stream::Sha256Stream() : state_(std::make_unique<crypto_hash_sha256_state>()) {
+  crypto_hash_sha256_init(state_.get());
+}
+
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::Update(std::string_view data) {
+  crypto_hash_sha256_update(state_.get(), reinterpret_cast<const unsigned char*>(data.data()),
+                            data.size());
+}
+
+std::string Sha256Stream::Hex() const {
+  crypto_hash_sha256_state copy = *state_;  // final() consumes its state
+  std::array<unsigned char, crypto_hash_sha256_BYTES> out{};
+  crypto_hash_sha256_final(&copy, out.data());
+  return ToHex(out.data(), out.size());
+}
+
 std::string RandomToken(size_t bytes) {
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());

@@ -1,9 +1,12 @@
 // Hashes, random tokens and password hashing, all through libsodium (conventions §1).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+struct crypto_hash_sha256_state;
 
 namespace redress::util {
 
@@ -13,6 +16,22 @@ void InitCrypto();
 std::string Sha256Hex(std::string_view data);
 // SHA-256 of the concatenation a ‖ b, without building it.
 std::string Sha256Hex2(std::string_view a, std::string_view b);
+
+// SHA-256 of bytes that come in pieces (a stream too large to hold).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+
+  void Update(std::string_view data);
+  // The digest of everything given so far, in hex; the stream may go on after it.
+  std::string Hex() const;
+
+ private:
+  std::unique_ptr<crypto_hash_sha256_state> state_;
+};
 
 // `bytes` random bytes from the CSPRNG, in Crockford base32 (no padding, upper case).
 std::string RandomToken(size_t bytes);
