@@ -66,37 +66,12 @@ std::string KeyText(const core::FactKey& k, const Res& r, int row, int col) {
 
 }  // namespace
 
+std::span<const char* const> FactColumns() { return kFactColumns; }
+
 core::Status QueuePutFacts(Conn& c, const core::ComplaintFacts& f) {
   static const std::string sql = PutFactsSql();
   Params p;
-  p.Int(f.id)
-      .Int(core::ToMillis(f.received_at))
-      .Int(f.received_day)
-      .Int(f.received_month)
-      .Text(f.category)
-      .Text(f.product)
-      .Text(f.channel)
-      .Text(f.department)
-      .Text(f.location)
-      .Text(f.handler)
-      .Text(f.cause)
-      .Text(f.currency)
-      .Text(f.state)
-      .Text(f.policy)
-      .Int(f.open ? 1 : 0)
-      .OptInt(f.closed_at ? std::optional<int64_t>(core::ToMillis(*f.closed_at)) : std::nullopt)
-      .OptInt(f.resolve_days)
-      .OptInt(f.resolve_band ? std::optional<int64_t>(static_cast<int64_t>(*f.resolve_band))
-                             : std::nullopt)
-      .Int(static_cast<int64_t>(f.ack))
-      .Int(static_cast<int64_t>(f.final_response))
-      .OptInt(f.outcome ? std::optional<int64_t>(static_cast<int64_t>(*f.outcome)) : std::nullopt)
-      .Int(f.redress_minor)
-      .Int(f.reopen_count)
-      .Int(f.referred ? 1 : 0)
-      .Int(f.early ? 1 : 0)
-      .Int(f.sat_handling)
-      .Int(f.sat_outcome);
+  FactValues(p, f);
   return c.Queue("put_facts", sql, p);
 }
 
