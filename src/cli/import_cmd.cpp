@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <malloc.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -10,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/progress.hpp"
 #include "cli/runtime.hpp"
 #include "importer/cfpb_export.hpp"
 #include "importer/cfpb_import.hpp"
@@ -40,38 +40,13 @@ bool ValidPrefix(const std::string& p) {
   return !p.empty() && p.size() <= 8 && std::all_of(p.begin(), p.end(), ::isupper);
 }
 
-// The progress line on a terminal: rewritten in place, cleared before other output.
-class Progress {
- public:
-  Progress() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
-  void Show(const importer::ImportSummary& s) {
-    if (!tty_) return;
-    const double secs = Seconds();
-    std::cerr << fmt::format(
-                     "\r\033[Kimporting: {} rows read, {} new, {} updated, {} bad ({:.0f} "
-                     "rows/s)",
-                     s.rows, s.imported, s.updated, s.bad, secs > 0 ? s.rows / secs : 0.0)
-              << std::flush;
-    shown_ = true;
-  }
-  void Clear() {
-    if (shown_) std::cerr << "\r\033[K" << std::flush;
-    shown_ = false;
-  }
-  void Say(const std::string& what) {
-    if (!tty_) return;
-    std::cerr << "\r\033[K" << what << std::flush;
-    shown_ = true;
-  }
-  double Seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  bool tty_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point start_;
-};
+// The import's progress line.
+void ShowImport(Progress& progress, const importer::ImportSummary& s) {
+  if (!progress.OnTerminal()) return;
+  const double secs = progress.Seconds();
+  progress.Say(fmt::format("importing: {} rows read, {} new, {} updated, {} bad ({:.0f} rows/s)",
+                           s.rows, s.imported, s.updated, s.bad, secs > 0 ? s.rows / secs : 0.0));
+}
 
 // Rows from which an import into a smaller store builds its indexes at the end.
 constexpr int64_t kDeferIndexesFrom = 50'000;
@@ -151,7 +126,7 @@ int DataCommands::Import() {
       std::cerr << "redress: more bad rows; only the first " << kMaxBadReported << " are listed\n";
     }
   };
-  o.on_progress = [&](const importer::ImportSummary& s) { progress.Show(s); };
+  o.on_progress = [&](const importer::ImportSummary& s) { ShowImport(progress, s); };
 
   if (strict_) {
     auto check = importer::CheckCfpbFile(file_, o);
