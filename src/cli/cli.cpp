@@ -17,6 +17,7 @@
 #include "app/audit.hpp"
 #include "cli/import_cmd.hpp"
 #include "cli/mailgate_cmd.hpp"
+#include "cli/migrate_cmd.hpp"
 #include "cli/report_cmd.hpp"
 #include "cli/runtime.hpp"
 #include "config/mail_config.hpp"
@@ -518,6 +519,7 @@ int Run(int argc, char** argv) {
   DataCommands data_cmds(app);  // import cfpb, export csv
   MailgateCommand mailgate(app);
   ReportCommands reports(app);  // report review, report return
+  MigrateCommand migrate(app);  // migrate-store
 
   try {
     app.parse(argc, argv);
@@ -546,6 +548,7 @@ int Run(int argc, char** argv) {
   if (data_cmds.Parsed()) return data_cmds.Run();
   if (mailgate.Parsed()) return mailgate.Run();
   if (reports.Parsed()) return reports.Run();
+  if (migrate.Parsed()) return migrate.Run();
   return kUsage;
 }
 
