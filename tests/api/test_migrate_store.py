@@ -287,6 +287,38 @@ class MigrateStoreTest(unittest.TestCase):
         self.assertEqual([(int(s), *bytes.fromhex(p).decode().split("\x01"), hh)
                           for s, p, hh in got], events)
 
+    def test_2b_derived_tables_hold_what_the_sqlite_writer_made(self):
+        """complaint_text (hence the search terms), facts and state_counts, filled from the
+        copied rows, equal what SQLite's writer kept as the complaints changed."""
+        facts = ("id, received_at, day, month, category, product, channel, department, location, "
+                 "handler, cause, currency, state, policy, is_open, closed_at, resolve_days, "
+                 "resolve_band, ack, final, outcome, redress, reopen_count, referred, early, "
+                 "sat_handling, sat_outcome")
+        pairs = [
+            ("SELECT rowid, description, notes FROM complaint_text ORDER BY rowid",
+             "SELECT id, description, notes FROM complaint_text ORDER BY id"),
+            (f"SELECT {facts} FROM facts ORDER BY id", f"SELECT {facts} FROM facts ORDER BY id"),
+            ("SELECT state, n FROM state_counts WHERE n > 0 ORDER BY state",
+             "SELECT state, n FROM state_counts ORDER BY state COLLATE \"C\""),
+        ]
+        con = sqlite3.connect(f"file:{self.source_db}?mode=ro", uri=True)
+        try:
+            for lite, pg in pairs:
+                want = [["" if v is None else str(v) for v in row]
+                        for row in con.execute(lite).fetchall()]
+                # Each value hex-encoded: text may hold tabs and newlines.
+                cols = pg[len("SELECT "):pg.index(" FROM ")]
+                hexed = " || ',' || ".join(
+                    f"encode(convert_to(coalesce({c.strip()}::text, ''), 'UTF8'), 'hex')"
+                    for c in cols.split(","))
+                got = [[bytes.fromhex(v).decode() for v in row[0].split(",")]
+                       for row in PgCluster.query(self.target, f"SELECT {hexed}" +
+                                                  pg[pg.index(" FROM "):])]
+                self.assertEqual(got, want, pg)
+                self.assertTrue(want, pg)
+        finally:
+            con.close()
+
     def test_3_audit_chain_verifies_on_the_target_with_the_source_head(self):
         source, target = self.source_verify, self.target_verify
         self.assertEqual(source.returncode, 0, source.stdout + source.stderr)
