@@ -144,7 +144,7 @@ core::Result<Res> Exec(PGconn* c, const std::string& sql, std::string_view what)
 }
 
 core::Result<int64_t> CopyIn(PGconn* c, const std::string& copy_sql, const CopyRows& rows) {
-  const std::string_view what = copy_sql.substr(0, copy_sql.find(" ("));
+  const std::string_view what = std::string_view(copy_sql).substr(0, copy_sql.find(" ("));
   if (PQsendQuery(c, copy_sql.c_str()) != 1) return StatementError(c, nullptr, what);
   PGresult* started = PQgetResult(c);
   if (PQresultStatus(started) != PGRES_COPY_IN) {
