@@ -351,6 +351,15 @@ core::User ReadUser(const Res& r, int i) {
   return u;
 }
 
+// A reference from columns 0..2 (prefix, year, seq) of row i.
+core::Reference ReadReference(const Res& r, int i) {
+  core::Reference ref;
+  ref.prefix = r.Text(i, 0);
+  ref.year = static_cast<int>(r.Int(i, 1));
+  ref.sequence = r.Int(i, 2);
+  return ref;
+}
+
 core::Attachment ReadAttachment(const Res& r, int i) {
   core::Attachment a;
   a.id = r.Int(i, 0);
@@ -1570,13 +1579,7 @@ Result<std::vector<core::Reference>> PgStore::DueForClockCheck(core::Instant now
   auto c = Reader();
   auto r = Run(*c, kDueForClockCheck, Params().Int(core::ToMillis(now)).Int(limit));
   if (!r) return r.error();
-  for (int i = 0; i < r->rows(); ++i) {
-    core::Reference ref;
-    ref.prefix = r->Text(i, 0);
-    ref.year = static_cast<int>(r->Int(i, 1));
-    ref.sequence = r->Int(i, 2);
-    out.push_back(std::move(ref));
-  }
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadReference(*r, i));
   return out;
 }
 
@@ -1647,29 +1650,27 @@ Status PgStore::ScanComplaints(int64_t after_id,
 // Work shared by several nodes: claims and rate limits, on the jobs connections (autocommit:
 // each claim commits at once, before the work it claims starts).
 
+namespace {
+// $1 now, $2 limit, $3 node, $4 the instant the claim ends.
+Params ClaimParams(core::Instant now, int limit, const core::Claim& claim) {
+  Params p;
+  p.Int(core::ToMillis(now)).Int(limit).Text(claim.node).Int(core::ToMillis(now + claim.lease));
+  return p;
+}
+}  // namespace
+
 Result<std::vector<core::Reference>> PgStore::ClaimClockChecks(core::Instant now, int limit,
                                                                const core::Claim& claim) {
   std::vector<core::Reference> out;
   if (limit <= 0) return out;
   auto c = jobs_->Take();
-  auto r = Run(*c, kClaimClockChecks,
-               Params()
-                   .Int(core::ToMillis(now))
-                   .Int(limit)
-                   .Text(claim.node)
-                   .Int(core::ToMillis(now + claim.lease)));
+  auto r = Run(*c, kClaimClockChecks, ClaimParams(now, limit, claim));
   if (!r) return r.error();
   // RETURNING has no order: oldest clock first, as DueForClockCheck.
   std::vector<std::tuple<int64_t, int64_t, int>> order;  // (next_clock, id, row)
   for (int i = 0; i < r->rows(); ++i) order.emplace_back(r->Int(i, 3), r->Int(i, 4), i);
   std::sort(order.begin(), order.end());
-  for (const auto& [next_clock, id, i] : order) {
-    core::Reference ref;
-    ref.prefix = r->Text(i, 0);
-    ref.year = static_cast<int>(r->Int(i, 1));
-    ref.sequence = r->Int(i, 2);
-    out.push_back(std::move(ref));
-  }
+  for (const auto& [next_clock, id, i] : order) out.push_back(ReadReference(*r, i));
   return out;
 }
 
@@ -1678,12 +1679,7 @@ Result<std::vector<core::Notification>> PgStore::ClaimNotifications(core::Instan
   std::vector<core::Notification> out;
   if (limit <= 0) return out;
   auto c = jobs_->Take();
-  auto r = Run(*c, kClaimNotifications,
-               Params()
-                   .Int(core::ToMillis(now))
-                   .Int(limit)
-                   .Text(claim.node)
-                   .Int(core::ToMillis(now + claim.lease)));
+  auto r = Run(*c, kClaimNotifications, ClaimParams(now, limit, claim));
   if (!r) return r.error();
   for (int i = 0; i < r->rows(); ++i) out.push_back(ReadNotification(*r, i));
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
