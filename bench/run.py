@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,8 +46,11 @@ PG_CLUSTER = os.path.join(REPO, "scripts", "pg-test-cluster.sh")
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 PSQL = (os.path.join(PG_BIN, "psql") if os.access(os.path.join(PG_BIN, "psql"), os.X_OK)
         else "psql")
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 RESULTS = os.path.join(HERE, "results")
+
+sys.path.insert(0, os.path.join(REPO, "tests", "support"))
+# HAProxy over two nodes, shared with the multi-node test.
+from balancer import HAPROXY, Balancer  # noqa: E402
 
 ROLE = "handler"  # the staff user the read and action runs sign in as
 USER = "bench"
@@ -524,35 +526,6 @@ def http_stage(binary, tmp):
 
 # --- stage 2: PostgreSQL, one node and two behind HAProxy ----------------------------------
 
-# The balancer of the two-node runs: roundrobin, health checks on /healthz, one thread (the
-# machine's cores go to wrk, the nodes and PostgreSQL), keep-alive to both sides.
-HAPROXY_CFG = """\
-global
-    maxconn 4096
-    nbthread 1
-
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 30s
-    timeout server 30s
-    timeout check 1s
-    retries 3
-    option redispatch 1
-
-frontend redress
-    bind 127.0.0.1:{port}
-    default_backend nodes
-
-backend nodes
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /healthz
-    http-check expect status 200
-    default-server check inter 1s fall 2 rise 1
-    server a 127.0.0.1:{a}
-    server b 127.0.0.1:{b}
-"""
 
 
 class PgCluster:
@@ -570,46 +543,6 @@ class PgCluster:
 
     def stop(self):
         subprocess.run([PG_CLUSTER, "stop", self.dir], capture_output=True, timeout=120)
-
-
-class Balancer:
-    """HAProxy in the foreground (-db) over the given ports, on a free port of 127.0.0.1."""
-
-    def __init__(self, tmp, ports):
-        self.cfg = os.path.join(tmp, "haproxy.cfg")
-        self.log = os.path.join(tmp, "haproxy.log")
-        self.proc = None
-        for _ in range(5):  # the free port may be taken before HAProxy binds it
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                self.port = s.getsockname()[1]
-            with open(self.cfg, "w") as f:
-                f.write(HAPROXY_CFG.format(port=self.port, a=ports[0], b=ports[1]))
-            with open(self.log, "ab") as out:
-                self.proc = subprocess.Popen([HAPROXY, "-db", "-f", self.cfg], stdout=out,
-                                             stderr=out, stdin=subprocess.DEVNULL)
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                try:
-                    if Client(self.port).request("GET", "/healthz")[0] == 200:
-                        self.url = f"http://127.0.0.1:{self.port}"
-                        return
-                except OSError:
-                    pass
-                time.sleep(0.1)
-            self.stop()
-        with open(self.log, errors="replace") as f:
-            raise RuntimeError(f"haproxy did not start: {f.read()[-1000:]}")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
 
 
 class Nodes:

@@ -30,7 +30,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import redress_harness as h  # noqa: E402
+from balancer import Balancer  # noqa: E402
 
 WRITERS = 4               # client threads creating through the balancer
 LOAD_BEFORE_KILL = 3.0    # seconds of load before node A is killed
@@ -59,7 +59,6 @@ PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 PSQL = os.path.join(PG_BIN, "psql") if os.access(os.path.join(PG_BIN, "psql"), os.X_OK) \
     else "psql"
 PG_CLUSTER = os.path.join(h.SOURCE_DIR, "scripts", "pg-test-cluster.sh")
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 USER, PASSWORD = "handler", h.PASSWORDS["handler"]
 KEY_IN_TEXT = re.compile(r"test key ([0-9a-f]{32})")
 RETRYABLE = {502, 503, 504}  # the balancer or a node could not answer: the outcome is unknown
@@ -67,33 +66,9 @@ RETRYABLE = {502, 503, 504}  # the balancer or a node could not answer: the outc
 # Retries: HAProxy retries a request it could not send (conn-failure, its default retry-on) on
 # the other node (redispatch), which is safe for any method. A request a node took and then died
 # on gets a 502; HAProxy does not resend a POST, the client does, with the same Idempotency-Key.
-HAPROXY_CFG = """\
-global
-    maxconn 256
-    nbthread 1
-
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 30s
-    timeout server 30s
-    timeout check 1s
-    retries 3
-    option redispatch 1
-
-frontend redress
-    bind 127.0.0.1:{port}
-    default_backend nodes
-
-backend nodes
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /healthz
-    http-check expect status 200
-    default-server check inter 200ms fastinter 100ms downinter 200ms fall 2 rise 1
-    server a 127.0.0.1:{a}
-    server b 127.0.0.1:{b}
-"""
+# Health checks every 200 ms while a node is up or going down, so a killed node leaves the
+# rotation within about half a second.
+BALANCER_CHECKS = "inter 200ms fastinter 100ms downinter 200ms"
 
 
 def log(msg):
@@ -111,12 +86,6 @@ def psql(url, query):
 def psql_json(url, query):
     out = psql(url, query)
     return json.loads(out) if out else None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ms(text):
@@ -153,60 +122,6 @@ class Postgres:
 
     def now_ms(self):
         return int(psql(self.url, "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"))
-
-
-class Balancer:
-    """HAProxy in the foreground (-db), roundrobin over the nodes' ports."""
-
-    def __init__(self, tmp, a_port, b_port):
-        self.cfg = os.path.join(tmp, "haproxy.cfg")
-        self.log_path = os.path.join(tmp, "haproxy.log")
-        self.proc = None
-        for _ in range(5):  # the free port may be taken before HAProxy binds it
-            self.port = free_port()
-            with open(self.cfg, "w") as f:
-                f.write(HAPROXY_CFG.format(port=self.port, a=a_port, b=b_port))
-            with open(self.log_path, "ab") as out:
-                self.proc = subprocess.Popen([HAPROXY, "-db", "-f", self.cfg],
-                                             stdout=out, stderr=out, stdin=subprocess.DEVNULL)
-            if self._wait_ready():
-                return
-            self.stop()
-        raise AssertionError(f"haproxy did not start: {self.read_log()[-2000:]}")
-
-    def _wait_ready(self):
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return True
-                conn.close()
-            except OSError:
-                pass
-            time.sleep(0.1)
-        return False
-
-    def read_log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
 
 
 class Creator:
@@ -330,7 +245,8 @@ class TwoNodesTest(unittest.TestCase):
         self.nodes = {}
         for n in "ab":
             self.start_node(n)
-        self.lb = Balancer(self.tmp, self.nodes["a"].port, self.nodes["b"].port)
+        self.lb = Balancer(self.tmp, (self.nodes["a"].port, self.nodes["b"].port),
+                           checks=BALANCER_CHECKS, maxconn=256)
         self.addCleanup(self.lb.stop)
 
     def start_node(self, name, port=0):
