@@ -643,6 +643,220 @@ Result<Complaint> FromStorageJson(const json& j) {
 
 json ToStaffRecordJson(const Complaint& c) { return RecordJson(c); }
 
+namespace {
+
+// The staff view's members, every one written (defaults too), in nlohmann's key order.
+void Text(JsonWriter& w, const char* key, std::string_view v) {
+  w.Key(key);
+  w.String(v);
+}
+
+void Int(JsonWriter& w, const char* key, int64_t v) {
+  w.Key(key);
+  w.Int(v);
+}
+
+void Bool(JsonWriter& w, const char* key, bool v) {
+  w.Key(key);
+  w.Bool(v);
+}
+
+void Null(JsonWriter& w, const char* key) {
+  w.Key(key);
+  w.Null();
+}
+
+void OptText(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
+  if (t) {
+    Text(w, key, FormatInstant(*t));
+  } else {
+    Null(w, key);
+  }
+}
+
+void WriteFullClock(JsonWriter& w, const ClockTrack& t) {
+  w.BeginObject();
+  Text(w, "anchor", FormatInstant(t.anchor));
+  Bool(w, "breached", t.breached);
+  Text(w, "due", FormatInstant(t.due));
+  OptText(w, "ended_at", t.ended_at);
+  Text(w, "local_due", FormatDate(t.local_due));
+  Text(w, "name", t.name);
+  OptText(w, "paused_at", t.paused_at);
+  Int(w, "paused_ms", t.paused_ms);
+  Text(w, "rule", t.rule);
+  Text(w, "state", ToString(t.state));
+  Text(w, "warn", FormatInstant(t.warn));
+  Bool(w, "warned", t.warned);
+  w.EndObject();
+}
+
+}  // namespace
+
+void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
+  w.BeginObject();
+  Text(w, "accessibility_needs", c.accessibility_needs.value);
+  const Assessment& a = c.assessment;
+  w.Key("assessment");
+  w.BeginObject();
+  Text(w, "category", a.category);
+  Text(w, "complexity", ToString(a.complexity));
+  w.Key("flags");
+  w.BeginArray();
+  for (const auto& f : a.flags) w.String(f);
+  w.EndArray();
+  Bool(w, "immediate_action_needed", a.immediate_action_needed);
+  Text(w, "impact_complainant", a.impact_complainant);
+  Text(w, "impact_organisation", a.impact_organisation);
+  Text(w, "notes", a.notes);
+  Text(w, "safety", ToString(a.safety));
+  Int(w, "severity", a.severity);
+  w.EndObject();
+  Text(w, "assignee", c.assignee);
+  Text(w, "channel", ToString(c.channel));
+  w.Key("clocks");
+  w.BeginArray();
+  for (const auto& t : c.clocks) WriteFullClock(w, t);
+  w.EndArray();
+  const Closure& cl = c.closure;
+  w.Key("closure");
+  w.BeginObject();
+  if (cl.business_days) {
+    Int(w, "business_days", *cl.business_days);
+  } else {
+    Null(w, "business_days");
+  }
+  if (cl.cause) {
+    Text(w, "cause", ToString(*cl.cause));
+  } else {
+    Null(w, "cause");
+  }
+  OptText(w, "closed_at", cl.closed_at);
+  Text(w, "closed_by", cl.closed_by);
+  Text(w, "duplicate_of", cl.duplicate_of);
+  OptText(w, "follow_up_due", cl.follow_up_due);
+  Text(w, "follow_up_note", cl.follow_up_note.value);
+  if (cl.follow_up_on) {
+    Text(w, "follow_up_on", FormatDate(*cl.follow_up_on));
+  } else {
+    Null(w, "follow_up_on");
+  }
+  if (cl.followed_up_at) {
+    Bool(w, "follow_up_satisfied", cl.follow_up_satisfied);
+  } else {
+    Null(w, "follow_up_satisfied");
+  }
+  OptText(w, "followed_up_at", cl.followed_up_at);
+  Text(w, "followed_up_by", cl.followed_up_by);
+  if (cl.reason) {
+    Text(w, "reason", ToString(*cl.reason));
+  } else {
+    Null(w, "reason");
+  }
+  Text(w, "summary", cl.summary.value);
+  w.EndObject();
+  w.Key("complainant");
+  w.BeginObject();
+  Text(w, "account_number", c.complainant.account_number.value);
+  Text(w, "address", c.complainant.address.value);
+  Text(w, "email", c.complainant.email.value);
+  Bool(w, "is_customer", c.complainant.is_customer);
+  Text(w, "name", c.complainant.name.value);
+  Text(w, "organisation", c.complainant.organisation.value);
+  Text(w, "phone", c.complainant.phone.value);
+  w.EndObject();
+  w.Key("contact_preference");
+  w.BeginObject();
+  Text(w, "channel", c.contact.channel);
+  Text(w, "format", c.contact.format);
+  Text(w, "language", c.contact.language);
+  Text(w, "times", c.contact.times);
+  w.EndObject();
+  const Decision& d = c.decision;
+  w.Key("decision");
+  w.BeginObject();
+  Text(w, "acceptance", ToString(d.acceptance));
+  OptText(w, "acceptance_at", d.acceptance_at);
+  Text(w, "acceptance_reasons", d.acceptance_reasons.value);
+  Text(w, "approved_by", d.approved_by);
+  OptText(w, "communicated_at", d.communicated_at);
+  Text(w, "outcome", ToString(d.outcome));
+  OptText(w, "proposed_at", d.proposed_at);
+  Text(w, "proposed_by", d.proposed_by);
+  Text(w, "reasons", d.reasons.value);
+  w.Key("remedy");
+  w.BeginObject();
+  Int(w, "amount_minor", d.remedy.amount_minor);
+  Text(w, "currency", d.remedy.currency);
+  OptText(w, "due", d.remedy.due);
+  OptText(w, "paid_at", d.remedy.paid_at);
+  Text(w, "type", d.remedy.type);
+  w.EndObject();
+  w.EndObject();
+  Text(w, "description", c.description.value);
+  Bool(w, "escalated", c.escalated);
+  if (c.event_date) {
+    Text(w, "event_date", FormatDate(*c.event_date));
+  } else {
+    Null(w, "event_date");
+  }
+  Text(w, "immediate_action", c.immediate_action.value);
+  Text(w, "investigator", c.investigator);
+  Text(w, "logged_at", FormatInstant(c.logged_at));
+  Text(w, "pending_question", c.pending_question.value);
+  Text(w, "policy_id", c.policy_id);
+  Text(w, "priority", ToString(c.priority));
+  Text(w, "received_at", FormatInstant(c.received_at));
+  Text(w, "received_by", c.received_by);
+  Text(w, "reference", c.reference.ToString());
+  w.Key("referral");
+  w.BeginObject();
+  Text(w, "body", c.referral.body);
+  Text(w, "external_reference", c.referral.external_reference);
+  Text(w, "outcome", c.referral.outcome);
+  OptText(w, "referred_at", c.referral.referred_at);
+  OptText(w, "reply_deadline", c.referral.reply_deadline);
+  w.EndObject();
+  Text(w, "remedy_requested", c.remedy_requested.value);
+  Int(w, "reopen_count", c.reopen_count);
+  w.Key("representative");
+  w.BeginObject();
+  Text(w, "authority", c.representative.authority);
+  Text(w, "name", c.representative.name.value);
+  Text(w, "relationship", c.representative.relationship);
+  w.EndObject();
+  w.Key("source");
+  w.BeginObject();
+  w.Key("fields");
+  w.BeginObject();
+  for (const auto& [k, v] : c.source.fields) Text(w, k.c_str(), v);
+  w.EndObject();
+  Text(w, "id", c.source.id);
+  Text(w, "system", c.source.system);
+  w.EndObject();
+  Text(w, "state", ToString(c.state));
+  w.Key("subject");
+  w.BeginObject();
+  Text(w, "department", c.subject.department);
+  Text(w, "location", c.subject.location);
+  Text(w, "persons_named", c.subject.persons_named.value);
+  Text(w, "product", c.subject.product);
+  Text(w, "type", ToString(c.subject.type));
+  w.EndObject();
+  w.Key("survey");
+  w.BeginObject();
+  OptText(w, "answered_at", c.survey.answered_at);
+  Text(w, "comment", c.survey.comment.value);
+  Int(w, "handling", c.survey.handling);
+  OptText(w, "opted_out_at", c.survey.opted_out_at);
+  Int(w, "outcome", c.survey.outcome);
+  w.EndObject();
+  Text(w, "updated_at", FormatInstant(c.updated_at));
+  Int(w, "version", c.version);
+  Text(w, "vulnerability", c.vulnerability.value);
+  w.EndObject();
+}
+
 json StaffTimeJson(const Complaint& c, Instant now) {
   const auto due = EarliestDue(c.clocks);
   return {{"due", OptInstant(due)}, {"overdue", IsOpen(c.state) && due && *due < now}};
@@ -763,6 +977,28 @@ json ToJson(const Attachment& a) {
           {"filename", a.filename.value},
           {"uploaded_by", a.uploaded_by},
           {"at", FormatInstant(a.at)}};
+}
+
+void WriteNote(JsonWriter& w, const Note& n) {
+  w.BeginObject();
+  Text(w, "at", FormatInstant(n.at));
+  Text(w, "author", n.author);
+  Text(w, "body", n.body.value);
+  Int(w, "id", n.id);
+  Text(w, "visibility", n.visibility == NoteVisibility::kInternal ? "internal" : "complainant");
+  w.EndObject();
+}
+
+void WriteAttachment(JsonWriter& w, const Attachment& a) {
+  w.BeginObject();
+  Text(w, "at", FormatInstant(a.at));
+  Text(w, "content_type", a.content_type);
+  Text(w, "filename", a.filename.value);
+  Int(w, "id", a.id);
+  Text(w, "sha256", a.sha256);
+  Int(w, "size", a.size);
+  Text(w, "uploaded_by", a.uploaded_by);
+  w.EndObject();
 }
 
 json ToJson(const User& u) {

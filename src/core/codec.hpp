@@ -36,6 +36,9 @@ Result<Complaint> FromStorageJson(const nlohmann::json& j);
 // reader of one version, so it may be kept) with StaffTimeJson (due, overdue: depends on `now`).
 nlohmann::json ToStaffJson(const Complaint& c, Instant now);
 nlohmann::json ToStaffRecordJson(const Complaint& c);
+// ToStaffRecordJson(c).dump(), written straight to text: the same bytes (keys in the same
+// sorted order), without the document in between. A test compares the two.
+void WriteStaffRecord(JsonWriter& w, const Complaint& c);
 nlohmann::json StaffTimeJson(const Complaint& c, Instant now);
 nlohmann::json ToComplainantJson(const Complaint& c, Instant now);
 nlohmann::json ToJson(const ClockTrack& t);
@@ -45,6 +48,9 @@ nlohmann::json ToJson(const Event& e);
 void AppendEventsJson(std::string& out, const std::vector<Event>& events);
 nlohmann::json ToJson(const Note& n);
 nlohmann::json ToJson(const Attachment& a);
+// ToJson(n).dump() and ToJson(a).dump(), written straight to text (same bytes).
+void WriteNote(JsonWriter& w, const Note& n);
+void WriteAttachment(JsonWriter& w, const Attachment& a);
 nlohmann::json ToJson(const User& u);  // never the password hash
 
 }  // namespace redress::core

@@ -28,6 +28,9 @@ class JsonWriter {
   void Null();
   // A value that is already JSON text (the caller vouches for it).
   void Raw(std::string_view json_text);
+  // Continues text that ends inside an object or array after a member or element (text
+  // another writer wrote, with its closing bracket cut off): the next value gets a comma.
+  void ContinueAfterValue() { need_comma_ = true; }
 
   // Where the text stands, to drop an object that turned out empty (see EndObjectOrDrop).
   struct Mark {

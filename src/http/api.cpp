@@ -303,49 +303,69 @@ asio::awaitable<Response> Api::Dispatch(Request& req, const Route& route) {
   co_return co_await (this->*route.fn)(req, user ? &*user : nullptr);
 }
 
-json Api::ComplaintJson(const core::Complaint& c, const core::User& user) const {
-  json j = core::ToStaffRecordJson(c);
-  j.update(CallerJson(c, user));
-  return j;
-}
-
 std::shared_ptr<const std::string> Api::StaffRecordText(const core::Complaint& c) {
   auto kept = record_text_.Find(c.id, c.version);
   if (!kept) {
-    kept = std::make_shared<const RecordText>(
-        RecordText{c.version, Response::Json(200, core::ToStaffRecordJson(c)).body});
+    RecordText made{c.version, {}};
+    made.text.reserve(4096);
+    core::JsonWriter w(made.text);
+    core::WriteStaffRecord(w, c);
+    kept = std::make_shared<const RecordText>(std::move(made));
     record_text_.Put(c.id, kept);
   }
   return {kept, &kept->text};
 }
 
-json Api::CallerJson(const core::Complaint& c, const core::User& user) const {
-  json j = core::StaffTimeJson(c, service_.clock().Now());
-  json actions = json::array();
-  for (auto a : core::AllowedActions(c.state)) actions.push_back(core::ToString(a));
-  j["allowed_actions"] = std::move(actions);
+void Api::WriteCallerMembers(core::JsonWriter& w, const core::Complaint& c,
+                             const core::User& user) const {
+  const auto due = core::EarliestDue(c.clocks);
+  w.Key("due");
+  if (due) {
+    w.String(core::FormatInstant(*due));
+  } else {
+    w.Null();
+  }
+  w.Key("overdue");
+  w.Bool(core::IsOpen(c.state) && due && *due < service_.clock().Now());
+  w.Key("allowed_actions");
+  w.BeginArray();
+  for (auto a : core::AllowedActions(c.state)) w.String(core::ToString(a));
+  w.EndArray();
   // What this caller may do now: the lifecycle actions of their role in this state, and the
   // other operations their role's routes allow (the console shows exactly these buttons).
-  json mine = json::array();
   const core::ActorKind kind = core::Actor::Staff(user.role, user.username).kind;
-  for (auto a : core::AllowedActions(c.state, kind)) mine.push_back(core::ToString(a));
-  j["my_actions"] = std::move(mine);
+  w.Key("my_actions");
+  w.BeginArray();
+  for (auto a : core::AllowedActions(c.state, kind)) w.String(core::ToString(a));
+  w.EndArray();
   // Operations that depend on the state: escalate and assign while open, follow_up while
   // the follow-up after closure is open.
-  json my_ops = json::array();
+  w.Key("my_operations");
+  w.BeginArray();
   if (auto ops = operations_.find(user.role); ops != operations_.end()) {
     for (const auto& op : ops->second) {
       if (op == "follow_up" && !core::FollowUpOpen(c)) continue;
-      my_ops.push_back(op);
+      w.String(op);
     }
   }
-  j["my_operations"] = std::move(my_ops);
-  return j;
+  w.EndArray();
 }
 
-Response Api::ComplaintResponse(const core::Complaint& c, const core::User& user,
-                                unsigned status) const {
-  return Response::Json(status, ComplaintJson(c, user));
+std::string Api::OpenStaffView(const core::Complaint& c, const core::User& user) {
+  const auto record = StaffRecordText(c);
+  std::string out;
+  out.reserve(record->size() + 2048);
+  out.append(*record, 0, record->size() - 1);  // without the record's closing brace
+  core::JsonWriter w(out);
+  w.ContinueAfterValue();
+  WriteCallerMembers(w, c, user);
+  return out;
+}
+
+Response Api::ComplaintResponse(const core::Complaint& c, const core::User& user, unsigned status) {
+  std::string body = OpenStaffView(c, user);
+  body += '}';
+  return Response::Text(status, std::move(body), "application/json");
 }
 
 // --- Operational ------------------------------------------------------------------------------
@@ -820,26 +840,24 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   auto job11 = [this, ref, u] { return service_.GetFile(ref, u); };
   auto file = co_await Offload(blocking_, std::move(job11));
   if (!file) co_return ErrorOf(file.error(), req);
-  json j = CallerJson(file->complaint, *user);
-  json notes = json::array();
-  for (const auto& n : file->notes) notes.push_back(core::ToJson(n));
-  json atts = json::array();
-  for (const auto& a : file->attachments) atts.push_back(core::ToJson(a));
-  j["notes"] = std::move(notes);
-  j["attachments"] = std::move(atts);
-  // One object from three texts: the record's members as kept for its version, then this
-  // caller's members, then the timeline. Its before/after documents are stored as JSON text,
-  // and parsing them only to write them again was a third of this request's cost.
-  Response res = Response::Json(200, j);
-  const std::string caller = std::move(res.body);
-  res.body = *StaffRecordText(file->complaint);
-  res.body.back() = ',';       // the record's closing brace
-  res.body.append(caller, 1);  // without the caller object's opening brace
-  res.body.pop_back();         // the object's closing brace
-  res.body += ",\"timeline\":";
-  core::AppendEventsJson(res.body, file->events);
-  res.body += '}';
-  co_return res;
+  // One object: the record's members as kept for its version, this caller's members, the
+  // notes and attachments, then the timeline, whose before/after documents are stored as JSON
+  // text and embedded as they are.
+  std::string body = OpenStaffView(file->complaint, *user);
+  core::JsonWriter w(body);
+  w.ContinueAfterValue();
+  w.Key("notes");
+  w.BeginArray();
+  for (const auto& n : file->notes) core::WriteNote(w, n);
+  w.EndArray();
+  w.Key("attachments");
+  w.BeginArray();
+  for (const auto& a : file->attachments) core::WriteAttachment(w, a);
+  w.EndArray();
+  body += ",\"timeline\":";
+  core::AppendEventsJson(body, file->events);
+  body += '}';
+  co_return Response::Text(200, std::move(body), "application/json");
 }
 
 asio::awaitable<Response> Api::Events(Request& req, const core::User* user) {

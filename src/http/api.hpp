@@ -15,6 +15,7 @@
 
 #include "app/learning.hpp"
 #include "app/service.hpp"
+#include "core/json_writer.hpp"
 #include "http/message.hpp"
 #include "http/metrics.hpp"
 #include "util/versioned_cache.hpp"
@@ -164,15 +165,18 @@ class Api {
   // Add information or withdraw, as the complainant (reference + secret).
   boost::asio::awaitable<Response> ComplainantUpdate(Request& req, bool withdraw);
   boost::asio::awaitable<Response> SetDisabled(Request& req, const core::User* user, bool disabled);
-  nlohmann::json ComplaintJson(const core::Complaint& c, const core::User& user) const;
-  // What the staff view adds to the record for this caller now: due, overdue, allowed_actions,
-  // my_actions, my_operations.
-  nlohmann::json CallerJson(const core::Complaint& c, const core::User& user) const;
+  // What the staff view adds to the record for this caller now, as members of the object `w`
+  // is in: due, overdue, allowed_actions, my_actions, my_operations.
+  void WriteCallerMembers(core::JsonWriter& w, const core::Complaint& c,
+                          const core::User& user) const;
   // core::ToStaffRecordJson(c) as text, kept by complaint id for its version (a get of an
   // unchanged complaint writes it once).
   std::shared_ptr<const std::string> StaffRecordText(const core::Complaint& c);
+  // The staff view of `c` for `user`: its record's text without the closing brace, then the
+  // caller's members; the caller appends any more members and the closing brace.
+  std::string OpenStaffView(const core::Complaint& c, const core::User& user);
   Response ComplaintResponse(const core::Complaint& c, const core::User& user,
-                             unsigned status = 200) const;
+                             unsigned status = 200);
   // The session token of a request: the bearer token, else the session cookie.
   std::string SessionToken(const Request& req, bool* from_cookie) const;
 

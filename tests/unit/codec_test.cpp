@@ -393,6 +393,57 @@ TEST(CodecViewTest, StaffViewHasEverythingPlusDueAndOverdue) {
   EXPECT_FALSE(ToStaffJson(c, kT0 + days(25)).value("overdue", true));
 }
 
+TEST(CodecViewTest, WrittenStaffRecordIsTheDocumentsTextByteForByte) {
+  Complaint imported = FullComplaint();
+  imported.source.system = "cfpb";
+  imported.source.id = "4455667";
+  imported.source.fields = {{"Timely response?", "Yes"}, {"State", "CA"}, {"ZIP code", "9021X"}};
+  imported.survey.answered_at = kT0 + days(70);
+  imported.survey.handling = 4;
+  imported.survey.outcome = 2;
+  imported.survey.comment = "Quick \"and\" fair\n\u00e9\u2028\x01 done";
+  imported.description = "Tab\there, a backslash \\ and </script> and \xf0\x9f\x98\x80";
+  Complaint open = FullComplaint();
+  open.closure = Closure{};
+  open.decision = Decision{};
+  open.event_date.reset();
+  for (const Complaint& c : {FullComplaint(), imported, open, Complaint{}}) {
+    std::string text;
+    JsonWriter w(text);
+    WriteStaffRecord(w, c);
+    EXPECT_EQ(text, ToStaffRecordJson(c).dump());
+  }
+}
+
+TEST(CodecViewTest, WrittenNotesAndAttachmentsAreTheDocumentsText) {
+  Note n;
+  n.id = 17;
+  n.at = kT0;
+  n.author = "handler1";
+  n.body = "Called back; \"urgent\"\n\u00e9";
+  for (auto vis : {NoteVisibility::kInternal, NoteVisibility::kComplainant}) {
+    n.visibility = vis;
+    std::string text;
+    JsonWriter w(text);
+    WriteNote(w, n);
+    EXPECT_EQ(text, ToJson(n).dump());
+  }
+  Attachment a;
+  a.id = 5;
+  a.sha256 = std::string(64, 'a');
+  a.content_type = "application/pdf";
+  a.size = 123456;
+  a.filename = "statement \"march\".pdf";
+  a.uploaded_by = "complainant";
+  a.at = kT0 + hours(2);
+  for (const Attachment& x : {a, Attachment{}}) {
+    std::string text;
+    JsonWriter w(text);
+    WriteAttachment(w, x);
+    EXPECT_EQ(text, ToJson(x).dump());
+  }
+}
+
 TEST(CodecViewTest, ComplainantViewNeverCarriesInternalFields) {
   for (State s : {State::kAcknowledged, State::kUnderInvestigation, State::kAwaitingComplainant,
                   State::kResponseProposed, State::kDecisionCommunicated, State::kClosed,
