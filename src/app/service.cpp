@@ -604,21 +604,10 @@ core::Result<ComplaintFile> ComplaintService::GetFile(std::string_view reference
                                                       const core::User& user) {
   auto ref = ParseRef(reference);
   if (!ref) return ref.error();
-  auto c = store_.GetComplaint(*ref);
-  if (!c) return c.error();
-  if (!c->has_value() || !InScope(**c, ScopeOf(user))) return NotFound();
-  ComplaintFile file;
-  file.complaint = std::move(**c);
-  auto events = store_.EventsOf(file.complaint.id);
-  if (!events) return events.error();
-  file.events = std::move(*events);
-  auto notes = store_.NotesOf(file.complaint.id);
-  if (!notes) return notes.error();
-  file.notes = std::move(*notes);
-  auto atts = store_.AttachmentsOf(file.complaint.id);
-  if (!atts) return atts.error();
-  file.attachments = std::move(*atts);
-  return file;
+  auto file = store_.GetComplaintFile(*ref);
+  if (!file) return file.error();
+  if (!file->has_value() || !InScope((*file)->complaint, ScopeOf(user))) return NotFound();
+  return std::move(**file);
 }
 
 core::Result<core::User> ComplaintService::VerifyCredentials(const std::string& username,

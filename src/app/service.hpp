@@ -79,12 +79,7 @@ struct MailReceipt {
 // a valid check letter, in order of appearance, without repeats.
 std::vector<core::Reference> ReferencesIn(std::string_view text, std::string_view prefix);
 
-struct ComplaintFile {
-  core::Complaint complaint;
-  std::vector<core::Event> events;
-  std::vector<core::Note> notes;
-  std::vector<core::Attachment> attachments;
-};
+using ComplaintFile = core::ComplaintFile;
 
 // Reference numbers handed out from blocks the store reserved (StoreTx::ReserveSequences), so
 // intake can build a complaint before it reaches the writer. A block is published only after

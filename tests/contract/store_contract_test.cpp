@@ -912,6 +912,69 @@ TEST_P(StoreContract, KeysetPaginationVisitsEveryRowOnce) {
 
 // --- Notes, attachments, users, sessions, idempotency -----------------------------------------
 
+TEST_P(StoreContract, ComplaintFileHoldsTheComplaintsOwnRecordsAndSeesLaterWrites) {
+  Complaint c = MakeComplaint(1, kT0);
+  Complaint other = MakeComplaint(2, kT0);
+  Insert(c);
+  Insert(other);
+  auto note = [&](const Complaint& of, const char* body) {
+    core::Note n;
+    n.complaint_id = of.id;
+    n.at = kT0 + hours(1);
+    n.author = "bob";
+    n.body = body;
+    return n;
+  };
+  ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+    core::Event e = MakeEvent(c, "created", kT0);
+    if (auto s = tx.AppendEvent(e); !s) return s;
+    core::Event f = MakeEvent(other, "created", kT0);
+    if (auto s = tx.AppendEvent(f); !s) return s;
+    core::Note n = note(c, "first");
+    if (auto s = tx.InsertNote(n); !s) return s;
+    core::Note m = note(other, "not this one");
+    if (auto s = tx.InsertNote(m); !s) return s;
+    core::Attachment a;
+    a.complaint_id = c.id;
+    a.sha256 = std::string(64, 'b');
+    a.content_type = "text/plain";
+    a.size = 3;
+    a.filename = "a.txt";
+    a.uploaded_by = "bob";
+    a.at = kT0;
+    return tx.InsertAttachment(a);
+  }));
+
+  auto file = store().GetComplaintFile(c.reference);
+  ASSERT_TRUE(file && file->has_value());
+  EXPECT_EQ((*file)->complaint.id, c.id);
+  auto events = store().EventsOf(c.id);
+  ASSERT_TRUE(events);
+  ASSERT_EQ((*file)->events.size(), events->size());  // Insert's event and the one above
+  ASSERT_EQ(events->size(), 2u);
+  for (size_t i = 0; i < events->size(); ++i) {
+    EXPECT_EQ((*file)->events[i].complaint_id, c.id);
+    EXPECT_EQ((*file)->events[i].seq, (*events)[i].seq);
+  }
+  ASSERT_EQ((*file)->notes.size(), 1u);
+  EXPECT_EQ((*file)->notes[0].body.value, "first");
+  ASSERT_EQ((*file)->attachments.size(), 1u);
+  EXPECT_EQ((*file)->attachments[0].filename.value, "a.txt");
+  EXPECT_FALSE(store().GetComplaintFile(MakeComplaint(3, kT0).reference)->has_value());
+
+  // A read ends its snapshot: a write after it is seen by the next read (repeated, so every
+  // reader connection of a pooled adapter is reused at least once).
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+      core::Note n = note(c, "more");
+      return tx.InsertNote(n);
+    }));
+    auto again = store().GetComplaintFile(c.reference);
+    ASSERT_TRUE(again && again->has_value());
+    EXPECT_EQ((*again)->notes.size(), static_cast<size_t>(2 + i));
+  }
+}
+
 TEST_P(StoreContract, NotesAndAttachmentsRoundTrip) {
   Complaint c = MakeComplaint(1, kT0);
   Insert(c);

@@ -62,6 +62,24 @@ Result<int64_t> Store::Hits(const std::string& key, Instant now, std::chrono::mi
   return it->second.second;
 }
 
+Result<std::optional<ComplaintFile>> Store::GetComplaintFile(const Reference& ref) {
+  auto c = GetComplaint(ref);
+  if (!c) return c.error();
+  if (!c->has_value()) return std::optional<ComplaintFile>();
+  std::optional<ComplaintFile> file(ComplaintFile{std::move(**c), {}, {}, {}});
+  const int64_t id = file->complaint.id;
+  auto events = EventsOf(id);
+  if (!events) return events.error();
+  file->events = std::move(*events);
+  auto notes = NotesOf(id);
+  if (!notes) return notes.error();
+  file->notes = std::move(*notes);
+  auto atts = AttachmentsOf(id);
+  if (!atts) return atts.error();
+  file->attachments = std::move(*atts);
+  return file;
+}
+
 Status Store::WriteSync(TxFn fn) {
   std::promise<Status> promise;
   auto future = promise.get_future();

@@ -198,6 +198,14 @@ struct Claim {
   std::chrono::milliseconds lease{60000};
 };
 
+// A complaint with its timeline (oldest first), notes and attachments.
+struct ComplaintFile {
+  Complaint complaint;
+  std::vector<Event> events;
+  std::vector<Note> notes;
+  std::vector<Attachment> attachments;
+};
+
 struct ListPage {
   std::vector<ComplaintSummary> items;
   std::string next_cursor;  // empty when no more
@@ -225,6 +233,9 @@ class Store {
   virtual Result<std::vector<Event>> EventsOf(int64_t complaint_id) = 0;
   virtual Result<std::vector<Note>> NotesOf(int64_t complaint_id) = 0;
   virtual Result<std::vector<Attachment>> AttachmentsOf(int64_t complaint_id) = 0;
+  // GetComplaint with EventsOf, NotesOf and AttachmentsOf. An adapter that can reads them as
+  // one snapshot; this default reads them one after another.
+  virtual Result<std::optional<ComplaintFile>> GetComplaintFile(const Reference& ref);
   virtual Result<std::optional<Attachment>> GetAttachment(int64_t complaint_id,
                                                           int64_t attachment_id) = 0;
 

@@ -104,6 +104,8 @@ enum StmtId : int {
   kListRecords,
   kRecordsLinked,
   kClosedIn,
+  kReadBegin,
+  kReadEnd,
 };
 
 #define REDRESS_RECORD_SELECT                                                                   \
@@ -138,6 +140,10 @@ const char* SqlOf(StmtId id) {
     case kNextSequence:
       return "INSERT INTO sequences (year, next) VALUES (?1, 1 + ?2) "
              "ON CONFLICT (year) DO UPDATE SET next = next + ?2 RETURNING next - ?2";
+    case kReadBegin:
+      return "BEGIN";
+    case kReadEnd:
+      return "COMMIT";
     case kClosedIn:
       return "SELECT f.id, c.reference FROM facts f JOIN complaints c ON c.id = f.id "
              "WHERE f.closed_at >= ?1 AND f.closed_at < ?2 ORDER BY f.id";
@@ -1429,14 +1435,54 @@ Status SqliteStore::FinishBulkLoadLeftUndone() {
 // Reads.
 
 Result<std::optional<core::Complaint>> SqliteStore::GetComplaint(const core::Reference& ref) {
-  std::string text = ref.ToString();
   auto c = Reader();
-  auto st = Prep(*c, kLoadComplaint);
+  return ComplaintOn(*c, ref);
+}
+
+Result<std::optional<core::ComplaintFile>> SqliteStore::GetComplaintFile(
+    const core::Reference& ref) {
+  auto c = Reader();
+  auto begin = Prep(*c, kReadBegin);
+  if (!begin) return begin.error();
+  if (int rc = begin->Step(); rc != SQLITE_DONE) return SqliteError(c->db(), rc, "begin read");
+  auto read = [&]() -> Result<std::optional<core::ComplaintFile>> {
+    auto complaint = ComplaintOn(*c, ref);
+    if (!complaint) return complaint.error();
+    if (!complaint->has_value()) return std::optional<core::ComplaintFile>();
+    std::optional<core::ComplaintFile> file(
+        core::ComplaintFile{std::move(**complaint), {}, {}, {}});
+    const int64_t id = file->complaint.id;
+    auto events = EventsOn(*c, id);
+    if (!events) return events.error();
+    file->events = std::move(*events);
+    auto notes = NotesOn(*c, id);
+    if (!notes) return notes.error();
+    file->notes = std::move(*notes);
+    auto atts = AttachmentsOn(*c, id);
+    if (!atts) return atts.error();
+    file->attachments = std::move(*atts);
+    return file;
+  };
+  auto file = read();  // its statements are reset when it returns
+  auto end = Prep(*c, kReadEnd);
+  const int rc = end ? end->Step() : SQLITE_ERROR;
+  if (rc != SQLITE_DONE) {
+    // Never hand the connection back inside a transaction.
+    if (!sqlite3_get_autocommit(c->db())) (void)c->Exec("ROLLBACK", "end read");
+    return end ? SqliteError(c->db(), rc, "end read") : end.error();
+  }
+  return file;
+}
+
+Result<std::optional<core::Complaint>> SqliteStore::ComplaintOn(sqlite::Conn& c,
+                                                                const core::Reference& ref) {
+  std::string text = ref.ToString();
+  auto st = Prep(c, kLoadComplaint);
   if (!st) return st.error();
   st->Bind(1, text);
   int rc = st->Step();
   if (rc == SQLITE_DONE) return std::optional<core::Complaint>();
-  if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "get complaint");
+  if (rc != SQLITE_ROW) return SqliteError(c.db(), rc, "get complaint");
   const int64_t id = st->Int(0);
   const int64_t version = st->Int(1);
   if (auto kept = decoded_.Find(id, version)) return std::optional<core::Complaint>(*kept);
@@ -1656,19 +1702,32 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
 
 Result<std::vector<core::Event>> SqliteStore::EventsOf(int64_t complaint_id) {
   auto c = Reader();
-  auto st = Prep(*c, kEventsOf);
+  return EventsOn(*c, complaint_id);
+}
+
+Result<std::vector<core::Note>> SqliteStore::NotesOf(int64_t complaint_id) {
+  auto c = Reader();
+  return NotesOn(*c, complaint_id);
+}
+
+Result<std::vector<core::Attachment>> SqliteStore::AttachmentsOf(int64_t complaint_id) {
+  auto c = Reader();
+  return AttachmentsOn(*c, complaint_id);
+}
+
+Result<std::vector<core::Event>> SqliteStore::EventsOn(sqlite::Conn& c, int64_t complaint_id) {
+  auto st = Prep(c, kEventsOf);
   if (!st) return st.error();
   st->Bind(1, complaint_id);
   std::vector<core::Event> out;
   int rc;
   while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadEvent(*st));
-  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "events of");
+  if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "events of");
   return out;
 }
 
-Result<std::vector<core::Note>> SqliteStore::NotesOf(int64_t complaint_id) {
-  auto c = Reader();
-  auto st = Prep(*c, kNotesOf);
+Result<std::vector<core::Note>> SqliteStore::NotesOn(sqlite::Conn& c, int64_t complaint_id) {
+  auto st = Prep(c, kNotesOf);
   if (!st) return st.error();
   st->Bind(1, complaint_id);
   std::vector<core::Note> out;
@@ -1683,19 +1742,19 @@ Result<std::vector<core::Note>> SqliteStore::NotesOf(int64_t complaint_id) {
     n.body = st->Text(5);
     out.push_back(std::move(n));
   }
-  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "notes of");
+  if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "notes of");
   return out;
 }
 
-Result<std::vector<core::Attachment>> SqliteStore::AttachmentsOf(int64_t complaint_id) {
-  auto c = Reader();
-  auto st = Prep(*c, kAttachmentsOf);
+Result<std::vector<core::Attachment>> SqliteStore::AttachmentsOn(sqlite::Conn& c,
+                                                                 int64_t complaint_id) {
+  auto st = Prep(c, kAttachmentsOf);
   if (!st) return st.error();
   st->Bind(1, complaint_id);
   std::vector<core::Attachment> out;
   int rc;
   while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadAttachment(*st));
-  if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "attachments of");
+  if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "attachments of");
   return out;
 }
 
