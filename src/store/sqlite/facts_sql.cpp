@@ -25,6 +25,7 @@ constexpr int64_t kDayMs = 86'400'000;
 // Keys of the statements cached by CachedByKey (distinct from the list queries' bit sets,
 // which stay below 2^32).
 constexpr uint64_t kPutFactsKey = 0xFAC7'0000'0000'0001ULL;
+constexpr uint64_t kInsertFactsKey = 0xFAC7'0000'0000'0005ULL;
 constexpr uint64_t kGetFactsKey = 0xFAC7'0000'0000'0002ULL;
 constexpr uint64_t kRollupKey = 0xFAC7'0000'0000'0003ULL;
 constexpr uint64_t kRollupMonthKey = 0xFAC7'0000'0000'0004ULL;
@@ -206,9 +207,9 @@ std::string KeyText(const FactKey& k, const Stmt& st, int col) {
 
 }  // namespace
 
-Status PutFacts(Conn& c, const ComplaintFacts& f) {
-  auto st = c.CachedByKey(kPutFactsKey, [] {
-    return std::string("INSERT OR REPLACE INTO facts (") + kFactColumns +
+Status PutFacts(Conn& c, const ComplaintFacts& f, bool is_new) {
+  auto st = c.CachedByKey(is_new ? kInsertFactsKey : kPutFactsKey, [is_new] {
+    return std::string(is_new ? "INSERT" : "INSERT OR REPLACE") + " INTO facts (" + kFactColumns +
            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
            "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
   });

@@ -14,8 +14,11 @@
 
 namespace redress::store::sqlite {
 
-// Inserts or replaces the facts row of f.id.
-core::Status PutFacts(Conn& c, const core::ComplaintFacts& f);
+// Inserts or replaces the facts row of f.id. `is_new`: the complaint was just inserted, so it
+// has no facts row yet, and a plain INSERT does: REPLACE makes SQLite keep a statement
+// journal, whose release inside the writer's SAVEPOINT costs time in proportion to all the
+// savepoint changed (a bulk import's batch).
+core::Status PutFacts(Conn& c, const core::ComplaintFacts& f, bool is_new = false);
 // The stored facts of a complaint, or nullopt.
 core::Result<std::optional<core::ComplaintFacts>> GetFacts(Conn& c, int64_t id);
 

@@ -483,10 +483,14 @@ class SqliteStore::Tx final : public core::StoreTx {
   }
 
   // Keeps the facts row (migration 0006) of a complaint in step; `old` is its previous facts.
-  Status PutFactsOf(const core::Complaint& c, const std::optional<core::ComplaintFacts>& old) {
+  // `is_new`: c was just inserted (complaints are never deleted, so its id has no facts row).
+  Status PutFactsOf(const core::Complaint& c, const std::optional<core::ComplaintFacts>& old,
+                    bool is_new = false) {
     core::ComplaintFacts now = core::FactsOf(c);
     if (old && *old == now) return {};
-    if (auto s = sqlite::PutFacts(c_, now); !s) return Checked(sqlite3_errcode(c_.db()), s.error());
+    if (auto s = sqlite::PutFacts(c_, now, is_new); !s) {
+      return Checked(sqlite3_errcode(c_.db()), s.error());
+    }
     if (old) rollup.Add(*old, -1);
     rollup.Add(now, 1);
     return {};
@@ -539,7 +543,7 @@ class SqliteStore::Tx final : public core::StoreTx {
     if (auto s = CountState(core::ToString(c.state), 1); !s) return s;
     text_ops.push_back({kInsertText, id, c.description.value});
     c.id = id;
-    return PutFactsOf(c, std::nullopt);
+    return PutFactsOf(c, std::nullopt, true);
   }
 
   Result<std::optional<core::Complaint>> LoadComplaint(const core::Reference& ref) override {
