@@ -344,7 +344,7 @@ Status Upsert(Conn& c, const RollupSums::Map& sums, uint64_t key, const char* ta
 
 }  // namespace
 
-size_t RollupSums::KeyHash::operator()(const Key& k) const {
+size_t RollupSums::KeyHash::operator()(const KeyView& k) const {
   size_t h = std::hash<std::string_view>{}(k.value);
   h ^= std::hash<int64_t>{}(k.period) + 0x9e37'79b9'7f4a'7c15ULL + (h << 6) + (h >> 2);
   h ^= std::hash<const void*>{}(k.kind) + 0x9e37'79b9'7f4a'7c15ULL + (h << 6) + (h >> 2);
@@ -352,9 +352,15 @@ size_t RollupSums::KeyHash::operator()(const Key& k) const {
 }
 
 void RollupSums::Add(const ComplaintFacts& f, int64_t sign) {
-  auto add = [&](const char* kind, std::string value) {
-    months_[{kind, f.received_month, value}].Add(f, sign);
-    days_[{kind, f.received_day, std::move(value)}].Add(f, sign);
+  // Looked up by view: a key's value is copied only when its row is new.
+  auto add_to = [&](Map& m, const char* kind, int64_t period, const std::string& value) {
+    auto it = m.find(KeyView{kind, period, value});
+    if (it == m.end()) it = m.emplace(Key{kind, period, value}, core::FactTally{}).first;
+    it->second.Add(f, sign);
+  };
+  auto add = [&](const char* kind, const std::string& value) {
+    add_to(months_, kind, f.received_month, value);
+    add_to(days_, kind, f.received_day, value);
   };
   for (const auto& k : kRollupKinds) add(k.kind, RollupValue(k, f));
   for (const auto& k : kPairKinds) add(k.kind, PairValue(k, f));

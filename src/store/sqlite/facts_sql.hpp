@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -42,12 +43,29 @@ class RollupSums {
     const char* kind;  // one of the kinds' names (compared by address)
     int64_t period;
     std::string value;
-    bool operator==(const Key&) const = default;
+  };
+  // A key to look up without copying its value (the map's hash and equality take both).
+  struct KeyView {
+    const char* kind;
+    int64_t period;
+    std::string_view value;
   };
   struct KeyHash {
-    size_t operator()(const Key& k) const;
+    using is_transparent = void;
+    size_t operator()(const KeyView& k) const;
+    size_t operator()(const Key& k) const { return (*this)(KeyView{k.kind, k.period, k.value}); }
   };
-  using Map = std::unordered_map<Key, core::FactTally, KeyHash>;
+  struct KeyEq {
+    using is_transparent = void;
+    static KeyView View(const Key& k) { return {k.kind, k.period, k.value}; }
+    static KeyView View(const KeyView& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      const KeyView x = View(a), y = View(b);
+      return x.kind == y.kind && x.period == y.period && x.value == y.value;
+    }
+  };
+  using Map = std::unordered_map<Key, core::FactTally, KeyHash, KeyEq>;
 
  private:
   Map days_, months_;

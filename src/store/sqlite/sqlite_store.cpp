@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <utility>
 
 #include "core/codec.hpp"
@@ -1341,12 +1342,21 @@ Result<int> TryBulkLock(const std::string& db_path) {
 }
 
 // Builds the indexes a bulk load deferred (migration 0010), inside the caller's transaction.
+// SQLite sorts each index's keys with helper threads (PRAGMA threads) while they run.
 Status BuildDeferredIndexes(Conn& c) {
   auto sqls = QueryTexts(c, "SELECT sql FROM deferred_indexes ORDER BY name", "deferred indexes");
   if (!sqls) return sqls.error();
+  if (sqls->empty()) return {};
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::string threads = "PRAGMA threads = " + std::to_string(std::min(cores, 8u));
+  if (auto s = c.Exec(threads.c_str(), "build deferred indexes"); !s) return s;
+  Status built;
   for (const auto& sql : *sqls) {
-    if (auto s = c.Exec(sql.c_str(), "build deferred index"); !s) return s;
+    built = c.Exec(sql.c_str(), "build deferred index");
+    if (!built) break;
   }
+  (void)c.Exec("PRAGMA threads = 0", "build deferred indexes");
+  if (!built) return built;
   return c.Exec("DELETE FROM deferred_indexes", "build deferred indexes");
 }
 
