@@ -213,6 +213,7 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
         }
         result->status = rec.status;
         result->body = json::parse(rec.response, nullptr, false);
+        result->body_text = rec.response;
         result->reference = result->body.value("reference", "");
         return {};
       }
@@ -248,9 +249,10 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
     // Moved, not copied: the writer thread should not build or free documents.
     result->body = std::move(intake->body);
     if (!key.empty()) {
-      core::IdempotencyRecord rec{key, caller, body_hash, 201, std::move(intake->body_text), now};
+      core::IdempotencyRecord rec{key, caller, body_hash, 201, intake->body_text, now};
       if (auto s = tx.PutIdempotency(rec); !s) return s;
     }
+    result->body_text = std::move(intake->body_text);
     return {};
   };
   store_.Write(std::move(fn),

@@ -51,8 +51,9 @@ template <typename T>
 using Callback = std::function<void(core::Result<T>)>;
 
 struct CreateResult {
-  int status = 201;     // 201, or the replayed status of an idempotent repeat
-  nlohmann::json body;  // includes the secret on first creation (and on replay)
+  int status = 201;       // 201, or the replayed status of an idempotent repeat
+  nlohmann::json body;    // includes the secret on first creation (and on replay)
+  std::string body_text;  // `body` as JSON text (written once, off the writer)
   std::string reference;
 };
 

@@ -432,8 +432,10 @@ asio::awaitable<Response> Api::CreateComplaint(Request& req, const core::User* u
   };
   auto created = co_await AwaitCallback<app::CreateResult>(std::move(start4));
   if (!created) co_return ErrorOf(created.error(), req);
-  Response res = Json201(created->body, "/api/v1/status/" + created->reference);
-  res.status = static_cast<unsigned>(created->status);
+  // The body was written to text once, off the writer (it is also the idempotency record).
+  Response res = Response::Text(static_cast<unsigned>(created->status),
+                                std::move(created->body_text), "application/json");
+  res.headers.emplace_back("Location", "/api/v1/status/" + created->reference);
   co_return res;
 }
 
