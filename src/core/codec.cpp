@@ -666,12 +666,18 @@ void Null(JsonWriter& w, const char* key) {
   w.Null();
 }
 
-void OptText(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
-  if (t) {
-    Text(w, key, FormatInstant(*t));
+// `key`: format(*v), or null when v is empty.
+template <class T, class Format>
+void OrNull(JsonWriter& w, const char* key, const std::optional<T>& v, Format format) {
+  if (v) {
+    Text(w, key, format(*v));
   } else {
     Null(w, key);
   }
+}
+
+void OptText(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
+  OrNull(w, key, t, FormatInstant);
 }
 
 void WriteFullClock(JsonWriter& w, const ClockTrack& t) {
@@ -726,21 +732,13 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   } else {
     Null(w, "business_days");
   }
-  if (cl.cause) {
-    Text(w, "cause", ToString(*cl.cause));
-  } else {
-    Null(w, "cause");
-  }
+  OrNull(w, "cause", cl.cause, [](auto v) { return ToString(v); });
   OptText(w, "closed_at", cl.closed_at);
   Text(w, "closed_by", cl.closed_by);
   Text(w, "duplicate_of", cl.duplicate_of);
   OptText(w, "follow_up_due", cl.follow_up_due);
   Text(w, "follow_up_note", cl.follow_up_note.value);
-  if (cl.follow_up_on) {
-    Text(w, "follow_up_on", FormatDate(*cl.follow_up_on));
-  } else {
-    Null(w, "follow_up_on");
-  }
+  OrNull(w, "follow_up_on", cl.follow_up_on, FormatDate);
   if (cl.followed_up_at) {
     Bool(w, "follow_up_satisfied", cl.follow_up_satisfied);
   } else {
@@ -748,11 +746,7 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   }
   OptText(w, "followed_up_at", cl.followed_up_at);
   Text(w, "followed_up_by", cl.followed_up_by);
-  if (cl.reason) {
-    Text(w, "reason", ToString(*cl.reason));
-  } else {
-    Null(w, "reason");
-  }
+  OrNull(w, "reason", cl.reason, [](auto v) { return ToString(v); });
   Text(w, "summary", cl.summary.value);
   w.EndObject();
   w.Key("complainant");
@@ -795,11 +789,7 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   w.EndObject();
   Text(w, "description", c.description.value);
   Bool(w, "escalated", c.escalated);
-  if (c.event_date) {
-    Text(w, "event_date", FormatDate(*c.event_date));
-  } else {
-    Null(w, "event_date");
-  }
+  OrNull(w, "event_date", c.event_date, FormatDate);
   Text(w, "immediate_action", c.immediate_action.value);
   Text(w, "investigator", c.investigator);
   Text(w, "logged_at", FormatInstant(c.logged_at));
