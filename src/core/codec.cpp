@@ -847,14 +847,19 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   w.EndObject();
 }
 
-json StaffTimeJson(const Complaint& c, Instant now) {
+void WriteStaffTime(JsonWriter& w, const Complaint& c, Instant now) {
   const auto due = EarliestDue(c.clocks);
-  return {{"due", OptInstant(due)}, {"overdue", IsOpen(c.state) && due && *due < now}};
+  OptText(w, "due", due);
+  Bool(w, "overdue", IsOpen(c.state) && due && *due < now);
 }
 
 json ToStaffJson(const Complaint& c, Instant now) {
+  std::string time = "{";
+  JsonWriter w(time);
+  WriteStaffTime(w, c, now);
+  time += '}';
   json j = RecordJson(c);
-  j.update(StaffTimeJson(c, now));
+  j.update(json::parse(time));
   return j;
 }
 

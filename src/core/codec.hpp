@@ -33,13 +33,15 @@ void DiffJson(const nlohmann::json& before, const nlohmann::json& after,
 Result<Complaint> FromStorageJson(const nlohmann::json& j);
 
 // The staff view: ToStaffRecordJson (what follows from the record alone: the same for every
-// reader of one version, so it may be kept) with StaffTimeJson (due, overdue: depends on `now`).
+// reader of one version, so it may be kept) with the members WriteStaffTime writes.
 nlohmann::json ToStaffJson(const Complaint& c, Instant now);
 nlohmann::json ToStaffRecordJson(const Complaint& c);
 // ToStaffRecordJson(c).dump(), written straight to text: the same bytes (keys in the same
 // sorted order), without the document in between. A test compares the two.
 void WriteStaffRecord(JsonWriter& w, const Complaint& c);
-nlohmann::json StaffTimeJson(const Complaint& c, Instant now);
+// The staff view's members that depend on `now`, into the object `w` is writing: due (the
+// earliest live clock's) and overdue.
+void WriteStaffTime(JsonWriter& w, const Complaint& c, Instant now);
 nlohmann::json ToComplainantJson(const Complaint& c, Instant now);
 nlohmann::json ToJson(const ClockTrack& t);
 nlohmann::json ToJson(const Event& e);

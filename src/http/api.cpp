@@ -318,15 +318,7 @@ std::shared_ptr<const std::string> Api::StaffRecordText(const core::Complaint& c
 
 void Api::WriteCallerMembers(core::JsonWriter& w, const core::Complaint& c,
                              const core::User& user) const {
-  const auto due = core::EarliestDue(c.clocks);
-  w.Key("due");
-  if (due) {
-    w.String(core::FormatInstant(*due));
-  } else {
-    w.Null();
-  }
-  w.Key("overdue");
-  w.Bool(core::IsOpen(c.state) && due && *due < service_.clock().Now());
+  core::WriteStaffTime(w, c, service_.clock().Now());
   w.Key("allowed_actions");
   w.BeginArray();
   for (auto a : core::AllowedActions(c.state)) w.String(core::ToString(a));
