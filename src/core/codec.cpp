@@ -1,5 +1,6 @@
 #include "core/codec.hpp"
 
+#include "core/json_view.hpp"
 #include "core/json_writer.hpp"
 #include "core/lifecycle.hpp"
 
@@ -12,25 +13,49 @@ json OptInstant(const std::optional<Instant>& t) {
   return t ? json(FormatInstant(*t)) : json(nullptr);
 }
 
-std::optional<Instant> ReadOptInstant(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
-  return ParseInstant(it->get<std::string>());
+// The readers below are templates over a JSON view (core/json_view.hpp): one mapping for the
+// nlohmann document and for simdjson's.
+
+// A member's text, or "" when it is missing or not a string.
+template <class V>
+std::string_view TextOf(const V& j, const char* key) {
+  auto m = j.Find(key);
+  return m && m->IsString() ? m->Text() : std::string_view();
 }
 
-Instant ReadInstant(const json& j, const char* key) {
+template <class V>
+std::string Str(const V& j, const char* key) {
+  return std::string(TextOf(j, key));
+}
+
+template <class V>
+std::optional<Instant> ReadOptInstant(const V& j, const char* key) {
+  auto m = j.Find(key);
+  if (!m || !m->IsString()) return std::nullopt;
+  return ParseInstant(m->Text());
+}
+
+template <class V>
+Instant ReadInstant(const V& j, const char* key) {
   return ReadOptInstant(j, key).value_or(Instant{});
 }
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+// A number member, or `fallback` when missing; another type throws WrongJsonType.
+template <class V>
+int64_t IntOr(const V& j, const char* key, int64_t fallback) {
+  auto m = j.Find(key);
+  return m ? m->Int() : fallback;
 }
 
-template <typename E, typename Parse>
-E ReadEnum(const json& j, const char* key, E fallback, Parse parse) {
-  auto s = Str(j, key);
-  if (auto v = parse(s)) return *v;
+template <class V>
+bool BoolOr(const V& j, const char* key, bool fallback) {
+  auto m = j.Find(key);
+  return m ? m->Bool() : fallback;
+}
+
+template <typename E, class V, typename Parse>
+E ReadEnum(const V& j, const char* key, E fallback, Parse parse) {
+  if (auto v = parse(TextOf(j, key))) return *v;
   return fallback;
 }
 
@@ -41,16 +66,17 @@ json ComplainantJson(const Complainant& c) {
           {"is_customer", c.is_customer}};
 }
 
-Complainant ReadComplainant(const json& j) {
+template <class V>
+Complainant ReadComplainant(const V& j) {
   Complainant c;
-  if (!j.is_object()) return c;
+  if (!j.IsObject()) return c;
   c.name = Str(j, "name");
   c.organisation = Str(j, "organisation");
   c.address = Str(j, "address");
   c.email = Str(j, "email");
   c.phone = Str(j, "phone");
   c.account_number = Str(j, "account_number");
-  c.is_customer = j.value("is_customer", true);
+  c.is_customer = BoolOr(j, "is_customer", true);
   return c;
 }
 
@@ -62,11 +88,12 @@ json RemedyJson(const Remedy& r) {
           {"paid_at", OptInstant(r.paid_at)}};
 }
 
-Remedy ReadRemedy(const json& j) {
+template <class V>
+Remedy ReadRemedy(const V& j) {
   Remedy r;
-  if (!j.is_object()) return r;
+  if (!j.IsObject()) return r;
   r.type = Str(j, "type");
-  r.amount_minor = j.value("amount_minor", int64_t{0});
+  r.amount_minor = IntOr(j, "amount_minor", 0);
   r.currency = Str(j, "currency");
   r.due = ReadOptInstant(j, "due");
   r.paid_at = ReadOptInstant(j, "paid_at");
@@ -85,21 +112,22 @@ json AssessmentJson(const Assessment& a) {
           {"notes", a.notes}};
 }
 
-Assessment ReadAssessment(const json& j) {
+template <class V>
+Assessment ReadAssessment(const V& j) {
   Assessment a;
-  if (!j.is_object()) return a;
+  if (!j.IsObject()) return a;
   a.category = Str(j, "category");
-  if (auto it = j.find("flags"); it != j.end() && it->is_array()) {
-    for (const auto& f : *it) {
-      if (f.is_string()) a.flags.push_back(f.get<std::string>());
-    }
+  if (auto flags = j.Find("flags")) {
+    flags->ForEachElement([&](const V& f) {
+      if (f.IsString()) a.flags.emplace_back(f.Text());
+    });
   }
-  a.severity = j.value("severity", 0);
+  a.severity = static_cast<int>(IntOr(j, "severity", 0));
   a.safety = ReadEnum(j, "safety", SafetyRisk::kNone, ParseSafetyRisk);
   a.complexity = ReadEnum(j, "complexity", Complexity::kSimple, ParseComplexity);
   a.impact_complainant = Str(j, "impact_complainant");
   a.impact_organisation = Str(j, "impact_organisation");
-  a.immediate_action_needed = j.value("immediate_action_needed", false);
+  a.immediate_action_needed = BoolOr(j, "immediate_action_needed", false);
   a.notes = Str(j, "notes");
   return a;
 }
@@ -117,12 +145,13 @@ json DecisionJson(const Decision& d) {
           {"acceptance_reasons", d.acceptance_reasons.value}};
 }
 
-Decision ReadDecision(const json& j) {
+template <class V>
+Decision ReadDecision(const V& j) {
   Decision d;
-  if (!j.is_object()) return d;
+  if (!j.IsObject()) return d;
   d.outcome = ReadEnum(j, "outcome", Outcome::kNotUpheld, ParseOutcome);
   d.reasons = Str(j, "reasons");
-  if (auto it = j.find("remedy"); it != j.end()) d.remedy = ReadRemedy(*it);
+  if (auto m = j.Find("remedy")) d.remedy = ReadRemedy(*m);
   d.proposed_by = Str(j, "proposed_by");
   d.proposed_at = ReadOptInstant(j, "proposed_at");
   d.approved_by = Str(j, "approved_by");
@@ -141,9 +170,10 @@ json ReferralJson(const ExternalReferral& r) {
           {"outcome", r.outcome}};
 }
 
-ExternalReferral ReadReferral(const json& j) {
+template <class V>
+ExternalReferral ReadReferral(const V& j) {
   ExternalReferral r;
-  if (!j.is_object()) return r;
+  if (!j.IsObject()) return r;
   r.body = Str(j, "body");
   r.referred_at = ReadOptInstant(j, "referred_at");
   r.external_reference = Str(j, "external_reference");
@@ -168,42 +198,44 @@ json ClosureJson(const Closure& c) {
           {"follow_up_note", c.follow_up_note.value}};
 }
 
-Closure ReadClosure(const json& j) {
+template <class V>
+Closure ReadClosure(const V& j) {
   Closure c;
-  if (!j.is_object()) return c;
+  if (!j.IsObject()) return c;
   c.closed_at = ReadOptInstant(j, "closed_at");
   c.closed_by = Str(j, "closed_by");
-  c.reason = ParseClosureReason(Str(j, "reason"));
-  c.cause = ParseCauseCategory(Str(j, "cause"));
+  c.reason = ParseClosureReason(TextOf(j, "reason"));
+  c.cause = ParseCauseCategory(TextOf(j, "cause"));
   c.summary = Str(j, "summary");
   c.duplicate_of = Str(j, "duplicate_of");
-  if (auto it = j.find("business_days"); it != j.end() && it->is_number_integer()) {
-    c.business_days = it->get<int>();
+  if (auto m = j.Find("business_days"); m && m->IsInt()) {
+    c.business_days = static_cast<int>(m->Int());
   }
-  c.follow_up_on = ParseDate(Str(j, "follow_up_on"));
+  c.follow_up_on = ParseDate(TextOf(j, "follow_up_on"));
   c.follow_up_due = ReadOptInstant(j, "follow_up_due");
   c.followed_up_at = ReadOptInstant(j, "followed_up_at");
   c.followed_up_by = Str(j, "followed_up_by");
-  if (auto it = j.find("follow_up_satisfied"); it != j.end() && it->is_boolean()) {
-    c.follow_up_satisfied = it->get<bool>();
+  if (auto m = j.Find("follow_up_satisfied"); m && m->IsBool()) {
+    c.follow_up_satisfied = m->Bool();
   }
   c.follow_up_note = Str(j, "follow_up_note");
   return c;
 }
 
-ClockTrack ReadClock(const json& j) {
+template <class V>
+ClockTrack ReadClock(const V& j) {
   ClockTrack t;
   t.name = Str(j, "name");
   t.rule = Str(j, "rule");
-  t.state = ParseClockState(Str(j, "state")).value_or(ClockState::kRunning);
+  t.state = ParseClockState(TextOf(j, "state")).value_or(ClockState::kRunning);
   t.anchor = ReadInstant(j, "anchor");
   t.due = ReadInstant(j, "due");
   t.warn = ReadInstant(j, "warn");
-  t.local_due = ParseDate(Str(j, "local_due")).value_or(LocalDate{});
-  t.warned = j.value("warned", false);
-  t.breached = j.value("breached", false);
+  t.local_due = ParseDate(TextOf(j, "local_due")).value_or(LocalDate{});
+  t.warned = BoolOr(j, "warned", false);
+  t.breached = BoolOr(j, "breached", false);
   t.paused_at = ReadOptInstant(j, "paused_at");
-  t.paused_ms = j.value("paused_ms", int64_t{0});
+  t.paused_ms = IntOr(j, "paused_ms", 0);
   t.ended_at = ReadOptInstant(j, "ended_at");
   return t;
 }
@@ -555,90 +587,111 @@ void DiffJson(const json& before, const json& after, std::initializer_list<const
   }
 }
 
-Result<Complaint> FromStorageJson(const json& j) {
-  if (!j.is_object()) return MakeError(Errc::kInternal, "stored complaint is not an object");
+namespace {
+
+template <class V>
+Result<Complaint> ReadStored(const V& j) {
+  if (!j.IsObject()) return MakeError(Errc::kInternal, "stored complaint is not an object");
   try {
     Complaint c;
-    c.id = j.value("id", int64_t{0});
-    auto ref = ParseReference(Str(j, "reference"));
+    c.id = IntOr(j, "id", 0);
+    const std::string_view reference = TextOf(j, "reference");
+    auto ref = ParseReference(reference);
     if (!ref) {
       // Prefix may be configured: take it from the stored string.
-      const std::string s = Str(j, "reference");
-      auto dash = s.find('-');
-      if (dash == std::string::npos) return MakeError(Errc::kInternal, "bad stored reference");
-      ref = ParseReference(s, s.substr(0, dash));
+      auto dash = reference.find('-');
+      if (dash == std::string_view::npos) {
+        return MakeError(Errc::kInternal, "bad stored reference");
+      }
+      ref = ParseReference(reference, reference.substr(0, dash));
       if (!ref) return MakeError(Errc::kInternal, "bad stored reference");
     }
     c.reference = *ref;
     c.secret_hash = Str(j, "secret_hash");
     c.state = ReadEnum(j, "state", State::kReceived, ParseState);
-    c.version = j.value("version", int64_t{0});
+    c.version = IntOr(j, "version", 0);
     c.received_at = ReadInstant(j, "received_at");
     c.logged_at = ReadInstant(j, "logged_at");
     c.received_by = Str(j, "received_by");
     c.channel = ReadEnum(j, "channel", Channel::kWeb, ParseChannel);
-    if (auto it = j.find("complainant"); it != j.end()) c.complainant = ReadComplainant(*it);
-    if (auto it = j.find("representative"); it != j.end() && it->is_object()) {
-      c.representative.name = Str(*it, "name");
-      c.representative.relationship = Str(*it, "relationship");
-      c.representative.authority = Str(*it, "authority");
+    if (auto m = j.Find("complainant")) c.complainant = ReadComplainant(*m);
+    if (auto m = j.Find("representative"); m && m->IsObject()) {
+      c.representative.name = Str(*m, "name");
+      c.representative.relationship = Str(*m, "relationship");
+      c.representative.authority = Str(*m, "authority");
     }
-    if (auto it = j.find("contact_preference"); it != j.end() && it->is_object()) {
-      c.contact.channel = Str(*it, "channel");
-      c.contact.times = Str(*it, "times");
-      c.contact.language = Str(*it, "language");
-      c.contact.format = Str(*it, "format");
+    if (auto m = j.Find("contact_preference"); m && m->IsObject()) {
+      c.contact.channel = Str(*m, "channel");
+      c.contact.times = Str(*m, "times");
+      c.contact.language = Str(*m, "language");
+      c.contact.format = Str(*m, "format");
     }
     c.accessibility_needs = Str(j, "accessibility_needs");
     c.vulnerability = Str(j, "vulnerability");
-    if (auto it = j.find("subject"); it != j.end() && it->is_object()) {
-      c.subject.type = ReadEnum(*it, "type", SubjectType::kProduct, ParseSubjectType);
-      c.subject.product = Str(*it, "product");
-      c.subject.department = Str(*it, "department");
-      c.subject.location = Str(*it, "location");
-      c.subject.persons_named = Str(*it, "persons_named");
+    if (auto m = j.Find("subject"); m && m->IsObject()) {
+      c.subject.type = ReadEnum(*m, "type", SubjectType::kProduct, ParseSubjectType);
+      c.subject.product = Str(*m, "product");
+      c.subject.department = Str(*m, "department");
+      c.subject.location = Str(*m, "location");
+      c.subject.persons_named = Str(*m, "persons_named");
     }
     c.description = Str(j, "description");
     c.remedy_requested = Str(j, "remedy_requested");
-    c.event_date = ParseDate(Str(j, "event_date"));
+    c.event_date = ParseDate(TextOf(j, "event_date"));
     c.immediate_action = Str(j, "immediate_action");
-    if (auto it = j.find("assessment"); it != j.end()) c.assessment = ReadAssessment(*it);
+    if (auto m = j.Find("assessment")) c.assessment = ReadAssessment(*m);
     c.priority = ReadEnum(j, "priority", Priority::kP3, ParsePriority);
-    c.escalated = j.value("escalated", false);
+    c.escalated = BoolOr(j, "escalated", false);
     c.policy_id = Str(j, "policy_id");
-    if (auto it = j.find("clocks"); it != j.end() && it->is_array()) {
-      for (const auto& t : *it) {
-        if (t.is_object()) c.clocks.push_back(ReadClock(t));
-      }
+    if (auto m = j.Find("clocks")) {
+      m->ForEachElement([&](const V& t) {
+        if (t.IsObject()) c.clocks.push_back(ReadClock(t));
+      });
     }
     c.assignee = Str(j, "assignee");
     c.investigator = Str(j, "investigator");
-    if (auto it = j.find("decision"); it != j.end()) c.decision = ReadDecision(*it);
-    if (auto it = j.find("referral"); it != j.end()) c.referral = ReadReferral(*it);
+    if (auto m = j.Find("decision")) c.decision = ReadDecision(*m);
+    if (auto m = j.Find("referral")) c.referral = ReadReferral(*m);
     c.pending_question = Str(j, "pending_question");
-    if (auto it = j.find("closure"); it != j.end()) c.closure = ReadClosure(*it);
-    c.reopen_count = j.value("reopen_count", 0);
-    if (auto it = j.find("survey"); it != j.end() && it->is_object()) {
-      c.survey.answered_at = ReadOptInstant(*it, "answered_at");
-      c.survey.handling = it->value("handling", 0);
-      c.survey.outcome = it->value("outcome", 0);
-      c.survey.comment = Str(*it, "comment");
-      c.survey.opted_out_at = ReadOptInstant(*it, "opted_out_at");
+    if (auto m = j.Find("closure")) c.closure = ReadClosure(*m);
+    c.reopen_count = static_cast<int>(IntOr(j, "reopen_count", 0));
+    if (auto m = j.Find("survey"); m && m->IsObject()) {
+      c.survey.answered_at = ReadOptInstant(*m, "answered_at");
+      c.survey.handling = static_cast<int>(IntOr(*m, "handling", 0));
+      c.survey.outcome = static_cast<int>(IntOr(*m, "outcome", 0));
+      c.survey.comment = Str(*m, "comment");
+      c.survey.opted_out_at = ReadOptInstant(*m, "opted_out_at");
     }
     c.updated_at = ReadInstant(j, "updated_at");
-    if (auto it = j.find("source"); it != j.end() && it->is_object()) {
-      c.source.system = Str(*it, "system");
-      c.source.id = Str(*it, "id");
-      if (auto f = it->find("fields"); f != it->end() && f->is_object()) {
-        for (auto fit = f->begin(); fit != f->end(); ++fit) {
-          if (fit->is_string()) c.source.fields[fit.key()] = fit->get<std::string>();
-        }
+    if (auto m = j.Find("source"); m && m->IsObject()) {
+      c.source.system = Str(*m, "system");
+      c.source.id = Str(*m, "id");
+      if (auto f = m->Find("fields")) {
+        f->ForEachMember([&](std::string_view key, const V& v) {
+          if (v.IsString()) c.source.fields[std::string(key)] = std::string(v.Text());
+        });
       }
     }
     return c;
+  } catch (const WrongJsonType&) {
+    return MakeError(Errc::kInternal, "stored complaint has a field of the wrong type");
   } catch (const json::exception&) {
     return MakeError(Errc::kInternal, "stored complaint has a field of the wrong type");
   }
+}
+
+}  // namespace
+
+Result<Complaint> FromStorageJson(const json& j) { return ReadStored(NlohmannView(j)); }
+
+Result<Complaint> DecodeStorage(std::string_view doc) {
+  // One parser per thread, kept warm: its buffers are reused by every record it reads.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(doc.data(), doc.size(), true).get(root) != simdjson::SUCCESS) {
+    return MakeError(Errc::kInternal, "stored complaint is not JSON");
+  }
+  return ReadStored(SimdView(root));
 }
 
 json ToStaffRecordJson(const Complaint& c) { return RecordJson(c); }
@@ -943,7 +996,7 @@ void AppendEventsJson(std::string& out, const std::vector<Event>& events) {
     w.String(e.action);
     for (const auto& [key, text] : {std::pair{"before", &e.before}, std::pair{"after", &e.after}}) {
       w.Key(key);
-      if (json::accept(*text)) {
+      if (IsJson(*text)) {
         w.Raw(*text);
       } else {
         w.String(*text);

@@ -31,6 +31,9 @@ void DiffJson(const nlohmann::json& before, const nlohmann::json& after,
               std::initializer_list<const char*> skip, nlohmann::json& out_before,
               nlohmann::json& out_after);
 Result<Complaint> FromStorageJson(const nlohmann::json& j);
+// FromStorageJson of the text `doc` (EncodeStorage's or ToStorageJson's), parsed by simdjson:
+// the same mapping, without building an nlohmann document.
+Result<Complaint> DecodeStorage(std::string_view doc);
 
 // The staff view: ToStaffRecordJson (what follows from the record alone: the same for every
 // reader of one version, so it may be kept) with the members WriteStaffTime writes.

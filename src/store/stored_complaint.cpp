@@ -1,7 +1,5 @@
 #include "store/stored_complaint.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "core/clocks.hpp"
 #include "core/codec.hpp"
 #include "core/lifecycle.hpp"
@@ -23,12 +21,7 @@ ComplaintRow::ComplaintRow(const core::Complaint& c, std::string encoded)
 
 core::Result<std::optional<core::Complaint>> ParseComplaint(int64_t id, int64_t version,
                                                             std::string_view doc) {
-  auto j = nlohmann::json::parse(doc.begin(), doc.end(), nullptr, false);
-  if (j.is_discarded()) {
-    return core::MakeError(core::Errc::kInternal,
-                           "stored complaint " + std::to_string(id) + " is not JSON");
-  }
-  auto c = core::FromStorageJson(j);
+  auto c = core::DecodeStorage(doc);
   if (!c) {
     core::Error e = c.error();
     e.code = core::Errc::kInternal;

@@ -290,6 +290,57 @@ TEST(CodecStorageTest, CompactEncodingRoundTripsAndLeavesOutDefaults) {
   EXPECT_EQ(back->source.fields, plain.source.fields);
 }
 
+// DecodeStorage (simdjson, what the stores use) and FromStorageJson (nlohmann) are one mapping
+// over two parsers: they must read every text to the same record, compact or full, and refuse
+// the same broken ones.
+TEST(CodecStorageTest, SimdjsonAndNlohmannDecodersReadTheSameRecord) {
+  Complaint imported;
+  imported.reference = Reference{"ACME", 2026, 11};
+  imported.description = "Line one\nline two \"quoted\" \u00e9\u2028 \xF0\x9F\x98\x80 tab\t";
+  imported.source = {"cfpb", "99", {{"Company", "Acme Bank"}, {"ZIP code", "335XX"}}};
+  imported.complainant.is_customer = false;
+  Complaint empty;
+  empty.reference = Reference{"CMP", 2026, 12};
+  std::vector<std::string> texts;
+  for (const Complaint& c : {FullComplaint(), empty, imported}) {
+    texts.push_back(EncodeStorage(c));         // what the store keeps
+    texts.push_back(ToStorageJson(c).dump());  // every member, nulls included
+  }
+  for (const std::string& text : texts) {
+    auto fast = DecodeStorage(text);
+    auto slow = FromStorageJson(json::parse(text));
+    ASSERT_TRUE(fast.ok()) << fast.error().detail << " in " << text;
+    ASSERT_TRUE(slow.ok()) << slow.error().detail;
+    EXPECT_EQ(ToStorageJson(*fast), ToStorageJson(*slow)) << text;
+    EXPECT_EQ(EncodeStorage(*fast), EncodeStorage(*slow));
+  }
+  auto back = DecodeStorage(EncodeStorage(FullComplaint()));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->reopen_count, 2);
+  EXPECT_EQ(back->clocks.size(), FullComplaint().clocks.size());
+  EXPECT_EQ(back->closure.business_days, 2);
+  back = DecodeStorage(EncodeStorage(imported));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->reference.prefix, "ACME");
+  EXPECT_EQ(back->description, imported.description);
+  EXPECT_EQ(back->source.fields, imported.source.fields);
+  EXPECT_FALSE(back->complainant.is_customer);
+
+  // Broken texts: not JSON, not an object, a member of the wrong type.
+  for (const char* bad : {"{\"reference\":\"CMP-2026-000001\"", "[1,2]",
+                          "{\"reference\":\"CMP-2026-000001\",\"escalated\":\"yes\"}",
+                          "{\"reference\":\"CMP-2026-000001\",\"reopen_count\":\"2\"}",
+                          "{\"reference\":\"nonsense\"}"}) {
+    EXPECT_FALSE(DecodeStorage(bad).ok()) << bad;
+    const json j = json::parse(bad, nullptr, false);
+    if (!j.is_discarded()) {
+      EXPECT_FALSE(FromStorageJson(j).ok()) << bad;
+    }
+  }
+  EXPECT_FALSE(
+      DecodeStorage("{\"reference\":\"CMP-2026-000001\",\"description\":\"\xC3\x28\"}").ok());
+}
+
 TEST(CodecStorageTest, DefaultComplaintRoundTripsWithNullOptionals) {
   Complaint c;
   c.reference = Reference{"CMP", 2026, 1};
