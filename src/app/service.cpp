@@ -122,8 +122,7 @@ struct PreparedIntake {
   core::Complaint complaint;  // received and acknowledged
   std::string doc;            // EncodeStorage(complaint)
   std::vector<core::Event> events;
-  json body;              // the 201 body
-  std::string body_text;  // and as text, for the idempotency record
+  std::string body_text;  // the 201 body, also the idempotency record's response
 };
 
 std::shared_ptr<PreparedIntake> PrepareIntake(core::Complaint receipt, const core::Policy& policy,
@@ -138,19 +137,35 @@ std::shared_ptr<PreparedIntake> PrepareIntake(core::Complaint receipt, const cor
   in->events = std::move(applied.events);
   for (auto& e : in->events) e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
   const core::Complaint& c = in->complaint;
-  json body = core::ToComplainantJson(c, now);
-  body["secret"] = secret;
-  body["acknowledge_by"] = nullptr;
-  body["respond_by"] = nullptr;
+  // The complainant's view and what intake adds to it, written straight to text.
+  std::optional<core::Instant> acknowledge_by;
+  std::optional<core::Instant> respond_by;
   for (const auto& t : c.clocks) {
-    if (t.name == "acknowledge") body["acknowledge_by"] = core::FormatInstant(t.due);
-    if (t.name == "final_response") body["respond_by"] = core::FormatInstant(t.due);
+    if (t.name == "acknowledge") acknowledge_by = t.due;
+    if (t.name == "final_response") respond_by = t.due;
   }
-  body["acknowledged_at"] = core::FormatInstant(now);
-  body["policy"] = policy.id;
-  body["status_url"] = "/api/v1/status/" + c.reference.ToString();
-  in->body_text = body.dump();
-  in->body = std::move(body);
+  in->body_text.reserve(1024 + c.description.value.size());
+  core::JsonWriter w(in->body_text);
+  w.BeginObject();
+  core::WriteComplainantMembers(w, c);
+  auto instant = [&](const char* key, const std::optional<core::Instant>& at) {
+    w.Key(key);
+    if (at) {
+      w.String(core::FormatInstant(*at));
+    } else {
+      w.Null();
+    }
+  };
+  instant("acknowledge_by", acknowledge_by);
+  instant("acknowledged_at", now);
+  w.Key("policy");
+  w.String(policy.id);
+  instant("respond_by", respond_by);
+  w.Key("secret");
+  w.String(secret);
+  w.Key("status_url");
+  w.String("/api/v1/status/" + c.reference.ToString());
+  w.EndObject();
   return in;
 }
 
@@ -212,9 +227,9 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
           return e;
         }
         result->status = rec.status;
-        result->body = json::parse(rec.response, nullptr, false);
         result->body_text = rec.response;
-        result->reference = result->body.value("reference", "");
+        const json replayed = result->Body();
+        result->reference = replayed.is_object() ? replayed.value("reference", "") : "";
         return {};
       }
     }
@@ -246,8 +261,6 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
     }
     result->status = 201;
     result->reference = intake->complaint.reference.ToString();
-    // Moved, not copied: the writer thread should not build or free documents.
-    result->body = std::move(intake->body);
     if (!key.empty()) {
       core::IdempotencyRecord rec{key, caller, body_hash, 201, intake->body_text, now};
       if (auto s = tx.PutIdempotency(rec); !s) return s;

@@ -52,9 +52,10 @@ using Callback = std::function<void(core::Result<T>)>;
 
 struct CreateResult {
   int status = 201;       // 201, or the replayed status of an idempotent repeat
-  nlohmann::json body;    // includes the secret on first creation (and on replay)
-  std::string body_text;  // `body` as JSON text (written once, off the writer)
+  std::string body_text;  // the 201 body, with the secret on first creation (and on replay)
   std::string reference;
+  // body_text as a document (the portal and tests read members of it).
+  nlohmann::json Body() const { return nlohmann::json::parse(body_text, nullptr, false); }
 };
 
 // A message that came in by mail (`redress mailgate`), already parsed and checked.

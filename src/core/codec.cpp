@@ -750,7 +750,50 @@ void WriteFullClock(JsonWriter& w, const ClockTrack& t) {
   w.EndObject();
 }
 
+// The members of ToJson(ClockTrack), in the order nlohmann writes them, and their values as
+// JSON text.
+constexpr std::array<const char*, 12> kClockKeys = {
+    "anchor",    "breached",  "due",  "ended_at", "local_due", "name",
+    "paused_at", "paused_ms", "rule", "state",    "warn",      "warned"};
+
+std::array<std::string, 12> ClockValues(const ClockTrack& t) {
+  auto text = [](std::string_view s) {
+    std::string out;
+    AppendJsonString(out, s);
+    return out;
+  };
+  auto instant = [&](const std::optional<Instant>& at) {
+    return at ? text(FormatInstant(*at)) : std::string("null");
+  };
+  auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+  return {text(FormatInstant(t.anchor)),
+          flag(t.breached),
+          text(FormatInstant(t.due)),
+          instant(t.ended_at),
+          text(FormatDate(t.local_due)),
+          text(t.name),
+          instant(t.paused_at),
+          std::to_string(t.paused_ms),
+          text(t.rule),
+          text(ToString(t.state)),
+          text(FormatInstant(t.warn)),
+          flag(t.warned)};
+}
+
 }  // namespace
+
+void WriteClockChange(JsonWriter& before, JsonWriter& after, const ClockTrack& b,
+                      const ClockTrack& a) {
+  const auto vb = ClockValues(b);
+  const auto va = ClockValues(a);
+  for (size_t i = 0; i < kClockKeys.size(); ++i) {
+    if (vb[i] == va[i]) continue;
+    before.Key(kClockKeys[i]);
+    before.Raw(vb[i]);
+    after.Key(kClockKeys[i]);
+    after.Raw(va[i]);
+  }
+}
 
 void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   w.BeginObject();
@@ -916,52 +959,78 @@ json ToStaffJson(const Complaint& c, Instant now) {
   return j;
 }
 
-json ToComplainantJson(const Complaint& c, Instant now) {
-  json clocks = json::array();
+void WriteComplainantMembers(JsonWriter& w, const Complaint& c) {
+  w.Key("actions");
+  w.BeginArray();
+  for (const auto& action : ComplainantActions(c.state)) w.String(action);
+  w.EndArray();
+  Text(w, "channel", ToString(c.channel));
+  w.Key("clocks");
+  w.BeginArray();
   for (const auto& t : c.clocks) {
-    clocks.push_back({{"name", t.name},
-                      {"due", FormatInstant(t.due)},
-                      {"local_due", FormatDate(t.local_due)},
-                      {"state", ToString(t.state)}});
+    w.BeginObject();
+    Text(w, "due", FormatInstant(t.due));
+    Text(w, "local_due", FormatDate(t.local_due));
+    Text(w, "name", t.name);
+    Text(w, "state", ToString(t.state));
+    w.EndObject();
   }
-  const auto due = EarliestDue(c.clocks);
-  json j = {
-      {"reference", c.reference.ToString()},
-      {"state", ToString(c.state)},
-      {"status", PublicStatusText(c.state)},
-      {"received_at", FormatInstant(c.received_at)},
-      {"channel", ToString(c.channel)},
-      {"product", c.subject.product},
-      {"description", c.description.value},
-      {"remedy_requested", c.remedy_requested.value},
-      {"due", OptInstant(due)},
-      {"clocks", std::move(clocks)},
-      {"question",
-       c.state == State::kAwaitingComplainant ? json(c.pending_question.value) : json(nullptr)},
-      {"updated_at", FormatInstant(c.updated_at)},
-  };
-  (void)now;
+  w.EndArray();
+  if (c.closure.closed_at) OptText(w, "closed_at", c.closure.closed_at);
   if (c.decision.communicated_at) {
-    j["decision"] = {{"outcome", ToString(c.decision.outcome)},
-                     {"reasons", c.decision.reasons.value},
-                     {"remedy", RemedyJson(c.decision.remedy)},
-                     {"communicated_at", OptInstant(c.decision.communicated_at)}};
+    const Decision& d = c.decision;
+    w.Key("decision");
+    w.BeginObject();
+    OptText(w, "communicated_at", d.communicated_at);
+    Text(w, "outcome", ToString(d.outcome));
+    Text(w, "reasons", d.reasons.value);
+    w.Key("remedy");
+    w.BeginObject();
+    Int(w, "amount_minor", d.remedy.amount_minor);
+    Text(w, "currency", d.remedy.currency);
+    OptText(w, "due", d.remedy.due);
+    OptText(w, "paid_at", d.remedy.paid_at);
+    Text(w, "type", d.remedy.type);
+    w.EndObject();
+    w.EndObject();
   }
-  if (c.closure.closed_at) {
-    j["closed_at"] = OptInstant(c.closure.closed_at);
+  Text(w, "description", c.description.value);
+  OptText(w, "due", EarliestDue(c.clocks));
+  Text(w, "product", c.subject.product);
+  if (c.state == State::kAwaitingComplainant) {
+    Text(w, "question", c.pending_question.value);
+  } else {
+    Null(w, "question");
   }
-  j["actions"] = ComplainantActions(c.state);
+  Text(w, "received_at", FormatInstant(c.received_at));
+  Text(w, "reference", c.reference.ToString());
+  Text(w, "remedy_requested", c.remedy_requested.value);
+  Text(w, "state", ToString(c.state));
+  Text(w, "status", PublicStatusText(c.state));
   // The satisfaction survey opens at closure (not after a withdrawal) and is answered once.
   if (c.survey.answered_at) {
-    j["survey"] = {{"answered_at", OptInstant(c.survey.answered_at)},
-                   {"handling", c.survey.handling},
-                   {"outcome", c.survey.outcome}};
+    w.Key("survey");
+    w.BeginObject();
+    OptText(w, "answered_at", c.survey.answered_at);
+    Int(w, "handling", c.survey.handling);
+    Int(w, "outcome", c.survey.outcome);
+    w.EndObject();
   } else {
-    j["survey"] = nullptr;
+    Null(w, "survey");
   }
-  j["survey_open"] = SurveyOpen(c);
-  j["survey_opted_out"] = c.survey.opted_out_at.has_value();
-  return j;
+  Bool(w, "survey_open", SurveyOpen(c));
+  Bool(w, "survey_opted_out", c.survey.opted_out_at.has_value());
+  Text(w, "updated_at", FormatInstant(c.updated_at));
+}
+
+json ToComplainantJson(const Complaint& c, Instant now) {
+  (void)now;
+  std::string text;
+  JsonWriter w(text);
+  w.BeginObject();
+  WriteComplainantMembers(w, c);
+  w.EndObject();
+  return json::parse(text);
 }
 
 json ToJson(const Event& e) {

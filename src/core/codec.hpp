@@ -45,8 +45,15 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c);
 // The staff view's members that depend on `now`, into the object `w` is writing: due (the
 // earliest live clock's) and overdue.
 void WriteStaffTime(JsonWriter& w, const Complaint& c, Instant now);
+// The complainant's view (status page, 201 body): only what the complainant may see.
 nlohmann::json ToComplainantJson(const Complaint& c, Instant now);
+// Its members as text, into the object `w` is writing (keys in nlohmann's order).
+void WriteComplainantMembers(JsonWriter& w, const Complaint& c);
 nlohmann::json ToJson(const ClockTrack& t);
+// The members of one clock that differ between `b` and `a`, into the objects `before` and
+// `after` are writing: what DiffJson(ToJson(b), ToJson(a)) finds, as text.
+void WriteClockChange(JsonWriter& before, JsonWriter& after, const ClockTrack& b,
+                      const ClockTrack& a);
 nlohmann::json ToJson(const Event& e);
 // Appends the events as a JSON array of ToJson(e) objects, with each event's stored before/
 // after text embedded as is (not parsed and re-written) when it is valid JSON.

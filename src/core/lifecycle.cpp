@@ -292,32 +292,51 @@ Applied Receive(Complaint c, const Policy& policy, const Actor& actor, Instant n
 
   Complaint acked = std::move(c);
   acked.state = S::kAcknowledged;
-  json clock_before;
+  std::optional<ClockTrack> clock_before;
   for (const auto& t : acked.clocks) {
-    if (t.name == "acknowledge") clock_before = ToJson(t);
+    if (t.name == "acknowledge") clock_before = t;
   }
   MeetClock(acked.clocks, "acknowledge", now);
   acked.version = 2;
-  json ack_before = {{"state", ToString(S::kReceived)}};
-  json ack_after = {{"state", ToString(S::kAcknowledged)}};
+  // The acknowledge clock's members that changed, then {"clocks":{"acknowledge":{...}},
+  // "state":...} with the clock left out when nothing changed: what ChangeEvent's diff would
+  // write (members in nlohmann's order), without the documents.
+  std::string clock_b;
+  std::string clock_a;
   for (const auto& t : acked.clocks) {
-    if (t.name != "acknowledge") continue;
-    json db;
-    json da;
-    DiffJson(clock_before, ToJson(t), {}, db, da);
-    if (!da.empty()) {
-      ack_before["clocks"] = {{"acknowledge", std::move(db)}};
-      ack_after["clocks"] = {{"acknowledge", std::move(da)}};
-    }
+    if (t.name != "acknowledge" || !clock_before) continue;
+    JsonWriter cb(clock_b);
+    JsonWriter ca(clock_a);
+    cb.BeginObject();
+    ca.BeginObject();
+    WriteClockChange(cb, ca, *clock_before, t);
+    cb.EndObject();
+    ca.EndObject();
   }
+  auto change = [](const std::string& clock, State state) {
+    std::string text;
+    JsonWriter cw(text);
+    cw.BeginObject();
+    if (clock.size() > 2) {  // not "{}"
+      cw.Key("clocks");
+      cw.BeginObject();
+      cw.Key("acknowledge");
+      cw.Raw(clock);
+      cw.EndObject();
+    }
+    cw.Key("state");
+    cw.String(ToString(state));
+    cw.EndObject();
+    return text;
+  };
   Event ack;
   ack.reference = received.reference;
   ack.at = now;
   // Acknowledged at once by the system (iso10002.md §4: received → acknowledged, S at once).
   ack.actor = Actor::System().name;
   ack.action = "acknowledge";
-  ack.before = ack_before.dump();
-  ack.after = ack_after.dump();
+  ack.before = change(clock_b, S::kReceived);
+  ack.after = change(clock_a, S::kAcknowledged);
   out.events.push_back(std::move(received));
   out.events.push_back(std::move(ack));
   out.after = std::move(acked);

@@ -411,7 +411,7 @@ asio::awaitable<Response> Web::SubmitComplaint(Request& req, Page& page) {
         co_return page.Message(StatusOf(created.error().code), page.T("error_title"),
                                created.error().detail);
       }
-      const json& b = created->body;
+      const json b = created->Body();
       mu::data d;
       d.set("reference", created->reference);
       d.set("secret", b.value("secret", ""));

@@ -548,6 +548,40 @@ TEST(ReceiveTest, KeepsAnEarlierReceiptInstantAndRunsClocksFromIt) {
   EXPECT_EQ(a.events[0].actor, "hana");
 }
 
+// The acknowledgement's before/after are written as text; they must be what the general diff
+// (ChangeEvent's DiffJson over the documents) makes of the same change, byte for byte, whether
+// the clock was met (on time) or breached (logged late).
+TEST(ReceiveTest, AcknowledgementRecordsTheDiffOfStateAndClock) {
+  for (const Instant logged : {kT0, kT0 + days(3)}) {
+    const Applied a = Receive(Receipt(kT0), Iso(), kHana, logged);
+    const ClockTrack* met = FindClock(a.after, "acknowledge");
+    ASSERT_NE(met, nullptr);
+    // The clock as it was before the acknowledgement: running, not ended.
+    ClockTrack running = *met;
+    running.state = ClockState::kRunning;
+    running.ended_at.reset();
+    running.breached = false;
+    json db;
+    json da;
+    DiffJson(ToJson(running), ToJson(*met), {}, db, da);
+    ASSERT_FALSE(da.empty());
+    const json before = {{"state", "received"}, {"clocks", {{"acknowledge", db}}}};
+    const json after = {{"state", "acknowledged"}, {"clocks", {{"acknowledge", da}}}};
+    EXPECT_EQ(a.events[1].before, before.dump());
+    EXPECT_EQ(a.events[1].after, after.dump());
+    EXPECT_TRUE(da.contains("ended_at"));
+    EXPECT_EQ(da.contains("breached"), logged != kT0);
+  }
+  // A policy without an acknowledgement clock records only the state.
+  Policy bare = Iso();
+  bare.clocks.erase(std::remove_if(bare.clocks.begin(), bare.clocks.end(),
+                                   [](const ClockRule& r) { return r.name == "acknowledge"; }),
+                    bare.clocks.end());
+  const Applied a = Receive(Receipt(kT0), bare, kHana, kT0);
+  EXPECT_EQ(a.events[1].before, R"({"state":"received"})");
+  EXPECT_EQ(a.events[1].after, R"({"state":"acknowledged"})");
+}
+
 TEST(ReceiveTest, UnsetReceiptInstantBecomesNow) {
   Complaint c = Receipt(kT0);
   c.received_at = Instant{};

@@ -162,7 +162,7 @@ TEST_F(NotifyTest, CreateQueuesTheAcknowledgementInItsTransaction) {
   EXPECT_EQ(n.next_attempt_at, kT0);
   const json v = json::parse(n.vars.value);
   EXPECT_EQ(v["reference"], r.reference);
-  EXPECT_EQ(v["access_code"], r.body["secret"]);
+  EXPECT_EQ(v["access_code"], r.Body()["secret"]);
   EXPECT_EQ(v["name"], "Alice Example");
   EXPECT_EQ(v["organisation"], "Example Bank");
   EXPECT_EQ(v["status_url"], "https://complaints.example.org/status?reference=" + r.reference);
@@ -220,7 +220,7 @@ TEST_F(NotifyTest, EachStepQueuesItsMessage) {
   const json survey = json::parse(Outbox(r.reference).back().vars.value);
   EXPECT_EQ(survey["survey_url"], "https://complaints.example.org/status?reference=" + r.reference);
   auto answered = Sync<Complaint>(
-      [&](auto cb) { service_.ComplainantSurvey(r.reference, r.body["secret"], 4, 3, "", cb); });
+      [&](auto cb) { service_.ComplainantSurvey(r.reference, r.Body()["secret"], 4, 3, "", cb); });
   ASSERT_TRUE(answered.ok());
   EXPECT_EQ(Outbox(r.reference).size(), 4u);
 }

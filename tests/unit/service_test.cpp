@@ -155,7 +155,7 @@ TEST_F(ServiceTest, CreateReturnsReferenceSecretAndRespondBy) {
   auto r = Create();
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->status, 201);
-  const json& body = r->body;
+  const json body = r->Body();
   EXPECT_EQ(body.value("reference", ""), r->reference);
   auto ref = core::ParseReference(r->reference);
   ASSERT_TRUE(ref.has_value()) << r->reference;
@@ -168,8 +168,23 @@ TEST_F(ServiceTest, CreateReturnsReferenceSecretAndRespondBy) {
   // 20 business days after Monday 15 June 2026: Monday 13 July, 17:00 BST.
   EXPECT_EQ(body.value("respond_by", ""), "2026-07-13T16:00:00.000Z");
   EXPECT_EQ(body.value("acknowledged_at", ""), core::FormatInstant(kT0));
-
+  // The body is written as text: exactly the complainant's view of the stored record, plus
+  // intake's own members.
   const Complaint stored = Stored(r->reference);
+  json expected = core::ToComplainantJson(stored, kT0);
+  for (const char* key :
+       {"acknowledge_by", "acknowledged_at", "policy", "respond_by", "secret", "status_url"}) {
+    ASSERT_TRUE(body.contains(key)) << key;
+    expected[key] = body[key];
+  }
+  EXPECT_EQ(body, expected);
+  EXPECT_EQ(body.value("status_url", ""), "/api/v1/status/" + r->reference);
+  for (const auto& t : stored.clocks) {
+    if (t.name == "acknowledge") {
+      EXPECT_EQ(body.value("acknowledge_by", ""), core::FormatInstant(t.due));
+    }
+  }
+
   EXPECT_EQ(stored.state, core::State::kAcknowledged);
   EXPECT_EQ(stored.received_at, kT0);
   EXPECT_NE(stored.secret_hash, secret);  // stored hashed, never in clear
@@ -195,7 +210,7 @@ TEST_F(ServiceTest, CreateReturnsReferenceSecretAndRespondBy) {
   auto second = Create();
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(core::ParseReference(second->reference)->sequence, 2);
-  EXPECT_NE(second->body.value("secret", ""), secret);
+  EXPECT_NE(second->Body().value("secret", ""), secret);
 }
 
 TEST_F(ServiceTest, SameIdempotencyKeyAndBodyReplaysTheFirstResponse) {
@@ -205,7 +220,7 @@ TEST_F(ServiceTest, SameIdempotencyKeyAndBodyReplaysTheFirstResponse) {
   ASSERT_TRUE(again.ok()) << again.error().detail;
   EXPECT_EQ(again->status, 201);
   EXPECT_EQ(again->reference, first->reference);
-  EXPECT_EQ(again->body, first->body);
+  EXPECT_EQ(again->Body(), first->Body());
   EXPECT_EQ(*store_.CountComplaints(), 1);
   EXPECT_EQ(Events(first->reference).size(), 2u);
 }
@@ -264,7 +279,7 @@ TEST_F(ServiceTest, FailedWriteChangesNothing) {
 TEST_F(ServiceTest, WrongSecretLooksExactlyLikeAnUnknownReference) {
   auto r = Create();
   ASSERT_TRUE(r.ok());
-  const std::string secret = r->body.value("secret", "");
+  const std::string secret = r->Body().value("secret", "");
   const std::string unknown = core::Reference{"CMP", 2026, 999}.ToString();
   auto wrong = service_.ComplainantLookup(r->reference, secret + "X");
   auto missing = service_.ComplainantLookup(unknown, secret);
@@ -296,7 +311,7 @@ TEST_F(ServiceTest, WrongSecretLooksExactlyLikeAnUnknownReference) {
 TEST_F(ServiceTest, ComplainantWithdrawNeedsTheSecret) {
   auto r = Create();
   ASSERT_TRUE(r.ok());
-  const std::string secret = r->body.value("secret", "");
+  const std::string secret = r->Body().value("secret", "");
   auto wrong =
       Sync<Complaint>([&](auto cb) { service_.ComplainantWithdraw(r->reference, "nope", "", cb); });
   ASSERT_FALSE(wrong.ok());
@@ -345,7 +360,7 @@ TEST_F(ServiceTest, ComplainantAddInformationWhileAwaitingResumesInvestigation) 
   auto r = Create();
   ASSERT_TRUE(r.ok());
   const std::string ref = r->reference;
-  const std::string secret = r->body.value("secret", "");
+  const std::string secret = r->Body().value("secret", "");
   core::ActionInput assess;
   assess.assessment = core::Assessment{};
   assess.assessment->category = "banking/fees";
@@ -652,7 +667,7 @@ TEST_F(ServiceTest, RunClockChecksIgnoresWithdrawnComplaints) {
   auto r = Create();
   ASSERT_TRUE(r.ok());
   auto w = Sync<Complaint>([&](auto cb) {
-    service_.ComplainantWithdraw(r->reference, r->body.value("secret", ""), "", cb);
+    service_.ComplainantWithdraw(r->reference, r->Body().value("secret", ""), "", cb);
   });
   ASSERT_TRUE(w.ok());
   const size_t before = Events(r->reference).size();
