@@ -43,12 +43,6 @@ ClockFact ClockOf(const Complaint& c, std::string_view name) {
   return ClockFact::kNone;
 }
 
-int32_t MonthOf(int64_t day) {
-  const date::year_month_day ymd{date::sys_days{date::days{day}}};
-  return static_cast<int32_t>(static_cast<int>(ymd.year()) * 12 +
-                              static_cast<int>(static_cast<unsigned>(ymd.month())) - 1);
-}
-
 const char* BandName(ResolveBand b) {
   switch (b) {
     case ResolveBand::kWithin3BusinessDays:
@@ -62,6 +56,12 @@ const char* BandName(ResolveBand b) {
 }
 
 }  // namespace
+
+int32_t MonthOfDay(int64_t day) {
+  const date::year_month_day ymd{date::sys_days{date::days{day}}};
+  return static_cast<int32_t>(static_cast<int>(ymd.year()) * 12 +
+                              static_cast<int>(static_cast<unsigned>(ymd.month())) - 1);
+}
 
 int64_t DayOf(Instant t) {
   const int64_t ms = ToMillis(t);
@@ -99,7 +99,7 @@ ComplaintFacts FactsOf(const Complaint& c) {
   f.id = c.id;
   f.received_at = c.received_at;
   f.received_day = DayOf(c.received_at);
-  f.received_month = MonthOf(f.received_day);
+  f.received_month = MonthOfDay(f.received_day);
   f.category = c.assessment.category;
   f.product = c.subject.product;
   f.channel = ToString(c.channel);

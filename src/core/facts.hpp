@@ -63,6 +63,9 @@ struct ComplaintFacts {
 
 ComplaintFacts FactsOf(const Complaint& c);
 
+// The month (year * 12 + (month - 1)) of a day since the epoch.
+int32_t MonthOfDay(int64_t day);
+
 // Business days (Monday..Friday) strictly after day `from` up to and including day `to`
 // (days since the epoch); 0 when to <= from.
 int64_t WeekdaysBetween(int64_t from_day, int64_t to_day);

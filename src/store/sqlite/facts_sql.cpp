@@ -358,15 +358,20 @@ void RollupSums::Add(const ComplaintFacts& f, int64_t sign) {
     if (it == m.end()) it = m.emplace(Key{kind, period, value}, core::FactTally{}).first;
     it->second.Add(f, sign);
   };
-  auto add = [&](const char* kind, const std::string& value) {
-    add_to(months_, kind, f.received_month, value);
-    add_to(days_, kind, f.received_day, value);
-  };
-  for (const auto& k : kRollupKinds) add(k.kind, RollupValue(k, f));
-  for (const auto& k : kPairKinds) add(k.kind, PairValue(k, f));
+  // Days only: a month's row is the sum of its days' rows, folded in once per day row when
+  // written, not once per complaint.
+  for (const auto& k : kRollupKinds) add_to(days_, k.kind, f.received_day, RollupValue(k, f));
+  for (const auto& k : kPairKinds) add_to(days_, k.kind, f.received_day, PairValue(k, f));
 }
 
 Status RollupSums::Write(Conn& c) {
+  for (const auto& [key, tally] : days_) {
+    const KeyView month{key.kind, core::MonthOfDay(key.period), key.value};
+    auto it = months_.find(month);
+    if (it == months_.end())
+      it = months_.emplace(Key{key.kind, month.period, key.value}, core::FactTally{}).first;
+    it->second += tally;
+  }
   if (auto s = Upsert(c, days_, kRollupKey, "facts_daily", "day"); !s) return s;
   if (auto s = Upsert(c, months_, kRollupMonthKey, "facts_monthly", "month"); !s) return s;
   Clear();
@@ -418,11 +423,6 @@ bool UsesRollup(const FactQuery& q) {
 
 namespace {
 
-int32_t MonthOfDay(int64_t day) {
-  const date::year_month_day ymd{date::sys_days{date::days{day}}};
-  return static_cast<int32_t>(static_cast<int>(ymd.year()) * 12 +
-                              static_cast<int>(static_cast<unsigned>(ymd.month())) - 1);
-}
 int64_t FirstDayOf(int32_t month) {
   const date::year_month_day ymd{date::year{month / 12},
                                  date::month{static_cast<unsigned>(month % 12 + 1)}, date::day{1}};
@@ -445,10 +445,10 @@ RollupPlan PlanRollup(const FactQuery& q) {
     if (const auto* per = std::get_if<FactPeriod>(&k); per && *per != FactPeriod::kMonth) return p;
   }
   if (p.from_day) {
-    const int32_t m = MonthOfDay(*p.from_day);
+    const int32_t m = core::MonthOfDay(*p.from_day);
     p.m1 = FirstDayOf(m) == *p.from_day ? m : m + 1;
   }
-  if (p.to_day) p.m2 = MonthOfDay(*p.to_day);
+  if (p.to_day) p.m2 = core::MonthOfDay(*p.to_day);
   if (p.m1 && p.m2 && *p.m1 >= *p.m2) return p;
   p.months = true;
   p.edge1 = p.m1 && FirstDayOf(*p.m1) > *p.from_day;

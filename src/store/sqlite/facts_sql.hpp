@@ -29,7 +29,7 @@ class RollupSums {
  public:
   // Adds f's tallies, times `sign` (1 or -1), to the row of every kind.
   void Add(const core::ComplaintFacts& f, int64_t sign);
-  size_t size() const { return days_.size() + months_.size(); }  // rows to write
+  size_t size() const { return days_.size(); }  // day rows to write (months follow from them)
   void Clear() {
     days_.clear();
     months_.clear();
@@ -38,7 +38,8 @@ class RollupSums {
   core::Status Write(Conn& c);
 
   // (kind, day or month, value) -> summed differences. Hashed: a bulk load holds hundreds of
-  // thousands, and adds to sixty for every complaint.
+  // thousands, and adds to thirty for every complaint (its day's rows; the months are summed
+  // from the days by Write).
   struct Key {
     const char* kind;  // one of the kinds' names (compared by address)
     int64_t period;
