@@ -733,6 +733,17 @@ void OptText(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
   OrNull(w, key, t, FormatInstant);
 }
 
+void WriteRemedy(JsonWriter& w, const Remedy& r) {
+  w.Key("remedy");
+  w.BeginObject();
+  Int(w, "amount_minor", r.amount_minor);
+  Text(w, "currency", r.currency);
+  OptText(w, "due", r.due);
+  OptText(w, "paid_at", r.paid_at);
+  Text(w, "type", r.type);
+  w.EndObject();
+}
+
 void WriteFullClock(JsonWriter& w, const ClockTrack& t) {
   w.BeginObject();
   Text(w, "anchor", FormatInstant(t.anchor));
@@ -874,14 +885,7 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   OptText(w, "proposed_at", d.proposed_at);
   Text(w, "proposed_by", d.proposed_by);
   Text(w, "reasons", d.reasons.value);
-  w.Key("remedy");
-  w.BeginObject();
-  Int(w, "amount_minor", d.remedy.amount_minor);
-  Text(w, "currency", d.remedy.currency);
-  OptText(w, "due", d.remedy.due);
-  OptText(w, "paid_at", d.remedy.paid_at);
-  Text(w, "type", d.remedy.type);
-  w.EndObject();
+  WriteRemedy(w, d.remedy);
   w.EndObject();
   Text(w, "description", c.description.value);
   Bool(w, "escalated", c.escalated);
@@ -984,14 +988,7 @@ void WriteComplainantMembers(JsonWriter& w, const Complaint& c) {
     OptText(w, "communicated_at", d.communicated_at);
     Text(w, "outcome", ToString(d.outcome));
     Text(w, "reasons", d.reasons.value);
-    w.Key("remedy");
-    w.BeginObject();
-    Int(w, "amount_minor", d.remedy.amount_minor);
-    Text(w, "currency", d.remedy.currency);
-    OptText(w, "due", d.remedy.due);
-    OptText(w, "paid_at", d.remedy.paid_at);
-    Text(w, "type", d.remedy.type);
-    w.EndObject();
+    WriteRemedy(w, d.remedy);
     w.EndObject();
   }
   Text(w, "description", c.description.value);
