@@ -685,13 +685,10 @@ Result<Complaint> ReadStored(const V& j) {
 Result<Complaint> FromStorageJson(const json& j) { return ReadStored(NlohmannView(j)); }
 
 Result<Complaint> DecodeStorage(std::string_view doc) {
-  // One parser per thread, kept warm: its buffers are reused by every record it reads.
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(doc.data(), doc.size(), true).get(root) != simdjson::SUCCESS) {
-    return MakeError(Errc::kInternal, "stored complaint is not JSON");
-  }
-  return ReadStored(SimdView(root));
+  // ReadStored copies what it reads, so the thread's parser is free again on return.
+  auto root = ParseJson(doc);
+  if (!root) return MakeError(Errc::kInternal, "stored complaint is not JSON");
+  return ReadStored(SimdView(*root));
 }
 
 json ToStaffRecordJson(const Complaint& c) { return RecordJson(c); }

@@ -2,11 +2,16 @@
 
 namespace redress::core {
 
-bool IsJson(std::string_view text) {
-  // One parser per thread: it keeps its buffers, so a check allocates nothing once warm.
+std::optional<simdjson::dom::element> ParseJson(std::string_view text) {
+  // One parser per thread: it keeps its buffers, so a parse allocates nothing once warm.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  return parser.parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
+  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  return root;
 }
+
+bool IsJson(std::string_view text) { return ParseJson(text).has_value(); }
 
 }  // namespace redress::core

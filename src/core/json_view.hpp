@@ -117,8 +117,10 @@ class SimdView {
   simdjson::dom::element e_;
 };
 
-// Whether `text` is one JSON value (RFC 8259, UTF-8 checked), by simdjson on a parser kept per
-// thread.
+// `text` parsed by simdjson (RFC 8259, UTF-8 checked) on the calling thread's parser, or none
+// when it is not one JSON value. The element is valid until the thread's next parse.
+std::optional<simdjson::dom::element> ParseJson(std::string_view text);
+// Whether `text` is one JSON value.
 bool IsJson(std::string_view text);
 
 }  // namespace redress::core
