@@ -170,6 +170,9 @@ class SqliteStore final : public core::Store {
   std::unique_ptr<sqlite::Conn> writer_;
   std::unique_ptr<Tx> tx_;
   int writer_wal_pages_ = 0;  // WAL size after the writer's last commit (set by OnWalCommit)
+  // Set by a command: after its batch commits, the writer copies the whole WAL into the
+  // database file and empties it (EndBulkLoad, before it builds the deferred indexes).
+  bool empty_wal_after_batch_ = false;
 
   std::unique_ptr<WriteQueue> queue_;  // none when opened read-only
   bool read_only_ = false;
