@@ -148,19 +148,11 @@ std::shared_ptr<PreparedIntake> PrepareIntake(core::Complaint receipt, const cor
   core::JsonWriter w(in->body_text);
   w.BeginObject();
   core::WriteComplainantMembers(w, c);
-  auto instant = [&](const char* key, const std::optional<core::Instant>& at) {
-    w.Key(key);
-    if (at) {
-      w.String(core::FormatInstant(*at));
-    } else {
-      w.Null();
-    }
-  };
-  instant("acknowledge_by", acknowledge_by);
-  instant("acknowledged_at", now);
+  core::WriteInstantMember(w, "acknowledge_by", acknowledge_by);
+  core::WriteInstantMember(w, "acknowledged_at", now);
   w.Key("policy");
   w.String(policy.id);
-  instant("respond_by", respond_by);
+  core::WriteInstantMember(w, "respond_by", respond_by);
   w.Key("secret");
   w.String(secret);
   w.Key("status_url");

@@ -730,6 +730,37 @@ void OptText(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
   OrNull(w, key, t, FormatInstant);
 }
 
+// One member value of a clock, as JSON.
+void WriteClockValue(JsonWriter& w, Instant v) { w.String(FormatInstant(v)); }
+void WriteClockValue(JsonWriter& w, const std::optional<Instant>& v) {
+  if (v) {
+    w.String(FormatInstant(*v));
+  } else {
+    w.Null();
+  }
+}
+void WriteClockValue(JsonWriter& w, bool v) { w.Bool(v); }
+void WriteClockValue(JsonWriter& w, int64_t v) { w.Int(v); }
+void WriteClockValue(JsonWriter& w, std::string_view v) { w.String(v); }
+
+// Calls f(key, value) for each member of ToJson(ClockTrack), in the order nlohmann writes
+// them: the one list of a clock's members, for the record and for a clock's change.
+template <class F>
+void ForEachClockMember(const ClockTrack& t, F&& f) {
+  f("anchor", t.anchor);
+  f("breached", t.breached);
+  f("due", t.due);
+  f("ended_at", t.ended_at);
+  f("local_due", std::string_view(FormatDate(t.local_due)));
+  f("name", std::string_view(t.name));
+  f("paused_at", t.paused_at);
+  f("paused_ms", int64_t{t.paused_ms});
+  f("rule", std::string_view(t.rule));
+  f("state", std::string_view(ToString(t.state)));
+  f("warn", t.warn);
+  f("warned", t.warned);
+}
+
 void WriteRemedy(JsonWriter& w, const Remedy& r) {
   w.Key("remedy");
   w.BeginObject();
@@ -743,63 +774,42 @@ void WriteRemedy(JsonWriter& w, const Remedy& r) {
 
 void WriteFullClock(JsonWriter& w, const ClockTrack& t) {
   w.BeginObject();
-  Text(w, "anchor", FormatInstant(t.anchor));
-  Bool(w, "breached", t.breached);
-  Text(w, "due", FormatInstant(t.due));
-  OptText(w, "ended_at", t.ended_at);
-  Text(w, "local_due", FormatDate(t.local_due));
-  Text(w, "name", t.name);
-  OptText(w, "paused_at", t.paused_at);
-  Int(w, "paused_ms", t.paused_ms);
-  Text(w, "rule", t.rule);
-  Text(w, "state", ToString(t.state));
-  Text(w, "warn", FormatInstant(t.warn));
-  Bool(w, "warned", t.warned);
+  ForEachClockMember(t, [&w](const char* key, const auto& v) {
+    w.Key(key);
+    WriteClockValue(w, v);
+  });
   w.EndObject();
 }
 
-// The members of ToJson(ClockTrack), in the order nlohmann writes them, and their values as
-// JSON text.
-constexpr std::array<const char*, 12> kClockKeys = {
-    "anchor",    "breached",  "due",  "ended_at", "local_due", "name",
-    "paused_at", "paused_ms", "rule", "state",    "warn",      "warned"};
-
-std::array<std::string, 12> ClockValues(const ClockTrack& t) {
-  auto text = [](std::string_view s) {
-    std::string out;
-    AppendJsonString(out, s);
-    return out;
-  };
-  auto instant = [&](const std::optional<Instant>& at) {
-    return at ? text(FormatInstant(*at)) : std::string("null");
-  };
-  auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
-  return {text(FormatInstant(t.anchor)),
-          flag(t.breached),
-          text(FormatInstant(t.due)),
-          instant(t.ended_at),
-          text(FormatDate(t.local_due)),
-          text(t.name),
-          instant(t.paused_at),
-          std::to_string(t.paused_ms),
-          text(t.rule),
-          text(ToString(t.state)),
-          text(FormatInstant(t.warn)),
-          flag(t.warned)};
+// A clock's members with their values as JSON text.
+std::vector<std::pair<const char*, std::string>> ClockTexts(const ClockTrack& t) {
+  std::vector<std::pair<const char*, std::string>> out;
+  out.reserve(12);
+  ForEachClockMember(t, [&out](const char* key, const auto& v) {
+    std::string text;
+    JsonWriter vw(text);
+    WriteClockValue(vw, v);
+    out.emplace_back(key, std::move(text));
+  });
+  return out;
 }
 
 }  // namespace
 
+void WriteInstantMember(JsonWriter& w, const char* key, const std::optional<Instant>& at) {
+  OptText(w, key, at);
+}
+
 void WriteClockChange(JsonWriter& before, JsonWriter& after, const ClockTrack& b,
                       const ClockTrack& a) {
-  const auto vb = ClockValues(b);
-  const auto va = ClockValues(a);
-  for (size_t i = 0; i < kClockKeys.size(); ++i) {
-    if (vb[i] == va[i]) continue;
-    before.Key(kClockKeys[i]);
-    before.Raw(vb[i]);
-    after.Key(kClockKeys[i]);
-    after.Raw(va[i]);
+  const auto vb = ClockTexts(b);
+  const auto va = ClockTexts(a);
+  for (size_t i = 0; i < vb.size(); ++i) {
+    if (vb[i].second == va[i].second) continue;
+    before.Key(vb[i].first);
+    before.Raw(vb[i].second);
+    after.Key(va[i].first);
+    after.Raw(va[i].second);
   }
 }
 

@@ -49,6 +49,8 @@ void WriteStaffTime(JsonWriter& w, const Complaint& c, Instant now);
 nlohmann::json ToComplainantJson(const Complaint& c, Instant now);
 // Its members as text, into the object `w` is writing (keys in nlohmann's order).
 void WriteComplainantMembers(JsonWriter& w, const Complaint& c);
+// `key`: the instant as the views write it, or null when there is none.
+void WriteInstantMember(JsonWriter& w, const char* key, const std::optional<Instant>& at);
 nlohmann::json ToJson(const ClockTrack& t);
 // The members of one clock that differ between `b` and `a`, into the objects `before` and
 // `after` are writing: what DiffJson(ToJson(b), ToJson(a)) finds, as text.
