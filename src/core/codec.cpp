@@ -726,22 +726,23 @@ void OrNull(JsonWriter& w, const char* key, const std::optional<T>& v, Format fo
   }
 }
 
-void OptText(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
-  OrNull(w, key, t, FormatInstant);
-}
-
-// One member value of a clock, as JSON.
-void WriteClockValue(JsonWriter& w, Instant v) { w.String(FormatInstant(v)); }
-void WriteClockValue(JsonWriter& w, const std::optional<Instant>& v) {
+// One value as the views write it: an instant as text, a missing instant as null.
+void WriteValue(JsonWriter& w, Instant v) { w.String(FormatInstant(v)); }
+void WriteValue(JsonWriter& w, const std::optional<Instant>& v) {
   if (v) {
-    w.String(FormatInstant(*v));
+    WriteValue(w, *v);
   } else {
     w.Null();
   }
 }
-void WriteClockValue(JsonWriter& w, bool v) { w.Bool(v); }
-void WriteClockValue(JsonWriter& w, int64_t v) { w.Int(v); }
-void WriteClockValue(JsonWriter& w, std::string_view v) { w.String(v); }
+void WriteValue(JsonWriter& w, bool v) { w.Bool(v); }
+void WriteValue(JsonWriter& w, int64_t v) { w.Int(v); }
+void WriteValue(JsonWriter& w, std::string_view v) { w.String(v); }
+
+void OptText(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
+  w.Key(key);
+  WriteValue(w, t);
+}
 
 // Calls f(key, value) for each member of ToJson(ClockTrack), in the order nlohmann writes
 // them: the one list of a clock's members, for the record and for a clock's change.
@@ -776,7 +777,7 @@ void WriteFullClock(JsonWriter& w, const ClockTrack& t) {
   w.BeginObject();
   ForEachClockMember(t, [&w](const char* key, const auto& v) {
     w.Key(key);
-    WriteClockValue(w, v);
+    WriteValue(w, v);
   });
   w.EndObject();
 }
@@ -788,7 +789,7 @@ std::vector<std::pair<const char*, std::string>> ClockTexts(const ClockTrack& t)
   ForEachClockMember(t, [&out](const char* key, const auto& v) {
     std::string text;
     JsonWriter vw(text);
-    WriteClockValue(vw, v);
+    WriteValue(vw, v);
     out.emplace_back(key, std::move(text));
   });
   return out;
