@@ -103,6 +103,30 @@ TEST(SqliteStoreTest, UsesWalAndRefusesMemoryDatabases) {
   EXPECT_EQ(bad.error().code, Errc::kUnavailable);
 }
 
+TEST(SqliteStoreTest, NewStoresGetEightKibPagesAndOldOnesKeepTheirs) {
+  TempDir dir;
+  const std::string fresh = dir.File("new.db");
+  ASSERT_TRUE(OpenOrDie(fresh));
+  EXPECT_EQ(Query(fresh, "PRAGMA page_size"), (std::vector<std::string>{"8192"}));
+
+  // A store made with 4 KiB pages (as before) opens, migrates and keeps them.
+  const std::string old = dir.File("old.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(old.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; "
+                         "CREATE TABLE earlier (x INTEGER)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  {
+    auto s = OpenOrDie(old);
+    ASSERT_TRUE(s);
+  }
+  EXPECT_EQ(Query(old, "PRAGMA page_size"), (std::vector<std::string>{"4096"}));
+  EXPECT_FALSE(Query(old, "SELECT 1 FROM sqlite_master WHERE name = 'complaints'").empty());
+}
+
 TEST(SqliteStoreTest, FullQueueIsOverloadedAtOnce) {
   TempDir dir;
   SqliteStore::Options o;

@@ -409,6 +409,11 @@ Status SetPragmas(Conn& c, bool writer) {
   sqlite3_busy_timeout(c.db(), kBusyTimeoutMs);
   if (auto s = c.Exec("PRAGMA busy_timeout = 5000", "busy_timeout"); !s) return s;
   if (!writer) return {};
+  // A new database gets 8 KiB pages (an existing one keeps its own: WAL mode fixes the size).
+  // A complaint row and its receipt event are about 2 KB each, so a 4 KiB page held one and
+  // left a fifth of the tables unused; 8 KiB pages make the store about 8 % smaller and an
+  // import's system time a third lower (docs/performance.md).
+  if (auto s = c.Exec("PRAGMA page_size = 8192", "page_size"); !s) return s;
   // journal_mode answers with the mode in force; anything but "wal" (e.g. ":memory:") is
   // refused, since the durability and reader design depend on it.
   sqlite3_stmt* st = nullptr;
