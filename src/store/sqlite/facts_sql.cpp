@@ -1,5 +1,6 @@
 #include "store/sqlite/facts_sql.hpp"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -381,6 +382,57 @@ Status RollupSums::Write(Conn& c) {
 void RollupBuffer::MoveInto(RollupSums& sums) {
   for (const auto& e : entries_) sums.Add(e.facts, e.sign);
   entries_.clear();
+}
+
+BackgroundSums::~BackgroundSums() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundSums::Push(RollupBuffer& batch) {
+  auto entries = batch.Take();
+  if (entries.empty()) return;
+  constexpr size_t kMaxQueued = 64;  // batches: bounds the memory if the thread falls behind
+  std::unique_lock lock(mu_);
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  cv_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+  queue_.push_back(std::move(entries));
+  cv_.notify_all();
+}
+
+Status BackgroundSums::WriteAll(Conn& c) {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  }
+  // The thread is idle and only this (the writer's) thread pushes: the sums are ours.
+  auto s = sums_.Write(c);
+  size_.store(sums_.size(), std::memory_order_relaxed);
+  return s;
+}
+
+void BackgroundSums::Run() {
+  pthread_setname_np(pthread_self(), "redress-sums");
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    auto entries = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    cv_.notify_all();  // room in the queue
+    lock.unlock();
+    for (const auto& e : entries) sums_.Add(e.facts, e.sign);
+    size_.store(sums_.size(), std::memory_order_relaxed);
+    entries = {};  // freed outside the lock
+    lock.lock();
+    busy_ = false;
+    cv_.notify_all();  // Drained() may be waiting
+  }
 }
 
 Status RollupBuffer::Flush(Conn& c) {

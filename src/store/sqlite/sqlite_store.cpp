@@ -473,9 +473,10 @@ class SqliteStore::Tx final : public core::StoreTx {
   // Roll-up differences (migration 0006), added once per batch like text_ops.
   sqlite::RollupBuffer rollup;
   // During a bulk load (BeginBulkLoad), each committed batch's roll-up differences are added to
-  // bulk_rollups instead, written when the load ends or they grow past kMaxBulkRollupRows.
+  // bulk_rollups instead (on their own thread), written when the load ends or they grow past
+  // kMaxBulkRollupRows.
   bool bulk = false;
-  sqlite::RollupSums bulk_rollups;
+  sqlite::BackgroundSums bulk_rollups;
 
   // Keeps state_counts (migration 0003) in step with complaints. Done here rather than by a
   // trigger: a trigger makes SQLite keep a statement journal for every complaint insert.
@@ -1318,9 +1319,10 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
   }
   // A bulk load's sums hold committed batches only: this batch's join them after its commit.
   const bool defer_rollup = tx_->bulk;
-  if (auto st = !defer_rollup                                    ? tx_->rollup.Flush(*writer_)
-                : tx_->bulk_rollups.size() >= kMaxBulkRollupRows ? tx_->bulk_rollups.Write(*writer_)
-                                                                 : Status{};
+  if (auto st = !defer_rollup ? tx_->rollup.Flush(*writer_)
+                : tx_->bulk_rollups.ApproxSize() >= kMaxBulkRollupRows
+                    ? tx_->bulk_rollups.WriteAll(*writer_)
+                    : Status{};
       !st) {
     if (sqlite::IsFatal(sqlite3_errcode(db))) Poison();
     return abort_batch(st.error());
@@ -1331,7 +1333,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     Poison();
     return abort_batch(SqliteError(db, rc, "commit"));
   }
-  if (defer_rollup) tx_->rollup.MoveInto(tx_->bulk_rollups);
+  if (defer_rollup) tx_->bulk_rollups.Push(tx_->rollup);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1421,7 +1423,7 @@ Status SqliteStore::EndBulkLoad() {
   // file is read through the writer's memory map (perf: system reads were over a quarter of the
   // index builds while the WAL still held the load's last pages).
   Status ended = WriteSync([this](core::StoreTx&) -> Status {
-    if (auto s = tx_->bulk_rollups.Write(*writer_); !s) return s;
+    if (auto s = tx_->bulk_rollups.WriteAll(*writer_); !s) return s;
     empty_wal_after_batch_ = true;
     return {};
   });
