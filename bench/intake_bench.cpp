@@ -7,6 +7,7 @@
 
 #include "config/policy_loader.hpp"
 #include "core/codec.hpp"
+#include "core/json_writer.hpp"
 #include "core/lifecycle.hpp"
 
 namespace {
@@ -74,6 +75,26 @@ void BM_DecodeStorage(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DecodeStorage);
+
+// A JSON string of a complaint's narrative: about 1,100 bytes of text with a few quotes,
+// line breaks and non-ASCII letters, as the CFPB's narratives have.
+void BM_JsonStringNarrative(benchmark::State& state) {
+  std::string text;
+  for (int i = 0; i < 8; ++i) {
+    text += "On XX/XX/2025 I called the bank about a \"late fee\" of $35.00 that was charged ";
+    text +=
+        "although my payment arrived on time.\nThe agent, Ren\xc3\xa9"
+        "e, said it would be ";
+  }
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    core::AppendJsonString(out, text);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_JsonStringNarrative);
 
 }  // namespace
 

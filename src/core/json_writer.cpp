@@ -1,52 +1,34 @@
 #include "core/json_writer.hpp"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace redress::core {
 namespace {
 
-// Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
-bool IsUtf8(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if (k == 1 ? (cc < lo || cc > hi) : (cc < 0x80 || cc > 0xBF)) return false;
-    }
-    i += len;
-  }
-  return true;
+// Whether any of the eight bytes of `w` must be escaped in a JSON string: below 0x20, '"' or
+// '\\'. (A byte of 0x80 or more never matches: its high bit is set.)
+bool NeedsEscape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101'0101'0101'0101ULL;
+  constexpr uint64_t kHighs = 0x8080'8080'8080'8080ULL;
+  const uint64_t quote = w ^ (kOnes * '"');
+  const uint64_t backslash = w ^ (kOnes * '\\');
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w;
+  const uint64_t is_quote = (quote - kOnes) & ~quote;
+  const uint64_t is_backslash = (backslash - kOnes) & ~backslash;
+  return ((below_space | is_quote | is_backslash) & kHighs) != 0;
 }
 
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
-  if (!IsUtf8(s)) {
+  // Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), checked with
+  // SIMD instructions.
+  if (!simdjson::validate_utf8(s.data(), s.size())) {
     out += nlohmann::json(std::string(s))
                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
@@ -55,6 +37,14 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < s.size(); ++i) {
+    // Eight bytes at a time while none needs escaping (most text).
+    while (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (NeedsEscape(w)) break;
+      i += 8;
+    }
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <random>
+#include <vector>
 
 #include "core/codec.hpp"
 
@@ -24,6 +25,37 @@ TEST(JsonWriterTest, EscapesEveryAsciiByteAsNlohmannDoes) {
   for (int c = 0; c < 128; ++c) {
     const std::string s = std::string("a") + static_cast<char>(c) + "b";
     EXPECT_EQ(Written(s), json(s).dump()) << "byte " << c;
+  }
+}
+
+TEST(JsonWriterTest, EscapesAtEveryPlaceOfALongString) {
+  // Long text is scanned eight bytes at a time: put each byte that needs escaping (and a
+  // multi-byte character) at every offset of strings longer than a few blocks.
+  const std::vector<std::string> specials = {
+      "\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\xc3\xa9", "\xe2\x82\xac", "\x7f", " "};
+  for (const std::string& special : specials) {
+    for (size_t len = 0; len < 40; ++len) {
+      for (size_t at = 0; at <= len; ++at) {
+        std::string s(len, 'x');
+        s.insert(at, special);
+        ASSERT_EQ(Written(s), json(s).dump()) << "len " << len << " at " << at;
+      }
+    }
+  }
+}
+
+TEST(JsonWriterTest, RandomTextMatchesNlohmann) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> pieces = {"a",         "Z",  " ",        "\"",
+                                           "\\",        "\n", "\t",       "\x01",
+                                           "~",         "/",  "\xc3\xa9", "\xf0\x9f\x98\x80",
+                                           "0123456789"};
+  std::uniform_int_distribution<size_t> pick(0, pieces.size() - 1);
+  for (int i = 0; i < 3000; ++i) {
+    std::string s;
+    const int n = i % 90;
+    for (int k = 0; k < n; ++k) s += pieces[pick(rng)];
+    ASSERT_EQ(Written(s), json(s).dump()) << i;
   }
 }
 
