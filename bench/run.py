@@ -1041,6 +1041,9 @@ def main():
     for name in ("get", "list", "deep_list", "search", "count"):
         r = pick(vruns, name, cfg.headline)
         flat[f"volume_{name}_p99_ms"] = r["p99_ms"] if r else None
+        # The latency a single user sees, where the targets are stated per request.
+        one = [r for r in vruns if r["endpoint"] == name and r["connections"] == 1]
+        flat[f"volume_{name}_p99_ms_at_1"] = one[0]["p99_ms"] if one else None
     flat["volume_rss_mb"] = v.get("memory_mib", {}).get("VmRSS")
     flat["volume_hwm_mb"] = v.get("memory_mib", {}).get("VmHWM")
     flat["volume_db_mb"] = v.get("db_mib")
