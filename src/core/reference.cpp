@@ -1,5 +1,6 @@
 #include "core/reference.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <cctype>
@@ -26,7 +27,9 @@ char CheckLetter(int year, int64_t sequence) {
 }
 
 std::string Reference::ToString() const {
-  return fmt::format("{}-{:04d}-{:06d}-{}", prefix, year, sequence, CheckLetter(year, sequence));
+  // Compiled at build time: a reference is written several times for every record stored.
+  return fmt::format(FMT_COMPILE("{}-{:04d}-{:06d}-{}"), prefix, year, sequence,
+                     CheckLetter(year, sequence));
 }
 
 std::optional<Reference> ParseReference(std::string_view text, std::string_view prefix) {

@@ -115,8 +115,16 @@ std::optional<Instant> ParseInstant(std::string_view text) {
 
 std::string FormatDate(LocalDate d) {
   if (!d.ok()) return std::string();  // an unset date prints empty rather than throwing
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
-                     static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  const int year = static_cast<int>(d.year());
+  if (year < 0 || year > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}", year, static_cast<unsigned>(d.month()),
+                       static_cast<unsigned>(d.day()));
+  }
+  std::string out = "0000-00-00";  // as FormatInstant: a clock's local due date, per record
+  PutDigits(&out[0], static_cast<unsigned>(year), 4);
+  PutDigits(&out[5], static_cast<unsigned>(d.month()), 2);
+  PutDigits(&out[8], static_cast<unsigned>(d.day()), 2);
+  return out;
 }
 
 std::optional<LocalDate> ParseDate(std::string_view text) {

@@ -41,5 +41,25 @@ TEST(TimeTest, FormatInstantOutsideFourDigitYearsStillFormats) {
   EXPECT_EQ(FormatInstant(far), Reference(far));
 }
 
+TEST(TimeTest, FormatDateMatchesFmtAndParsesBack) {
+  // Every day from 0001-01-01 to 9999-12-31 in steps, then the edges and an unset date.
+  const date::sys_days first = date::year{1} / 1 / 1;
+  const date::sys_days last = date::year{9999} / 12 / 31;
+  for (date::sys_days d = first; d <= last; d += date::days(97)) {
+    const date::year_month_day ymd{d};
+    const std::string text = FormatDate(ymd);
+    ASSERT_EQ(text,
+              fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                          static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())));
+    auto back = ParseDate(text);
+    ASSERT_TRUE(back.has_value()) << text;
+    EXPECT_EQ(*back, ymd) << text;
+  }
+  EXPECT_EQ(FormatDate(date::year{2024} / 2 / 29), "2024-02-29");
+  EXPECT_EQ(FormatDate(date::year{9999} / 12 / 31), "9999-12-31");
+  EXPECT_EQ(FormatDate(date::year{10000} / 1 / 1), "10000-01-01");
+  EXPECT_EQ(FormatDate(LocalDate{}), "");
+}
+
 }  // namespace
 }  // namespace redress::core
