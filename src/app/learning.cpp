@@ -522,15 +522,15 @@ Result<core::RootCause> Learning::SaveRootCause(core::RootCause r, const core::U
       return MakeError(Errc::kInvalid, "No complaint " + r.complaints[i] + " that you can see.",
                        {{"/complaints/" + std::to_string(i), "unknown complaint"}});
     }
-    const std::string ref = file->complaint.reference.ToString();
+    const std::string ref = file->complaint().reference.ToString();
     if (!seen.insert(ref).second) continue;
     refs.push_back(ref);
-    ids.push_back(file->complaint.id);
+    ids.push_back(file->complaint().id);
     const bool was_linked =
         before && std::find(before->complaints.begin(), before->complaints.end(), ref) !=
                       before->complaints.end();
     if (!was_linked) {
-      linked.push_back(RecordEvent(file->complaint.id, ref, by.username, "root_cause_linked", now,
+      linked.push_back(RecordEvent(file->complaint().id, ref, by.username, "root_cause_linked", now,
                                    json::object()));
     }
   }

@@ -613,7 +613,7 @@ core::Result<ComplaintFile> ComplaintService::GetFile(std::string_view reference
   if (!ref) return ref.error();
   auto file = store_.GetComplaintFile(*ref);
   if (!file) return file.error();
-  if (!file->has_value() || !InScope((*file)->complaint, ScopeOf(user))) return NotFound();
+  if (!file->has_value() || !InScope((*file)->complaint(), ScopeOf(user))) return NotFound();
   return std::move(**file);
 }
 

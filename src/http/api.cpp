@@ -837,7 +837,7 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   // One object: the record's members as kept for its version, this caller's members, the
   // notes and attachments, then the timeline, whose before/after documents are stored as JSON
   // text and embedded as they are.
-  std::string body = OpenStaffView(file->complaint, *user);
+  std::string body = OpenStaffView(file->complaint(), *user);
   core::JsonWriter w(body);
   w.ContinueAfterValue();
   w.Key("notes");
@@ -964,7 +964,7 @@ asio::awaitable<Response> Api::Notifications(Request& req, const core::User* use
   auto job = [this, ref, u]() -> core::Result<std::vector<core::Notification>> {
     auto file = service_.GetFile(ref, u);
     if (!file) return file.error();
-    return store_.NotificationsOf(file->complaint.id);
+    return store_.NotificationsOf(file->complaint().id);
   };
   auto list = co_await Offload(blocking_, std::move(job));
   if (!list) co_return ErrorOf(list.error(), req);
@@ -1105,7 +1105,7 @@ asio::awaitable<Response> Api::DownloadAttachment(Request& req, const core::User
   auto job21 = [this, ref, u, id]() -> core::Result<Response> {
     auto file = service_.GetFile(ref, u);
     if (!file) return file.error();
-    auto att = store_.GetAttachment(file->complaint.id, id);
+    auto att = store_.GetAttachment(file->complaint().id, id);
     if (!att) return att.error();
     if (!att->has_value()) return MakeError(Errc::kNotFound, "No such attachment.");
     const auto path = AttachmentPath(options_.data_dir, (*att)->sha256);

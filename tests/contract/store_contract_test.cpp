@@ -947,7 +947,7 @@ TEST_P(StoreContract, ComplaintFileHoldsTheComplaintsOwnRecordsAndSeesLaterWrite
 
   auto file = store().GetComplaintFile(c.reference);
   ASSERT_TRUE(file && file->has_value());
-  EXPECT_EQ((*file)->complaint.id, c.id);
+  EXPECT_EQ((*file)->complaint().id, c.id);
   auto events = store().EventsOf(c.id);
   ASSERT_TRUE(events);
   ASSERT_EQ((*file)->events.size(), events->size());  // Insert's event and the one above

@@ -66,8 +66,9 @@ Result<std::optional<ComplaintFile>> Store::GetComplaintFile(const Reference& re
   auto c = GetComplaint(ref);
   if (!c) return c.error();
   if (!c->has_value()) return std::optional<ComplaintFile>();
-  std::optional<ComplaintFile> file(ComplaintFile{std::move(**c), {}, {}, {}});
-  const int64_t id = file->complaint.id;
+  std::optional<ComplaintFile> file(
+      ComplaintFile{std::make_shared<const Complaint>(std::move(**c)), {}, {}, {}});
+  const int64_t id = file->complaint().id;
   auto events = EventsOf(id);
   if (!events) return events.error();
   file->events = std::move(*events);

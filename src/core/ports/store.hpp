@@ -198,9 +198,12 @@ struct Claim {
   std::chrono::milliseconds lease{60000};
 };
 
-// A complaint with its timeline (oldest first), notes and attachments.
+// A complaint with its timeline (oldest first), notes and attachments. The record is shared,
+// read-only: a store may hand out the decoded record it keeps for that version without a copy
+// (a complaint is about fifty strings).
 struct ComplaintFile {
-  Complaint complaint;
+  std::shared_ptr<const Complaint> record;  // never null
+  const Complaint& complaint() const { return *record; }
   std::vector<Event> events;
   std::vector<Note> notes;
   std::vector<Attachment> attachments;

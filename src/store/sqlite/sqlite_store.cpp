@@ -1485,12 +1485,11 @@ Result<std::optional<core::ComplaintFile>> SqliteStore::GetComplaintFile(
   if (!begin) return begin.error();
   if (int rc = begin->Step(); rc != SQLITE_DONE) return SqliteError(c->db(), rc, "begin read");
   auto read = [&]() -> Result<std::optional<core::ComplaintFile>> {
-    auto complaint = ComplaintOn(*c, ref);
+    auto complaint = SharedComplaintOn(*c, ref);
     if (!complaint) return complaint.error();
-    if (!complaint->has_value()) return std::optional<core::ComplaintFile>();
-    std::optional<core::ComplaintFile> file(
-        core::ComplaintFile{std::move(**complaint), {}, {}, {}});
-    const int64_t id = file->complaint.id;
+    if (*complaint == nullptr) return std::optional<core::ComplaintFile>();
+    std::optional<core::ComplaintFile> file(core::ComplaintFile{std::move(*complaint), {}, {}, {}});
+    const int64_t id = file->complaint().id;
     auto events = EventsOn(*c, id);
     if (!events) return events.error();
     file->events = std::move(*events);
@@ -1515,21 +1514,31 @@ Result<std::optional<core::ComplaintFile>> SqliteStore::GetComplaintFile(
 
 Result<std::optional<core::Complaint>> SqliteStore::ComplaintOn(sqlite::Conn& c,
                                                                 const core::Reference& ref) {
+  auto shared = SharedComplaintOn(c, ref);
+  if (!shared) return shared.error();
+  if (*shared == nullptr) return std::optional<core::Complaint>();
+  return std::optional<core::Complaint>(**shared);
+}
+
+Result<std::shared_ptr<const core::Complaint>> SqliteStore::SharedComplaintOn(
+    sqlite::Conn& c, const core::Reference& ref) {
   std::string text = ref.ToString();
   auto st = Prep(c, kLoadComplaint);
   if (!st) return st.error();
   st->Bind(1, text);
   int rc = st->Step();
-  if (rc == SQLITE_DONE) return std::optional<core::Complaint>();
+  if (rc == SQLITE_DONE) return std::shared_ptr<const core::Complaint>();
   if (rc != SQLITE_ROW) return SqliteError(c.db(), rc, "get complaint");
   const int64_t id = st->Int(0);
   const int64_t version = st->Int(1);
-  if (auto kept = decoded_.Find(id, version)) return std::optional<core::Complaint>(*kept);
+  if (auto kept = decoded_.Find(id, version)) return kept;
   // The document is read (and its overflow pages fetched) only on a miss.
   auto parsed = ParseComplaint(id, version, st->View(2));
-  if (!parsed || !parsed->has_value()) return parsed;
-  decoded_.Put(id, std::make_shared<const core::Complaint>(**parsed));
-  return parsed;
+  if (!parsed) return parsed.error();
+  if (!parsed->has_value()) return std::shared_ptr<const core::Complaint>();
+  auto shared = std::make_shared<const core::Complaint>(std::move(**parsed));
+  decoded_.Put(id, shared);
+  return shared;
 }
 
 namespace {

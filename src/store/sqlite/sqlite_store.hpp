@@ -158,6 +158,9 @@ class SqliteStore final : public core::Store {
   // The reads of GetComplaint, EventsOf, NotesOf and AttachmentsOf on a connection.
   core::Result<std::optional<core::Complaint>> ComplaintOn(sqlite::Conn& c,
                                                            const core::Reference& ref);
+  // The same without a copy: the decoded record, shared with the cache (null: none).
+  core::Result<std::shared_ptr<const core::Complaint>> SharedComplaintOn(
+      sqlite::Conn& c, const core::Reference& ref);
   static core::Result<std::vector<core::Event>> EventsOn(sqlite::Conn& c, int64_t complaint_id);
   static core::Result<std::vector<core::Note>> NotesOn(sqlite::Conn& c, int64_t complaint_id);
   static core::Result<std::vector<core::Attachment>> AttachmentsOn(sqlite::Conn& c,
