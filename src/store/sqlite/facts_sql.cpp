@@ -379,11 +379,6 @@ Status RollupSums::Write(Conn& c) {
   return {};
 }
 
-void RollupBuffer::MoveInto(RollupSums& sums) {
-  for (const auto& e : entries_) sums.Add(e.facts, e.sign);
-  entries_.clear();
-}
-
 BackgroundSums::~BackgroundSums() {
   {
     std::lock_guard lock(mu_);
@@ -431,13 +426,14 @@ void BackgroundSums::Run() {
     entries = {};  // freed outside the lock
     lock.lock();
     busy_ = false;
-    cv_.notify_all();  // Drained() may be waiting
+    cv_.notify_all();  // WriteAll() may be waiting
   }
 }
 
 Status RollupBuffer::Flush(Conn& c) {
   RollupSums sums;
-  MoveInto(sums);
+  for (const auto& e : entries_) sums.Add(e.facts, e.sign);
+  entries_.clear();  // keeps its capacity for the next batch
   return sums.Write(c);
 }
 

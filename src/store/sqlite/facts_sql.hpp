@@ -87,10 +87,8 @@ class RollupBuffer {
   size_t size() const { return entries_.size(); }
   void Truncate(size_t n) { entries_.resize(n); }  // drops a rolled-back command's entries
   void Clear() { entries_.clear(); }
-  // Writes the batch's differences now.
+  // Writes the batch's differences now, and clears.
   core::Status Flush(Conn& c);
-  // Adds the batch's differences to `sums` (written later: a bulk load) and clears.
-  void MoveInto(RollupSums& sums);
 
   struct Entry {
     core::ComplaintFacts facts;
