@@ -28,6 +28,8 @@ struct ClockTrack {
   std::optional<Instant> paused_at;
   int64_t paused_ms = 0;            // total paused so far
   std::optional<Instant> ended_at;  // met or stopped at
+
+  bool operator==(const ClockTrack&) const = default;
 };
 
 // Starts every clock the policy sets for these flags from `received_at`.

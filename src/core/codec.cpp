@@ -240,61 +240,111 @@ ClockTrack ReadClock(const V& j) {
   return t;
 }
 
-// Fields common to the storage and staff views.
+// One member of the record's JSON, common to the storage and staff views: its key, its value,
+// and whether two records agree on the fields it is made of, so that a change's diff
+// (DiffRecords) builds the JSON of the members that differ only.
+struct RecordMember {
+  const char* key;
+  json (*value)(const Complaint&);
+  bool (*same)(const Complaint&, const Complaint&);
+};
+
+template <auto Field>
+bool Same(const Complaint& a, const Complaint& b) {
+  return a.*Field == b.*Field;
+}
+
+using C = Complaint;
+
+const RecordMember kRecordMembers[] = {
+    {"reference", [](const C& c) -> json { return c.reference.ToString(); }, Same<&C::reference>},
+    {"state", [](const C& c) -> json { return ToString(c.state); }, Same<&C::state>},
+    {"version", [](const C& c) -> json { return c.version; }, Same<&C::version>},
+    {"received_at", [](const C& c) -> json { return FormatInstant(c.received_at); },
+     Same<&C::received_at>},
+    {"logged_at", [](const C& c) -> json { return FormatInstant(c.logged_at); },
+     Same<&C::logged_at>},
+    {"received_by", [](const C& c) -> json { return c.received_by; }, Same<&C::received_by>},
+    {"channel", [](const C& c) -> json { return ToString(c.channel); }, Same<&C::channel>},
+    {"complainant", [](const C& c) { return ComplainantJson(c.complainant); },
+     Same<&C::complainant>},
+    {"representative",
+     [](const C& c) -> json {
+       return {{"name", c.representative.name.value},
+               {"relationship", c.representative.relationship},
+               {"authority", c.representative.authority}};
+     },
+     Same<&C::representative>},
+    {"contact_preference",
+     [](const C& c) -> json {
+       return {{"channel", c.contact.channel},
+               {"times", c.contact.times},
+               {"language", c.contact.language},
+               {"format", c.contact.format}};
+     },
+     Same<&C::contact>},
+    {"accessibility_needs", [](const C& c) -> json { return c.accessibility_needs.value; },
+     Same<&C::accessibility_needs>},
+    {"vulnerability", [](const C& c) -> json { return c.vulnerability.value; },
+     Same<&C::vulnerability>},
+    {"subject",
+     [](const C& c) -> json {
+       return {{"type", ToString(c.subject.type)},
+               {"product", c.subject.product},
+               {"department", c.subject.department},
+               {"location", c.subject.location},
+               {"persons_named", c.subject.persons_named.value}};
+     },
+     Same<&C::subject>},
+    {"description", [](const C& c) -> json { return c.description.value; }, Same<&C::description>},
+    {"remedy_requested", [](const C& c) -> json { return c.remedy_requested.value; },
+     Same<&C::remedy_requested>},
+    {"event_date",
+     [](const C& c) { return c.event_date ? json(FormatDate(*c.event_date)) : json(nullptr); },
+     Same<&C::event_date>},
+    {"immediate_action", [](const C& c) -> json { return c.immediate_action.value; },
+     Same<&C::immediate_action>},
+    {"assessment", [](const C& c) { return AssessmentJson(c.assessment); }, Same<&C::assessment>},
+    {"priority", [](const C& c) -> json { return ToString(c.priority); }, Same<&C::priority>},
+    {"escalated", [](const C& c) -> json { return c.escalated; }, Same<&C::escalated>},
+    {"policy_id", [](const C& c) -> json { return c.policy_id; }, Same<&C::policy_id>},
+    {"clocks",
+     [](const C& c) {
+       json clocks = json::array();
+       for (const auto& t : c.clocks) clocks.push_back(ToJson(t));
+       return clocks;
+     },
+     Same<&C::clocks>},
+    {"assignee", [](const C& c) -> json { return c.assignee; }, Same<&C::assignee>},
+    {"investigator", [](const C& c) -> json { return c.investigator; }, Same<&C::investigator>},
+    {"decision", [](const C& c) { return DecisionJson(c.decision); }, Same<&C::decision>},
+    {"referral", [](const C& c) { return ReferralJson(c.referral); }, Same<&C::referral>},
+    {"pending_question", [](const C& c) -> json { return c.pending_question.value; },
+     Same<&C::pending_question>},
+    {"closure", [](const C& c) { return ClosureJson(c.closure); }, Same<&C::closure>},
+    {"reopen_count", [](const C& c) -> json { return c.reopen_count; }, Same<&C::reopen_count>},
+    {"survey",
+     [](const C& c) -> json {
+       return {{"answered_at", OptInstant(c.survey.answered_at)},
+               {"handling", c.survey.handling},
+               {"outcome", c.survey.outcome},
+               {"comment", c.survey.comment.value},
+               {"opted_out_at", OptInstant(c.survey.opted_out_at)}};
+     },
+     Same<&C::survey>},
+    {"updated_at", [](const C& c) -> json { return FormatInstant(c.updated_at); },
+     Same<&C::updated_at>},
+    {"source",
+     [](const C& c) -> json {
+       return {{"system", c.source.system}, {"id", c.source.id}, {"fields", c.source.fields}};
+     },
+     Same<&C::source>},
+};
+
 json RecordJson(const Complaint& c) {
-  json clocks = json::array();
-  for (const auto& t : c.clocks) clocks.push_back(ToJson(t));
-  return {
-      {"reference", c.reference.ToString()},
-      {"state", ToString(c.state)},
-      {"version", c.version},
-      {"received_at", FormatInstant(c.received_at)},
-      {"logged_at", FormatInstant(c.logged_at)},
-      {"received_by", c.received_by},
-      {"channel", ToString(c.channel)},
-      {"complainant", ComplainantJson(c.complainant)},
-      {"representative",
-       {{"name", c.representative.name.value},
-        {"relationship", c.representative.relationship},
-        {"authority", c.representative.authority}}},
-      {"contact_preference",
-       {{"channel", c.contact.channel},
-        {"times", c.contact.times},
-        {"language", c.contact.language},
-        {"format", c.contact.format}}},
-      {"accessibility_needs", c.accessibility_needs.value},
-      {"vulnerability", c.vulnerability.value},
-      {"subject",
-       {{"type", ToString(c.subject.type)},
-        {"product", c.subject.product},
-        {"department", c.subject.department},
-        {"location", c.subject.location},
-        {"persons_named", c.subject.persons_named.value}}},
-      {"description", c.description.value},
-      {"remedy_requested", c.remedy_requested.value},
-      {"event_date", c.event_date ? json(FormatDate(*c.event_date)) : json(nullptr)},
-      {"immediate_action", c.immediate_action.value},
-      {"assessment", AssessmentJson(c.assessment)},
-      {"priority", ToString(c.priority)},
-      {"escalated", c.escalated},
-      {"policy_id", c.policy_id},
-      {"clocks", std::move(clocks)},
-      {"assignee", c.assignee},
-      {"investigator", c.investigator},
-      {"decision", DecisionJson(c.decision)},
-      {"referral", ReferralJson(c.referral)},
-      {"pending_question", c.pending_question.value},
-      {"closure", ClosureJson(c.closure)},
-      {"reopen_count", c.reopen_count},
-      {"survey",
-       {{"answered_at", OptInstant(c.survey.answered_at)},
-        {"handling", c.survey.handling},
-        {"outcome", c.survey.outcome},
-        {"comment", c.survey.comment.value},
-        {"opted_out_at", OptInstant(c.survey.opted_out_at)}}},
-      {"updated_at", FormatInstant(c.updated_at)},
-      {"source", {{"system", c.source.system}, {"id", c.source.id}, {"fields", c.source.fields}}},
-  };
+  json j = json::object();
+  for (const auto& m : kRecordMembers) j[m.key] = m.value(c);
+  return j;
 }
 
 }  // namespace
@@ -539,32 +589,38 @@ json KeyClocks(const json& clocks) {
   return out;
 }
 
+void DiffInto(const json& b, const json& a, json& out_b, json& out_a);
+
+// The member `key`, whose values in the two documents are `vb` and `va`, into the diff.
+void DiffMember(const std::string& key, const json& vb, const json& va, json& out_b, json& out_a) {
+  if (vb == va) return;
+  // Clock lists are compared as objects keyed by clock name.
+  const bool clocks = key == "clocks";
+  const json kb = clocks ? KeyClocks(vb) : json();
+  const json ka = clocks ? KeyClocks(va) : json();
+  const json& b = clocks ? kb : vb;
+  const json& a = clocks ? ka : va;
+  if (b.is_object() && a.is_object()) {
+    json db = json::object();
+    json da = json::object();
+    DiffInto(b, a, db, da);
+    out_b[key] = std::move(db);
+    out_a[key] = std::move(da);
+    return;
+  }
+  out_b[key] = vb;
+  out_a[key] = va;
+}
+
 void DiffInto(const json& b, const json& a, json& out_b, json& out_a) {
   for (auto it = a.begin(); it != a.end(); ++it) {
-    const std::string& key = it.key();
-    auto bit = b.find(key);
+    auto bit = b.find(it.key());
     if (bit == b.end()) {
-      out_b[key] = nullptr;
-      out_a[key] = it.value();
+      out_b[it.key()] = nullptr;
+      out_a[it.key()] = it.value();
       continue;
     }
-    if (*bit == it.value()) continue;
-    // Clock lists are compared as objects keyed by clock name.
-    const bool clocks = key == "clocks";
-    const json kb = clocks ? KeyClocks(*bit) : json();
-    const json ka = clocks ? KeyClocks(it.value()) : json();
-    const json& vb = clocks ? kb : *bit;
-    const json& va = clocks ? ka : it.value();
-    if (vb.is_object() && va.is_object()) {
-      json db = json::object();
-      json da = json::object();
-      DiffInto(vb, va, db, da);
-      out_b[key] = std::move(db);
-      out_a[key] = std::move(da);
-      continue;
-    }
-    out_b[key] = *bit;
-    out_a[key] = it.value();
+    DiffMember(it.key(), *bit, it.value(), out_b, out_a);
   }
   for (auto bit = b.begin(); bit != b.end(); ++bit) {
     if (!a.contains(bit.key())) {
@@ -584,6 +640,18 @@ void DiffJson(const json& before, const json& after, std::initializer_list<const
   for (const char* key : skip) {
     out_before.erase(key);
     out_after.erase(key);
+  }
+}
+
+void DiffRecords(const Complaint& before, const Complaint& after, json& out_before,
+                 json& out_after) {
+  out_before = json::object();
+  out_after = json::object();
+  for (const auto& m : kRecordMembers) {
+    if (m.same(before, after)) continue;
+    const std::string_view key = m.key;
+    if (key == "version" || key == "updated_at") continue;
+    DiffMember(m.key, m.value(before), m.value(after), out_before, out_after);
   }
 }
 

@@ -30,6 +30,11 @@ void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, boo
 void DiffJson(const nlohmann::json& before, const nlohmann::json& after,
               std::initializer_list<const char*> skip, nlohmann::json& out_before,
               nlohmann::json& out_after);
+// What DiffJson(ToStorageJson(before), ToStorageJson(after), {"version", "updated_at", "id",
+// "secret_hash"}) finds (a change without its bookkeeping and the secret's hash, which has no
+// place in the history), building the JSON of the members that differ only.
+void DiffRecords(const Complaint& before, const Complaint& after, nlohmann::json& out_before,
+                 nlohmann::json& out_after);
 Result<Complaint> FromStorageJson(const nlohmann::json& j);
 // FromStorageJson of the text `doc` (EncodeStorage's or ToStorageJson's), parsed by simdjson:
 // the same mapping, without building an nlohmann document.

@@ -54,12 +54,16 @@ struct Complainant {
   Personal<std::string> phone;
   Personal<std::string> account_number;
   bool is_customer = true;
+
+  bool operator==(const Complainant&) const = default;
 };
 
 struct Representative {
   Personal<std::string> name;
   std::string relationship;
   std::string authority;
+
+  bool operator==(const Representative&) const = default;
 };
 
 struct ContactPreference {
@@ -67,6 +71,8 @@ struct ContactPreference {
   std::string times;
   std::string language;  // BCP 47, e.g. "en"
   std::string format;    // "large print", ...
+
+  bool operator==(const ContactPreference&) const = default;
 };
 
 struct Subject {
@@ -75,6 +81,8 @@ struct Subject {
   std::string department;
   std::string location;
   Personal<std::string> persons_named;  // staff named in the complaint (usernames or names)
+
+  bool operator==(const Subject&) const = default;
 };
 
 struct Assessment {
@@ -87,6 +95,8 @@ struct Assessment {
   std::string impact_organisation;  // none / low / medium / high
   bool immediate_action_needed = false;
   std::string notes;  // assessment rationale (internal)
+
+  bool operator==(const Assessment&) const = default;
 };
 
 struct Remedy {
@@ -95,6 +105,8 @@ struct Remedy {
   std::string currency;      // ISO 4217
   std::optional<Instant> due;
   std::optional<Instant> paid_at;
+
+  bool operator==(const Remedy&) const = default;
 };
 
 struct Decision {
@@ -108,6 +120,8 @@ struct Decision {
   Acceptance acceptance = Acceptance::kPending;
   std::optional<Instant> acceptance_at;
   Personal<std::string> acceptance_reasons;
+
+  bool operator==(const Decision&) const = default;
 };
 
 struct ExternalReferral {
@@ -116,6 +130,8 @@ struct ExternalReferral {
   std::string external_reference;
   std::optional<Instant> reply_deadline;
   std::string outcome;
+
+  bool operator==(const ExternalReferral&) const = default;
 };
 
 struct Closure {
@@ -138,6 +154,8 @@ struct Closure {
   std::string followed_up_by;
   bool follow_up_satisfied = false;
   Personal<std::string> follow_up_note;
+
+  bool operator==(const Closure&) const = default;
 };
 
 // The complainant's view of how the complaint was handled (clause 8.3), asked after closure:
@@ -151,6 +169,8 @@ struct Survey {
   // The complainant asked not to be surveyed (at intake or later): no invitation is sent and
   // the survey does not open.
   std::optional<Instant> opted_out_at;
+
+  bool operator==(const Survey&) const = default;
 };
 
 // Where a complaint taken over from another system came from (e.g. `redress import cfpb`):
@@ -160,6 +180,8 @@ struct SourceRecord {
   std::string system;                         // "cfpb"; "" = received by Redress
   std::string id;                             // the source's key, e.g. the CFPB Complaint ID
   std::map<std::string, std::string> fields;  // source column name -> value as published
+
+  bool operator==(const SourceRecord&) const = default;
 };
 
 enum class Priority { kP1 = 1, kP2 = 2, kP3 = 3, kP4 = 4 };

@@ -249,9 +249,7 @@ Event ChangeEvent(const Complaint& before, const Complaint& after, const Actor& 
                   std::string action, Instant now) {
   json diff_before;
   json diff_after;
-  // Bookkeeping, and the secret's hash, which has no place in the history.
-  DiffJson(ToStorageJson(before), ToStorageJson(after),
-           {"version", "updated_at", "id", "secret_hash"}, diff_before, diff_after);
+  DiffRecords(before, after, diff_before, diff_after);
   Event e;
   e.complaint_id = after.id;
   e.reference = after.reference.ToString();

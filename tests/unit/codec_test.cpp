@@ -7,8 +7,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/lifecycle.hpp"
@@ -728,6 +730,109 @@ TEST(CodecEventsTest, EventsTextMatchesTheDocumentView) {
   std::string empty;
   AppendEventsJson(empty, {});
   EXPECT_EQ(empty, "[]");
+}
+
+// --- A change's diff --------------------------------------------------------------------------
+
+// DiffRecords builds only the members whose fields differ; what it finds must be what the
+// diff of the two whole storage documents finds, for a change of any one field, of many at
+// once, and of fields that differ while their JSON does not.
+TEST(CodecDiffTest, DiffRecordsIsTheDiffOfTheWholeDocuments) {
+  using Change = std::function<void(Complaint&)>;
+  const std::vector<Change> changes = {
+      [](Complaint&) {},
+      [](Complaint& c) { c.reference.sequence += 1; },
+      [](Complaint& c) { c.secret_hash = "other"; },  // never in the history
+      [](Complaint& c) { c.id += 1; },
+      [](Complaint& c) { c.version += 1; },
+      [](Complaint& c) { c.updated_at += hours(1); },
+      [](Complaint& c) { c.state = State::kClosed; },
+      [](Complaint& c) { c.received_at += hours(2); },
+      [](Complaint& c) { c.logged_at += hours(2); },
+      [](Complaint& c) { c.received_by = "someone"; },
+      [](Complaint& c) { c.channel = Channel::kEmail; },
+      [](Complaint& c) { c.complainant.email = "new@example.org"; },
+      [](Complaint& c) { c.complainant.is_customer = !c.complainant.is_customer; },
+      [](Complaint& c) { c.representative.authority = "consent"; },
+      [](Complaint& c) { c.contact.language = "fr"; },
+      [](Complaint& c) { c.accessibility_needs = "braille"; },
+      [](Complaint& c) { c.vulnerability = ""; },
+      [](Complaint& c) { c.subject.type = SubjectType::kPolicy; },
+      [](Complaint& c) { c.subject.persons_named = "x"; },
+      [](Complaint& c) { c.description = "Changed \"text\"\n"; },
+      [](Complaint& c) { c.remedy_requested = ""; },
+      [](Complaint& c) { c.event_date.reset(); },
+      [](Complaint& c) { c.immediate_action = "call back"; },
+      [](Complaint& c) {
+        c.assessment.category = "banking/fees";
+        c.assessment.severity = 1;
+      },
+      [](Complaint& c) { c.assessment.flags.push_back("vulnerable_customer"); },
+      [](Complaint& c) { c.priority = Priority::kP1; },
+      [](Complaint& c) { c.escalated = !c.escalated; },
+      [](Complaint& c) { c.policy_id = "other"; },
+      [](Complaint& c) {
+        if (!c.clocks.empty()) c.clocks[0].state = ClockState::kMet;
+      },
+      [](Complaint& c) { c.clocks.push_back(Track("extra", ClockState::kRunning)); },
+      [](Complaint& c) {
+        if (!c.clocks.empty()) c.clocks.erase(c.clocks.begin());
+      },
+      [](Complaint& c) { c.clocks.clear(); },
+      [](Complaint& c) { c.assignee = "mona"; },
+      [](Complaint& c) { c.investigator = ""; },
+      [](Complaint& c) { c.decision.remedy.amount_minor += 1; },
+      [](Complaint& c) { c.decision.acceptance = Acceptance::kRejects; },
+      [](Complaint& c) { c.referral.reply_deadline.reset(); },
+      [](Complaint& c) { c.pending_question = "when?"; },
+      [](Complaint& c) { c.closure = Closure{}; },
+      // Different fields, the same JSON: the satisfaction is null while nobody followed up.
+      [](Complaint& c) {
+        c.closure.followed_up_at.reset();
+        c.closure.follow_up_satisfied = !c.closure.follow_up_satisfied;
+      },
+      [](Complaint& c) { c.closure.business_days = 7; },
+      [](Complaint& c) { c.reopen_count += 1; },
+      [](Complaint& c) {
+        c.survey.answered_at = kT0 + days(70);
+        c.survey.handling = 4;
+      },
+      [](Complaint& c) {
+        c.source.system = "cfpb";
+        c.source.fields["State"] = "CA";
+      },
+  };
+  Complaint followed = FullComplaint();
+  followed.closure.followed_up_at.reset();
+  for (const Complaint& base : {FullComplaint(), Complaint{}, followed}) {
+    for (size_t i = 0; i < changes.size(); ++i) {
+      Complaint after = base;
+      changes[i](after);
+      using Pair = std::pair<const Complaint*, const Complaint*>;
+      for (const auto& [b, a] : {Pair{&base, &after}, Pair{&after, &base}}) {
+        json want_b;
+        json want_a;
+        DiffJson(ToStorageJson(*b), ToStorageJson(*a),
+                 {"version", "updated_at", "id", "secret_hash"}, want_b, want_a);
+        json got_b;
+        json got_a;
+        DiffRecords(*b, *a, got_b, got_a);
+        EXPECT_EQ(got_b.dump(), want_b.dump()) << "change " << i;
+        EXPECT_EQ(got_a.dump(), want_a.dump()) << "change " << i;
+      }
+    }
+  }
+  // Everything at once.
+  json want_b;
+  json want_a;
+  DiffJson(ToStorageJson(Complaint{}), ToStorageJson(FullComplaint()),
+           {"version", "updated_at", "id", "secret_hash"}, want_b, want_a);
+  json got_b;
+  json got_a;
+  DiffRecords(Complaint{}, FullComplaint(), got_b, got_a);
+  EXPECT_EQ(got_b.dump(), want_b.dump());
+  EXPECT_EQ(got_a.dump(), want_a.dump());
+  EXPECT_GT(got_a.size(), 25u);  // not an empty diff that matched an empty diff
 }
 
 }  // namespace
