@@ -643,6 +643,67 @@ void DiffJson(const json& before, const json& after, std::initializer_list<const
   }
 }
 
+namespace {
+
+bool NamesUnique(const std::vector<ClockTrack>& clocks) {
+  for (size_t i = 0; i < clocks.size(); ++i) {
+    for (size_t j = i + 1; j < clocks.size(); ++j) {
+      if (clocks[i].name == clocks[j].name) return false;
+    }
+  }
+  return true;
+}
+
+const ClockTrack* Named(const std::vector<ClockTrack>& clocks, const std::string& name) {
+  for (const auto& t : clocks) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+// A clock as KeyClocks keys it: its members without the name.
+json Unnamed(const ClockTrack& t) {
+  json j = ToJson(t);
+  j.erase("name");
+  return j;
+}
+
+// The "clocks" member's diff as DiffMember finds it on the two lists' documents, building the
+// JSON of the clocks that differ only. False when a list names a clock twice (KeyClocks keeps
+// the last of them): the caller then diffs the documents.
+bool DiffClocks(const std::vector<ClockTrack>& b, const std::vector<ClockTrack>& a, json& out_b,
+                json& out_a) {
+  if (!NamesUnique(b) || !NamesUnique(a)) return false;
+  // DiffMember compares the lists as arrays first: equal arrays leave no "clocks" member.
+  bool lists_differ = b.size() != a.size();
+  for (size_t i = 0; !lists_differ && i < b.size(); ++i) {
+    lists_differ = !(b[i] == a[i]) && ToJson(b[i]) != ToJson(a[i]);
+  }
+  if (!lists_differ) return true;
+  json db = json::object();
+  json da = json::object();
+  for (const auto& ta : a) {
+    const ClockTrack* tb = Named(b, ta.name);
+    if (tb == nullptr) {
+      db[ta.name] = nullptr;
+      da[ta.name] = Unnamed(ta);
+    } else if (!(*tb == ta)) {
+      DiffMember(ta.name, Unnamed(*tb), Unnamed(ta), db, da);
+    }
+  }
+  for (const auto& tb : b) {
+    if (Named(a, tb.name) == nullptr) {
+      db[tb.name] = Unnamed(tb);
+      da[tb.name] = nullptr;
+    }
+  }
+  out_b["clocks"] = std::move(db);
+  out_a["clocks"] = std::move(da);
+  return true;
+}
+
+}  // namespace
+
 void DiffRecords(const Complaint& before, const Complaint& after, json& out_before,
                  json& out_after) {
   out_before = json::object();
@@ -651,6 +712,9 @@ void DiffRecords(const Complaint& before, const Complaint& after, json& out_befo
     if (m.same(before, after)) continue;
     const std::string_view key = m.key;
     if (key == "version" || key == "updated_at") continue;
+    if (key == "clocks" && DiffClocks(before.clocks, after.clocks, out_before, out_after)) {
+      continue;
+    }
     DiffMember(m.key, m.value(before), m.value(after), out_before, out_after);
   }
 }

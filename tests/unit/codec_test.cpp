@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -779,6 +780,13 @@ TEST(CodecDiffTest, DiffRecordsIsTheDiffOfTheWholeDocuments) {
         if (!c.clocks.empty()) c.clocks.erase(c.clocks.begin());
       },
       [](Complaint& c) { c.clocks.clear(); },
+      [](Complaint& c) { std::reverse(c.clocks.begin(), c.clocks.end()); },  // "clocks": {}
+      [](Complaint& c) {
+        if (c.clocks.size() > 1) c.clocks[1].name = c.clocks[0].name;  // a name twice
+      },
+      [](Complaint& c) {
+        for (auto& t : c.clocks) t.paused_ms += 1;
+      },
       [](Complaint& c) { c.assignee = "mona"; },
       [](Complaint& c) { c.investigator = ""; },
       [](Complaint& c) { c.decision.remedy.amount_minor += 1; },
