@@ -71,6 +71,23 @@ TEST(JsonWriterTest, KeepsUtf8AndReplacesInvalidBytes) {
   }
 }
 
+// Short ASCII text skips the UTF-8 check: one byte of 0x80 or more anywhere in otherwise ASCII
+// text, of every length around where that shortcut ends, still takes the check.
+TEST(JsonWriterTest, OneHighByteAnywhereIsChecked) {
+  for (size_t n = 1; n <= 80; ++n) {
+    for (size_t at = 0; at < n; ++at) {
+      std::string s(n, 'a');
+      s[at] = '\x80';  // a lone continuation byte
+      const std::string w = Written(s);
+      ASSERT_EQ(w, json(s).dump(-1, ' ', false, json::error_handler_t::replace)) << n << " " << at;
+      s[at] = '\xff';
+      ASSERT_EQ(Written(s), json(s).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    const std::string ascii(n, 'b');
+    EXPECT_EQ(Written(ascii), json(ascii).dump());
+  }
+}
+
 TEST(JsonWriterTest, RandomStringsRoundTrip) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> byte(0, 255);
