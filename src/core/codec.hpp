@@ -15,6 +15,9 @@
 
 namespace redress::core {
 
+// The storage view as a document, every member included (nulls too). Since DiffRecords the
+// service builds none: it is the definition the text writers and readers (EncodeStorage,
+// DecodeStorage, DiffRecords) are tested against.
 nlohmann::json ToStorageJson(const Complaint& c);
 // The compact text the store keeps (its `doc` column): the storage view without `id` and
 // `version` (the store has columns for them) and without members that hold their reader's
@@ -26,7 +29,8 @@ std::string EncodeStorage(const Complaint& c);
 void WriteCompactRecord(JsonWriter& w, const Complaint& c, bool with_secret, bool with_updated_at);
 // A change as two minimal documents: only the members that differ, nested as in `before` and
 // `after`; clock lists are compared clock by clock, keyed by clock name. Keys in `skip` are
-// ignored at the top level.
+// ignored at the top level. Over whole records, DiffRecords finds the same without the
+// documents (a test compares them); WriteClockChange is tested against it for one clock.
 void DiffJson(const nlohmann::json& before, const nlohmann::json& after,
               std::initializer_list<const char*> skip, nlohmann::json& out_before,
               nlohmann::json& out_after);
