@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/codec.hpp"
+#include "core/json_writer.hpp"
 #include "core/lifecycle.hpp"
 #include "util/crypto.hpp"
 
@@ -49,8 +50,24 @@ void Prepare(Pending& p, const ImportOptions& o) {
   e.actor = o.actor;
   e.action = "imported";
   e.before = "{}";
-  e.after = p.doc;
-  ReplaceMember(e.after, PlaceholderMember(c.reference.year), "");
+  // The record is in the complaint row already: the event names where it came from and holds
+  // the digest of what was stored (without the reference, which is the event's own).
+  std::string record = p.doc;
+  ReplaceMember(record, PlaceholderMember(c.reference.year), "");
+  core::JsonWriter w(e.after);
+  w.BeginObject();
+  w.Key("source");
+  w.BeginObject();
+  w.Key("system");
+  w.String(c.source.system);
+  w.Key("id");
+  w.String(c.source.id);
+  w.Key("row_digest");
+  w.String(p.row.row_hash);
+  w.EndObject();
+  w.Key("record_sha256");
+  w.String(util::Sha256Hex(record));
+  w.EndObject();
   // SHA-256 of PayloadBytes(e) (before, "\n", after) without building that string.
   e.payload_digest = util::Sha256Hex2("{}\n", e.after);
 }

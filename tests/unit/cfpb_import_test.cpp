@@ -20,6 +20,7 @@
 #include "importer/cfpb_export.hpp"
 #include "importer/csv_reader.hpp"
 #include "store/memory/memory_store.hpp"
+#include "util/crypto.hpp"
 
 namespace redress {
 namespace {
@@ -383,9 +384,20 @@ TEST(CfpbImport, ImportsReportsBadRowsByLineAndIsIdempotent) {
   ASSERT_TRUE(events);
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].action, "imported");
+  // The event names the source row and holds the digest of the record as stored, without
+  // its reference (the event's own); the record itself is the complaint row's.
   auto after = nlohmann::json::parse((*events)[0].after);
+  EXPECT_EQ(after["source"]["system"], "cfpb");
   EXPECT_EQ(after["source"]["id"], "1");
-  EXPECT_EQ(after["description"], "multi\nline \"quoted\"");
+  auto mapped = MapOne(kHeader, Row("1", "Closed", "multi\nline \"quoted\""));
+  ASSERT_TRUE(mapped);
+  EXPECT_EQ(after["source"]["row_digest"], mapped->row_hash);
+  std::string record = core::EncodeStorage(all[0]);
+  ASSERT_TRUE(
+      importer::ReplaceMember(record, "\"reference\":\"" + all[0].reference.ToString() + "\"", ""));
+  EXPECT_EQ(after["record_sha256"], util::Sha256Hex(record));
+  EXPECT_NE(after["record_sha256"], util::Sha256Hex(core::EncodeStorage(all[1])));
+  EXPECT_EQ(after.size(), 2u);
 
   // The events' digests and chain verify (the digest is computed off the writer).
   auto audit = app::VerifyAudit(store);
