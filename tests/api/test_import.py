@@ -7,6 +7,7 @@ byte-identical and the records equal.
 import collections
 import csv
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -99,6 +100,29 @@ class ImportTest(unittest.TestCase):
         p = cli("audit", "verify", data_dir=self.data)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertTrue(p.stdout.startswith("ok:"), p.stdout)
+
+    def test_imported_event_names_the_row_and_digests_the_stored_record(self):
+        rows = {r["Complaint ID"]: r for r in read_rows(LATER)}
+        import_json(self, LATER, self.data)
+        found = query(self.data, "SELECT c.reference, c.doc, e.after FROM complaints c "
+                                 "JOIN events e ON e.complaint_id = c.id "
+                                 "WHERE e.action = 'imported'")
+        self.assertEqual(len(found), len(rows))
+        keys = dict(query(self.data, "SELECT external_id, row_hash FROM source_keys"))
+        for reference, doc, after_text in found:
+            after = json.loads(after_text)
+            self.assertEqual(set(after), {"source", "record_sha256"})
+            source = after["source"]
+            self.assertEqual(source["system"], "cfpb")
+            self.assertIn(source["id"], rows)
+            self.assertEqual(source["row_digest"], keys[source["id"]])
+            self.assertEqual(json.loads(doc)["source"]["id"], source["id"])
+            # The stored text without its reference member (first, then a comma).
+            member = '"reference":"%s",' % reference
+            self.assertTrue(doc.startswith("{" + member), doc[:80])
+            record = "{" + doc[len(member) + 1:]
+            self.assertEqual(hashlib.sha256(record.encode()).hexdigest(),
+                             after["record_sha256"], reference)
 
     def test_bad_rows_are_reported_by_line_and_skipped(self):
         src = os.path.join(self.tmp, "bad.csv")
