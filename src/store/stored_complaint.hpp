@@ -12,6 +12,10 @@
 
 namespace redress::store {
 
+// open_due_days (migration 0012) counts open complaints by the day they fall due:
+// next_due / kMillisPerDay, whole UTC days since 1970.
+constexpr int64_t kMillisPerDay = 86'400'000;
+
 // The indexed copies of a complaint's fields, computed once per insert/update.
 struct ComplaintRow {
   std::string reference;

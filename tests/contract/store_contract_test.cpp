@@ -823,6 +823,60 @@ TEST_P(ListContract, CountsByStateAndOverdue) {
   EXPECT_EQ(*store().CountComplaints(), 5);
 }
 
+// The overdue count at every few hours over the stored complaints' due instants, against a
+// count of the complaints read back one by one (open, earliest due before `at`).
+void ExpectOverdueCountsAsRead(core::Store& store, Instant from, Instant to) {
+  std::vector<Complaint> all;
+  for (int64_t seq = 1; seq <= 5; ++seq) {
+    auto c = store.GetComplaint(core::Reference{"CMP", 2026, seq});
+    ASSERT_TRUE(c && c->has_value());
+    all.push_back(**c);
+  }
+  for (Instant at = from; at <= to; at += hours(7)) {
+    int64_t want = 0;
+    for (const auto& c : all) {
+      auto due = core::EarliestDue(c.clocks);
+      if (core::IsOpen(c.state) && due && *due < at) ++want;
+    }
+    auto got = store.CountOverdue(at);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, want) << core::FormatInstant(at);
+  }
+}
+
+TEST_P(ListContract, OverdueCountFollowsClosingReopeningAndDueChanges) {
+  ExpectOverdueCountsAsRead(store(), kT0 - days(1), kT0 + days(70));
+  auto update = [&](int64_t seq, auto&& change) {
+    ASSERT_TRUE(Write([&](StoreTx& tx) -> Status {
+      auto c = tx.LoadComplaint(core::Reference{"CMP", 2026, seq});
+      if (!c) return c.error();
+      Complaint next = **c;
+      change(next);
+      next.version += 1;
+      return tx.UpdateComplaint(next);
+    }));
+  };
+  // 2 closed: its day no longer counts.
+  update(2, [](Complaint& c) { c.state = State::kClosed; });
+  EXPECT_EQ(*store().CountOverdue(kT0 + days(30)), 1);
+  // 3 falls due earlier, within a day of 5's old day, then 5 is given no clock at all.
+  update(3, [](Complaint& c) { c.clocks.front().due = kT0 + days(20) + hours(5); });
+  update(5, [](Complaint& c) { c.clocks.clear(); });
+  ExpectOverdueCountsAsRead(store(), kT0 - days(1), kT0 + days(70));
+  // 4 reopened with a running clock; 1 gets one that falls due later the same day as 3's.
+  update(4, [](Complaint& c) {
+    c.state = State::kReopened;
+    c.clocks.front().state = core::ClockState::kRunning;
+  });
+  update(1, [](Complaint& c) { c.clocks.push_back(RunningClock(kT0 + days(20) + hours(9))); });
+  ExpectOverdueCountsAsRead(store(), kT0 - days(1), kT0 + days(70));
+  EXPECT_EQ(*store().CountOverdue(kT0 + days(20) + hours(7)), 2);  // 4, and 3 of that day
+  EXPECT_EQ(*store().CountOverdue(kT0 + days(21)), 3);
+  // An update that changes nothing due keeps the count.
+  update(3, [](Complaint& c) { c.assignee = "dave"; });
+  ExpectOverdueCountsAsRead(store(), kT0 - days(1), kT0 + days(70));
+}
+
 TEST_P(ListContract, DueForClockCheckOldestFirst) {
   // Expected order from the core's own NextClockInstant of each stored complaint.
   std::vector<std::pair<Instant, std::string>> expected;

@@ -49,6 +49,8 @@ constexpr int kComplaintId = 0;
 constexpr int kComplaintYear = 3;
 constexpr int kComplaintSeq = 4;
 constexpr int kComplaintState = 5;
+constexpr int kComplaintNextDue = 14;
+constexpr int kComplaintIsOpen = 16;
 constexpr int kComplaintVersion = 17;
 constexpr int kComplaintDoc = 19;
 constexpr Table kSessions{"sessions", "token_hash, user_id, created_at, expires_at", "token_hash",
@@ -90,13 +92,13 @@ constexpr std::string_view kNotCopied[] = {
     // The FTS5 index and its shadow tables: the target derives complaint_text.
     "complaint_text", "complaint_text_config", "complaint_text_content", "complaint_text_data",
     "complaint_text_docsize", "complaint_text_idx",
-    // Derived: the target derives facts and state_counts and keeps no roll-ups.
-    "facts", "facts_daily", "facts_monthly", "state_counts",
+    // Derived: the target derives facts, state_counts and open_due_days and keeps no roll-ups.
+    "facts", "facts_daily", "facts_monthly", "state_counts", "open_due_days",
     // What a bulk load left undone: the SQLite store's own business.
     "store_flags", "deferred_indexes"};
 
 // The tables whose rows the target derives from the copied ones.
-constexpr const char* kDerived[] = {"complaint_text", "facts", "state_counts"};
+constexpr const char* kDerived[] = {"complaint_text", "facts", "state_counts", "open_due_days"};
 
 // Tables whose id is an identity column on PostgreSQL.
 constexpr const char* kIdentityTables[] = {"users", "complaints", "notes", "attachments",
@@ -506,6 +508,11 @@ class Copier {
       auto& year = references_[sqlite3_column_int64(r, kComplaintYear)];
       year = std::max<int64_t>(year, sqlite3_column_int64(r, kComplaintSeq));
       states_.insert(std::string(ColumnText(r, kComplaintState)));
+      if (sqlite3_column_int64(r, kComplaintIsOpen) != 0 &&
+          sqlite3_column_type(r, kComplaintNextDue) != SQLITE_NULL) {
+        due_days_.insert(sqlite3_column_int64(r, kComplaintNextDue) / kMillisPerDay);
+        ++open_with_due_;
+      }
       if (complaints.rows.data().size() >= kBatchBytes || complaints.rows.rows() >= kBatchRows) {
         if (auto s = flush(); !s) return s;
       }
@@ -528,6 +535,15 @@ class Copier {
       return s;
     }
     derived_.push_back({"state_counts", static_cast<int64_t>(states_.size()), 0, true});
+    Progress("deriving open_due_days");
+    if (auto s = Exec("INSERT INTO open_due_days (day, n) SELECT next_due / 86400000, count(*) "
+                      "FROM complaints WHERE is_open = 1 AND next_due IS NOT NULL "
+                      "GROUP BY next_due / 86400000",
+                      "fill open_due_days");
+        !s) {
+      return s;
+    }
+    derived_.push_back({"open_due_days", static_cast<int64_t>(due_days_.size()), 0, true});
     return {};
   }
 
@@ -622,6 +638,14 @@ class Copier {
                                    "the target has {}",
                                    *counted, complaints_));
     }
+    auto due = QueryInt(dst_, "SELECT coalesce(sum(n), 0) FROM open_due_days", "count due days");
+    if (!due) return due.error();
+    if (*due != open_with_due_) {
+      return MakeError(Errc::kInternal,
+                       fmt::format("verification failed: open_due_days counts {} complaints, "
+                                   "the source has {} open with a due date",
+                                   *due, open_with_due_));
+    }
     return {};
   }
 
@@ -633,6 +657,8 @@ class Copier {
   std::map<std::string, std::string> digests_;  // table -> SHA-256 of its rows as sent
   std::map<int64_t, int64_t> references_;       // year -> highest number used
   std::set<std::string> states_;
+  std::set<int64_t> due_days_;  // the days open complaints fall due (open_due_days' rows)
+  int64_t open_with_due_ = 0;   // open complaints with a due instant (their sum)
   int64_t complaints_ = 0;
 };
 

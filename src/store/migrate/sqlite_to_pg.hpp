@@ -9,14 +9,14 @@
 //  * Rows are copied as they are, ids, event sequence numbers and hashes byte for byte, with
 //    COPY FROM STDIN in batches of a few MiB. What PostgreSQL derives is filled from the
 //    copied rows as its writer would fill it: complaint_text (description and notes, hence the
-//    search terms), facts and state_counts. The id sequences and the per-year reference
-//    sequences are moved past the copied rows, so new rows and references never collide.
+//    search terms), facts, state_counts and open_due_days. The id sequences and the per-year
+//    reference sequences are moved past the copied rows, so new rows and references never collide.
 //  * Before COMMIT, every table is counted on the target, and each copied table is read back
 //    (COPY TO, in key order) and must hash as what was sent; any difference rolls back.
 //  * SQLite's own derived and bookkeeping tables are not copied: the FTS5 index, the facts
-//    and their roll-ups (PostgreSQL keeps none), state_counts, sequences, the bulk-load flags
-//    and deferred indexes. A source table or column this code does not know is refused, so a
-//    new migration cannot be left out of the copy silently.
+//    and their roll-ups (PostgreSQL keeps none), state_counts, open_due_days, sequences, the
+//    bulk-load flags and deferred indexes. A source table or column this code does not know is
+//    refused, so a new migration cannot be left out of the copy silently.
 #pragma once
 
 #include <cstdint>

@@ -71,22 +71,28 @@ constexpr Q kInsertText{"insert_text",
 constexpr Q kLoadComplaint{"load_complaint",
                            "SELECT id, version, doc FROM complaints WHERE reference = $1"};
 // $1 reference, $2 id, $3 unused prefix slot kept out: fields $5..$20 as for the insert. The
-// counts say whether the complaint exists and, if it was updated, its state before.
+// columns say whether the complaint exists and, if it was updated, its state, whether it was
+// open and its due instant before.
 constexpr Q kUpdateComplaint{
     "update_complaint",
-    "WITH old AS (SELECT id, state FROM complaints WHERE id = $2 AND reference = $1), "
+    "WITH old AS (SELECT id, state, is_open, next_due FROM complaints WHERE id = $2 AND "
+    "reference = $1), "
     "upd AS (UPDATE complaints c SET state = $5, priority = $6, category = $7, product = $8, "
     "channel = $9, assignee = $10, investigator = $11, persons_named = $12, received_at = $13, "
     "next_due = $14, next_clock = $15, is_open = $16, version = $17, updated_at = $18, doc = $19, "
     "follow_up_at = $20 FROM old WHERE c.id = old.id AND c.version = $17 - 1 "
-    "RETURNING old.state) "
-    "SELECT (SELECT count(*) FROM old), (SELECT state FROM upd)"};
+    "RETURNING old.state, old.is_open, old.next_due) "
+    "SELECT (SELECT count(*) FROM old), (SELECT state FROM upd), (SELECT is_open FROM upd), "
+    "(SELECT next_due FROM upd)"};
 constexpr Q kUpdateText{"update_text",
                         "UPDATE complaint_text SET description = $2 WHERE id = $1 AND "
                         "description IS DISTINCT FROM $2"};
 constexpr Q kCountState{"count_state",
                         "INSERT INTO state_counts (state, n) VALUES ($1, $2) "
                         "ON CONFLICT (state) DO UPDATE SET n = state_counts.n + excluded.n"};
+constexpr Q kCountDueDay{"count_due_day",
+                         "INSERT INTO open_due_days (day, n) VALUES ($1, $2) "
+                         "ON CONFLICT (day) DO UPDATE SET n = open_due_days.n + excluded.n"};
 constexpr Q kInsertEvent{"insert_event", "INSERT INTO events (" REDRESS_EVENT_COLS
                                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"};
 constexpr Q kInsertNote{"insert_note",
@@ -193,8 +199,12 @@ constexpr Q kViewsOf{"views_of",
                      "SELECT name, query, updated_at FROM saved_views WHERE user_id = $1 "
                      "ORDER BY name COLLATE \"C\""};
 constexpr Q kCountByState{"count_by_state", "SELECT state, n FROM state_counts"};
+// $1 now, $2 its day (now / 86400000), $3 that day's first millisecond: the days before from
+// open_due_days (migration 0012), today's from the complaints_due index.
 constexpr Q kCountOverdue{"count_overdue",
-                          "SELECT count(*) FROM complaints WHERE is_open = 1 AND next_due < $1"};
+                          "SELECT (coalesce((SELECT sum(n) FROM open_due_days WHERE day < $2), 0) "
+                          "+ (SELECT count(*) FROM complaints WHERE is_open = 1 AND next_due >= $3 "
+                          "AND next_due < $1))::bigint"};
 constexpr Q kCountComplaints{"count_complaints", "SELECT coalesce(sum(n), 0) FROM state_counts"};
 constexpr Q kDueForClockCheck{"due_for_clock_check",
                               "SELECT prefix, year, seq FROM complaints WHERE is_open = 1 AND "
@@ -490,6 +500,7 @@ class PgStore::Tx final : public core::StoreTx {
     if (r->rows() == 0) return MakeError(Errc::kConflict, "reference already exists");
     c.id = r->Int(0, 0);
     if (auto s = CountState(core::ToString(c.state), 1); !s) return s;
+    if (auto s = CountDue(row.open, row.next_due, 1); !s) return s;
     if (auto s = Queue(*c_, kInsertText, Params().Int(c.id).Text(c.description.value)); !s) {
       return Fail(s.error(), "", "");
     }
@@ -517,6 +528,12 @@ class PgStore::Tx final : public core::StoreTx {
     if (const char* now = core::ToString(c.state); old_state != now) {
       if (auto s = CountState(old_state, -1); !s) return s;
       if (auto s = CountState(now, 1); !s) return s;
+    }
+    const bool old_open = r->Int(0, 2) != 0;
+    const std::optional<int64_t> old_due = r->OptInt(0, 3);
+    if (old_open != row.open || old_due != row.next_due) {
+      if (auto s = CountDue(old_open, old_due, -1); !s) return s;
+      if (auto s = CountDue(row.open, row.next_due, 1); !s) return s;
     }
     if (auto s = Queue(*c_, kUpdateText, Params().Int(c.id).Text(c.description.value)); !s) {
       return Fail(s.error(), "", "");
@@ -781,6 +798,16 @@ class PgStore::Tx final : public core::StoreTx {
 
   Status CountState(std::string_view state, int64_t delta) {
     if (auto s = Queue(*c_, kCountState, Params().Text(state).Int(delta)); !s) {
+      return Fail(s.error(), "", "");
+    }
+    return {};
+  }
+
+  // Keeps open_due_days (migration 0012) in step: `delta` for the day an open complaint falls
+  // due; nothing for one that is closed or has no due date.
+  Status CountDue(bool open, std::optional<int64_t> next_due, int64_t delta) {
+    if (!open || !next_due) return {};
+    if (auto s = Queue(*c_, kCountDueDay, Params().Int(*next_due / kMillisPerDay).Int(delta)); !s) {
       return Fail(s.error(), "", "");
     }
     return {};
@@ -1561,7 +1588,9 @@ Result<std::map<core::State, int64_t>> PgStore::CountByState() {
 
 Result<int64_t> PgStore::CountOverdue(core::Instant now) {
   auto c = Reader();
-  auto r = Run(*c, kCountOverdue, Params().Int(core::ToMillis(now)));
+  const int64_t at = core::ToMillis(now);
+  auto r = Run(*c, kCountOverdue,
+               Params().Int(at).Int(at / kMillisPerDay).Int(at / kMillisPerDay * kMillisPerDay));
   if (!r) return r.error();
   return r->Int(0, 0);
 }

@@ -84,6 +84,7 @@ enum StmtId : int {
   kScanComplaints,
   kUpdateSource,
   kCountState,
+  kCountDueDay,
   kStateOf,
   kPutView,
   kDeleteView,
@@ -243,7 +244,11 @@ const char* SqlOf(StmtId id) {
     case kCountByState:
       return "SELECT state, n FROM state_counts";
     case kCountOverdue:
-      return "SELECT count(*) FROM complaints WHERE is_open = 1 AND next_due < ?1";
+      // ?1 now, ?2 its day (now / 86400000), ?3 that day's first millisecond: the days before
+      // from open_due_days (migration 0012), today's from the complaints_due index.
+      return "SELECT coalesce((SELECT sum(n) FROM open_due_days WHERE day < ?2), 0) + "
+             "(SELECT count(*) FROM complaints WHERE is_open = 1 AND next_due >= ?3 AND "
+             "next_due < ?1)";
     case kCountComplaints:
       return "SELECT coalesce(sum(n), 0) FROM state_counts";
     case kDueForClockCheck:
@@ -268,8 +273,11 @@ const char* SqlOf(StmtId id) {
     case kCountState:
       return "INSERT INTO state_counts (state, n) VALUES (?1, ?2) "
              "ON CONFLICT (state) DO UPDATE SET n = n + ?2";
+    case kCountDueDay:
+      return "INSERT INTO open_due_days (day, n) VALUES (?1, ?2) "
+             "ON CONFLICT (day) DO UPDATE SET n = n + ?2";
     case kStateOf:
-      return "SELECT state FROM complaints WHERE id = ?1";
+      return "SELECT state, is_open, next_due FROM complaints WHERE id = ?1";
     case kPutView:
       return "INSERT INTO saved_views (user_id, name, query, updated_at) VALUES (?1, ?2, ?3, ?4) "
              "ON CONFLICT (user_id, name) DO UPDATE SET query = excluded.query, "
@@ -489,6 +497,18 @@ class SqliteStore::Tx final : public core::StoreTx {
     return {};
   }
 
+  // Keeps open_due_days (migration 0012) in step: `delta` for the day an open complaint falls
+  // due; nothing for one that is closed or has no due date.
+  Status CountDue(bool open, std::optional<int64_t> next_due, int64_t delta) {
+    if (!open || !next_due) return {};
+    auto st = Prep(c_, kCountDueDay);
+    if (!st) return st.error();
+    st->Bind(1, *next_due / kMillisPerDay);
+    st->Bind(2, delta);
+    if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "count complaint due day");
+    return {};
+  }
+
   // Keeps the facts row (migration 0006) of a complaint in step; `old` is its previous facts.
   // `is_new`: c was just inserted (complaints are never deleted, so its id has no facts row).
   Status PutFactsOf(const core::Complaint& c, const std::optional<core::ComplaintFacts>& old,
@@ -548,6 +568,7 @@ class SqliteStore::Tx final : public core::StoreTx {
       id = sqlite3_last_insert_rowid(c_.db());
     }
     if (auto s = CountState(core::ToString(c.state), 1); !s) return s;
+    if (auto s = CountDue(row.open, row.next_due, 1); !s) return s;
     text_ops.push_back({kInsertText, id, c.description.value});
     c.id = id;
     return PutFactsOf(c, std::nullopt, true);
@@ -567,6 +588,8 @@ class SqliteStore::Tx final : public core::StoreTx {
   Status UpdateComplaint(const core::Complaint& c, std::string doc) override {
     ComplaintRow row(c, std::move(doc));
     std::string old_state;
+    bool old_open = false;
+    std::optional<int64_t> old_due;
     {
       auto st = Prep(c_, kStateOf);
       if (!st) return st.error();
@@ -574,6 +597,8 @@ class SqliteStore::Tx final : public core::StoreTx {
       int rc = st->Step();
       if (rc == SQLITE_ROW) {
         old_state = st->Text(0);
+        old_open = st->Int(1) != 0;
+        old_due = st->OptInt(2);
       } else if (rc != SQLITE_DONE) {
         return Fail(rc, "read complaint state");
       }
@@ -600,6 +625,10 @@ class SqliteStore::Tx final : public core::StoreTx {
     if (const char* now = core::ToString(c.state); old_state != now) {
       if (auto s = CountState(old_state, -1); !s) return s;
       if (auto s = CountState(now, 1); !s) return s;
+    }
+    if (old_open != row.open || old_due != row.next_due) {
+      if (auto s = CountDue(old_open, old_due, -1); !s) return s;
+      if (auto s = CountDue(row.open, row.next_due, 1); !s) return s;
     }
     text_ops.push_back({kUpdateText, c.id, c.description.value});
     auto old = sqlite::GetFacts(c_, c.id);
@@ -2098,7 +2127,10 @@ Result<int64_t> SqliteStore::CountOverdue(core::Instant now) {
   auto c = Reader();
   auto st = Prep(*c, kCountOverdue);
   if (!st) return st.error();
-  st->Bind(1, core::ToMillis(now));
+  const int64_t at = core::ToMillis(now);
+  st->Bind(1, at);
+  st->Bind(2, at / kMillisPerDay);
+  st->Bind(3, at / kMillisPerDay * kMillisPerDay);
   int rc = st->Step();
   if (rc != SQLITE_ROW) return SqliteError(c->db(), rc, "count overdue");
   return st->Int(0);
