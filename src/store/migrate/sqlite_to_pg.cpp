@@ -630,23 +630,18 @@ class Copier {
       }
       report_.tables.push_back(t);
     }
-    auto counted = QueryInt(dst_, "SELECT coalesce(sum(n), 0) FROM state_counts", "count states");
-    if (!counted) return counted.error();
-    if (*counted != complaints_) {
-      return MakeError(Errc::kInternal,
-                       fmt::format("verification failed: state_counts counts {} complaints, "
-                                   "the target has {}",
-                                   *counted, complaints_));
-    }
-    auto due = QueryInt(dst_, "SELECT coalesce(sum(n), 0) FROM open_due_days", "count due days");
-    if (!due) return due.error();
-    if (*due != open_with_due_) {
-      return MakeError(Errc::kInternal,
-                       fmt::format("verification failed: open_due_days counts {} complaints, "
-                                   "the source has {} open with a due date",
-                                   *due, open_with_due_));
-    }
-    return {};
+    if (auto s = VerifySum("state_counts", complaints_, "complaints on the target"); !s) return s;
+    return VerifySum("open_due_days", open_with_due_, "open complaints with a due date");
+  }
+
+  // The counts of a derived table (its column n) add up to `want`, what `of` says.
+  Status VerifySum(const std::string& table, int64_t want, std::string_view of) {
+    auto sum = QueryInt(dst_, "SELECT coalesce(sum(n), 0) FROM " + table, "verify " + table);
+    if (!sum) return sum.error();
+    if (*sum == want) return {};
+    return MakeError(Errc::kInternal,
+                     fmt::format("verification failed: {} counts {} complaints, expected {} ({})",
+                                 table, *sum, want, of));
   }
 
   sqlite3* src_;
