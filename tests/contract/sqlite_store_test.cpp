@@ -166,6 +166,104 @@ TEST(SqliteStoreTest, FullQueueIsOverloadedAtOnce) {
   EXPECT_TRUE(s->Healthy());
 }
 
+// The state and due-day counts are added up per batch: commands committed together count once
+// each, and one that fails counts nothing, whatever it changed before it failed.
+TEST(SqliteStoreTest, CountsOfABatchLeaveOutItsFailedCommands) {
+  TempDir dir;
+  auto s = OpenOrDie(dir.File("c.db"));
+  ASSERT_TRUE(s);
+  const core::Instant t0 = core::FromMillis(1'780'000'000'000);
+  auto due_in = [&](int d) {
+    core::ClockTrack t;
+    t.name = "final_response";
+    t.rule = "final_response";
+    t.state = core::ClockState::kRunning;
+    t.anchor = t0;
+    t.due = t0 + std::chrono::days(d);
+    t.warn = t.due;
+    t.local_due = date::year_month_day(std::chrono::floor<std::chrono::days>(t.due));
+    return t;
+  };
+  auto complaint = [&](int64_t seq, int due_days) {
+    core::Complaint c;
+    c.reference = core::Reference{"CMP", 2026, seq};
+    c.version = 1;
+    c.received_at = t0;
+    c.logged_at = t0;
+    c.updated_at = t0;
+    c.description = "text";
+    c.clocks.push_back(due_in(due_days));
+    return c;
+  };
+  for (int64_t seq = 1; seq <= 3; ++seq) {
+    auto c = complaint(seq, 10);
+    ASSERT_TRUE(s->WriteSync([&c](StoreTx& tx) { return tx.InsertComplaint(c); }));
+  }
+  auto change = [](int64_t seq, auto&& edit, bool fail) {
+    return [seq, edit, fail](StoreTx& tx) -> Status {
+      auto c = tx.LoadComplaint(core::Reference{"CMP", 2026, seq});
+      if (!c) return c.error();
+      core::Complaint next = **c;
+      edit(next);
+      next.version += 1;
+      if (auto st = tx.UpdateComplaint(next); !st) return st;
+      return fail ? core::MakeError(Errc::kInvalid, "changed my mind") : Status{};
+    };
+  };
+  auto close = [](core::Complaint& c) { c.state = core::State::kClosed; };
+  auto later = [&](core::Complaint& c) { c.clocks.front() = due_in(40); };
+
+  // Hold the writer so that the commands below queue and are committed as one batch.
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto release_future = release.get_future().share();
+  std::promise<Status> first;
+  s->Write(
+      [&](StoreTx&) -> Status {
+        entered.set_value();
+        release_future.wait();
+        return {};
+      },
+      [&](Status st) { first.set_value(st); });
+  entered.get_future().wait();
+  std::vector<core::Store::TxFn> commands = {
+      change(1, close, false),
+      change(2, close, true),
+      change(2, later, false),
+      change(3, later, true),
+      [&](StoreTx& tx) -> Status {
+        auto c = complaint(4, 5);
+        if (auto st = tx.InsertComplaint(c); !st) return st;
+        return core::MakeError(Errc::kInvalid, "changed my mind");
+      },
+  };
+  std::vector<std::promise<Status>> done(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    s->Write(commands[i], [&done, i](Status st) { done[i].set_value(st); });
+  }
+  release.set_value();
+  EXPECT_TRUE(first.get_future().get());
+  for (size_t i = 0; i < done.size(); ++i) {
+    EXPECT_EQ(static_cast<bool>(done[i].get_future().get()), i == 0 || i == 2) << i;
+  }
+
+  // 1 closed, 2 due on day 40, 3 still on day 10; the failed insert left nothing.
+  auto counts = s->CountByState();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at(core::State::kClosed), 1);
+  EXPECT_EQ(counts->at(core::State::kReceived), 2);
+  EXPECT_EQ(*s->CountComplaints(), 3);
+  EXPECT_EQ(*s->CountOverdue(t0 + std::chrono::days(6)), 0);
+  EXPECT_EQ(*s->CountOverdue(t0 + std::chrono::days(11)), 1);
+  EXPECT_EQ(*s->CountOverdue(t0 + std::chrono::days(41)), 2);
+  EXPECT_EQ(Query(dir.File("c.db"),
+                  "SELECT day || ':' || n FROM open_due_days WHERE n != 0 "
+                  "ORDER BY day"),
+            (std::vector<std::string>{
+                std::to_string(core::ToMillis(t0 + std::chrono::days(10)) / 86'400'000) + ":1",
+                std::to_string(core::ToMillis(t0 + std::chrono::days(40)) / 86'400'000) + ":1"}));
+}
+
 TEST(SqliteStoreTest, ReadOnlyOpenReadsButRefusesWrites) {
   TempDir dir;
   const std::string path = dir.File("r.db");
