@@ -18,6 +18,8 @@ passed=0
 failed=0
 skipped=0
 status=0
+# What failed, repeated just before the closing line: CI shows the end of the output.
+failures=()
 
 build() {  # dir, extra cmake args...
   local dir=$1
@@ -35,6 +37,7 @@ run_ctest() {  # dir, label regex, name
   line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
   if [ -z "$line" ]; then
     echo "!! $name: ctest printed no summary"
+    failures+=("$name: ctest printed no summary")
     failed=$((failed + 1))
     status=1
     return
@@ -46,12 +49,20 @@ run_ctest() {  # dir, label regex, name
   passed=$((passed + total - fails - skips))
   failed=$((failed + fails))
   skipped=$((skipped + skips))
-  [ "$fails" -eq 0 ] || status=1
+  if [ "$fails" -ne 0 ]; then
+    status=1
+    local t
+    while IFS= read -r t; do
+      failures+=("$name: $t")
+    done < <(sed -n '/The following tests FAILED:/,/^$/p' "$log" | grep -E '^[[:space:]]+[0-9]+ - ' |
+             sed -E 's/^[[:space:]]+//')
+  fi
 }
 
 echo "== building the web assets"
 if ! bash scripts/build-web.sh; then
   echo "!! web build failed"
+  failures+=("web build")
   failed=$((failed + 1))
   status=1
 fi
@@ -61,6 +72,7 @@ if build build -DCMAKE_BUILD_TYPE=Release; then
   run_ctest build 'lint|unit|contract|api|e2e|crash|multinode' release
 else
   echo "!! Release build failed"
+  failures+=("Release build")
   failed=$((failed + 1))
   status=1
 fi
@@ -71,6 +83,7 @@ if bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}" 2>&1 | tee "$LOGDIR/fuzz.log"; the
   passed=$((passed + 1))
 else
   echo "!! fuzz failed"
+  failures+=("fuzz: see $LOGDIR/fuzz.log")
   failed=$((failed + 1))
   status=1
 fi
@@ -82,9 +95,14 @@ if build build-asan -DCMAKE_BUILD_TYPE=Debug -DREDRESS_SANITIZE=ON; then
   run_ctest build-asan 'unit|contract|api' asan
 else
   echo "!! sanitizer build failed"
+  failures+=("sanitizer build")
   failed=$((failed + 1))
   status=1
 fi
 
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "== failed:"
+  printf '!! %s\n' "${failures[@]}"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
