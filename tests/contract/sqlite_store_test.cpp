@@ -127,6 +127,40 @@ TEST(SqliteStoreTest, NewStoresGetEightKibPagesAndOldOnesKeepTheirs) {
   EXPECT_FALSE(Query(old, "SELECT 1 FROM sqlite_master WHERE name = 'complaints'").empty());
 }
 
+// Holds the store's writer inside a write function from construction until Release(), so
+// that writes made meanwhile stay queued; Release() returns that function's result. A test
+// that stops early releases it on the way out.
+class WriterHold {
+ public:
+  explicit WriterHold(SqliteStore& s) : release_future_(release_.get_future().share()) {
+    s.Write(
+        [this, f = release_future_](StoreTx&) -> Status {
+          entered_.set_value();
+          f.wait();
+          return {};
+        },
+        [this](Status st) { first_.set_value(st); });
+    entered_.get_future().wait();
+  }
+  WriterHold(const WriterHold&) = delete;
+  WriterHold& operator=(const WriterHold&) = delete;
+  ~WriterHold() {
+    if (!released_) (void)Release();
+  }
+  Status Release() {
+    released_ = true;
+    release_.set_value();
+    return first_.get_future().get();
+  }
+
+ private:
+  bool released_ = false;
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> release_future_;
+  std::promise<Status> first_;
+};
+
 TEST(SqliteStoreTest, FullQueueIsOverloadedAtOnce) {
   TempDir dir;
   SqliteStore::Options o;
@@ -135,18 +169,7 @@ TEST(SqliteStoreTest, FullQueueIsOverloadedAtOnce) {
   ASSERT_TRUE(s);
 
   // Hold the writer inside a function so that later writes stay queued.
-  std::promise<void> entered;
-  std::promise<void> release;
-  auto release_future = release.get_future().share();
-  std::promise<Status> first;
-  s->Write(
-      [&](StoreTx&) -> Status {
-        entered.set_value();
-        release_future.wait();
-        return {};
-      },
-      [&](Status st) { first.set_value(st); });
-  entered.get_future().wait();
+  WriterHold hold(*s);
 
   std::vector<std::promise<Status>> queued(2);
   for (auto& p : queued) {
@@ -160,8 +183,7 @@ TEST(SqliteStoreTest, FullQueueIsOverloadedAtOnce) {
   ASSERT_FALSE(rs);
   EXPECT_EQ(rs.error().code, Errc::kOverloaded);
 
-  release.set_value();
-  EXPECT_TRUE(first.get_future().get());
+  EXPECT_TRUE(hold.Release());
   for (auto& p : queued) EXPECT_TRUE(p.get_future().get());
   EXPECT_TRUE(s->Healthy());
 }
@@ -214,18 +236,7 @@ TEST(SqliteStoreTest, CountsOfABatchLeaveOutItsFailedCommands) {
   auto later = [&](core::Complaint& c) { c.clocks.front() = due_in(40); };
 
   // Hold the writer so that the commands below queue and are committed as one batch.
-  std::promise<void> entered;
-  std::promise<void> release;
-  auto release_future = release.get_future().share();
-  std::promise<Status> first;
-  s->Write(
-      [&](StoreTx&) -> Status {
-        entered.set_value();
-        release_future.wait();
-        return {};
-      },
-      [&](Status st) { first.set_value(st); });
-  entered.get_future().wait();
+  WriterHold hold(*s);
   std::vector<core::Store::TxFn> commands = {
       change(1, close, false),
       change(2, close, true),
@@ -241,8 +252,7 @@ TEST(SqliteStoreTest, CountsOfABatchLeaveOutItsFailedCommands) {
   for (size_t i = 0; i < commands.size(); ++i) {
     s->Write(commands[i], [&done, i](Status st) { done[i].set_value(st); });
   }
-  release.set_value();
-  EXPECT_TRUE(first.get_future().get());
+  EXPECT_TRUE(hold.Release());
   for (size_t i = 0; i < done.size(); ++i) {
     EXPECT_EQ(static_cast<bool>(done[i].get_future().get()), i == 0 || i == 2) << i;
   }

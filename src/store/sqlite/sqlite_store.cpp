@@ -520,21 +520,20 @@ class SqliteStore::Tx final : public core::StoreTx {
       }
     }
     count_ops.clear();
-    for (const auto& [state, delta] : states) {
-      if (delta == 0) continue;
-      auto st = Prep(c_, kCountState);
+    auto add = [this](StmtId stmt, const auto& key, int64_t delta, const char* what) -> Status {
+      if (delta == 0) return {};
+      auto st = Prep(c_, stmt);
       if (!st) return st.error();
-      st->Bind(1, state);
+      st->Bind(1, key);
       st->Bind(2, delta);
-      if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "count complaint state");
+      if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, what);
+      return {};
+    };
+    for (const auto& [state, delta] : states) {
+      if (auto s = add(kCountState, state, delta, "count complaint state"); !s) return s;
     }
     for (const auto& [day, delta] : days) {
-      if (delta == 0) continue;
-      auto st = Prep(c_, kCountDueDay);
-      if (!st) return st.error();
-      st->Bind(1, day);
-      st->Bind(2, delta);
-      if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "count complaint due day");
+      if (auto s = add(kCountDueDay, day, delta, "count complaint due day"); !s) return s;
     }
     return {};
   }
