@@ -207,6 +207,12 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
              body_hash = std::move(body_hash), secret, now, year, &policy, result, reserved,
              attachments = std::move(attachments),
              &notify = config_.notify](core::StoreTx& tx) mutable -> core::Status {
+    // Safe to run again (WriteRerunnable): a block of numbers an earlier run reserved went
+    // back with its rollback, so the intake built from it is built again.
+    if (*reserved != 0) {
+      intake.reset();
+      *reserved = 0;
+    }
     if (!key.empty()) {
       auto existing = tx.GetIdempotency(caller, key);
       if (!existing) return existing.error();
@@ -257,16 +263,17 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
       core::IdempotencyRecord rec{key, caller, body_hash, 201, intake->body_text, now};
       if (auto s = tx.PutIdempotency(rec); !s) return s;
     }
-    result->body_text = std::move(intake->body_text);
+    result->body_text = intake->body_text;
     return {};
   };
-  store_.Write(std::move(fn),
-               [this, year, result = std::move(result), reserved = std::move(reserved),
-                done = std::move(done)](core::Status s) {
-                 if (!s) return done(std::move(s).error());
-                 if (*reserved != 0) sequences_.Publish(year, *reserved + 1, kSequenceBlock - 1);
-                 done(std::move(*result));
-               });
+  store_.WriteRerunnable(std::move(fn),
+                         [this, year, result = std::move(result), reserved = std::move(reserved),
+                          done = std::move(done)](core::Status s) {
+                           if (!s) return done(std::move(s).error());
+                           if (*reserved != 0)
+                             sequences_.Publish(year, *reserved + 1, kSequenceBlock - 1);
+                           done(std::move(*result));
+                         });
 }
 
 // --- Mail intake ----------------------------------------------------------------------------

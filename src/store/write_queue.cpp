@@ -5,7 +5,7 @@
 
 namespace redress::store {
 
-void WriteQueue::Push(core::Store::TxFn fn, core::Store::Done done) {
+void WriteQueue::Push(core::Store::TxFn fn, core::Store::Done done, bool rerunnable) {
   bool full = false;
   bool stopping = false;
   {
@@ -15,7 +15,7 @@ void WriteQueue::Push(core::Store::TxFn fn, core::Store::Done done) {
     } else if (queue_.size() >= max_queue_) {
       full = true;
     } else {
-      queue_.push_back(Item{std::move(fn), std::move(done)});
+      queue_.push_back(Item{std::move(fn), std::move(done), rerunnable});
     }
   }
   if (stopping) return done(core::MakeError(core::Errc::kUnavailable, "store is closing"));

@@ -19,6 +19,7 @@ class WriteQueue {
   struct Item {
     core::Store::TxFn fn;
     core::Store::Done done;
+    bool rerunnable = false;  // queued by WriteRerunnable()
   };
   // Runs one batch: fills results[i] for batch[i] (results arrives empty).
   using RunBatch =
@@ -27,7 +28,7 @@ class WriteQueue {
   WriteQueue(size_t max_queue, int max_batch) : max_queue_(max_queue), max_batch_(max_batch) {}
 
   // Queues a write, or fails `done` at once: kUnavailable once closing, kOverloaded when full.
-  void Push(core::Store::TxFn fn, core::Store::Done done);
+  void Push(core::Store::TxFn fn, core::Store::Done done, bool rerunnable = false);
 
   // The writer thread's loop: takes up to max_batch queued writes, runs them, calls each
   // `done` (a throwing `done` does not stop the writer), then `between` if given. Returns once

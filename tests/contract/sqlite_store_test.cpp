@@ -10,12 +10,17 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <set>
 #include <sstream>
 
+#include "app/service.hpp"
+#include "config/policy_loader.hpp"
 #include "core/codec.hpp"
+#include "core/event.hpp"
 #include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store_harness.hpp"
+#include "util/crypto.hpp"
 
 namespace redress::testing {
 namespace {
@@ -272,6 +277,151 @@ TEST(SqliteStoreTest, CountsOfABatchLeaveOutItsFailedCommands) {
             (std::vector<std::string>{
                 std::to_string(core::ToMillis(t0 + std::chrono::days(10)) / 86'400'000) + ":1",
                 std::to_string(core::ToMillis(t0 + std::chrono::days(40)) / 86'400'000) + ":1"}));
+}
+
+// A batch of WriteRerunnable functions runs without a savepoint per command; when one fails,
+// the whole batch is rolled back and runs again with savepoints, so the others are stored once.
+TEST(SqliteStoreTest, ABatchOfRerunnableWritesRunsAgainWhenOneFails) {
+  TempDir dir;
+  auto s = OpenOrDie(dir.File("r.db"));
+  ASSERT_TRUE(s);
+  auto insert = [](int64_t seq, std::vector<int>& runs, bool fail) {
+    return [seq, &runs, fail](StoreTx& tx) -> Status {
+      ++runs[seq];
+      core::Complaint c;
+      c.reference = core::Reference{"CMP", 2026, seq};
+      c.version = 1;
+      c.received_at = core::FromMillis(1'780'000'000'000);
+      c.logged_at = c.received_at;
+      c.updated_at = c.received_at;
+      c.description = "text";
+      if (auto st = tx.InsertComplaint(c); !st) return st;
+      core::Event e;
+      e.complaint_id = c.id;
+      e.reference = c.reference.ToString();
+      e.actor = "system";
+      e.action = "created";
+      e.before = "{}";
+      e.at = c.received_at;
+      e.after = "{}";
+      if (auto st = tx.AppendEvent(e); !st) return st;
+      return fail ? core::MakeError(Errc::kInvalid, "changed my mind") : Status{};
+    };
+  };
+  // Runs `n` writes as one batch; `rerunnable` and `fail` pick each one's kind and outcome.
+  auto batch = [&](std::vector<int>& runs, int64_t first, const std::vector<bool>& rerunnable,
+                   const std::vector<bool>& fail) {
+    WriterHold hold(*s);
+    std::vector<std::promise<Status>> done(fail.size());
+    for (size_t i = 0; i < fail.size(); ++i) {
+      auto fn = insert(first + static_cast<int64_t>(i), runs, fail[i]);
+      auto cb = [&done, i](Status st) { done[i].set_value(st); };
+      if (rerunnable[i]) {
+        s->WriteRerunnable(fn, cb);
+      } else {
+        s->Write(fn, cb);
+      }
+    }
+    EXPECT_TRUE(hold.Release());
+    std::vector<bool> ok;
+    for (auto& d : done) ok.push_back(static_cast<bool>(d.get_future().get()));
+    return ok;
+  };
+
+  std::vector<int> runs(20, 0);
+  // All succeed: each ran once.
+  EXPECT_EQ(batch(runs, 1, {true, true, true}, {false, false, false}),
+            (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(runs[1] + runs[2] + runs[3], 3);
+  // The third fails: the first two ran again, the fourth once (the first run stopped there).
+  EXPECT_EQ(batch(runs, 4, {true, true, true, true}, {false, false, true, false}),
+            (std::vector<bool>{true, true, false, true}));
+  EXPECT_EQ((std::vector<int>{runs[4], runs[5], runs[6], runs[7]}), (std::vector<int>{2, 2, 2, 1}));
+  // With one write that may not run twice, the batch uses savepoints from the start.
+  EXPECT_EQ(batch(runs, 8, {true, false, true}, {false, true, false}),
+            (std::vector<bool>{true, false, true}));
+  EXPECT_EQ((std::vector<int>{runs[8], runs[9], runs[10]}), (std::vector<int>{1, 1, 1}));
+
+  // Stored once each: 1-5, 7, 8 and 10; the events' chain unbroken.
+  EXPECT_EQ(*s->CountComplaints(), 8);
+  for (int64_t seq : {6, 9}) {
+    EXPECT_FALSE(s->GetComplaint(core::Reference{"CMP", 2026, seq})->has_value()) << seq;
+  }
+  std::string prev = core::kGenesisHash;
+  int64_t n = 0;
+  ASSERT_TRUE(s->ScanEvents(1, [&](const core::Event& e) {
+    EXPECT_EQ(e.seq, ++n);
+    EXPECT_EQ(e.prev_hash, prev);
+    EXPECT_EQ(e.hash, util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e)));
+    prev = e.hash;
+    return true;
+  }));
+  EXPECT_EQ(n, 8);
+}
+
+// The create use case is one such function: creates that share a batch with a refused one
+// (an idempotency key used before with another body) are each stored once, under the
+// reference and with the secret their 201 answered.
+TEST(SqliteStoreTest, CreatesInABatchWithARefusedOneAreStoredOnce) {
+  TempDir dir;
+  auto s = OpenOrDie(dir.File("c.db"));
+  ASSERT_TRUE(s);
+  auto policies = config::LoadPolicyDir(std::string(REDRESS_SOURCE_DIR) + "/policies");
+  ASSERT_TRUE(policies) << policies.error().detail;
+  core::FakeClock clock(core::FromMillis(1'780'000'000'000));
+  app::ComplaintService service(*s, clock, *policies, app::ServiceConfig{});
+  auto receipt = [](int year = 2026) {
+    core::Complaint c;
+    // Each year its own numbers: a create in a year with none handed out yet reserves a block
+    // inside its transaction.
+    c.received_at = core::FromMillis(1'780'000'000'000) - std::chrono::days(366 * (2026 - year));
+    c.complainant.name = "Alice Example";
+    c.complainant.email = "alice@example.org";
+    c.description = "I was charged a fee twice.";
+    return c;
+  };
+  std::promise<core::Result<app::CreateResult>> keyed;
+  service.Create(receipt(), core::Actor::Complainant(), "public", "key-1", "hash-A",
+                 [&](core::Result<app::CreateResult> r) { keyed.set_value(std::move(r)); });
+  auto first = keyed.get_future().get();
+  ASSERT_TRUE(first.ok()) << first.error().detail;
+
+  std::vector<std::promise<core::Result<app::CreateResult>>> done(5);
+  {
+    WriterHold hold(*s);
+    for (size_t i = 0; i < done.size(); ++i) {
+      const bool refused = i == 2;
+      service.Create(receipt(i % 2 ? 2026 : 2020 + static_cast<int>(i)), core::Actor::Complainant(),
+                     "public", refused ? "key-1" : "", refused ? "hash-B" : "",
+                     [&done, i](core::Result<app::CreateResult> r) { done[i].set_value(r); });
+    }
+    EXPECT_TRUE(hold.Release());
+  }
+  std::set<std::string> refs{first->reference};
+  for (size_t i = 0; i < done.size(); ++i) {
+    auto r = done[i].get_future().get();
+    if (i == 2) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error().type, "idempotency-key-reused");
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    EXPECT_TRUE(refs.insert(r->reference).second) << r->reference;
+    auto stored = s->GetComplaint(*core::ParseReference(r->reference));
+    ASSERT_TRUE(stored && stored->has_value()) << r->reference;
+    EXPECT_EQ((*stored)->secret_hash, util::Sha256Hex(r->Body().value("secret", ""))) << i;
+  }
+  EXPECT_EQ(*s->CountComplaints(), 5);
+  // Creates after them, in each of their years, are numbered after every one of them.
+  for (int year : {2020, 2024, 2026}) {
+    std::promise<core::Result<app::CreateResult>> later;
+    service.Create(receipt(year), core::Actor::Complainant(), "public", "", "",
+                   [&](core::Result<app::CreateResult> r) { later.set_value(std::move(r)); });
+    auto after = later.get_future().get();
+    ASSERT_TRUE(after.ok()) << year << ": " << after.error().detail;
+    EXPECT_TRUE(refs.insert(after->reference).second) << after->reference;
+  }
+  EXPECT_EQ(*s->CountComplaints(), 8);
 }
 
 TEST(SqliteStoreTest, ReadOnlyOpenReadsButRefusesWrites) {

@@ -225,6 +225,12 @@ class Store {
   // See the contract above.
   virtual void Write(TxFn fn, Done done) = 0;
 
+  // As Write(), for a function that is safe to run more than once: every run starts from what
+  // it captured and redoes all it computes (it moves nothing out of its captures and adds to
+  // no count of its own). An adapter may roll back a batch holding it and run it again. By
+  // default the same as Write().
+  virtual void WriteRerunnable(TxFn fn, Done done) { Write(std::move(fn), std::move(done)); }
+
   // Blocking convenience for CLI and tests: runs Write() and waits for `done`.
   Status WriteSync(TxFn fn);
 

@@ -1255,10 +1255,16 @@ void SqliteStore::Poison() { poisoned_.store(true); }
 // ---------------------------------------------------------------------------------------------
 // Writes.
 
-void SqliteStore::Write(TxFn fn, Done done) {
+void SqliteStore::Write(TxFn fn, Done done) { Queue(std::move(fn), std::move(done), false); }
+
+void SqliteStore::WriteRerunnable(TxFn fn, Done done) {
+  Queue(std::move(fn), std::move(done), true);
+}
+
+void SqliteStore::Queue(TxFn fn, Done done, bool rerunnable) {
   if (read_only_) return done(Unavailable("store opened read-only"));
   if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
-  queue_->Push(std::move(fn), std::move(done));
+  queue_->Push(std::move(fn), std::move(done), rerunnable);
 }
 
 void SqliteStore::WriterLoop() {
@@ -1300,33 +1306,52 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
   };
 
-  if (int rc = exec(kBegin); rc != SQLITE_OK) {
-    if (sqlite::IsFatal(rc)) Poison();
-    return fail_all(SqliteError(db, rc, "begin"));
-  }
-  // Another process (the CLI adding a user while the service runs) may have appended events
-  // since our last batch: read the chain head under the write lock, one indexed lookup.
-  if (auto st = LoadChainHead(); !st) {
-    exec(kRollback);
-    return fail_all(st.error());
-  }
-  const int64_t batch_seq = tx_->head_seq;
-  const std::string batch_hash = tx_->head_hash;
-  tx_->text_ops.clear();
-  tx_->count_ops.clear();
-  tx_->rollup.Clear();
-  auto abort_batch = [&](const core::Error& e) {
+  int64_t batch_seq = 0;
+  std::string batch_hash;
+  auto begin = [&]() -> bool {
+    if (int rc = exec(kBegin); rc != SQLITE_OK) {
+      if (sqlite::IsFatal(rc)) Poison();
+      fail_all(SqliteError(db, rc, "begin"));
+      return false;
+    }
+    // Another process (the CLI adding a user while the service runs) may have appended events
+    // since our last batch: read the chain head under the write lock, one indexed lookup.
+    if (auto st = LoadChainHead(); !st) {
+      exec(kRollback);
+      fail_all(st.error());
+      return false;
+    }
+    batch_seq = tx_->head_seq;
+    batch_hash = tx_->head_hash;
+    tx_->text_ops.clear();
+    tx_->count_ops.clear();
+    tx_->rollup.Clear();
+    return true;
+  };
+  // Undoes the whole transaction and what the Tx holds of it.
+  auto roll_back = [&] {
     tx_->text_ops.clear();
     tx_->count_ops.clear();
     tx_->rollup.Clear();
     if (!sqlite3_get_autocommit(db)) exec(kRollback);
     tx_->head_seq = batch_seq;
     tx_->head_hash = batch_hash;
+  };
+  auto abort_batch = [&](const core::Error& e) {
+    roll_back();
     fail_all(e);
   };
+  if (!begin()) return;
 
+  // Each command runs in a savepoint, so that one that fails leaves the others' work in the
+  // batch. A savepoint journals every page the batch's earlier commands dirtied that the
+  // command touches (perf: 12 % of creates' throughput went to it). A batch of functions that
+  // may run twice (WriteRerunnable) runs without them first; if one of its commands fails,
+  // the whole transaction is rolled back and the batch runs again with savepoints.
+  bool savepoints = batch.size() < 2 || !std::all_of(batch.begin(), batch.end(),
+                                                     [](const Item& it) { return it.rerunnable; });
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (int rc = exec(kSavepoint); rc != SQLITE_OK) {
+    if (int rc = savepoints ? exec(kSavepoint) : SQLITE_OK; rc != SQLITE_OK) {
       if (sqlite::IsFatal(rc)) Poison();
       return abort_batch(SqliteError(db, rc, "savepoint"));
     }
@@ -1354,10 +1379,17 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
       return abort_batch(Unavailable("sqlite: transaction rolled back; retry"));
     }
     if (s) {
-      if (int rc = exec(kRelease); rc != SQLITE_OK) {
+      if (int rc = savepoints ? exec(kRelease) : SQLITE_OK; rc != SQLITE_OK) {
         if (sqlite::IsFatal(rc)) Poison();
         return abort_batch(SqliteError(db, rc, "release savepoint"));
       }
+    } else if (!savepoints) {
+      roll_back();
+      savepoints = true;
+      if (!begin()) return;
+      results.assign(batch.size(), Status{});
+      i = static_cast<size_t>(-1);  // from the first command again
+      continue;
     } else {
       int rc = exec(kRollbackTo);
       if (rc == SQLITE_OK) rc = exec(kRelease);

@@ -69,6 +69,7 @@ class SqliteStore final : public core::Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   void Write(TxFn fn, Done done) override;
+  void WriteRerunnable(TxFn fn, Done done) override;
   bool Healthy() const override;
 
   core::Result<std::optional<core::Complaint>> GetComplaint(const core::Reference& ref) override;
@@ -152,6 +153,7 @@ class SqliteStore final : public core::Store {
   // pays for a checkpoint (or its fsync of the database file) inside a commit.
   void CheckpointLoop();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
+  void Queue(TxFn fn, Done done, bool rerunnable);
   void RunBatch(std::vector<Item>& batch, std::vector<core::Status>& results);
   void Poison();
   ReaderLease Reader();
