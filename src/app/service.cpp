@@ -231,7 +231,6 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
         return {};
       }
     }
-    *reserved = 0;
     if (!intake) {
       auto first = tx.ReserveSequences(year, kSequenceBlock);
       if (!first) return first.error();
