@@ -347,16 +347,7 @@ TEST(SqliteStoreTest, ABatchOfRerunnableWritesRunsAgainWhenOneFails) {
   for (int64_t seq : {6, 9}) {
     EXPECT_FALSE(s->GetComplaint(core::Reference{"CMP", 2026, seq})->has_value()) << seq;
   }
-  std::string prev = core::kGenesisHash;
-  int64_t n = 0;
-  ASSERT_TRUE(s->ScanEvents(1, [&](const core::Event& e) {
-    EXPECT_EQ(e.seq, ++n);
-    EXPECT_EQ(e.prev_hash, prev);
-    EXPECT_EQ(e.hash, util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e)));
-    prev = e.hash;
-    return true;
-  }));
-  EXPECT_EQ(n, 8);
+  EXPECT_EQ(ExpectChainValid(*s), 8);
 }
 
 // The create use case is one such function: creates that share a batch with a refused one

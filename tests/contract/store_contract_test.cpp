@@ -105,17 +105,7 @@ class StoreContract : public ::testing::TestWithParam<Adapter> {
   }
 
   // Every event's digest and hash recomputed; seq gap-free from 1; prev_hash links.
-  void ExpectChainValid() {
-    std::string prev = core::kGenesisHash;
-    int64_t seq = 0;
-    for (const auto& e : AllEvents()) {
-      EXPECT_EQ(e.seq, ++seq);
-      EXPECT_EQ(e.prev_hash, prev) << "seq " << e.seq;
-      EXPECT_EQ(e.payload_digest, util::Sha256Hex(core::PayloadBytes(e)));
-      EXPECT_EQ(e.hash, util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e)));
-      prev = e.hash;
-    }
-  }
+  void ExpectChainValid() { testing::ExpectChainValid(store()); }
 
   std::vector<std::string> Refs(const core::ListQuery& q) {
     auto page = store().ListComplaints(q);

@@ -12,11 +12,28 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "core/event.hpp"
 #include "store/memory/memory_store.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "util/crypto.hpp"
 
 namespace redress::testing {
+
+int64_t ExpectChainValid(core::Store& store) {
+  std::string prev = core::kGenesisHash;
+  int64_t seq = 0;
+  EXPECT_TRUE(store.ScanEvents(1, [&](const core::Event& e) {
+    EXPECT_EQ(e.seq, ++seq);
+    EXPECT_EQ(e.prev_hash, prev) << "seq " << e.seq;
+    EXPECT_EQ(e.payload_digest, util::Sha256Hex(core::PayloadBytes(e))) << "seq " << e.seq;
+    EXPECT_EQ(e.hash, util::Sha256Hex2(e.prev_hash, core::CanonicalEventBytes(e)))
+        << "seq " << e.seq;
+    prev = e.hash;
+    return true;
+  }));
+  return seq;
+}
 
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "redress-test-XXXXXX").string();

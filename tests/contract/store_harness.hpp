@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,6 +42,10 @@ std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info);
 std::string NewPostgresDatabase();
 // Drops it (connections and all).
 void DropPostgresDatabase(const std::string& url);
+
+// Checks the store's whole event chain: seq 1..n without a gap, each payload digest and hash
+// recomputed, each event linked to the one before. Returns n.
+int64_t ExpectChainValid(core::Store& store);
 
 // A fresh directory under the system temp dir, removed by the destructor.
 class TempDir {
