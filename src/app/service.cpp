@@ -45,14 +45,21 @@ core::Event AttachmentEvent(const core::Attachment& a, std::string reference) {
   return e;
 }
 
+// How a write may be run: once, or again after its batch was rolled back
+// (Store::WriteRerunnable: the function moves nothing out of its captures, redoes all it
+// computes, and sets `*out` afresh).
+enum class Runs { kOnce, kRerunnable };
+
 // Runs `fn` as one durable write and completes `done` with what it left in `*out`.
 template <typename T>
 void WriteReturning(core::Store& store, core::Store::TxFn fn, std::shared_ptr<T> out,
-                    Callback<T> done) {
-  store.Write(std::move(fn), [out = std::move(out), done = std::move(done)](core::Status s) {
+                    Callback<T> done, Runs runs = Runs::kOnce) {
+  auto complete = [out = std::move(out), done = std::move(done)](core::Status s) {
     if (!s) return done(std::move(s).error());
     done(std::move(*out));
-  });
+  };
+  if (runs == Runs::kRerunnable) return store.WriteRerunnable(std::move(fn), std::move(complete));
+  store.Write(std::move(fn), std::move(complete));
 }
 
 // Mail addresses compared as people write them: ASCII case does not matter.
@@ -519,7 +526,7 @@ void ComplaintService::ComplainantAddInformation(std::string reference, std::str
     *out = std::move(c);
     return {};
   };
-  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done), Runs::kRerunnable);
 }
 
 void ComplaintService::ComplainantWithdraw(std::string reference, std::string secret,
@@ -715,7 +722,8 @@ void ComplaintService::Mutate(std::string reference, std::optional<core::Scope> 
     *out = std::move(applied->after);
     return {};
   };
-  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
+  // The mutators compute from the loaded record alone: the write may run twice.
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done), Runs::kRerunnable);
 }
 
 void ComplaintService::Act(std::string reference, core::Action action, core::ActionInput input,
@@ -833,7 +841,7 @@ void ComplaintService::AddNote(std::string reference, std::string body,
     *out = std::move(n);
     return {};
   };
-  WriteReturning(store_, std::move(fn), std::move(out), std::move(done));
+  WriteReturning(store_, std::move(fn), std::move(out), std::move(done), Runs::kRerunnable);
 }
 
 void ComplaintService::AddAttachment(std::string reference, core::Attachment meta, core::User user,

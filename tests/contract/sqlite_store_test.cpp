@@ -285,9 +285,11 @@ TEST(SqliteStoreTest, ABatchOfRerunnableWritesRunsAgainWhenOneFails) {
   TempDir dir;
   auto s = OpenOrDie(dir.File("r.db"));
   ASSERT_TRUE(s);
-  auto insert = [](int64_t seq, std::vector<int>& runs, bool fail) {
+  // fail: 0 succeeds, 1 fails after writing, 2 fails before writing anything.
+  auto insert = [](int64_t seq, std::vector<int>& runs, int fail) {
     return [seq, &runs, fail](StoreTx& tx) -> Status {
       ++runs[seq];
+      if (fail == 2) return core::MakeError(Errc::kConflict, "refused before writing");
       core::Complaint c;
       c.reference = core::Reference{"CMP", 2026, seq};
       c.version = 1;
@@ -305,12 +307,12 @@ TEST(SqliteStoreTest, ABatchOfRerunnableWritesRunsAgainWhenOneFails) {
       e.at = c.received_at;
       e.after = "{}";
       if (auto st = tx.AppendEvent(e); !st) return st;
-      return fail ? core::MakeError(Errc::kInvalid, "changed my mind") : Status{};
+      return fail == 1 ? core::MakeError(Errc::kInvalid, "changed my mind") : Status{};
     };
   };
   // Runs `n` writes as one batch; `rerunnable` and `fail` pick each one's kind and outcome.
   auto batch = [&](std::vector<int>& runs, int64_t first, const std::vector<bool>& rerunnable,
-                   const std::vector<bool>& fail) {
+                   const std::vector<int>& fail) {
     WriterHold hold(*s);
     std::vector<std::promise<Status>> done(fail.size());
     for (size_t i = 0; i < fail.size(); ++i) {
@@ -330,28 +332,47 @@ TEST(SqliteStoreTest, ABatchOfRerunnableWritesRunsAgainWhenOneFails) {
 
   std::vector<int> runs(20, 0);
   // All succeed: each ran once.
-  EXPECT_EQ(batch(runs, 1, {true, true, true}, {false, false, false}),
-            (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(batch(runs, 1, {true, true, true}, {0, 0, 0}), (std::vector<bool>{true, true, true}));
   EXPECT_EQ(runs[1] + runs[2] + runs[3], 3);
-  // The third fails: the first two ran again, the fourth once (the first run stopped there).
-  EXPECT_EQ(batch(runs, 4, {true, true, true, true}, {false, false, true, false}),
+  // The third fails after writing: the first two ran again, the fourth once (the first run
+  // stopped there).
+  EXPECT_EQ(batch(runs, 4, {true, true, true, true}, {0, 0, 1, 0}),
             (std::vector<bool>{true, true, false, true}));
   EXPECT_EQ((std::vector<int>{runs[4], runs[5], runs[6], runs[7]}), (std::vector<int>{2, 2, 2, 1}));
   // With one write that may not run twice, the batch uses savepoints from the start.
-  EXPECT_EQ(batch(runs, 8, {true, false, true}, {false, true, false}),
-            (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(batch(runs, 8, {true, false, true}, {0, 1, 0}), (std::vector<bool>{true, false, true}));
   EXPECT_EQ((std::vector<int>{runs[8], runs[9], runs[10]}), (std::vector<int>{1, 1, 1}));
+  // The second fails before writing anything: nothing to undo, each ran once.
+  EXPECT_EQ(batch(runs, 11, {true, true, true}, {0, 2, 0}), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ((std::vector<int>{runs[11], runs[12], runs[13]}), (std::vector<int>{1, 1, 1}));
 
-  // Stored once each: 1-5, 7, 8 and 10; the events' chain unbroken.
-  EXPECT_EQ(*s->CountComplaints(), 8);
-  for (int64_t seq : {6, 9}) {
+  // Stored once each: 1-5, 7, 8, 10, 11 and 13; the events' chain unbroken.
+  EXPECT_EQ(*s->CountComplaints(), 10);
+  for (int64_t seq : {6, 9, 12}) {
     EXPECT_FALSE(s->GetComplaint(core::Reference{"CMP", 2026, seq})->has_value()) << seq;
   }
-  EXPECT_EQ(ExpectChainValid(*s), 8);
+  EXPECT_EQ(ExpectChainValid(*s), 10);
+}
+
+// A rerunnable write that appends an event, then fails: its batch is rolled back and runs
+// again with savepoints. Counts its runs in `runs`.
+core::Store::TxFn FailsAfterWriting(int& runs) {
+  return [&runs](StoreTx& tx) -> Status {
+    ++runs;
+    core::Event e;
+    e.actor = "system";
+    e.action = "probe";
+    e.before = "{}";
+    e.after = "{}";
+    e.at = core::FromMillis(1'780'000'000'000);
+    if (auto st = tx.AppendEvent(e); !st) return st;
+    return core::MakeError(Errc::kInvalid, "changed my mind");
+  };
 }
 
 // The create use case is one such function: creates that share a batch with a refused one
-// (an idempotency key used before with another body) are each stored once, under the
+// (an idempotency key used before with another body) and with a write that fails after
+// changing a row (which sends the batch round again) are each stored once, under the
 // reference and with the secret their 201 answered.
 TEST(SqliteStoreTest, CreatesInABatchWithARefusedOneAreStoredOnce) {
   TempDir dir;
@@ -378,6 +399,8 @@ TEST(SqliteStoreTest, CreatesInABatchWithARefusedOneAreStoredOnce) {
   ASSERT_TRUE(first.ok()) << first.error().detail;
 
   std::vector<std::promise<core::Result<app::CreateResult>>> done(5);
+  std::promise<Status> sunk;
+  int sunk_runs = 0;
   {
     WriterHold hold(*s);
     for (size_t i = 0; i < done.size(); ++i) {
@@ -385,9 +408,15 @@ TEST(SqliteStoreTest, CreatesInABatchWithARefusedOneAreStoredOnce) {
       service.Create(receipt(i % 2 ? 2026 : 2020 + static_cast<int>(i)), core::Actor::Complainant(),
                      "public", refused ? "key-1" : "", refused ? "hash-B" : "",
                      [&done, i](core::Result<app::CreateResult> r) { done[i].set_value(r); });
+      if (i == 3) {
+        s->WriteRerunnable(FailsAfterWriting(sunk_runs),
+                           [&sunk](Status st) { sunk.set_value(st); });
+      }
     }
     EXPECT_TRUE(hold.Release());
   }
+  EXPECT_FALSE(sunk.get_future().get());
+  EXPECT_EQ(sunk_runs, 2);  // the batch ran again with savepoints
   std::set<std::string> refs{first->reference};
   for (size_t i = 0; i < done.size(); ++i) {
     auto r = done[i].get_future().get();
@@ -413,6 +442,87 @@ TEST(SqliteStoreTest, CreatesInABatchWithARefusedOneAreStoredOnce) {
     EXPECT_TRUE(refs.insert(after->reference).second) << after->reference;
   }
   EXPECT_EQ(*s->CountComplaints(), 8);
+  ExpectChainValid(*s);
+}
+
+// Lifecycle actions are such functions too. In one batch: actions on three complaints, a
+// second assessment of one of them (refused: the first left it assessed), an action its state
+// does not allow, and a write that fails after changing a row, which sends the batch round
+// again. Each allowed action is applied once, each refused one changes nothing.
+TEST(SqliteStoreTest, ActionsInABatchWithRefusedOnesAreAppliedOnce) {
+  TempDir dir;
+  auto s = OpenOrDie(dir.File("a.db"));
+  ASSERT_TRUE(s);
+  auto policies = config::LoadPolicyDir(std::string(REDRESS_SOURCE_DIR) + "/policies");
+  ASSERT_TRUE(policies) << policies.error().detail;
+  core::FakeClock clock(core::FromMillis(1'780'000'000'000));
+  app::ComplaintService service(*s, clock, *policies, app::ServiceConfig{});
+  std::vector<core::Reference> refs;
+  for (int i = 0; i < 5; ++i) {
+    core::Complaint c;
+    c.complainant.name = "Alice Example";
+    c.complainant.email = "alice@example.org";
+    c.description = "I was charged a fee twice.";
+    std::promise<core::Result<app::CreateResult>> made;
+    service.Create(c, core::Actor::Complainant(), "public", "", "",
+                   [&](core::Result<app::CreateResult> r) { made.set_value(std::move(r)); });
+    auto r = made.get_future().get();
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    refs.push_back(*core::ParseReference(r->reference));
+  }
+  core::User handler;
+  handler.username = "hana";
+  handler.role = core::Role::kHandler;
+  core::ActionInput assess;
+  assess.assessment = core::Assessment{};
+  assess.assessment->category = "banking/current-account/fees";
+  assess.assessment->severity = 2;
+  auto act = [&](size_t i, core::Action a) {
+    auto p = std::make_shared<std::promise<core::Result<core::Complaint>>>();
+    service.Act(refs[i].ToString(), a, assess, handler,
+                [p](core::Result<core::Complaint> r) { p->set_value(std::move(r)); });
+    return p->get_future();
+  };
+  // The last complaint, assessed on its own: what one assessment adds.
+  auto alone = act(4, core::Action::kAssess).get();
+  ASSERT_TRUE(alone.ok()) << alone.error().detail;
+  const size_t events_of_one = s->EventsOf(alone->id)->size();
+
+  std::vector<std::future<core::Result<core::Complaint>>> done;
+  std::promise<Status> sunk;
+  int sunk_runs = 0;
+  {
+    WriterHold hold(*s);
+    done.push_back(act(0, core::Action::kAssess));
+    done.push_back(act(1, core::Action::kAssess));
+    done.push_back(act(1, core::Action::kAssess));               // refused: already assessed
+    done.push_back(act(2, core::Action::kCommunicateDecision));  // refused: no decision yet
+    s->WriteRerunnable(FailsAfterWriting(sunk_runs), [&sunk](Status st) { sunk.set_value(st); });
+    done.push_back(act(3, core::Action::kAssess));
+    EXPECT_TRUE(hold.Release());
+  }
+  EXPECT_FALSE(sunk.get_future().get());
+  EXPECT_EQ(sunk_runs, 2);
+  std::vector<bool> ok;
+  for (auto& f : done) {
+    auto r = f.get();
+    ok.push_back(r.ok());
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, Errc::kConflict) << r.error().detail;
+    }
+  }
+  EXPECT_EQ(ok, (std::vector<bool>{true, true, false, false, true}));
+  for (size_t i : {0, 1, 3}) {
+    auto c = s->GetComplaint(refs[i]);
+    ASSERT_TRUE(c && c->has_value());
+    EXPECT_EQ((*c)->state, core::State::kAssessed) << i;
+    EXPECT_EQ((*c)->version, alone->version) << i;  // one change each
+    EXPECT_EQ(s->EventsOf((*c)->id)->size(), events_of_one) << i;
+  }
+  auto untouched = s->GetComplaint(refs[2]);
+  ASSERT_TRUE(untouched && untouched->has_value());
+  EXPECT_EQ((*untouched)->state, core::State::kAcknowledged);
+  ExpectChainValid(*s);
 }
 
 TEST(SqliteStoreTest, ReadOnlyOpenReadsButRefusesWrites) {

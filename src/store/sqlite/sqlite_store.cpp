@@ -1346,8 +1346,10 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
   // Each command runs in a savepoint, so that one that fails leaves the others' work in the
   // batch. A savepoint journals every page the batch's earlier commands dirtied that the
   // command touches (perf: 12 % of creates' throughput went to it). A batch of functions that
-  // may run twice (WriteRerunnable) runs without them first; if one of its commands fails,
-  // the whole transaction is rolled back and the batch runs again with savepoints.
+  // may run twice (WriteRerunnable) runs without them first; if one of its commands fails
+  // after changing something, the whole transaction is rolled back and the batch runs again
+  // with savepoints. One that fails before changing anything (a refused action, a reused
+  // idempotency key) leaves nothing to undo, and the batch goes on.
   bool savepoints = batch.size() < 2 || !std::all_of(batch.begin(), batch.end(),
                                                      [](const Item& it) { return it.rerunnable; });
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -1360,6 +1362,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     const size_t text0 = tx_->text_ops.size();
     const size_t counts0 = tx_->count_ops.size();
     const size_t rollup0 = tx_->rollup.size();
+    const int64_t changes0 = sqlite3_total_changes64(db);
     tx_->fatal_rc = 0;
     Status s;
     try {
@@ -1383,6 +1386,10 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
         if (sqlite::IsFatal(rc)) Poison();
         return abort_batch(SqliteError(db, rc, "release savepoint"));
       }
+    } else if (!savepoints && sqlite3_total_changes64(db) == changes0 && tx_->head_seq == seq0 &&
+               tx_->text_ops.size() == text0 && tx_->count_ops.size() == counts0 &&
+               tx_->rollup.size() == rollup0) {
+      // Failed before changing a row or what the Tx holds: nothing of it to undo.
     } else if (!savepoints) {
       roll_back();
       savepoints = true;
