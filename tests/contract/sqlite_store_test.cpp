@@ -10,6 +10,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -370,28 +371,40 @@ core::Store::TxFn FailsAfterWriting(int& runs) {
   };
 }
 
+// A SQLite store in a temporary directory with the complaint service over it, and the
+// receipt of a complaint (received `years_back` years before the clock's year).
+struct ServiceOnSqlite {
+  explicit ServiceOnSqlite(const std::string& file) : s(OpenOrDie(dir.File(file))) {
+    auto loaded = config::LoadPolicyDir(std::string(REDRESS_SOURCE_DIR) + "/policies");
+    EXPECT_TRUE(loaded) << loaded.error().detail;
+    if (loaded && s) service.emplace(*s, clock, std::move(*loaded), app::ServiceConfig{});
+  }
+  static core::Complaint Receipt(int years_back = 0) {
+    core::Complaint c;
+    c.received_at = core::FromMillis(1'780'000'000'000) - std::chrono::days(366 * years_back);
+    c.complainant.name = "Alice Example";
+    c.complainant.email = "alice@example.org";
+    c.description = "I was charged a fee twice.";
+    return c;
+  }
+  TempDir dir;
+  std::unique_ptr<SqliteStore> s;
+  core::FakeClock clock{core::FromMillis(1'780'000'000'000)};
+  std::optional<app::ComplaintService> service;
+};
+
 // The create use case is one such function: creates that share a batch with a refused one
 // (an idempotency key used before with another body) and with a write that fails after
 // changing a row (which sends the batch round again) are each stored once, under the
 // reference and with the secret their 201 answered.
 TEST(SqliteStoreTest, CreatesInABatchWithARefusedOneAreStoredOnce) {
-  TempDir dir;
-  auto s = OpenOrDie(dir.File("c.db"));
-  ASSERT_TRUE(s);
-  auto policies = config::LoadPolicyDir(std::string(REDRESS_SOURCE_DIR) + "/policies");
-  ASSERT_TRUE(policies) << policies.error().detail;
-  core::FakeClock clock(core::FromMillis(1'780'000'000'000));
-  app::ComplaintService service(*s, clock, *policies, app::ServiceConfig{});
-  auto receipt = [](int year = 2026) {
-    core::Complaint c;
-    // Each year its own numbers: a create in a year with none handed out yet reserves a block
-    // inside its transaction.
-    c.received_at = core::FromMillis(1'780'000'000'000) - std::chrono::days(366 * (2026 - year));
-    c.complainant.name = "Alice Example";
-    c.complainant.email = "alice@example.org";
-    c.description = "I was charged a fee twice.";
-    return c;
-  };
+  ServiceOnSqlite env("c.db");
+  ASSERT_TRUE(env.service);
+  auto& s = env.s;
+  auto& service = *env.service;
+  // Each year its own numbers: a create in a year with none handed out yet reserves a block
+  // inside its transaction.
+  auto receipt = [](int year = 2026) { return ServiceOnSqlite::Receipt(2026 - year); };
   std::promise<core::Result<app::CreateResult>> keyed;
   service.Create(receipt(), core::Actor::Complainant(), "public", "key-1", "hash-A",
                  [&](core::Result<app::CreateResult> r) { keyed.set_value(std::move(r)); });
@@ -450,21 +463,14 @@ TEST(SqliteStoreTest, CreatesInABatchWithARefusedOneAreStoredOnce) {
 // does not allow, and a write that fails after changing a row, which sends the batch round
 // again. Each allowed action is applied once, each refused one changes nothing.
 TEST(SqliteStoreTest, ActionsInABatchWithRefusedOnesAreAppliedOnce) {
-  TempDir dir;
-  auto s = OpenOrDie(dir.File("a.db"));
-  ASSERT_TRUE(s);
-  auto policies = config::LoadPolicyDir(std::string(REDRESS_SOURCE_DIR) + "/policies");
-  ASSERT_TRUE(policies) << policies.error().detail;
-  core::FakeClock clock(core::FromMillis(1'780'000'000'000));
-  app::ComplaintService service(*s, clock, *policies, app::ServiceConfig{});
+  ServiceOnSqlite env("a.db");
+  ASSERT_TRUE(env.service);
+  auto& s = env.s;
+  auto& service = *env.service;
   std::vector<core::Reference> refs;
   for (int i = 0; i < 5; ++i) {
-    core::Complaint c;
-    c.complainant.name = "Alice Example";
-    c.complainant.email = "alice@example.org";
-    c.description = "I was charged a fee twice.";
     std::promise<core::Result<app::CreateResult>> made;
-    service.Create(c, core::Actor::Complainant(), "public", "", "",
+    service.Create(ServiceOnSqlite::Receipt(), core::Actor::Complainant(), "public", "", "",
                    [&](core::Result<app::CreateResult> r) { made.set_value(std::move(r)); });
     auto r = made.get_future().get();
     ASSERT_TRUE(r.ok()) << r.error().detail;
