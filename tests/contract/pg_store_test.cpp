@@ -22,6 +22,7 @@
 
 #include "store/list_support.hpp"
 #include "store/postgres/migrations.hpp"
+#include "store/postgres/pg_conn.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store_harness.hpp"
 #include "util/crypto.hpp"
@@ -240,6 +241,44 @@ TEST_F(PgStoreTest, LostConnectionFailsOneBatchAndDoesNotPoison) {
   }
   EXPECT_LE(failures, 16);  // at most once per pooled connection
   EXPECT_EQ(*store->CountComplaints(), 2);
+}
+
+// Several reads in one round trip (GetComplaintFile sends its four so): each result comes back
+// in the order sent; a failing one fails the whole segment, and the connection serves again
+// once reset (as the reader pool does when a lease is returned).
+TEST_F(PgStoreTest, FetchedReadsComeBackInOrderAndAFailureLeavesTheConnectionUsable) {
+  auto opened = store::pg::Conn::Open(url_);
+  ASSERT_TRUE(opened) << opened.error().detail;
+  store::pg::Conn& c = **opened;
+  store::pg::Params none;
+  store::pg::Params two;
+  two.Int(2);
+  ASSERT_TRUE(c.QueueCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  ASSERT_TRUE(c.Fetch("one", "SELECT 1 UNION ALL SELECT 10", none));
+  ASSERT_TRUE(c.Fetch("times", "SELECT $1::int8 * 21", two));
+  ASSERT_TRUE(c.QueueCommand("COMMIT"));
+  auto got = c.Collect();
+  ASSERT_TRUE(got) << got.error().detail;
+  ASSERT_EQ(got->size(), 2u);
+  ASSERT_EQ((*got)[0].rows(), 2);
+  EXPECT_EQ((*got)[0].Int(1, 0), 10);
+  EXPECT_EQ((*got)[1].Int(0, 0), 42);
+
+  ASSERT_TRUE(c.QueueCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  ASSERT_TRUE(c.Fetch("broken", "SELECT 1 / (SELECT 0)", none));
+  ASSERT_TRUE(c.Fetch("times", "SELECT $1::int8 * 21", two));
+  ASSERT_TRUE(c.QueueCommand("COMMIT"));
+  auto failed = c.Collect();
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().detail.find("division by zero"), std::string::npos)
+      << failed.error().detail;
+  EXPECT_EQ(c.LastState(), "22012");
+  c.Reset();
+  ASSERT_TRUE(c.Fetch("times", "SELECT $1::int8 * 21", two));
+  auto again = c.Collect();
+  ASSERT_TRUE(again) << again.error().detail;
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].Int(0, 0), 42);
 }
 
 TEST_F(PgStoreTest, AReadThatThrowsLeavesNoSnapshotBehind) {

@@ -139,6 +139,18 @@ core::Status Conn::Send(const std::string& name, std::string_view sql, const Par
   return {};
 }
 
+core::Status Conn::Fetch(const std::string& name, std::string_view sql, const Params& p) {
+  if (auto s = Send(name, sql, p); !s) return s;
+  pending_.back().keep = true;
+  return {};
+}
+
+core::Result<std::vector<Res>> Conn::Collect() {
+  std::vector<Res> kept;
+  if (auto s = Drain(nullptr, &kept); !s) return s.error();
+  return kept;
+}
+
 core::Status Conn::Queue(const std::string& name, std::string_view sql, const Params& p) {
   if (auto s = Send(name, sql, p); !s) return s;
   // Keep a pipeline short: the server's results must not fill the socket while we still send.
@@ -186,7 +198,7 @@ core::Status Conn::RunCommand(std::string_view sql) {
   return Drain(nullptr);
 }
 
-core::Status Conn::Drain(Res* last) {
+core::Status Conn::Drain(Res* last, std::vector<Res>* kept) {
   last_state_.clear();
   last_constraint_.clear();
   core::Status first;
@@ -217,6 +229,8 @@ core::Status Conn::Drain(Res* last) {
         first = std::move(e);
       }
       PQclear(r);
+    } else if (kept != nullptr && p.keep) {
+      kept->emplace_back(r);
     } else if (last != nullptr && i + 1 == pending_.size() && !p.prepare) {
       *last = Res(r);
     } else {

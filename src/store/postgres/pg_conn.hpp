@@ -7,6 +7,7 @@
 //    ends the pipeline segment (PQpipelineSync) and waits: everything queued before it and the
 //    statement itself travel in one round trip. An error in any of them is Run()'s (or
 //    Sync()'s) error; PostgreSQL skips the rest of that segment.
+//  * Fetch() sends a statement whose result Collect() returns: several reads, one round trip.
 //  * Parameters are int8 or text, sent in binary; results come as text.
 // A Conn is used by one thread at a time (the writer, or a reader checked out of the pool).
 #pragma once
@@ -89,6 +90,11 @@ class Conn {
   core::Result<Res> Run(const std::string& name, std::string_view sql, const Params& p);
   // Syncs and checks everything queued.
   core::Status Sync();
+  // Sends `name` without waiting, keeping its result for Collect().
+  core::Status Fetch(const std::string& name, std::string_view sql, const Params& p);
+  // Syncs and returns the results of the statements sent with Fetch() since the last sync, in
+  // the order sent; an error in any statement of the segment is its error.
+  core::Result<std::vector<Res>> Collect();
 
   // Makes the connection ready for its next user: whatever is still queued is sent and its
   // results dropped, and an open transaction (a caller that threw mid-read) is rolled back.
@@ -108,14 +114,16 @@ class Conn {
 
  private:
   struct Pending {
-    bool prepare;      // a Parse, not an execution
-    std::string name;  // the prepared name (for a Parse that failed)
+    bool prepare;       // a Parse, not an execution
+    std::string name;   // the prepared name (for a Parse that failed)
+    bool keep = false;  // sent by Fetch(): its result goes to Collect()
   };
 
   explicit Conn(PGconn* c) : c_(c) {}
   core::Status Send(const std::string& name, std::string_view sql, const Params& p);
-  // Reads every pending result and the sync; the result of the last execution in *last.
-  core::Status Drain(Res* last);
+  // Reads every pending result and the sync; the result of the last execution in *last, and
+  // those of the statements sent by Fetch() in *kept.
+  core::Status Drain(Res* last, std::vector<Res>* kept = nullptr);
   core::Error Fail(std::string_view what, const char* message);
 
   PGconn* c_ = nullptr;

@@ -186,6 +186,21 @@ constexpr Q kNotesOf{"notes_of",
 constexpr Q kAttachmentsOf{"attachments_of", "SELECT " REDRESS_ATTACHMENT_COLS
                                              " FROM attachments WHERE complaint_id = $1 ORDER BY "
                                              "id"};
+// A complaint's file by its reference: sent together with the complaint's read, in one
+// snapshot and one round trip (GetComplaintFile).
+constexpr Q kEventsOfReference{"events_of_reference",
+                               "SELECT " REDRESS_EVENT_COLS
+                               " FROM events WHERE complaint_id = "
+                               "(SELECT id FROM complaints WHERE reference = $1) ORDER BY seq"};
+constexpr Q kNotesOfReference{"notes_of_reference",
+                              "SELECT id, complaint_id, at, author, visibility, body FROM notes "
+                              "WHERE complaint_id = (SELECT id FROM complaints WHERE reference = "
+                              "$1) ORDER BY id"};
+constexpr Q kAttachmentsOfReference{"attachments_of_reference",
+                                    "SELECT " REDRESS_ATTACHMENT_COLS
+                                    " FROM attachments WHERE "
+                                    "complaint_id = (SELECT id FROM complaints WHERE reference = "
+                                    "$1) ORDER BY id"};
 constexpr Q kGetAttachment{"get_attachment", "SELECT " REDRESS_ATTACHMENT_COLS
                                              " FROM attachments WHERE complaint_id = $1 AND id = "
                                              "$2"};
@@ -381,6 +396,18 @@ core::Attachment ReadAttachment(const Res& r, int i) {
   a.uploaded_by = r.Text(i, 6);
   a.at = core::FromMillis(r.Int(i, 7));
   return a;
+}
+
+// A note from columns id, complaint_id, at, author, visibility, body of row i.
+core::Note ReadNote(const Res& r, int i) {
+  core::Note n;
+  n.id = r.Int(i, 0);
+  n.complaint_id = r.Int(i, 1);
+  n.at = core::FromMillis(r.Int(i, 2));
+  n.author = r.Text(i, 3);
+  n.visibility = ParseVisibility(r.View(i, 4));
+  n.body = r.Text(i, 5);
+  return n;
 }
 
 core::Notification ReadNotification(const Res& r, int i) {
@@ -1107,6 +1134,37 @@ Result<std::optional<core::Complaint>> PgStore::GetComplaint(const core::Referen
   return ParseComplaint(r->Int(0, 0), r->Int(0, 1), r->View(0, 2));
 }
 
+// The complaint, its events, notes and attachments: four statements of one read-only snapshot,
+// sent together, so a get costs one round trip and shows one moment of the file.
+Result<std::optional<core::ComplaintFile>> PgStore::GetComplaintFile(const core::Reference& ref) {
+  const std::string text = ref.ToString();
+  auto c = Reader();
+  Params p;
+  p.Text(text);
+  Status s = c->QueueCommand(kReadSnapshot);
+  for (const Q* q :
+       {&kLoadComplaint, &kEventsOfReference, &kNotesOfReference, &kAttachmentsOfReference}) {
+    if (s) s = c->Fetch(q->name, q->sql, p);
+  }
+  if (s) s = c->QueueCommand("COMMIT");
+  if (!s) return s.error();  // the lease's return rolls the transaction back
+  auto rs = c->Collect();
+  if (!rs) return rs.error();
+  const std::vector<Res>& r = *rs;
+  if (r.size() != 4) return MakeError(Errc::kInternal, "postgresql: a complaint's file is missing");
+  if (r[0].rows() == 0) return std::optional<core::ComplaintFile>();
+  auto complaint = ParseComplaint(r[0].Int(0, 0), r[0].Int(0, 1), r[0].View(0, 2));
+  if (!complaint) return complaint.error();
+  if (!complaint->has_value()) return std::optional<core::ComplaintFile>();
+  core::ComplaintFile file{
+      std::make_shared<const core::Complaint>(std::move(**complaint)), {}, {}, {}};
+  file.events.reserve(static_cast<size_t>(r[1].rows()));
+  for (int i = 0; i < r[1].rows(); ++i) file.events.push_back(ReadEvent(r[1], i));
+  for (int i = 0; i < r[2].rows(); ++i) file.notes.push_back(ReadNote(r[2], i));
+  for (int i = 0; i < r[3].rows(); ++i) file.attachments.push_back(ReadAttachment(r[3], i));
+  return std::optional<core::ComplaintFile>(std::move(file));
+}
+
 namespace {
 
 // Filter bits of a list query: each combination is one prepared statement per connection.
@@ -1355,16 +1413,7 @@ Result<std::vector<core::Note>> PgStore::NotesOf(int64_t complaint_id) {
   auto r = Run(*c, kNotesOf, Params().Int(complaint_id));
   if (!r) return r.error();
   std::vector<core::Note> out;
-  for (int i = 0; i < r->rows(); ++i) {
-    core::Note n;
-    n.id = r->Int(i, 0);
-    n.complaint_id = r->Int(i, 1);
-    n.at = core::FromMillis(r->Int(i, 2));
-    n.author = r->Text(i, 3);
-    n.visibility = ParseVisibility(r->View(i, 4));
-    n.body = r->Text(i, 5);
-    out.push_back(std::move(n));
-  }
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadNote(*r, i));
   return out;
 }
 

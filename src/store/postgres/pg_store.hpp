@@ -74,6 +74,8 @@ class PgStore final : public core::Store {
   bool Healthy() const override;
 
   core::Result<std::optional<core::Complaint>> GetComplaint(const core::Reference& ref) override;
+  core::Result<std::optional<core::ComplaintFile>> GetComplaintFile(
+      const core::Reference& ref) override;
   core::Result<core::ListPage> ListComplaints(const core::ListQuery& q) override;
   core::Result<std::vector<core::Event>> EventsOf(int64_t complaint_id) override;
   core::Result<std::vector<core::Note>> NotesOf(int64_t complaint_id) override;
