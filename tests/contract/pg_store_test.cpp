@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -241,6 +242,65 @@ TEST_F(PgStoreTest, LostConnectionFailsOneBatchAndDoesNotPoison) {
   }
   EXPECT_LE(failures, 16);  // at most once per pooled connection
   EXPECT_EQ(*store->CountComplaints(), 2);
+}
+
+// A batch made only of writes that may run twice runs without a savepoint and a round trip per
+// write; when one fails (by returning an error, or by a statement the database refuses when
+// the batch syncs), the batch runs again with savepoints, so each write succeeds or fails on
+// its own and is stored once.
+TEST_F(PgStoreTest, ABatchOfRerunnableWritesRunsAgainWhenOneFails) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  enum Kind { kOk, kFails, kRefused };  // kRefused: an event the database refuses (bad UTF-8)
+  std::vector<int> runs(20, 0);
+  auto write = [&](int64_t seq, Kind kind) {
+    return [&runs, seq, kind](StoreTx& tx) -> Status {
+      ++runs[static_cast<size_t>(seq)];
+      core::Complaint c = MakeComplaint(seq);
+      if (auto st = tx.InsertComplaint(c); !st) return st;
+      core::Event e;
+      e.complaint_id = c.id;
+      e.reference = c.reference.ToString();
+      e.at = kT0;
+      e.actor = kind == kRefused ? "\xff" : "alice";
+      e.action = "created";
+      e.before = "{}";
+      e.after = "{}";
+      if (auto st = tx.AppendEvent(e); !st) return st;  // queued: checked at the next sync
+      return kind == kFails ? core::MakeError(Errc::kInvalid, "changed my mind") : Status{};
+    };
+  };
+  auto batch = [&](int64_t first, const std::vector<Kind>& kinds) {
+    WriterHold hold(*store);
+    std::vector<std::promise<Status>> done(kinds.size());
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      store->WriteRerunnable(write(first + static_cast<int64_t>(i), kinds[i]),
+                             [&done, i](Status st) { done[i].set_value(st); });
+    }
+    EXPECT_TRUE(hold.Release());
+    std::vector<bool> ok;
+    for (auto& d : done) ok.push_back(static_cast<bool>(d.get_future().get()));
+    return ok;
+  };
+  // All succeed: each ran once.
+  EXPECT_EQ(batch(1, {kOk, kOk, kOk}), (std::vector<bool>{true, true, true}));
+  EXPECT_EQ((std::vector<int>{runs[1], runs[2], runs[3]}), (std::vector<int>{1, 1, 1}));
+  // The third returns an error: the first three ran again, the fourth once.
+  EXPECT_EQ(batch(4, {kOk, kOk, kFails, kOk}), (std::vector<bool>{true, true, false, true}));
+  EXPECT_EQ((std::vector<int>{runs[4], runs[5], runs[6], runs[7]}), (std::vector<int>{2, 2, 2, 1}));
+  // The database refuses the second's event when the third's insert syncs, and the last's at
+  // the batch's last sync: each batch runs again and only the refused write fails.
+  EXPECT_EQ(batch(8, {kOk, kRefused, kOk}), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ((std::vector<int>{runs[8], runs[9], runs[10]}), (std::vector<int>{2, 2, 2}));
+  EXPECT_EQ(batch(11, {kOk, kRefused}), (std::vector<bool>{true, false}));
+  EXPECT_EQ((std::vector<int>{runs[11], runs[12]}), (std::vector<int>{2, 2}));
+
+  // Stored once each: 1-5, 7, 8, 10 and 11; the event chain unbroken.
+  EXPECT_EQ(*store->CountComplaints(), 9);
+  for (int64_t seq : {6, 9, 12}) {
+    EXPECT_FALSE(store->GetComplaint(core::Reference{"CMP", 2026, seq})->has_value()) << seq;
+  }
+  EXPECT_EQ(ExpectChainValid(*store), 9);
 }
 
 // Several reads in one round trip (GetComplaintFile sends its four so): each result comes back

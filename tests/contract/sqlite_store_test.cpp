@@ -133,40 +133,6 @@ TEST(SqliteStoreTest, NewStoresGetEightKibPagesAndOldOnesKeepTheirs) {
   EXPECT_FALSE(Query(old, "SELECT 1 FROM sqlite_master WHERE name = 'complaints'").empty());
 }
 
-// Holds the store's writer inside a write function from construction until Release(), so
-// that writes made meanwhile stay queued; Release() returns that function's result. A test
-// that stops early releases it on the way out.
-class WriterHold {
- public:
-  explicit WriterHold(SqliteStore& s) : release_future_(release_.get_future().share()) {
-    s.Write(
-        [this, f = release_future_](StoreTx&) -> Status {
-          entered_.set_value();
-          f.wait();
-          return {};
-        },
-        [this](Status st) { first_.set_value(st); });
-    entered_.get_future().wait();
-  }
-  WriterHold(const WriterHold&) = delete;
-  WriterHold& operator=(const WriterHold&) = delete;
-  ~WriterHold() {
-    if (!released_) (void)Release();
-  }
-  Status Release() {
-    released_ = true;
-    release_.set_value();
-    return first_.get_future().get();
-  }
-
- private:
-  bool released_ = false;
-  std::promise<void> entered_;
-  std::promise<void> release_;
-  std::shared_future<void> release_future_;
-  std::promise<Status> first_;
-};
-
 TEST(SqliteStoreTest, FullQueueIsOverloadedAtOnce) {
   TempDir dir;
   SqliteStore::Options o;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,40 @@ void DropPostgresDatabase(const std::string& url);
 // Checks the store's whole event chain: seq 1..n without a gap, each payload digest and hash
 // recomputed, each event linked to the one before. Returns n.
 int64_t ExpectChainValid(core::Store& store);
+
+// Holds the store's writer inside a write function from construction until Release(), so
+// that writes made meanwhile stay queued; Release() returns that function's result. A test
+// that stops early releases it on the way out.
+class WriterHold {
+ public:
+  explicit WriterHold(core::Store& s) : release_future_(release_.get_future().share()) {
+    s.Write(
+        [this, f = release_future_](core::StoreTx&) -> core::Status {
+          entered_.set_value();
+          f.wait();
+          return {};
+        },
+        [this](core::Status st) { first_.set_value(st); });
+    entered_.get_future().wait();
+  }
+  WriterHold(const WriterHold&) = delete;
+  WriterHold& operator=(const WriterHold&) = delete;
+  ~WriterHold() {
+    if (!released_) (void)Release();
+  }
+  core::Status Release() {
+    released_ = true;
+    release_.set_value();
+    return first_.get_future().get();
+  }
+
+ private:
+  bool released_ = false;
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> release_future_;
+  std::promise<core::Status> first_;
+};
 
 // A fresh directory under the system temp dir, removed by the destructor.
 class TempDir {

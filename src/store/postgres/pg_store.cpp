@@ -1026,6 +1026,11 @@ bool PgStore::Healthy() const { return !poisoned_.load(); }
 // ---------------------------------------------------------------------------------------------
 // Writes.
 
+void PgStore::WriteRerunnable(TxFn fn, Done done) {
+  if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
+  queue_->Push(std::move(fn), std::move(done), true);
+}
+
 void PgStore::Write(TxFn fn, Done done) {
   if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
   queue_->Push(std::move(fn), std::move(done));
@@ -1051,27 +1056,48 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
 
   // BEGIN, the write lock and the chain head: one round trip. Another node (or the CLI) may
   // have appended events since our last batch, so the head is read under the lock.
-  Status begun = w.QueueCommand("BEGIN");
-  if (begun) begun = Queue(w, kWriteLock, Params().Int(pg::kWriteLock));
-  Result<Res> head = begun ? Run(w, kChainHead, Params()) : Result<Res>(begun.error());
-  if (!head) {
-    if (!w.Broken()) (void)w.RunCommand("ROLLBACK");
-    return fail_all(head.error());
-  }
-  if (head->rows() > 0) {
-    tx.head_seq = head->Int(0, 0);
-    tx.head_hash = head->Text(0, 1);
-  } else {
-    tx.head_seq = 0;
-    tx.head_hash = core::kGenesisHash;
-  }
+  auto begin = [&]() -> bool {
+    Status begun = w.QueueCommand("BEGIN");
+    if (begun) begun = Queue(w, kWriteLock, Params().Int(pg::kWriteLock));
+    Result<Res> head = begun ? Run(w, kChainHead, Params()) : Result<Res>(begun.error());
+    if (!head) {
+      if (!w.Broken()) (void)w.RunCommand("ROLLBACK");
+      fail_all(head.error());
+      return false;
+    }
+    if (head->rows() > 0) {
+      tx.head_seq = head->Int(0, 0);
+      tx.head_hash = head->Text(0, 1);
+    } else {
+      tx.head_seq = 0;
+      tx.head_hash = core::kGenesisHash;
+    }
+    return true;
+  };
   auto abort_batch = [&](const core::Error& e) {
     if (!w.Broken()) (void)w.RunCommand("ROLLBACK");
     fail_all(e);
   };
+  if (!begin()) return;
 
+  // Each function runs in a savepoint, and what it queued travels with the RELEASE, so that
+  // one that fails rolls back alone: a round trip per function. A batch made only of functions
+  // that may run twice (WriteRerunnable) runs without them first: what its functions queue
+  // travels with the next statement that needs an answer and with the last sync. If anything
+  // in it fails, the transaction is rolled back and the batch runs again with savepoints.
+  bool savepoints = batch.size() < 2 || !std::all_of(batch.begin(), batch.end(),
+                                                     [](const Item& it) { return it.rerunnable; });
+  auto run_again = [&]() -> bool {
+    (void)w.Sync();
+    if (!w.Broken()) (void)w.RunCommand("ROLLBACK");
+    savepoints = true;
+    results.assign(batch.size(), Status{});
+    return begin();
+  };
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (auto s = w.QueueCommand("SAVEPOINT w"); !s) return abort_batch(s.error());
+    if (savepoints) {
+      if (auto s = w.QueueCommand("SAVEPOINT w"); !s) return abort_batch(s.error());
+    }
     const int64_t seq0 = tx.head_seq;
     std::string hash0 = tx.head_hash;
     tx.fatal = false;
@@ -1082,6 +1108,27 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
       s = MakeError(Errc::kInternal, "write function threw an exception");
     } catch (...) {
       s = MakeError(Errc::kInternal, "write function threw");
+    }
+    if (!savepoints) {
+      if (tx.fatal || w.Broken()) {
+        return abort_batch(s ? Unavailable("postgresql: connection lost") : s.error());
+      }
+      if (!s) {
+        if (!run_again()) return;
+        i = static_cast<size_t>(-1);  // from the first function again
+        continue;
+      }
+      if (i + 1 == batch.size()) {
+        // The last sync: an error in what the functions queued sends the batch round again.
+        if (Status synced = w.Sync(); !synced) {
+          if (synced.error().code == Errc::kUnavailable || w.Broken()) {
+            return abort_batch(synced.error());
+          }
+          if (!run_again()) return;
+          i = static_cast<size_t>(-1);
+        }
+      }
+      continue;
     }
     // What the function queued travels with the RELEASE: one round trip. An error in any of
     // it is the function's error.

@@ -71,6 +71,7 @@ class PgStore final : public core::Store {
   PgStore& operator=(const PgStore&) = delete;
 
   void Write(TxFn fn, Done done) override;
+  void WriteRerunnable(TxFn fn, Done done) override;
   bool Healthy() const override;
 
   core::Result<std::optional<core::Complaint>> GetComplaint(const core::Reference& ref) override;
