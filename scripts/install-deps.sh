@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake ninja-build pkgconf ccache
   libboost1.81-dev libssl-dev
   nlohmann-json3-dev libsimdjson-dev libsqlite3-dev sqlite3 libkainjow-mustache-dev
-  libpq-dev postgresql-15 haproxy
+  libpq-dev postgresql-15 haproxy libjemalloc-dev
   libhowardhinnant-date-dev tzdata
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
   libtomlplusplus-dev
