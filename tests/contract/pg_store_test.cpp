@@ -65,13 +65,7 @@ std::vector<std::string> Query(const std::string& url, const std::string& sql) {
 }
 
 core::Complaint MakeComplaint(int64_t seq, std::string description = "printer broke") {
-  core::Complaint c;
-  c.reference = core::Reference{"CMP", 2026, seq};
-  c.version = 1;
-  c.received_at = kT0;
-  c.logged_at = kT0;
-  c.updated_at = kT0;
-  c.description = std::move(description);
+  core::Complaint c = StoredComplaint(seq, kT0, std::move(description));
   c.subject.product = "current-account";
   c.assessment.category = "banking/fees";
   return c;
@@ -154,14 +148,7 @@ TEST_F(PgStoreTest, TwoNodesKeepOneChainAndUniqueReferences) {
               if (!seq) return seq.error();
               core::Complaint c = MakeComplaint(*seq);
               if (auto s = tx.InsertComplaint(c); !s) return s;
-              core::Event e;
-              e.complaint_id = c.id;
-              e.reference = c.reference.ToString();
-              e.at = kT0;
-              e.actor = "node";
-              e.action = "created";
-              e.before = "{}";
-              e.after = "{}";
+              core::Event e = CreatedEvent(c, kT0, "node");
               return tx.AppendEvent(e);
             },
             [&](Status s) {
@@ -258,14 +245,7 @@ TEST_F(PgStoreTest, ABatchOfRerunnableWritesRunsAgainWhenOneFails) {
       ++runs[static_cast<size_t>(seq)];
       core::Complaint c = MakeComplaint(seq);
       if (auto st = tx.InsertComplaint(c); !st) return st;
-      core::Event e;
-      e.complaint_id = c.id;
-      e.reference = c.reference.ToString();
-      e.at = kT0;
-      e.actor = kind == kRefused ? "\xff" : "alice";
-      e.action = "created";
-      e.before = "{}";
-      e.after = "{}";
+      core::Event e = CreatedEvent(c, kT0, kind == kRefused ? "\xff" : "alice");
       if (auto st = tx.AppendEvent(e); !st) return st;  // queued: checked at the next sync
       return kind == kFails ? core::MakeError(Errc::kInvalid, "changed my mind") : Status{};
     };
@@ -348,14 +328,7 @@ TEST_F(PgStoreTest, AReadThatThrowsLeavesNoSnapshotBehind) {
     core::Complaint c = MakeComplaint(seq);
     return store->WriteSync([&](StoreTx& tx) -> Status {
       if (auto s = tx.InsertComplaint(c); !s) return s;
-      core::Event e;
-      e.complaint_id = c.id;
-      e.reference = c.reference.ToString();
-      e.at = kT0;
-      e.actor = "alice";
-      e.action = "created";
-      e.before = "{}";
-      e.after = "{}";
+      core::Event e = CreatedEvent(c, kT0, "alice");
       return tx.AppendEvent(e);
     });
   };

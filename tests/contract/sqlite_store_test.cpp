@@ -179,13 +179,7 @@ TEST(SqliteStoreTest, CountsOfABatchLeaveOutItsFailedCommands) {
     return t;
   };
   auto complaint = [&](int64_t seq, int due_days) {
-    core::Complaint c;
-    c.reference = core::Reference{"CMP", 2026, seq};
-    c.version = 1;
-    c.received_at = t0;
-    c.logged_at = t0;
-    c.updated_at = t0;
-    c.description = "text";
+    core::Complaint c = StoredComplaint(seq, t0);
     c.clocks.push_back(due_in(due_days));
     return c;
   };
@@ -257,22 +251,9 @@ TEST(SqliteStoreTest, ABatchOfRerunnableWritesRunsAgainWhenOneFails) {
     return [seq, &runs, fail](StoreTx& tx) -> Status {
       ++runs[seq];
       if (fail == 2) return core::MakeError(Errc::kConflict, "refused before writing");
-      core::Complaint c;
-      c.reference = core::Reference{"CMP", 2026, seq};
-      c.version = 1;
-      c.received_at = core::FromMillis(1'780'000'000'000);
-      c.logged_at = c.received_at;
-      c.updated_at = c.received_at;
-      c.description = "text";
+      core::Complaint c = StoredComplaint(seq, core::FromMillis(1'780'000'000'000));
       if (auto st = tx.InsertComplaint(c); !st) return st;
-      core::Event e;
-      e.complaint_id = c.id;
-      e.reference = c.reference.ToString();
-      e.actor = "system";
-      e.action = "created";
-      e.before = "{}";
-      e.at = c.received_at;
-      e.after = "{}";
+      core::Event e = CreatedEvent(c, c.received_at);
       if (auto st = tx.AppendEvent(e); !st) return st;
       return fail == 1 ? core::MakeError(Errc::kInvalid, "changed my mind") : Status{};
     };
@@ -546,13 +527,8 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
     auto s = OpenOrDie(path);
     ASSERT_TRUE(s);
     for (int i = 1; i <= 5; ++i) {
-      core::Complaint c;
-      c.reference = core::Reference{"CMP", 2026, i};
-      c.version = 1;
-      c.received_at = core::FromMillis(1'780'000'000'000 + i * 86'400'000LL);
-      c.logged_at = c.received_at;
-      c.updated_at = c.received_at;
-      c.description = "text";
+      core::Complaint c =
+          StoredComplaint(i, core::FromMillis(1'780'000'000'000 + i * 86'400'000LL));
       c.assessment.category = i % 2 ? "odd" : "even";
       ASSERT_TRUE(s->WriteSync([&c](StoreTx& tx) { return tx.InsertComplaint(c); }));
     }
@@ -588,13 +564,8 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
 
 // Complaint i of the bulk-load tests: two categories, over several days and months.
 core::Complaint BulkComplaint(int i) {
-  core::Complaint c;
-  c.reference = core::Reference{"CMP", 2026, i};
-  c.version = 1;
-  c.received_at = core::FromMillis(1'780'000'000'000 + (i % 40) * 86'400'000LL);
-  c.logged_at = c.received_at;
-  c.updated_at = c.received_at;
-  c.description = "text";
+  core::Complaint c =
+      StoredComplaint(i, core::FromMillis(1'780'000'000'000 + (i % 40) * 86'400'000LL));
   c.assessment.category = i % 3 ? "billing" : "service";
   c.subject.product = i % 2 ? "loan" : "card";
   return c;

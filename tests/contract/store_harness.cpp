@@ -20,6 +20,29 @@
 
 namespace redress::testing {
 
+core::Complaint StoredComplaint(int64_t seq, core::Instant at, std::string description) {
+  core::Complaint c;
+  c.reference = core::Reference{"CMP", 2026, seq};
+  c.version = 1;
+  c.received_at = at;
+  c.logged_at = at;
+  c.updated_at = at;
+  c.description = std::move(description);
+  return c;
+}
+
+core::Event CreatedEvent(const core::Complaint& c, core::Instant at, std::string actor) {
+  core::Event e;
+  e.complaint_id = c.id;
+  e.reference = c.reference.ToString();
+  e.at = at;
+  e.actor = std::move(actor);
+  e.action = "created";
+  e.before = "{}";
+  e.after = "{}";
+  return e;
+}
+
 int64_t ExpectChainValid(core::Store& store) {
   std::string prev = core::kGenesisHash;
   int64_t seq = 0;

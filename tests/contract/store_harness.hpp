@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/complaint.hpp"
+#include "core/event.hpp"
 #include "core/ports/store.hpp"
 
 namespace redress::testing {
@@ -47,6 +49,13 @@ void DropPostgresDatabase(const std::string& url);
 // Checks the store's whole event chain: seq 1..n without a gap, each payload digest and hash
 // recomputed, each event linked to the one before. Returns n.
 int64_t ExpectChainValid(core::Store& store);
+
+// The least a test's complaint needs to be stored: CMP-2026-`seq`, version 1, received, logged
+// and updated at `at`.
+core::Complaint StoredComplaint(int64_t seq, core::Instant at, std::string description = "text");
+
+// The "created" event of the stored complaint `c`, at `at`, by `actor` (before and after "{}").
+core::Event CreatedEvent(const core::Complaint& c, core::Instant at, std::string actor = "system");
 
 // Holds the store's writer inside a write function from construction until Release(), so
 // that writes made meanwhile stay queued; Release() returns that function's result. A test
