@@ -48,6 +48,7 @@ struct Q {
 #define REDRESS_NOTIFICATION_COLS                                                                \
   "id, complaint_id, reference, kind, language, recipient, vars, in_reply_to, state, attempts, " \
   "created_at, next_attempt_at, sent_at, last_error"
+#define REDRESS_NOTE_COLS "id, complaint_id, at, author, visibility, body"
 #define REDRESS_ATTACHMENT_COLS \
   "id, complaint_id, sha256, content_type, size, filename, uploaded_by, at"
 #define REDRESS_RECORD_SELECT                                                        \
@@ -180,9 +181,9 @@ constexpr Q kPutSource{"put_source",
 // Reader statements.
 constexpr Q kEventsOf{
     "events_of", "SELECT " REDRESS_EVENT_COLS " FROM events WHERE complaint_id = $1 ORDER BY seq"};
-constexpr Q kNotesOf{"notes_of",
-                     "SELECT id, complaint_id, at, author, visibility, body FROM notes "
-                     "WHERE complaint_id = $1 ORDER BY id"};
+constexpr Q kNotesOf{"notes_of", "SELECT " REDRESS_NOTE_COLS
+                                 " FROM notes "
+                                 "WHERE complaint_id = $1 ORDER BY id"};
 constexpr Q kAttachmentsOf{"attachments_of", "SELECT " REDRESS_ATTACHMENT_COLS
                                              " FROM attachments WHERE complaint_id = $1 ORDER BY "
                                              "id"};
@@ -193,7 +194,8 @@ constexpr Q kEventsOfReference{"events_of_reference",
                                " FROM events WHERE complaint_id = "
                                "(SELECT id FROM complaints WHERE reference = $1) ORDER BY seq"};
 constexpr Q kNotesOfReference{"notes_of_reference",
-                              "SELECT id, complaint_id, at, author, visibility, body FROM notes "
+                              "SELECT " REDRESS_NOTE_COLS
+                              " FROM notes "
                               "WHERE complaint_id = (SELECT id FROM complaints WHERE reference = "
                               "$1) ORDER BY id"};
 constexpr Q kAttachmentsOfReference{"attachments_of_reference",
@@ -408,6 +410,15 @@ core::Note ReadNote(const Res& r, int i) {
   n.visibility = ParseVisibility(r.View(i, 4));
   n.body = r.Text(i, 5);
   return n;
+}
+
+// Every row of `r`, each read by `read` (ReadEvent, ReadNote, ReadAttachment).
+template <typename Read>
+auto ReadRows(const Res& r, Read read) {
+  std::vector<decltype(read(r, 0))> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read(r, i));
+  return out;
 }
 
 core::Notification ReadNotification(const Res& r, int i) {
@@ -1026,14 +1037,13 @@ bool PgStore::Healthy() const { return !poisoned_.load(); }
 // ---------------------------------------------------------------------------------------------
 // Writes.
 
-void PgStore::WriteRerunnable(TxFn fn, Done done) {
-  if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
-  queue_->Push(std::move(fn), std::move(done), true);
-}
+void PgStore::Write(TxFn fn, Done done) { Enqueue(std::move(fn), std::move(done), false); }
 
-void PgStore::Write(TxFn fn, Done done) {
+void PgStore::WriteRerunnable(TxFn fn, Done done) { Enqueue(std::move(fn), std::move(done), true); }
+
+void PgStore::Enqueue(TxFn fn, Done done, bool rerunnable) {
   if (poisoned_.load()) return done(Unavailable("store refuses writes after a failed commit"));
-  queue_->Push(std::move(fn), std::move(done));
+  queue_->Push(std::move(fn), std::move(done), rerunnable);
 }
 
 void PgStore::WriterLoop() {
@@ -1203,13 +1213,9 @@ Result<std::optional<core::ComplaintFile>> PgStore::GetComplaintFile(const core:
   auto complaint = ParseComplaint(r[0].Int(0, 0), r[0].Int(0, 1), r[0].View(0, 2));
   if (!complaint) return complaint.error();
   if (!complaint->has_value()) return std::optional<core::ComplaintFile>();
-  core::ComplaintFile file{
-      std::make_shared<const core::Complaint>(std::move(**complaint)), {}, {}, {}};
-  file.events.reserve(static_cast<size_t>(r[1].rows()));
-  for (int i = 0; i < r[1].rows(); ++i) file.events.push_back(ReadEvent(r[1], i));
-  for (int i = 0; i < r[2].rows(); ++i) file.notes.push_back(ReadNote(r[2], i));
-  for (int i = 0; i < r[3].rows(); ++i) file.attachments.push_back(ReadAttachment(r[3], i));
-  return std::optional<core::ComplaintFile>(std::move(file));
+  return std::optional<core::ComplaintFile>(core::ComplaintFile{
+      std::make_shared<const core::Complaint>(std::move(**complaint)), ReadRows(r[1], ReadEvent),
+      ReadRows(r[2], ReadNote), ReadRows(r[3], ReadAttachment)});
 }
 
 namespace {
@@ -1449,28 +1455,21 @@ Result<std::vector<core::Event>> PgStore::EventsOf(int64_t complaint_id) {
   auto c = Reader();
   auto r = Run(*c, kEventsOf, Params().Int(complaint_id));
   if (!r) return r.error();
-  std::vector<core::Event> out;
-  out.reserve(static_cast<size_t>(r->rows()));
-  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadEvent(*r, i));
-  return out;
+  return ReadRows(*r, ReadEvent);
 }
 
 Result<std::vector<core::Note>> PgStore::NotesOf(int64_t complaint_id) {
   auto c = Reader();
   auto r = Run(*c, kNotesOf, Params().Int(complaint_id));
   if (!r) return r.error();
-  std::vector<core::Note> out;
-  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadNote(*r, i));
-  return out;
+  return ReadRows(*r, ReadNote);
 }
 
 Result<std::vector<core::Attachment>> PgStore::AttachmentsOf(int64_t complaint_id) {
   auto c = Reader();
   auto r = Run(*c, kAttachmentsOf, Params().Int(complaint_id));
   if (!r) return r.error();
-  std::vector<core::Attachment> out;
-  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadAttachment(*r, i));
-  return out;
+  return ReadRows(*r, ReadAttachment);
 }
 
 Result<std::optional<core::Attachment>> PgStore::GetAttachment(int64_t complaint_id,

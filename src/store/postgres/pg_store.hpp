@@ -154,6 +154,7 @@ class PgStore final : public core::Store {
   };
 
   PgStore() = default;
+  void Enqueue(TxFn fn, Done done, bool rerunnable);
   void WriterLoop();
   void RunBatch(std::vector<Item>& batch, std::vector<core::Status>& results);
   core::Status ConnectWriter();
