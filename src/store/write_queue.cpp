@@ -5,6 +5,11 @@
 
 namespace redress::store {
 
+bool WriteQueue::SavepointsFromTheStart(const std::vector<Item>& batch) {
+  return batch.size() < 2 ||
+         !std::all_of(batch.begin(), batch.end(), [](const Item& it) { return it.rerunnable; });
+}
+
 void WriteQueue::Push(core::Store::TxFn fn, core::Store::Done done, bool rerunnable) {
   bool full = false;
   bool stopping = false;

@@ -27,6 +27,11 @@ class WriteQueue {
 
   WriteQueue(size_t max_queue, int max_batch) : max_queue_(max_queue), max_batch_(max_batch) {}
 
+  // Whether a batch runs each write in a savepoint from the start: unless it holds two or more
+  // writes and every one was queued by WriteRerunnable (those run without, and again with
+  // savepoints when one fails).
+  static bool SavepointsFromTheStart(const std::vector<Item>& batch);
+
   // Queues a write, or fails `done` at once: kUnavailable once closing, kOverloaded when full.
   void Push(core::Store::TxFn fn, core::Store::Done done, bool rerunnable = false);
 

@@ -1095,8 +1095,7 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
   // that may run twice (WriteRerunnable) runs without them first: what its functions queue
   // travels with the next statement that needs an answer and with the last sync. If anything
   // in it fails, the transaction is rolled back and the batch runs again with savepoints.
-  bool savepoints = batch.size() < 2 || !std::all_of(batch.begin(), batch.end(),
-                                                     [](const Item& it) { return it.rerunnable; });
+  bool savepoints = WriteQueue::SavepointsFromTheStart(batch);
   auto run_again = [&]() -> bool {
     (void)w.Sync();
     if (!w.Broken()) (void)w.RunCommand("ROLLBACK");

@@ -1350,8 +1350,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
   // after changing something, the whole transaction is rolled back and the batch runs again
   // with savepoints. One that fails before changing anything (a refused action, a reused
   // idempotency key) leaves nothing to undo, and the batch goes on.
-  bool savepoints = batch.size() < 2 || !std::all_of(batch.begin(), batch.end(),
-                                                     [](const Item& it) { return it.rerunnable; });
+  bool savepoints = WriteQueue::SavepointsFromTheStart(batch);
   for (size_t i = 0; i < batch.size(); ++i) {
     if (int rc = savepoints ? exec(kSavepoint) : SQLITE_OK; rc != SQLITE_OK) {
       if (sqlite::IsFatal(rc)) Poison();
