@@ -1058,8 +1058,8 @@ def main():
     result["problems"] = problems
     result["warnings"] = warnings
 
-    os.makedirs(RESULTS, exist_ok=True)
-    path = os.path.join(RESULTS, "latest.json")
+    path = os.environ.get("BENCH_OUT") or os.path.join(RESULTS, "latest.json")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
         json.dump(result, f, indent=2)
         f.write("\n")
