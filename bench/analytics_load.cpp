@@ -13,14 +13,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -159,8 +155,7 @@ int main(int argc, char** argv) {
     const int64_t have = existing ? *existing : 0;
     if (have < rows) {
       // A bulk load, as `redress import` runs one: the roll-ups summed in memory and, when
-      // the load more than doubles the store, the indexes built once at the end. Two batches
-      // in flight, so the next one is made while the writer stores the last.
+      // the load more than doubles the store, the indexes built once at the end.
       if (auto s = store.BeginBulkLoad(rows - have > have); !s) {
         std::fprintf(stderr, "analytics_load: %s\n", s.error().detail.c_str());
         return 1;
@@ -168,55 +163,30 @@ int main(int argc, char** argv) {
       std::mt19937_64 rng(20261124);
       const auto t0 = Clock::now();
       constexpr int64_t kBatch = 5000;
-      constexpr int kInFlight = 2;
-      std::mutex mu;
-      std::condition_variable cv;
-      int in_flight = 0;                   // GUARDED_BY(mu)
-      std::optional<std::string> failure;  // GUARDED_BY(mu)
-      struct Batch {
-        std::vector<core::Complaint> complaints;
-        std::vector<std::string> docs;
-      };
       for (int64_t first = have + 1; first <= rows; first += kBatch) {
         const int64_t last = std::min(rows, first + kBatch - 1);
-        auto batch = std::make_shared<Batch>();
+        std::vector<core::Complaint> batch;
+        std::vector<std::string> docs;
         for (int64_t i = first; i <= last; ++i) {
-          batch->complaints.push_back(Make(i, start, rng));
-          batch->docs.push_back(core::EncodeStorage(batch->complaints.back()));
+          batch.push_back(Make(i, start, rng));
+          docs.push_back(core::EncodeStorage(batch.back()));
         }
-        {
-          std::unique_lock lock(mu);
-          cv.wait(lock, [&] { return in_flight < kInFlight; });
-          if (failure) break;
-          ++in_flight;
+        auto s = store.WriteSync([&](core::StoreTx& tx) -> core::Status {
+          for (size_t k = 0; k < batch.size(); ++k) {
+            if (auto st = tx.InsertComplaint(batch[k], docs[k]); !st) return st;
+          }
+          return {};
+        });
+        if (!s) {
+          std::fprintf(stderr, "analytics_load: %s\n", s.error().detail.c_str());
+          return 1;
         }
-        store.Write(
-            [batch](core::StoreTx& tx) -> core::Status {
-              for (size_t k = 0; k < batch->complaints.size(); ++k) {
-                if (auto st = tx.InsertComplaint(batch->complaints[k], batch->docs[k]); !st) {
-                  return st;
-                }
-              }
-              return {};
-            },
-            [&](core::Status s) {
-              std::lock_guard lock(mu);
-              --in_flight;
-              if (!s && !failure) failure = s.error().detail;
-              cv.notify_all();
-            });
         if (!as_json && (last % 100000 == 0 || last == rows)) {
           std::fprintf(stderr, "\rloaded %lld", static_cast<long long>(last));
         }
       }
-      {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return in_flight == 0; });
-      }
-      auto ended = store.EndBulkLoad();
-      if (failure || !ended) {
-        std::fprintf(stderr, "analytics_load: %s\n",
-                     failure ? failure->c_str() : ended.error().detail.c_str());
+      if (auto s = store.EndBulkLoad(); !s) {
+        std::fprintf(stderr, "analytics_load: %s\n", s.error().detail.c_str());
         return 1;
       }
       const double secs = Ms(t0, Clock::now()) / 1000;
