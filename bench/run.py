@@ -249,6 +249,23 @@ class Client:
             out[(m.group(1), m.group(2), m.group(3))] = int(float(m.group(4)))
         return out
 
+    def view_cache(self):
+        """The server's kept views for gets (redress_view_cache_*): hits, misses, views, bytes;
+        empty when it keeps none."""
+        status, raw = self.request("GET", "/metrics")
+        if status != 200:
+            raise RuntimeError(f"GET /metrics: {status}")
+        text = raw.decode()
+        out = {}
+        for key, pat in (("hits", r'^redress_view_cache_gets_total\{result="hit"\} (\S+)$'),
+                         ("misses", r'^redress_view_cache_gets_total\{result="miss"\} (\S+)$'),
+                         ("views", r"^redress_view_cache_views (\S+)$"),
+                         ("bytes", r"^redress_view_cache_bytes (\S+)$")):
+            m = re.search(pat, text, re.M)
+            if m:
+                out[key] = int(float(m.group(1)))
+        return out
+
 
 def sql(db, query):
     """One query's rows as text: `db` is a SQLite file (sqlite3 -readonly) or a PostgreSQL URL
@@ -512,6 +529,7 @@ def http_stage(binary, tmp):
     check = {"created_201": created_201, "rows_in_store": rows, "rows_match": rows == created_201,
              "action_200": action_200, "assessed_in_store": assessed,
              "actions_match": assessed == action_200}
+    check["view_cache"] = client.view_cache()
     check_creates(runs, "http", created_201, rows, problems)
     if not check["actions_match"]:
         problems.append(f"{assessed} complaints are assessed but the server sent {action_200} "
@@ -839,6 +857,7 @@ def volume_stage(binary, tmp):
     out["events_written_by_scheduler"] = (
         sql_int(db, "SELECT coalesce(max(seq), 0) FROM events") - events0)
     out["memory_mib"] = server.memory_mib()
+    out["view_cache"] = client.view_cache()
     files = [os.path.join(data, n) for n in ("redress.db", "redress.db-wal")]
     sizes = {os.path.basename(f): os.path.getsize(f) for f in files if os.path.exists(f)}
     out["db_bytes"] = sizes
@@ -913,6 +932,11 @@ def table(result):
                  f"{chk['created_201']} 201s sent ({same[chk['rows_match']]}); "
                  f"{chk['assessed_in_store']} assessed, {chk['action_200']} 200s to {ACTION} "
                  f"({same[chk['actions_match']]})")
+    vc = chk.get("view_cache") or {}
+    if vc:
+        lines.append(f"kept views: {vc.get('hits', 0)} gets served from one, "
+                     f"{vc.get('misses', 0)} read the store; {vc.get('views', 0)} kept "
+                     f"({vc.get('bytes', 0) / 2**20:.1f} MiB)")
     pg = result.get("pg")
     if pg and pg.get("runs"):
         lines.append("")
@@ -1024,6 +1048,9 @@ def main():
     chk = result.get("http", {}).get("check", {})
     flat["created_201"] = chk.get("created_201")
     flat["rows_in_store"] = chk.get("rows_in_store")
+    vc = chk.get("view_cache") or {}
+    flat["get_view_hits"] = vc.get("hits")
+    flat["get_view_misses"] = vc.get("misses")
     pg = result.get("pg", {})
     pruns = pg.get("runs", [])
     for prefix, nodes, name in (("pg", 1, "create"), ("pg", 1, "get"), ("pg2", 2, "create"),
@@ -1047,6 +1074,8 @@ def main():
     flat["volume_rss_mb"] = v.get("memory_mib", {}).get("VmRSS")
     flat["volume_hwm_mb"] = v.get("memory_mib", {}).get("VmHWM")
     flat["volume_db_mb"] = v.get("db_mib")
+    flat["volume_get_view_hits"] = (v.get("view_cache") or {}).get("hits")
+    flat["volume_get_view_misses"] = (v.get("view_cache") or {}).get("misses")
     a = result.get("analytics", {})
     for name in ("dashboard_all_time", "dashboard_last_year", "dashboard_one_product",
                  "dashboard_one_handler"):

@@ -147,6 +147,10 @@ class ComplaintService {
 
   // --- Staff -----------------------------------------------------------------------------
   core::Scope ScopeOf(const core::User& user) const;
+  // Whether `c` is in the caller's scope (what GetFile checks).
+  bool MaySee(const core::Complaint& c, const core::User& user) const {
+    return InScope(c, ScopeOf(user));
+  }
   // kNotFound when out of the caller's scope (never reveals existence).
   core::Result<ComplaintFile> GetFile(std::string_view reference, const core::User& user);
   core::Result<core::ListPage> List(core::ListQuery q, const core::User& user);

@@ -102,6 +102,7 @@ struct ServeOptions {
   std::string reference_prefix = "CMP";
   int io_threads = 0;
   int clock_interval_ms = 60000;
+  int view_cache_mb = 64;  // the staff views kept for gets (http/view_cache.hpp)
   bool cookie_secure = false;
   std::string mail;     // mail settings (TOML); empty: no mail channel
   std::string standby;  // --standby, else $REDRESS_STANDBY: a PostgreSQL standby's URL
@@ -169,6 +170,7 @@ int Serve(const ServeOptions& o) {
   http::ApiOptions api_options;
   api_options.data_dir = o.common.data;
   api_options.cookie_secure = o.cookie_secure;
+  api_options.view_cache_bytes = static_cast<size_t>(o.view_cache_mb) * 1024 * 1024;
   api_options.mailgate_token_hash = mail_config.inbound_token_hash;
   api_options.mail_max_bytes = mail_config.inbound_max_bytes;
   api_options.mail_domain = mail_config.outgoing ? mail_config.message_id_domain : "";
@@ -458,6 +460,12 @@ int Run(int argc, char** argv) {
                    "How often the clock scheduler runs")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
+  serve_cmd
+      ->add_option("--view-cache-mb", serve.view_cache_mb,
+                   "Memory for the complaint views kept for staff gets (0: none; SQLite store "
+                   "only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65536));
   serve_cmd->add_option("--mail", serve.mail,
                         "Mail settings (TOML: outgoing SMTP, templates, mailgate token; "
                         "docs/mail.md)");

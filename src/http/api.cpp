@@ -97,6 +97,13 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
       learning_(std::make_unique<app::Learning>(store, service, options_.learning)),
       blocking_(4),
       hashing_(2) {
+  if (options_.view_cache_bytes > 0) {
+    views_ = std::make_shared<ViewCache>(options_.view_cache_bytes);
+    auto listener = [views = views_](const std::vector<int64_t>& ids, bool all) {
+      views->Changed(ids, all);
+    };
+    if (!store_.SetChangeListener(std::move(listener))) views_.reset();
+  }
   const std::vector<R> kCaseWorkers = {R::kHandler, R::kInvestigator, R::kManager, R::kAuditor};
   auto add = [this](std::string method, std::string pattern, Access access, std::vector<R> roles,
                     Fn fn, bool upload = false) {
@@ -213,7 +220,10 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   }
 }
 
-Api::~Api() { Shutdown(); }
+Api::~Api() {
+  if (views_) store_.SetChangeListener({});
+  Shutdown();
+}
 
 void Api::Shutdown() {
   blocking_.join();
@@ -370,6 +380,31 @@ asio::awaitable<Response> Api::Health(Request&, const core::User*) {
 asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
   std::string out;
   metrics_.Render(out);
+  if (views_) {
+    const auto v = views_->stats();
+    out +=
+        "# HELP redress_view_cache_gets_total Staff gets of a complaint, by whether its view was "
+        "kept.\n";
+    out += "# TYPE redress_view_cache_gets_total counter\n";
+    out += fmt::format("redress_view_cache_gets_total{{result=\"hit\"}} {}\n", v.hits);
+    out += fmt::format("redress_view_cache_gets_total{{result=\"miss\"}} {}\n", v.misses);
+    out +=
+        "# HELP redress_view_cache_refused_total Views not kept: the complaint changed while it "
+        "was read.\n";
+    out += "# TYPE redress_view_cache_refused_total counter\n";
+    out += fmt::format("redress_view_cache_refused_total {}\n", v.refused);
+    out +=
+        "# HELP redress_view_cache_flushes_total Every view dropped: another process wrote to the "
+        "store.\n";
+    out += "# TYPE redress_view_cache_flushes_total counter\n";
+    out += fmt::format("redress_view_cache_flushes_total {}\n", v.all_changed);
+    out += "# HELP redress_view_cache_views Complaint views kept.\n";
+    out += "# TYPE redress_view_cache_views gauge\n";
+    out += fmt::format("redress_view_cache_views {}\n", v.views);
+    out += "# HELP redress_view_cache_bytes About the memory the kept views take.\n";
+    out += "# TYPE redress_view_cache_bytes gauge\n";
+    out += fmt::format("redress_view_cache_bytes {}\n", v.bytes);
+  }
   auto job2 = [this] { return store_.CountByState(); };
   auto counts = co_await Offload(blocking_, std::move(job2));
   auto job3 = [this] { return store_.CountOverdue(service_.clock().Now()); };
@@ -828,29 +863,72 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
   co_return res;
 }
 
-asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user) {
-  const core::User u = *user;
-  const std::string ref = req.params[0];
-  auto job11 = [this, ref, u] { return service_.GetFile(ref, u); };
-  auto file = co_await Offload(blocking_, std::move(job11));
-  if (!file) co_return ErrorOf(file.error(), req);
-  // One object: the record's members as kept for its version, this caller's members, the
-  // notes and attachments, then the timeline, whose before/after documents are stored as JSON
-  // text and embedded as they are.
-  std::string body = OpenStaffView(file->complaint(), *user);
-  core::JsonWriter w(body);
+std::shared_ptr<CachedView> Api::MakeView(const core::ComplaintFile& file) {
+  auto view = std::make_shared<CachedView>();
+  // A view keeps of the record only what a get works out from it at each call (the caller's
+  // scope, WriteCallerMembers): a whole decoded record would double a view's memory.
+  const core::Complaint& c = file.complaint();
+  auto kept = std::make_shared<core::Complaint>();
+  kept->id = c.id;
+  kept->reference = c.reference;
+  kept->state = c.state;
+  kept->clocks = c.clocks;
+  kept->assignee = c.assignee;
+  kept->investigator = c.investigator;
+  kept->subject.persons_named = c.subject.persons_named;
+  kept->closure.follow_up_due = c.closure.follow_up_due;
+  kept->closure.followed_up_at = c.closure.followed_up_at;
+  view->record = std::move(kept);
+  const auto record = StaffRecordText(file.complaint());
+  view->head.assign(*record, 0, record->size() - 1);  // without the record's closing brace
+  // The notes and attachments, then the timeline, whose before/after documents are stored as
+  // JSON text and embedded as they are.
+  std::string& tail = view->tail;
+  core::JsonWriter w(tail);
   w.ContinueAfterValue();
   w.Key("notes");
   w.BeginArray();
-  for (const auto& n : file->notes) core::WriteNote(w, n);
+  for (const auto& n : file.notes) core::WriteNote(w, n);
   w.EndArray();
   w.Key("attachments");
   w.BeginArray();
-  for (const auto& a : file->attachments) core::WriteAttachment(w, a);
+  for (const auto& a : file.attachments) core::WriteAttachment(w, a);
   w.EndArray();
-  body += ",\"timeline\":";
-  core::AppendEventsJson(body, file->events);
-  body += '}';
+  tail += ",\"timeline\":";
+  core::AppendEventsJson(tail, file.events);
+  tail += '}';
+  tail.shrink_to_fit();  // kept long: no room to grow
+  return view;
+}
+
+std::string Api::FileBody(const CachedView& view, const core::User& user) const {
+  std::string body;
+  body.reserve(view.head.size() + view.tail.size() + 512);
+  body += view.head;
+  core::JsonWriter w(body);
+  w.ContinueAfterValue();
+  WriteCallerMembers(w, *view.record, user);
+  body += view.tail;
+  return body;
+}
+
+asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user) {
+  const std::string ref = req.params[0];
+  // A view kept since the complaint last changed: no read, no hand-off to the blocking pool.
+  // Out of the caller's scope, the read below answers (404, as for any complaint not theirs).
+  if (views_) {
+    if (auto kept = views_->Find(ref); kept && service_.MaySee(*kept->record, *user)) {
+      co_return Response::Text(200, FileBody(*kept, *user), "application/json");
+    }
+  }
+  const uint64_t generation = views_ ? views_->Generation() : 0;  // before the read begins
+  const core::User u = *user;
+  auto job11 = [this, ref, u] { return service_.GetFile(ref, u); };
+  auto file = co_await Offload(blocking_, std::move(job11));
+  if (!file) co_return ErrorOf(file.error(), req);
+  auto view = MakeView(*file);
+  std::string body = FileBody(*view, *user);
+  if (views_) views_->Put(generation, std::move(view));
   co_return Response::Text(200, std::move(body), "application/json");
 }
 

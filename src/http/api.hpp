@@ -18,6 +18,7 @@
 #include "core/json_writer.hpp"
 #include "http/message.hpp"
 #include "http/metrics.hpp"
+#include "http/view_cache.hpp"
 #include "util/versioned_cache.hpp"
 
 namespace redress::http {
@@ -40,6 +41,9 @@ struct ApiOptions {
   size_t mail_max_bytes = 10 * 1024 * 1024;
   std::string mail_domain;       // right-hand side of outgoing Message-IDs (shown to staff)
   app::LearningConfig learning;  // clause 8: organisation, FCA groups, KPI objectives
+  // The budget of the staff views kept for gets (http/view_cache.hpp); 0: none. Kept only
+  // over a store that reports every change (SQLite).
+  size_t view_cache_bytes = 64 * 1024 * 1024;
 };
 
 class Api {
@@ -166,7 +170,8 @@ class Api {
   boost::asio::awaitable<Response> ComplainantUpdate(Request& req, bool withdraw);
   boost::asio::awaitable<Response> SetDisabled(Request& req, const core::User* user, bool disabled);
   // What the staff view adds to the record for this caller now, as members of the object `w`
-  // is in: due, overdue, allowed_actions, my_actions, my_operations.
+  // is in: due, overdue, allowed_actions, my_actions, my_operations. Reads only the state,
+  // clocks and follow-up of `c` (all a kept view has of it, MakeView).
   void WriteCallerMembers(core::JsonWriter& w, const core::Complaint& c,
                           const core::User& user) const;
   // core::ToStaffRecordJson(c) as text, kept by complaint id for its version (a get of an
@@ -177,6 +182,10 @@ class Api {
   std::string OpenStaffView(const core::Complaint& c, const core::User& user);
   Response ComplaintResponse(const core::Complaint& c, const core::User& user,
                              unsigned status = 200);
+  // A get's view of a complaint file as read (see ViewCache), and the body it gives `user`:
+  // the record, this caller's members now, then the notes, attachments and timeline.
+  std::shared_ptr<CachedView> MakeView(const core::ComplaintFile& file);
+  std::string FileBody(const CachedView& view, const core::User& user) const;
   // The session token of a request: the bearer token, else the session cookie.
   std::string SessionToken(const Request& req, bool* from_cookie) const;
 
@@ -194,6 +203,9 @@ class Api {
     std::string text;
   };
   util::VersionedCache<RecordText> record_text_{4096};
+  // Staff views for gets; null when off (ApiOptions::view_cache_bytes) or the store cannot
+  // report every change. Shared with the store's change listener.
+  std::shared_ptr<ViewCache> views_;
 
   // Users of recently checked sessions, by token hash, each valid for kSessionCacheTtl and
   // while service_.AuthGeneration() is what it was before the check read the store.

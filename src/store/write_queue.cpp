@@ -29,14 +29,25 @@ void WriteQueue::Push(core::Store::TxFn fn, core::Store::Done done, bool rerunna
 }
 
 void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between) {
+  Run(run, between, Idle{});
+}
+
+void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, const Idle& idle) {
   std::vector<Item> batch;
   std::vector<core::Status> results;
   batch.reserve(static_cast<size_t>(max_batch_));
   results.reserve(static_cast<size_t>(max_batch_));
+  const auto ready = [this] { return stopping_ || !queue_.empty(); };
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (!idle.fn) {
+        cv_.wait(lock, ready);
+      } else if (!cv_.wait_for(lock, idle.every, ready)) {
+        lock.unlock();
+        idle.fn();
+        continue;
+      }
       if (queue_.empty()) return;  // stopping, and everything queued is done
       size_t n = std::min(queue_.size(), static_cast<size_t>(max_batch_));
       auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);

@@ -3,6 +3,7 @@
 // `done` called with its own result after the batch.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -35,10 +36,18 @@ class WriteQueue {
   // Queues a write, or fails `done` at once: kUnavailable once closing, kOverloaded when full.
   void Push(core::Store::TxFn fn, core::Store::Done done, bool rerunnable = false);
 
+  // What the writer does while no write is queued: `fn` every `every` (none if `fn` is empty).
+  struct Idle {
+    std::chrono::milliseconds every{0};
+    std::function<void()> fn;
+  };
+
   // The writer thread's loop: takes up to max_batch queued writes, runs them, calls each
   // `done` (a throwing `done` does not stop the writer), then `between` if given. Returns once
   // Close() was called and the queue is empty.
   void Run(const RunBatch& run, const std::function<void()>& between = {});
+  // The same, running `idle` while no write is queued.
+  void Run(const RunBatch& run, const std::function<void()>& between, const Idle& idle);
 
   // No more writes; Run() finishes those queued and returns.
   void Close();

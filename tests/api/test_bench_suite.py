@@ -71,6 +71,11 @@ class BenchSuiteTest(unittest.TestCase):
         self.assertTrue(check["rows_match"] and check["actions_match"], check)
         self.assertEqual(check["action_200"], check["assessed_in_store"])
         self.assertEqual(check["server_exit"], 0)
+        # Every get looked for a kept view: some found one, the first of each complaint did not.
+        gets = sum(r["requests"] for r in j["http"]["runs"] if r["endpoint"] == "get")
+        self.assertGreater(j["get_view_hits"], 0)
+        self.assertGreater(j["get_view_misses"], 0)
+        self.assertGreaterEqual(j["get_view_hits"] + j["get_view_misses"], gets)
         self.assertIn("durability:", p.stdout)
         self.assertIn("headline (4 connections)", p.stdout)
 

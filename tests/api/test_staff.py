@@ -1,6 +1,7 @@
 """Staff: sessions, the whole lifecycle over HTTP, illegal transitions, list filters, notes."""
 import datetime
 import os
+import re
 import sys
 import unittest
 
@@ -425,6 +426,48 @@ class StaffTest(unittest.TestCase):
         self.assertIn(("message_to_complainant", "handler"), steps)
         r = self.call("POST", f"/api/v1/complaints/{ref}/notes", {"body": ""}, expect=422)
         self.assertIn("/body", [e["pointer"] for e in r.json()["errors"]])
+
+    # --- views kept for gets ------------------------------------------------------------------
+    def view_gets(self):
+        text = self.s.request("GET", "/metrics").body.decode()
+        out = {}
+        for result in ("hit", "miss"):
+            m = re.search(r'^redress_view_cache_gets_total\{result="%s"\} (\d+)$' % result, text,
+                          re.M)
+            self.assertIsNotNone(m, text)
+            out[result] = int(m.group(1))
+        return out
+
+    def test_a_kept_view_shows_every_change_at_once(self):
+        """A second get is served from the view the first one kept; each change (an action, an
+        assignment, a note, an attachment) shows in the very next get, and a view kept for a
+        manager is never shown to a handler whose scope excludes the complaint."""
+        ref = self.new()["reference"]
+        first = self.call("GET", f"/api/v1/complaints/{ref}", expect=200)
+        before = self.view_gets()
+        again = self.call("GET", f"/api/v1/complaints/{ref}", expect=200)
+        after = self.view_gets()
+        self.assertEqual(after["hit"], before["hit"] + 1, (before, after))
+        self.assertEqual(again.json(), first.json())
+
+        j = self.assess(ref)
+        self.assertEqual(self.file(ref)["state"], j["state"])
+        self.assertEqual(self.file(ref)["timeline"][-1]["action"], "assess")
+        self.act(ref, "assign", {"assignee": "handler2"}, user="manager")
+        self.assertEqual(self.file(ref)["assignee"], "handler2")
+        self.call("POST", f"/api/v1/complaints/{ref}/notes", {"body": "Rang the branch."},
+                  user="manager", expect=201)
+        self.assertEqual([n["body"] for n in self.file(ref)["notes"]], ["Rang the branch."])
+        r = self.s.request("POST", f"/api/v1/complaints/{ref}/attachments?filename=s.pdf",
+                           raw=b"%PDF-1.4\n% a statement\n%%EOF\n", as_user="manager",
+                           content_type="application/pdf")
+        self.assertEqual(r.status, 201, r.body)
+        self.assertEqual(len(self.file(ref)["attachments"]), 1)
+
+        # Assigned to handler2: the view the manager's gets keep is not handler's to see.
+        self.file(ref)
+        self.call("GET", f"/api/v1/complaints/{ref}", user="handler", expect=404)
+        self.assertEqual(self.file(ref, user="handler2")["reference"], ref)
 
     def test_zz_no_personal_data_in_the_server_log(self):
         log = self.s.read_log()

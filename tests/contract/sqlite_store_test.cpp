@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "app/service.hpp"
 #include "config/policy_loader.hpp"
@@ -725,6 +727,121 @@ TEST(SqliteStoreTest, DecodedComplaintsFollowTheirVersion) {
   ASSERT_TRUE(after && after->has_value());
   EXPECT_EQ((*after)->version, 2);
   EXPECT_EQ((*after)->description.value, "changed by another process");
+}
+
+// The change listener hears, after each commit and before the write is told done, which
+// complaints it changed (record, event, note, attachment); a commit by another opening of the
+// database (another process) is reported as `all`, without any write of this store's own.
+TEST(SqliteStoreTest, ChangeListenerNamesChangedComplaintsBeforeDone) {
+  TempDir dir;
+  const std::string path = dir.File("l.db");
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  std::mutex mu;
+  std::vector<std::pair<std::vector<int64_t>, bool>> heard;  // GUARDED_BY(mu)
+  ASSERT_TRUE(s->SetChangeListener([&](const std::vector<int64_t>& ids, bool all) {
+    std::lock_guard lock(mu);
+    heard.emplace_back(ids, all);
+  }));
+  auto heard_now = [&] {
+    std::lock_guard lock(mu);
+    return heard;
+  };
+
+  core::Complaint a = BulkComplaint(1);
+  core::Complaint b = BulkComplaint(2);
+  ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {
+    if (auto st = tx.InsertComplaint(a); !st) return st;
+    return tx.InsertComplaint(b);
+  }));
+  EXPECT_TRUE(heard_now().empty()) << "a new complaint changes no file anyone read";
+
+  // Each kind of change, one write each: by the time `done` runs, the listener has heard.
+  auto expect_heard = [&](const char* what, const core::Store::TxFn& fn, int64_t id) {
+    const size_t before = heard_now().size();
+    std::promise<size_t> told;
+    s->Write(fn, [&](Status st) {
+      EXPECT_TRUE(st) << what;
+      told.set_value(heard_now().size());
+    });
+    EXPECT_EQ(told.get_future().get(), before + 1) << what;
+    const auto last = heard_now().back();
+    EXPECT_FALSE(last.second) << what;
+    EXPECT_NE(std::find(last.first.begin(), last.first.end(), id), last.first.end()) << what;
+  };
+  core::Complaint a2 = a;
+  a2.version = a.version + 1;
+  a2.assignee = "handler";
+  expect_heard(
+      "update", [&a2](StoreTx& tx) { return tx.UpdateComplaint(a2); }, a.id);
+  expect_heard(
+      "event",
+      [&b](StoreTx& tx) {
+        core::Event e = CreatedEvent(b, b.received_at);
+        return tx.AppendEvent(e);
+      },
+      b.id);
+  expect_heard(
+      "note",
+      [&b](StoreTx& tx) {
+        core::Note n;
+        n.complaint_id = b.id;
+        n.at = b.received_at;
+        n.author = "handler";
+        n.body = "a note";
+        return tx.InsertNote(n);
+      },
+      b.id);
+  expect_heard(
+      "attachment",
+      [&a](StoreTx& tx) {
+        core::Attachment att;
+        att.complaint_id = a.id;
+        att.sha256 = std::string(64, 'a');
+        att.content_type = "text/plain";
+        att.size = 1;
+        att.filename = "a.txt";
+        att.uploaded_by = "handler";
+        att.at = a.received_at;
+        return tx.InsertAttachment(att);
+      },
+      a.id);
+
+  // A write that fails changes nothing: nothing to hear.
+  const size_t before_failed = heard_now().size();
+  Status failed = s->WriteSync([&a2](StoreTx& tx) { return tx.UpdateComplaint(a2); });
+  EXPECT_FALSE(failed);  // the same version again: a conflict
+  EXPECT_EQ(heard_now().size(), before_failed);
+
+  // Another opening of the file commits: reported as `all` while this store is idle.
+  const size_t before_other = heard_now().size();
+  {
+    auto other = OpenOrDie(path);
+    ASSERT_TRUE(other);
+    core::Complaint a3 = a2;
+    a3.version = a2.version + 1;
+    a3.assignee = "handler2";
+    ASSERT_TRUE(other->WriteSync([&a3](StoreTx& tx) { return tx.UpdateComplaint(a3); }));
+  }
+  bool all = false;
+  for (int i = 0; i < 200 && !all; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto now = heard_now();
+    for (size_t k = before_other; k < now.size(); ++k) all = all || now[k].second;
+  }
+  EXPECT_TRUE(all) << "another process's commit was not reported";
+
+  // Quiet again: no report without a commit.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const size_t settled = heard_now().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(heard_now().size(), settled);
+
+  // Read-only opens cannot see changes.
+  auto ro = SqliteStore::OpenReadOnly(path);
+  ASSERT_TRUE(ro);
+  EXPECT_FALSE((*ro)->SetChangeListener([](const std::vector<int64_t>&, bool) {}));
+  s->SetChangeListener({});
 }
 
 TEST(SqliteStoreTest, WhichFactQueriesReadTheRollups) {

@@ -20,6 +20,8 @@ Store::Store() : local_(std::make_unique<LocalJobs>()) {}
 
 Store::~Store() = default;
 
+bool Store::SetChangeListener(ChangeListener) { return false; }
+
 Result<std::vector<Reference>> Store::ClaimClockChecks(Instant now, int limit, const Claim&) {
   return DueForClockCheck(now, limit);
 }

@@ -236,6 +236,19 @@ class Store {
 
   virtual bool Healthy() const = 0;
 
+  // Changes to complaint files, for a cache of them above the store. `complaint_ids`: the
+  // complaints whose record, events, notes or attachments one commit changed (in any order,
+  // maybe repeated); `all`: some complaint may have changed that the store cannot name
+  // (another process committed to the same database).
+  using ChangeListener = std::function<void(const std::vector<int64_t>& complaint_ids, bool all)>;
+  // Sets the listener (replacing any), called on the writer after each commit that changed a
+  // complaint file and before that commit's writes are told done, so a caller that heard of a
+  // write never reads the cache from before it. Another process's commit is reported within
+  // about 10 ms, or before the next batch if sooner. Returns false when the store cannot see
+  // every change (this default; PostgreSQL, which other nodes write too): then no cache of
+  // complaint files may be kept above it.
+  virtual bool SetChangeListener(ChangeListener fn);
+
   // Reads.
   virtual Result<std::optional<Complaint>> GetComplaint(const Reference& ref) = 0;
   virtual Result<ListPage> ListComplaints(const ListQuery& q) = 0;

@@ -109,6 +109,7 @@ enum StmtId : int {
   kClosedIn,
   kReadBegin,
   kReadEnd,
+  kDataVersion,
 };
 
 #define REDRESS_RECORD_SELECT                                                                   \
@@ -147,6 +148,8 @@ const char* SqlOf(StmtId id) {
       return "BEGIN";
     case kReadEnd:
       return "COMMIT";
+    case kDataVersion:
+      return "PRAGMA data_version";
     case kClosedIn:
       return "SELECT f.id, c.reference FROM facts f JOIN complaints c ON c.id = f.id "
              "WHERE f.closed_at >= ?1 AND f.closed_at < ?2 ORDER BY f.id";
@@ -479,6 +482,10 @@ class SqliteStore::Tx final : public core::StoreTx {
     std::string text;
   };
   std::vector<TextOp> text_ops;
+  // The complaints whose file (record, events, notes, attachments) the batch changed, for the
+  // change listener after the commit. Not trimmed when a command rolls back: naming a complaint
+  // that did not change costs a cache entry, never a stale one.
+  std::vector<int64_t> changed;
   // Roll-up differences (migration 0006), added once per batch like text_ops.
   sqlite::RollupBuffer rollup;
   // During a bulk load (BeginBulkLoad), each committed batch's roll-up differences are added to
@@ -651,6 +658,7 @@ class SqliteStore::Tx final : public core::StoreTx {
       if (rc == SQLITE_DONE) return MakeError(Errc::kNotFound, "complaint not found");
       return Fail(rc, "check complaint");
     }
+    changed.push_back(c.id);
     if (const char* now = core::ToString(c.state); old_state != now) {
       CountState(old_state, -1);
       CountState(now, 1);
@@ -684,6 +692,7 @@ class SqliteStore::Tx final : public core::StoreTx {
     st->Bind(10, e.prev_hash);
     st->Bind(11, e.hash);
     if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, "append event");
+    changed.push_back(e.complaint_id);
     head_seq = e.seq;
     head_hash = e.hash;
     return {};
@@ -705,6 +714,7 @@ class SqliteStore::Tx final : public core::StoreTx {
       }
       n.id = sqlite3_last_insert_rowid(c_.db());
     }
+    changed.push_back(n.complaint_id);
     text_ops.push_back({kAppendNoteText, n.complaint_id, n.body.value});
     return {};
   }
@@ -725,6 +735,7 @@ class SqliteStore::Tx final : public core::StoreTx {
                                    "complaint not found"));
     }
     a.id = sqlite3_last_insert_rowid(c_.db());
+    changed.push_back(a.complaint_id);
     return {};
   }
 
@@ -1229,6 +1240,28 @@ Status SqliteStore::LoadChainHead() {
   return {};
 }
 
+bool SqliteStore::SetChangeListener(ChangeListener fn) {
+  if (read_only_) return false;
+  std::lock_guard lock(listener_mu_);
+  listener_ = std::move(fn);
+  return true;
+}
+
+void SqliteStore::Notify(const std::vector<int64_t>& complaint_ids, bool all) {
+  std::lock_guard lock(listener_mu_);
+  if (listener_) listener_(complaint_ids, all);
+}
+
+void SqliteStore::NoticeOtherWriters() {
+  // The writer connection's data_version changes only when another connection commits; the
+  // store's own readers and checkpointer never do, so that connection is another process's.
+  auto st = Prep(*writer_, kDataVersion);
+  if (!st || st->Step() != SQLITE_ROW) return;  // unknown: the next check will tell
+  const int64_t version = st->Int(0);
+  if (data_version_ != -1 && version != data_version_) Notify({}, true);
+  data_version_ = version;
+}
+
 SqliteStore::~SqliteStore() {
   if (queue_) queue_->Close();
   if (thread_.joinable()) thread_.join();
@@ -1288,7 +1321,12 @@ void SqliteStore::WriterLoop() {
                                     nullptr);
           writer_wal_pages_ = 0;
         }
-      });
+      },
+      // While idle, the writer looks for other processes' commits (an import beside the
+      // service) every 10 ms, so a change listener hears of them soon.
+      WriteQueue::Idle{std::chrono::milliseconds(10), [this] {
+                         if (!poisoned_.load()) NoticeOtherWriters();
+                       }});
 }
 
 void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
@@ -1323,6 +1361,8 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     }
     batch_seq = tx_->head_seq;
     batch_hash = tx_->head_hash;
+    NoticeOtherWriters();
+    tx_->changed.clear();
     tx_->text_ops.clear();
     tx_->count_ops.clear();
     tx_->rollup.Clear();
@@ -1437,6 +1477,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     Poison();
     return abort_batch(SqliteError(db, rc, "commit"));
   }
+  if (!tx_->changed.empty()) Notify(tx_->changed, false);
   if (defer_rollup) tx_->bulk_rollups.Push(tx_->rollup);
 }
 

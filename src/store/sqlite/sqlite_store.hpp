@@ -71,6 +71,9 @@ class SqliteStore final : public core::Store {
   void Write(TxFn fn, Done done) override;
   void WriteRerunnable(TxFn fn, Done done) override;
   bool Healthy() const override;
+  // Each batch's changed complaints after its commit; another process's commits, found by the
+  // writer connection's data_version before each batch and every 10 ms while idle, as `all`.
+  bool SetChangeListener(ChangeListener fn) override;
 
   core::Result<std::optional<core::Complaint>> GetComplaint(const core::Reference& ref) override;
   core::Result<core::ListPage> ListComplaints(const core::ListQuery& q) override;
@@ -156,6 +159,10 @@ class SqliteStore final : public core::Store {
   void Queue(TxFn fn, Done done, bool rerunnable);
   void RunBatch(std::vector<Item>& batch, std::vector<core::Status>& results);
   void Poison();
+  void Notify(const std::vector<int64_t>& complaint_ids, bool all);
+  // On the writer: reports `all` to the listener if another process committed since the last
+  // look.
+  void NoticeOtherWriters();
   ReaderLease Reader();
   // The reads of GetComplaint, EventsOf, NotesOf and AttachmentsOf on a connection.
   core::Result<std::optional<core::Complaint>> ComplaintOn(sqlite::Conn& c,
@@ -178,6 +185,10 @@ class SqliteStore final : public core::Store {
   // Set by a command: after its batch commits, the writer copies the whole WAL into the
   // database file and empties it (EndBulkLoad, before it builds the deferred indexes).
   bool empty_wal_after_batch_ = false;
+  int64_t data_version_ = -1;  // the writer connection's PRAGMA data_version when last read
+
+  std::mutex listener_mu_;
+  ChangeListener listener_;  // GUARDED_BY(listener_mu_)
 
   std::unique_ptr<WriteQueue> queue_;  // none when opened read-only
   bool read_only_ = false;

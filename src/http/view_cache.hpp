@@ -1,0 +1,89 @@
+// The staff views of complaints recently read by GET /api/v1/complaints/{reference}, rendered
+// and kept for the next get of the same complaint, within a byte budget (least recently used
+// first out).
+//
+// A view holds the complaint's decoded record (the caller's scope and the members that depend
+// on the caller and the time are worked out from it at each get) and the JSON of everything
+// else. It is correct as long as the complaint's file is unchanged, which the store reports
+// (core::Store::SetChangeListener): every commit that changes a complaint drops its view before
+// the writes are told done, so no caller who heard of a write reads a view from before it. A
+// read that began before such a commit must not keep what it read: Put takes the generation
+// read before the read began, and refuses the view if a change that could concern it came
+// since.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/complaint.hpp"
+
+namespace redress::http {
+
+struct CachedView {
+  // Never null. What a get works out from the record at each call: its id, reference, state,
+  // clocks, assignee, investigator, persons named and follow-up; the rest left empty.
+  std::shared_ptr<const core::Complaint> record;
+  std::string head;  // the staff record's JSON object without its closing brace
+  std::string tail;  // `,"notes":[…],"attachments":[…],"timeline":[…]}`
+};
+
+class ViewCache {
+ public:
+  explicit ViewCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Take before the read whose result goes to Put.
+  uint64_t Generation();
+  // The view kept under this reference (as the record spells it), or null.
+  std::shared_ptr<const CachedView> Find(std::string_view reference);
+  // Keeps `view` under its record's reference and id, unless a change of that complaint (or of
+  // every complaint) came after `generation`, or the view alone is over the budget.
+  void Put(uint64_t generation, std::shared_ptr<const CachedView> view);
+  // The store's report: these complaints changed (or, with `all`, any may have).
+  void Changed(const std::vector<int64_t>& complaint_ids, bool all);
+
+  struct Stats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t refused = 0;  // Puts refused: the complaint changed while it was read
+    uint64_t all_changed = 0;
+    size_t views = 0;
+    size_t bytes = 0;
+  };
+  Stats stats();
+
+ private:
+  struct Entry {
+    std::string reference;
+    std::shared_ptr<const CachedView> view;
+    size_t bytes = 0;  // about what the view takes, the decoded record included
+  };
+  using Lru = std::list<Entry>;  // most recently used first
+  static size_t Slot(int64_t id) { return static_cast<size_t>(id) % kSlots; }
+  void DropLocked(Lru::iterator it);
+
+  static constexpr size_t kSlots = 4096;
+  std::mutex mu_;
+  const size_t max_bytes_;
+  size_t bytes_ = 0;         // GUARDED_BY(mu_)
+  uint64_t generation_ = 0;  // GUARDED_BY(mu_): raised by every Changed()
+  // The generation of the last change of a complaint whose id falls in each slot, and of the
+  // last change of every complaint: a Put older than either is refused. Slots are shared, so
+  // a change may refuse a view of another complaint; never the other way round.
+  std::array<uint64_t, kSlots> changed_at_{};  // GUARDED_BY(mu_)
+  uint64_t all_changed_at_ = 0;                // GUARDED_BY(mu_)
+  Lru lru_;                                    // GUARDED_BY(mu_)
+  // Keys view the entry's reference.
+  std::unordered_map<std::string_view, Lru::iterator> by_reference_;  // GUARDED_BY(mu_)
+  std::unordered_map<int64_t, Lru::iterator> by_id_;                  // GUARDED_BY(mu_)
+  Stats stats_;                                                       // GUARDED_BY(mu_)
+};
+
+}  // namespace redress::http

@@ -1,0 +1,119 @@
+// http/view_cache.hpp: a view is found under its reference until its complaint changes; a read
+// that began before a change of its complaint (or of all) is not kept; the byte budget drops
+// the least recently used view first.
+#include "http/view_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+namespace redress::http {
+namespace {
+
+std::shared_ptr<const CachedView> View(int64_t id, std::string text = "{\"x\":1",
+                                       size_t tail_bytes = 10) {
+  auto c = std::make_shared<core::Complaint>();
+  c->id = id;
+  c->reference.year = 2026;
+  c->reference.sequence = id;
+  auto v = std::make_shared<CachedView>();
+  v->record = std::move(c);
+  v->head = std::move(text);
+  v->tail = std::string(tail_bytes, ' ') + "}";
+  v->tail.shrink_to_fit();  // counted by capacity
+  return v;
+}
+
+std::string Ref(int64_t id) {
+  core::Reference r;
+  r.year = 2026;
+  r.sequence = id;
+  return r.ToString();
+}
+
+TEST(ViewCache, KeepsAViewUntilItsComplaintChanges) {
+  ViewCache cache(1 << 20);
+  EXPECT_EQ(cache.Find(Ref(1)), nullptr);
+  cache.Put(cache.Generation(), View(1, "{\"a\":1"));
+  cache.Put(cache.Generation(), View(2, "{\"b\":2"));
+  auto one = cache.Find(Ref(1));
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(one->head, "{\"a\":1");
+  EXPECT_EQ(cache.Find("cmp-2026-000001"), nullptr)
+      << "keys are references as the record spells them";
+
+  cache.Changed({1}, false);
+  EXPECT_EQ(cache.Find(Ref(1)), nullptr);
+  EXPECT_NE(cache.Find(Ref(2)), nullptr) << "another complaint's view stays";
+  ASSERT_NE(one, nullptr) << "a view handed out stays valid for its holder";
+
+  const auto st = cache.stats();
+  EXPECT_EQ(st.hits, 2u);
+  EXPECT_EQ(st.misses, 3u);
+  EXPECT_EQ(st.views, 1u);
+}
+
+TEST(ViewCache, AReadThatBeganBeforeAChangeIsNotKept) {
+  ViewCache cache(1 << 20);
+  const uint64_t before = cache.Generation();
+  cache.Changed({7}, false);  // committed while the read of complaint 7 ran
+  cache.Put(before, View(7));
+  EXPECT_EQ(cache.Find(Ref(7)), nullptr);
+  EXPECT_EQ(cache.stats().refused, 1u);
+
+  // A read of a complaint in another slot is kept; one that began after the change is too.
+  cache.Put(before, View(8));
+  EXPECT_NE(cache.Find(Ref(8)), nullptr);
+  cache.Put(cache.Generation(), View(7));
+  EXPECT_NE(cache.Find(Ref(7)), nullptr);
+}
+
+TEST(ViewCache, AChangeOfEveryComplaintDropsAllAndRefusesOlderReads) {
+  ViewCache cache(1 << 20);
+  for (int id = 1; id <= 5; ++id) cache.Put(cache.Generation(), View(id));
+  const uint64_t before = cache.Generation();
+  cache.Changed({}, true);
+  for (int id = 1; id <= 5; ++id) EXPECT_EQ(cache.Find(Ref(id)), nullptr) << id;
+  cache.Put(before, View(9));
+  EXPECT_EQ(cache.Find(Ref(9)), nullptr);
+  const auto st = cache.stats();
+  EXPECT_EQ(st.views, 0u);
+  EXPECT_EQ(st.bytes, 0u);
+  EXPECT_EQ(st.all_changed, 1u);
+}
+
+TEST(ViewCache, ANewerViewOfTheSameComplaintReplacesTheOlder) {
+  ViewCache cache(1 << 20);
+  cache.Put(cache.Generation(), View(3, "{\"v\":1"));
+  cache.Put(cache.Generation(), View(3, "{\"v\":2"));
+  auto v = cache.Find(Ref(3));
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->head, "{\"v\":2");
+  EXPECT_EQ(cache.stats().views, 1u);
+  cache.Changed({3}, false);
+  EXPECT_EQ(cache.Find(Ref(3)), nullptr);
+  EXPECT_EQ(cache.stats().bytes, 0u);
+}
+
+TEST(ViewCache, TheBudgetDropsTheLeastRecentlyUsedFirst) {
+  // Each view is its texts plus 1,024 bytes of bookkeeping: about 2,100 bytes here.
+  const size_t tail = 1000;
+  ViewCache cache(3 * 2200);
+  for (int id = 1; id <= 3; ++id) cache.Put(cache.Generation(), View(id, "{\"x\":1", tail));
+  EXPECT_EQ(cache.stats().views, 3u);
+  ASSERT_NE(cache.Find(Ref(1)), nullptr);  // 1 is now the most recently used
+  cache.Put(cache.Generation(), View(4, "{\"x\":1", tail));
+  EXPECT_EQ(cache.Find(Ref(2)), nullptr) << "the least recently used leaves";
+  EXPECT_NE(cache.Find(Ref(1)), nullptr);
+  EXPECT_NE(cache.Find(Ref(3)), nullptr);
+  EXPECT_NE(cache.Find(Ref(4)), nullptr);
+  EXPECT_LE(cache.stats().bytes, 3u * 2200);
+
+  ViewCache tiny(100);
+  tiny.Put(tiny.Generation(), View(1));
+  EXPECT_EQ(tiny.Find(Ref(1)), nullptr) << "a view over the whole budget is not kept";
+}
+
+}  // namespace
+}  // namespace redress::http
