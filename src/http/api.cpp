@@ -865,20 +865,7 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
 
 std::shared_ptr<CachedView> Api::MakeView(const core::ComplaintFile& file) {
   auto view = std::make_shared<CachedView>();
-  // A view keeps of the record only what a get works out from it at each call (the caller's
-  // scope, WriteCallerMembers): a whole decoded record would double a view's memory.
-  const core::Complaint& c = file.complaint();
-  auto kept = std::make_shared<core::Complaint>();
-  kept->id = c.id;
-  kept->reference = c.reference;
-  kept->state = c.state;
-  kept->clocks = c.clocks;
-  kept->assignee = c.assignee;
-  kept->investigator = c.investigator;
-  kept->subject.persons_named = c.subject.persons_named;
-  kept->closure.follow_up_due = c.closure.follow_up_due;
-  kept->closure.followed_up_at = c.closure.followed_up_at;
-  view->record = std::move(kept);
+  view->record = CachedView::Keep(file.complaint());
   const auto record = StaffRecordText(file.complaint());
   view->head.assign(*record, 0, record->size() - 1);  // without the record's closing brace
   // The notes and attachments, then the timeline, whose before/after documents are stored as
@@ -901,13 +888,14 @@ std::shared_ptr<CachedView> Api::MakeView(const core::ComplaintFile& file) {
   return view;
 }
 
-std::string Api::FileBody(const CachedView& view, const core::User& user) const {
+std::string Api::FileBody(const CachedView& view, const core::Complaint& c,
+                          const core::User& user) const {
   std::string body;
   body.reserve(view.head.size() + view.tail.size() + 512);
   body += view.head;
   core::JsonWriter w(body);
   w.ContinueAfterValue();
-  WriteCallerMembers(w, *view.record, user);
+  WriteCallerMembers(w, c, user);
   body += view.tail;
   return body;
 }
@@ -917,8 +905,11 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   // A view kept since the complaint last changed: no read, no hand-off to the blocking pool.
   // Out of the caller's scope, the read below answers (404, as for any complaint not theirs).
   if (views_) {
-    if (auto kept = views_->Find(ref); kept && service_.MaySee(*kept->record, *user)) {
-      co_return Response::Text(200, FileBody(*kept, *user), "application/json");
+    if (auto kept = views_->Find(ref)) {
+      const core::Complaint c = kept->Complaint();
+      if (service_.MaySee(c, *user)) {
+        co_return Response::Text(200, FileBody(*kept, c, *user), "application/json");
+      }
     }
   }
   const uint64_t generation = views_ ? views_->Generation() : 0;  // before the read begins
@@ -927,7 +918,7 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   auto file = co_await Offload(blocking_, std::move(job11));
   if (!file) co_return ErrorOf(file.error(), req);
   auto view = MakeView(*file);
-  std::string body = FileBody(*view, *user);
+  std::string body = FileBody(*view, file->complaint(), *user);
   if (views_) views_->Put(generation, std::move(view));
   co_return Response::Text(200, std::move(body), "application/json");
 }

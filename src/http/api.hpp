@@ -171,7 +171,7 @@ class Api {
   boost::asio::awaitable<Response> SetDisabled(Request& req, const core::User* user, bool disabled);
   // What the staff view adds to the record for this caller now, as members of the object `w`
   // is in: due, overdue, allowed_actions, my_actions, my_operations. Reads only the state,
-  // clocks and follow-up of `c` (all a kept view has of it, MakeView).
+  // clocks and follow-up of `c` (of a kept view's record, all there is: CachedView::Record).
   void WriteCallerMembers(core::JsonWriter& w, const core::Complaint& c,
                           const core::User& user) const;
   // core::ToStaffRecordJson(c) as text, kept by complaint id for its version (a get of an
@@ -185,7 +185,9 @@ class Api {
   // A get's view of a complaint file as read (see ViewCache), and the body it gives `user`:
   // the record, this caller's members now, then the notes, attachments and timeline.
   std::shared_ptr<CachedView> MakeView(const core::ComplaintFile& file);
-  std::string FileBody(const CachedView& view, const core::User& user) const;
+  // `c`: the view's complaint (whole, or as CachedView::Complaint() gives it).
+  std::string FileBody(const CachedView& view, const core::Complaint& c,
+                       const core::User& user) const;
   // The session token of a request: the bearer token, else the session cookie.
   std::string SessionToken(const Request& req, bool* from_cookie) const;
 

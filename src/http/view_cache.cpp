@@ -5,6 +5,52 @@
 
 namespace redress::http {
 
+CachedView::Record CachedView::Keep(const core::Complaint& c) {
+  Record r;
+  r.id = c.id;
+  r.reference = c.reference;
+  r.state = c.state;
+  r.clocks = c.clocks;
+  r.assignee = c.assignee;
+  r.investigator = c.investigator;
+  r.persons_named = c.subject.persons_named;
+  r.follow_up_due = c.closure.follow_up_due;
+  r.followed_up_at = c.closure.followed_up_at;
+  return r;
+}
+
+core::Complaint CachedView::Complaint() const {
+  core::Complaint c;
+  c.id = record.id;
+  c.reference = record.reference;
+  c.state = record.state;
+  c.clocks = record.clocks;
+  c.assignee = record.assignee;
+  c.investigator = record.investigator;
+  c.subject.persons_named = record.persons_named;
+  c.closure.follow_up_due = record.follow_up_due;
+  c.closure.followed_up_at = record.followed_up_at;
+  return c;
+}
+
+namespace {
+
+// A string's heap block, if it has one (a short string lives inside the object).
+size_t HeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+
+}  // namespace
+
+size_t CachedView::Bytes() const {
+  size_t n = sizeof(CachedView) + HeapBytes(head) + HeapBytes(tail) +
+             HeapBytes(record.reference.prefix) + HeapBytes(record.assignee) +
+             HeapBytes(record.investigator) + HeapBytes(record.persons_named.value) +
+             record.clocks.capacity() * sizeof(core::ClockTrack);
+  for (const auto& t : record.clocks) n += HeapBytes(t.name) + HeapBytes(t.rule);
+  // The shared_ptr's block, the cache's list node, its two index entries, and the allocator's
+  // rounding of each block up to its size class (about an eighth).
+  return n + 256 + n / 8;
+}
+
 uint64_t ViewCache::Generation() {
   std::lock_guard lock(mu_);
   return generation_;
@@ -23,9 +69,8 @@ std::shared_ptr<const CachedView> ViewCache::Find(std::string_view reference) {
 }
 
 void ViewCache::Put(uint64_t generation, std::shared_ptr<const CachedView> view) {
-  const core::Complaint& c = *view->record;
-  // The texts, and about what the record's kept members, the entry and its keys take.
-  const size_t bytes = view->head.capacity() + view->tail.capacity() + 1024;
+  const CachedView::Record& c = view->record;
+  const size_t bytes = view->Bytes();
   std::string reference = c.reference.ToString();
   std::vector<std::shared_ptr<const CachedView>> dropped;  // released after the lock
   std::lock_guard lock(mu_);
@@ -74,7 +119,7 @@ void ViewCache::Changed(const std::vector<int64_t>& complaint_ids, bool all) {
 
 void ViewCache::DropLocked(Lru::iterator it) {
   by_reference_.erase(it->reference);
-  by_id_.erase(it->view->record->id);
+  by_id_.erase(it->view->record.id);
   bytes_ -= it->bytes;
   lru_.erase(it);
 }

@@ -18,6 +18,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,11 +29,30 @@
 namespace redress::http {
 
 struct CachedView {
-  // Never null. What a get works out from the record at each call: its id, reference, state,
-  // clocks, assignee, investigator, persons named and follow-up; the rest left empty.
-  std::shared_ptr<const core::Complaint> record;
+  // The members of the record a get works out from at each call (the caller's scope, the
+  // caller's members): a whole core::Complaint (2 KB before its strings) would be most of a
+  // small view's memory.
+  struct Record {
+    int64_t id = 0;
+    core::Reference reference;
+    core::State state = core::State::kReceived;
+    std::vector<core::ClockTrack> clocks;
+    std::string assignee;
+    std::string investigator;
+    core::Personal<std::string> persons_named;
+    std::optional<core::Instant> follow_up_due;
+    std::optional<core::Instant> followed_up_at;
+  };
+  Record record;
   std::string head;  // the staff record's JSON object without its closing brace
   std::string tail;  // `,"notes":[…],"attachments":[…],"timeline":[…]}`
+
+  // Keeps of `c` what Record holds.
+  static Record Keep(const core::Complaint& c);
+  // A complaint with the kept members, every other one empty.
+  core::Complaint Complaint() const;
+  // About the memory the view takes (allocations rounded up), for the budget.
+  size_t Bytes() const;
 };
 
 class ViewCache {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,12 +14,10 @@ namespace {
 
 std::shared_ptr<const CachedView> View(int64_t id, std::string text = "{\"x\":1",
                                        size_t tail_bytes = 10) {
-  auto c = std::make_shared<core::Complaint>();
-  c->id = id;
-  c->reference.year = 2026;
-  c->reference.sequence = id;
   auto v = std::make_shared<CachedView>();
-  v->record = std::move(c);
+  v->record.id = id;
+  v->record.reference.year = 2026;
+  v->record.reference.sequence = id;
   v->head = std::move(text);
   v->tail = std::string(tail_bytes, ' ') + "}";
   v->tail.shrink_to_fit();  // counted by capacity
@@ -97,9 +96,10 @@ TEST(ViewCache, ANewerViewOfTheSameComplaintReplacesTheOlder) {
 }
 
 TEST(ViewCache, TheBudgetDropsTheLeastRecentlyUsedFirst) {
-  // Each view is its texts plus 1,024 bytes of bookkeeping: about 2,100 bytes here.
   const size_t tail = 1000;
-  ViewCache cache(3 * 2200);
+  const size_t each = View(1, "{\"x\":1", tail)->Bytes();
+  EXPECT_GT(each, tail + sizeof(CachedView));
+  ViewCache cache(3 * each + each / 2);
   for (int id = 1; id <= 3; ++id) cache.Put(cache.Generation(), View(id, "{\"x\":1", tail));
   EXPECT_EQ(cache.stats().views, 3u);
   ASSERT_NE(cache.Find(Ref(1)), nullptr);  // 1 is now the most recently used
@@ -108,11 +108,40 @@ TEST(ViewCache, TheBudgetDropsTheLeastRecentlyUsedFirst) {
   EXPECT_NE(cache.Find(Ref(1)), nullptr);
   EXPECT_NE(cache.Find(Ref(3)), nullptr);
   EXPECT_NE(cache.Find(Ref(4)), nullptr);
-  EXPECT_LE(cache.stats().bytes, 3u * 2200);
+  EXPECT_LE(cache.stats().bytes, 3 * each + each / 2);
 
   ViewCache tiny(100);
   tiny.Put(tiny.Generation(), View(1));
   EXPECT_EQ(tiny.Find(Ref(1)), nullptr) << "a view over the whole budget is not kept";
+}
+
+// A view keeps what a get works out at each call (scope, state, clocks, follow-up) and gives
+// it back as a complaint; nothing else of the record.
+TEST(ViewCache, AViewKeepsWhatAGetWorksOutFromTheRecord) {
+  core::Complaint c;
+  c.id = 42;
+  c.reference.year = 2026;
+  c.reference.sequence = 42;
+  c.state = core::State::kClosed;
+  c.assignee = "handler";
+  c.investigator = "investigator";
+  c.subject.persons_named = "Handler Two";
+  c.clocks.resize(2);
+  c.clocks[0].name = "acknowledge";
+  c.clocks[1].name = "final_response";
+  c.closure.follow_up_due = core::Instant{} + std::chrono::hours(24);
+  c.description = "not kept";
+  const core::Complaint back = CachedView{CachedView::Keep(c), "{", "}"}.Complaint();
+  EXPECT_EQ(back.id, c.id);
+  EXPECT_EQ(back.reference, c.reference);
+  EXPECT_EQ(back.state, c.state);
+  EXPECT_EQ(back.assignee, c.assignee);
+  EXPECT_EQ(back.investigator, c.investigator);
+  EXPECT_EQ(back.subject.persons_named.value, c.subject.persons_named.value);
+  EXPECT_EQ(back.clocks, c.clocks);
+  EXPECT_EQ(back.closure.follow_up_due, c.closure.follow_up_due);
+  EXPECT_EQ(back.closure.followed_up_at, c.closure.followed_up_at);
+  EXPECT_TRUE(back.description.value.empty());
 }
 
 }  // namespace
