@@ -220,10 +220,9 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
   }
 }
 
-Api::~Api() {
-  if (views_) store_.SetChangeListener({});
-  Shutdown();
-}
+// The store's change listener holds the view cache, not the Api, and the store may be gone
+// already (Serve closes it first): leave the listener as it is.
+Api::~Api() { Shutdown(); }
 
 void Api::Shutdown() {
   blocking_.join();
