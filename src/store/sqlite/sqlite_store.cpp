@@ -1243,6 +1243,7 @@ Status SqliteStore::LoadChainHead() {
 bool SqliteStore::SetChangeListener(ChangeListener fn) {
   if (read_only_) return false;
   std::lock_guard lock(listener_mu_);
+  listening_.store(static_cast<bool>(fn));
   listener_ = std::move(fn);
   return true;
 }
@@ -1255,10 +1256,14 @@ void SqliteStore::Notify(const std::vector<int64_t>& complaint_ids, bool all) {
 void SqliteStore::NoticeOtherWriters() {
   // The writer connection's data_version changes only when another connection commits; the
   // store's own readers and checkpointer never do, so that connection is another process's.
+  // Nobody listening (a CLI command's store): nothing to look for.
+  if (!listening_.load()) return;
   auto st = Prep(*writer_, kDataVersion);
   if (!st || st->Step() != SQLITE_ROW) return;  // unknown: the next check will tell
   const int64_t version = st->Int(0);
-  if (data_version_ != -1 && version != data_version_) Notify({}, true);
+  // The first look has nothing to compare with: whatever was read before it may be older than
+  // another process's commit, so it counts as one.
+  if (version != data_version_) Notify({}, true);
   data_version_ = version;
 }
 

@@ -186,9 +186,11 @@ class SqliteStore final : public core::Store {
   // database file and empties it (EndBulkLoad, before it builds the deferred indexes).
   bool empty_wal_after_batch_ = false;
   int64_t data_version_ = -1;  // the writer connection's PRAGMA data_version when last read
+                               // while listened to (-1: not yet)
 
   std::mutex listener_mu_;
-  ChangeListener listener_;  // GUARDED_BY(listener_mu_)
+  ChangeListener listener_;             // GUARDED_BY(listener_mu_)
+  std::atomic<bool> listening_{false};  // listener_ is set
 
   std::unique_ptr<WriteQueue> queue_;  // none when opened read-only
   bool read_only_ = false;
