@@ -10,7 +10,7 @@ CachedView::Record CachedView::Keep(const core::Complaint& c) {
   r.id = c.id;
   r.reference = c.reference;
   r.state = c.state;
-  r.clocks = c.clocks;
+  r.due = core::EarliestDue(c.clocks);
   r.assignee = c.assignee;
   r.investigator = c.investigator;
   r.persons_named = c.subject.persons_named;
@@ -24,7 +24,10 @@ core::Complaint CachedView::Complaint() const {
   c.id = record.id;
   c.reference = record.reference;
   c.state = record.state;
-  c.clocks = record.clocks;
+  if (record.due) {
+    c.clocks.resize(1);
+    c.clocks[0].due = *record.due;  // running, the default
+  }
   c.assignee = record.assignee;
   c.investigator = record.investigator;
   c.subject.persons_named = record.persons_named;
@@ -43,9 +46,7 @@ size_t HeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity()
 size_t CachedView::Bytes() const {
   size_t n = sizeof(CachedView) + HeapBytes(head) + HeapBytes(tail) +
              HeapBytes(record.reference.prefix) + HeapBytes(record.assignee) +
-             HeapBytes(record.investigator) + HeapBytes(record.persons_named.value) +
-             record.clocks.capacity() * sizeof(core::ClockTrack);
-  for (const auto& t : record.clocks) n += HeapBytes(t.name) + HeapBytes(t.rule);
+             HeapBytes(record.investigator) + HeapBytes(record.persons_named.value);
   // The shared_ptr's block, the cache's list node, its two index entries, and the allocator's
   // rounding of each block up to its size class (about an eighth).
   return n + 256 + n / 8;

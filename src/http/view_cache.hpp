@@ -36,7 +36,9 @@ struct CachedView {
     int64_t id = 0;
     core::Reference reference;
     core::State state = core::State::kReceived;
-    std::vector<core::ClockTrack> clocks;
+    // Of the clocks, only what a get's `due` and `overdue` come from: the earliest due of the
+    // running and paused ones (five clocks would be a tenth of a small view's memory).
+    std::optional<core::Instant> due;
     std::string assignee;
     std::string investigator;
     core::Personal<std::string> persons_named;
@@ -49,7 +51,8 @@ struct CachedView {
 
   // Keeps of `c` what Record holds.
   static Record Keep(const core::Complaint& c);
-  // A complaint with the kept members, every other one empty.
+  // A complaint with the kept members, every other one empty; its clocks are one running clock
+  // with the kept due, or none.
   core::Complaint Complaint() const;
   // About the memory the view takes (allocations rounded up), for the budget.
   size_t Bytes() const;
