@@ -887,16 +887,16 @@ std::shared_ptr<CachedView> Api::MakeView(const core::ComplaintFile& file) {
   return view;
 }
 
-std::string Api::FileBody(const CachedView& view, const core::Complaint& c,
-                          const core::User& user) const {
-  std::string body;
-  body.reserve(view.head.size() + view.tail.size() + 512);
-  body += view.head;
-  core::JsonWriter w(body);
+Response Api::FileResponse(std::shared_ptr<const CachedView> view, const core::Complaint& c,
+                           const core::User& user) const {
+  Response res = Response::Text(200, std::string(), "application/json");
+  core::JsonWriter w(res.body);
   w.ContinueAfterValue();
   WriteCallerMembers(w, c, user);
-  body += view.tail;
-  return body;
+  res.before = view->head;
+  res.after = view->tail;
+  res.shared = std::move(view);
+  return res;
 }
 
 asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user) {
@@ -907,7 +907,7 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
     if (auto kept = views_->Find(ref)) {
       const core::Complaint c = kept->Complaint();
       if (service_.MaySee(c, *user)) {
-        co_return Response::Text(200, FileBody(*kept, c, *user), "application/json");
+        co_return FileResponse(std::move(kept), c, *user);
       }
     }
   }
@@ -916,10 +916,9 @@ asio::awaitable<Response> Api::GetComplaint(Request& req, const core::User* user
   auto job11 = [this, ref, u] { return service_.GetFile(ref, u); };
   auto file = co_await Offload(blocking_, std::move(job11));
   if (!file) co_return ErrorOf(file.error(), req);
-  auto view = MakeView(*file);
-  std::string body = FileBody(*view, file->complaint(), *user);
-  if (views_) views_->Put(generation, std::move(view));
-  co_return Response::Text(200, std::move(body), "application/json");
+  std::shared_ptr<const CachedView> view = MakeView(*file);
+  if (views_) views_->Put(generation, view);
+  co_return FileResponse(std::move(view), file->complaint(), *user);
 }
 
 asio::awaitable<Response> Api::Events(Request& req, const core::User* user) {

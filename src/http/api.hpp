@@ -182,12 +182,13 @@ class Api {
   std::string OpenStaffView(const core::Complaint& c, const core::User& user);
   Response ComplaintResponse(const core::Complaint& c, const core::User& user,
                              unsigned status = 200);
-  // A get's view of a complaint file as read (see ViewCache), and the body it gives `user`:
-  // the record, this caller's members now, then the notes, attachments and timeline.
+  // A get's view of a complaint file as read (see ViewCache), and the response it gives
+  // `user`: the record, this caller's members now, then the notes, attachments and timeline,
+  // the view's text sent as it is (Response::shared), not copied.
   std::shared_ptr<CachedView> MakeView(const core::ComplaintFile& file);
   // `c`: the view's complaint (whole, or as CachedView::Complaint() gives it).
-  std::string FileBody(const CachedView& view, const core::Complaint& c,
-                       const core::User& user) const;
+  Response FileResponse(std::shared_ptr<const CachedView> view, const core::Complaint& c,
+                        const core::User& user) const;
   // The session token of a request: the bearer token, else the session cookie.
   std::string SessionToken(const Request& req, bool* from_cookie) const;
 

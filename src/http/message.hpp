@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -32,6 +33,12 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // With `shared` set, the body sent is `before + body + after`: two views of text that
+  // `shared` keeps alive (a kept view's JSON, see ViewCache) around the body of this response
+  // alone, written to the socket as they are instead of copied into one string.
+  std::shared_ptr<const void> shared;
+  std::string_view before;
+  std::string_view after;
 
   static Response Json(unsigned status, const nlohmann::json& j);
   static Response Text(unsigned status, std::string body, std::string content_type);

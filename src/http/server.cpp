@@ -11,6 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <memory>
+#include <tuple>
 
 namespace redress::http {
 namespace asio = boost::asio;
@@ -36,8 +38,38 @@ void ParseQuery(std::string_view q, std::map<std::string, std::string>& out) {
   }
 }
 
-bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+// A body of three pieces sent as they are: text shared with others (a kept view's JSON) on
+// either side of this response's own text (Response::shared).
+struct PiecesBody {
+  struct value_type {
+    std::shared_ptr<const void> shared;  // keeps `before` and `after` alive
+    std::string_view before;
+    std::string middle;
+    std::string_view after;
+  };
+  static std::uint64_t size(const value_type& v) {
+    return v.before.size() + v.middle.size() + v.after.size();
+  }
+  class writer {
+   public:
+    using const_buffers_type = std::array<asio::const_buffer, 3>;
+    template <bool isRequest, class Fields>
+    writer(const bhttp::header<isRequest, Fields>&, const value_type& v) : v_(v) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      return {{const_buffers_type{asio::buffer(v_.before), asio::buffer(v_.middle),
+                                  asio::buffer(v_.after)},
+               false}};
+    }
+
+   private:
+    const value_type& v_;
+  };
+};
+
+template <class Body>
+void SetHeaders(bhttp::response<Body>& res, Response& r, bool keep_alive) {
   res.set(bhttp::field::server, "redress");
   res.set(bhttp::field::content_type, r.content_type);
   res.set("X-Content-Type-Options", "nosniff");
@@ -52,8 +84,21 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool
   }
   if (!has_cache_control) res.set(bhttp::field::cache_control, "no-store");
   if (!has_csp) res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  res.body() = std::move(r.body);
   res.keep_alive(keep_alive);
+}
+
+bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  SetHeaders(res, r, keep_alive);
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  return res;
+}
+
+bhttp::response<PiecesBody> ToBeastPieces(Response&& r, unsigned version, bool keep_alive) {
+  bhttp::response<PiecesBody> res{static_cast<bhttp::status>(r.status), version};
+  SetHeaders(res, r, keep_alive);
+  res.body() = {std::move(r.shared), r.before, std::move(r.body), r.after};
   res.prepare_payload();
   return res;
 }
@@ -246,9 +291,15 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
             ErrorResponse(core::Errc::kInternal, "The server failed to handle the request.", path);
       }
     }
-    auto out = ToBeast(std::move(res), version, keep_alive);
     stream.expires_after(limits_.request_deadline);
-    auto [wec, wn] = co_await bhttp::async_write(stream, out, kTuple);
+    beast::error_code wec;
+    if (res.shared) {
+      auto out = ToBeastPieces(std::move(res), version, keep_alive);
+      std::tie(wec, std::ignore) = co_await bhttp::async_write(stream, out, kTuple);
+    } else {
+      auto out = ToBeast(std::move(res), version, keep_alive);
+      std::tie(wec, std::ignore) = co_await bhttp::async_write(stream, out, kTuple);
+    }
     if (wec || !keep_alive) break;
   }
   beast::error_code ec;
