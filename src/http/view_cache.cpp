@@ -54,7 +54,8 @@ size_t CachedView::Bytes() const {
   return n + 256 + n / 8;
 }
 
-ViewCache::ViewCache(size_t max_bytes, size_t shards) : max_bytes_(max_bytes) {
+ViewCache::ViewCache(size_t max_bytes, size_t shards)
+    : shard_bytes_(max_bytes / std::max<size_t>(shards, 1)) {
   for (size_t i = 0; i < std::max<size_t>(shards, 1); ++i) {
     shards_.push_back(std::make_unique<Shard>());
   }
@@ -94,31 +95,14 @@ void ViewCache::Put(uint64_t generation, std::shared_ptr<const CachedView> view)
     ++refused_;
     return;
   }
-  if (bytes > max_bytes_) return;
-  {
-    std::lock_guard shard_lock(shard.mu);
-    if (auto old = shard.by_id.find(id); old != shard.by_id.end()) {
-      bytes_ -= shard.Drop(old->second, dropped);
-    }
-    shard.lru.push_front(Entry{std::move(reference), std::move(view), bytes});
-    shard.by_reference.emplace(shard.lru.front().reference, shard.lru.begin());
-    shard.by_id.emplace(id, shard.lru.begin());
-    shard.bytes += bytes;
-    bytes_ += bytes;
-    // Over the budget: this shard's least recently used views go first, never the new one.
-    while (bytes_ > max_bytes_ && shard.lru.size() > 1) {
-      bytes_ -= shard.Drop(std::prev(shard.lru.end()), dropped);
-    }
-  }
-  // Then, if this shard held only the new view, the other shards' in turn.
-  for (size_t i = 0; bytes_ > max_bytes_ && i < shards_.size(); ++i) {
-    Shard& other = *shards_[next_to_drop_++ % shards_.size()];
-    if (&other == &shard) continue;
-    std::lock_guard other_lock(other.mu);
-    while (bytes_ > max_bytes_ && !other.lru.empty()) {
-      bytes_ -= other.Drop(std::prev(other.lru.end()), dropped);
-    }
-  }
+  if (bytes > shard_bytes_) return;
+  std::lock_guard shard_lock(shard.mu);
+  if (auto old = shard.by_id.find(id); old != shard.by_id.end()) shard.Drop(old->second, dropped);
+  shard.lru.push_front(Entry{std::move(reference), std::move(view), bytes});
+  shard.by_reference.emplace(shard.lru.front().reference, shard.lru.begin());
+  shard.by_id.emplace(id, shard.lru.begin());
+  shard.bytes += bytes;
+  while (shard.bytes > shard_bytes_) shard.Drop(std::prev(shard.lru.end()), dropped);
 }
 
 void ViewCache::Changed(const std::vector<int64_t>& complaint_ids, bool all) {
@@ -138,28 +122,25 @@ void ViewCache::Changed(const std::vector<int64_t>& complaint_ids, bool all) {
       shard->by_reference.clear();
       shard->by_id.clear();
       shard->lru.clear();
-      bytes_ -= shard->bytes;
       shard->bytes = 0;
       continue;
     }
     if (shard->by_id.empty()) continue;
     for (int64_t id : complaint_ids) {
       if (auto it = shard->by_id.find(id); it != shard->by_id.end()) {
-        bytes_ -= shard->Drop(it->second, dropped);
+        shard->Drop(it->second, dropped);
       }
     }
   }
 }
 
-size_t ViewCache::Shard::Drop(Lru::iterator it,
-                              std::vector<std::shared_ptr<const CachedView>>& dropped) {
-  const size_t n = it->bytes;
+void ViewCache::Shard::Drop(Lru::iterator it,
+                            std::vector<std::shared_ptr<const CachedView>>& dropped) {
   dropped.push_back(std::move(it->view));
   by_reference.erase(it->reference);
   by_id.erase(dropped.back()->record.id);
-  bytes -= n;
+  bytes -= it->bytes;
   lru.erase(it);
-  return n;
 }
 
 ViewCache::Stats ViewCache::stats() {

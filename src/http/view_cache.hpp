@@ -60,10 +60,9 @@ struct CachedView {
 
 class ViewCache {
  public:
-  // The views are spread over `shards` by reference, each with its own lock and its own
-  // least-recently-used order, so that gets on different I/O threads seldom wait for each
-  // other; the budget is shared: over it, the shard that keeps a new view drops its least
-  // recently used first (then the others in turn). A view over the whole budget is not kept.
+  // The views are spread over `shards` by reference, each with its own lock, its own share of
+  // the budget and its own least-recently-used order, so that gets on different I/O threads
+  // seldom wait for each other. A view over a shard's share is not kept.
   static constexpr size_t kShards = 16;
   explicit ViewCache(size_t max_bytes, size_t shards = kShards);
 
@@ -72,7 +71,7 @@ class ViewCache {
   // The view kept under this reference (as the record spells it), or null.
   std::shared_ptr<const CachedView> Find(std::string_view reference);
   // Keeps `view` under its record's reference and id, unless a change of that complaint (or of
-  // every complaint) came after `generation`, or the view alone is over the budget.
+  // every complaint) came after `generation`, or the view alone is over its shard's budget.
   void Put(uint64_t generation, std::shared_ptr<const CachedView> view);
   // The store's report: these complaints changed (or, with `all`, any may have).
   void Changed(const std::vector<int64_t>& complaint_ids, bool all);
@@ -103,21 +102,17 @@ class ViewCache {
     std::unordered_map<int64_t, Lru::iterator> by_id;                  // GUARDED_BY(mu)
     uint64_t hits = 0;                                                 // GUARDED_BY(mu)
     uint64_t misses = 0;                                               // GUARDED_BY(mu)
-    // Drops the entry and says how many bytes it counted; its view goes to `dropped`, released
-    // after the locks.
-    size_t Drop(Lru::iterator it, std::vector<std::shared_ptr<const CachedView>>& dropped);
+    // Drops the entry; its view goes to `dropped`, released after the lock.
+    void Drop(Lru::iterator it, std::vector<std::shared_ptr<const CachedView>>& dropped);
   };
   static size_t Slot(int64_t id) { return static_cast<size_t>(id) % kSlots; }
   Shard& ShardOf(std::string_view reference);
 
   static constexpr size_t kSlots = 4096;
   // Orders Put against Changed (taken before any shard's lock): a Put checks the generations
-  // and keeps its view before a Changed that came after its read can drop it. Every change of
-  // a shard's bytes happens under it (Find changes only the order).
+  // and keeps its view before a Changed that came after its read can drop it.
   std::mutex mu_;
-  const size_t max_bytes_;
-  size_t bytes_ = 0;         // GUARDED_BY(mu_): of every shard
-  size_t next_to_drop_ = 0;  // GUARDED_BY(mu_): the next other shard a Put drops from
+  const size_t shard_bytes_;
   uint64_t generation_ = 0;  // GUARDED_BY(mu_): raised by every Changed()
   // The generation of the last change of a complaint whose id falls in each slot, and of the
   // last change of every complaint: a Put older than either is refused. Slots are shared, so
