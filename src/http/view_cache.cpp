@@ -1,7 +1,5 @@
 #include "http/view_cache.hpp"
 
-#include <algorithm>
-#include <functional>
 #include <iterator>
 #include <utility>
 
@@ -54,109 +52,84 @@ size_t CachedView::Bytes() const {
   return n + 256 + n / 8;
 }
 
-ViewCache::ViewCache(size_t max_bytes, size_t shards)
-    : shard_bytes_(max_bytes / std::max<size_t>(shards, 1)) {
-  for (size_t i = 0; i < std::max<size_t>(shards, 1); ++i) {
-    shards_.push_back(std::make_unique<Shard>());
-  }
-}
-
-ViewCache::Shard& ViewCache::ShardOf(std::string_view reference) {
-  return *shards_[std::hash<std::string_view>{}(reference) % shards_.size()];
-}
-
 uint64_t ViewCache::Generation() {
   std::lock_guard lock(mu_);
   return generation_;
 }
 
 std::shared_ptr<const CachedView> ViewCache::Find(std::string_view reference) {
-  Shard& shard = ShardOf(reference);
-  std::lock_guard lock(shard.mu);
-  auto it = shard.by_reference.find(reference);
-  if (it == shard.by_reference.end()) {
-    ++shard.misses;
+  std::lock_guard lock(mu_);
+  auto it = by_reference_.find(reference);
+  if (it == by_reference_.end()) {
+    ++stats_.misses;
     return nullptr;
   }
-  shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-  ++shard.hits;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  ++stats_.hits;
   return it->second->view;
 }
 
 void ViewCache::Put(uint64_t generation, std::shared_ptr<const CachedView> view) {
   const CachedView::Record& c = view->record;
-  const int64_t id = c.id;
   const size_t bytes = view->Bytes();
   std::string reference = c.reference.ToString();
-  Shard& shard = ShardOf(reference);
-  std::vector<std::shared_ptr<const CachedView>> dropped;  // released after the locks
+  std::vector<std::shared_ptr<const CachedView>> dropped;  // released after the lock
   std::lock_guard lock(mu_);
-  if (all_changed_at_ > generation || changed_at_[Slot(id)] > generation) {
-    ++refused_;
+  if (all_changed_at_ > generation || changed_at_[Slot(c.id)] > generation) {
+    ++stats_.refused;
     return;
   }
-  if (bytes > shard_bytes_) return;
-  std::lock_guard shard_lock(shard.mu);
-  if (auto old = shard.by_id.find(id); old != shard.by_id.end()) shard.Drop(old->second, dropped);
-  shard.lru.push_front(Entry{std::move(reference), std::move(view), bytes});
-  shard.by_reference.emplace(shard.lru.front().reference, shard.lru.begin());
-  shard.by_id.emplace(id, shard.lru.begin());
-  shard.bytes += bytes;
-  while (shard.bytes > shard_bytes_) shard.Drop(std::prev(shard.lru.end()), dropped);
+  if (bytes > max_bytes_) return;
+  if (auto old = by_id_.find(c.id); old != by_id_.end()) {
+    dropped.push_back(old->second->view);
+    DropLocked(old->second);
+  }
+  lru_.push_front(Entry{std::move(reference), std::move(view), bytes});
+  by_reference_.emplace(lru_.front().reference, lru_.begin());
+  by_id_.emplace(c.id, lru_.begin());
+  bytes_ += bytes;
+  while (bytes_ > max_bytes_) {
+    auto last = std::prev(lru_.end());
+    dropped.push_back(last->view);
+    DropLocked(last);
+  }
 }
 
 void ViewCache::Changed(const std::vector<int64_t>& complaint_ids, bool all) {
-  std::vector<std::shared_ptr<const CachedView>> dropped;  // released after the locks
+  std::vector<std::shared_ptr<const CachedView>> dropped;  // released after the lock
   std::lock_guard lock(mu_);
   ++generation_;
   if (all) {
     all_changed_at_ = generation_;
-    ++all_changed_;
-  } else {
-    for (int64_t id : complaint_ids) changed_at_[Slot(id)] = generation_;
+    ++stats_.all_changed;
+    for (auto& e : lru_) dropped.push_back(std::move(e.view));
+    by_reference_.clear();
+    by_id_.clear();
+    lru_.clear();
+    bytes_ = 0;
+    return;
   }
-  for (auto& shard : shards_) {
-    std::lock_guard shard_lock(shard->mu);
-    if (all) {
-      for (auto& e : shard->lru) dropped.push_back(std::move(e.view));
-      shard->by_reference.clear();
-      shard->by_id.clear();
-      shard->lru.clear();
-      shard->bytes = 0;
-      continue;
-    }
-    if (shard->by_id.empty()) continue;
-    for (int64_t id : complaint_ids) {
-      if (auto it = shard->by_id.find(id); it != shard->by_id.end()) {
-        shard->Drop(it->second, dropped);
-      }
+  for (int64_t id : complaint_ids) {
+    changed_at_[Slot(id)] = generation_;
+    if (auto it = by_id_.find(id); it != by_id_.end()) {
+      dropped.push_back(it->second->view);
+      DropLocked(it->second);
     }
   }
 }
 
-void ViewCache::Shard::Drop(Lru::iterator it,
-                            std::vector<std::shared_ptr<const CachedView>>& dropped) {
-  dropped.push_back(std::move(it->view));
-  by_reference.erase(it->reference);
-  by_id.erase(dropped.back()->record.id);
-  bytes -= it->bytes;
-  lru.erase(it);
+void ViewCache::DropLocked(Lru::iterator it) {
+  by_reference_.erase(it->reference);
+  by_id_.erase(it->view->record.id);
+  bytes_ -= it->bytes;
+  lru_.erase(it);
 }
 
 ViewCache::Stats ViewCache::stats() {
-  Stats s;
-  {
-    std::lock_guard lock(mu_);
-    s.refused = refused_;
-    s.all_changed = all_changed_;
-  }
-  for (auto& shard : shards_) {
-    std::lock_guard shard_lock(shard->mu);
-    s.hits += shard->hits;
-    s.misses += shard->misses;
-    s.views += shard->lru.size();
-    s.bytes += shard->bytes;
-  }
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.views = lru_.size();
+  s.bytes = bytes_;
   return s;
 }
 

@@ -60,18 +60,14 @@ struct CachedView {
 
 class ViewCache {
  public:
-  // The views are spread over `shards` by reference, each with its own lock, its own share of
-  // the budget and its own least-recently-used order, so that gets on different I/O threads
-  // seldom wait for each other. A view over a shard's share is not kept.
-  static constexpr size_t kShards = 16;
-  explicit ViewCache(size_t max_bytes, size_t shards = kShards);
+  explicit ViewCache(size_t max_bytes) : max_bytes_(max_bytes) {}
 
   // Take before the read whose result goes to Put.
   uint64_t Generation();
   // The view kept under this reference (as the record spells it), or null.
   std::shared_ptr<const CachedView> Find(std::string_view reference);
   // Keeps `view` under its record's reference and id, unless a change of that complaint (or of
-  // every complaint) came after `generation`, or the view alone is over its shard's budget.
+  // every complaint) came after `generation`, or the view alone is over the budget.
   void Put(uint64_t generation, std::shared_ptr<const CachedView> view);
   // The store's report: these complaints changed (or, with `all`, any may have).
   void Changed(const std::vector<int64_t>& complaint_ids, bool all);
@@ -93,35 +89,24 @@ class ViewCache {
     size_t bytes = 0;  // about what the view takes, the decoded record included
   };
   using Lru = std::list<Entry>;  // most recently used first
-  struct Shard {
-    std::mutex mu;
-    size_t bytes = 0;  // GUARDED_BY(mu)
-    Lru lru;           // GUARDED_BY(mu)
-    // Keys view the entry's reference.
-    std::unordered_map<std::string_view, Lru::iterator> by_reference;  // GUARDED_BY(mu)
-    std::unordered_map<int64_t, Lru::iterator> by_id;                  // GUARDED_BY(mu)
-    uint64_t hits = 0;                                                 // GUARDED_BY(mu)
-    uint64_t misses = 0;                                               // GUARDED_BY(mu)
-    // Drops the entry; its view goes to `dropped`, released after the lock.
-    void Drop(Lru::iterator it, std::vector<std::shared_ptr<const CachedView>>& dropped);
-  };
   static size_t Slot(int64_t id) { return static_cast<size_t>(id) % kSlots; }
-  Shard& ShardOf(std::string_view reference);
+  void DropLocked(Lru::iterator it);
 
   static constexpr size_t kSlots = 4096;
-  // Orders Put against Changed (taken before any shard's lock): a Put checks the generations
-  // and keeps its view before a Changed that came after its read can drop it.
   std::mutex mu_;
-  const size_t shard_bytes_;
+  const size_t max_bytes_;
+  size_t bytes_ = 0;         // GUARDED_BY(mu_)
   uint64_t generation_ = 0;  // GUARDED_BY(mu_): raised by every Changed()
   // The generation of the last change of a complaint whose id falls in each slot, and of the
   // last change of every complaint: a Put older than either is refused. Slots are shared, so
   // a change may refuse a view of another complaint; never the other way round.
   std::array<uint64_t, kSlots> changed_at_{};  // GUARDED_BY(mu_)
   uint64_t all_changed_at_ = 0;                // GUARDED_BY(mu_)
-  uint64_t refused_ = 0;                       // GUARDED_BY(mu_)
-  uint64_t all_changed_ = 0;                   // GUARDED_BY(mu_)
-  std::vector<std::unique_ptr<Shard>> shards_;
+  Lru lru_;                                    // GUARDED_BY(mu_)
+  // Keys view the entry's reference.
+  std::unordered_map<std::string_view, Lru::iterator> by_reference_;  // GUARDED_BY(mu_)
+  std::unordered_map<int64_t, Lru::iterator> by_id_;                  // GUARDED_BY(mu_)
+  Stats stats_;                                                       // GUARDED_BY(mu_)
 };
 
 }  // namespace redress::http

@@ -99,7 +99,7 @@ TEST(ViewCache, TheBudgetDropsTheLeastRecentlyUsedFirst) {
   const size_t tail = 1000;
   const size_t each = View(1, "{\"x\":1", tail)->Bytes();
   EXPECT_GT(each, tail + sizeof(CachedView));
-  ViewCache cache(3 * each + each / 2, 1);  // one shard: one order over all views
+  ViewCache cache(3 * each + each / 2);
   for (int id = 1; id <= 3; ++id) cache.Put(cache.Generation(), View(id, "{\"x\":1", tail));
   EXPECT_EQ(cache.stats().views, 3u);
   ASSERT_NE(cache.Find(Ref(1)), nullptr);  // 1 is now the most recently used
@@ -110,38 +110,9 @@ TEST(ViewCache, TheBudgetDropsTheLeastRecentlyUsedFirst) {
   EXPECT_NE(cache.Find(Ref(4)), nullptr);
   EXPECT_LE(cache.stats().bytes, 3 * each + each / 2);
 
-  ViewCache tiny(100, 1);
+  ViewCache tiny(100);
   tiny.Put(tiny.Generation(), View(1));
   EXPECT_EQ(tiny.Find(Ref(1)), nullptr) << "a view over the whole budget is not kept";
-}
-
-// Views spread over the shards by reference: each is found, counted, and dropped by its
-// complaint's change or by a change of all, wherever it is; each shard keeps its share of the
-// budget.
-TEST(ViewCache, ViewsInEveryShardAreFoundAndDropped) {
-  const size_t each = View(1)->Bytes();
-  ViewCache cache(4 * 200 * each);  // room for all 200 views in any shard
-  for (int id = 1; id <= 200; ++id) cache.Put(cache.Generation(), View(id));
-  EXPECT_EQ(cache.stats().views, 200u);
-  EXPECT_EQ(cache.stats().bytes, 200 * each);
-  for (int id = 1; id <= 200; ++id) ASSERT_NE(cache.Find(Ref(id)), nullptr) << id;
-  cache.Changed({7, 150}, false);
-  EXPECT_EQ(cache.Find(Ref(7)), nullptr);
-  EXPECT_EQ(cache.Find(Ref(150)), nullptr);
-  EXPECT_NE(cache.Find(Ref(8)), nullptr);
-  EXPECT_EQ(cache.stats().views, 198u);
-  EXPECT_EQ(cache.stats().hits, 201u);
-  EXPECT_EQ(cache.stats().misses, 2u);
-  cache.Changed({}, true);
-  EXPECT_EQ(cache.stats().views, 0u);
-  EXPECT_EQ(cache.stats().bytes, 0u);
-
-  // 16 shards of a budget for about 32 views: each keeps about two, not 32.
-  ViewCache small(32 * each + 16);
-  for (int id = 1; id <= 200; ++id) small.Put(small.Generation(), View(id));
-  EXPECT_LE(small.stats().bytes, 32 * each + 16);
-  EXPECT_LE(small.stats().views, 32u);
-  EXPECT_GE(small.stats().views, 16u) << "every shard keeps its share";
 }
 
 // A view keeps what a get works out at each call (scope, state, the clocks' earliest due,
