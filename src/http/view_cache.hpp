@@ -2,14 +2,14 @@
 // and kept for the next get of the same complaint, within a byte budget (least recently used
 // first out).
 //
-// A view holds the complaint's decoded record (the caller's scope and the members that depend
-// on the caller and the time are worked out from it at each get) and the JSON of everything
-// else. It is correct as long as the complaint's file is unchanged, which the store reports
-// (core::Store::SetChangeListener): every commit that changes a complaint drops its view before
-// the writes are told done, so no caller who heard of a write reads a view from before it. A
-// read that began before such a commit must not keep what it read: Put takes the generation
-// read before the read began, and refuses the view if a change that could concern it came
-// since.
+// A view holds the few members of the complaint's record that the caller's scope and the
+// members depending on the caller and the time are worked out from at each get (Record), and
+// the JSON of everything else. It is correct as long as the complaint's file is unchanged, which
+// the store reports (core::Store::SetChangeListener): every commit that changes a complaint drops
+// its view before the writes are told done, so no caller who heard of a write reads a view from
+// before it. A read that began before such a commit must not keep what it read: Put takes the
+// generation read before the read began, and refuses the view if a change that could concern it
+// came since.
 #pragma once
 
 #include <array>
