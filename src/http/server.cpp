@@ -87,18 +87,17 @@ void SetHeaders(bhttp::response<Body>& res, Response& r, bool keep_alive) {
   res.keep_alive(keep_alive);
 }
 
-bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
-  SetHeaders(res, r, keep_alive);
-  res.body() = std::move(r.body);
-  res.prepare_payload();
-  return res;
+// A response's body as Beast sends it: its own text, or the shared text on either side of it.
+void FillBody(std::string& body, Response& r) { body = std::move(r.body); }
+void FillBody(PiecesBody::value_type& body, Response& r) {
+  body = {std::move(r.shared), r.before, std::move(r.body), r.after};
 }
 
-bhttp::response<PiecesBody> ToBeastPieces(Response&& r, unsigned version, bool keep_alive) {
-  bhttp::response<PiecesBody> res{static_cast<bhttp::status>(r.status), version};
+template <class Body = bhttp::string_body>
+bhttp::response<Body> ToBeast(Response&& r, unsigned version, bool keep_alive) {
+  bhttp::response<Body> res{static_cast<bhttp::status>(r.status), version};
   SetHeaders(res, r, keep_alive);
-  res.body() = {std::move(r.shared), r.before, std::move(r.body), r.after};
+  FillBody(res.body(), r);
   res.prepare_payload();
   return res;
 }
@@ -294,7 +293,7 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
     stream.expires_after(limits_.request_deadline);
     beast::error_code wec;
     if (res.shared) {
-      auto out = ToBeastPieces(std::move(res), version, keep_alive);
+      auto out = ToBeast<PiecesBody>(std::move(res), version, keep_alive);
       std::tie(wec, std::ignore) = co_await bhttp::async_write(stream, out, kTuple);
     } else {
       auto out = ToBeast(std::move(res), version, keep_alive);
