@@ -640,7 +640,25 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
     EXPECT_EQ(Query(path, "SELECT count(*) FROM facts_daily"), std::vector<std::string>{"0"});
   }
 
-  ASSERT_TRUE(s->EndBulkLoad());
+  // The end says each step before it runs it: the roll-ups, then every dropped index once, in
+  // name order, counted.
+  std::vector<std::string> steps;
+  ASSERT_TRUE(s->EndBulkLoad([&steps](const SqliteStore::BulkLoadStep& step) {
+    steps.push_back(step.kind == SqliteStore::BulkLoadStep::kRollups
+                        ? "rollups"
+                        : std::to_string(step.index) + "/" + std::to_string(step.of) + " " +
+                              step.name);
+  }));
+  std::vector<std::string> want_steps{"rollups"};
+  std::vector<std::string> dropped;
+  for (const auto& name : want_indexes) {
+    if (std::find(during.begin(), during.end(), name) == during.end()) dropped.push_back(name);
+  }
+  for (size_t i = 0; i < dropped.size(); ++i) {
+    want_steps.push_back(std::to_string(i + 1) + "/" + std::to_string(dropped.size()) + " " +
+                         dropped[i]);
+  }
+  EXPECT_EQ(steps, want_steps);
   EXPECT_EQ(Query(path, kRollupRows), want_rollups);
   EXPECT_EQ(Query(path, kIndexNames), want_indexes);
   EXPECT_EQ(Query(path, "SELECT count(*) FROM store_flags"), std::vector<std::string>{"0"});

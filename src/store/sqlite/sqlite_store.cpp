@@ -1113,13 +1113,18 @@ Result<int64_t> QueryInt(Conn& c, const char* sql, const char* what) {
   return n;
 }
 
-Result<std::vector<std::string>> QueryTexts(Conn& c, const char* sql, const char* what) {
+// With `columns` > 1, each row's first `columns` texts in turn.
+Result<std::vector<std::string>> QueryTexts(Conn& c, const char* sql, const char* what,
+                                            int columns = 1) {
   sqlite3_stmt* st = nullptr;
   int rc = sqlite3_prepare_v2(c.db(), sql, -1, &st, nullptr);
   std::vector<std::string> out;
   if (rc == SQLITE_OK) {
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+      for (int i = 0; i < columns; ++i) {
+        const auto* text = sqlite3_column_text(st, i);
+        out.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+      }
     }
   }
   sqlite3_finalize(st);
@@ -1510,17 +1515,24 @@ Result<int> TryBulkLock(const std::string& db_path) {
   return fd;
 }
 
-// Builds the indexes a bulk load deferred (migration 0010), inside the caller's transaction.
-// SQLite sorts each index's keys with helper threads (PRAGMA threads) while they run.
-Status BuildDeferredIndexes(Conn& c) {
-  auto sqls = QueryTexts(c, "SELECT sql FROM deferred_indexes ORDER BY name", "deferred indexes");
-  if (!sqls) return sqls.error();
-  if (sqls->empty()) return {};
+// Builds the indexes a bulk load deferred (migration 0010), inside the caller's transaction,
+// telling `on_step` (if any) before each. SQLite sorts each index's keys with helper threads
+// (PRAGMA threads) while they run.
+Status BuildDeferredIndexes(Conn& c, const SqliteStore::BulkLoadProgress& on_step = {}) {
+  // name, sql; name, sql; ...
+  auto rows =
+      QueryTexts(c, "SELECT name, sql FROM deferred_indexes ORDER BY name", "deferred indexes", 2);
+  if (!rows) return rows.error();
+  if (rows->empty()) return {};
+  const int count = static_cast<int>(rows->size() / 2);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::string threads = "PRAGMA threads = " + std::to_string(std::min(cores, 8u));
   if (auto s = c.Exec(threads.c_str(), "build deferred indexes"); !s) return s;
   Status built;
-  for (const auto& sql : *sqls) {
+  for (int i = 0; i < count; ++i) {
+    const std::string& name = (*rows)[2 * static_cast<size_t>(i)];
+    const std::string& sql = (*rows)[2 * static_cast<size_t>(i) + 1];
+    if (on_step) on_step({SqliteStore::BulkLoadStep::kIndex, i + 1, count, name});
     built = c.Exec(sql.c_str(), "build deferred index");
     if (!built) break;
   }
@@ -1571,19 +1583,20 @@ Status SqliteStore::BeginBulkLoad(bool defer_indexes) {
   });
 }
 
-Status SqliteStore::EndBulkLoad() {
+Status SqliteStore::EndBulkLoad(const BulkLoadProgress& on_step) {
   // First the roll-up sums, then an empty WAL: building an index reads its whole table, and
   // a page still in the WAL is read with a system call each time, where a page in the database
   // file is read through the writer's memory map (perf: system reads were over a quarter of the
   // index builds while the WAL still held the load's last pages).
-  Status ended = WriteSync([this](core::StoreTx&) -> Status {
+  Status ended = WriteSync([this, &on_step](core::StoreTx&) -> Status {
+    if (on_step) on_step({BulkLoadStep::kRollups, 1, 1, ""});
     if (auto s = tx_->bulk_rollups.WriteAll(*writer_); !s) return s;
     empty_wal_after_batch_ = true;
     return {};
   });
   if (ended) {
-    ended = WriteSync([this](core::StoreTx&) -> Status {
-      if (auto s = BuildDeferredIndexes(*writer_); !s) return s;
+    ended = WriteSync([this, &on_step](core::StoreTx&) -> Status {
+      if (auto s = BuildDeferredIndexes(*writer_, on_step); !s) return s;
       if (auto s = writer_->Exec(kClearRollupsStale, "end bulk load"); !s) return s;
       tx_->bulk = false;
       return {};

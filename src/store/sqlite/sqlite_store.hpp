@@ -23,6 +23,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -134,7 +135,17 @@ class SqliteStore final : public core::Store {
   // builds the indexes. While a bulk load runs, other processes' dashboards lag it, and with
   // `defer_indexes` their queries scan; both run through Write(), in order with other writes.
   core::Status BeginBulkLoad(bool defer_indexes);
-  core::Status EndBulkLoad();
+  // A step of EndBulkLoad: the roll-ups written, or the index-th of `of` deferred indexes
+  // (named `name`) about to be built.
+  struct BulkLoadStep {
+    enum Kind { kRollups, kIndex } kind;
+    int index;
+    int of;
+    std::string name;
+  };
+  // Called on the writer thread, before each step, while EndBulkLoad waits for them.
+  using BulkLoadProgress = std::function<void(const BulkLoadStep&)>;
+  core::Status EndBulkLoad(const BulkLoadProgress& on_step = {});
 
   class Tx;  // the StoreTx on the writer connection (sqlite_store.cpp)
 
