@@ -920,8 +920,15 @@ TEST(SqliteStoreTest, HotQueriesUseIndexes) {
   EXPECT_TRUE(uses(p, "complaints_state")) << p;
   p = plan("SELECT id FROM complaints WHERE 1 AND assignee = 'bob'" + order);
   EXPECT_TRUE(uses(p, "complaints_assignee")) << p;
-  p = plan("SELECT id FROM complaints WHERE 1 AND (received_at, id) < (5, 5)" + order);
-  EXPECT_NE(p.find("complaints_received"), std::string::npos) << p;
+  // A page after a cursor: the rows of the cursor's instant beyond its id, found by one seek
+  // on both, then those received before it.
+  p = plan("SELECT id FROM complaints WHERE 1 AND received_at = 5 AND id < 5" + order);
+  EXPECT_NE(p.find("complaints_received (received_at=? AND rowid<?)"), std::string::npos) << p;
+  p = plan("SELECT id FROM complaints WHERE 1 AND received_at < 5" + order);
+  EXPECT_NE(p.find("complaints_received (received_at<?)"), std::string::npos) << p;
+  p = plan("SELECT id FROM complaints WHERE 1 AND received_at = 5 AND id < 5 AND state = 'x'" +
+           order);
+  EXPECT_NE(p.find("(state=? AND received_at=? AND rowid<?)"), std::string::npos) << p;
   p = plan(
       "SELECT prefix, year, seq FROM complaints WHERE is_open = 1 AND next_clock <= 5 "
       "ORDER BY next_clock, id LIMIT 10");

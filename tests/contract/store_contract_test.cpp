@@ -912,30 +912,35 @@ TEST_P(StoreContract, KeysetPaginationVisitsEveryRowOnce) {
     c.assignee = i % 2 ? "bob" : "";
     Insert(c);
   }
-  for (int limit : {1, 7, 15, 45, 50}) {
-    core::ListQuery q;
-    q.scope.all = true;
-    q.limit = limit;
-    std::vector<core::ComplaintSummary> seen;
-    std::set<int64_t> ids;
-    int pages = 0;
-    for (;;) {
-      auto page = store().ListComplaints(q);
-      ASSERT_TRUE(page) << page.error().detail;
-      ASSERT_LE(static_cast<int>(page->items.size()), limit);
-      for (auto& s : page->items) {
-        EXPECT_TRUE(ids.insert(s.id).second) << "duplicate " << s.reference;
-        seen.push_back(s);
+  for (auto sort : {core::ListSort::kNewest, core::ListSort::kOldest}) {
+    for (int limit : {1, 2, 3, 4, 7, 15, 45, 50}) {
+      core::ListQuery q;
+      q.scope.all = true;
+      q.sort = sort;
+      q.limit = limit;
+      std::vector<core::ComplaintSummary> seen;
+      std::set<int64_t> ids;
+      int pages = 0;
+      for (;;) {
+        auto page = store().ListComplaints(q);
+        ASSERT_TRUE(page) << page.error().detail;
+        ASSERT_LE(static_cast<int>(page->items.size()), limit);
+        for (auto& s : page->items) {
+          EXPECT_TRUE(ids.insert(s.id).second) << "duplicate " << s.reference;
+          seen.push_back(s);
+        }
+        ++pages;
+        if (page->next_cursor.empty()) break;
+        q.cursor = page->next_cursor;
+        ASSERT_LT(pages, 100);
       }
-      ++pages;
-      if (page->next_cursor.empty()) break;
-      q.cursor = page->next_cursor;
-      ASSERT_LT(pages, 100);
-    }
-    EXPECT_EQ(seen.size(), 45u) << "limit " << limit;
-    for (size_t i = 1; i < seen.size(); ++i) {
-      EXPECT_TRUE(std::tie(seen[i - 1].received_at, seen[i - 1].id) >
-                  std::tie(seen[i].received_at, seen[i].id));
+      EXPECT_EQ(seen.size(), 45u) << "limit " << limit;
+      for (size_t i = 1; i < seen.size(); ++i) {
+        const auto before = std::tie(seen[i - 1].received_at, seen[i - 1].id);
+        const auto here = std::tie(seen[i].received_at, seen[i].id);
+        EXPECT_TRUE(sort == core::ListSort::kNewest ? before > here : before < here)
+            << "limit " << limit << " at " << i;
+      }
     }
   }
   // With a filter and a scope, pages stay within them.

@@ -1645,12 +1645,34 @@ Result<std::optional<core::Complaint>> SqliteStore::GetComplaint(const core::Ref
   return ComplaintOn(*c, ref);
 }
 
+namespace {
+
+// One read transaction around several statements on a reader: what they read is one snapshot.
+Status BeginRead(Conn& c) {
+  auto begin = Prep(c, kReadBegin);
+  if (!begin) return begin.error();
+  if (int rc = begin->Step(); rc != SQLITE_DONE) return SqliteError(c.db(), rc, "begin read");
+  return {};
+}
+
+// Ends it; the statements read inside must have been reset.
+Status EndRead(Conn& c) {
+  auto end = Prep(c, kReadEnd);
+  const int rc = end ? end->Step() : SQLITE_ERROR;
+  if (rc != SQLITE_DONE) {
+    // Never hand the connection back inside a transaction.
+    if (!sqlite3_get_autocommit(c.db())) (void)c.Exec("ROLLBACK", "end read");
+    return end ? SqliteError(c.db(), rc, "end read") : end.error();
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::optional<core::ComplaintFile>> SqliteStore::GetComplaintFile(
     const core::Reference& ref) {
   auto c = Reader();
-  auto begin = Prep(*c, kReadBegin);
-  if (!begin) return begin.error();
-  if (int rc = begin->Step(); rc != SQLITE_DONE) return SqliteError(c->db(), rc, "begin read");
+  if (auto s = BeginRead(*c); !s) return s.error();
   auto read = [&]() -> Result<std::optional<core::ComplaintFile>> {
     auto complaint = SharedComplaintOn(*c, ref);
     if (!complaint) return complaint.error();
@@ -1669,13 +1691,7 @@ Result<std::optional<core::ComplaintFile>> SqliteStore::GetComplaintFile(
     return file;
   };
   auto file = read();  // its statements are reset when it returns
-  auto end = Prep(*c, kReadEnd);
-  const int rc = end ? end->Step() : SQLITE_ERROR;
-  if (rc != SQLITE_DONE) {
-    // Never hand the connection back inside a transaction.
-    if (!sqlite3_get_autocommit(c->db())) (void)c->Exec("ROLLBACK", "end read");
-    return end ? SqliteError(c->db(), rc, "end read") : end.error();
-  }
+  if (auto s = EndRead(*c); !s) return s.error();
   return file;
 }
 
@@ -1728,6 +1744,9 @@ enum ListBit : uint64_t {
   kSortDue = 1 << 13,
   kSortPriority = 1 << 14,
   kFollowUpDue = 1 << 15,
+  // With kAfter, newest or oldest first: the rows received at the cursor's instant, beyond its
+  // id. Without it, kAfter in those orders means the rows received strictly before (after).
+  kTie = 1 << 16,
 };
 
 std::string ListFilters(uint64_t bits, const std::string& t);
@@ -1754,7 +1773,8 @@ std::string BuildListSql(uint64_t bits) {
   if (bits & kSortDue) sql += " AND is_open = 1 AND next_due IS NOT NULL";
   if (bits & kAfter) {
     if (bits & kSortOldest) {
-      sql += " AND (received_at, id) > (:after_at, :after_id)";
+      sql += (bits & kTie) ? " AND received_at = :after_at AND id > :after_id"
+                           : " AND received_at > :after_at";
     } else if (bits & kSortDue) {
       sql += " AND (next_due, id) > (:after_key, :after_id)";
     } else if (bits & kSortPriority) {
@@ -1762,7 +1782,8 @@ std::string BuildListSql(uint64_t bits) {
           " AND (priority > :after_key OR (priority = :after_key AND (received_at, id) < "
           "(:after_at, :after_id)))";
     } else {
-      sql += " AND (received_at, id) < (:after_at, :after_id)";
+      sql += (bits & kTie) ? " AND received_at = :after_at AND id < :after_id"
+                           : " AND received_at < :after_at";
     }
   }
   sql += ListFilters(bits, "");
@@ -1865,53 +1886,74 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   if (!named.empty()) bits |= kExcludeNamed;
   const int limit = ClampLimit(q.limit);
 
-  auto c = Reader();
-  auto st = c->CachedByKey(bits, [bits] { return BuildListSql(bits); });
-  if (!st) return st.error();
   std::string_view state_name = q.state ? core::ToString(*q.state) : "";
-  if (q.state) st->BindName(":state", state_name);
-  if (q.category) st->BindName(":category", *q.category);
-  if (q.priority) st->BindName(":priority", static_cast<int64_t>(*q.priority));
-  if (q.assignee) st->BindName(":assignee", *q.assignee);
   const int64_t now = core::ToMillis(q.now);
-  if (q.overdue || q.follow_up_due) st->BindName(":now", now);
-  if (q.received_from) st->BindName(":from", core::ToMillis(*q.received_from));
-  if (q.received_to) st->BindName(":to", core::ToMillis(*q.received_to));
-  if (bits & kText) st->BindName(":text", fts);
-  if (bits & kAfter) {
-    if (!(bits & kText)) st->BindName(":after_at", after.received_at_ms);
-    st->BindName(":after_key", after.key);
-    st->BindName(":after_id", after.id);
-  }
-  if (bits & kScopeAssignee) st->BindName(":scope_assignee", scope.assignee);
-  if (bits & kScopeInvestigator) st->BindName(":scope_investigator", scope.investigator);
-  if (bits & kExcludeNamed) st->BindName(":named", named);
-  st->BindName(":limit", static_cast<int64_t>(limit + 1));
-
   page.items.reserve(static_cast<size_t>(limit));
-  int rc;
-  while ((rc = st->Step()) == SQLITE_ROW) {
-    if (static_cast<int>(page.items.size()) == limit) {
-      page.next_cursor = CursorAfter(page.items.back(), sort);
-      break;
+  auto c = Reader();
+  // Runs the statement of `b` for the rows the page still lacks (and one more, to know whether
+  // a next page exists); `full` once it has found that one more.
+  bool full = false;
+  auto take = [&](uint64_t b) -> Status {
+    auto st = c->CachedByKey(b, [b] { return BuildListSql(b); });
+    if (!st) return st.error();
+    if (q.state) st->BindName(":state", state_name);
+    if (q.category) st->BindName(":category", *q.category);
+    if (q.priority) st->BindName(":priority", static_cast<int64_t>(*q.priority));
+    if (q.assignee) st->BindName(":assignee", *q.assignee);
+    if (q.overdue || q.follow_up_due) st->BindName(":now", now);
+    if (q.received_from) st->BindName(":from", core::ToMillis(*q.received_from));
+    if (q.received_to) st->BindName(":to", core::ToMillis(*q.received_to));
+    if (b & kText) st->BindName(":text", fts);
+    if (b & kAfter) {
+      if (!(b & kText)) st->BindName(":after_at", after.received_at_ms);
+      st->BindName(":after_key", after.key);
+      st->BindName(":after_id", after.id);
     }
-    core::ComplaintSummary s;
-    s.id = st->Int(0);
-    s.reference = st->Text(1);
-    s.state = core::ParseState(st->View(2)).value_or(core::State::kReceived);
-    s.priority = static_cast<core::Priority>(st->Int(3));
-    s.category = st->Text(4);
-    s.product = st->Text(5);
-    s.channel = core::ParseChannel(st->View(6)).value_or(core::Channel::kWeb);
-    s.assignee = st->Text(7);
-    s.received_at = core::FromMillis(st->Int(8));
-    if (auto due = st->OptInt(9)) {
-      s.due = core::FromMillis(*due);
-      s.overdue = st->Int(10) != 0 && *due < now;
+    if (b & kScopeAssignee) st->BindName(":scope_assignee", scope.assignee);
+    if (b & kScopeInvestigator) st->BindName(":scope_investigator", scope.investigator);
+    if (b & kExcludeNamed) st->BindName(":named", named);
+    st->BindName(":limit",
+                 static_cast<int64_t>(limit + 1) - static_cast<int64_t>(page.items.size()));
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      if (static_cast<int>(page.items.size()) == limit) {
+        page.next_cursor = CursorAfter(page.items.back(), sort);
+        full = true;
+        return {};
+      }
+      core::ComplaintSummary s;
+      s.id = st->Int(0);
+      s.reference = st->Text(1);
+      s.state = core::ParseState(st->View(2)).value_or(core::State::kReceived);
+      s.priority = static_cast<core::Priority>(st->Int(3));
+      s.category = st->Text(4);
+      s.product = st->Text(5);
+      s.channel = core::ParseChannel(st->View(6)).value_or(core::Channel::kWeb);
+      s.assignee = st->Text(7);
+      s.received_at = core::FromMillis(st->Int(8));
+      if (auto due = st->OptInt(9)) {
+        s.due = core::FromMillis(*due);
+        s.overdue = st->Int(10) != 0 && *due < now;
+      }
+      page.items.push_back(std::move(s));
     }
-    page.items.push_back(std::move(s));
+    if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "list complaints");
+    return {};
+  };
+  // A page after a cursor, newest or oldest first, is two seeks in one snapshot: the rows
+  // received at the cursor's instant beyond its id, then those received before (after) it.
+  // One seek by (received_at, id) started at the instant and stepped over every row of it on
+  // the cursor's near side: imported complaints carry a day, hundreds of them each
+  // (docs/performance.md).
+  if ((bits & kAfter) && !(bits & (kText | kSortDue | kSortPriority))) {
+    if (auto s = BeginRead(*c); !s) return s.error();
+    Status took = take(bits | kTie);
+    if (took && !full) took = take(bits);
+    if (auto s = EndRead(*c); !s) return s.error();
+    if (!took) return took.error();
+    return page;
   }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(c->db(), rc, "list complaints");
+  if (auto s = take(bits); !s) return s.error();
   return page;
 }
 
