@@ -26,18 +26,26 @@ class SmtpSink:
 
     def __init__(self, directory, port=None):
         self.directory = directory
+        self.chosen = port is None  # a port of our choosing may be changed
         self.port = port or free_port()
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(
-            [SINK_PYTHON, os.path.join(HERE, "smtp_sink.py"), "--port", str(self.port),
-             "--dir", self.directory], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        line = self.proc.stdout.readline()
-        if line.strip() != b"ready":
+        # free_port() closes the port it found before the sink binds it, and tests running
+        # beside this one (servers, PostgreSQL clusters) may take it meanwhile: then, on a
+        # port of our own choosing, try another.
+        for _ in range(3):
+            self.proc = subprocess.Popen(
+                [SINK_PYTHON, os.path.join(HERE, "smtp_sink.py"), "--port", str(self.port),
+                 "--dir", self.directory], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            line = self.proc.stdout.readline()
+            if line.strip() == b"ready":
+                return self
             self.stop()
-            raise RuntimeError("SMTP sink did not start")
-        return self
+            if not self.chosen:
+                break
+            self.port = free_port()
+        raise RuntimeError(f"SMTP sink did not start on 127.0.0.1:{self.port}")
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
