@@ -1891,8 +1891,7 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   page.items.reserve(static_cast<size_t>(limit));
   auto c = Reader();
   // Runs the statement of `b` for the rows the page still lacks (and one more, to know whether
-  // a next page exists); `full` once it has found that one more.
-  bool full = false;
+  // a next page exists: then it sets next_cursor).
   auto take = [&](uint64_t b) -> Status {
     auto st = c->CachedByKey(b, [b] { return BuildListSql(b); });
     if (!st) return st.error();
@@ -1918,7 +1917,6 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
     while ((rc = st->Step()) == SQLITE_ROW) {
       if (static_cast<int>(page.items.size()) == limit) {
         page.next_cursor = CursorAfter(page.items.back(), sort);
-        full = true;
         return {};
       }
       core::ComplaintSummary s;
@@ -1948,7 +1946,7 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   if ((bits & kAfter) && !(bits & (kText | kSortDue | kSortPriority))) {
     if (auto s = BeginRead(*c); !s) return s.error();
     Status took = take(bits | kTie);
-    if (took && !full) took = take(bits);
+    if (took && page.next_cursor.empty()) took = take(bits);
     if (auto s = EndRead(*c); !s) return s.error();
     if (!took) return took.error();
     return page;
