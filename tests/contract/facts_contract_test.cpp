@@ -173,6 +173,11 @@ std::vector<FactQuery> Queries() {
   add({FactDim::kProduct, FactDim::kChannel}, {{FactDim::kCategory, "banking/fees"}});
   add({FactDim::kState, FactDim::kPolicy}, {});
   add({FactDim::kResolveBand}, {{FactDim::kDepartment, "retail"}, {FactDim::kLocation, "York"}});
+  // A filter by no value (the API allows ?handler=): the rows without one, which the
+  // dimension's index leaves out (migration 0013).
+  add({FactDim::kResolveDays}, {{FactDim::kHandler, ""}});
+  add({FactDim::kState}, {{FactDim::kHandler, ""}, {FactDim::kProduct, "mortgage"}});
+  add({FactDim::kCategory}, {{FactDim::kDepartment, ""}});
   add({FactDim::kCurrency}, {}, kMonday + hours(5), kMonday + days(30) + hours(5));
   FactQuery open;
   open.open_only = true;

@@ -947,14 +947,37 @@ TEST(SqliteStoreTest, HotQueriesUseIndexes) {
   EXPECT_NE(p.find("facts_open"), std::string::npos) << p;
   p = plan("SELECT count(*) FROM facts WHERE closed_at >= 5 AND closed_at < 9");
   EXPECT_NE(p.find("facts_closed"), std::string::npos) << p;
-  p = plan("SELECT count(*) FROM facts WHERE category = 'x' AND received_at >= 5");
+  // A filter by a value says the value is not '' (as QueryFacts writes it), which lets SQLite
+  // use the dimension's index: it holds only the rows with a value (migration 0013).
+  p = plan(
+      "SELECT count(*) FROM facts WHERE category = 'x' AND category <> '' AND "
+      "received_at >= 5");
   EXPECT_NE(p.find("facts_by_category"), std::string::npos) << p;
+  p = plan("SELECT count(*) FROM facts WHERE category = 'x' AND received_at >= 5");
+  EXPECT_EQ(p.find("facts_by_category"), std::string::npos) << p;
   // Open complaints of one product, category or channel: from the partial index alone.
   for (const char* dim : {"product", "category", "channel", "department", "location", "handler"}) {
     p = plan(std::string("SELECT state, count(*) FROM facts WHERE is_open = 1 AND ") + dim +
-             " = 'x' GROUP BY state");
+             " = 'x' AND " + dim + " <> '' GROUP BY state");
     EXPECT_NE(p.find(std::string("COVERING INDEX facts_by_") + dim), std::string::npos) << p;
   }
+  // The SQL QueryFacts writes: the time to resolve of one product's complaints (not in a
+  // roll-up) reads that product's entries of its index; a filter by no product cannot.
+  core::FactQuery resolve;
+  resolve.group_by = {core::FactDim::kResolveDays};
+  resolve.where = {{core::FactDim::kProduct, "mortgage"}};
+  ASSERT_FALSE(store::sqlite::UsesRollup(resolve));
+  p = plan(store::sqlite::FactQuerySql(resolve));
+  EXPECT_NE(p.find("USING INDEX facts_by_product (product=?)"), std::string::npos) << p;
+  resolve.where = {{core::FactDim::kProduct, ""}};
+  p = plan(store::sqlite::FactQuerySql(resolve));
+  EXPECT_EQ(p.find("facts_by_product"), std::string::npos) << p;
+  core::FactQuery open;
+  open.open_only = true;
+  open.group_by = {core::FactDim::kState, core::FactDim::kAge};
+  open.where = {{core::FactDim::kHandler, "alice"}};
+  p = plan(store::sqlite::FactQuerySql(open));
+  EXPECT_NE(p.find("COVERING INDEX facts_by_handler"), std::string::npos) << p;
   // A pair roll-up: one filter value's rows by the key's prefix.
   p = plan(
       "SELECT value, sum(received) FROM facts_monthly WHERE kind = 'product+category' AND "

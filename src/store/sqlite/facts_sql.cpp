@@ -597,8 +597,12 @@ std::string FactsSql(const FactQuery& q) {
   if (q.open_only) cond("is_open = 1");
   // Unary +: most complaints were received before any recent instant, so a scan beats the index.
   if (q.open_at) cond("+received_at < :open_at AND (is_open = 1 OR closed_at >= :open_at)");
+  // A filter by a value repeats the condition of the dimension's partial index (migration
+  // 0013), which SQLite uses only when the query's WHERE holds that term as written.
   for (size_t i = 0; i < q.where.size(); ++i) {
-    cond(std::string(DimColumn(q.where[i].first)) + " = :w" + std::to_string(i));
+    const std::string column = DimColumn(q.where[i].first);
+    cond(column + " = :w" + std::to_string(i));
+    if (!q.where[i].second.empty()) cond(column + " <> ''");
   }
   std::string sql = "SELECT " + keys + measures + " FROM facts" + where;
   if (!q.group_by.empty()) {
@@ -609,6 +613,10 @@ std::string FactsSql(const FactQuery& q) {
 }
 
 }  // namespace
+
+std::string FactQuerySql(const FactQuery& q) {
+  return UsesRollup(q) ? RollupSql(q, PlanRollup(q)) : FactsSql(q);
+}
 
 Result<std::vector<FactRow>> QueryFacts(Conn& c, const FactQuery& q) {
   if (auto s = core::ValidateFactQuery(q); !s) return s.error();

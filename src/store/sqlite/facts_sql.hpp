@@ -146,4 +146,7 @@ core::Result<std::vector<core::FactRow>> QueryFacts(Conn& c, const core::FactQue
 // Whether QueryFacts would answer `q` from the roll-up (for tests and benchmarks).
 bool UsesRollup(const core::FactQuery& q);
 
+// The SQL QueryFacts runs for `q`, with its parameters unbound (for tests of its plan).
+std::string FactQuerySql(const core::FactQuery& q);
+
 }  // namespace redress::store::sqlite
