@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "cli/progress.hpp"
 #include "cli/runtime.hpp"
+#include "core/time.hpp"
 #include "importer/cfpb_export.hpp"
 #include "importer/cfpb_import.hpp"
 
@@ -76,6 +78,9 @@ DataCommands::DataCommands(CLI::App& app) {
   export_csv_->add_option("--data", data_, "Data directory")->capture_default_str();
   export_csv_->add_option("--policies", policies_, "Policies directory (time zones)");
   export_csv_->add_option("--out", out_, "Write to FILE (default: stdout)");
+  export_csv_->add_option("--from", from_,
+                          "Only complaints received on or after this day (YYYY-MM-DD)");
+  export_csv_->add_option("--to", to_, "Only complaints received on or before this day");
 }
 
 bool DataCommands::Parsed() const { return import_cfpb_->parsed() || export_csv_->parsed(); }
@@ -195,6 +200,17 @@ int DataCommands::Import() {
 }
 
 int DataCommands::Export() {
+  // The days are those the export writes in `Date received`: the complaint's policy's zone.
+  importer::ExportFilter filter;
+  for (auto [text, day, name] :
+       {std::tuple{&from_, &filter.from, "--from"}, std::tuple{&to_, &filter.to, "--to"}}) {
+    if (text->empty()) continue;
+    *day = core::ParseDate(*text);
+    if (!*day) return Usage(fmt::format("{} must be a date, YYYY-MM-DD (got \"{}\")", name, *text));
+  }
+  if (filter.from && filter.to && *filter.from > *filter.to) {
+    return Usage("--from must not be after --to");
+  }
   const std::string path = data_ + "/redress.db";
   if (!std::filesystem::exists(path)) return Usage("no store at " + path);
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies_));
@@ -203,7 +219,7 @@ int DataCommands::Export() {
   if (!store) return Failed(store.error().detail);
 
   if (out_.empty()) {
-    auto n = importer::ExportCfpbCsv(**store, loaded->policies, stdout);
+    auto n = importer::ExportCfpbCsv(**store, loaded->policies, stdout, filter);
     if (!n) return Failed(n.error().detail);
     return kOk;
   }
@@ -212,7 +228,7 @@ int DataCommands::Export() {
   const std::string tmp = out_ + ".partial";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (f == nullptr) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
-  auto n = importer::ExportCfpbCsv(**store, loaded->policies, f);
+  auto n = importer::ExportCfpbCsv(**store, loaded->policies, f, filter);
   const bool closed = std::fclose(f) == 0;
   std::error_code ec;
   if (!n || !closed) {

@@ -413,6 +413,12 @@ core::Result<MappedRow> MapRecord(const Header& header, const CsvRecord& record,
   return row;
 }
 
+core::LocalDate ReceivedDate(const core::Complaint& c, const core::Calendar* calendar) {
+  return calendar != nullptr
+             ? calendar->LocalDateOf(c.received_at)
+             : date::year_month_day(std::chrono::floor<std::chrono::days>(c.received_at));
+}
+
 std::vector<std::string> ExportRecord(const core::Complaint& c, const core::Calendar* calendar) {
   const bool from_cfpb = c.source.system == kSystem;
   auto kept = [&](size_t col) -> std::string {
@@ -421,11 +427,7 @@ std::vector<std::string> ExportRecord(const core::Complaint& c, const core::Cale
     return it == c.source.fields.end() ? std::string() : it->second;
   };
   std::vector<std::string> out(kColumnCount);
-  const core::LocalDate received =
-      calendar != nullptr
-          ? calendar->LocalDateOf(c.received_at)
-          : date::year_month_day(std::chrono::floor<std::chrono::days>(c.received_at));
-  out[kDateReceived] = core::FormatDate(received);
+  out[kDateReceived] = core::FormatDate(ReceivedDate(c, calendar));
   out[kProduct] = c.subject.product;
   out[kSubProduct] = kept(kSubProduct);
   // A published value is written back unless the record has since changed the field it maps

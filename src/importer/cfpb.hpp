@@ -58,6 +58,10 @@ core::Result<MappedRow> MapRecord(const Header& header, const CsvRecord& record,
 // received_at (the complaint's policy's; UTC when null).
 std::vector<std::string> ExportRecord(const core::Complaint& c, const core::Calendar* calendar);
 
+// The `Date received` an export writes: the local date of c.received_at in `calendar`'s zone,
+// or in UTC when there is none.
+core::LocalDate ReceivedDate(const core::Complaint& c, const core::Calendar* calendar);
+
 // Pieces of the mapping, exposed for tests.
 core::Channel ChannelOf(std::string_view submitted_via);
 std::string CategoryOf(std::string_view issue, std::string_view sub_issue);

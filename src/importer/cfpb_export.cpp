@@ -11,7 +11,7 @@
 namespace redress::importer {
 
 core::Result<int64_t> ExportCfpbCsv(core::Store& store, const std::vector<core::Policy>& policies,
-                                    std::FILE* out) {
+                                    std::FILE* out, const ExportFilter& filter) {
   std::map<std::string, const core::Calendar*> calendars;
   for (const auto& p : policies) calendars[p.id] = &p.calendar;
 
@@ -30,7 +30,12 @@ core::Result<int64_t> ExportCfpbCsv(core::Store& store, const std::vector<core::
   int64_t count = 0;
   core::Status s = store.ScanComplaints(0, [&](const core::Complaint& c) {
     auto it = calendars.find(c.policy_id);
-    AppendCsvRecord(buf, cfpb::ExportRecord(c, it == calendars.end() ? nullptr : it->second));
+    const core::Calendar* calendar = it == calendars.end() ? nullptr : it->second;
+    if (filter.from || filter.to) {
+      const core::LocalDate day = cfpb::ReceivedDate(c, calendar);
+      if ((filter.from && day < *filter.from) || (filter.to && day > *filter.to)) return true;
+    }
+    AppendCsvRecord(buf, cfpb::ExportRecord(c, calendar));
     ++count;
     if (buf.size() >= kFlushAt) flush();
     return !write_failed;

@@ -1,9 +1,11 @@
-// `redress export csv`: every complaint, in id order, as a CFPB CSV of the current 18-column
-// layout (cfpb::ExportRecord; docs/import.md), written to a stdio stream as it is read.
+// `redress export csv`: every complaint (or those received in a period), in id order, as a CFPB CSV
+// of the current 18-column layout (cfpb::ExportRecord; docs/import.md), written to a stdio stream
+// as it is read.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 #include "core/policy.hpp"
@@ -12,10 +14,17 @@
 
 namespace redress::importer {
 
-// Writes the header and one record per complaint; returns the number of complaints. A
+// Which complaints an export writes: those whose `Date received` (as the export writes it)
+// falls from `from` to `to`, both included; an unset end is open.
+struct ExportFilter {
+  std::optional<core::LocalDate> from;
+  std::optional<core::LocalDate> to;
+};
+
+// Writes the header and one record per complaint the filter keeps; returns how many. A
 // complaint's received date is taken in its policy's time zone (UTC if the policy is not in
 // `policies`). kUnavailable if writing fails.
 core::Result<int64_t> ExportCfpbCsv(core::Store& store, const std::vector<core::Policy>& policies,
-                                    std::FILE* out);
+                                    std::FILE* out, const ExportFilter& filter = {});
 
 }  // namespace redress::importer

@@ -216,6 +216,50 @@ class ImportTest(unittest.TestCase):
             p = cli("audit", "verify", data_dir=d)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def test_export_of_a_period(self):
+        import_json(self, CURRENT, self.data)
+        every = os.path.join(self.tmp, "every.csv")
+        p = cli("export", "csv", "--out", every, data_dir=self.data)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = read_rows(every)
+        days = sorted({r["Date received"] for r in rows})
+        self.assertGreater(len(days), 3, days)
+        lo, hi = days[1], days[-2]  # a period that leaves complaints out at both ends
+
+        def exported(*args):
+            out = os.path.join(self.tmp, "period.csv")
+            p = cli("export", "csv", "--out", out, *args, data_dir=self.data)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got = read_rows(out)
+            self.assertIn(f"exported {len(got)} complaints", p.stdout)
+            return [r["Complaint ID"] for r in got]
+
+        ids = lambda keep: [r["Complaint ID"] for r in rows if keep(r["Date received"])]
+        self.assertEqual(exported("--from", lo, "--to", hi), ids(lambda d: lo <= d <= hi))
+        self.assertEqual(exported("--from", hi), ids(lambda d: d >= hi))
+        self.assertEqual(exported("--to", lo), ids(lambda d: d <= lo))
+        self.assertEqual(exported("--from", days[-1], "--to", days[-1]),
+                         ids(lambda d: d == days[-1]))
+        self.assertEqual(exported("--from", "2999-01-01"), [])
+        # A period's rows are the whole export's rows, byte for byte.
+        with open(every, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        p = cli("export", "csv", "--from", lo, "--to", hi, data_dir=self.data)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(set(p.stdout.splitlines()) <= set(lines))
+
+        # A bad day or an empty period: exit 2, one line, and no file.
+        bad = os.path.join(self.tmp, "bad.csv")
+        for args, says in ((("--from", "03/01/2020"), "--from must be a date"),
+                           (("--to", "2020-02-30"), "--to must be a date"),
+                           (("--from", hi, "--to", lo), "--from must not be after --to")):
+            with self.subTest(args=args):
+                p = cli("export", "csv", "--out", bad, *args, data_dir=self.data)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertIn(says, p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertFalse(os.path.exists(bad))
+
     def test_import_while_the_server_runs(self):
         os.makedirs(self.data)
         server = h.Server(data_dir=self.data)
