@@ -95,7 +95,7 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
       store_(store),
       options_(std::move(options)),
       learning_(std::make_unique<app::Learning>(store, service, options_.learning)),
-      blocking_(4),
+      blocking_(static_cast<size_t>(std::max(1, options_.read_threads))),
       hashing_(2) {
   if (options_.view_cache_bytes > 0) {
     views_ = std::make_shared<ViewCache>(options_.view_cache_bytes);

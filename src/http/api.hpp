@@ -44,6 +44,9 @@ struct ApiOptions {
   // The budget of the staff views kept for gets (http/view_cache.hpp); 0: none. Kept only
   // over a store that reports every change (SQLite).
   size_t view_cache_bytes = 64 * 1024 * 1024;
+  // Threads that run store reads and file writes off the I/O threads (`redress serve
+  // --read-threads`).
+  int read_threads = 4;
 };
 
 class Api {

@@ -1,4 +1,5 @@
 """Staff: sessions, the whole lifecycle over HTTP, illegal transitions, list filters, notes."""
+import concurrent.futures
 import datetime
 import os
 import re
@@ -473,6 +474,60 @@ class StaffTest(unittest.TestCase):
         log = self.s.read_log()
         for value in PII.values():
             self.assertNotIn(value, log)
+
+
+class OneReadThreadTest(unittest.TestCase):
+    """`redress serve --read-threads 1`: reads (lists, searches, the dashboard, complaints'
+    files with no kept views) take turns on one thread while notes are written; every request
+    is answered, and the answers are whole."""
+
+    def setUp(self):
+        self.s = Server(extra_args=["--read-threads", "1", "--view-cache-mb", "0"])
+        self.s.add_user("manager")
+        self.s.start()
+
+    def tearDown(self):
+        self.s.cleanup()
+
+    def test_concurrent_reads_and_writes_all_answer(self):
+        refs = [self.s.create_complaint(description=f"Fee charged twice, case {i}.")["reference"]
+                for i in range(6)]
+        paths = ["/api/v1/complaints?limit=50", "/api/v1/complaints?q=fee&limit=50",
+                 "/api/v1/analytics/dashboard"] + [f"/api/v1/complaints/{r}" for r in refs]
+
+        def read(i):
+            path = paths[i % len(paths)]
+            r = self.s.request("GET", path, as_user="manager", timeout=20)
+            return path, r.status, r.json()
+
+        def note(i):
+            ref = refs[i % len(refs)]
+            r = self.s.request("POST", f"/api/v1/complaints/{ref}/notes",
+                               {"body": f"note {i}", "visibility": "internal"},
+                               as_user="manager", timeout=20)
+            return ref, r.status
+
+        self.s.login("manager")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            reads = [pool.submit(read, i) for i in range(48)]
+            notes = [pool.submit(note, i) for i in range(12)]
+            for f in reads:
+                path, status, body = f.result()
+                self.assertEqual(status, 200, (path, body))
+                if path.startswith("/api/v1/complaints?"):
+                    self.assertEqual(len(body["items"]), 6, path)
+            for f in notes:
+                self.assertEqual(f.result()[1], 201)
+        for ref in refs:
+            file = self.s.request("GET", f"/api/v1/complaints/{ref}", as_user="manager").json()
+            self.assertEqual(len(file["notes"]), 2, ref)
+
+    def test_zero_read_threads_is_refused(self):
+        from redress_harness import run_cli
+        p = run_cli("serve", "--listen", "127.0.0.1:0", "--read-threads", "0",
+                    data_dir=self.s.data_dir)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--read-threads", p.stderr)
 
 
 if __name__ == "__main__":
