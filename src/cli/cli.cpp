@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -240,8 +241,12 @@ int Serve(const ServeOptions& o) {
     ioc.stop();
   });
 
-  // Tests and scripts read this line to learn the port.
-  std::cout << "redress listening on " << host << ":" << server.port() << std::endl;
+  // Tests and scripts read this line to learn the port. One write: log lines go to stdout
+  // too, from other threads (the clock scheduler's first run among them), and one could land
+  // between the pieces of a line written piece by piece.
+  const std::string listening = fmt::format("redress listening on {}:{}\n", host, server.port());
+  std::fwrite(listening.data(), 1, listening.size(), stdout);
+  std::fflush(stdout);
   spdlog::info("serving on {}:{} with {} I/O threads, data in {}, {} store", host, server.port(),
                threads, o.common.data, StoreKind(StoreSetting(o.common.store)));
 
