@@ -118,9 +118,9 @@ std::string NodeName() {
 }
 
 // Threads for store reads when --read-threads is not given. SQLite's reads use the CPU (its
-// pages are in memory or the kernel's cache): one thread per core, as more only take turns on
-// the cores with the I/O threads (measured on 2 cores: four threads served 13 % fewer list
-// pages at 1,000,000 complaints than two, docs/performance.md). PostgreSQL's wait on the
+// pages are in memory or the kernel's cache): one thread per core, at least two, as more only
+// take turns on the cores with the I/O threads (on 2 cores four threads served 9-13 % fewer
+// list pages at 1,000,000 complaints than two, docs/performance.md). PostgreSQL's wait on the
 // network: twice the cores, at least four.
 int ReadThreads(const std::string& store, int cores) {
   return store::IsPostgresUrl(store) ? std::max(4, 2 * cores) : std::max(2, cores);
@@ -247,8 +247,9 @@ int Serve(const ServeOptions& o) {
   const std::string listening = fmt::format("redress listening on {}:{}\n", host, server.port());
   std::fwrite(listening.data(), 1, listening.size(), stdout);
   std::fflush(stdout);
-  spdlog::info("serving on {}:{} with {} I/O threads, data in {}, {} store", host, server.port(),
-               threads, o.common.data, StoreKind(StoreSetting(o.common.store)));
+  spdlog::info("serving on {}:{} with {} I/O threads and {} read threads, data in {}, {} store",
+               host, server.port(), threads, api_options.read_threads, o.common.data,
+               StoreKind(StoreSetting(o.common.store)));
 
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) {
@@ -487,8 +488,8 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(0, 65536));
   serve_cmd
       ->add_option("--read-threads", serve.read_threads,
-                   "Threads for store reads (default: one per core with SQLite; twice that, "
-                   "at least 4, with PostgreSQL)")
+                   "Threads for store reads (default: one per core, at least 2, with "
+                   "SQLite; twice the cores, at least 4, with PostgreSQL)")
       ->check(CLI::Range(1, 256));
   serve_cmd->add_option("--mail", serve.mail,
                         "Mail settings (TOML: outgoing SMTP, templates, mailgate token; "
