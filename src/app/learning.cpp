@@ -133,6 +133,10 @@ Result<report::ReviewData> Learning::Dashboard(const AnalyticsFilter& f) {
   const int64_t last_week = core::WeekStart(end_day);
   spikes.from = core::FromMillis((last_week - 7 * core::kSpikeBaselineWeeks) * 86'400'000LL);
   spikes.to = core::FromMillis((last_week + 7) * 86'400'000LL);
+  // The time to resolve needs only the number of closed complaints by days to resolve: a
+  // filtered dashboard reads them from its dimension's index alone.
+  FactQuery resolve = grouped({FactDim::kResolveDays});
+  resolve.closed_only = true;
   FactQuery open;
   open.where = base->where;
   open.open_only = true;
@@ -143,7 +147,7 @@ Result<report::ReviewData> Learning::Dashboard(const AnalyticsFilter& f) {
                                grouped({FactDim::kCategory}),
                                grouped({FactDim::kProduct}),
                                grouped({FactDim::kChannel}),
-                               grouped({FactDim::kResolveDays}),
+                               resolve,
                                open,
                                grouped({FactDim::kCause}),
                                spikes};

@@ -242,6 +242,9 @@ Status ValidateFactQuery(const FactQuery& q) {
   if (q.from && q.to && *q.from >= *q.to) {
     return MakeError(Errc::kInvalid, "The start of the period must be before its end.");
   }
+  if (q.open_only && q.closed_only) {
+    return MakeError(Errc::kInvalid, "Count open or closed complaints, not both.");
+  }
   return {};
 }
 
@@ -313,6 +316,7 @@ bool FactMatches(const FactQuery& q, const ComplaintFacts& f) {
     if (q.to && *f.closed_at >= *q.to) return false;
   }
   if (q.open_only && !f.open) return false;
+  if (q.closed_only && f.open) return false;
   if (q.open_at) {
     if (f.received_at >= *q.open_at) return false;
     // Closed by then; a closed complaint with no closing instant (an import) counts as closed.
@@ -350,6 +354,9 @@ std::vector<FactRow> EvaluateFacts(const FactQuery& q, const std::vector<Complai
     if (q.open_only) {  // counted only (see FactQuery::open_only)
       t.received += 1;
       t.open += 1;
+    } else if (q.closed_only) {  // likewise
+      t.received += 1;
+      t.closed += 1;
     } else {
       t.Add(f);
     }

@@ -140,6 +140,10 @@ struct FactQuery {
   // Only open complaints, and only counted: `received` and `open` are their number, the other
   // measures 0 (a store answers from an index of open complaints alone).
   bool open_only = false;
+  // Only complaints that are not open (closed or withdrawn), and only counted: `received` and
+  // `closed` are their number, the other measures 0. A store answers a filter by a dimension
+  // from that dimension's index alone (its entries hold the state and the days to resolve).
+  bool closed_only = false;
   std::optional<Instant> open_at;  // only complaints received before it and not closed by it
   // kAge bands: received at or after edges[0] -> "0", else at or after edges[1] -> "1", else
   // edges[2] -> "2", else "3" (edges descending).

@@ -184,6 +184,28 @@ std::vector<FactQuery> Queries() {
   open.group_by = {FactDim::kState, FactDim::kAge};
   open.age_edges = {kMonday + days(60), kMonday + days(40), kMonday + days(14)};
   qs.push_back(open);
+  // Closed complaints counted only (the dashboard's time to resolve): from a dimension's
+  // index when filtered by a value, from the roll-ups when not, from the facts otherwise.
+  auto closed_only =
+      [&qs](std::vector<core::FactKey> by, std::vector<std::pair<FactDim, std::string>> w,
+            std::optional<Instant> from = std::nullopt, std::optional<Instant> to = std::nullopt) {
+        FactQuery q;
+        q.closed_only = true;
+        q.group_by = std::move(by);
+        q.where = std::move(w);
+        q.from = from;
+        q.to = to;
+        qs.push_back(q);
+      };
+  closed_only({FactDim::kResolveDays}, {{FactDim::kProduct, "mortgage"}});
+  closed_only({FactDim::kResolveDays}, {{FactDim::kHandler, "handler9"}}, kMonday + days(10),
+              kMonday + days(65));
+  closed_only({FactDim::kResolveDays}, {});
+  closed_only({FactDim::kCategory}, {}, kMonday + days(10), kMonday + days(65));
+  closed_only({FactDim::kCategory}, {{FactDim::kChannel, "email"}});
+  closed_only({}, {});
+  closed_only({FactDim::kResolveDays}, {{FactDim::kHandler, ""}});
+  closed_only({FactDim::kState}, {}, kMonday + hours(5), kMonday + days(30) + hours(5));
   FactQuery closed;
   closed.date_field = FactQuery::DateField::kClosed;
   closed.from = kMonday + days(14);
@@ -325,6 +347,22 @@ TEST_P(FactsContract, HandWorkedFigures) {
   EXPECT_EQ((*d)[0].key[0], "");
   EXPECT_EQ((*d)[1].key[0], "3");
   EXPECT_EQ((*d)[2].key[0], "5");
+  // Closed only: A and B, counted, each under its days to resolve; C (open) is not there.
+  days_q.closed_only = true;
+  for (const auto& where : std::vector<std::vector<std::pair<FactDim, std::string>>>{
+           {}, {{FactDim::kCategory, "banking/fees"}}}) {
+    days_q.where = where;
+    auto closed = store().Facts(days_q);
+    ASSERT_TRUE(closed);
+    ASSERT_EQ(closed->size(), 2u);
+    EXPECT_EQ((*closed)[0].key[0], "3");
+    EXPECT_EQ((*closed)[1].key[0], "5");
+    core::FactTally one;
+    one.received = 1;
+    one.closed = 1;
+    EXPECT_EQ((*closed)[0].tally, one);
+    EXPECT_EQ((*closed)[1].tally, one);
+  }
 
   FactQuery band;
   band.group_by = {FactDim::kResolveBand};
@@ -347,6 +385,12 @@ TEST_P(FactsContract, RefusesMalformedQueries) {
   FactQuery twice;
   twice.where = {{FactDim::kCategory, "a"}, {FactDim::kCategory, "b"}};
   EXPECT_FALSE(store().Facts(twice));
+  FactQuery open_and_closed;
+  open_and_closed.open_only = true;
+  open_and_closed.closed_only = true;
+  auto both = store().Facts(open_and_closed);
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().code, core::Errc::kInvalid);
   FactQuery backwards;
   backwards.from = kMonday + days(2);
   backwards.to = kMonday;

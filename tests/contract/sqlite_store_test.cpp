@@ -972,6 +972,26 @@ TEST(SqliteStoreTest, HotQueriesUseIndexes) {
   resolve.where = {{core::FactDim::kProduct, ""}};
   p = plan(store::sqlite::FactQuerySql(resolve));
   EXPECT_EQ(p.find("facts_by_product"), std::string::npos) << p;
+  // The dashboard asks for closed complaints counted only: each dimension's index answers
+  // alone, in a period or not, with no look-up of the facts rows (migration 0014).
+  resolve.closed_only = true;
+  for (const auto d :
+       {core::FactDim::kProduct, core::FactDim::kCategory, core::FactDim::kChannel,
+        core::FactDim::kDepartment, core::FactDim::kLocation, core::FactDim::kHandler}) {
+    resolve.where = {{d, "x"}};
+    resolve.from = std::nullopt;
+    ASSERT_FALSE(store::sqlite::UsesRollup(resolve));
+    p = plan(store::sqlite::FactQuerySql(resolve));
+    EXPECT_NE(p.find(std::string("COVERING INDEX facts_by_") + core::ToString(d)),
+              std::string::npos)
+        << p;
+    resolve.from = core::Instant(std::chrono::hours(5));  // not a whole day: from the facts
+    ASSERT_FALSE(store::sqlite::UsesRollup(resolve));
+    p = plan(store::sqlite::FactQuerySql(resolve));
+    EXPECT_NE(p.find(std::string("COVERING INDEX facts_by_") + core::ToString(d)),
+              std::string::npos)
+        << p;
+  }
   core::FactQuery open;
   open.open_only = true;
   open.group_by = {core::FactDim::kState, core::FactDim::kAge};

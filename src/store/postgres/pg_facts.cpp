@@ -101,10 +101,11 @@ core::Result<std::vector<FactRow>> QueryFacts(Conn& c, const FactQuery& q) {
     }
     keys += expr + " AS k" + std::to_string(i) + ", ";
   }
-  // Open complaints are counted only (FactQuery::open_only).
+  // Open or closed complaints are counted only (FactQuery::open_only, closed_only).
   const std::string measures =
-      q.open_only
-          ? "count(*), count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+      q.open_only ? "count(*), count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+      : q.closed_only
+          ? "count(*), 0, count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
           : "count(*), sum(is_open), count(*) FILTER (WHERE is_open = 0), "
             "count(*) FILTER (WHERE ack = 1), count(*) FILTER (WHERE ack = 0), "
             "count(*) FILTER (WHERE final = 1), count(*) FILTER (WHERE final = 0), "
@@ -131,6 +132,7 @@ core::Result<std::vector<FactRow>> QueryFacts(Conn& c, const FactQuery& q) {
     cond("closed_at IS NOT NULL");
   }
   if (q.open_only) cond("is_open = 1");
+  if (q.closed_only) cond("is_open = 0");
   if (q.open_at) {
     const std::string at = param();
     cond("received_at < " + at + " AND (is_open = 1 OR closed_at >= " + at + ")");

@@ -546,9 +546,15 @@ std::string RollupSql(const FactQuery& q, const RollupPlan& plan) {
     }
     keys += expr + " AS k" + std::to_string(i) + ", ";
   }
+  // Closed complaints counted only (FactQuery::closed_only): a roll-up's closed sum is the
+  // number of its complaints that are not open.
   std::string measures;
   for (size_t i = 0; i < core::kTallyFields.size(); ++i) {
-    measures += std::string(i ? ", " : "") + "sum(" + std::string(core::kTallyFields[i]) + ")";
+    const std::string_view field = core::kTallyFields[i];
+    measures += i ? ", " : "";
+    measures += !q.closed_only                             ? "sum(" + std::string(field) + ")"
+                : field == "received" || field == "closed" ? std::string("sum(closed)")
+                                                           : std::string("0");
   }
   std::string sql = "SELECT " + keys + measures + " FROM (";
   for (size_t i = 0; i < parts.size(); ++i) sql += (i ? " UNION ALL " : "") + parts[i];
@@ -557,7 +563,7 @@ std::string RollupSql(const FactQuery& q, const RollupPlan& plan) {
     sql += " GROUP BY ";
     for (size_t i = 0; i < q.group_by.size(); ++i) sql += (i ? ", k" : "k") + std::to_string(i);
   }
-  return sql + " HAVING sum(received) > 0";
+  return sql + (q.closed_only ? " HAVING sum(closed) > 0" : " HAVING sum(received) > 0");
 }
 
 // The SQL over the facts table.
@@ -579,14 +585,16 @@ std::string FactsSql(const FactQuery& q) {
     }
     keys += expr + " AS k" + std::to_string(i) + ", ";
   }
-  // Open complaints are counted only (FactQuery::open_only), from the facts_open index.
+  // Open complaints are counted only (FactQuery::open_only), from the facts_open index;
+  // closed ones likewise (closed_only), from a dimension's index when filtered by one.
   const std::string measures =
-      q.open_only ? "count(*), count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
-                  : "count(*), sum(is_open), sum(is_open = 0), sum(ack = 1), sum(ack = 0), "
-                    "sum(final = 1), sum(final = 0), sum(outcome = 0), sum(outcome = 1), "
-                    "sum(outcome = 2), sum(redress), sum(redress > 0), sum(reopen_count > 0), "
-                    "sum(referred), sum(early), sum(sat_handling > 0), sum(sat_handling), "
-                    "sum(sat_outcome)";
+      q.open_only     ? "count(*), count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+      : q.closed_only ? "count(*), 0, count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+                      : "count(*), sum(is_open), sum(is_open = 0), sum(ack = 1), sum(ack = 0), "
+                        "sum(final = 1), sum(final = 0), sum(outcome = 0), sum(outcome = 1), "
+                        "sum(outcome = 2), sum(redress), sum(redress > 0), sum(reopen_count > 0), "
+                        "sum(referred), sum(early), sum(sat_handling > 0), sum(sat_handling), "
+                        "sum(sat_outcome)";
   const char* date_col =
       q.date_field == FactQuery::DateField::kReceived ? "received_at" : "closed_at";
   if (q.from) cond(std::string(date_col) + " >= :from");
@@ -595,6 +603,7 @@ std::string FactsSql(const FactQuery& q) {
     cond("closed_at IS NOT NULL");
   }
   if (q.open_only) cond("is_open = 1");
+  if (q.closed_only) cond("is_open = 0");
   // Unary +: most complaints were received before any recent instant, so a scan beats the index.
   if (q.open_at) cond("+received_at < :open_at AND (is_open = 1 OR closed_at >= :open_at)");
   // A filter by a value repeats the condition of the dimension's partial index (migration
