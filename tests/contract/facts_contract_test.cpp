@@ -186,26 +186,24 @@ std::vector<FactQuery> Queries() {
   qs.push_back(open);
   // Closed complaints counted only (the dashboard's time to resolve): from a dimension's
   // index when filtered by a value, from the roll-ups when not, from the facts otherwise.
-  auto closed_only =
-      [&qs](std::vector<core::FactKey> by, std::vector<std::pair<FactDim, std::string>> w,
-            std::optional<Instant> from = std::nullopt, std::optional<Instant> to = std::nullopt) {
-        FactQuery q;
-        q.closed_only = true;
-        q.group_by = std::move(by);
-        q.where = std::move(w);
-        q.from = from;
-        q.to = to;
-        qs.push_back(q);
-      };
-  closed_only({FactDim::kResolveDays}, {{FactDim::kProduct, "mortgage"}});
-  closed_only({FactDim::kResolveDays}, {{FactDim::kHandler, "handler9"}}, kMonday + days(10),
-              kMonday + days(65));
-  closed_only({FactDim::kResolveDays}, {});
-  closed_only({FactDim::kCategory}, {}, kMonday + days(10), kMonday + days(65));
-  closed_only({FactDim::kCategory}, {{FactDim::kChannel, "email"}});
-  closed_only({}, {});
-  closed_only({FactDim::kResolveDays}, {{FactDim::kHandler, ""}});
-  closed_only({FactDim::kState}, {}, kMonday + hours(5), kMonday + days(30) + hours(5));
+  const auto closed_only = [&qs] { qs.back().closed_only = true; };
+  add({FactDim::kResolveDays}, {{FactDim::kProduct, "mortgage"}});
+  closed_only();
+  add({FactDim::kResolveDays}, {{FactDim::kHandler, "handler9"}}, kMonday + days(10),
+      kMonday + days(65));
+  closed_only();
+  add({FactDim::kResolveDays}, {});
+  closed_only();
+  add({FactDim::kCategory}, {}, kMonday + days(10), kMonday + days(65));
+  closed_only();
+  add({FactDim::kCategory}, {{FactDim::kChannel, "email"}});
+  closed_only();
+  add({}, {});
+  closed_only();
+  add({FactDim::kResolveDays}, {{FactDim::kHandler, ""}});
+  closed_only();
+  add({FactDim::kState}, {}, kMonday + hours(5), kMonday + days(30) + hours(5));
+  closed_only();
   FactQuery closed;
   closed.date_field = FactQuery::DateField::kClosed;
   closed.from = kMonday + days(14);
