@@ -1,9 +1,11 @@
 #include "util/crypto.hpp"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <array>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 
 namespace redress::util {
@@ -14,6 +16,39 @@ std::string ToHex(const unsigned char* data, size_t n) {
   sodium_bin2hex(out.data(), out.size(), data, n);
   out.pop_back();
   return out;
+}
+
+constexpr size_t kSha256Bytes = 32;
+
+// Fetched once: an implicit fetch on each digest (EVP_sha256()) costs a look-up every call.
+const EVP_MD* Sha256() {
+  static const EVP_MD* md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr) throw std::runtime_error("OpenSSL has no SHA-256");
+    return fetched;
+  }();
+  return md;
+}
+
+void Check(int ok) {
+  if (ok != 1) throw std::runtime_error("SHA-256 failed");
+}
+
+EVP_MD_CTX* NewSha256Context() {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (ctx == nullptr) throw std::bad_alloc();
+  if (EVP_DigestInit_ex2(ctx, Sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return ctx;
+}
+
+std::string FinalHex(EVP_MD_CTX* ctx) {
+  std::array<unsigned char, kSha256Bytes> out{};
+  unsigned int n = 0;
+  Check(EVP_DigestFinal_ex(ctx, out.data(), &n));
+  return ToHex(out.data(), n);
 }
 
 // Crockford's base32 alphabet: no I, L, O, U.
@@ -29,37 +64,35 @@ void InitCrypto() {
 }
 
 std::string Sha256Hex(std::string_view data) {
-  std::array<unsigned char, crypto_hash_sha256_BYTES> out{};
-  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  return ToHex(out.data(), out.size());
+  std::array<unsigned char, kSha256Bytes> out{};
+  unsigned int n = 0;
+  Check(EVP_Digest(data.data(), data.size(), out.data(), &n, Sha256(), nullptr));
+  return ToHex(out.data(), n);
 }
 
 std::string Sha256Hex2(std::string_view a, std::string_view b) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(a.data()), a.size());
-  crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(b.data()), b.size());
-  std::array<unsigned char, crypto_hash_sha256_BYTES> out{};
-  crypto_hash_sha256_final(&st, out.data());
-  return ToHex(out.data(), out.size());
+  std::unique_ptr<evp_md_ctx_st, Sha256Stream::Free> ctx(NewSha256Context());
+  Check(EVP_DigestUpdate(ctx.get(), a.data(), a.size()));
+  Check(EVP_DigestUpdate(ctx.get(), b.data(), b.size()));
+  return FinalHex(ctx.get());
 }
 
-Sha256Stream::Sha256Stream() : state_(std::make_unique<crypto_hash_sha256_state>()) {
-  crypto_hash_sha256_init(state_.get());
-}
+void Sha256Stream::Free::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
+
+Sha256Stream::Sha256Stream() : state_(NewSha256Context()) {}
 
 Sha256Stream::~Sha256Stream() = default;
 
 void Sha256Stream::Update(std::string_view data) {
-  crypto_hash_sha256_update(state_.get(), reinterpret_cast<const unsigned char*>(data.data()),
-                            data.size());
+  Check(EVP_DigestUpdate(state_.get(), data.data(), data.size()));
 }
 
 std::string Sha256Stream::Hex() const {
-  crypto_hash_sha256_state copy = *state_;  // final() consumes its state
-  std::array<unsigned char, crypto_hash_sha256_BYTES> out{};
-  crypto_hash_sha256_final(&copy, out.data());
-  return ToHex(out.data(), out.size());
+  // Final consumes its context: finish a copy so the stream may go on.
+  std::unique_ptr<evp_md_ctx_st, Free> copy(EVP_MD_CTX_new());
+  if (!copy) throw std::bad_alloc();
+  Check(EVP_MD_CTX_copy_ex(copy.get(), state_.get()));
+  return FinalHex(copy.get());
 }
 
 std::string RandomToken(size_t bytes) {

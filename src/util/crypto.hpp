@@ -1,4 +1,6 @@
-// Hashes, random tokens and password hashing, all through libsodium (conventions §1).
+// Hashes, random tokens and password hashing. Random tokens, passwords and constant-time
+// comparison go through libsodium (conventions §1); SHA-256 through OpenSSL's libcrypto, whose
+// code uses the CPU's SHA instructions (the digests are the same bytes either way).
 #pragma once
 
 #include <memory>
@@ -6,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-struct crypto_hash_sha256_state;
+struct evp_md_ctx_st;
 
 namespace redress::util {
 
@@ -29,8 +31,13 @@ class Sha256Stream {
   // The digest of everything given so far, in hex; the stream may go on after it.
   std::string Hex() const;
 
+  // Frees an OpenSSL digest context (for a std::unique_ptr).
+  struct Free {
+    void operator()(evp_md_ctx_st* ctx) const;
+  };
+
  private:
-  std::unique_ptr<crypto_hash_sha256_state> state_;
+  std::unique_ptr<evp_md_ctx_st, Free> state_;
 };
 
 // `bytes` random bytes from the CSPRNG, in Crockford base32 (no padding, upper case).
