@@ -104,11 +104,23 @@ LocalDate Calendar::AddBusinessDays(LocalDate d, int n) const {
   // A calendar whose weekend covers the whole week has no business days; CheckPolicy rejects
   // it, and here every day counts so the loop always ends.
   const bool no_business_days = weekend.size() >= 7;
+  // Walked as day numbers, as IsBusinessDay would answer (a clock of eight weeks steps over
+  // 56 days on every intake): the weekend as a bit per ISO weekday, and the holidays from the
+  // first one after `d` on, in order, since the days only grow.
+  unsigned weekend_bits = 0;
+  for (unsigned iso : weekend) {
+    if (iso < 8) weekend_bits |= 1U << iso;
+  }
   date::sys_days day = ToDays(d);
+  auto next_holiday = holidays.upper_bound(static_cast<int>(day.time_since_epoch().count()));
   int counted = 0;
   while (counted < n) {
     day += days(1);
-    if (no_business_days || IsBusinessDay(date::year_month_day(day))) ++counted;
+    const int number = static_cast<int>(day.time_since_epoch().count());
+    while (next_holiday != holidays.end() && *next_holiday < number) ++next_holiday;
+    const bool holiday = next_holiday != holidays.end() && *next_holiday == number;
+    const bool weekend_day = (weekend_bits >> date::weekday(day).iso_encoding()) & 1U;
+    if (no_business_days || (!weekend_day && !holiday)) ++counted;
   }
   return date::year_month_day(day);
 }

@@ -140,6 +140,33 @@ TEST(CalendarTest, AddBusinessDaysCrossesYearEnd) {
   EXPECT_EQ(Day(c.AddBusinessDays(Ymd(2026, 12, 26), 1)), "2026-12-29");
 }
 
+// AddBusinessDays walks day numbers on its own; it must land where counting IsBusinessDay's
+// answers day by day does, for every start and length, across holidays, runs of them and
+// other weekends (Friday and Saturday; none).
+TEST(CalendarTest, AddBusinessDaysAgreesWithIsBusinessDay) {
+  Calendar london = London();
+  Calendar gulf = London();
+  gulf.weekend = {5, 6};
+  gulf.holidays.insert(
+      static_cast<int>(date::sys_days(Ymd(2027, 1, 2)).time_since_epoch().count()));
+  Calendar every_day = London();
+  every_day.weekend.clear();
+  for (const Calendar* c : {&london, &gulf, &every_day}) {
+    for (int start = 0; start < 60; ++start) {
+      const LocalDate from = date::sys_days(Ymd(2026, 11, 20)) + date::days(start);
+      for (int n = 0; n <= 45; ++n) {
+        date::sys_days day{from};
+        for (int counted = 0; counted < n;) {
+          day += date::days(1);
+          if (c->IsBusinessDay(date::year_month_day(day))) ++counted;
+        }
+        ASSERT_EQ(Day(c->AddBusinessDays(from, n)), Day(date::year_month_day(day)))
+            << Day(from) << " + " << n;
+      }
+    }
+  }
+}
+
 TEST(CalendarTest, LocalDateUsesThePolicyZoneNotUtc) {
   const Calendar& sydney = Get("asic-rg271").calendar;
   // 2026-06-30T15:00Z is 01:00 on 1 July in Sydney (AEST, +10).
