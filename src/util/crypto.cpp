@@ -34,13 +34,17 @@ void Check(int ok) {
   if (ok != 1) throw std::runtime_error("SHA-256 failed");
 }
 
-EVP_MD_CTX* NewSha256Context() {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (ctx == nullptr) throw std::bad_alloc();
-  if (EVP_DigestInit_ex2(ctx, Sha256(), nullptr) != 1) {
-    EVP_MD_CTX_free(ctx);
-    throw std::runtime_error("SHA-256 failed");
-  }
+using Context = std::unique_ptr<evp_md_ctx_st, Sha256Stream::Free>;
+
+Context NewContext() {
+  Context ctx(EVP_MD_CTX_new());
+  if (!ctx) throw std::bad_alloc();
+  return ctx;
+}
+
+Context NewSha256Context() {
+  Context ctx = NewContext();
+  Check(EVP_DigestInit_ex2(ctx.get(), Sha256(), nullptr));
   return ctx;
 }
 
@@ -71,7 +75,7 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 std::string Sha256Hex2(std::string_view a, std::string_view b) {
-  std::unique_ptr<evp_md_ctx_st, Sha256Stream::Free> ctx(NewSha256Context());
+  const Context ctx = NewSha256Context();
   Check(EVP_DigestUpdate(ctx.get(), a.data(), a.size()));
   Check(EVP_DigestUpdate(ctx.get(), b.data(), b.size()));
   return FinalHex(ctx.get());
@@ -89,8 +93,7 @@ void Sha256Stream::Update(std::string_view data) {
 
 std::string Sha256Stream::Hex() const {
   // Final consumes its context: finish a copy so the stream may go on.
-  std::unique_ptr<evp_md_ctx_st, Free> copy(EVP_MD_CTX_new());
-  if (!copy) throw std::bad_alloc();
+  const Context copy = NewContext();
   Check(EVP_MD_CTX_copy_ex(copy.get(), state_.get()));
   return FinalHex(copy.get());
 }
