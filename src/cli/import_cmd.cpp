@@ -145,6 +145,7 @@ int DataCommands::Import() {
 
   store::SqliteStore::Options store_options;
   store_options.writer_mmap_bytes = int64_t{1} << 40;  // as much as SQLite allows
+  store_options.load_without_wal = true;               // when nothing else has the store open
   auto store = OpenStore({data_, policies_}, true, store_options);
   if (!store) return Failed(store.error().detail);
   // A bulk load (docs/import.md): roll-ups summed in memory and written at the end; and when

@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -689,6 +691,112 @@ TEST(SqliteStoreTest, ClosingLeavesNoWal) {
   }
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"50"});
+}
+
+// Byte 18 of a database file's header: 1 in a rollback journal mode, 2 in WAL mode.
+int FileFormatByte(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char header[20] = {};
+  f.read(header, sizeof header);
+  return header[18];
+}
+
+// A bulk loader's store alone on its database writes without a WAL, and leaves the database in
+// WAL mode when it closes; one opened beside another connection keeps the WAL; and a store
+// opened meanwhile (the service starting during an import) puts the WAL back, which the
+// loader's store follows.
+TEST(SqliteStoreTest, LoadWithoutWalWhenAlone) {
+  TempDir dir;
+  SqliteStore::Options load;
+  load.load_without_wal = true;
+  const std::string alone = dir.File("alone.db");
+  {
+    auto s = OpenOrDie(alone, load);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->BeginBulkLoad(true));
+    WriteBulk(*s, 1, 40, 8);
+    EXPECT_EQ(FileFormatByte(alone), 1);
+    EXPECT_FALSE(std::filesystem::exists(alone + "-wal"));
+    ASSERT_TRUE(s->EndBulkLoad());
+    EXPECT_EQ(FileFormatByte(alone), 1);
+    ASSERT_TRUE(s->IntegrityCheck());
+  }
+  EXPECT_EQ(FileFormatByte(alone), 2);
+  EXPECT_EQ(Query(alone, "PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+  EXPECT_EQ(Query(alone, "SELECT count(*) FROM complaints"), std::vector<std::string>{"40"});
+  EXPECT_EQ(Query(alone, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
+
+  const std::string shared = dir.File("shared.db");
+  auto server = OpenOrDie(shared);
+  ASSERT_TRUE(server);
+  WriteBulk(*server, 1, 10, 5);
+  {
+    auto s = OpenOrDie(shared, load);  // at once, not after a busy wait: it is not an error
+    ASSERT_TRUE(s);
+    WriteBulk(*s, 11, 20, 5);
+    EXPECT_EQ(FileFormatByte(shared), 2);
+    EXPECT_TRUE(std::filesystem::exists(shared + "-wal"));
+  }
+  server.reset();
+
+  // A store opening while the loader's writer goes from one batch straight into the next, as
+  // an import's does (no busy wait finds the database free), asks the loader to return to WAL
+  // mode, which it does between the two batches.
+  const std::string joined = dir.File("joined.db");
+  auto loader = OpenOrDie(joined, load);
+  ASSERT_TRUE(loader);
+  WriteBulk(*loader, 1, 10, 5);
+  EXPECT_EQ(FileFormatByte(joined), 1);
+  std::promise<void> started1;
+  std::promise<void> release1;
+  std::promise<void> release2;
+  std::promise<Status> done1;
+  std::promise<Status> done2;
+  // Writes complaints first..first+4, says it started, then waits for `release`.
+  auto held = [](int first, std::promise<void>* started, std::shared_future<void> release) {
+    return [=](StoreTx& tx) -> Status {
+      for (int j = first; j < first + 5; ++j) {
+        core::Complaint c = BulkComplaint(j);
+        if (auto st = tx.InsertComplaint(c); !st) return st;
+      }
+      if (started != nullptr) started->set_value();
+      release.wait();
+      return {};
+    };
+  };
+  loader->Write(held(11, &started1, release1.get_future().share()),
+                [&done1](Status st) { done1.set_value(std::move(st)); });
+  started1.get_future().wait();
+  loader->Write(held(16, nullptr, release2.get_future().share()),  // the next batch, queued
+                [&done2](Status st) { done2.set_value(std::move(st)); });
+  auto opening = std::async(std::launch::async, [&joined] { return OpenOrDie(joined); });
+  auto wait_for = [](const std::function<bool()>& what) {
+    for (int i = 0; i < 300 && !what(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return what();
+  };
+  EXPECT_TRUE(wait_for([&joined] { return std::filesystem::exists(joined + ".wal-wanted"); }));
+  release1.set_value();
+  // Back in WAL mode while the second batch still holds the writer.
+  const bool switched = wait_for([&joined] { return FileFormatByte(joined) == 2; });
+  EXPECT_TRUE(switched);
+  release2.set_value();
+  auto later = opening.get();
+  ASSERT_TRUE(later);
+  ASSERT_TRUE(done1.get_future().get());
+  ASSERT_TRUE(done2.get_future().get());
+  EXPECT_FALSE(std::filesystem::exists(joined + ".wal-wanted"));
+  const int n = 20;
+  WriteBulk(*loader, n + 1, n + 5, 5);
+  WriteBulk(*later, n + 6, n + 10, 5);
+  auto got = later->GetComplaint(BulkComplaint(n + 3).reference);
+  ASSERT_TRUE(got && got->has_value());
+  loader.reset();
+  later.reset();
+  EXPECT_EQ(Query(joined, "SELECT count(*) FROM complaints"),
+            std::vector<std::string>{std::to_string(n + 10)});
+  EXPECT_EQ(FileFormatByte(joined), 2);
 }
 
 TEST(SqliteStoreTest, BulkLoadThatDidNotEndIsFinishedOnOpen) {

@@ -417,7 +417,74 @@ core::Error StepError(sqlite3* db, int rc, std::string_view what, std::string_vi
   return SqliteError(db, rc, what);
 }
 
-Status SetPragmas(Conn& c, bool writer) {
+// PRAGMA journal_mode = `mode`: the mode in force after it (SQLite answers with the old one
+// when it cannot change).
+Result<std::string> SetJournalMode(Conn& c, const char* mode) {
+  const std::string sql = std::string("PRAGMA journal_mode = ") + mode;
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &st, nullptr);
+  std::string out;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    out = p != nullptr ? p : "";
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "journal_mode");
+  return out;
+}
+
+// Options::load_without_wal: whether the writer, still the store's only connection, now keeps
+// a rollback journal. Leaving WAL mode needs every other connection closed, another process's
+// too: otherwise SQLite says the database is locked at once (no busy wait), and the store stays
+// in WAL mode. Without a WAL a commit waits for the readers of other processes to finish (a
+// `redress backup` or `export` beside the load): the writer then waits up to
+// kLoadBusyTimeoutMs for them instead of failing the load after kBusyTimeoutMs.
+constexpr int kLoadBusyTimeoutMs = 600'000;
+
+Result<bool> TryRollbackJournal(Conn& c) {
+  sqlite3_busy_timeout(c.db(), 0);
+  auto mode = SetJournalMode(c, "TRUNCATE");
+  const bool rollback = mode && *mode == "truncate";
+  sqlite3_busy_timeout(c.db(), rollback ? kLoadBusyTimeoutMs : kBusyTimeoutMs);
+  if (!mode) {
+    if (mode.error().code == Errc::kOverloaded) return false;  // busy or locked
+    return mode.error();
+  }
+  return rollback;
+}
+
+// The file by which an opening store asks a bulk loader without a WAL to return to WAL mode.
+std::string WalWantedPath(const std::string& db_path) { return db_path + ".wal-wanted"; }
+
+// PRAGMA journal_mode = WAL for a store's writer at `path`. A bulk loader without a WAL
+// (Options::load_without_wal) takes the database again as soon as each batch commits, which no
+// busy wait outlasts: ask it, by the file above, to return to WAL mode itself after its next
+// batch, and try again meanwhile.
+Result<std::string> EnterWal(Conn& c, const std::string& path) {
+  if (!path.empty()) sqlite3_busy_timeout(c.db(), 100);  // a first look, before asking
+  auto mode = SetJournalMode(c, "WAL");
+  sqlite3_busy_timeout(c.db(), kBusyTimeoutMs);
+  if (mode || mode.error().code != Errc::kOverloaded || path.empty()) return mode;
+  const std::string wanted = WalWantedPath(path);
+  const int fd = ::open(wanted.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(2 * kBusyTimeoutMs);
+  // Each try without a busy wait, which would hold a shared lock the loader needs to leave.
+  sqlite3_busy_timeout(c.db(), 0);
+  while (!mode && mode.error().code == Errc::kOverloaded &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mode = SetJournalMode(c, "WAL");
+  }
+  sqlite3_busy_timeout(c.db(), kBusyTimeoutMs);
+  ::unlink(wanted.c_str());
+  return mode;
+}
+
+// `path`: the database's, for the writer (EnterWal).
+Status SetPragmas(Conn& c, bool writer, const std::string& path = {}) {
   sqlite3_busy_timeout(c.db(), kBusyTimeoutMs);
   if (auto s = c.Exec("PRAGMA busy_timeout = 5000", "busy_timeout"); !s) return s;
   if (!writer) return {};
@@ -428,17 +495,11 @@ Status SetPragmas(Conn& c, bool writer) {
   if (auto s = c.Exec("PRAGMA page_size = 8192", "page_size"); !s) return s;
   // journal_mode answers with the mode in force; anything but "wal" (e.g. ":memory:") is
   // refused, since the durability and reader design depend on it.
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(c.db(), "PRAGMA journal_mode = WAL", -1, &st, nullptr);
-  std::string mode;
-  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    mode = p != nullptr ? p : "";
-    rc = SQLITE_OK;
+  auto mode = EnterWal(c, path);
+  if (!mode) return mode.error();
+  if (*mode != "wal") {
+    return Unavailable("sqlite: cannot use WAL journal mode (got " + *mode + ")");
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "journal_mode");
-  if (mode != "wal") return Unavailable("sqlite: cannot use WAL journal mode (got " + mode + ")");
   if (auto s = c.Exec("PRAGMA synchronous = FULL", "synchronous"); !s) return s;
   // 64 MiB of page cache for the writer (the default is 2 MB): a large transaction (an import
   // writes thousands of rows, each touching nine indexes and the full-text index) would
@@ -1063,7 +1124,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   auto w = Conn::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!w) return w.error();
   store->writer_ = std::move(*w);
-  if (auto s = SetPragmas(*store->writer_, true); !s) return s.error();
+  if (auto s = SetPragmas(*store->writer_, true, path); !s) return s.error();
   if (options.writer_mmap_bytes > 0) {
     const std::string sql = "PRAGMA mmap_size = " + std::to_string(options.writer_mmap_bytes);
     if (auto s = store->writer_->Exec(sql.c_str(), "mmap_size"); !s) return s.error();
@@ -1074,6 +1135,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (auto s = store->FinishBulkLoadLeftUndone(); !s) return s.error();
   if (auto s = store->RebuildFactsIfBehind(); !s) return s.error();
   if (auto s = store->LoadChainHead(); !s) return s.error();
+  if (options.load_without_wal) {
+    auto rollback = TryRollbackJournal(*store->writer_);
+    if (!rollback) return rollback.error();
+    store->rollback_journal_ = *rollback;
+    store->opened_without_wal_ = *rollback;
+  }
   if (auto s = store->OpenReaders(path, options.readers); !s) return s.error();
   auto ck = Conn::Open(path, SQLITE_OPEN_READWRITE);
   if (!ck) return ck.error();
@@ -1216,6 +1283,9 @@ void SqliteStore::CheckpointLoop() {
     // failure leaves the pages in the WAL (still durable) for the next round.
     int log = 0;
     int done = 0;
+    // Opened without a WAL, this connection enters WAL mode on its first read after the
+    // database did: until then a checkpoint is a no-op.
+    if (opened_without_wal_) (void)checkpointer_->Exec("PRAGMA schema_version", "checkpointer");
     sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
     lock.lock();
   }
@@ -1290,6 +1360,9 @@ SqliteStore::~SqliteStore() {
   // a gigabyte for the next process to copy while it served).
   readers_.clear();
   checkpointer_.reset();
+  // Back to WAL mode (Options::load_without_wal), as any other opening would put it; if that
+  // fails here, the next Open() does it.
+  if (rollback_journal_ && writer_) ReturnToWal();
   tx_.reset();
   writer_.reset();
   if (bulk_lock_fd_ >= 0) ::close(bulk_lock_fd_);
@@ -1314,6 +1387,14 @@ void SqliteStore::Queue(TxFn fn, Done done, bool rerunnable) {
   queue_->Push(std::move(fn), std::move(done), rerunnable);
 }
 
+void SqliteStore::ReturnToWal() {
+  auto mode = SetJournalMode(*writer_, "WAL");
+  if (!mode || *mode != "wal") return;  // tried again after the next batch, or by Open()
+  rollback_journal_ = false;
+  sqlite3_busy_timeout(writer_->db(), kBusyTimeoutMs);
+  ::unlink(WalWantedPath(path_).c_str());
+}
+
 void SqliteStore::WriterLoop() {
   queue_->Run(
       [this](std::vector<Item>& batch, std::vector<Status>& results) { RunBatch(batch, results); },
@@ -1323,6 +1404,9 @@ void SqliteStore::WriterLoop() {
         // after a checkpoint that did. Past kRestartPages the writer finishes one itself (little
         // is left to copy), so the WAL stops growing: a large WAL slows every page lookup.
         if (poisoned_.load()) return;
+        if (rollback_journal_ && ::access(WalWantedPath(path_).c_str(), F_OK) == 0) {
+          ReturnToWal();
+        }
         if (empty_wal_after_batch_) {
           // Waits (busy timeout) for readers of older snapshots; if they outlast it, the WAL
           // is left as it is, which is only slower.
@@ -1515,30 +1599,45 @@ Result<int> TryBulkLock(const std::string& db_path) {
   return fd;
 }
 
-// Builds the indexes a bulk load deferred (migration 0010), inside the caller's transaction,
-// telling `on_step` (if any) before each. SQLite sorts each index's keys with helper threads
-// (PRAGMA threads) while they run.
-Status BuildDeferredIndexes(Conn& c, const SqliteStore::BulkLoadProgress& on_step = {}) {
-  // name, sql; name, sql; ...
-  auto rows =
+// An index a bulk load dropped, to be built again at its end (migration 0010).
+struct DeferredIndex {
+  std::string name;
+  std::string sql;
+};
+
+Result<std::vector<DeferredIndex>> DeferredIndexes(Conn& c) {
+  auto rows =  // name, sql; name, sql; ...
       QueryTexts(c, "SELECT name, sql FROM deferred_indexes ORDER BY name", "deferred indexes", 2);
   if (!rows) return rows.error();
-  if (rows->empty()) return {};
-  const int count = static_cast<int>(rows->size() / 2);
+  std::vector<DeferredIndex> out;
+  for (size_t i = 0; i + 1 < rows->size(); i += 2) {
+    out.push_back({std::move((*rows)[i]), std::move((*rows)[i + 1])});
+  }
+  return out;
+}
+
+// Builds one deferred index, inside the caller's transaction, and strikes it from the list.
+// SQLite sorts the index's keys with helper threads (PRAGMA threads) while it runs.
+Status BuildDeferredIndex(Conn& c, const DeferredIndex& index) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::string threads = "PRAGMA threads = " + std::to_string(std::min(cores, 8u));
-  if (auto s = c.Exec(threads.c_str(), "build deferred indexes"); !s) return s;
-  Status built;
-  for (int i = 0; i < count; ++i) {
-    const std::string& name = (*rows)[2 * static_cast<size_t>(i)];
-    const std::string& sql = (*rows)[2 * static_cast<size_t>(i) + 1];
-    if (on_step) on_step({SqliteStore::BulkLoadStep::kIndex, i + 1, count, name});
-    built = c.Exec(sql.c_str(), "build deferred index");
-    if (!built) break;
-  }
-  (void)c.Exec("PRAGMA threads = 0", "build deferred indexes");
+  if (auto s = c.Exec(threads.c_str(), "build deferred index"); !s) return s;
+  Status built = c.Exec(index.sql.c_str(), "build deferred index");
+  (void)c.Exec("PRAGMA threads = 0", "build deferred index");
   if (!built) return built;
-  return c.Exec("DELETE FROM deferred_indexes", "build deferred indexes");
+  // Index names come from the schema (migrations), not from input.
+  const std::string done = "DELETE FROM deferred_indexes WHERE name = '" + index.name + "'";
+  return c.Exec(done.c_str(), "build deferred index");
+}
+
+// Every deferred index, in one transaction (the caller's).
+Status BuildDeferredIndexes(Conn& c) {
+  auto indexes = DeferredIndexes(c);
+  if (!indexes) return indexes.error();
+  for (const auto& index : *indexes) {
+    if (auto s = BuildDeferredIndex(c, index); !s) return s;
+  }
+  return {};
 }
 
 // Drops the secondary indexes of the tables a bulk load fills, keeping their statements.
@@ -1588,18 +1687,27 @@ Status SqliteStore::EndBulkLoad(const BulkLoadProgress& on_step) {
   // a page still in the WAL is read with a system call each time, where a page in the database
   // file is read through the writer's memory map (perf: system reads were over a quarter of the
   // index builds while the WAL still held the load's last pages).
-  Status ended = WriteSync([this, &on_step](core::StoreTx&) -> Status {
+  std::vector<DeferredIndex> deferred;
+  Status ended = WriteSync([this, &on_step, &deferred](core::StoreTx&) -> Status {
     if (on_step) on_step({BulkLoadStep::kRollups, 1, 1, ""});
     if (auto s = tx_->bulk_rollups.WriteAll(*writer_); !s) return s;
+    if (auto s = writer_->Exec(kClearRollupsStale, "end bulk load"); !s) return s;
+    tx_->bulk = false;
+    auto indexes = DeferredIndexes(*writer_);
+    if (!indexes) return indexes.error();
+    deferred = std::move(*indexes);
     empty_wal_after_batch_ = true;
     return {};
   });
-  if (ended) {
-    ended = WriteSync([this, &on_step](core::StoreTx&) -> Status {
-      if (auto s = BuildDeferredIndexes(*writer_, on_step); !s) return s;
-      if (auto s = writer_->Exec(kClearRollupsStale, "end bulk load"); !s) return s;
-      tx_->bulk = false;
-      return {};
+  // Then each index in a transaction of its own, so that another process opening the store
+  // meanwhile waits for one build at most (Options::load_without_wal); one left unbuilt by a
+  // crash is built by the next Open().
+  const int count = static_cast<int>(deferred.size());
+  for (int i = 0; ended && i < count; ++i) {
+    ended = WriteSync([this, &on_step, &deferred, i, count](core::StoreTx&) -> Status {
+      const DeferredIndex& index = deferred[static_cast<size_t>(i)];
+      if (on_step) on_step({BulkLoadStep::kIndex, i + 1, count, index.name});
+      return BuildDeferredIndex(*writer_, index);
     });
   }
   if (ended && bulk_lock_fd_ >= 0) {

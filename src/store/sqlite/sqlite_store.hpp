@@ -56,6 +56,15 @@ class SqliteStore final : public core::Store {
     // sets it: its B-tree lookups then cost no copy (300,000 CFPB rows: 6,910 -> 8,713 rows/s).
     // An I/O error while reading the map is a signal, not an error code.
     int64_t writer_mmap_bytes = 0;
+    // For a bulk loader (`redress import`): if no other connection has the database open, the
+    // writer keeps a rollback journal (TRUNCATE) instead of the WAL while this store is open,
+    // so each new page is written once, into the database file, instead of to the WAL and
+    // again by a checkpoint (docs/performance.md). Every other Open() asks for WAL mode: a
+    // process that opens the store meanwhile (`redress serve`) creates `<db>.wal-wanted`, and
+    // this store's writer returns to WAL mode after its current batch (its other connections
+    // follow); when this store closes it does the same. With another connection open at the
+    // start, nothing changes.
+    bool load_without_wal = false;
   };
 
   // Opens (creating if needed) and migrates the database at `path`, then starts the writer.
@@ -163,6 +172,8 @@ class SqliteStore final : public core::Store {
   core::Result<std::vector<core::Record>> ReadRecords(int stmt, core::RecordKind kind,
                                                       std::optional<int64_t> arg);
   void WriterLoop();
+  // Options::load_without_wal: back to WAL mode, on the writer thread or when closing.
+  void ReturnToWal();
   // Copies WAL pages into the database on its own thread and connection, so the writer never
   // pays for a checkpoint (or its fsync of the database file) inside a commit.
   void CheckpointLoop();
@@ -196,8 +207,10 @@ class SqliteStore final : public core::Store {
   // Set by a command: after its batch commits, the writer copies the whole WAL into the
   // database file and empties it (EndBulkLoad, before it builds the deferred indexes).
   bool empty_wal_after_batch_ = false;
-  int64_t data_version_ = -1;  // the writer connection's PRAGMA data_version when last read
-                               // while listened to (-1: not yet)
+  bool rollback_journal_ = false;    // without a WAL now (Options::load_without_wal); writer only
+  bool opened_without_wal_ = false;  // set by Open before the threads start; read-only after
+  int64_t data_version_ = -1;        // the writer connection's PRAGMA data_version when last read
+                                     // while listened to (-1: not yet)
 
   std::mutex listener_mu_;
   ChangeListener listener_;             // GUARDED_BY(listener_mu_)
