@@ -693,6 +693,40 @@ TEST(SqliteStoreTest, ClosingLeavesNoWal) {
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"50"});
 }
 
+// A store opens beside another that is in the middle of a write (a service starting while an
+// import or another service writes): with nothing to migrate or rebuild, opening reads only,
+// and does not wait for the writer (its busy wait of 5 s would end in "database is locked").
+TEST(SqliteStoreTest, OpensBesideAWriteInProgress) {
+  TempDir dir;
+  const std::string path = dir.File("busy.db");
+  auto writer = OpenOrDie(path);
+  ASSERT_TRUE(writer);
+  WriteBulk(*writer, 1, 10, 5);
+  std::promise<void> started;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<Status> done;
+  writer->Write(
+      [&started, released](StoreTx& tx) -> Status {
+        core::Complaint c = BulkComplaint(11);
+        if (auto st = tx.InsertComplaint(c); !st) return st;
+        started.set_value();
+        released.wait();  // holds the write lock
+        return {};
+      },
+      [&done](Status st) { done.set_value(std::move(st)); });
+  started.get_future().wait();
+  auto opening = std::async(std::launch::async, [&path] { return OpenOrDie(path); });
+  const bool opened = opening.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+  release.set_value();
+  auto other = opening.get();
+  EXPECT_TRUE(opened);
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(done.get_future().get());
+  auto got = other->GetComplaint(BulkComplaint(11).reference);
+  ASSERT_TRUE(got && got->has_value());
+}
+
 // Byte 18 of a database file's header: 1 in a rollback journal mode, 2 in WAL mode.
 int FileFormatByte(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <chrono>
+#include <set>
 #include <string>
 
 #include "store/sqlite/statement.hpp"
@@ -112,7 +113,19 @@ core::Status ApplyMigrations(sqlite3* db) {
                            "database schema version " + std::to_string(*current) +
                                " is newer than this binary's " + std::to_string(latest));
   }
+  // The versions applied already, read without a write lock: a store opening beside a busy
+  // writer (another process's import or service) takes the lock only for what is missing.
+  std::set<int> applied;
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT version FROM schema_migrations", -1, &st, nullptr);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    applied.insert(sqlite3_column_int(st, 0));
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqliteError(db, rc, "read applied migrations");
   for (const Migration& m : kMigrations) {
+    if (applied.count(m.version) != 0) continue;
     if (auto s = ApplyOne(db, m); !s) return s;
   }
   return {};
