@@ -693,6 +693,21 @@ TEST(SqliteStoreTest, ClosingLeavesNoWal) {
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"50"});
 }
 
+// A write of complaints first..first+count-1 that says it started (if `started`), then holds
+// the writer, inside its transaction, until `release`.
+core::Store::TxFn HeldWrite(int first, int count, std::promise<void>* started,
+                            std::shared_future<void> release) {
+  return [=](StoreTx& tx) -> Status {
+    for (int j = first; j < first + count; ++j) {
+      core::Complaint c = BulkComplaint(j);
+      if (auto st = tx.InsertComplaint(c); !st) return st;
+    }
+    if (started != nullptr) started->set_value();
+    release.wait();
+    return {};
+  };
+}
+
 // A store opens beside another that is in the middle of a write (a service starting while an
 // import or another service writes): with nothing to migrate or rebuild, opening reads only,
 // and does not wait for the writer (its busy wait of 5 s would end in "database is locked").
@@ -704,17 +719,9 @@ TEST(SqliteStoreTest, OpensBesideAWriteInProgress) {
   WriteBulk(*writer, 1, 10, 5);
   std::promise<void> started;
   std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
   std::promise<Status> done;
-  writer->Write(
-      [&started, released](StoreTx& tx) -> Status {
-        core::Complaint c = BulkComplaint(11);
-        if (auto st = tx.InsertComplaint(c); !st) return st;
-        started.set_value();
-        released.wait();  // holds the write lock
-        return {};
-      },
-      [&done](Status st) { done.set_value(std::move(st)); });
+  writer->Write(HeldWrite(11, 1, &started, release.get_future().share()),
+                [&done](Status st) { done.set_value(std::move(st)); });
   started.get_future().wait();
   auto opening = std::async(std::launch::async, [&path] { return OpenOrDie(path); });
   const bool opened = opening.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
@@ -786,22 +793,10 @@ TEST(SqliteStoreTest, LoadWithoutWalWhenAlone) {
   std::promise<void> release2;
   std::promise<Status> done1;
   std::promise<Status> done2;
-  // Writes complaints first..first+4, says it started, then waits for `release`.
-  auto held = [](int first, std::promise<void>* started, std::shared_future<void> release) {
-    return [=](StoreTx& tx) -> Status {
-      for (int j = first; j < first + 5; ++j) {
-        core::Complaint c = BulkComplaint(j);
-        if (auto st = tx.InsertComplaint(c); !st) return st;
-      }
-      if (started != nullptr) started->set_value();
-      release.wait();
-      return {};
-    };
-  };
-  loader->Write(held(11, &started1, release1.get_future().share()),
+  loader->Write(HeldWrite(11, 5, &started1, release1.get_future().share()),
                 [&done1](Status st) { done1.set_value(std::move(st)); });
   started1.get_future().wait();
-  loader->Write(held(16, nullptr, release2.get_future().share()),  // the next batch, queued
+  loader->Write(HeldWrite(16, 5, nullptr, release2.get_future().share()),  // the next batch
                 [&done2](Status st) { done2.set_value(std::move(st)); });
   auto opening = std::async(std::launch::async, [&joined] { return OpenOrDie(joined); });
   auto wait_for = [](const std::function<bool()>& what) {
