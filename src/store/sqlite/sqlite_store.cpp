@@ -462,10 +462,10 @@ std::string WalWantedPath(const std::string& db_path) { return db_path + ".wal-w
 // busy wait outlasts: ask it, by the file above, to return to WAL mode itself after its next
 // batch, and try again meanwhile.
 Result<std::string> EnterWal(Conn& c, const std::string& path) {
-  if (!path.empty()) sqlite3_busy_timeout(c.db(), 100);  // a first look, before asking
+  sqlite3_busy_timeout(c.db(), 100);  // a first look, before asking
   auto mode = SetJournalMode(c, "WAL");
   sqlite3_busy_timeout(c.db(), kBusyTimeoutMs);
-  if (mode || mode.error().code != Errc::kOverloaded || path.empty()) return mode;
+  if (mode || mode.error().code != Errc::kOverloaded) return mode;
   const std::string wanted = WalWantedPath(path);
   const int fd = ::open(wanted.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0) ::close(fd);
@@ -483,7 +483,7 @@ Result<std::string> EnterWal(Conn& c, const std::string& path) {
   return mode;
 }
 
-// `path`: the database's, for the writer (EnterWal).
+// `path`: the database's; the writer's needs it (EnterWal).
 Status SetPragmas(Conn& c, bool writer, const std::string& path = {}) {
   sqlite3_busy_timeout(c.db(), kBusyTimeoutMs);
   if (auto s = c.Exec("PRAGMA busy_timeout = 5000", "busy_timeout"); !s) return s;
