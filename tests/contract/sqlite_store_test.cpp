@@ -582,6 +582,8 @@ void WriteBulk(SqliteStore& s, int first, int last, int per_write) {
       for (int j = i; j < i + per_write && j <= last; ++j) {
         core::Complaint c = BulkComplaint(j);
         if (auto st = tx.InsertComplaint(c); !st) return st;
+        core::Event e = CreatedEvent(c, c.received_at);
+        if (auto st = tx.AppendEvent(e); !st) return st;
       }
       return {};
     }));
@@ -613,16 +615,25 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   auto s = OpenOrDie(path);
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->BeginBulkLoad(true));
-  // The complaints', events' and facts' secondary indexes are gone; the reference's unique
-  // index (no SQL of its own) stays, so duplicates are still refused.
+  // The complaints', events' and facts' secondary indexes are gone but for those kept in step
+  // (the events by complaint, in order; the partial ones few imported rows enter); the
+  // reference's unique index (no SQL of its own) stays, so duplicates are still refused.
+  const std::vector<std::string> kept{
+      "complaints_clock",    "complaints_due",   "complaints_follow_up", "events_complaint",
+      "facts_by_department", "facts_by_handler", "facts_by_location",    "facts_open"};
   const auto during = Query(path, kIndexNames);
   EXPECT_LT(during.size(), want_indexes.size());
+  for (const auto& name : kept) {
+    EXPECT_NE(std::find(during.begin(), during.end(), name), during.end()) << name;
+  }
   for (const auto& name : during) {
+    if (std::find(kept.begin(), kept.end(), name) != kept.end()) continue;
     EXPECT_EQ(name.rfind("complaints_", 0), std::string::npos) << name;
     EXPECT_EQ(name.rfind("facts_", 0), std::string::npos) << name;
-    EXPECT_NE(name, "events_complaint");
   }
   WriteBulk(*s, 1, 120, 7);
+  // The indexes kept in step hold every row that belongs in them.
+  ASSERT_TRUE(s->IntegrityCheck());
   core::Complaint dup = BulkComplaint(3);
   auto refused = s->WriteSync([&dup](StoreTx& tx) { return tx.InsertComplaint(dup); });
   ASSERT_FALSE(refused);

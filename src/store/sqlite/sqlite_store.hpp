@@ -137,11 +137,12 @@ class SqliteStore final : public core::Store {
 
   // Beyond the port: a bulk load (`redress import` of many rows). Until EndBulkLoad, the
   // roll-ups' differences are summed in memory across batches instead of written with each, and
-  // with `defer_indexes` the secondary indexes of the complaints, their events and their facts
-  // are dropped, to be built again in one pass each. EndBulkLoad writes the sums and builds the
-  // indexes. If the process dies first, the next Open() of the store by another process finds
-  // what is left undone (migration 0010) and does it: it rebuilds the roll-ups from the facts and
-  // builds the indexes. While a bulk load runs, other processes' dashboards lag it, and with
+  // with `defer_indexes` most secondary indexes of the complaints, their events and their facts
+  // are dropped, to be built again in one pass each (those whose upkeep costs less than a pass
+  // over their table are kept). EndBulkLoad writes the sums and builds the indexes. If the
+  // process dies first, the next Open() of the store by another process finds what is left
+  // undone (migration 0010) and does it: it rebuilds the roll-ups from the facts and builds the
+  // indexes. While a bulk load runs, other processes' dashboards lag it, and with
   // `defer_indexes` their queries scan; both run through Write(), in order with other writes.
   core::Status BeginBulkLoad(bool defer_indexes);
   // A step of EndBulkLoad: the roll-ups written, or the index-th of `of` deferred indexes
