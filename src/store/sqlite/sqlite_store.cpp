@@ -417,21 +417,44 @@ core::Error StepError(sqlite3* db, int rc, std::string_view what, std::string_vi
   return SqliteError(db, rc, what);
 }
 
+// One-off queries on the writer while it opens or ends a bulk load, or sets its journal mode:
+// the first column of the one row, or of every row.
+Result<int64_t> QueryInt(Conn& c, const char* sql, const char* what) {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(c.db(), sql, -1, &st, nullptr);
+  int64_t n = 0;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return SqliteError(c.db(), rc, what);
+  return n;
+}
+
+// With `columns` > 1, each row's first `columns` texts in turn.
+Result<std::vector<std::string>> QueryTexts(Conn& c, const char* sql, const char* what,
+                                            int columns = 1) {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(c.db(), sql, -1, &st, nullptr);
+  std::vector<std::string> out;
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      for (int i = 0; i < columns; ++i) {
+        const auto* text = sqlite3_column_text(st, i);
+        out.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+      }
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, what);
+  return out;
+}
+
 // PRAGMA journal_mode = `mode`: the mode in force after it (SQLite answers with the old one
 // when it cannot change).
 Result<std::string> SetJournalMode(Conn& c, const char* mode) {
   const std::string sql = std::string("PRAGMA journal_mode = ") + mode;
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &st, nullptr);
-  std::string out;
-  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    out = p != nullptr ? p : "";
-    rc = SQLITE_OK;
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_OK) return SqliteError(c.db(), rc, "journal_mode");
-  return out;
+  auto rows = QueryTexts(c, sql.c_str(), "journal_mode");
+  if (!rows) return rows.error();
+  return rows->empty() ? std::string() : std::move(rows->front());
 }
 
 // Options::load_without_wal: whether the writer, still the store's only connection, now keeps
@@ -1165,41 +1188,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   });
   return store;
 }
-
-namespace {
-
-// One-off queries on the writer while it opens or ends a bulk load: the first column of the
-// one row, or of every row.
-Result<int64_t> QueryInt(Conn& c, const char* sql, const char* what) {
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(c.db(), sql, -1, &st, nullptr);
-  int64_t n = 0;
-  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_ROW) return SqliteError(c.db(), rc, what);
-  return n;
-}
-
-// With `columns` > 1, each row's first `columns` texts in turn.
-Result<std::vector<std::string>> QueryTexts(Conn& c, const char* sql, const char* what,
-                                            int columns = 1) {
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(c.db(), sql, -1, &st, nullptr);
-  std::vector<std::string> out;
-  if (rc == SQLITE_OK) {
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      for (int i = 0; i < columns; ++i) {
-        const auto* text = sqlite3_column_text(st, i);
-        out.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
-      }
-    }
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, what);
-  return out;
-}
-
-}  // namespace
 
 // A database written before migration 0006, or by a binary that did not keep the facts, has
 // complaints without facts: rebuild the facts and their roll-up from the documents, once, in
