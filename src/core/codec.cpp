@@ -383,7 +383,7 @@ void Str(JsonWriter& w, const char* key, std::string_view v) {
 
 void At(JsonWriter& w, const char* key, Instant t) {
   w.Key(key);
-  w.String(FormatInstant(t));
+  w.Timestamp(t);
 }
 
 void OptAt(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
@@ -833,6 +833,11 @@ void Text(JsonWriter& w, const char* key, std::string_view v) {
   w.String(v);
 }
 
+void Text(JsonWriter& w, const char* key, Instant t) {
+  w.Key(key);
+  w.Timestamp(t);
+}
+
 void Int(JsonWriter& w, const char* key, int64_t v) {
   w.Key(key);
   w.Int(v);
@@ -859,7 +864,7 @@ void OrNull(JsonWriter& w, const char* key, const std::optional<T>& v, Format fo
 }
 
 // One value as the views write it: an instant as text, a missing instant as null.
-void WriteValue(JsonWriter& w, Instant v) { w.String(FormatInstant(v)); }
+void WriteValue(JsonWriter& w, Instant v) { w.Timestamp(v); }
 void WriteValue(JsonWriter& w, const std::optional<Instant>& v) {
   if (v) {
     WriteValue(w, *v);
@@ -1032,11 +1037,11 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   OrNull(w, "event_date", c.event_date, FormatDate);
   Text(w, "immediate_action", c.immediate_action.value);
   Text(w, "investigator", c.investigator);
-  Text(w, "logged_at", FormatInstant(c.logged_at));
+  Text(w, "logged_at", c.logged_at);
   Text(w, "pending_question", c.pending_question.value);
   Text(w, "policy_id", c.policy_id);
   Text(w, "priority", ToString(c.priority));
-  Text(w, "received_at", FormatInstant(c.received_at));
+  Text(w, "received_at", c.received_at);
   Text(w, "received_by", c.received_by);
   Text(w, "reference", c.reference.ToString());
   w.Key("referral");
@@ -1081,7 +1086,7 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   OptText(w, "opted_out_at", c.survey.opted_out_at);
   Int(w, "outcome", c.survey.outcome);
   w.EndObject();
-  Text(w, "updated_at", FormatInstant(c.updated_at));
+  Text(w, "updated_at", c.updated_at);
   Int(w, "version", c.version);
   Text(w, "vulnerability", c.vulnerability.value);
   w.EndObject();
@@ -1113,7 +1118,7 @@ void WriteComplainantMembers(JsonWriter& w, const Complaint& c) {
   w.BeginArray();
   for (const auto& t : c.clocks) {
     w.BeginObject();
-    Text(w, "due", FormatInstant(t.due));
+    Text(w, "due", t.due);
     Text(w, "local_due", FormatDate(t.local_due));
     Text(w, "name", t.name);
     Text(w, "state", ToString(t.state));
@@ -1139,7 +1144,7 @@ void WriteComplainantMembers(JsonWriter& w, const Complaint& c) {
   } else {
     Null(w, "question");
   }
-  Text(w, "received_at", FormatInstant(c.received_at));
+  Text(w, "received_at", c.received_at);
   Text(w, "reference", c.reference.ToString());
   Text(w, "remedy_requested", c.remedy_requested.value);
   Text(w, "state", ToString(c.state));
@@ -1157,7 +1162,7 @@ void WriteComplainantMembers(JsonWriter& w, const Complaint& c) {
   }
   Bool(w, "survey_open", SurveyOpen(c));
   Bool(w, "survey_opted_out", c.survey.opted_out_at.has_value());
-  Text(w, "updated_at", FormatInstant(c.updated_at));
+  Text(w, "updated_at", c.updated_at);
 }
 
 json ToComplainantJson(const Complaint& c, Instant now) {
@@ -1195,7 +1200,7 @@ void AppendEventsJson(std::string& out, const std::vector<Event>& events) {
     w.Key("reference");
     w.String(e.reference);
     w.Key("at");
-    w.String(FormatInstant(e.at));
+    w.Timestamp(e.at);
     w.Key("actor");
     w.String(e.actor);
     w.Key("action");
@@ -1235,7 +1240,7 @@ json ToJson(const Attachment& a) {
 
 void WriteNote(JsonWriter& w, const Note& n) {
   w.BeginObject();
-  Text(w, "at", FormatInstant(n.at));
+  Text(w, "at", n.at);
   Text(w, "author", n.author);
   Text(w, "body", n.body.value);
   Int(w, "id", n.id);
@@ -1245,7 +1250,7 @@ void WriteNote(JsonWriter& w, const Note& n) {
 
 void WriteAttachment(JsonWriter& w, const Attachment& a) {
   w.BeginObject();
-  Text(w, "at", FormatInstant(a.at));
+  Text(w, "at", a.at);
   Text(w, "content_type", a.content_type);
   Text(w, "filename", a.filename.value);
   Int(w, "id", a.id);

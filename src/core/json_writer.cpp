@@ -10,17 +10,53 @@
 namespace redress::core {
 namespace {
 
-// Whether any of the eight bytes of `w` must be escaped in a JSON string: below 0x20, '"' or
-// '\\'. (A byte of 0x80 or more never matches: its high bit is set.)
-bool NeedsEscape(uint64_t w) {
-  constexpr uint64_t kOnes = 0x0101'0101'0101'0101ULL;
-  constexpr uint64_t kHighs = 0x8080'8080'8080'8080ULL;
+constexpr uint64_t kOnes = 0x0101'0101'0101'0101ULL;
+constexpr uint64_t kHighs = 0x8080'8080'8080'8080ULL;
+
+// The high bit of each of the eight bytes of `w` that must be escaped in a JSON string: below
+// 0x20, '"' or '\\'. Exact when no byte of `w` is 0x80 or more (such a byte never needs an
+// escape, and callers look at high bits apart).
+uint64_t EscapeBits(uint64_t w) {
   const uint64_t quote = w ^ (kOnes * '"');
   const uint64_t backslash = w ^ (kOnes * '\\');
   const uint64_t below_space = (w - kOnes * 0x20) & ~w;
   const uint64_t is_quote = (quote - kOnes) & ~quote;
   const uint64_t is_backslash = (backslash - kOnes) & ~backslash;
-  return ((below_space | is_quote | is_backslash) & kHighs) != 0;
+  return (below_space | is_quote | is_backslash) & kHighs;
+}
+
+bool NeedsEscape(uint64_t w) { return EscapeBits(w) != 0; }
+
+// Appends `pre` (unless 0), `s` in quotes, then `post` (unless 0) with one append, and returns
+// true, when `s` is short ASCII text that needs no escape: the keys, codes, names and
+// instants that make most of a record. Otherwise appends nothing and returns false.
+bool AppendPlain(std::string& out, char pre, std::string_view s, char post) {
+  constexpr size_t kMax = 64;
+  const size_t n = s.size();
+  if (n > kMax) return false;
+  uint64_t bad = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    bad |= (w & kHighs) | EscapeBits(w);
+  }
+  if (i < n) {
+    uint64_t w = kOnes * ' ';  // the bytes past the end read as spaces, which need nothing
+    std::memcpy(&w, s.data() + i, n - i);
+    bad |= (w & kHighs) | EscapeBits(w);
+  }
+  if (bad != 0) return false;
+  char buf[kMax + 4];
+  size_t k = 0;
+  if (pre != 0) buf[k++] = pre;
+  buf[k++] = '"';
+  std::memcpy(buf + k, s.data(), n);
+  k += n;
+  buf[k++] = '"';
+  if (post != 0) buf[k++] = post;
+  out.append(buf, k);
+  return true;
 }
 
 // Whether the short text is all ASCII (so well-formed UTF-8), eight bytes at a time.
@@ -40,6 +76,7 @@ bool ShortAscii(std::string_view s) {
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
+  if (AppendPlain(out, 0, s, 0)) return;
   // Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), checked with
   // SIMD instructions; most strings of a record are short and ASCII, and simdjson's call
   // (through its chosen implementation) costs more than looking at their bytes.
@@ -95,15 +132,35 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }
 
 void JsonWriter::Key(std::string_view key) {
-  Comma();
-  AppendJsonString(out_, key);
-  out_ += ':';
+  if (!AppendPlain(out_, need_comma_ ? ',' : 0, key, ':')) {
+    Comma();
+    AppendJsonString(out_, key);
+    out_ += ':';
+  }
   need_comma_ = false;
 }
 
 void JsonWriter::String(std::string_view s) {
-  Comma();
-  AppendJsonString(out_, s);
+  if (!AppendPlain(out_, need_comma_ ? ',' : 0, s, 0)) {
+    Comma();
+    AppendJsonString(out_, s);
+  }
+  need_comma_ = true;
+}
+
+void JsonWriter::Timestamp(Instant t) {
+  char buf[27];
+  size_t k = 0;
+  if (need_comma_) buf[k++] = ',';
+  buf[k++] = '"';
+  if (PutInstant(buf + k, t)) {
+    k += 24;
+    buf[k++] = '"';
+    out_.append(buf, k);
+  } else {
+    Comma();
+    AppendJsonString(out_, FormatInstant(t));
+  }
   need_comma_ = true;
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/time.hpp"
+
 namespace redress::core {
 
 class JsonWriter {
@@ -23,6 +25,8 @@ class JsonWriter {
   void EndArray() { Close(']'); }
   void Key(std::string_view key);
   void String(std::string_view s);
+  // An instant as FormatInstant writes it, without building the string first.
+  void Timestamp(Instant t);
   void Int(int64_t v);
   void Bool(bool b);
   void Null();

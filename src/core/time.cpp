@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <sstream>
 
 namespace redress::core {
@@ -25,28 +26,35 @@ void PutDigits(char* p, unsigned v, int width) {
 
 }  // namespace
 
+bool PutInstant(char* p, Instant t) {
+  const auto day = std::chrono::floor<date::days>(t);
+  const date::year_month_day ymd{day};
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) return false;
+  const date::hh_mm_ss<std::chrono::milliseconds> hms{t - day};
+  // Fixed width, written digit by digit: this runs dozens of times per stored record, and
+  // fmt's run-time format parsing was most of its cost.
+  std::memcpy(p, "0000-00-00T00:00:00.000Z", 24);
+  PutDigits(&p[0], static_cast<unsigned>(year), 4);
+  PutDigits(&p[5], static_cast<unsigned>(ymd.month()), 2);
+  PutDigits(&p[8], static_cast<unsigned>(ymd.day()), 2);
+  PutDigits(&p[11], static_cast<unsigned>(hms.hours().count()), 2);
+  PutDigits(&p[14], static_cast<unsigned>(hms.minutes().count()), 2);
+  PutDigits(&p[17], static_cast<unsigned>(hms.seconds().count()), 2);
+  PutDigits(&p[20], static_cast<unsigned>(hms.subseconds().count()), 3);
+  return true;
+}
+
 std::string FormatInstant(Instant t) {
+  std::string out(24, '0');
+  if (PutInstant(out.data(), t)) return out;
   const auto day = std::chrono::floor<date::days>(t);
   const date::year_month_day ymd{day};
   const date::hh_mm_ss<std::chrono::milliseconds> hms{t - day};
-  const int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) {
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year,
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                       hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
-                       hms.subseconds().count());
-  }
-  // Fixed width, written digit by digit: this runs dozens of times per stored record, and
-  // fmt's run-time format parsing was most of its cost.
-  std::string out = "0000-00-00T00:00:00.000Z";
-  PutDigits(&out[0], static_cast<unsigned>(year), 4);
-  PutDigits(&out[5], static_cast<unsigned>(ymd.month()), 2);
-  PutDigits(&out[8], static_cast<unsigned>(ymd.day()), 2);
-  PutDigits(&out[11], static_cast<unsigned>(hms.hours().count()), 2);
-  PutDigits(&out[14], static_cast<unsigned>(hms.minutes().count()), 2);
-  PutDigits(&out[17], static_cast<unsigned>(hms.seconds().count()), 2);
-  PutDigits(&out[20], static_cast<unsigned>(hms.subseconds().count()), 3);
-  return out;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                     hms.subseconds().count());
 }
 
 namespace {

@@ -16,6 +16,10 @@ using LocalDate = date::year_month_day;
 
 // "2026-03-01T09:30:00.000Z"
 std::string FormatInstant(Instant t);
+// Writes FormatInstant(t)'s 24 characters at `p` and returns true, for years 0 to 9999 (every
+// instant a store holds); false, writing nothing, for any other. For writers that build JSON
+// text straight into a buffer: no string is allocated.
+bool PutInstant(char* p, Instant t);
 // Accepts RFC 3339 with Z or a numeric offset, with or without fractional seconds.
 std::optional<Instant> ParseInstant(std::string_view text);
 // "2026-03-01"

@@ -840,10 +840,10 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
     w.Key("assignee");
     w.String(s.assignee);
     w.Key("received_at");
-    w.String(core::FormatInstant(s.received_at));
+    w.Timestamp(s.received_at);
     w.Key("due");
     if (s.due) {
-      w.String(core::FormatInstant(*s.due));
+      w.Timestamp(*s.due);
     } else {
       w.Null();
     }

@@ -88,6 +88,58 @@ TEST(JsonWriterTest, OneHighByteAnywhereIsChecked) {
   }
 }
 
+// Keys and values after a first member take the writer's one-append path for short plain
+// text: each needs its comma and quotes, and any byte that needs escaping, at every place of
+// every length around where that path ends, must give nlohmann's text.
+TEST(JsonWriterTest, MembersOfEveryLengthMatchNlohmann) {
+  for (const std::string special : {"\"", "\\", "\n", "\x7f", "\xc3\xa9", "\x80"}) {
+    for (size_t n = 0; n <= 70; ++n) {
+      for (size_t at = 0; at <= n; at += (n > 20 ? 7 : 1)) {
+        std::string s(n, 'k');
+        if (at < n) s.replace(at, 1, special);
+        std::string out;
+        JsonWriter w(out);
+        w.BeginObject();
+        w.Key("first");
+        w.String(s);
+        w.Key(s + "2");
+        w.BeginArray();
+        w.String(s);
+        w.String(s);
+        w.EndArray();
+        w.EndObject();
+        nlohmann::ordered_json expected;  // members in the order written
+        expected["first"] = s;
+        expected[s + "2"] = {s, s};
+        ASSERT_EQ(out,
+                  expected.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace))
+            << n << " " << at;
+      }
+    }
+  }
+}
+
+TEST(JsonWriterTest, TimestampsAreFormatInstantsText) {
+  const std::vector<Instant> instants = {
+      FromMillis(0),
+      FromMillis(1795460914417),
+      FromMillis(-1),                           // 1969
+      FromMillis(253402300799999),              // 9999-12-31T23:59:59.999Z, the last 4-digit year
+      FromMillis(253402300800000),              // year 10000: written by the general path
+      FromMillis(-62167219200000 - 86400000)};  // the day before year 0
+  std::string out;
+  JsonWriter w(out);
+  w.BeginArray();
+  json expected = json::array();
+  for (const Instant t : instants) {
+    w.Timestamp(t);
+    expected.push_back(FormatInstant(t));
+  }
+  w.EndArray();
+  EXPECT_EQ(out, expected.dump());
+  EXPECT_EQ(FormatInstant(FromMillis(1795460914417)), "2026-11-23T19:08:34.417Z");
+}
+
 TEST(JsonWriterTest, RandomStringsRoundTrip) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> byte(0, 255);
