@@ -590,6 +590,55 @@ void WriteBulk(SqliteStore& s, int first, int last, int per_write) {
   }
 }
 
+// Pair roll-up rows only under a filter value: the bulk complaints have a category and a
+// product but no department, location or handler (migration 0015).
+TEST(SqliteStoreTest, PairRollupsOnlyUnderAFilterValue) {
+  TempDir dir;
+  const std::string path = dir.File("pairs.db");
+  const char* const kEmptyFilterRows =
+      "SELECT count(*) FROM facts_daily WHERE instr(kind, '+') > 0 AND substr(value, 1, 1) = "
+      "char(31)";
+  {
+    auto s = OpenOrDie(path);
+    ASSERT_TRUE(s);
+    WriteBulk(*s, 1, 30, 7);
+  }
+  EXPECT_EQ(Query(path, kEmptyFilterRows), std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM facts_daily WHERE kind LIKE 'department+%'"),
+            std::vector<std::string>{"0"});
+  EXPECT_NE(Query(path, "SELECT count(*) FROM facts_daily WHERE kind = 'product+category'"),
+            std::vector<std::string>{"0"});
+  // A store written before version 15 held such rows; the migration removes them.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "INSERT INTO facts_daily SELECT 'department+category', day, char(31) || "
+                           "value, received, open, closed, ack_met, ack_breached, final_met, "
+                           "final_breached, upheld, partly_upheld, not_upheld, redress_minor, "
+                           "redressed, reopened, referred, early, surveys, handling_sum, "
+                           "outcome_sum FROM facts_daily WHERE kind = 'category'; "
+                           "DELETE FROM schema_migrations WHERE version = 15",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  ASSERT_NE(Query(path, kEmptyFilterRows), std::vector<std::string>{"0"});
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(Query(path, kEmptyFilterRows), std::vector<std::string>{"0"});
+  // A dashboard filtered by no department reads the facts, and counts every complaint.
+  core::FactQuery q;
+  q.where = {{core::FactDim::kDepartment, ""}};
+  q.group_by = {core::FactDim::kCategory};
+  EXPECT_FALSE(store::sqlite::UsesRollup(q));
+  auto rows = s->Facts(q);
+  ASSERT_TRUE(rows);
+  int64_t total = 0;
+  for (const auto& r : *rows) total += r.tally.received;
+  EXPECT_EQ(total, 30);
+}
+
 const char* const kRollupRows =
     "SELECT kind || '|' || day || '|' || value || '|' || received || '|' || open FROM facts_daily "
     "UNION ALL SELECT kind || '|m' || month || '|' || value || '|' || received FROM "
