@@ -27,7 +27,33 @@ uint64_t EscapeBits(uint64_t w) {
 
 bool NeedsEscape(uint64_t w) { return EscapeBits(w) != 0; }
 
-// Appends `pre` (unless 0), `s` in quotes, then `post` (unless 0) with one append, and returns
+// The last (up to) eight bytes of `s` (not empty) as one word; when `s` is shorter than that,
+// its bytes repeated, and spaces (which need no escape) in the rest.
+uint64_t LastBytes(std::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p + n - 8, 8);
+    return w;
+  }
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (static_cast<uint64_t>(hi) << 32);
+  }
+  constexpr uint64_t kSpacesHigh = (kOnes * ' ') & 0xFFFF'FFFF'0000'0000ULL;
+  if (n >= 2) {
+    uint16_t lo, hi;
+    std::memcpy(&lo, p, 2);
+    std::memcpy(&hi, p + n - 2, 2);
+    return lo | (static_cast<uint64_t>(hi) << 16) | kSpacesHigh;
+  }
+  return static_cast<unsigned char>(p[0]) | ((kOnes * ' ') & ~0xFFULL);
+}
+
+// Appends `pre` (unless 0), `s` in quotes, then `post` (unless 0), and returns
 // true, when `s` is short ASCII text that needs no escape: the keys, codes, names and
 // instants that make most of a record. Otherwise appends nothing and returns false.
 bool AppendPlain(std::string& out, char pre, std::string_view s, char post) {
@@ -42,20 +68,19 @@ bool AppendPlain(std::string& out, char pre, std::string_view s, char post) {
     bad |= (w & kHighs) | EscapeBits(w);
   }
   if (i < n) {
-    uint64_t w = kOnes * ' ';  // the bytes past the end read as spaces, which need nothing
-    std::memcpy(&w, s.data() + i, n - i);
-    bad |= (w & kHighs) | EscapeBits(w);
+    // The last bytes, read with loads that overlap bytes already looked at (only whether any
+    // byte is bad counts): copying them into a word on the stack first would make the load
+    // wait for the copy's byte stores, which cost more than the rest of the call.
+    bad |= (LastBytes(s) & kHighs) | EscapeBits(LastBytes(s));
   }
   if (bad != 0) return false;
-  char buf[kMax + 4];
-  size_t k = 0;
-  if (pre != 0) buf[k++] = pre;
-  buf[k++] = '"';
-  std::memcpy(buf + k, s.data(), n);
-  k += n;
-  buf[k++] = '"';
-  if (post != 0) buf[k++] = post;
-  out.append(buf, k);
+  // Quotes everywhere, then the rest written over them in place.
+  const size_t total = n + 2 + (pre != 0 ? 1 : 0) + (post != 0 ? 1 : 0);
+  out.append(total, '"');
+  char* d = out.data() + out.size() - total;
+  if (pre != 0) *d++ = pre;
+  std::memcpy(d + 1, s.data(), n);
+  if (post != 0) d[n + 2] = post;
   return true;
 }
 
