@@ -15,7 +15,7 @@ PKGS=(
   libvmime-dev libgumbo-dev libcurl4-openssl-dev python3-aiosmtpd
   clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format wrk curl jq python3
+  clang-format wrk valgrind curl jq python3
   chromium
   weasyprint
 )

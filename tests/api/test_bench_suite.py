@@ -82,3 +82,26 @@ class BenchSuiteTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(shutil.which("valgrind") and shutil.which("wrk"),
+                     "valgrind or wrk is not installed")
+class InstructionsTest(unittest.TestCase):
+    """bench/instructions.py, shortened: two seconds of counted creates under callgrind. Its
+    counts are not checked (they are what it reports), only that every part was found: a
+    renamed function would otherwise read as 0 instructions."""
+
+    def test_counts_every_part_of_a_create(self):
+        p = subprocess.run([sys.executable, os.path.join(h.SOURCE_DIR, "bench", "instructions.py"),
+                            h.BIN, "--seconds", "2", "--connections", "4"],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr[-4000:])
+        line = next(l for l in p.stdout.splitlines() if l.startswith("INSTRUCTIONS_JSON "))
+        j = json.loads(line[len("INSTRUCTIONS_JSON "):])
+        self.assertGreater(j["creates"], 0)
+        self.assertGreater(j["commits"], 0)
+        self.assertLessEqual(j["commits"], j["creates"])
+        for part in ("parse", "validate", "intake", "writer_batch", "insert_complaint",
+                     "append_event", "rollups", "wal_frames"):
+            self.assertGreater(j[part], 0, part)
+            self.assertLess(j[part], j["instructions_per_create"], part)
