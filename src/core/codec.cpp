@@ -881,22 +881,37 @@ void OptText(JsonWriter& w, const char* key, const std::optional<Instant>& t) {
   WriteValue(w, t);
 }
 
-// Calls f(key, value) for each member of ToJson(ClockTrack), in the order nlohmann writes
-// them: the one list of a clock's members, for the record and for a clock's change.
+// A clock's local due date as a member value: written as FormatDate writes it, and equal to
+// another exactly when their texts are (every unset date writes "").
+struct ClockDate {
+  LocalDate d;
+  bool operator==(const ClockDate& o) const { return (d.ok() || o.d.ok()) ? d == o.d : true; }
+};
+void WriteValue(JsonWriter& w, ClockDate v) { w.String(FormatDate(v.d)); }
+
+// Calls f(key, a's value, b's value) for each member of ToJson(ClockTrack), in the order
+// nlohmann writes them: the one list of a clock's members, for the record and for a clock's
+// change.
+template <class F>
+void ForEachClockMemberOfBoth(const ClockTrack& a, const ClockTrack& b, F&& f) {
+  f("anchor", a.anchor, b.anchor);
+  f("breached", a.breached, b.breached);
+  f("due", a.due, b.due);
+  f("ended_at", a.ended_at, b.ended_at);
+  f("local_due", ClockDate{a.local_due}, ClockDate{b.local_due});
+  f("name", std::string_view(a.name), std::string_view(b.name));
+  f("paused_at", a.paused_at, b.paused_at);
+  f("paused_ms", int64_t{a.paused_ms}, int64_t{b.paused_ms});
+  f("rule", std::string_view(a.rule), std::string_view(b.rule));
+  f("state", std::string_view(ToString(a.state)), std::string_view(ToString(b.state)));
+  f("warn", a.warn, b.warn);
+  f("warned", a.warned, b.warned);
+}
+
+// Calls f(key, value) for each member of one clock.
 template <class F>
 void ForEachClockMember(const ClockTrack& t, F&& f) {
-  f("anchor", t.anchor);
-  f("breached", t.breached);
-  f("due", t.due);
-  f("ended_at", t.ended_at);
-  f("local_due", std::string_view(FormatDate(t.local_due)));
-  f("name", std::string_view(t.name));
-  f("paused_at", t.paused_at);
-  f("paused_ms", int64_t{t.paused_ms});
-  f("rule", std::string_view(t.rule));
-  f("state", std::string_view(ToString(t.state)));
-  f("warn", t.warn);
-  f("warned", t.warned);
+  ForEachClockMemberOfBoth(t, t, [&f](const char* key, const auto& v, const auto&) { f(key, v); });
 }
 
 void WriteRemedy(JsonWriter& w, const Remedy& r) {
@@ -919,19 +934,6 @@ void WriteFullClock(JsonWriter& w, const ClockTrack& t) {
   w.EndObject();
 }
 
-// A clock's members with their values as JSON text.
-std::vector<std::pair<const char*, std::string>> ClockTexts(const ClockTrack& t) {
-  std::vector<std::pair<const char*, std::string>> out;
-  out.reserve(12);
-  ForEachClockMember(t, [&out](const char* key, const auto& v) {
-    std::string text;
-    JsonWriter vw(text);
-    WriteValue(vw, v);
-    out.emplace_back(key, std::move(text));
-  });
-  return out;
-}
-
 }  // namespace
 
 void WriteInstantMember(JsonWriter& w, const char* key, const std::optional<Instant>& at) {
@@ -940,15 +942,15 @@ void WriteInstantMember(JsonWriter& w, const char* key, const std::optional<Inst
 
 void WriteClockChange(JsonWriter& before, JsonWriter& after, const ClockTrack& b,
                       const ClockTrack& a) {
-  const auto vb = ClockTexts(b);
-  const auto va = ClockTexts(a);
-  for (size_t i = 0; i < vb.size(); ++i) {
-    if (vb[i].second == va[i].second) continue;
-    before.Key(vb[i].first);
-    before.Raw(vb[i].second);
-    after.Key(va[i].first);
-    after.Raw(va[i].second);
-  }
+  // Two values are written alike exactly when they are equal: compared as they are, not as
+  // text.
+  ForEachClockMemberOfBoth(b, a, [&](const char* key, const auto& vb, const auto& va) {
+    if (vb == va) return;
+    before.Key(key);
+    WriteValue(before, vb);
+    after.Key(key);
+    WriteValue(after, va);
+  });
 }
 
 void WriteStaffRecord(JsonWriter& w, const Complaint& c) {

@@ -288,7 +288,8 @@ Applied Receive(Complaint c, const Policy& policy, const Actor& actor, Instant n
   JsonWriter w(received.after);
   WriteCompactRecord(w, c, false, false);
 
-  Complaint acked = std::move(c);
+  // The acknowledgement, made on the receipt itself (a Complaint is large to move).
+  Complaint& acked = c;
   acked.state = S::kAcknowledged;
   std::optional<ClockTrack> clock_before;
   for (const auto& t : acked.clocks) {
@@ -337,7 +338,7 @@ Applied Receive(Complaint c, const Policy& policy, const Actor& actor, Instant n
   ack.after = change(clock_a, S::kAcknowledged);
   out.events.push_back(std::move(received));
   out.events.push_back(std::move(ack));
-  out.after = std::move(acked);
+  out.after = std::move(c);
   return out;
 }
 
