@@ -49,6 +49,12 @@ PARTS = [
 ]
 
 
+def sanitized(binary):
+    """Whether `binary` is built with AddressSanitizer, which Valgrind cannot run."""
+    with open(binary, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def free_port():
     import socket
     with socket.socket() as s:
@@ -121,6 +127,10 @@ def main():
     for tool in ("valgrind", "callgrind_annotate", "callgrind_control", "wrk"):
         if not shutil.which(tool):
             sys.exit("%s is not installed (Debian packages valgrind and wrk)" % tool)
+    if sanitized(args.binary):
+        print("%s is a sanitizer build, which Valgrind cannot run: count a Release build"
+              % args.binary, file=sys.stderr)
+        sys.exit(2)
     work = tempfile.mkdtemp(prefix="redress-instr-")
     port = free_port()
     url = "http://127.0.0.1:%d" % port

@@ -84,8 +84,14 @@ if __name__ == "__main__":
     unittest.main()
 
 
+def _sanitized(binary):
+    with open(binary, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 @unittest.skipUnless(shutil.which("valgrind") and shutil.which("wrk"),
                      "valgrind or wrk is not installed")
+@unittest.skipIf(_sanitized(h.BIN), "a sanitizer build: Valgrind cannot run it")
 class InstructionsTest(unittest.TestCase):
     """bench/instructions.py, shortened: two seconds of counted creates under callgrind. Its
     counts are not checked (they are what it reports), only that every part was found: a
