@@ -27,6 +27,10 @@ uint64_t EscapeBits(uint64_t w) {
 
 bool NeedsEscape(uint64_t w) { return EscapeBits(w) != 0; }
 
+// The high bit of each byte of `w` that keeps it out of AppendPlain: 0x80 or more, or one that
+// needs an escape.
+uint64_t NotPlainBits(uint64_t w) { return (w & kHighs) | EscapeBits(w); }
+
 // The last (up to) eight bytes of `s` (not empty) as one word; when `s` is shorter than that,
 // its bytes repeated, and spaces (which need no escape) in the rest.
 uint64_t LastBytes(std::string_view s) {
@@ -65,13 +69,13 @@ bool AppendPlain(std::string& out, char pre, std::string_view s, char post) {
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
-    bad |= (w & kHighs) | EscapeBits(w);
+    bad |= NotPlainBits(w);
   }
   if (i < n) {
     // The last bytes, read with loads that overlap bytes already looked at (only whether any
     // byte is bad counts): copying them into a word on the stack first would make the load
     // wait for the copy's byte stores, which cost more than the rest of the call.
-    bad |= (LastBytes(s) & kHighs) | EscapeBits(LastBytes(s));
+    bad |= NotPlainBits(LastBytes(s));
   }
   if (bad != 0) return false;
   // Quotes everywhere, then the rest written over them in place.
@@ -98,10 +102,8 @@ bool ShortAscii(std::string_view s) {
   return (any & 0x8080'8080'8080'8080ULL) == 0;
 }
 
-}  // namespace
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  if (AppendPlain(out, 0, s, 0)) return;
+// `s` as a JSON string literal, by the general path: any length, escapes, UTF-8 checked.
+void AppendEscaped(std::string& out, std::string_view s) {
   // Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), checked with
   // SIMD instructions; most strings of a record are short and ASCII, and simdjson's call
   // (through its chosen implementation) costs more than looking at their bytes.
@@ -156,10 +158,16 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  if (!AppendPlain(out, 0, s, 0)) AppendEscaped(out, s);
+}
+
 void JsonWriter::Key(std::string_view key) {
   if (!AppendPlain(out_, need_comma_ ? ',' : 0, key, ':')) {
     Comma();
-    AppendJsonString(out_, key);
+    AppendEscaped(out_, key);
     out_ += ':';
   }
   need_comma_ = false;
@@ -168,7 +176,7 @@ void JsonWriter::Key(std::string_view key) {
 void JsonWriter::String(std::string_view s) {
   if (!AppendPlain(out_, need_comma_ ? ',' : 0, s, 0)) {
     Comma();
-    AppendJsonString(out_, s);
+    AppendEscaped(out_, s);
   }
   need_comma_ = true;
 }
