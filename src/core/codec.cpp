@@ -833,11 +833,6 @@ void Text(JsonWriter& w, const char* key, std::string_view v) {
   w.String(v);
 }
 
-void Text(JsonWriter& w, const char* key, Instant t) {
-  w.Key(key);
-  w.Timestamp(t);
-}
-
 void Int(JsonWriter& w, const char* key, int64_t v) {
   w.Key(key);
   w.Int(v);
@@ -1039,11 +1034,11 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   OrNull(w, "event_date", c.event_date, FormatDate);
   Text(w, "immediate_action", c.immediate_action.value);
   Text(w, "investigator", c.investigator);
-  Text(w, "logged_at", c.logged_at);
+  At(w, "logged_at", c.logged_at);
   Text(w, "pending_question", c.pending_question.value);
   Text(w, "policy_id", c.policy_id);
   Text(w, "priority", ToString(c.priority));
-  Text(w, "received_at", c.received_at);
+  At(w, "received_at", c.received_at);
   Text(w, "received_by", c.received_by);
   Text(w, "reference", c.reference.ToString());
   w.Key("referral");
@@ -1088,7 +1083,7 @@ void WriteStaffRecord(JsonWriter& w, const Complaint& c) {
   OptText(w, "opted_out_at", c.survey.opted_out_at);
   Int(w, "outcome", c.survey.outcome);
   w.EndObject();
-  Text(w, "updated_at", c.updated_at);
+  At(w, "updated_at", c.updated_at);
   Int(w, "version", c.version);
   Text(w, "vulnerability", c.vulnerability.value);
   w.EndObject();
@@ -1120,7 +1115,7 @@ void WriteComplainantMembers(JsonWriter& w, const Complaint& c) {
   w.BeginArray();
   for (const auto& t : c.clocks) {
     w.BeginObject();
-    Text(w, "due", t.due);
+    At(w, "due", t.due);
     Text(w, "local_due", FormatDate(t.local_due));
     Text(w, "name", t.name);
     Text(w, "state", ToString(t.state));
@@ -1146,7 +1141,7 @@ void WriteComplainantMembers(JsonWriter& w, const Complaint& c) {
   } else {
     Null(w, "question");
   }
-  Text(w, "received_at", c.received_at);
+  At(w, "received_at", c.received_at);
   Text(w, "reference", c.reference.ToString());
   Text(w, "remedy_requested", c.remedy_requested.value);
   Text(w, "state", ToString(c.state));
@@ -1164,7 +1159,7 @@ void WriteComplainantMembers(JsonWriter& w, const Complaint& c) {
   }
   Bool(w, "survey_open", SurveyOpen(c));
   Bool(w, "survey_opted_out", c.survey.opted_out_at.has_value());
-  Text(w, "updated_at", c.updated_at);
+  At(w, "updated_at", c.updated_at);
 }
 
 json ToComplainantJson(const Complaint& c, Instant now) {
@@ -1242,7 +1237,7 @@ json ToJson(const Attachment& a) {
 
 void WriteNote(JsonWriter& w, const Note& n) {
   w.BeginObject();
-  Text(w, "at", n.at);
+  At(w, "at", n.at);
   Text(w, "author", n.author);
   Text(w, "body", n.body.value);
   Int(w, "id", n.id);
@@ -1252,7 +1247,7 @@ void WriteNote(JsonWriter& w, const Note& n) {
 
 void WriteAttachment(JsonWriter& w, const Attachment& a) {
   w.BeginObject();
-  Text(w, "at", a.at);
+  At(w, "at", a.at);
   Text(w, "content_type", a.content_type);
   Text(w, "filename", a.filename.value);
   Int(w, "id", a.id);
