@@ -17,6 +17,9 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import redress_harness as h  # noqa: E402
 
+sys.path.insert(0, os.path.join(h.SOURCE_DIR, "bench"))
+import instructions  # noqa: E402  (bench/instructions.py: what it can count)
+
 DATA = os.path.normpath(os.path.join(h.SOURCE_DIR, "..", "shared", "data"))
 RUN = os.path.join(h.SOURCE_DIR, "bench", "run.py")
 ROWS = 3000
@@ -84,14 +87,9 @@ if __name__ == "__main__":
     unittest.main()
 
 
-def _sanitized(binary):
-    with open(binary, "rb") as f:
-        return b"__asan_init" in f.read()
-
-
 @unittest.skipUnless(shutil.which("valgrind") and shutil.which("wrk"),
                      "valgrind or wrk is not installed")
-@unittest.skipIf(_sanitized(h.BIN), "a sanitizer build: Valgrind cannot run it")
+@unittest.skipIf(instructions.sanitized(h.BIN), "a sanitizer build: Valgrind cannot run it")
 class InstructionsTest(unittest.TestCase):
     """bench/instructions.py, shortened: two seconds of counted creates under callgrind. Its
     counts are not checked (they are what it reports), only that every part was found: a
