@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace redress {
@@ -79,6 +81,38 @@ TEST(ReferenceTest, FormattingWidths) {
             fmt::format("ACME-2027-000042-{}", CheckLetter(2027, 42)));
   // Total length of a 6-digit reference: 3 + 1 + 4 + 1 + 6 + 1 + 1.
   EXPECT_EQ((Reference{"CMP", 2026, 7}.ToString()).size(), 17u);
+}
+
+// ToString writes the digits by hand: the same text as fmt's widths and the spec's check letter,
+// for years of one to five digits and sequences up to the largest, and for the negative
+// numbers no reference has (printed as fmt prints them).
+TEST(ReferenceTest, TextMatchesFmtAcrossWidths) {
+  std::vector<int> years = SampleYears();
+  for (int y : {0, 7, 10, 99, 100, 999, 1000, 10000, 99999, 123456}) years.push_back(y);
+  std::vector<int64_t> sequences = SampleSequences();
+  for (int64_t s : {int64_t{0}, int64_t{1000000}, int64_t{9999999}, int64_t{10000000},
+                    int64_t{123456789012}, std::numeric_limits<int64_t>::max()})
+    sequences.push_back(s);
+  for (int year : years) {
+    for (int64_t seq : sequences) {
+      const std::string digits = Digits(year, seq);
+      const std::string want =
+          fmt::format("PFX-{:04d}-{:06d}-{}", year, seq, SpecCheckLetter(digits));
+      ASSERT_EQ((Reference{"PFX", year, seq}.ToString()), want) << year << "/" << seq;
+      ASSERT_EQ(CheckLetter(year, seq), SpecCheckLetter(digits)) << year << "/" << seq;
+    }
+  }
+  for (auto [year, seq] : {std::pair<int, int64_t>{-1, 5}, {2026, -3}, {-2026, -123456}}) {
+    const std::string digits = Digits(year, seq);
+    std::string want = fmt::format("CMP-{:04d}-{:06d}-", year, seq);
+    // The spec's letter of such digits: the sign weighs as its character's distance from '0'.
+    int64_t sum = 0;
+    int weight = 2;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it, ++weight)
+      sum += (*it - '0') * weight;
+    want += kAlphabet[static_cast<size_t>(((sum % 23) + 23) % 23)];
+    EXPECT_EQ((Reference{"CMP", year, seq}.ToString()), want) << year << "/" << seq;
+  }
 }
 
 TEST(ReferenceTest, CheckLetterMatchesSpecAndNeverUsesIOU) {
