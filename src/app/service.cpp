@@ -203,13 +203,15 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
   // off the writer. Otherwise the transaction reserves a new block, builds them itself, and
   // hands the rest of the block out once it has committed.
   std::shared_ptr<PreparedIntake> intake;
+  std::shared_ptr<const core::Complaint> unnumbered;  // the receipt, when the tx numbers it
   if (auto seq = sequences_.Take(year)) {
     intake = PrepareIntake(std::move(receipt), policy, actor, now, year, *seq, secret);
-    receipt = core::Complaint{};
+  } else {
+    unnumbered = std::make_shared<const core::Complaint>(std::move(receipt));
   }
   auto result = std::make_shared<CreateResult>();
   auto reserved = std::make_shared<int64_t>(0);  // first number of a block this tx reserved
-  auto fn = [receipt = std::move(receipt), intake = std::move(intake), actor,
+  auto fn = [unnumbered = std::move(unnumbered), intake = std::move(intake), actor,
              caller = std::move(caller), key = std::move(idempotency_key),
              body_hash = std::move(body_hash), secret, now, year, &policy, result, reserved,
              attachments = std::move(attachments),
@@ -242,7 +244,7 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
       auto first = tx.ReserveSequences(year, kSequenceBlock);
       if (!first) return first.error();
       *reserved = *first;
-      intake = PrepareIntake(receipt, policy, actor, now, year, *first, secret);
+      intake = PrepareIntake(*unnumbered, policy, actor, now, year, *first, secret);
     }
     if (auto s = tx.InsertComplaint(intake->complaint, intake->doc); !s) return s;
     for (auto& e : intake->events) {

@@ -48,8 +48,10 @@ inline Error MakeError(Errc code, std::string detail, std::vector<FieldError> fi
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT
+  // By reference, so a large value (a Complaint) is moved once, not into a parameter first.
+  Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}    // NOLINT: implicit
+  Result(const T& value) : v_(std::in_place_index<0>, value) {}          // NOLINT
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

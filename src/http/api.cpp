@@ -452,9 +452,11 @@ asio::awaitable<Response> Api::CreateComplaint(Request& req, const core::User* u
       staff ? core::Actor::Staff(user->role, user->username) : core::Actor::Complainant();
   std::string caller = staff ? user->username : "public";
   std::string body_hash = key.empty() ? std::string() : util::Sha256Hex(req.body);
-  StartFn<app::CreateResult> start4 = [this, r = std::move(*receipt), actor, caller, key,
+  // Held by pointer: a Complaint is large to move, and the callable is moved twice on its way.
+  auto r = std::make_shared<core::Complaint>(std::move(*receipt));
+  StartFn<app::CreateResult> start4 = [this, r = std::move(r), actor, caller, key,
                                        body_hash](auto done) mutable {
-    service_.Create(std::move(r), actor, caller, key, body_hash, std::move(done));
+    service_.Create(std::move(*r), actor, caller, key, body_hash, std::move(done));
   };
   auto created = co_await AwaitCallback<app::CreateResult>(std::move(start4));
   if (!created) co_return ErrorOf(created.error(), req);
