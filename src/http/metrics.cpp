@@ -6,11 +6,13 @@ namespace redress::http {
 
 void Metrics::Observe(std::string_view route, std::string_view method, unsigned status,
                       double seconds) {
-  std::string key = fmt::format("method=\"{}\",route=\"{}\"", method, route);
-  std::string counter_key = fmt::format("{},status=\"{}\"", key, status);
+  const std::pair<std::string_view, std::string_view> key(method, route);
   std::lock_guard lock(mu_);
-  ++requests_[counter_key];
-  Histogram& h = latencies_[key];
+  auto it = series_.find(key);
+  if (it == series_.end()) it = series_.emplace(Key(method, route), Series{}).first;
+  Series& s = it->second;
+  ++s.requests[status];
+  Histogram& h = s.latency;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.buckets[i];
   }
@@ -20,22 +22,30 @@ void Metrics::Observe(std::string_view route, std::string_view method, unsigned 
 
 void Metrics::Render(std::string& out) const {
   std::lock_guard lock(mu_);
+  auto labels = [](const Key& k) {
+    return fmt::format("method=\"{}\",route=\"{}\"", k.first, k.second);
+  };
   out += "# HELP redress_http_requests_total HTTP requests by method, route and status.\n";
   out += "# TYPE redress_http_requests_total counter\n";
-  for (const auto& [labels, n] : requests_) {
-    out += fmt::format("redress_http_requests_total{{{}}} {}\n", labels, n);
+  for (const auto& [key, s] : series_) {
+    for (const auto& [status, n] : s.requests) {
+      out += fmt::format("redress_http_requests_total{{{},status=\"{}\"}} {}\n", labels(key),
+                         status, n);
+    }
   }
   out += "# HELP redress_http_request_duration_seconds Time to handle a request.\n";
   out += "# TYPE redress_http_request_duration_seconds histogram\n";
-  for (const auto& [labels, h] : latencies_) {
+  for (const auto& [key, s] : series_) {
+    const std::string l = labels(key);
+    const Histogram& h = s.latency;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
-      out += fmt::format("redress_http_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n",
-                         labels, kBuckets[i], h.buckets[i]);
+      out += fmt::format("redress_http_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n", l,
+                         kBuckets[i], h.buckets[i]);
     }
-    out += fmt::format("redress_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n",
-                       labels, h.count);
-    out += fmt::format("redress_http_request_duration_seconds_sum{{{}}} {}\n", labels, h.sum);
-    out += fmt::format("redress_http_request_duration_seconds_count{{{}}} {}\n", labels, h.count);
+    out += fmt::format("redress_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", l,
+                       h.count);
+    out += fmt::format("redress_http_request_duration_seconds_sum{{{}}} {}\n", l, h.sum);
+    out += fmt::format("redress_http_request_duration_seconds_count{{{}}} {}\n", l, h.count);
   }
 }
 

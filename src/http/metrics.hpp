@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace redress::http {
 
@@ -24,9 +25,23 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
+  struct Series {
+    std::map<unsigned, uint64_t> requests;  // status → count
+    Histogram latency;
+  };
+  // Keyed by (method, route), looked up by views of them: a request allocates nothing here
+  // once its route has been seen.
+  using Key = std::pair<std::string, std::string>;
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::pair<std::string_view, std::string_view>(a.first, a.second) <
+             std::pair<std::string_view, std::string_view>(b.first, b.second);
+    }
+  };
   mutable std::mutex mu_;
-  std::map<std::string, uint64_t> requests_;    // "method route status" → count
-  std::map<std::string, Histogram> latencies_;  // "method route" → histogram
+  std::map<Key, Series, KeyLess> series_;
 };
 
 }  // namespace redress::http
