@@ -74,11 +74,9 @@ std::string Head(const Response& r, unsigned version, bool keep_alive) {
   h += std::to_string(r.status);
   h += ' ';
   h += bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
-  h += "\r\n";
-  Field(h, "Server", "redress");
+  h += "\r\nServer: redress\r\n";
   Field(h, "Content-Type", r.content_type);
-  Field(h, "X-Content-Type-Options", "nosniff");
-  Field(h, "Referrer-Policy", "same-origin");
+  h += "X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\n";
   bool has_cache_control = false;
   bool has_csp = false;
   for (const auto& [name, value] : r.headers) {
@@ -86,13 +84,17 @@ std::string Head(const Response& r, unsigned version, bool keep_alive) {
     if (beast::iequals(name, "Content-Security-Policy")) has_csp = true;
     Field(h, name, value);  // a response may carry several Set-Cookie fields
   }
-  if (!has_cache_control) Field(h, "Cache-Control", "no-store");
-  if (!has_csp) Field(h, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  if (version >= 11 && !keep_alive) Field(h, "Connection", "close");
-  if (version < 11 && keep_alive) Field(h, "Connection", "keep-alive");
+  if (!has_cache_control) h += "Cache-Control: no-store\r\n";
+  if (!has_csp) {
+    h += "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
+  }
+  if (version >= 11 && !keep_alive) h += "Connection: close\r\n";
+  if (version < 11 && keep_alive) h += "Connection: keep-alive\r\n";
   const bool bodiless = r.status / 100 == 1 || r.status == 204 || r.status == 304;
   if (!bodiless) {
-    Field(h, "Content-Length", std::to_string(r.before.size() + r.body.size() + r.after.size()));
+    h += "Content-Length: ";
+    h += std::to_string(r.before.size() + r.body.size() + r.after.size());
+    h += "\r\n";
   }
   h += "\r\n";
   return h;
