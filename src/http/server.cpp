@@ -226,9 +226,14 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
     if (!fail) {
       std::string_view target = parser.get().target();
       std::string_view path_only = target.substr(0, target.find('?'));
-      const size_t limit =
-          uploads_ && uploads_(path_only) ? limits_.upload_bytes : limits_.json_body_bytes;
-      if (parser.content_length() && *parser.content_length() > limit) {
+      // The route is asked only about a body that may be larger than a JSON body: most
+      // requests have none, or a Content-Length within that limit.
+      const auto length = parser.content_length();
+      const bool may_be_large = parser.chunked() || (length && *length > limits_.json_body_bytes);
+      const size_t limit = may_be_large && uploads_ && uploads_(path_only)
+                               ? limits_.upload_bytes
+                               : limits_.json_body_bytes;
+      if (length && *length > limit) {
         early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request body is too large.",
                               std::string(path_only));
         const std::string head = Head(early, parser.get().version(), false);
