@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -156,12 +157,23 @@ int Serve(const ServeOptions& o) {
     }
   }
 
-  // Declared first so it is destroyed last: the store's writer completes requests by
-  // posting to it, and connection coroutines still suspended in it are destroyed with it.
+  // Declared first so they are destroyed last: the store's writer completes requests by
+  // posting to them, and connection coroutines still suspended in them are destroyed with them.
+  // One io_context per I/O thread, each run by that thread alone (concurrency hint 1): a
+  // connection stays on one, so its handlers need no strand.
   const int threads = o.io_threads > 0
                           ? o.io_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  boost::asio::io_context ioc(threads);
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  std::vector<boost::asio::io_context*> context_ptrs;
+  for (int i = 0; i < threads; ++i) {
+    contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+    context_ptrs.push_back(contexts.back().get());
+  }
+  boost::asio::io_context& ioc = *contexts.front();  // accepts; takes the signals
+  // Keeps each context's run() going while it has no connection.
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> busy;
+  for (auto& c : contexts) busy.push_back(boost::asio::make_work_guard(*c));
 
   std::string standby = o.standby;
   if (const char* env = std::getenv("REDRESS_STANDBY"); standby.empty() && env) standby = env;
@@ -198,7 +210,7 @@ int Serve(const ServeOptions& o) {
   http::Limits limits;
   limits.upload_bytes = std::max(limits.upload_bytes, mail_config.inbound_max_bytes);
   http::Server server(
-      ioc, limits,
+      context_ptrs, limits,
       [&api, &web](http::Request r) {
         return http::Web::Owns(r.path) ? web.Handle(std::move(r)) : api.Handle(std::move(r));
       },
@@ -238,7 +250,8 @@ int Serve(const ServeOptions& o) {
   signals.async_wait([&](const boost::system::error_code&, int) {
     spdlog::info("shutting down");
     server.Stop();
-    ioc.stop();
+    busy.clear();
+    for (auto& c : contexts) c->stop();
   });
 
   // Tests and scripts read this line to learn the port. One write: log lines go to stdout
@@ -253,9 +266,9 @@ int Serve(const ServeOptions& o) {
 
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) {
-    pool.emplace_back([&ioc] {
+    pool.emplace_back([c = contexts[static_cast<size_t>(i)].get()] {
       pthread_setname_np(pthread_self(), "redress-io");
-      ioc.run();
+      c->run();
     });
   }
   pthread_setname_np(pthread_self(), "redress-io");

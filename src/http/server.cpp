@@ -7,7 +7,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -129,12 +128,13 @@ asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
 
 }  // namespace
 
-Server::Server(asio::io_context& ioc, Limits limits, Handler handler, UploadPredicate uploads)
-    : ioc_(ioc),
+Server::Server(std::vector<asio::io_context*> contexts, Limits limits, Handler handler,
+               UploadPredicate uploads)
+    : contexts_(std::move(contexts)),
       limits_(limits),
       handler_(std::move(handler)),
       uploads_(std::move(uploads)),
-      acceptor_(ioc) {}
+      acceptor_(*contexts_.front()) {}
 
 core::Status Server::Listen(const std::string& address, unsigned short port) {
   beast::error_code ec;
@@ -150,7 +150,7 @@ core::Status Server::Listen(const std::string& address, unsigned short port) {
                            fmt::format("cannot listen on {}:{}: {}", address, port, ec.message()));
   }
   port_ = acceptor_.local_endpoint().port();
-  asio::co_spawn(ioc_, Accept(), asio::detached);
+  asio::co_spawn(*contexts_.front(), Accept(), asio::detached);
   return {};
 }
 
@@ -161,7 +161,9 @@ void Server::Stop() {
 
 asio::awaitable<void> Server::Accept() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
+    asio::io_context& home = *contexts_[next_context_++ % contexts_.size()];
+    auto [ec, socket] =
+        co_await acceptor_.async_accept(asio::any_io_executor(home.get_executor()), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
       spdlog::warn("accept failed: {}", ec.message());

@@ -1,7 +1,8 @@
 // The HTTP/1.1 server: Boost.Beast over Asio with C++20 coroutines, one coroutine per
-// connection, I/O threads that never block. It enforces the limits in limits.hpp: header and
-// body sizes, a whole-request deadline, an idle keep-alive timeout and a connection cap, so a
-// slow or idle client never holds others up.
+// connection, I/O threads that never block, each running its own io_context: a connection
+// lives on one of them (handed out in turn), so it needs no strand. It enforces the limits in
+// limits.hpp: header and body sizes, a whole-request deadline, an idle keep-alive timeout and a
+// connection cap, so a slow or idle client never holds others up.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "http/limits.hpp"
@@ -24,7 +26,9 @@ using UploadPredicate = std::function<bool(std::string_view path)>;
 
 class Server {
  public:
-  Server(boost::asio::io_context& ioc, Limits limits, Handler handler, UploadPredicate uploads);
+  // Accepts on the first context; each connection runs on the next of `contexts` in turn.
+  Server(std::vector<boost::asio::io_context*> contexts, Limits limits, Handler handler,
+         UploadPredicate uploads);
 
   // Binds and starts accepting. Port 0 picks a free port (see port()).
   core::Status Listen(const std::string& address, unsigned short port);
@@ -37,7 +41,8 @@ class Server {
   boost::asio::awaitable<void> Accept();
   boost::asio::awaitable<void> Serve(boost::asio::ip::tcp::socket socket);
 
-  boost::asio::io_context& ioc_;
+  std::vector<boost::asio::io_context*> contexts_;
+  size_t next_context_ = 0;
   Limits limits_;
   Handler handler_;
   UploadPredicate uploads_;
