@@ -54,8 +54,9 @@ namespace {
 
 using R = core::Role;
 
-std::vector<std::string> Split(std::string_view path) {
-  std::vector<std::string> out;
+// The non-empty segments of a path, as views into it.
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
   size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') {
@@ -64,24 +65,28 @@ std::vector<std::string> Split(std::string_view path) {
     }
     size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
-    out.emplace_back(path.substr(i, j - i));
+    out.push_back(path.substr(i, j - i));
     i = j;
   }
   return out;
 }
 
-bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+bool IsParam(std::string_view segment) { return !segment.empty() && segment.front() == '{'; }
+
+// Whether `path` fits `pattern`; if so, and `params` is given, the segments standing for its
+// {parameters}. Nothing is allocated for a route that does not fit.
+bool Match(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
            std::vector<std::string>* params) {
   if (pattern.size() != path.size()) return false;
-  std::vector<std::string> captured;
   for (size_t i = 0; i < pattern.size(); ++i) {
-    if (!pattern[i].empty() && pattern[i].front() == '{') {
-      captured.push_back(path[i]);
-    } else if (pattern[i] != path[i]) {
-      return false;
+    if (!IsParam(pattern[i]) && pattern[i] != path[i]) return false;
+  }
+  if (params) {
+    params->clear();
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      if (IsParam(pattern[i])) params->emplace_back(path[i]);
     }
   }
-  if (params) *params = std::move(captured);
   return true;
 }
 
@@ -110,7 +115,14 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
     if (access == Access::kRoles && roles.empty()) {
       throw std::logic_error("route without permission: " + pattern);
     }
-    Route r{std::move(method), pattern, Split(pattern), access, std::move(roles), fn, upload};
+    const auto segments = Split(pattern);
+    Route r{std::move(method),
+            pattern,
+            std::vector<std::string>(segments.begin(), segments.end()),
+            access,
+            std::move(roles),
+            fn,
+            upload};
     routes_.push_back(std::move(r));
   };
   add("GET", "/healthz", Access::kPublic, {}, &Api::Health);
@@ -249,14 +261,13 @@ asio::awaitable<Response> Api::Handle(Request req) {
   const Route* found = nullptr;
   std::vector<std::string> allowed_methods;
   for (const auto& r : routes_) {
-    std::vector<std::string> params;
-    if (!Match(r.segments, segments, &params)) continue;
+    if (!Match(r.segments, segments, nullptr)) continue;
     if (r.method != req.method) {
       allowed_methods.push_back(r.method);
       continue;
     }
     found = &r;
-    req.params = std::move(params);
+    Match(r.segments, segments, &req.params);
     break;
   }
   Response res;
