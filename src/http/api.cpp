@@ -73,21 +73,23 @@ std::vector<std::string_view> Split(std::string_view path) {
 
 bool IsParam(std::string_view segment) { return !segment.empty() && segment.front() == '{'; }
 
-// Whether `path` fits `pattern`; if so, and `params` is given, the segments standing for its
-// {parameters}. Nothing is allocated for a route that does not fit.
-bool Match(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
-           std::vector<std::string>* params) {
+// Whether `path` fits `pattern`: the same segments, a {parameter} standing for any one.
+bool Fits(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path) {
   if (pattern.size() != path.size()) return false;
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (!IsParam(pattern[i]) && pattern[i] != path[i]) return false;
   }
-  if (params) {
-    params->clear();
-    for (size_t i = 0; i < pattern.size(); ++i) {
-      if (IsParam(pattern[i])) params->emplace_back(path[i]);
-    }
-  }
   return true;
+}
+
+// The segments of `path` standing for the {parameters} of `pattern`, which it fits.
+std::vector<std::string> ParamsOf(const std::vector<std::string>& pattern,
+                                  const std::vector<std::string_view>& path) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (IsParam(pattern[i])) out.emplace_back(path[i]);
+  }
+  return out;
 }
 
 template <typename T>
@@ -250,7 +252,7 @@ std::vector<std::string> Api::RouteList() const {
 bool Api::AllowsUpload(std::string_view path) const {
   const auto segments = Split(path);
   for (const auto& r : routes_) {
-    if (r.upload && Match(r.segments, segments, nullptr)) return true;
+    if (r.upload && Fits(r.segments, segments)) return true;
   }
   return false;
 }
@@ -261,13 +263,13 @@ asio::awaitable<Response> Api::Handle(Request req) {
   const Route* found = nullptr;
   std::vector<std::string> allowed_methods;
   for (const auto& r : routes_) {
-    if (!Match(r.segments, segments, nullptr)) continue;
+    if (!Fits(r.segments, segments)) continue;
     if (r.method != req.method) {
       allowed_methods.push_back(r.method);
       continue;
     }
     found = &r;
-    Match(r.segments, segments, &req.params);
+    req.params = ParamsOf(r.segments, segments);
     break;
   }
   Response res;
