@@ -218,9 +218,34 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
       &Api::ComplaintsReturn);
   add("GET", "/api/v1/audit/verify", Access::kRoles, {R::kAuditor, R::kAdmin, R::kManager},
       &Api::AuditVerify);
-  // my_operations of a complaint, per role, from the routes above.
-  for (R role : {R::kHandler, R::kInvestigator, R::kManager, R::kAuditor, R::kAdmin}) {
-    auto& ops = operations_[role];
+  // The caller's arrays of a staff view (WriteCallerMembers), from the transition table and,
+  // for my_operations, the routes above.
+  auto array_text = [](const auto& names) {
+    std::string text;
+    core::JsonWriter w(text);
+    w.BeginArray();
+    for (const auto& n : names) w.String(n);
+    w.EndArray();
+    return text;
+  };
+  auto action_names = [](const std::vector<core::Action>& actions) {
+    std::vector<std::string_view> names;
+    for (auto a : actions) names.emplace_back(core::ToString(a));
+    return names;
+  };
+  constexpr R kAllRoles[] = {R::kHandler, R::kInvestigator, R::kManager, R::kAuditor, R::kAdmin};
+  static_assert(std::size(kAllRoles) == kRoleCount);
+  for (core::State state : store::kAllStates) {
+    const auto s = static_cast<size_t>(state);
+    allowed_actions_[s] = array_text(action_names(core::AllowedActions(state)));
+    for (R role : kAllRoles) {
+      const core::ActorKind kind = core::Actor::Staff(role, "").kind;
+      my_actions_[s][static_cast<size_t>(role)] =
+          array_text(action_names(core::AllowedActions(state, kind)));
+    }
+  }
+  for (R role : kAllRoles) {
+    std::vector<std::string_view> ops;
     for (const auto& [op, pattern] :
          {std::pair{"assign", "/api/v1/complaints/{reference}/assign"},
           {"escalate", "/api/v1/complaints/{reference}/escalate"},
@@ -231,6 +256,10 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
         if (r.method == "POST" && r.pattern == pattern && RoleMayCall(r, role)) ops.push_back(op);
       }
     }
+    auto& texts = my_operations_[static_cast<size_t>(role)];
+    texts[1] = array_text(ops);
+    std::erase(ops, std::string_view("follow_up"));
+    texts[0] = array_text(ops);
   }
 }
 
@@ -341,28 +370,17 @@ std::shared_ptr<const std::string> Api::StaffRecordText(const core::Complaint& c
 void Api::WriteCallerMembers(core::JsonWriter& w, const core::Complaint& c,
                              const core::User& user) const {
   core::WriteStaffTime(w, c, service_.clock().Now());
-  w.Key("allowed_actions");
-  w.BeginArray();
-  for (auto a : core::AllowedActions(c.state)) w.String(core::ToString(a));
-  w.EndArray();
   // What this caller may do now: the lifecycle actions of their role in this state, and the
-  // other operations their role's routes allow (the console shows exactly these buttons).
-  const core::ActorKind kind = core::Actor::Staff(user.role, user.username).kind;
+  // other operations their role's routes allow (the console shows exactly these buttons):
+  // escalate and assign while open, follow_up while the follow-up after closure is open.
+  const auto state = static_cast<size_t>(c.state);
+  const auto role = static_cast<size_t>(user.role);
+  w.Key("allowed_actions");
+  w.Raw(allowed_actions_.at(state));
   w.Key("my_actions");
-  w.BeginArray();
-  for (auto a : core::AllowedActions(c.state, kind)) w.String(core::ToString(a));
-  w.EndArray();
-  // Operations that depend on the state: escalate and assign while open, follow_up while
-  // the follow-up after closure is open.
+  w.Raw(my_actions_.at(state).at(role));
   w.Key("my_operations");
-  w.BeginArray();
-  if (auto ops = operations_.find(user.role); ops != operations_.end()) {
-    for (const auto& op : ops->second) {
-      if (op == "follow_up" && !core::FollowUpOpen(c)) continue;
-      w.String(op);
-    }
-  }
-  w.EndArray();
+  w.Raw(my_operations_.at(role)[core::FollowUpOpen(c) ? 1 : 0]);
 }
 
 std::string Api::OpenStaffView(const core::Complaint& c, const core::User& user) {

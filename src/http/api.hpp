@@ -3,6 +3,7 @@
 // responses. No rule about complaints lives here: that is the core's.
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
@@ -200,9 +201,16 @@ class Api {
   ApiOptions options_;
   std::unique_ptr<app::Learning> learning_;
   std::vector<Route> routes_;
-  std::map<core::Role, std::vector<std::string>> operations_;  // my_operations by role
-  boost::asio::thread_pool blocking_;                          // store reads, file writes
-  boost::asio::thread_pool hashing_;  // Argon2id: bounded to its thread count
+  // The arrays of a staff view that depend only on the complaint's state, the caller's role
+  // and whether the follow-up is open, as JSON text made once from the transition table and
+  // the routes (WriteCallerMembers wrote them element by element at every get).
+  static constexpr size_t kStateCount = static_cast<size_t>(core::State::kReferred) + 1;
+  static constexpr size_t kRoleCount = static_cast<size_t>(core::Role::kAdmin) + 1;
+  std::array<std::string, kStateCount> allowed_actions_;                     // by state
+  std::array<std::array<std::string, kRoleCount>, kStateCount> my_actions_;  // by state, role
+  std::array<std::array<std::string, 2>, kRoleCount> my_operations_;         // by role, follow-up
+  boost::asio::thread_pool blocking_;  // store reads, file writes
+  boost::asio::thread_pool hashing_;   // Argon2id: bounded to its thread count
   Metrics metrics_;
   struct RecordText {
     int64_t version;
