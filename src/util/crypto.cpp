@@ -3,7 +3,11 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <stdexcept>
@@ -11,10 +15,34 @@
 namespace redress::util {
 namespace {
 
+// Lower-case hex, as sodium_bin2hex writes it, eight bytes at a time and without branches on
+// the bytes (a digest's hex is a cache key and a stored value, so it stays free of
+// data-dependent timing like libsodium's), at about a fifth of its instructions: a session's
+// token hash at every request, four digests at every create.
+constexpr uint64_t kLowNibbles = 0x0F0F'0F0F'0F0F'0F0FULL;
+
+// Each byte of `nibbles` (0-15) as its hex digit: '0' + n, and 39 more ('a' - '0' - 10) for
+// 10-15, whose byte n + 6 reaches 16.
+uint64_t HexDigits(uint64_t nibbles) {
+  const uint64_t letter = ((nibbles + 0x0606'0606'0606'0606ULL) & 0x1010'1010'1010'1010ULL) >> 4;
+  return nibbles + 0x3030'3030'3030'3030ULL + letter * 39;
+}
+
 std::string ToHex(const unsigned char* data, size_t n) {
-  std::string out(n * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), data, n);
-  out.pop_back();
+  static_assert(std::endian::native == std::endian::little, "byte k of a word is bits 8k..8k+7");
+  std::string out(n * 2, '\0');
+  char* d = out.data();
+  for (size_t i = 0; i < n; i += 8) {
+    const size_t m = std::min<size_t>(8, n - i);
+    uint64_t x = 0;
+    std::memcpy(&x, data + i, m);
+    const uint64_t hi = HexDigits((x >> 4) & kLowNibbles);
+    const uint64_t lo = HexDigits(x & kLowNibbles);
+    for (size_t k = 0; k < m; ++k) {
+      d[2 * (i + k)] = static_cast<char>(hi >> (8 * k));
+      d[2 * (i + k) + 1] = static_cast<char>(lo >> (8 * k));
+    }
+  }
   return out;
 }
 
