@@ -234,7 +234,7 @@ Api::Api(app::ComplaintService& service, core::Store& store, ApiOptions options)
     return names;
   };
   constexpr R kAllRoles[] = {R::kHandler, R::kInvestigator, R::kManager, R::kAuditor, R::kAdmin};
-  static_assert(std::size(kAllRoles) == kRoleCount);
+  static_assert(std::size(kAllRoles) == kRoleCount && store::kAllStates.size() == kStateCount);
   for (core::State state : store::kAllStates) {
     const auto s = static_cast<size_t>(state);
     allowed_actions_[s] = array_text(action_names(core::AllowedActions(state)));

@@ -17,7 +17,7 @@ namespace {
 
 // Lower-case hex, as sodium_bin2hex writes it, eight bytes at a time and without branches on
 // the bytes (a digest's hex is a cache key and a stored value, so it stays free of
-// data-dependent timing like libsodium's), at about a fifth of its instructions: a session's
+// data-dependent timing like libsodium's), at about half its instructions: a session's
 // token hash at every request, four digests at every create.
 constexpr uint64_t kLowNibbles = 0x0F0F'0F0F'0F0F'0F0FULL;
 
