@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/clocks.hpp"
+#include "util/crypto.hpp"
 
 namespace redress::importer::cfpb {
 namespace {
@@ -204,9 +205,7 @@ std::string RowHash(const std::array<std::string_view, kColumnCount>& v,
     }
   }
   crypto_generichash_final(&st, out, sizeof out);
-  char hex[sizeof out * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
-  return std::string(hex, sizeof out * 2);
+  return util::Hex(out, sizeof out);
 }
 
 }  // namespace

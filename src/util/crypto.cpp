@@ -15,37 +15,6 @@
 namespace redress::util {
 namespace {
 
-// Lower-case hex, as sodium_bin2hex writes it, eight bytes at a time and without branches on
-// the bytes (a digest's hex is a cache key and a stored value, so it stays free of
-// data-dependent timing like libsodium's), at about half its instructions: a session's
-// token hash at every request, four digests at every create.
-constexpr uint64_t kLowNibbles = 0x0F0F'0F0F'0F0F'0F0FULL;
-
-// Each byte of `nibbles` (0-15) as its hex digit: '0' + n, and 39 more ('a' - '0' - 10) for
-// 10-15, whose byte n + 6 reaches 16.
-uint64_t HexDigits(uint64_t nibbles) {
-  const uint64_t letter = ((nibbles + 0x0606'0606'0606'0606ULL) & 0x1010'1010'1010'1010ULL) >> 4;
-  return nibbles + 0x3030'3030'3030'3030ULL + letter * 39;
-}
-
-std::string ToHex(const unsigned char* data, size_t n) {
-  static_assert(std::endian::native == std::endian::little, "byte k of a word is bits 8k..8k+7");
-  std::string out(n * 2, '\0');
-  char* d = out.data();
-  for (size_t i = 0; i < n; i += 8) {
-    const size_t m = std::min<size_t>(8, n - i);
-    uint64_t x = 0;
-    std::memcpy(&x, data + i, m);
-    const uint64_t hi = HexDigits((x >> 4) & kLowNibbles);
-    const uint64_t lo = HexDigits(x & kLowNibbles);
-    for (size_t k = 0; k < m; ++k) {
-      d[2 * (i + k)] = static_cast<char>(hi >> (8 * k));
-      d[2 * (i + k) + 1] = static_cast<char>(lo >> (8 * k));
-    }
-  }
-  return out;
-}
-
 constexpr size_t kSha256Bytes = 32;
 
 // Fetched once: an implicit fetch on each digest (EVP_sha256()) costs a look-up every call.
@@ -80,13 +49,44 @@ std::string FinalHex(EVP_MD_CTX* ctx) {
   std::array<unsigned char, kSha256Bytes> out{};
   unsigned int n = 0;
   Check(EVP_DigestFinal_ex(ctx, out.data(), &n));
-  return ToHex(out.data(), n);
+  return Hex(out.data(), n);
 }
 
 // Crockford's base32 alphabet: no I, L, O, U.
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+constexpr uint64_t kLowNibbles = 0x0F0F'0F0F'0F0F'0F0FULL;
+
+// Each byte of `nibbles` (0-15) as its hex digit: '0' + n, and 39 more ('a' - '0' - 10) for
+// 10-15, whose byte n + 6 reaches 16.
+uint64_t HexDigits(uint64_t nibbles) {
+  const uint64_t letter = ((nibbles + 0x0606'0606'0606'0606ULL) & 0x1010'1010'1010'1010ULL) >> 4;
+  return nibbles + 0x3030'3030'3030'3030ULL + letter * 39;
+}
+
 }  // namespace
+
+// Lower-case hex, as sodium_bin2hex writes it, eight bytes at a time and without branches on
+// the bytes (a digest's hex is a cache key and a stored value, so it stays free of
+// data-dependent timing like libsodium's), at about half its instructions: a session's
+// token hash at every request, four digests at every create, an imported row's digest.
+std::string Hex(const unsigned char* data, size_t n) {
+  static_assert(std::endian::native == std::endian::little, "byte k of a word is bits 8k..8k+7");
+  std::string out(n * 2, '\0');
+  char* d = out.data();
+  for (size_t i = 0; i < n; i += 8) {
+    const size_t m = std::min<size_t>(8, n - i);
+    uint64_t x = 0;
+    std::memcpy(&x, data + i, m);
+    const uint64_t hi = HexDigits((x >> 4) & kLowNibbles);
+    const uint64_t lo = HexDigits(x & kLowNibbles);
+    for (size_t k = 0; k < m; ++k) {
+      d[2 * (i + k)] = static_cast<char>(hi >> (8 * k));
+      d[2 * (i + k) + 1] = static_cast<char>(lo >> (8 * k));
+    }
+  }
+  return out;
+}
 
 void InitCrypto() {
   static std::once_flag once;
@@ -99,7 +99,7 @@ std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, kSha256Bytes> out{};
   unsigned int n = 0;
   Check(EVP_Digest(data.data(), data.size(), out.data(), &n, Sha256(), nullptr));
-  return ToHex(out.data(), n);
+  return Hex(out.data(), n);
 }
 
 std::string Sha256Hex2(std::string_view a, std::string_view b) {

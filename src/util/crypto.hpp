@@ -15,6 +15,9 @@ namespace redress::util {
 // Must be called once before any other function here (idempotent, thread-safe).
 void InitCrypto();
 
+// Lower-case hex of `n` bytes, as sodium_bin2hex writes it (without branches on the bytes).
+std::string Hex(const unsigned char* data, size_t n);
+
 std::string Sha256Hex(std::string_view data);
 // SHA-256 of the concatenation a ‖ b, without building it.
 std::string Sha256Hex2(std::string_view a, std::string_view b);

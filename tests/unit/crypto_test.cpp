@@ -53,5 +53,21 @@ TEST(Sha256, SameDigestsAsLibsodiumAndTwoPartsAsOne) {
   }
 }
 
+TEST(Hex, SameTextAsLibsodiumForEveryLengthAndByte) {
+  InitCrypto();
+  // Every byte value at every position of an eight-byte word, and every length of a last
+  // partial word (the row digests are 16 bytes, SHA-256 32).
+  std::array<unsigned char, 256 + 7> bytes{};
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * 13 + 5);
+  for (size_t start = 0; start < 8; ++start) {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{16}, size_t{31},
+                     size_t{32}, size_t{256}}) {
+      std::array<char, 2 * 256 + 1> hex{};
+      sodium_bin2hex(hex.data(), hex.size(), bytes.data() + start, n);
+      ASSERT_EQ(Hex(bytes.data() + start, n), hex.data()) << "start " << start << " length " << n;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace redress::util
