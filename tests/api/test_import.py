@@ -106,7 +106,8 @@ class ImportTest(unittest.TestCase):
     def test_imported_event_names_the_row_and_digests_the_stored_record(self):
         rows = {r["Complaint ID"]: r for r in read_rows(LATER)}
         import_json(self, LATER, self.data)
-        found = query(self.data, "SELECT c.reference, c.doc, e.after FROM complaints c "
+        found = query(self.data, "SELECT c.reference, d.doc, e.after FROM complaints c "
+                                 "JOIN complaint_docs d ON d.id = c.id "
                                  "JOIN events e ON e.complaint_id = c.id "
                                  "WHERE e.action = 'imported'")
         self.assertEqual(len(found), len(rows))
@@ -201,7 +202,8 @@ class ImportTest(unittest.TestCase):
         # The records are equal, bar when each store wrote them.
         def records(d):
             out = []
-            for ref, doc in query(d, "SELECT reference, doc FROM complaints ORDER BY id"):
+            for ref, doc in query(d, "SELECT reference, doc FROM complaints "
+                                  "JOIN complaint_docs USING (id) ORDER BY id"):
                 j = json.loads(doc)
                 for k in ("logged_at", "updated_at"):
                     j.pop(k, None)

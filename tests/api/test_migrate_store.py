@@ -272,7 +272,8 @@ class MigrateStoreTest(unittest.TestCase):
         # Rows are byte for byte: the records, the events' payloads and hashes.
         con = sqlite3.connect(f"file:{self.source_db}?mode=ro", uri=True)
         try:
-            docs = con.execute("SELECT id, version, doc FROM complaints ORDER BY id").fetchall()
+            docs = con.execute("SELECT id, version, doc FROM complaints "
+                               "JOIN complaint_docs USING (id) ORDER BY id").fetchall()
             events = con.execute('SELECT seq, "before", "after", hash FROM events '
                                  "ORDER BY seq").fetchall()
         finally:

@@ -566,6 +566,79 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
   EXPECT_EQ(states->front().tally.received, 5);
 }
 
+// Migration 0016 moves each complaint's record out of the complaints table into complaint_docs:
+// a store written before it reads the same complaints after it, and takes new writes.
+TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
+  TempDir dir;
+  const std::string path = dir.File("d.db");
+  std::vector<core::Complaint> written;
+  {
+    auto s = OpenOrDie(path);
+    ASSERT_TRUE(s);
+    for (int i = 1; i <= 4; ++i) {
+      core::Complaint c =
+          StoredComplaint(i, core::FromMillis(1'780'000'000'000 + i * 86'400'000LL));
+      c.description.value = "record " + std::to_string(i);
+      ASSERT_TRUE(s->WriteSync([&c](StoreTx& tx) -> Status {
+        if (auto st = tx.InsertComplaint(c); !st) return st;
+        core::Note n;  // a row that refers to the complaint's (foreign keys)
+        n.complaint_id = c.id;
+        n.at = c.received_at;
+        n.author = "handler";
+        n.body.value = "note " + std::to_string(c.reference.sequence);
+        return tx.InsertNote(n);
+      }));
+      written.push_back(c);
+    }
+  }
+  {
+    // Back to the schema of version 15: the record in the complaints row.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "ALTER TABLE complaints ADD COLUMN doc TEXT NOT NULL DEFAULT ''; "
+                           "UPDATE complaints SET doc = (SELECT d.doc FROM complaint_docs d "
+                           "WHERE d.id = complaints.id); DROP TABLE complaint_docs; "
+                           "DELETE FROM schema_migrations WHERE version = 16",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints WHERE doc LIKE '%record %'"),
+            std::vector<std::string>{"4"});
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM pragma_table_info('complaints') WHERE name = 'doc'"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_docs"), std::vector<std::string>{"4"});
+  EXPECT_EQ(Query(path,
+                  "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = "
+                  "'complaints'"),
+            std::vector<std::string>{"10"});  // nine made by migrations, and the reference's
+  EXPECT_TRUE(Query(path, "PRAGMA foreign_key_check").empty());
+  for (const core::Complaint& c : written) {
+    auto got = s->GetComplaint(c.reference);
+    ASSERT_TRUE(got && got->has_value()) << c.reference.ToString();
+    EXPECT_EQ((*got)->description.value, c.description.value);
+    EXPECT_EQ((*got)->version, c.version);
+    auto notes = s->NotesOf(c.id);
+    ASSERT_TRUE(notes);
+    ASSERT_EQ(notes->size(), 1u);
+    EXPECT_EQ(notes->front().body.value, "note " + std::to_string(c.reference.sequence));
+  }
+  // An update writes the record's new version in its own table.
+  core::Complaint changed = written[1];
+  changed.description.value = "record two, changed";
+  changed.version += 1;
+  ASSERT_TRUE(s->WriteSync([&changed](StoreTx& tx) { return tx.UpdateComplaint(changed); }));
+  auto got = s->GetComplaint(changed.reference);
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->description.value, "record two, changed");
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_docs WHERE doc LIKE '%record two%'"),
+            std::vector<std::string>{"1"});
+}
+
 // Complaint i of the bulk-load tests: two categories, over several days and months.
 core::Complaint BulkComplaint(int i) {
   core::Complaint c =
@@ -1134,6 +1207,14 @@ TEST(SqliteStoreTest, HotQueriesUseIndexes) {
   EXPECT_NE(p.find("complaints_due"), std::string::npos) << p;
   p = plan("SELECT seq FROM events WHERE complaint_id = 1 ORDER BY seq");
   EXPECT_NE(p.find("events_complaint"), std::string::npos) << p;
+  // A complaint by reference, and its record by id (migration 0016): two seeks.
+  p = plan(
+      "SELECT c.id, c.version, d.doc FROM complaints c JOIN complaint_docs d ON d.id = c.id "
+      "WHERE c.reference = 'x'");
+  EXPECT_NE(p.find("SEARCH c USING INDEX sqlite_autoindex_complaints_1 (reference=?)"),
+            std::string::npos)
+      << p;
+  EXPECT_NE(p.find("SEARCH d USING INTEGER PRIMARY KEY (rowid=?)"), std::string::npos) << p;
   // Analytics: a period of receipt reads the roll-up by its key; open complaints and closures
   // in a period use their partial indexes.
   p = plan(

@@ -32,6 +32,8 @@ struct Table {
   const char* columns;
   const char* sqlite_order;  // its key
   const char* pg_order;      // the same order on PostgreSQL: text in byte order, as SQLite's
+  // A table of the source whose columns but `id` belong to this one's rows, or null.
+  const char* sqlite_joined = nullptr;
 };
 
 constexpr Table kUsers{
@@ -43,7 +45,7 @@ constexpr Table kComplaints{
     "id, reference, prefix, year, seq, state, priority, category, product, channel, assignee, "
     "investigator, persons_named, received_at, next_due, next_clock, is_open, version, "
     "updated_at, doc, follow_up_at",
-    "id", "id"};
+    "id", "id", "complaint_docs"};  // the record, in a table of its own since migration 0016
 // Columns of kComplaints that the copy reads.
 constexpr int kComplaintId = 0;
 constexpr int kComplaintYear = 3;
@@ -95,7 +97,9 @@ constexpr std::string_view kNotCopied[] = {
     // Derived: the target derives facts, state_counts and open_due_days and keeps no roll-ups.
     "facts", "facts_daily", "facts_monthly", "state_counts", "open_due_days",
     // What a bulk load left undone: the SQLite store's own business.
-    "store_flags", "deferred_indexes"};
+    "store_flags", "deferred_indexes",
+    // Copied with complaints (kComplaints.sqlite_joined).
+    "complaint_docs"};
 
 // The tables whose rows the target derives from the copied ones.
 constexpr const char* kDerived[] = {"complaint_text", "facts", "state_counts", "open_due_days"};
@@ -187,6 +191,13 @@ Status CheckSourceSchema(sqlite3* db) {
   for (const Table* t : kCopied) {
     auto present = Texts(db, fmt::format("SELECT name FROM pragma_table_info('{}')", t->name));
     if (!present) return present.error();
+    if (t->sqlite_joined != nullptr) {
+      auto joined = Texts(db, fmt::format("SELECT name FROM pragma_table_info('{}') WHERE name "
+                                          "<> 'id'",
+                                          t->sqlite_joined));
+      if (!joined) return joined.error();
+      present->insert(present->end(), joined->begin(), joined->end());
+    }
     std::vector<std::string> known = ColumnNames(t->columns);
     std::sort(present->begin(), present->end());
     std::sort(known.begin(), known.end());
@@ -401,6 +412,10 @@ class Copier {
   }
 
   std::string Select(const Table& t) const {
+    if (t.sqlite_joined != nullptr) {
+      return fmt::format("SELECT {} FROM {} JOIN {} USING (id) ORDER BY {}", t.columns, t.name,
+                         t.sqlite_joined, t.sqlite_order);
+    }
     return fmt::format("SELECT {} FROM {} ORDER BY {}", t.columns, t.name, t.sqlite_order);
   }
 

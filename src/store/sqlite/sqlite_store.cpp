@@ -50,6 +50,8 @@ enum StmtId : int {
   kRollbackTo,
   kNextSequence,
   kInsertComplaint,
+  kInsertDoc,
+  kUpdateDoc,
   kInsertText,
   kLoadComplaint,
   kUpdateComplaint,
@@ -172,18 +174,23 @@ const char* SqlOf(StmtId id) {
     case kInsertComplaint:
       return "INSERT INTO complaints (reference, prefix, year, seq, state, priority, category, "
              "product, channel, assignee, investigator, persons_named, received_at, next_due, "
-             "next_clock, is_open, version, updated_at, doc, follow_up_at) "
+             "next_clock, is_open, version, updated_at, follow_up_at) "
              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-             "?18, ?19, ?21)";
+             "?18, ?21)";
+    case kInsertDoc:
+      return "INSERT INTO complaint_docs (id, doc) VALUES (?1, ?2)";
+    case kUpdateDoc:
+      return "UPDATE complaint_docs SET doc = ?2 WHERE id = ?1";
     case kInsertText:
       return "INSERT INTO complaint_text (rowid, description, notes) VALUES (?1, ?2, '')";
     case kLoadComplaint:
-      return "SELECT id, version, doc FROM complaints WHERE reference = ?1";
+      return "SELECT c.id, c.version, d.doc FROM complaints c JOIN complaint_docs d ON d.id = c.id "
+             "WHERE c.reference = ?1";
     case kUpdateComplaint:
       return "UPDATE complaints SET state = ?5, priority = ?6, category = ?7, product = ?8, "
              "channel = ?9, assignee = ?10, investigator = ?11, persons_named = ?12, "
              "received_at = ?13, next_due = ?14, next_clock = ?15, is_open = ?16, version = ?17, "
-             "updated_at = ?18, doc = ?19, follow_up_at = ?21 "
+             "updated_at = ?18, follow_up_at = ?21 "
              "WHERE id = ?20 AND reference = ?1 AND version = ?17 - 1";
     case kUpdateText:
       // Re-indexes only when the description changed: FTS5 turns an UPDATE into delete+insert.
@@ -270,7 +277,8 @@ const char* SqlOf(StmtId id) {
       return "INSERT INTO source_keys (system, external_id, complaint_id, row_hash) "
              "VALUES (?1, ?2, ?3, ?4)";
     case kScanComplaints:
-      return "SELECT id, version, doc FROM complaints WHERE id > ?1 ORDER BY id";
+      return "SELECT c.id, c.version, d.doc FROM complaints c JOIN complaint_docs d ON d.id = c.id "
+             "WHERE c.id > ?1 ORDER BY c.id";
     case kUpdateSource:
       return "UPDATE source_keys SET complaint_id = ?3, row_hash = ?4 "
              "WHERE system = ?1 AND external_id = ?2";
@@ -319,8 +327,8 @@ const char* SqlOf(StmtId id) {
              "AND json_extract(t.value, '$.state') = 'met'), "
              "sum(coalesce(json_extract(t.value, '$.breached'), 0) <> 0 "
              "OR json_extract(t.value, '$.state') = 'breached') "
-             "FROM complaints c, json_each(c.doc, '$.clocks') t "
-             "WHERE c.received_at >= ?1 GROUP BY name";
+             "FROM complaints c JOIN complaint_docs d ON d.id = c.id, "
+             "json_each(d.doc, '$.clocks') t WHERE c.received_at >= ?1 GROUP BY name";
     case kDashWeeks:
       // Weeks start on Monday 00:00 UTC; 345600000 ms is 1970-01-05, the first Monday.
       return "SELECT (received_at - 345600000) / 604800000 AS w, count(*) FROM complaints "
@@ -345,7 +353,8 @@ core::Error Unavailable(std::string detail) {
   return MakeError(Errc::kUnavailable, std::move(detail));
 }
 
-// Binds ?5..?19 and ?21 (shared by insert and update; update adds ?1 reference and ?20 id).
+// Binds ?5..?18 and ?21 (shared by insert and update; update adds ?1 reference and ?20 id); the
+// record goes to complaint_docs (migration 0016).
 void BindComplaintFields(Stmt& st, const core::Complaint& c, const ComplaintRow& row) {
   st.Bind(5, std::string_view(core::ToString(c.state)));
   st.Bind(6, static_cast<int64_t>(c.priority));
@@ -361,7 +370,6 @@ void BindComplaintFields(Stmt& st, const core::Complaint& c, const ComplaintRow&
   st.Bind(16, static_cast<int64_t>(row.open ? 1 : 0));
   st.Bind(17, c.version);
   st.Bind(18, core::ToMillis(c.updated_at));
-  st.Bind(19, row.doc);
   st.Bind(21, row.follow_up_at);
 }
 
@@ -687,11 +695,26 @@ class SqliteStore::Tx final : public core::StoreTx {
       }
       id = sqlite3_last_insert_rowid(c_.db());
     }
+    if (auto s = PutDoc(kInsertDoc, id, row.doc); !s) return s;
     CountState(core::ToString(c.state), 1);
     CountDue(row.open, row.next_due, 1);
     text_ops.push_back({kInsertText, id, c.description.value});
     c.id = id;
     return PutFactsOf(c, std::nullopt, true);
+  }
+
+  // The record of complaint `id` (migration 0016): kInsertDoc or kUpdateDoc.
+  Status PutDoc(StmtId stmt, int64_t id, std::string_view doc) {
+    auto st = Prep(c_, stmt);
+    if (!st) return st.error();
+    st->Bind(1, id);
+    st->Bind(2, doc);
+    int rc = st->Step();
+    if (rc != SQLITE_DONE) return Fail(rc, "write complaint record");
+    if (sqlite3_changes(c_.db()) != 1) {
+      return MakeError(Errc::kInternal, "complaint record missing");
+    }
+    return {};
   }
 
   Result<std::optional<core::Complaint>> LoadComplaint(const core::Reference& ref) override {
@@ -742,6 +765,7 @@ class SqliteStore::Tx final : public core::StoreTx {
       if (rc == SQLITE_DONE) return MakeError(Errc::kNotFound, "complaint not found");
       return Fail(rc, "check complaint");
     }
+    if (auto s = PutDoc(kUpdateDoc, c.id, row.doc); !s) return s;
     changed.push_back(c.id);
     if (const char* now = core::ToString(c.state); old_state != now) {
       CountState(old_state, -1);
@@ -1209,8 +1233,10 @@ Status SqliteStore::RebuildFactsIfBehind() {
   }
   auto run = [&]() -> Status {
     sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(w.db(), "SELECT id, version, doc FROM complaints ORDER BY id", -1,
-                                &raw, nullptr);
+    int rc = sqlite3_prepare_v2(w.db(),
+                                "SELECT c.id, c.version, d.doc FROM complaints c JOIN "
+                                "complaint_docs d ON d.id = c.id ORDER BY c.id",
+                                -1, &raw, nullptr);
     if (rc != SQLITE_OK) return SqliteError(w.db(), rc, "rebuild facts");
     const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(raw, sqlite3_finalize);
     Stmt st(raw);  // destroyed (reset) before `owner` finalizes
