@@ -1,5 +1,7 @@
 #include "cli/runtime.hpp"
 
+#include <fmt/core.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -39,6 +41,22 @@ core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Paths& paths, 
       return core::MakeError(core::Errc::kInternal,
                              "Cannot create the data directory " + paths.data_dir);
     }
+  }
+  if (!options.on_upgrade) {
+    // On stderr, whatever the command prints on stdout (JSON for --json).
+    options.on_upgrade = [started = std::chrono::steady_clock::now()](std::string_view file,
+                                                                      bool done) mutable {
+      if (!done) {
+        started = std::chrono::steady_clock::now();
+        fmt::print(stderr,
+                   "redress: upgrading the store: migration {} (a large store may "
+                   "take minutes)\n",
+                   file);
+        return;
+      }
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      fmt::print(stderr, "redress: migration {} applied in {:.1f} s\n", file, took.count());
+    };
   }
   auto store = store::SqliteStore::Open(paths.DatabasePath(), options);
   if (!store) return store.error();

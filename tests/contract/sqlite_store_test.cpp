@@ -573,8 +573,12 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
   const std::string path = dir.File("d.db");
   std::vector<core::Complaint> written;
   {
-    auto s = OpenOrDie(path);
+    SqliteStore::Options told;  // a new store is made, not upgraded: nothing to tell
+    bool upgraded = false;
+    told.on_upgrade = [&upgraded](std::string_view, bool) { upgraded = true; };
+    auto s = OpenOrDie(path, told);
     ASSERT_TRUE(s);
+    EXPECT_FALSE(upgraded);
     for (int i = 1; i <= 4; ++i) {
       core::Complaint c =
           StoredComplaint(i, core::FromMillis(1'780'000'000'000 + i * 86'400'000LL));
@@ -607,7 +611,14 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
   }
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints WHERE doc LIKE '%record %'"),
             std::vector<std::string>{"4"});
-  auto s = OpenOrDie(path);
+  SqliteStore::Options told;
+  std::vector<std::string> steps;
+  told.on_upgrade = [&steps](std::string_view file, bool done) {
+    steps.push_back(std::string(file) + (done ? " applied" : " applying"));
+  };
+  auto s = OpenOrDie(path, told);
+  EXPECT_EQ(steps, (std::vector<std::string>{"0016_complaint_docs.sql applying",
+                                             "0016_complaint_docs.sql applied"}));
   ASSERT_TRUE(s);
   EXPECT_EQ(Query(path, "SELECT count(*) FROM pragma_table_info('complaints') WHERE name = 'doc'"),
             std::vector<std::string>{"0"});

@@ -148,7 +148,7 @@ core::Result<int> SchemaVersion(sqlite3* db) {
   return version;
 }
 
-core::Status ApplyMigrations(sqlite3* db) {
+core::Status ApplyMigrations(sqlite3* db, const UpgradeProgress& on_upgrade) {
   if (auto s = Exec(db, kBootstrap, "create schema_migrations"); !s) return s;
   auto current = SchemaVersion(db);
   if (!current) return current.error();
@@ -171,7 +171,10 @@ core::Status ApplyMigrations(sqlite3* db) {
   if (rc != SQLITE_DONE) return SqliteError(db, rc, "read applied migrations");
   for (const Migration& m : kMigrations) {
     if (applied.count(m.version) != 0) continue;
+    const bool upgrade = *current > 0 && on_upgrade;
+    if (upgrade) on_upgrade(m.file, false);
     if (auto s = ApplyOne(db, m); !s) return s;
+    if (upgrade) on_upgrade(m.file, true);
   }
   return {};
 }

@@ -3,6 +3,7 @@
 // file is there, in order, byte for byte.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -21,10 +22,14 @@ struct Migration {
 // All migrations, ascending by version.
 std::span<const Migration> Migrations();
 
+// Told before (`done` false) and after (`done` true) each migration applied to a database that
+// had a schema already: an upgrade, which on a large store may take minutes (0016).
+using UpgradeProgress = std::function<void(std::string_view file, bool done)>;
+
 // Creates schema_migrations if needed and applies, in order, each migration not yet recorded
 // there, each in its own IMMEDIATE transaction. Fails with kUnavailable if the database was
 // written by a newer binary (it records a version this binary does not know).
-core::Status ApplyMigrations(sqlite3* db);
+core::Status ApplyMigrations(sqlite3* db, const UpgradeProgress& on_upgrade = {});
 
 // The highest applied version (0 if none), for read-only opens.
 core::Result<int> SchemaVersion(sqlite3* db);

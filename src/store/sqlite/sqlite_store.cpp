@@ -1176,7 +1176,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     const std::string sql = "PRAGMA mmap_size = " + std::to_string(options.writer_mmap_bytes);
     if (auto s = store->writer_->Exec(sql.c_str(), "mmap_size"); !s) return s.error();
   }
-  if (auto s = sqlite::ApplyMigrations(store->writer_->db()); !s) return s.error();
+  if (auto s = sqlite::ApplyMigrations(store->writer_->db(), options.on_upgrade); !s) {
+    return s.error();
+  }
   store->tx_ = std::make_unique<Tx>(*store->writer_);
   store->path_ = path;
   if (auto s = store->FinishBulkLoadLeftUndone(); !s) return s.error();

@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -65,6 +66,8 @@ class SqliteStore final : public core::Store {
     // follow); when this store closes it does the same. With another connection open at the
     // start, nothing changes.
     bool load_without_wal = false;
+    // Told before and after each migration an older store needs (sqlite::UpgradeProgress).
+    std::function<void(std::string_view file, bool done)> on_upgrade;
   };
 
   // Opens (creating if needed) and migrates the database at `path`, then starts the writer.
