@@ -63,6 +63,19 @@ std::vector<std::string> Query(const std::string& db_path, const std::string& sq
   return out;
 }
 
+// Runs `sql` (several statements) on a separate raw connection: "" when it succeeded, else
+// SQLite's message.
+std::string Exec(const std::string& db_path, const char* sql) {
+  sqlite3* db = nullptr;
+  std::string error;
+  if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK ||
+      sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    error = sqlite3_errmsg(db);
+  }
+  sqlite3_close(db);
+  return error;
+}
+
 std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path, SqliteStore::Options o = {}) {
   auto s = SqliteStore::Open(path, o);
   EXPECT_TRUE(s) << s.error().detail;
@@ -542,15 +555,8 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
     ASSERT_EQ(before.size(), 2u);
     EXPECT_EQ(before[1].tally.received, 3);  // "odd"
   }
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(
-        sqlite3_exec(db, "DELETE FROM facts; DELETE FROM facts_daily; DELETE FROM facts_monthly",
-                     nullptr, nullptr, nullptr),
-        SQLITE_OK);
-    sqlite3_close(db);
-  }
+  ASSERT_EQ(Exec(path, "DELETE FROM facts; DELETE FROM facts_daily; DELETE FROM facts_monthly"),
+            "");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM facts"), std::vector<std::string>{"0"});
   auto s = OpenOrDie(path);
   ASSERT_TRUE(s);
@@ -595,20 +601,13 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
       written.push_back(c);
     }
   }
-  {
-    // Back to the schema of version 15: the record in the complaints row.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "ALTER TABLE complaints ADD COLUMN doc TEXT NOT NULL DEFAULT ''; "
-                           "UPDATE complaints SET doc = (SELECT d.doc FROM complaint_docs d "
-                           "WHERE d.id = complaints.id); DROP TABLE complaint_docs; "
-                           "DELETE FROM schema_migrations WHERE version = 16",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  }
+  // Back to the schema of version 15: the record in the complaints row.
+  ASSERT_EQ(Exec(path,
+                 "ALTER TABLE complaints ADD COLUMN doc TEXT NOT NULL DEFAULT ''; "
+                 "UPDATE complaints SET doc = (SELECT d.doc FROM complaint_docs d "
+                 "WHERE d.id = complaints.id); DROP TABLE complaint_docs; "
+                 "DELETE FROM schema_migrations WHERE version = 16"),
+            "");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints WHERE doc LIKE '%record %'"),
             std::vector<std::string>{"4"});
   SqliteStore::Options told;
@@ -693,20 +692,14 @@ TEST(SqliteStoreTest, PairRollupsOnlyUnderAFilterValue) {
   EXPECT_NE(Query(path, "SELECT count(*) FROM facts_daily WHERE kind = 'product+category'"),
             std::vector<std::string>{"0"});
   // A store written before version 15 held such rows; the migration removes them.
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "INSERT INTO facts_daily SELECT 'department+category', day, char(31) || "
-                           "value, received, open, closed, ack_met, ack_breached, final_met, "
-                           "final_breached, upheld, partly_upheld, not_upheld, redress_minor, "
-                           "redressed, reopened, referred, early, surveys, handling_sum, "
-                           "outcome_sum FROM facts_daily WHERE kind = 'category'; "
-                           "DELETE FROM schema_migrations WHERE version = 15",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
+  ASSERT_EQ(Exec(path,
+                 "INSERT INTO facts_daily SELECT 'department+category', day, char(31) || "
+                 "value, received, open, closed, ack_met, ack_breached, final_met, "
+                 "final_breached, upheld, partly_upheld, not_upheld, redress_minor, "
+                 "redressed, reopened, referred, early, surveys, handling_sum, "
+                 "outcome_sum FROM facts_daily WHERE kind = 'category'; "
+                 "DELETE FROM schema_migrations WHERE version = 15"),
+            "");
   ASSERT_NE(Query(path, kEmptyFilterRows), std::vector<std::string>{"0"});
   auto s = OpenOrDie(path);
   ASSERT_TRUE(s);
