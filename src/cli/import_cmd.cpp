@@ -216,7 +216,8 @@ int DataCommands::Export() {
   if (!std::filesystem::exists(path)) return Usage("no store at " + path);
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies_));
   if (!loaded) return Usage(loaded.error().detail);
-  auto store = store::SqliteStore::OpenReadOnly(path);
+  auto store = store::SqliteStore::OpenReadOnly(path, 1, store::SqliteStore::Schema::kCurrent);
+  if (!store && store.error().code == core::Errc::kInvalid) return Usage(store.error().detail);
   if (!store) return Failed(store.error().detail);
 
   if (out_.empty()) {

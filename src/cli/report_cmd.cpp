@@ -110,7 +110,8 @@ std::variant<Opened, int> Open(const std::string& data, const std::string& polic
   if (!std::filesystem::exists(path)) return Usage("no store at " + path);
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies));
   if (!loaded) return Usage(loaded.error().detail);
-  auto store = store::SqliteStore::OpenReadOnly(path);
+  auto store = store::SqliteStore::OpenReadOnly(path, 1, store::SqliteStore::Schema::kCurrent);
+  if (!store && store.error().code == core::Errc::kInvalid) return Usage(store.error().detail);
   if (!store) return Failed(store.error().detail);
   Opened o;
   o.store = std::move(*store);

@@ -610,6 +610,16 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
             "");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints WHERE doc LIKE '%record %'"),
             std::vector<std::string>{"4"});
+  {
+    // Read-only opens migrate nothing: those that read complaints refuse the older schema.
+    auto current = SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kCurrent);
+    ASSERT_FALSE(current);
+    EXPECT_EQ(current.error().code, Errc::kInvalid);
+    EXPECT_NE(current.error().detail.find("schema version is 15, this binary's 16"),
+              std::string::npos)
+        << current.error().detail;
+    EXPECT_TRUE(SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kAny));
+  }
   SqliteStore::Options told;
   std::vector<std::string> steps;
   told.on_upgrade = [&steps](std::string_view file, bool done) {

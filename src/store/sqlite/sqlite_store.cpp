@@ -1309,8 +1309,8 @@ void SqliteStore::CheckpointLoop() {
   }
 }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string& path,
-                                                               int readers) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string& path, int readers,
+                                                               Schema schema) {
   util::InitCrypto();
   std::unique_ptr<SqliteStore> store(new SqliteStore());
   store->read_only_ = true;
@@ -1320,6 +1320,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string
   if (!version) return version.error();
   if (*version == 0) {
     return MakeError(Errc::kNotFound, "sqlite: not a Redress database (no schema)");
+  }
+  const int latest = sqlite::Migrations().back().version;
+  if (schema == Schema::kCurrent && *version < latest) {
+    return MakeError(Errc::kInvalid, "the store's schema version is " + std::to_string(*version) +
+                                         ", this binary's " + std::to_string(latest) +
+                                         ": open it once with this binary (for example with "
+                                         "`redress user list`) to bring it up to date");
   }
   return store;
 }

@@ -72,10 +72,16 @@ class SqliteStore final : public core::Store {
 
   // Opens (creating if needed) and migrates the database at `path`, then starts the writer.
   static core::Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, Options options);
+  // Which schema a read-only open accepts: any Redress schema (`audit verify`, `backup`, which
+  // read what every version has), or only this binary's (commands that read complaints, whose
+  // queries follow the latest migrations; an older store is refused, kInvalid, with how to
+  // bring it up to date).
+  enum class Schema { kAny, kCurrent };
   // Opens an existing database for reading only (e.g. `audit verify`, or a copy made by
   // Backup): no migrations, no writer thread; every Write() fails with kUnavailable.
   static core::Result<std::unique_ptr<SqliteStore>> OpenReadOnly(const std::string& path,
-                                                                 int readers = 1);
+                                                                 int readers = 1,
+                                                                 Schema schema = Schema::kAny);
 
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
