@@ -700,12 +700,7 @@ Result<std::unique_ptr<SqliteToPostgres>> SqliteToPostgres::Open(const std::stri
   }
   const int latest = sqlite::Migrations().back().version;
   if (*version != latest) {
-    return MakeError(
-        Errc::kInvalid,
-        fmt::format("the source's schema version is {}, this binary's {}: {}", *version, latest,
-                    *version < latest ? "open it once with this binary (for example with "
-                                        "`redress user list`) to bring it up to date"
-                                      : "use the binary that wrote it"));
+    return MakeError(Errc::kInvalid, sqlite::OtherSchemaMessage("the source's", *version));
   }
   if (auto s = CheckSourceSchema(db); !s) return s.error();
 

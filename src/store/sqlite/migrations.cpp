@@ -148,6 +148,15 @@ core::Result<int> SchemaVersion(sqlite3* db) {
   return version;
 }
 
+std::string OtherSchemaMessage(std::string_view whose, int version) {
+  const int latest = kMigrations[std::size(kMigrations) - 1].version;
+  return std::string(whose) + " schema version is " + std::to_string(version) + ", this binary's " +
+         std::to_string(latest) + ": " +
+         (version < latest ? "open it once with this binary (for example with `redress user "
+                             "list`) to bring it up to date"
+                           : "use the binary that wrote it");
+}
+
 core::Status ApplyMigrations(sqlite3* db, const UpgradeProgress& on_upgrade) {
   if (auto s = Exec(db, kBootstrap, "create schema_migrations"); !s) return s;
   auto current = SchemaVersion(db);

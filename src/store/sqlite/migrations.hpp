@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/result.hpp"
@@ -33,5 +34,10 @@ core::Status ApplyMigrations(sqlite3* db, const UpgradeProgress& on_upgrade = {}
 
 // The highest applied version (0 if none), for read-only opens.
 core::Result<int> SchemaVersion(sqlite3* db);
+
+// What to tell of a database at schema `version`, not this binary's: `whose` ("the store's",
+// "the source's") schema version, this binary's, and how to bring it up to date (older) or
+// which binary reads it (newer).
+std::string OtherSchemaMessage(std::string_view whose, int version);
 
 }  // namespace redress::store::sqlite

@@ -1323,10 +1323,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string
   }
   const int latest = sqlite::Migrations().back().version;
   if (schema == Schema::kCurrent && *version < latest) {
-    return MakeError(Errc::kInvalid, "the store's schema version is " + std::to_string(*version) +
-                                         ", this binary's " + std::to_string(latest) +
-                                         ": open it once with this binary (for example with "
-                                         "`redress user list`) to bring it up to date");
+    return MakeError(Errc::kInvalid, sqlite::OtherSchemaMessage("the store's", *version));
   }
   return store;
 }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/ports/store.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "store/write_queue.hpp"
 #include "util/versioned_cache.hpp"
 
@@ -66,8 +67,8 @@ class SqliteStore final : public core::Store {
     // follow); when this store closes it does the same. With another connection open at the
     // start, nothing changes.
     bool load_without_wal = false;
-    // Told before and after each migration an older store needs (sqlite::UpgradeProgress).
-    std::function<void(std::string_view file, bool done)> on_upgrade;
+    // Told before and after each migration an older store needs.
+    sqlite::UpgradeProgress on_upgrade;
   };
 
   // Opens (creating if needed) and migrates the database at `path`, then starts the writer.
