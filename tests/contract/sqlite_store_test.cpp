@@ -24,6 +24,8 @@
 #include "core/event.hpp"
 #include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sorter.hpp"
+#include "store/sqlite/statement.hpp"
 #include "store_harness.hpp"
 #include "util/crypto.hpp"
 
@@ -825,6 +827,85 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
 
 // The last connection to close checkpoints and removes the WAL: the next process starts from
 // the database file alone.
+// The integer value of `PRAGMA name` on `c`.
+int64_t PragmaOf(store::sqlite::Conn& c, const char* name) {
+  const std::string sql = std::string("PRAGMA ") + name;
+  sqlite3_stmt* st = nullptr;
+  int64_t v = -1;
+  if (sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    v = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  return v;
+}
+
+// An index built under SorterSettings, its keys past one 2 MiB sorted run, on a connection set
+// as the writer is (temporary storage in memory, a 64 MiB cache): helper threads and short
+// runs while it builds, the connection's own settings after, and the same index either way.
+TEST(SqliteStoreTest, IndexBuildsSortOnHelperThreadsAndPutTheSettingsBack) {
+  TempDir dir;
+  auto conn =
+      store::sqlite::Conn::Open(dir.File("sort.db"), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  ASSERT_TRUE(conn);
+  store::sqlite::Conn& c = **conn;
+  ASSERT_TRUE(c.Exec("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536", "test"));
+  ASSERT_TRUE(
+      c.Exec("CREATE TABLE t (k TEXT, n INTEGER);"
+             "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 60000) "
+             "INSERT INTO t SELECT printf('%08d-%s', (i * 7919) % 60000, "
+             "'a category name of some length'), i FROM s",
+             "test"));
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  {
+    store::sqlite::SorterSettings sorter(c);
+    EXPECT_TRUE(sorter.active());
+    EXPECT_EQ(PragmaOf(c, "temp_store"), 1);  // FILE
+    EXPECT_EQ(PragmaOf(c, "threads"), std::min<int64_t>(cores, 8));
+    EXPECT_EQ(PragmaOf(c, "cache_size"), -2048);
+    EXPECT_TRUE(sorter.Restore(c.Exec("CREATE INDEX t_k ON t (k, n)", "test")));
+  }
+  EXPECT_EQ(PragmaOf(c, "temp_store"), 2);  // MEMORY
+  EXPECT_EQ(PragmaOf(c, "threads"), 0);
+  EXPECT_EQ(PragmaOf(c, "cache_size"), -65536);
+  ASSERT_TRUE(c.Exec("CREATE INDEX t_k_plain ON t (k, n)", "test"));  // the writer's settings
+  auto check = [&c](const char* index) {
+    sqlite3_stmt* st = nullptr;
+    const std::string sql =
+        std::string("SELECT count(*), min(k), max(k) FROM t INDEXED BY ") + index;
+    std::string out;
+    if (sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      for (int i = 0; i < 3; ++i) {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+        out += std::string(p != nullptr ? p : "") + "|";
+      }
+    }
+    sqlite3_finalize(st);
+    return out;
+  };
+  EXPECT_EQ(check("t_k"),
+            "60000|00000000-a category name of some length|"
+            "00059999-a category name of some length|");
+  EXPECT_EQ(check("t_k"), check("t_k_plain"));
+  EXPECT_TRUE(c.Exec("PRAGMA integrity_check", "test"));
+
+  // Where SQLite refuses them (a transaction that opened the temporary database), nothing
+  // changes and the index is built all the same.
+  ASSERT_TRUE(c.Exec("BEGIN; CREATE TEMP TABLE scratch (x)", "test"));
+  {
+    store::sqlite::SorterSettings sorter(c);
+    EXPECT_FALSE(sorter.active());
+    EXPECT_EQ(PragmaOf(c, "temp_store"), 2);
+    EXPECT_EQ(PragmaOf(c, "threads"), 0);
+    EXPECT_EQ(PragmaOf(c, "cache_size"), -65536);
+    EXPECT_TRUE(sorter.Restore(c.Exec("CREATE INDEX t_n ON t (n)", "test")));
+  }
+  EXPECT_EQ(PragmaOf(c, "temp_store"), 2);
+  EXPECT_EQ(PragmaOf(c, "threads"), 0);
+  ASSERT_TRUE(c.Exec("COMMIT", "test"));
+}
+
 TEST(SqliteStoreTest, ClosingLeavesNoWal) {
   TempDir dir;
   const std::string path = dir.File("w.db");

@@ -22,6 +22,7 @@
 #include "store/list_support.hpp"
 #include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sorter.hpp"
 #include "store/sqlite/statement.hpp"
 #include "store/stored_complaint.hpp"
 #include "util/crypto.hpp"
@@ -1645,14 +1646,12 @@ Result<std::vector<DeferredIndex>> DeferredIndexes(Conn& c) {
 }
 
 // Builds one deferred index, inside the caller's transaction, and strikes it from the list.
-// SQLite sorts the index's keys with helper threads (PRAGMA threads) while it runs.
+// SQLite sorts its keys on helper threads in short runs (sqlite::SorterSettings).
 Status BuildDeferredIndex(Conn& c, const DeferredIndex& index) {
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const std::string threads = "PRAGMA threads = " + std::to_string(std::min(cores, 8u));
-  if (auto s = c.Exec(threads.c_str(), "build deferred index"); !s) return s;
-  Status built = c.Exec(index.sql.c_str(), "build deferred index");
-  (void)c.Exec("PRAGMA threads = 0", "build deferred index");
-  if (!built) return built;
+  sqlite::SorterSettings sorter(c);
+  if (auto built = sorter.Restore(c.Exec(index.sql.c_str(), "build deferred index")); !built) {
+    return built;
+  }
   // Index names come from the schema (migrations), not from input.
   const std::string done = "DELETE FROM deferred_indexes WHERE name = '" + index.name + "'";
   return c.Exec(done.c_str(), "build deferred index");
