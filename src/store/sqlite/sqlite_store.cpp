@@ -119,6 +119,9 @@ enum StmtId : int {
   "SELECT r.id, r.doc, r.updated_at, (SELECT group_concat(l.complaint_id) FROM record_links l " \
   "WHERE l.kind = r.kind AND l.id = r.id) FROM records r "
 
+// Each complaint row with its record (migration 0016 keeps the records in a table of their own).
+#define REDRESS_COMPLAINTS_WITH_DOCS "complaints c JOIN complaint_docs d ON d.id = c.id"
+
 #define REDRESS_EVENT_COLS                                                                   \
   "seq, complaint_id, reference, at, actor, action, \"before\", \"after\", payload_digest, " \
   "prev_hash, hash"
@@ -185,7 +188,8 @@ const char* SqlOf(StmtId id) {
     case kInsertText:
       return "INSERT INTO complaint_text (rowid, description, notes) VALUES (?1, ?2, '')";
     case kLoadComplaint:
-      return "SELECT c.id, c.version, d.doc FROM complaints c JOIN complaint_docs d ON d.id = c.id "
+      return "SELECT c.id, c.version, d.doc FROM " REDRESS_COMPLAINTS_WITH_DOCS
+             " "
              "WHERE c.reference = ?1";
     case kUpdateComplaint:
       return "UPDATE complaints SET state = ?5, priority = ?6, category = ?7, product = ?8, "
@@ -278,7 +282,8 @@ const char* SqlOf(StmtId id) {
       return "INSERT INTO source_keys (system, external_id, complaint_id, row_hash) "
              "VALUES (?1, ?2, ?3, ?4)";
     case kScanComplaints:
-      return "SELECT c.id, c.version, d.doc FROM complaints c JOIN complaint_docs d ON d.id = c.id "
+      return "SELECT c.id, c.version, d.doc FROM " REDRESS_COMPLAINTS_WITH_DOCS
+             " "
              "WHERE c.id > ?1 ORDER BY c.id";
     case kUpdateSource:
       return "UPDATE source_keys SET complaint_id = ?3, row_hash = ?4 "
@@ -328,7 +333,8 @@ const char* SqlOf(StmtId id) {
              "AND json_extract(t.value, '$.state') = 'met'), "
              "sum(coalesce(json_extract(t.value, '$.breached'), 0) <> 0 "
              "OR json_extract(t.value, '$.state') = 'breached') "
-             "FROM complaints c JOIN complaint_docs d ON d.id = c.id, "
+             "FROM " REDRESS_COMPLAINTS_WITH_DOCS
+             ", "
              "json_each(d.doc, '$.clocks') t WHERE c.received_at >= ?1 GROUP BY name";
     case kDashWeeks:
       // Weeks start on Monday 00:00 UTC; 345600000 ms is 1970-01-05, the first Monday.
@@ -1236,10 +1242,9 @@ Status SqliteStore::RebuildFactsIfBehind() {
   }
   auto run = [&]() -> Status {
     sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(w.db(),
-                                "SELECT c.id, c.version, d.doc FROM complaints c JOIN "
-                                "complaint_docs d ON d.id = c.id ORDER BY c.id",
-                                -1, &raw, nullptr);
+    int rc = sqlite3_prepare_v2(
+        w.db(), "SELECT c.id, c.version, d.doc FROM " REDRESS_COMPLAINTS_WITH_DOCS " ORDER BY c.id",
+        -1, &raw, nullptr);
     if (rc != SQLITE_OK) return SqliteError(w.db(), rc, "rebuild facts");
     const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(raw, sqlite3_finalize);
     Stmt st(raw);  // destroyed (reset) before `owner` finalizes
