@@ -13,6 +13,7 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -1650,24 +1651,30 @@ Result<std::vector<DeferredIndex>> DeferredIndexes(Conn& c) {
   return out;
 }
 
+// How a deferred index's keys are sorted: on helper threads in short runs through temporary
+// files (sqlite::SorterSettings), or with the writer's own settings, in memory.
+enum class Sort { kHelpers, kInMemory };
+
 // Builds one deferred index, inside the caller's transaction, and strikes it from the list.
-// SQLite sorts its keys on helper threads in short runs (sqlite::SorterSettings).
-Status BuildDeferredIndex(Conn& c, const DeferredIndex& index) {
-  sqlite::SorterSettings sorter(c);
-  if (auto built = sorter.Restore(c.Exec(index.sql.c_str(), "build deferred index")); !built) {
-    return built;
-  }
+Status BuildDeferredIndex(Conn& c, const DeferredIndex& index, Sort sort) {
+  std::optional<sqlite::SorterSettings> sorter;
+  if (sort == Sort::kHelpers) sorter.emplace(c);
+  Status built = c.Exec(index.sql.c_str(), "build deferred index");
+  if (sorter) built = sorter->Restore(std::move(built));
+  if (!built) return built;
   // Index names come from the schema (migrations), not from input.
   const std::string done = "DELETE FROM deferred_indexes WHERE name = '" + index.name + "'";
   return c.Exec(done.c_str(), "build deferred index");
 }
 
-// Every deferred index, in one transaction (the caller's).
-Status BuildDeferredIndexes(Conn& c) {
+// Every deferred index, in one transaction (the caller's), sorted in memory: this runs when a
+// store opens with indexes a bulk load left unbuilt, after a crash or after a build that failed
+// (its temporary files, say, found no room), and must not fail the same way again.
+Status BuildDeferredIndexesInMemory(Conn& c) {
   auto indexes = DeferredIndexes(c);
   if (!indexes) return indexes.error();
   for (const auto& index : *indexes) {
-    if (auto s = BuildDeferredIndex(c, index); !s) return s;
+    if (auto s = BuildDeferredIndex(c, index, Sort::kInMemory); !s) return s;
   }
   return {};
 }
@@ -1746,7 +1753,7 @@ Status SqliteStore::EndBulkLoad(const BulkLoadProgress& on_step) {
     ended = WriteSync([this, &on_step, &deferred, i, count](core::StoreTx&) -> Status {
       const DeferredIndex& index = deferred[static_cast<size_t>(i)];
       if (on_step) on_step({BulkLoadStep::kIndex, i + 1, count, index.name});
-      return BuildDeferredIndex(*writer_, index);
+      return BuildDeferredIndex(*writer_, index, Sort::kHelpers);
     });
   }
   if (ended && bulk_lock_fd_ >= 0) {
@@ -1772,7 +1779,7 @@ Status SqliteStore::FinishBulkLoadLeftUndone() {
     ::close(lock_fd);
     return s;
   }
-  Status s = BuildDeferredIndexes(w);
+  Status s = BuildDeferredIndexesInMemory(w);
   if (s && *stale != 0) s = sqlite::RebuildRollups(w);
   if (s) s = w.Exec(kClearRollupsStale, "finish bulk load");
   if (s) {
