@@ -190,8 +190,7 @@ const char* SqlOf(StmtId id) {
       return "INSERT INTO complaint_text (rowid, description, notes) VALUES (?1, ?2, '')";
     case kLoadComplaint:
       return "SELECT c.id, c.version, d.doc FROM " REDRESS_COMPLAINTS_WITH_DOCS
-             " "
-             "WHERE c.reference = ?1";
+             " WHERE c.reference = ?1";
     case kUpdateComplaint:
       return "UPDATE complaints SET state = ?5, priority = ?6, category = ?7, product = ?8, "
              "channel = ?9, assignee = ?10, investigator = ?11, persons_named = ?12, "
@@ -284,8 +283,7 @@ const char* SqlOf(StmtId id) {
              "VALUES (?1, ?2, ?3, ?4)";
     case kScanComplaints:
       return "SELECT c.id, c.version, d.doc FROM " REDRESS_COMPLAINTS_WITH_DOCS
-             " "
-             "WHERE c.id > ?1 ORDER BY c.id";
+             " WHERE c.id > ?1 ORDER BY c.id";
     case kUpdateSource:
       return "UPDATE source_keys SET complaint_id = ?3, row_hash = ?4 "
              "WHERE system = ?1 AND external_id = ?2";
@@ -335,8 +333,7 @@ const char* SqlOf(StmtId id) {
              "sum(coalesce(json_extract(t.value, '$.breached'), 0) <> 0 "
              "OR json_extract(t.value, '$.state') = 'breached') "
              "FROM " REDRESS_COMPLAINTS_WITH_DOCS
-             ", "
-             "json_each(d.doc, '$.clocks') t WHERE c.received_at >= ?1 GROUP BY name";
+             ", json_each(d.doc, '$.clocks') t WHERE c.received_at >= ?1 GROUP BY name";
     case kDashWeeks:
       // Weeks start on Monday 00:00 UTC; 345600000 ms is 1970-01-05, the first Monday.
       return "SELECT (received_at - 345600000) / 604800000 AS w, count(*) FROM complaints "
