@@ -825,21 +825,6 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   EXPECT_EQ(Query(path, kRollupRows), Query(plain, kRollupRows));
 }
 
-// The last connection to close checkpoints and removes the WAL: the next process starts from
-// the database file alone.
-// The integer value of `PRAGMA name` on `c`.
-int64_t PragmaOf(store::sqlite::Conn& c, const char* name) {
-  const std::string sql = std::string("PRAGMA ") + name;
-  sqlite3_stmt* st = nullptr;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    v = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  return v;
-}
-
 // An index built under SorterSettings, its keys past one 2 MiB sorted run, on a connection set
 // as the writer is (temporary storage in memory, a 64 MiB cache): helper threads and short
 // runs while it builds, the connection's own settings after, and the same index either way.
@@ -849,6 +834,10 @@ TEST(SqliteStoreTest, IndexBuildsSortOnHelperThreadsAndPutTheSettingsBack) {
       store::sqlite::Conn::Open(dir.File("sort.db"), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   ASSERT_TRUE(conn);
   store::sqlite::Conn& c = **conn;
+  auto pragma = [&c](const char* name) -> int64_t {
+    auto v = store::sqlite::PragmaInt(c.db(), name);
+    return v ? *v : -1;
+  };
   ASSERT_TRUE(c.Exec("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536", "test"));
   ASSERT_TRUE(
       c.Exec("CREATE TABLE t (k TEXT, n INTEGER);"
@@ -860,14 +849,14 @@ TEST(SqliteStoreTest, IndexBuildsSortOnHelperThreadsAndPutTheSettingsBack) {
   {
     store::sqlite::SorterSettings sorter(c);
     EXPECT_TRUE(sorter.active());
-    EXPECT_EQ(PragmaOf(c, "temp_store"), 1);  // FILE
-    EXPECT_EQ(PragmaOf(c, "threads"), std::min<int64_t>(cores, 8));
-    EXPECT_EQ(PragmaOf(c, "cache_size"), -2048);
+    EXPECT_EQ(pragma("temp_store"), 1);  // FILE
+    EXPECT_EQ(pragma("threads"), std::min<int64_t>(cores, 8));
+    EXPECT_EQ(pragma("cache_size"), -2048);
     EXPECT_TRUE(sorter.Restore(c.Exec("CREATE INDEX t_k ON t (k, n)", "test")));
   }
-  EXPECT_EQ(PragmaOf(c, "temp_store"), 2);  // MEMORY
-  EXPECT_EQ(PragmaOf(c, "threads"), 0);
-  EXPECT_EQ(PragmaOf(c, "cache_size"), -65536);
+  EXPECT_EQ(pragma("temp_store"), 2);  // MEMORY
+  EXPECT_EQ(pragma("threads"), 0);
+  EXPECT_EQ(pragma("cache_size"), -65536);
   ASSERT_TRUE(c.Exec("CREATE INDEX t_k_plain ON t (k, n)", "test"));  // the writer's settings
   auto check = [&c](const char* index) {
     sqlite3_stmt* st = nullptr;
@@ -896,16 +885,18 @@ TEST(SqliteStoreTest, IndexBuildsSortOnHelperThreadsAndPutTheSettingsBack) {
   {
     store::sqlite::SorterSettings sorter(c);
     EXPECT_FALSE(sorter.active());
-    EXPECT_EQ(PragmaOf(c, "temp_store"), 2);
-    EXPECT_EQ(PragmaOf(c, "threads"), 0);
-    EXPECT_EQ(PragmaOf(c, "cache_size"), -65536);
+    EXPECT_EQ(pragma("temp_store"), 2);
+    EXPECT_EQ(pragma("threads"), 0);
+    EXPECT_EQ(pragma("cache_size"), -65536);
     EXPECT_TRUE(sorter.Restore(c.Exec("CREATE INDEX t_n ON t (n)", "test")));
   }
-  EXPECT_EQ(PragmaOf(c, "temp_store"), 2);
-  EXPECT_EQ(PragmaOf(c, "threads"), 0);
+  EXPECT_EQ(pragma("temp_store"), 2);
+  EXPECT_EQ(pragma("threads"), 0);
   ASSERT_TRUE(c.Exec("COMMIT", "test"));
 }
 
+// The last connection to close checkpoints and removes the WAL: the next process starts from
+// the database file alone.
 TEST(SqliteStoreTest, ClosingLeavesNoWal) {
   TempDir dir;
   const std::string path = dir.File("w.db");

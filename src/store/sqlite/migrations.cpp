@@ -92,18 +92,6 @@ core::Status ApplyInTransaction(sqlite3* db, const Migration& m) {
   return {};
 }
 
-// The integer value of `PRAGMA name` on `db`.
-core::Result<int> PragmaValue(sqlite3* db, const char* name) {
-  const std::string sql = std::string("PRAGMA ") + name;
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  const int value = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-  sqlite3_finalize(st);
-  if (rc != SQLITE_ROW) return SqliteError(db, rc, sql);
-  return value;
-}
-
 // Two pragmas a transaction cannot change are set for the migration and put back after it:
 // - foreign keys off, so that a migration may make a table again and drop the old one (0016),
 //   and checked before it commits: SQLite's procedure for the changes ALTER TABLE cannot make
@@ -113,9 +101,9 @@ core::Result<int> PragmaValue(sqlite3* db, const char* name) {
 //   its pages with zeros (Debian's SQLite deletes securely), so 0016 at a million complaints
 //   held 2.5 GB in memory with temp_store = MEMORY and 77 MB with FILE.
 core::Status ApplyOne(sqlite3* db, const Migration& m) {
-  auto fk = PragmaValue(db, "foreign_keys");
+  auto fk = PragmaInt(db, "foreign_keys");
   if (!fk) return fk.error();
-  auto temp = PragmaValue(db, "temp_store");
+  auto temp = PragmaInt(db, "temp_store");
   if (!temp) return temp.error();
   if (auto s = Exec(db, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = FILE", "migration pragmas");
       !s) {

@@ -1,7 +1,5 @@
 #include "store/sqlite/sorter.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <string>
 #include <thread>
@@ -10,25 +8,15 @@
 
 namespace redress::store::sqlite {
 
-namespace {
-
-// The integer value of `PRAGMA name`, if it has one.
-bool PragmaInt(sqlite3* db, const char* name, int64_t& out) {
-  const std::string sql = std::string("PRAGMA ") + name;
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) out = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return rc == SQLITE_ROW;
-}
-
-}  // namespace
-
 SorterSettings::SorterSettings(Conn& c) : c_(&c) {
-  read_ = PragmaInt(c.db(), "threads", threads_) && PragmaInt(c.db(), "temp_store", temp_store_) &&
-          PragmaInt(c.db(), "cache_size", cache_size_);
+  auto threads = PragmaInt(c.db(), "threads");
+  auto temp_store = PragmaInt(c.db(), "temp_store");
+  auto cache_size = PragmaInt(c.db(), "cache_size");
+  read_ = threads && temp_store && cache_size;
   if (!read_) return;
+  threads_ = *threads;
+  temp_store_ = *temp_store;
+  cache_size_ = *cache_size;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   // temp_store first: the one SQLite may refuse, before anything has changed.
   const std::string sql =

@@ -47,6 +47,17 @@ core::Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   return core::MakeError(code, std::move(detail));
 }
 
+core::Result<int64_t> PragmaInt(sqlite3* db, const char* name) {
+  const std::string sql = std::string("PRAGMA ") + name;
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  const int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return SqliteError(db, rc, sql);
+  return value;
+}
+
 bool IsFatal(int rc) {
   switch (rc & 0xff) {
     case SQLITE_IOERR:

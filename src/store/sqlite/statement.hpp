@@ -19,6 +19,8 @@ namespace redress::store::sqlite {
 
 // An Error for a failed SQLite call; `what` names the operation (no data values).
 core::Error SqliteError(sqlite3* db, int rc, std::string_view what);
+// The integer value of `PRAGMA name` on `db`.
+core::Result<int64_t> PragmaInt(sqlite3* db, const char* name);
 // True for result codes after which the database file can no longer be trusted to hold what
 // we wrote (I/O error, full disk, corruption): the store must refuse further writes.
 bool IsFatal(int rc);
