@@ -42,12 +42,18 @@ bool ValidPrefix(const std::string& p) {
   return !p.empty() && p.size() <= 8 && std::all_of(p.begin(), p.end(), ::isupper);
 }
 
-// The import's progress line.
-void ShowImport(Progress& progress, const importer::ImportSummary& s) {
+// The import's progress line; `file_bytes` is the file's size (0 if unknown), of which the
+// share read so far leads the line.
+void ShowImport(Progress& progress, const importer::ImportSummary& s, int64_t file_bytes) {
   if (!progress.OnTerminal()) return;
   const double secs = progress.Seconds();
-  progress.Say(fmt::format("importing: {} rows read, {} new, {} updated, {} bad ({:.0f} rows/s)",
-                           s.rows, s.imported, s.updated, s.bad, secs > 0 ? s.rows / secs : 0.0));
+  const std::string share =
+      file_bytes > 0 ? fmt::format("{}% of the file, ",
+                                   std::min<int64_t>(100, s.file_offset * 100 / file_bytes))
+                     : std::string();
+  progress.Say(fmt::format("importing: {}{} rows read, {} new, {} updated, {} bad ({:.0f} rows/s)",
+                           share, s.rows, s.imported, s.updated, s.bad,
+                           secs > 0 ? s.rows / secs : 0.0));
 }
 
 // Rows from which an import into a smaller store builds its indexes at the end.
@@ -131,7 +137,11 @@ int DataCommands::Import() {
       std::cerr << "redress: more bad rows; only the first " << kMaxBadReported << " are listed\n";
     }
   };
-  o.on_progress = [&](const importer::ImportSummary& s) { ShowImport(progress, s); };
+  std::error_code ec;
+  const auto bytes = static_cast<int64_t>(std::filesystem::file_size(file_, ec));
+  o.on_progress = [&](const importer::ImportSummary& s) {
+    ShowImport(progress, s, ec ? 0 : bytes);
+  };
 
   if (strict_) {
     auto check = importer::CheckCfpbFile(file_, o);
@@ -153,8 +163,6 @@ int DataCommands::Import() {
   // under 1 KB, a fifth of that gzipped), indexes built once at the end instead of row by row.
   auto in_store = (*store)->CountComplaints();
   if (!in_store) return Failed(in_store.error().detail);
-  std::error_code ec;
-  const auto bytes = static_cast<int64_t>(std::filesystem::file_size(file_, ec));
   const bool gz = file_.size() > 3 && file_.compare(file_.size() - 3, 3, ".gz") == 0;
   const int64_t rows_at_least = ec ? 0 : (gz ? bytes * 5 : bytes) / 1000;
   const bool defer_indexes = rows_at_least >= kDeferIndexesFrom && rows_at_least > *in_store;

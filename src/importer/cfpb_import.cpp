@@ -377,6 +377,7 @@ core::Result<ImportSummary> ImportCfpb(core::Store& store, const std::string& pa
     ImportSummary s = pipe.Committed();
     s.rows = read.rows;
     s.bad = read.bad;
+    s.file_offset = read.file_offset;
     o.on_progress(s);
   };
   core::Status s = ReadCsvFile(path, [&](CsvRecord& r) {
@@ -390,6 +391,7 @@ core::Result<ImportSummary> ImportCfpb(core::Store& store, const std::string& pa
       return true;
     }
     ++read.rows;
+    read.file_offset = r.file_offset;
     auto m = cfpb::MapRecord(*header, r, ctx);
     if (!m) {
       ++read.bad;

@@ -36,6 +36,8 @@ struct ImportSummary {
   int64_t updated = 0;
   int64_t unchanged = 0;
   int64_t bad = 0;
+  // Bytes of the file read so far (compressed bytes for a gzip file): progress, not counts.
+  int64_t file_offset = 0;
 };
 
 struct ImportOptions {

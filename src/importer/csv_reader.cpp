@@ -31,6 +31,8 @@ class Collector {
 
   bool stopped() const { return stopped_; }
   int64_t line() const { return line_; }
+  // The bytes of the file read so far, given to each record ended after it is set.
+  void set_file_offset(int64_t offset) { record_.file_offset = offset; }
 
  private:
   void Field(const char* p, size_t len) {
@@ -130,6 +132,7 @@ core::Status ReadCsvFile(const std::string& path, const CsvRecordFn& fn) {
                                                (err == Z_ERRNO ? std::strerror(errno) : msg));
     }
     if (n == 0) break;
+    collector.set_file_offset(gzoffset(file.get()));
     if (auto s = Feed(parser, collector, buf.get(), static_cast<size_t>(n)); !s) return s;
     if (collector.stopped()) return {};
   }

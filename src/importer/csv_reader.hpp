@@ -23,6 +23,9 @@ namespace redress::importer {
 struct CsvRecord {
   int64_t line = 0;  // physical line the record starts on
   std::vector<std::string> fields;
+  // ReadCsvFile: the bytes of the file read so far, compressed bytes for a gzip file (read in
+  // chunks, so records of one chunk share it); at most the file's size. 0 from ParseCsv.
+  int64_t file_offset = 0;
 };
 
 // Called once per record; return false to stop reading. The record's storage is reused for

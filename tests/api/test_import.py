@@ -10,9 +10,11 @@ import gzip
 import hashlib
 import json
 import os
+import pty
 import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -261,6 +263,39 @@ class ImportTest(unittest.TestCase):
                 self.assertIn(says, p.stderr)
                 self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
                 self.assertFalse(os.path.exists(bad))
+
+    def test_progress_on_a_terminal_says_how_much_of_the_file_is_read(self):
+        # 45,000 rows of the real exports (new IDs after the first pass): progress every 20,000.
+        csv_path = os.path.join(self.tmp, "rows.csv")
+        made = subprocess.run([sys.executable, os.path.join(h.SOURCE_DIR, "bench",
+                                                            "make_volume_csv.py"),
+                               "--rows", "45000", "--out", csv_path, "--data", DATA],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: stderr is the terminal
+            os.execve(h.BIN, [h.BIN, "import", "cfpb", csv_path, "--data", self.data],
+                      {**os.environ, "REDRESS_POLICIES": h.POLICIES})
+        out = b""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        _, status = os.waitpid(pid, 0)
+        text = out.decode("utf-8", "replace")
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, text)
+        shares = [int(m) for m in re.findall(r"importing: (\d+)% of the file, \d+ rows read", text)]
+        rows = [int(m) for m in re.findall(r"% of the file, (\d+) rows read", text)]
+        self.assertEqual(rows, [20000, 40000], text)
+        self.assertEqual(len(shares), 2, text)
+        self.assertTrue(0 < shares[0] < shares[1] <= 100, shares)
+        # The file is read in 1 MiB chunks: at 40,000 of 45,000 rows, most of it.
+        self.assertGreaterEqual(shares[1], 70, shares)
+        self.assertIn("45000 rows: 45000 imported", text)
 
     def test_import_while_the_server_runs(self):
         os.makedirs(self.data)

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -201,6 +203,37 @@ TEST(CsvReader, ReadsGzipAndPlainFilesAlike) {
   auto missing = importer::ReadCsvFile("/nonexistent/x.csv", [](CsvRecord&) { return true; });
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, core::Errc::kNotFound);
+}
+
+// Each record of a file carries the bytes read so far (the import's progress): growing chunk
+// by chunk, never past the file, and the whole file at its last record, plain or gzip.
+TEST(CsvReader, RecordsCarryTheShareOfTheFileRead) {
+  std::string text = kHeader;
+  for (int i = 1; i <= 12000; ++i) text += Row(std::to_string(i));  // a few MiB: several chunks
+  TempFile plain(text);
+  const std::string gz = plain.path() + ".gz";
+  ASSERT_EQ(std::system(("gzip -c " + plain.path() + " > " + gz).c_str()), 0);
+  for (const std::string& path : {plain.path(), gz}) {
+    const auto size = static_cast<int64_t>(std::filesystem::file_size(path));
+    std::vector<int64_t> offsets;
+    auto s = importer::ReadCsvFile(path, [&](CsvRecord& r) {
+      offsets.push_back(r.file_offset);
+      return true;
+    });
+    ASSERT_TRUE(s) << path;
+    ASSERT_EQ(offsets.size(), 12001u) << path;
+    EXPECT_GT(offsets.front(), 0) << path;
+    EXPECT_TRUE(std::is_sorted(offsets.begin(), offsets.end())) << path;
+    EXPECT_EQ(offsets.back(), size) << path;
+    if (path == plain.path()) {
+      EXPECT_LT(offsets.front(), size);  // the first chunk is not the whole file
+      EXPECT_EQ(offsets.front(), 1 << 20);
+    }
+  }
+  std::remove(gz.c_str());
+  std::vector<CsvRecord> parsed = Parse("a,b\n1,2\n");
+  ASSERT_EQ(parsed.size(), 2u);
+  EXPECT_EQ(parsed[1].file_offset, 0);  // text given whole: no file
 }
 
 TEST(Utf8, ValidatesSequences) {
