@@ -2,13 +2,19 @@
 
 #include <fmt/format.h>
 #include <malloc.h>
+#include <unistd.h>
+#include <zlib.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <tuple>
+#include <vector>
 
 #include "cli/progress.hpp"
 #include "cli/runtime.hpp"
@@ -56,6 +62,54 @@ void ShowImport(Progress& progress, const importer::ImportSummary& s, int64_t fi
                            secs > 0 ? s.rows / secs : 0.0));
 }
 
+// Standard input copied to a temporary file (in $TMPDIR), removed with this object.
+class SpooledStdin {
+ public:
+  SpooledStdin() = default;
+  SpooledStdin(const SpooledStdin&) = delete;
+  SpooledStdin& operator=(const SpooledStdin&) = delete;
+  ~SpooledStdin() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+  core::Status Fill() {
+    std::error_code ec;
+    auto dir = std::filesystem::temp_directory_path(ec);
+    std::string tmpl = (ec ? std::filesystem::path("/tmp") : dir) / "redress-stdin-XXXXXX";
+    const int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) return Error("cannot create " + tmpl);
+    path_ = tmpl;
+    std::vector<char> buf(1 << 20);
+    bool ok = true;
+    for (;;) {
+      const ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ok = n == 0;
+        break;
+      }
+      for (ssize_t done = 0; ok && done < n;) {
+        const ssize_t w = ::write(fd, buf.data() + done, static_cast<size_t>(n - done));
+        if (w < 0 && errno == EINTR) continue;
+        ok = w > 0;
+        done += w > 0 ? w : 0;
+      }
+      if (!ok) break;
+    }
+    const int err = errno;
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) return Error("cannot keep standard input in " + path_ + ": " + std::strerror(err));
+    return {};
+  }
+
+ private:
+  static core::Error Error(std::string detail) {
+    return core::MakeError(core::Errc::kUnavailable, std::move(detail));
+  }
+  std::string path_;
+};
+
 // Rows from which an import into a smaller store builds its indexes at the end.
 constexpr int64_t kDeferIndexesFrom = 50'000;
 
@@ -64,9 +118,11 @@ constexpr int64_t kDeferIndexesFrom = 50'000;
 DataCommands::DataCommands(CLI::App& app) {
   auto* import_cmd = app.add_subcommand("import", "Import complaints from another system");
   import_cmd->require_subcommand(1);
-  import_cfpb_ =
-      import_cmd->add_subcommand("cfpb", "Import a CFPB consumer complaint CSV (plain or .gz)");
-  import_cfpb_->add_option("FILE", file_, "The CSV file (18-column or 2014 layout)")->required();
+  import_cfpb_ = import_cmd->add_subcommand(
+      "cfpb", "Import a CFPB consumer complaint CSV (plain, .gz or .zip)");
+  import_cfpb_
+      ->add_option("FILE", file_, "The CSV file (18-column or 2014 layout; - for standard input)")
+      ->required();
   import_cfpb_->add_option("--data", data_, "Data directory")->capture_default_str();
   import_cfpb_->add_option("--policies", policies_, "Policies directory (needs cfpb.toml)");
   import_cfpb_->add_option("--reference-prefix", reference_prefix_, "Prefix of new references")
@@ -83,7 +139,8 @@ DataCommands::DataCommands(CLI::App& app) {
   export_csv_ = export_cmd->add_subcommand("csv", "Every complaint as a CFPB-layout CSV");
   export_csv_->add_option("--data", data_, "Data directory")->capture_default_str();
   export_csv_->add_option("--policies", policies_, "Policies directory (time zones)");
-  export_csv_->add_option("--out", out_, "Write to FILE (default: stdout)");
+  export_csv_->add_option("--out", out_,
+                          "Write to FILE, gzip-compressed if it ends in .gz (default: stdout)");
   export_csv_->add_option("--from", from_,
                           "Only complaints received on or after this day (YYYY-MM-DD)");
   export_csv_->add_option("--to", to_, "Only complaints received on or before this day");
@@ -107,7 +164,19 @@ int DataCommands::Import() {
 
   // Bad input is found before the store is opened (or, with --strict, before anything is
   // written).
-  auto header = importer::ReadCfpbHeader(file_);
+  const std::string name = importer::InputName(file_);
+  std::string path = file_;
+  std::optional<SpooledStdin> spooled;
+  if (strict_ && file_ == "-") {
+    // --strict reads its input twice (the check, then the import): standard input is kept in
+    // a temporary file for that.
+    spooled.emplace();
+    if (auto s = spooled->Fill(); !s) return Failed(s.error().detail);
+    path = spooled->path();
+  }
+  auto input = importer::InspectCsvInput(path);
+  if (!input) return Usage(input.error().detail);
+  auto header = importer::ReadCfpbHeader(path);
   if (!header) return Usage(header.error().detail);
 
   // Batches of records are allocated on this thread and freed as they are written: keep the
@@ -132,24 +201,22 @@ int DataCommands::Import() {
   o.on_bad = [&](const importer::BadRow& bad) {
     progress.Clear();
     if (++bad_reported <= kMaxBadReported) {
-      std::cerr << "redress: " << file_ << ":" << bad.line << ": " << bad.reason << " (skipped)\n";
+      std::cerr << "redress: " << name << ":" << bad.line << ": " << bad.reason << " (skipped)\n";
     } else if (bad_reported == kMaxBadReported + 1) {
       std::cerr << "redress: more bad rows; only the first " << kMaxBadReported << " are listed\n";
     }
   };
-  std::error_code ec;
-  const auto bytes = static_cast<int64_t>(std::filesystem::file_size(file_, ec));
   o.on_progress = [&](const importer::ImportSummary& s) {
-    ShowImport(progress, s, ec ? 0 : bytes);
+    ShowImport(progress, s, input->file_bytes);
   };
 
   if (strict_) {
-    auto check = importer::CheckCfpbFile(file_, o);
+    auto check = importer::CheckCfpbFile(path, o);
     if (!check) return Usage(check.error().detail);
     if (check->has_value()) {
       const auto& bad = **check;
       return Usage(
-          fmt::format("{}:{}: {}; nothing imported (--strict)", file_, bad.line, bad.reason));
+          fmt::format("{}:{}: {}; nothing imported (--strict)", name, bad.line, bad.reason));
     }
   }
 
@@ -160,14 +227,16 @@ int DataCommands::Import() {
   if (!store) return Failed(store.error().detail);
   // A bulk load (docs/import.md): roll-ups summed in memory and written at the end; and when
   // the file holds more complaints than the store (roughly: a row of a CFPB export is well
-  // under 1 KB, a fifth of that gzipped), indexes built once at the end instead of row by row.
+  // under 1 KB), indexes built once at the end instead of row by row. Of standard input the
+  // size is unknown: a store smaller than that threshold builds them at the end.
   auto in_store = (*store)->CountComplaints();
   if (!in_store) return Failed(in_store.error().detail);
-  const bool gz = file_.size() > 3 && file_.compare(file_.size() - 3, 3, ".gz") == 0;
-  const int64_t rows_at_least = ec ? 0 : (gz ? bytes * 5 : bytes) / 1000;
-  const bool defer_indexes = rows_at_least >= kDeferIndexesFrom && rows_at_least > *in_store;
+  const int64_t rows_at_least = input->text_bytes / 1000;
+  const bool defer_indexes = input->kind == importer::CsvInput::Kind::kStdin
+                                 ? *in_store < kDeferIndexesFrom
+                                 : rows_at_least >= kDeferIndexesFrom && rows_at_least > *in_store;
   if (auto s = (*store)->BeginBulkLoad(defer_indexes); !s) return Failed(s.error().detail);
-  auto summary = importer::ImportCfpb(**store, file_, o);
+  auto summary = importer::ImportCfpb(**store, path, o);
   // The end takes a while at a million rows (docs/import.md): say which step runs. The
   // callback runs on the store's writer thread while this thread waits in EndBulkLoad.
   auto ended = (*store)->EndBulkLoad([&progress](const store::SqliteStore::BulkLoadStep& step) {
@@ -234,12 +303,27 @@ int DataCommands::Export() {
     return kOk;
   }
   // Written beside the destination and renamed into place, so a failed export leaves no
-  // partial file.
+  // partial file. A name ending in ".gz" is written gzip-compressed.
   const std::string tmp = out_ + ".partial";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
-  auto n = importer::ExportCfpbCsv(**store, loaded->policies, f, filter);
-  const bool closed = std::fclose(f) == 0;
+  core::Result<int64_t> n = 0;
+  bool closed = false;
+  if (out_.size() > 3 && out_.compare(out_.size() - 3, 3, ".gz") == 0) {
+    gzFile_s* gz = gzopen(tmp.c_str(), "wb6");
+    if (gz == nullptr) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
+    n = importer::ExportCfpbCsv(
+        **store, loaded->policies,
+        [gz](std::string_view text) {
+          return gzwrite(gz, text.data(), static_cast<unsigned>(text.size())) ==
+                 static_cast<int>(text.size());
+        },
+        filter);
+    closed = gzclose(gz) == Z_OK;
+  } else {
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (f == nullptr) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
+    n = importer::ExportCfpbCsv(**store, loaded->policies, f, filter);
+    closed = std::fclose(f) == 0;
+  }
   std::error_code ec;
   if (!n || !closed) {
     std::filesystem::remove(tmp, ec);

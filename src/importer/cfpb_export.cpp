@@ -11,7 +11,7 @@
 namespace redress::importer {
 
 core::Result<int64_t> ExportCfpbCsv(core::Store& store, const std::vector<core::Policy>& policies,
-                                    std::FILE* out, const ExportFilter& filter) {
+                                    const ExportSink& out, const ExportFilter& filter) {
   std::map<std::string, const core::Calendar*> calendars;
   for (const auto& p : policies) calendars[p.id] = &p.calendar;
 
@@ -20,9 +20,7 @@ core::Result<int64_t> ExportCfpbCsv(core::Store& store, const std::vector<core::
   buf.reserve(kFlushAt + 64 * 1024);
   bool write_failed = false;
   auto flush = [&] {
-    if (!buf.empty() && std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) {
-      write_failed = true;
-    }
+    if (!buf.empty() && !out(buf)) write_failed = true;
     buf.clear();
   };
   const auto& columns = cfpb::Columns();
@@ -42,12 +40,26 @@ core::Result<int64_t> ExportCfpbCsv(core::Store& store, const std::vector<core::
   });
   if (!s) return s.error();
   flush();
-  if (!write_failed && std::fflush(out) != 0) write_failed = true;
   if (write_failed) {
     return core::MakeError(core::Errc::kUnavailable,
                            std::string("cannot write the export: ") + std::strerror(errno));
   }
   return count;
+}
+
+core::Result<int64_t> ExportCfpbCsv(core::Store& store, const std::vector<core::Policy>& policies,
+                                    std::FILE* out, const ExportFilter& filter) {
+  auto n = ExportCfpbCsv(
+      store, policies,
+      [out](std::string_view text) {
+        return std::fwrite(text.data(), 1, text.size(), out) == text.size();
+      },
+      filter);
+  if (n && std::fflush(out) != 0) {
+    return core::MakeError(core::Errc::kUnavailable,
+                           std::string("cannot write the export: ") + std::strerror(errno));
+  }
+  return n;
 }
 
 }  // namespace redress::importer

@@ -323,12 +323,12 @@ bool ReplaceMember(std::string& doc, std::string_view member, std::string_view r
 
 core::Result<cfpb::Header> ReadCfpbHeader(const std::string& path) {
   std::optional<core::Result<cfpb::Header>> header;
-  auto s = ReadCsvFile(path, [&](CsvRecord& r) {
+  auto s = PeekCsvFile(path, [&](CsvRecord& r) {
     header = cfpb::ParseHeader(r.fields);
     return false;
   });
   if (!s) return s.error();
-  if (!header) return MakeError(Errc::kInvalid, path + " is empty: no CSV header");
+  if (!header) return MakeError(Errc::kInvalid, InputName(path) + " is empty: no CSV header");
   return *header;
 }
 
@@ -357,7 +357,7 @@ core::Result<std::optional<BadRow>> CheckCfpbFile(const std::string& path,
   });
   if (!s) return s.error();
   if (header_error) return *header_error;
-  if (!header) return MakeError(Errc::kInvalid, path + " is empty: no CSV header");
+  if (!header) return MakeError(Errc::kInvalid, InputName(path) + " is empty: no CSV header");
   return bad;
 }
 
@@ -420,7 +420,7 @@ core::Result<ImportSummary> ImportCfpb(core::Store& store, const std::string& pa
   if (auto failure = pipe.Failure()) return *failure;
   if (!s) return s.error();
   if (stop) return *stop;
-  if (!header) return MakeError(Errc::kInvalid, path + " is empty: no CSV header");
+  if (!header) return MakeError(Errc::kInvalid, InputName(path) + " is empty: no CSV header");
   ImportSummary out = pipe.Committed();
   out.rows = read.rows;
   out.bad = read.bad;

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import unittest
+import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import redress_harness as h  # noqa: E402
@@ -219,6 +220,76 @@ class ImportTest(unittest.TestCase):
         for d in (self.data, other):
             p = cli("audit", "verify", data_dir=d)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_a_zip_archive_and_standard_input_import_as_the_file_does(self):
+        # The CFPB publishes its database as complaints.csv.zip: imported as it is.
+        zipped = os.path.join(self.tmp, "complaints.csv.zip")
+        with gzip.open(CURRENT, "rb") as src, \
+                zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("README.txt", "not the data")
+            z.writestr("complaints.csv", src.read())
+        s = import_json(self, zipped, self.data)
+        self.assertEqual((s["rows"], s["imported"], s["bad"]), (4443, 4443, 0))
+        s = import_json(self, CURRENT, self.data)  # the same records: nothing to do
+        self.assertEqual((s["imported"], s["updated"], s["unchanged"]), (0, 0, 4443))
+
+        # Standard input ("-"), gzip or plain, with or without --strict.
+        def from_stdin(data_dir, raw, *extra):
+            return subprocess.run([h.BIN, "import", "cfpb", "-", "--json", "--data", data_dir,
+                                   *extra], input=raw, capture_output=True, timeout=120,
+                                  env={**os.environ, "REDRESS_POLICIES": h.POLICIES})
+        with open(LATER, "rb") as f:
+            gz = f.read()
+        p = from_stdin(self.data, gz)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        later = json.loads(p.stdout)
+        self.assertEqual((later["rows"], later["imported"] + later["updated"]), (3374, 3374))
+        p = from_stdin(self.data, gzip.decompress(gz), "--strict")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["unchanged"], 3374)
+        self.assertEqual(query(self.data, "SELECT count(*) FROM complaints"),
+                         [(4443 + later["imported"],)])
+
+        # Bad input on standard input: named <stdin>, and with --strict nothing is created.
+        with open(SAMPLE, "rb") as f:
+            lines = f.read().split(b"\n")
+        bad = b"\n".join([lines[0], lines[1], b"only,three,fields"]) + b"\n"
+        fresh = os.path.join(self.tmp, "fresh")
+        p = from_stdin(fresh, bad, "--strict")
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn(b"<stdin>:3: expected 18 fields, found 3; nothing imported", p.stderr)
+        self.assertFalse(os.path.exists(fresh))
+        p = from_stdin(fresh, b"a,b\n1,2\n")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"not a CFPB complaint export", p.stderr)
+        self.assertFalse(os.path.exists(fresh))
+        p = from_stdin(fresh, bad)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["bad"], 1)
+
+        # An archive that does not say which file is the data: exit 2, nothing created.
+        two = os.path.join(self.tmp, "two.zip")
+        with zipfile.ZipFile(two, "w") as z:
+            z.writestr("a.csv", "x")
+            z.writestr("b.csv", "y")
+        p = cli("import", "cfpb", two, data_dir=os.path.join(self.tmp, "two"))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("expected one CSV file", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "two")))
+
+    def test_export_to_a_gz_name_is_gzip_compressed(self):
+        import_json(self, CURRENT, self.data)
+        plain = os.path.join(self.tmp, "out.csv")
+        packed = os.path.join(self.tmp, "out.csv.gz")
+        for out in (plain, packed):
+            p = cli("export", "csv", "--out", out, data_dir=self.data)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        with open(plain, "rb") as a, gzip.open(packed, "rb") as b:
+            text = a.read()
+            self.assertEqual(b.read(), text)
+        self.assertLess(os.path.getsize(packed), len(text) // 3)
+        s = import_json(self, packed, os.path.join(self.tmp, "again"))
+        self.assertEqual((s["imported"], s["bad"]), (4443, 0))
 
     def test_export_of_a_period(self):
         import_json(self, CURRENT, self.data)

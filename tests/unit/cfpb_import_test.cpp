@@ -6,6 +6,7 @@
 #include <date/date.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zip.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/audit.hpp"
@@ -234,6 +236,145 @@ TEST(CsvReader, RecordsCarryTheShareOfTheFileRead) {
   std::vector<CsvRecord> parsed = Parse("a,b\n1,2\n");
   ASSERT_EQ(parsed.size(), 2u);
   EXPECT_EQ(parsed[1].file_offset, 0);  // text given whole: no file
+}
+
+// A ZIP archive of `members` (name, content), deflated, written by libzip at `path`.
+void WriteZip(const std::string& path,
+              const std::vector<std::pair<std::string, std::string>>& members) {
+  int code = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
+  ASSERT_NE(z, nullptr) << code;
+  for (const auto& [name, content] : members) {
+    zip_source_t* src = zip_source_buffer(z, content.data(), content.size(), 0);
+    ASSERT_NE(src, nullptr);
+    ASSERT_GE(zip_file_add(z, name.c_str(), src, ZIP_FL_OVERWRITE), 0) << zip_strerror(z);
+  }
+  ASSERT_EQ(zip_close(z), 0);  // writes the archive while the buffers still live
+}
+
+int64_t CountRecords(const std::string& path, core::Status* status = nullptr) {
+  int64_t n = 0;
+  auto s = importer::ReadCsvFile(path, [&](CsvRecord&) {
+    ++n;
+    return true;
+  });
+  if (status != nullptr) *status = s;
+  return s ? n : -1;
+}
+
+// The CFPB publishes its database as complaints.csv.zip: the CSV member is read as it is, its
+// progress given in bytes of the archive.
+TEST(CsvReader, ReadsTheCsvFileOfAZipArchive) {
+  std::string text = kHeader;
+  for (int i = 1; i <= 12000; ++i) text += Row(std::to_string(i));  // several chunks
+  TempFile dir_marker("");
+  const std::string zip = dir_marker.path() + ".zip";
+  WriteZip(zip, {{"complaints.csv", text}});
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(zip));
+  std::vector<int64_t> offsets;
+  auto s = importer::ReadCsvFile(zip, [&](CsvRecord& r) {
+    EXPECT_EQ(r.fields.size(), 18u);
+    offsets.push_back(r.file_offset);
+    return true;
+  });
+  ASSERT_TRUE(s) << s.error().detail;
+  ASSERT_EQ(offsets.size(), 12001u);
+  EXPECT_GT(offsets.front(), 0);
+  EXPECT_LT(offsets.front(), size);
+  EXPECT_TRUE(std::is_sorted(offsets.begin(), offsets.end()));
+  EXPECT_EQ(offsets.back(), size);
+  auto in = importer::InspectCsvInput(zip);
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->kind, importer::CsvInput::Kind::kZip);
+  EXPECT_EQ(in->member, "complaints.csv");
+  EXPECT_EQ(in->text_bytes, static_cast<int64_t>(text.size()));
+  EXPECT_EQ(in->file_bytes, size);
+
+  // Beside other files, the one .csv member (in a folder, any case); else its only member.
+  WriteZip(zip, {{"README.txt", "about"}, {"export/Complaints.CSV", text}});
+  EXPECT_EQ(CountRecords(zip), 12001);
+  WriteZip(zip, {{"complaints", std::string(kHeader) + Row("1")}});
+  EXPECT_EQ(CountRecords(zip), 2);
+
+  // Two CSV files, or none among several, or no archive at all: kInvalid, nothing read.
+  for (const auto& members : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"a.csv", text}, {"b.csv", text}}, {{"a.txt", "x"}, {"b.txt", "y"}}}) {
+    WriteZip(zip, members);
+    core::Status st;
+    EXPECT_EQ(CountRecords(zip, &st), -1);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, core::Errc::kInvalid);
+    EXPECT_NE(st.error().detail.find("expected one CSV file"), std::string::npos);
+    EXPECT_FALSE(importer::InspectCsvInput(zip));
+  }
+  WriteZip(zip, {{"complaints.csv", text}});
+  ASSERT_EQ(std::system(("head -c 4000 " + zip + " > " + zip + ".cut").c_str()), 0);
+  core::Status cut;
+  EXPECT_EQ(CountRecords(zip + ".cut", &cut), -1);
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().code, core::Errc::kInvalid);
+  std::remove(zip.c_str());
+  std::remove((zip + ".cut").c_str());
+}
+
+TEST(CsvReader, InspectsAnInputByItsContentNotItsName) {
+  const std::string text = std::string(kHeader) + Row("1");
+  TempFile plain(text, ".gz");  // a plain file, whatever its name says
+  auto in = importer::InspectCsvInput(plain.path());
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->kind, importer::CsvInput::Kind::kPlain);
+  EXPECT_EQ(in->text_bytes, static_cast<int64_t>(text.size()));
+  const std::string gz = plain.path() + ".csv";
+  ASSERT_EQ(std::system(("gzip -c " + plain.path() + " > " + gz).c_str()), 0);
+  in = importer::InspectCsvInput(gz);
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->kind, importer::CsvInput::Kind::kGzip);
+  EXPECT_EQ(in->text_bytes, 5 * in->file_bytes);
+  std::remove(gz.c_str());
+  in = importer::InspectCsvInput("-");
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->kind, importer::CsvInput::Kind::kStdin);
+  EXPECT_EQ(in->file_bytes, 0);
+  auto missing = importer::InspectCsvInput("/nonexistent/x.csv");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, core::Errc::kNotFound);
+  EXPECT_EQ(importer::InputName("-"), "<stdin>");
+}
+
+// Standard input (here a gzip file put on descriptor 0) is read once: the header's peek is
+// parsed again by the whole read, and a second whole read is refused.
+TEST(CsvReader, StandardInputIsPeekedThenReadOnce) {
+  std::string text = kHeader;
+  for (int i = 1; i <= 12000; ++i) text += Row(std::to_string(i));  // several chunks
+  TempFile plain(text);
+  const std::string gz = plain.path() + ".gz";
+  ASSERT_EQ(std::system(("gzip -c " + plain.path() + " > " + gz).c_str()), 0);
+  const int saved = dup(STDIN_FILENO);
+  FILE* f = std::fopen(gz.c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(dup2(fileno(f), STDIN_FILENO), STDIN_FILENO);
+  std::fclose(f);
+
+  auto header = importer::ReadCfpbHeader("-");
+  EXPECT_TRUE(header) << (header ? "" : header.error().detail);
+  std::vector<std::string> ids;
+  auto s = importer::ReadCsvFile("-", [&](CsvRecord& r) {
+    ids.push_back(r.fields.back());
+    return true;
+  });
+  EXPECT_TRUE(s) << (s ? "" : s.error().detail);
+  ASSERT_EQ(ids.size(), 12001u);
+  EXPECT_EQ(ids[0], "Complaint ID");  // the header again: the peek's bytes come first
+  EXPECT_EQ(ids[1], "1");
+  EXPECT_EQ(ids.back(), "12000");
+  core::Status again;
+  EXPECT_EQ(CountRecords("-", &again), -1);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, core::Errc::kUnavailable);
+
+  ASSERT_EQ(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+  close(saved);
+  std::remove(gz.c_str());
 }
 
 TEST(Utf8, ValidatesSequences) {
