@@ -174,10 +174,17 @@ int DataCommands::Import() {
     if (auto s = spooled->Fill(); !s) return Failed(s.error().detail);
     path = spooled->path();
   }
+  // Messages name the input as the user gave it, not its temporary copy.
+  auto named = [&](std::string detail) {
+    for (size_t at; path != file_ && (at = detail.find(path)) != std::string::npos;) {
+      detail.replace(at, path.size(), name);
+    }
+    return detail;
+  };
   auto input = importer::InspectCsvInput(path);
-  if (!input) return Usage(input.error().detail);
+  if (!input) return Usage(named(input.error().detail));
   auto header = importer::ReadCfpbHeader(path);
-  if (!header) return Usage(header.error().detail);
+  if (!header) return Usage(named(header.error().detail));
 
   // Batches of records are allocated on this thread and freed as they are written: keep the
   // freed memory instead of handing it back to the kernel and faulting it in again (measured:
@@ -212,7 +219,7 @@ int DataCommands::Import() {
 
   if (strict_) {
     auto check = importer::CheckCfpbFile(path, o);
-    if (!check) return Usage(check.error().detail);
+    if (!check) return Usage(named(check.error().detail));
     if (check->has_value()) {
       const auto& bad = **check;
       return Usage(
@@ -252,8 +259,9 @@ int DataCommands::Import() {
   progress.Clear();
   if (!summary) {
     const auto& e = summary.error();
-    if (strict_ && e.code == core::Errc::kInvalid) return Usage(e.detail);
-    return Failed(e.detail + " (rows committed before this stay; importing again continues)");
+    if (strict_ && e.code == core::Errc::kInvalid) return Usage(named(e.detail));
+    return Failed(named(e.detail) +
+                  " (rows committed before this stay; importing again continues)");
   }
   const double secs = progress.Seconds();
   const double rate = secs > 0 ? static_cast<double>(summary->rows) / secs : 0.0;

@@ -262,6 +262,9 @@ class ImportTest(unittest.TestCase):
         p = from_stdin(fresh, b"a,b\n1,2\n")
         self.assertEqual(p.returncode, 2)
         self.assertIn(b"not a CFPB complaint export", p.stderr)
+        p = from_stdin(fresh, b"", "--strict")  # named as given, not as its temporary copy
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stderr, b"redress: <stdin> is empty: no CSV header\n")
         self.assertFalse(os.path.exists(fresh))
         p = from_stdin(fresh, bad)
         self.assertEqual(p.returncode, 0, p.stderr)
