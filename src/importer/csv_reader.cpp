@@ -344,6 +344,17 @@ core::Status Read(const std::string& path, const CsvRecordFn& fn, bool peek) {
       return MakeError(Errc::kNotFound, "cannot read standard input");
     }
     tap.source = std::make_unique<GzSource>(f);
+    // An archive needs its central directory, at its end: it is read from a file only.
+    std::string first(kChunk, '\0');
+    const int64_t n = tap.source->Read(first.data(), first.size());
+    if (n < 0) return MakeError(Errc::kUnavailable, InputName(path) + ": " + tap.source->error());
+    first.resize(static_cast<size_t>(n));
+    if (IsZip(std::string_view(first).substr(0, 4))) {
+      tap.spent = true;
+      return MakeError(Errc::kInvalid,
+                       "standard input holds a ZIP archive: give its path instead, or unzip -p it");
+    }
+    if (!first.empty()) tap.peeked.push_back(std::move(first));
   }
   if (peek) return ReadFrom(*tap.source, InputName(path), &tap.peeked, &tap.peeked, fn);
   tap.spent = true;

@@ -270,6 +270,14 @@ class ImportTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(json.loads(p.stdout)["bad"], 1)
 
+        # An archive is read from its path (its directory is at its end), not from a pipe.
+        piped = os.path.join(self.tmp, "piped")
+        with open(zipped, "rb") as f:
+            p = from_stdin(piped, f.read())
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"standard input holds a ZIP archive", p.stderr)
+        self.assertFalse(os.path.exists(piped))
+
         # An archive that does not say which file is the data: exit 2, nothing created.
         two = os.path.join(self.tmp, "two.zip")
         with zipfile.ZipFile(two, "w") as z:
