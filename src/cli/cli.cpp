@@ -106,6 +106,8 @@ struct ServeOptions {
   int clock_interval_ms = 60000;
   int view_cache_mb = 64;  // the staff views kept for gets (http/view_cache.hpp)
   int read_threads = 0;    // 0: ReadThreads()
+  int idle_timeout_s = 60;
+  int request_deadline_s = 10;
   bool cookie_secure = false;
   std::string mail;     // mail settings (TOML); empty: no mail channel
   std::string standby;  // --standby, else $REDRESS_STANDBY: a PostgreSQL standby's URL
@@ -209,6 +211,8 @@ int Serve(const ServeOptions& o) {
 
   http::Limits limits;
   limits.upload_bytes = std::max(limits.upload_bytes, mail_config.inbound_max_bytes);
+  limits.idle_timeout = std::chrono::seconds(o.idle_timeout_s);
+  limits.request_deadline = std::chrono::seconds(o.request_deadline_s);
   http::Server server(
       context_ptrs, limits,
       [&api, &web](http::Request r) {
@@ -493,6 +497,17 @@ int Run(int argc, char** argv) {
                    "How often the clock scheduler runs")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
+  serve_cmd
+      ->add_option("--idle-timeout", serve.idle_timeout_s,
+                   "Seconds a kept-alive connection may wait for its next request")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  serve_cmd
+      ->add_option("--request-deadline", serve.request_deadline_s,
+                   "Seconds a request may take to arrive, from its first byte, and its "
+                   "response to be sent")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   serve_cmd
       ->add_option("--view-cache-mb", serve.view_cache_mb,
                    "Memory for the complaint views kept for staff gets (0: none; SQLite store "

@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -112,18 +115,27 @@ Response ErrorResponse(core::Errc code, std::string detail, const std::string& p
 // After refusing a request whose body is still arriving, stop sending and read (and drop)
 // what the client still sends for a short while, so it can finish writing and read our
 // answer instead of failing with a reset.
-asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+template <typename Entry>
+asio::awaitable<void> LingeringClose(tcp::socket& stream, Entry& watch) {
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(std::chrono::seconds(2));
+  stream.shutdown(tcp::socket::shutdown_send, ec);
+  watch.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   std::array<char, 64 * 1024> sink;
   size_t drained = 0;
-  while (drained < 16 * 1024 * 1024) {
+  while (drained < 16 * 1024 * 1024 && !watch.expired) {
     auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
     if (rec) break;
     drained += n;
   }
-  stream.socket().close(ec);
+  stream.close(ec);
+}
+
+// How often a context looks for connections past their deadline: a tenth of the shorter
+// limit, between 50 ms and 1 s (a connection is cut at most that late).
+std::chrono::milliseconds SweepTick(const Limits& limits) {
+  const auto shorter = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::min(limits.request_deadline, limits.idle_timeout));
+  return std::clamp(shorter / 10, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
 }
 
 }  // namespace
@@ -134,7 +146,31 @@ Server::Server(std::vector<asio::io_context*> contexts, Limits limits, Handler h
       limits_(limits),
       handler_(std::move(handler)),
       uploads_(std::move(uploads)),
-      acceptor_(*contexts_.front()) {}
+      acceptor_(*contexts_.front()) {
+  for (asio::io_context* c : contexts_) {
+    watches_.push_back(std::make_shared<Watch>());
+    asio::co_spawn(*c, Sweep(watches_.back(), SweepTick(limits_)), asio::detached);
+  }
+}
+
+void Server::Watch::Expire(std::chrono::steady_clock::time_point now) {
+  for (Entry& e : entries) {
+    if (e.expired || e.deadline > now) continue;
+    e.expired = true;
+    beast::error_code ec;
+    e.socket->cancel(ec);  // its read or write ends with operation_aborted
+  }
+}
+
+asio::awaitable<void> Server::Sweep(std::shared_ptr<Watch> watch, std::chrono::milliseconds tick) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(tick);
+    auto [ec] = co_await timer.async_wait(kTuple);
+    if (ec) co_return;
+    watch->Expire(std::chrono::steady_clock::now());
+  }
+}
 
 core::Status Server::Listen(const std::string& address, unsigned short port) {
   beast::error_code ec;
@@ -161,7 +197,8 @@ void Server::Stop() {
 
 asio::awaitable<void> Server::Accept() {
   for (;;) {
-    asio::io_context& home = *contexts_[next_context_++ % contexts_.size()];
+    const size_t at = next_context_++ % contexts_.size();
+    asio::io_context& home = *contexts_[at];
     auto [ec, socket] =
         co_await acceptor_.async_accept(asio::any_io_executor(home.get_executor()), kTuple);
     if (ec) {
@@ -176,29 +213,41 @@ asio::awaitable<void> Server::Accept() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, Serve(std::move(socket)), asio::detached);
+    asio::co_spawn(executor, Serve(std::move(socket), watches_[at]), asio::detached);
   }
 }
 
-asio::awaitable<void> Server::Serve(tcp::socket socket) {
+asio::awaitable<void> Server::Serve(tcp::socket socket, std::shared_ptr<Watch> watch) {
   struct Guard {
     std::shared_ptr<std::atomic<int>> n;
     ~Guard() { --*n; }
   } guard{connections_};
   ++*connections_;
 
-  beast::tcp_stream stream(std::move(socket));
+  tcp::socket& stream = socket;
+  // This connection's deadline, in the context's watch until the coroutine ends (before the
+  // socket is destroyed).
+  struct Watched {
+    std::shared_ptr<Watch> watch;
+    std::list<Watch::Entry>::iterator entry;
+    ~Watched() { watch->entries.erase(entry); }
+  } watched{watch, watch->entries.insert(watch->entries.end(), Watch::Entry{&socket})};
+  Watch::Entry& deadline = *watched.entry;
+  auto expires_after = [&deadline](auto d) {
+    deadline.deadline = std::chrono::steady_clock::now() + d;
+  };
+
   beast::flat_buffer buffer;
   for (;;) {
     // Wait for the first byte of the next request under the idle timeout; from then on the
     // whole request must arrive within the request deadline.
     if (buffer.size() == 0) {
-      stream.expires_after(limits_.idle_timeout);
+      expires_after(limits_.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kTuple);
-      if (ec) break;
+      if (ec || deadline.expired) break;
       buffer.commit(n);
     }
-    stream.expires_after(limits_.request_deadline);
+    expires_after(limits_.request_deadline);
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(limits_.header_bytes));
@@ -210,6 +259,7 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
     bool fail = false;
     {
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      if (deadline.expired) break;
       if (ec == bhttp::error::header_limit) {
         early =
             ErrorResponse(core::Errc::kHeadersTooLarge, "The request headers are too large.", "/");
@@ -217,8 +267,8 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
       } else if (ec == bhttp::error::body_limit) {
         early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request body is too large.", "/");
         fail = true;
-      } else if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
-                 ec == asio::error::eof || ec == asio::error::connection_reset) {
+      } else if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                 ec == asio::error::connection_reset) {
         break;
       } else if (ec) {
         early = ErrorResponse(core::Errc::kMalformed, "The request could not be parsed.", "/");
@@ -240,7 +290,7 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
                               std::string(path_only));
         const std::string head = Head(early, parser.get().version(), false);
         co_await asio::async_write(stream, Pieces(head, early), kTuple);
-        co_await LingeringClose(stream);
+        co_await LingeringClose(stream, deadline);
         co_return;
       }
       parser.body_limit(limit);  // chunked bodies are checked as they arrive
@@ -249,12 +299,12 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
         co_await bhttp::async_write(stream, cont, kTuple);
       }
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      if (deadline.expired) break;
       if (ec == bhttp::error::body_limit) {
         early = ErrorResponse(core::Errc::kPayloadTooLarge, "The request body is too large.",
                               std::string(path_only));
         fail = true;
-      } else if (ec == beast::error::timeout || ec == asio::error::eof ||
-                 ec == asio::error::connection_reset) {
+      } else if (ec == asio::error::eof || ec == asio::error::connection_reset) {
         break;
       } else if (ec) {
         early = ErrorResponse(core::Errc::kMalformed, "The request could not be parsed.",
@@ -265,9 +315,9 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
     if (fail) {
       // The stream is in an unknown state: answer and close.
       const std::string head = Head(early, 11, false);
-      stream.expires_after(limits_.request_deadline);
+      expires_after(limits_.request_deadline);
       co_await asio::async_write(stream, Pieces(head, early), kTuple);
-      co_await LingeringClose(stream);
+      if (!deadline.expired) co_await LingeringClose(stream, deadline);
       co_return;
     }
 
@@ -293,6 +343,7 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
       req.body = std::move(msg.body());
       req.request_id = fmt::format("{:x}", next_request_id_.fetch_add(1));
       const std::string path = req.path;
+      deadline.deadline = std::chrono::steady_clock::time_point::max();  // the handler's time
       try {
         res = co_await handler_(std::move(req));
       } catch (const std::exception& e) {
@@ -301,13 +352,13 @@ asio::awaitable<void> Server::Serve(tcp::socket socket) {
             ErrorResponse(core::Errc::kInternal, "The server failed to handle the request.", path);
       }
     }
-    stream.expires_after(limits_.request_deadline);
+    expires_after(limits_.request_deadline);
     const std::string head = Head(res, version, keep_alive);
     auto [wec, written] = co_await asio::async_write(stream, Pieces(head, res), kTuple);
-    if (wec || !keep_alive) break;
+    if (wec || !keep_alive || deadline.expired) break;
   }
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 }  // namespace redress::http

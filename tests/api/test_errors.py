@@ -385,5 +385,71 @@ class ErrorsTest(unittest.TestCase):
             self.assertNotIn(value, log)
 
 
+class DeadlinesTest(unittest.TestCase):
+    """`serve --idle-timeout 1 --request-deadline 2`: each connection's deadline, checked by its
+    I/O thread every 100 ms (a tenth of the shorter)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server(extra_args=["--idle-timeout", "1", "--request-deadline", "2"])
+        cls.s.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.cleanup()
+
+    def closed_after(self, sock, feed=None, limit=6.0):
+        """Seconds until the server closes `sock` (reading and dropping what it sends);
+        `feed(sock)` runs every half second meanwhile."""
+        started = last = time.monotonic()
+        while time.monotonic() - started < limit:
+            if feed and time.monotonic() - last >= 0.5:
+                feed(sock)
+                last = time.monotonic()
+            ready, _, _ = select.select([sock], [], [], 0.05)
+            if ready:
+                try:
+                    data = sock.recv(65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    return time.monotonic() - started
+        return None
+
+    def test_an_idle_connection_is_closed_after_its_timeout(self):
+        sock = socket.create_connection(("127.0.0.1", self.s.port), timeout=5)
+        took = self.closed_after(sock)
+        sock.close()
+        self.assertIsNotNone(took, "an idle connection stayed open")
+        self.assertGreater(took, 0.9)
+        self.assertLess(took, 2.0)
+
+    def test_requests_keep_a_connection_open_and_idle_time_after_them_closes_it(self):
+        sock = socket.create_connection(("127.0.0.1", self.s.port), timeout=5)
+        sent = []
+
+        def ask(s):
+            if len(sent) < 6:  # 3 s of requests, each within the idle timeout of the one before
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                sent.append(time.monotonic())
+        ask(sock)
+        took = self.closed_after(sock, feed=ask, limit=8.0)
+        sock.close()
+        self.assertEqual(len(sent), 6)
+        self.assertIsNotNone(took)
+        self.assertGreater(took, 3.0)  # not cut while its requests came
+        self.assertLess(took, 5.0)
+
+    def test_a_request_that_trickles_in_is_cut_at_its_deadline(self):
+        sock = socket.create_connection(("127.0.0.1", self.s.port), timeout=5)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+        took = self.closed_after(sock, feed=lambda s: s.sendall(b"a"))
+        sock.close()
+        self.assertIsNotNone(took)
+        self.assertGreater(took, 1.9)  # each byte arrives within the idle timeout: no matter
+        self.assertLess(took, 3.0)
+        self.assertEqual(self.s.request("GET", "/healthz").status, 200)
+
+
 if __name__ == "__main__":
     unittest.main()
