@@ -5,12 +5,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <tuple>
@@ -21,6 +23,7 @@
 #include "core/time.hpp"
 #include "importer/cfpb_export.hpp"
 #include "importer/cfpb_import.hpp"
+#include "importer/csv_reader.hpp"
 
 namespace redress::cli {
 namespace {
@@ -110,6 +113,9 @@ class SpooledStdin {
   std::string path_;
 };
 
+// The columns --rejects adds after the input's own.
+constexpr std::array<const char*, 2> kRejectColumns = {"Redress line", "Redress reason"};
+
 // Rows from which an import into a smaller store builds its indexes at the end.
 constexpr int64_t kDeferIndexesFrom = 50'000;
 
@@ -130,6 +136,9 @@ DataCommands::DataCommands(CLI::App& app) {
   import_cfpb_->add_flag("--strict", strict_,
                          "Stop at the first bad row (exit 2) and write nothing");
   import_cfpb_->add_flag("--json", json_, "Print the summary as one JSON object on stdout");
+  import_cfpb_->add_option("--rejects", rejects_,
+                           "Write the bad rows to FILE as CSV: the file's header and fields, "
+                           "then the line and the reason (to fix and import again)");
   import_cfpb_
       ->add_option("--batch-rows", batch_rows_, "Rows per store write (tuning; default 128)")
       ->check(CLI::Range(1, 1000000));
@@ -153,6 +162,9 @@ int DataCommands::Run() { return import_cfpb_->parsed() ? Import() : Export(); }
 int DataCommands::Import() {
   if (!ValidPrefix(reference_prefix_)) {
     return Usage("--reference-prefix must be 1 to 8 capital letters");
+  }
+  if (strict_ && !rejects_.empty()) {
+    return Usage("--rejects keeps the bad rows of an import that skips them: leave out --strict");
   }
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies_));
   if (!loaded) return Usage(loaded.error().detail);
@@ -202,10 +214,37 @@ int DataCommands::Import() {
     o.batch_rows = static_cast<size_t>(batch_rows_);
     o.max_in_flight = std::max(4, 16384 / batch_rows_);  // about 16,000 rows queued
   }
+  // --rejects: the input's header and two columns of ours, then each bad row as read. The
+  // import ignores columns it does not know, so the file, fixed, can be imported again.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
+  std::string reject_text;
+  bool rejects_failed = false;
+  if (!rejects_.empty()) {
+    rejects.reset(std::fopen(rejects_.c_str(), "wb"));
+    if (!rejects) return Usage("cannot create " + rejects_ + ": " + std::strerror(errno));
+    std::vector<std::string> names = header->names;
+    names.insert(names.end(), kRejectColumns.begin(), kRejectColumns.end());
+    importer::AppendCsvRecord(reject_text, names);
+  }
+  auto write_rejects = [&] {
+    if (!rejects || reject_text.empty()) return;
+    if (std::fwrite(reject_text.data(), 1, reject_text.size(), rejects.get()) !=
+        reject_text.size()) {
+      rejects_failed = true;
+    }
+    reject_text.clear();
+  };
   Progress progress;
   int64_t bad_reported = 0;
   constexpr int64_t kMaxBadReported = 1000;
   o.on_bad = [&](const importer::BadRow& bad) {
+    if (rejects && bad.fields != nullptr) {
+      std::vector<std::string> row = *bad.fields;
+      row.push_back(std::to_string(bad.line));
+      row.push_back(bad.reason);
+      importer::AppendCsvRecord(reject_text, row);
+      if (reject_text.size() >= (1 << 16)) write_rejects();
+    }
     progress.Clear();
     if (++bad_reported <= kMaxBadReported) {
       std::cerr << "redress: " << name << ":" << bad.line << ": " << bad.reason << " (skipped)\n";
@@ -257,12 +296,18 @@ int DataCommands::Import() {
   store->reset();  // drains the writer: every batch is committed or failed
   if (summary && !ended) summary = ended.error();
   progress.Clear();
+  write_rejects();
+  if (rejects && (std::fflush(rejects.get()) != 0 || rejects_failed)) {
+    return Failed("cannot write " + rejects_ + ": " + std::strerror(errno));
+  }
   if (!summary) {
     const auto& e = summary.error();
     if (strict_ && e.code == core::Errc::kInvalid) return Usage(named(e.detail));
     return Failed(named(e.detail) +
                   " (rows committed before this stay; importing again continues)");
   }
+  if (rejects)
+    std::cerr << "redress: " << summary->bad << " bad rows written to " << rejects_ << "\n";
   const double secs = progress.Seconds();
   const double rate = secs > 0 ? static_cast<double>(summary->rows) / secs : 0.0;
   if (json_) {

@@ -26,7 +26,8 @@ class DataCommands {
   std::string policies_;
   std::string file_;
   std::string out_;
-  std::string from_;  // export: first and last day received, YYYY-MM-DD
+  std::string rejects_;  // import: the bad rows written out as CSV
+  std::string from_;     // export: first and last day received, YYYY-MM-DD
   std::string to_;
   std::string reference_prefix_ = "CMP";
   int batch_rows_ = 0;  // 0: the importer's default

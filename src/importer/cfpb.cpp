@@ -221,6 +221,8 @@ core::Result<Header> ParseHeader(const std::vector<std::string>& fields) {
   }
   Header h;
   h.width = fields.size();
+  h.names = fields;
+  if (!h.names.empty() && h.names[0].starts_with("\xEF\xBB\xBF")) h.names[0].erase(0, 3);
   std::vector<std::string> missing;
   for (size_t c = 0; c < kColumnCount; ++c) {
     auto it = pos.find(kColumns[c]);
@@ -232,6 +234,7 @@ core::Result<Header> ParseHeader(const std::vector<std::string>& fields) {
   Header legacy;
   legacy.layout = Layout::kLegacy2014;
   legacy.width = fields.size();
+  legacy.names = h.names;
   legacy.index.fill(-1);
   bool ok = true;
   for (Col c : kLegacyColumns) {

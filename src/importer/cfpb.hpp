@@ -31,6 +31,7 @@ struct Header {
   size_t width = 0;  // fields per record
   // For each column of Columns(), its position in a record, or -1 (absent in this layout).
   std::array<int, kColumnCount> index{};
+  std::vector<std::string> names;  // the header's fields as read (a byte order mark removed)
 };
 
 // Recognises the header record of either layout (columns in any order; a UTF-8 byte order

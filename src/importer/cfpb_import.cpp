@@ -395,7 +395,7 @@ core::Result<ImportSummary> ImportCfpb(core::Store& store, const std::string& pa
     auto m = cfpb::MapRecord(*header, r, ctx);
     if (!m) {
       ++read.bad;
-      BadRow bad{r.line, m.error().detail};
+      BadRow bad{r.line, m.error().detail, &r.fields};
       if (o.on_bad) o.on_bad(bad);
       if (o.strict) {
         stop = BadRowError(bad);

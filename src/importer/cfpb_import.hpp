@@ -17,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/policy.hpp"
 #include "core/ports/store.hpp"
@@ -28,6 +29,8 @@ namespace redress::importer {
 struct BadRow {
   int64_t line = 0;
   std::string reason;
+  // The record's fields as read, for on_bad only (not kept after the callback returns).
+  const std::vector<std::string>* fields = nullptr;
 };
 
 struct ImportSummary {

@@ -152,6 +152,36 @@ class ImportTest(unittest.TestCase):
         self.assertIn("bad.csv:4: expected 18 fields, found 3", errors[1])
         self.assertIn("bad.csv:5: 'Product' is not valid UTF-8", errors[2])
 
+        # --rejects: the bad rows as read, with their line and reason, in a CSV file that,
+        # fixed, imports again (its two columns of ours are ignored).
+        rejects = os.path.join(self.tmp, "rejects.csv")
+        again = os.path.join(self.tmp, "again")
+        p = cli("import", "cfpb", src, "--json", "--rejects", rejects, data_dir=again)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["bad"], 3)
+        self.assertIn("3 bad rows written to " + rejects, p.stderr)
+        with open(rejects, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            kept = list(csv.reader(f))
+        self.assertEqual(kept[0], header.decode().split(",") + ["Redress line", "Redress reason"])
+        self.assertEqual([r[-2] for r in kept[1:]], ["3", "4", "5"])
+        self.assertIn("is not a date", kept[1][-1])
+        self.assertEqual(kept[2], ["only", "three", "fields", "4", "expected 18 fields, found 3"])
+        self.assertEqual(kept[1][:18], bad_date.decode().split(","))
+        with open(rejects, "rb") as f:
+            raw = f.read()
+        self.assertIn(b"caf\xe9 ", raw)  # the row's bytes as read
+        fixed = os.path.join(self.tmp, "fixed.csv")
+        with open(fixed, "wb") as f:
+            f.write(raw.replace(b"2019-02-30", b"2019-02-28", 1))
+        p = cli("import", "cfpb", fixed, "--json", data_dir=again)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        s = json.loads(p.stdout)
+        self.assertEqual((s["rows"], s["imported"], s["bad"]), (3, 1, 2))
+        self.assertEqual(query(again, "SELECT count(*) FROM complaints"), [(3,)])
+        p = cli("import", "cfpb", src, "--strict", "--rejects", rejects, data_dir=again)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("leave out --strict", p.stderr)
+
         # --strict: exit 2 at the first bad row, and nothing written.
         strict_dir = os.path.join(self.tmp, "strict")
         p = cli("import", "cfpb", src, "--strict", data_dir=strict_dir)
