@@ -217,23 +217,18 @@ int DataCommands::Import() {
   // --rejects: the input's header and two columns of ours, then each bad row as read. The
   // import ignores columns it does not know, so the file, fixed, can be imported again.
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects(nullptr, &std::fclose);
-  std::string reject_text;
-  bool rejects_failed = false;
+  auto reject = [&rejects](const std::vector<std::string>& fields) {
+    std::string text;
+    importer::AppendCsvRecord(text, fields);
+    std::fwrite(text.data(), 1, text.size(), rejects.get());  // ferror() is checked at the end
+  };
   if (!rejects_.empty()) {
     rejects.reset(std::fopen(rejects_.c_str(), "wb"));
     if (!rejects) return Usage("cannot create " + rejects_ + ": " + std::strerror(errno));
     std::vector<std::string> names = header->names;
     names.insert(names.end(), kRejectColumns.begin(), kRejectColumns.end());
-    importer::AppendCsvRecord(reject_text, names);
+    reject(names);
   }
-  auto write_rejects = [&] {
-    if (!rejects || reject_text.empty()) return;
-    if (std::fwrite(reject_text.data(), 1, reject_text.size(), rejects.get()) !=
-        reject_text.size()) {
-      rejects_failed = true;
-    }
-    reject_text.clear();
-  };
   Progress progress;
   int64_t bad_reported = 0;
   constexpr int64_t kMaxBadReported = 1000;
@@ -242,8 +237,7 @@ int DataCommands::Import() {
       std::vector<std::string> row = *bad.fields;
       row.push_back(std::to_string(bad.line));
       row.push_back(bad.reason);
-      importer::AppendCsvRecord(reject_text, row);
-      if (reject_text.size() >= (1 << 16)) write_rejects();
+      reject(row);
     }
     progress.Clear();
     if (++bad_reported <= kMaxBadReported) {
@@ -296,8 +290,7 @@ int DataCommands::Import() {
   store->reset();  // drains the writer: every batch is committed or failed
   if (summary && !ended) summary = ended.error();
   progress.Clear();
-  write_rejects();
-  if (rejects && (std::fflush(rejects.get()) != 0 || rejects_failed)) {
+  if (rejects && (std::fflush(rejects.get()) != 0 || std::ferror(rejects.get()) != 0)) {
     return Failed("cannot write " + rejects_ + ": " + std::strerror(errno));
   }
   if (!summary) {
@@ -360,7 +353,7 @@ int DataCommands::Export() {
   const std::string tmp = out_ + ".partial";
   core::Result<int64_t> n = 0;
   bool closed = false;
-  if (out_.size() > 3 && out_.compare(out_.size() - 3, 3, ".gz") == 0) {
+  if (out_.ends_with(".gz")) {
     gzFile_s* gz = gzopen(tmp.c_str(), "wb6");
     if (gz == nullptr) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
     n = importer::ExportCfpbCsv(

@@ -262,11 +262,32 @@ core::Error CannotOpen(const std::string& path) {
                    "cannot open " + path + ": " + std::strerror(errno != 0 ? errno : ENOENT));
 }
 
-core::Result<std::unique_ptr<ByteSource>> OpenFile(const std::string& path) {
+bool IsGzip(std::string_view magic) {
+  return magic.size() >= 2 && magic[0] == '\x1f' && magic[1] == '\x8b';
+}
+
+// The kind of the file at `path` (from its first bytes) and its size.
+struct Probe {
+  CsvInput::Kind kind = CsvInput::Kind::kPlain;
+  int64_t bytes = 0;
+};
+
+core::Result<Probe> ProbeFile(const std::string& path) {
   errno = 0;
   auto magic = Magic(path);
-  if (!magic) return CannotOpen(path);
-  if (IsZip(*magic)) {
+  std::error_code ec;
+  const auto bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  if (!magic || ec) return CannotOpen(path);
+  const auto kind = IsZip(*magic)    ? CsvInput::Kind::kZip
+                    : IsGzip(*magic) ? CsvInput::Kind::kGzip
+                                     : CsvInput::Kind::kPlain;
+  return Probe{kind, bytes};
+}
+
+core::Result<std::unique_ptr<ByteSource>> OpenFile(const std::string& path) {
+  auto probe = ProbeFile(path);
+  if (!probe) return probe.error();
+  if (probe->kind == CsvInput::Kind::kZip) {
     auto m = OpenZipMember(path);
     if (!m) return m.error();
     zip_file_t* f = zip_fopen_index(m->archive.get(), m->index, 0);
@@ -274,10 +295,7 @@ core::Result<std::unique_ptr<ByteSource>> OpenFile(const std::string& path) {
       return MakeError(Errc::kInvalid,
                        path + ": cannot read " + m->name + ": " + zip_strerror(m->archive.get()));
     }
-    std::error_code ec;
-    const auto bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
-    return std::unique_ptr<ByteSource>(
-        std::make_unique<ZipSource>(std::move(*m), f, ec ? 0 : bytes));
+    return std::unique_ptr<ByteSource>(std::make_unique<ZipSource>(std::move(*m), f, probe->bytes));
   }
   gzFile_s* f = gzopen(path.c_str(), "rb");
   if (f == nullptr) return CannotOpen(path);
@@ -387,23 +405,18 @@ core::Result<CsvInput> InspectCsvInput(const std::string& path) {
     in.kind = CsvInput::Kind::kStdin;
     return in;
   }
-  errno = 0;
-  auto magic = Magic(path);
-  std::error_code ec;
-  const auto bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
-  if (!magic || ec) return CannotOpen(path);
-  in.file_bytes = bytes;
-  if (IsZip(*magic)) {
+  auto probe = ProbeFile(path);
+  if (!probe) return probe.error();
+  in.kind = probe->kind;
+  in.file_bytes = probe->bytes;
+  in.text_bytes = probe->bytes;
+  if (in.kind == CsvInput::Kind::kZip) {
     auto m = OpenZipMember(path);
     if (!m) return m.error();
-    in.kind = CsvInput::Kind::kZip;
     in.text_bytes = m->size;
     in.member = m->name;
-  } else if (magic->size() >= 2 && (*magic)[0] == '\x1f' && (*magic)[1] == '\x8b') {
-    in.kind = CsvInput::Kind::kGzip;
-    in.text_bytes = bytes * 5;
-  } else {
-    in.text_bytes = bytes;
+  } else if (in.kind == CsvInput::Kind::kGzip) {
+    in.text_bytes = probe->bytes * 5;
   }
   return in;
 }
