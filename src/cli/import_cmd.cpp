@@ -24,6 +24,7 @@
 #include "importer/cfpb_export.hpp"
 #include "importer/cfpb_import.hpp"
 #include "importer/csv_reader.hpp"
+#include "store/postgres/pg_store.hpp"
 
 namespace redress::cli {
 namespace {
@@ -116,6 +117,20 @@ class SpooledStdin {
 // The columns --rejects adds after the input's own.
 constexpr std::array<const char*, 2> kRejectColumns = {"Redress line", "Redress reason"};
 
+constexpr const char* kStoreHelp =
+    "Store: sqlite (the data directory's redress.db, the default) or a "
+    "postgresql://user@host:port/database URL (default: $REDRESS_STORE)";
+
+// The --store setting, checked: "" for SQLite, else a PostgreSQL URL.
+core::Result<std::string> StoreLocation(const std::string& flag) {
+  std::string s = StoreSetting(flag);
+  if (s == "sqlite") s.clear();
+  if (!s.empty() && !store::IsPostgresUrl(s)) {
+    return core::MakeError(core::Errc::kInvalid, "--store must be sqlite or a postgresql:// URL");
+  }
+  return s;
+}
+
 // Rows from which an import into a smaller store builds its indexes at the end.
 constexpr int64_t kDeferIndexesFrom = 50'000;
 
@@ -131,6 +146,7 @@ DataCommands::DataCommands(CLI::App& app) {
       ->required();
   import_cfpb_->add_option("--data", data_, "Data directory")->capture_default_str();
   import_cfpb_->add_option("--policies", policies_, "Policies directory (needs cfpb.toml)");
+  import_cfpb_->add_option("--store", store_, kStoreHelp);
   import_cfpb_->add_option("--reference-prefix", reference_prefix_, "Prefix of new references")
       ->capture_default_str();
   import_cfpb_->add_flag("--strict", strict_,
@@ -148,6 +164,7 @@ DataCommands::DataCommands(CLI::App& app) {
   export_csv_ = export_cmd->add_subcommand("csv", "Every complaint as a CFPB-layout CSV");
   export_csv_->add_option("--data", data_, "Data directory")->capture_default_str();
   export_csv_->add_option("--policies", policies_, "Policies directory (time zones)");
+  export_csv_->add_option("--store", store_, kStoreHelp);
   export_csv_->add_option("--out", out_,
                           "Write to FILE, gzip-compressed if it ends in .gz (default: stdout)");
   export_csv_->add_option("--from", from_,
@@ -166,6 +183,8 @@ int DataCommands::Import() {
   if (strict_ && !rejects_.empty()) {
     return Usage("--rejects keeps the bad rows of an import that skips them: leave out --strict");
   }
+  const auto location = StoreLocation(store_);
+  if (!location) return Usage(location.error().detail);
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies_));
   if (!loaded) return Usage(loaded.error().detail);
   const core::Policy* policy = nullptr;
@@ -260,35 +279,52 @@ int DataCommands::Import() {
     }
   }
 
-  store::SqliteStore::Options store_options;
-  store_options.writer_mmap_bytes = int64_t{1} << 40;  // as much as SQLite allows
-  store_options.load_without_wal = true;               // when nothing else has the store open
-  auto store = OpenStore({data_, policies_}, true, store_options);
-  if (!store) return Failed(store.error().detail);
-  // A bulk load (docs/import.md): roll-ups summed in memory and written at the end; and when
-  // the file holds more complaints than the store (roughly: a row of a CFPB export is well
-  // under 1 KB), indexes built once at the end instead of row by row. Of standard input the
-  // size is unknown: a store smaller than that threshold builds them at the end.
-  auto in_store = (*store)->CountComplaints();
-  if (!in_store) return Failed(in_store.error().detail);
-  const int64_t rows_at_least = input->text_bytes / 1000;
-  const bool defer_indexes = input->kind == importer::CsvInput::Kind::kStdin
-                                 ? *in_store < kDeferIndexesFrom
-                                 : rows_at_least >= kDeferIndexesFrom && rows_at_least > *in_store;
-  if (auto s = (*store)->BeginBulkLoad(defer_indexes); !s) return Failed(s.error().detail);
-  auto summary = importer::ImportCfpb(**store, path, o);
-  // The end takes a while at a million rows (docs/import.md): say which step runs. The
-  // callback runs on the store's writer thread while this thread waits in EndBulkLoad.
-  auto ended = (*store)->EndBulkLoad([&progress](const store::SqliteStore::BulkLoadStep& step) {
-    if (step.kind == store::SqliteStore::BulkLoadStep::kRollups) {
-      progress.Say("importing: writing roll-ups");
-    } else {
-      progress.Say(
-          fmt::format("importing: building index {} of {} ({})", step.index, step.of, step.name));
-    }
-  });
-  store->reset();  // drains the writer: every batch is committed or failed
-  if (summary && !ended) summary = ended.error();
+  std::unique_ptr<core::Store> store;
+  store::SqliteStore* sqlite = nullptr;  // the store, when it is SQLite's: a bulk load
+  if (!location->empty()) {
+    // PostgreSQL: rows written in batches by its group commit like any other writes, beside
+    // whatever the nodes serving it do meanwhile (docs/postgresql.md).
+    store::PgStore::Options pg_options;
+    pg_options.readers = 2;  // the look-ups of an update only
+    auto pg = store::PgStore::Open(*location, pg_options);
+    if (!pg) return Failed(pg.error().detail);
+    store = std::move(*pg);
+  } else {
+    store::SqliteStore::Options store_options;
+    store_options.writer_mmap_bytes = int64_t{1} << 40;  // as much as SQLite allows
+    store_options.load_without_wal = true;               // when nothing else has the store open
+    auto opened = OpenStore({data_, policies_}, true, store_options);
+    if (!opened) return Failed(opened.error().detail);
+    sqlite = opened->get();
+    store = std::move(*opened);
+    // A bulk load (docs/import.md): roll-ups summed in memory and written at the end; and when
+    // the file holds more complaints than the store (roughly: a row of a CFPB export is well
+    // under 1 KB), indexes built once at the end instead of row by row. Of standard input the
+    // size is unknown: a store smaller than that threshold builds them at the end.
+    auto in_store = sqlite->CountComplaints();
+    if (!in_store) return Failed(in_store.error().detail);
+    const int64_t rows_at_least = input->text_bytes / 1000;
+    const bool defer_indexes =
+        input->kind == importer::CsvInput::Kind::kStdin
+            ? *in_store < kDeferIndexesFrom
+            : rows_at_least >= kDeferIndexesFrom && rows_at_least > *in_store;
+    if (auto s = sqlite->BeginBulkLoad(defer_indexes); !s) return Failed(s.error().detail);
+  }
+  auto summary = importer::ImportCfpb(*store, path, o);
+  if (sqlite != nullptr) {
+    // The end takes a while at a million rows (docs/import.md): say which step runs. The
+    // callback runs on the store's writer thread while this thread waits in EndBulkLoad.
+    auto ended = sqlite->EndBulkLoad([&progress](const store::SqliteStore::BulkLoadStep& step) {
+      if (step.kind == store::SqliteStore::BulkLoadStep::kRollups) {
+        progress.Say("importing: writing roll-ups");
+      } else {
+        progress.Say(
+            fmt::format("importing: building index {} of {} ({})", step.index, step.of, step.name));
+      }
+    });
+    if (summary && !ended) summary = ended.error();
+  }
+  store.reset();  // drains the writer: every batch is committed or failed
   progress.Clear();
   if (rejects && (std::fflush(rejects.get()) != 0 || std::ferror(rejects.get()) != 0)) {
     return Failed("cannot write " + rejects_ + ": " + std::strerror(errno));
@@ -335,29 +371,57 @@ int DataCommands::Export() {
   if (filter.from && filter.to && *filter.from > *filter.to) {
     return Usage("--from must not be after --to");
   }
+  const auto location = StoreLocation(store_);
+  if (!location) return Usage(location.error().detail);
   const std::string path = data_ + "/redress.db";
-  if (!std::filesystem::exists(path)) return Usage("no store at " + path);
+  if (location->empty() && !std::filesystem::exists(path)) return Usage("no store at " + path);
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies_));
   if (!loaded) return Usage(loaded.error().detail);
-  auto store = store::SqliteStore::OpenReadOnly(path, 1, store::SqliteStore::Schema::kCurrent);
-  if (!store && store.error().code == core::Errc::kInvalid) return Usage(store.error().detail);
-  if (!store) return Failed(store.error().detail);
+  std::unique_ptr<core::Store> opened;
+  if (!location->empty()) {
+    store::PgStore::Options pg_options;
+    pg_options.readers = 2;  // one scans, in pages of complaints by id
+    auto pg = store::PgStore::Open(*location, pg_options);
+    if (!pg) return Failed(pg.error().detail);
+    opened = std::move(*pg);
+  } else {
+    auto sqlite = store::SqliteStore::OpenReadOnly(path, 1, store::SqliteStore::Schema::kCurrent);
+    if (!sqlite && sqlite.error().code == core::Errc::kInvalid) {
+      return Usage(sqlite.error().detail);
+    }
+    if (!sqlite) return Failed(sqlite.error().detail);
+    opened = std::move(*sqlite);
+  }
+  core::Store* store = opened.get();
 
   if (out_.empty()) {
-    auto n = importer::ExportCfpbCsv(**store, loaded->policies, stdout, filter);
+    auto n = importer::ExportCfpbCsv(*store, loaded->policies, stdout, filter);
     if (!n) return Failed(n.error().detail);
     return kOk;
   }
-  // Written beside the destination and renamed into place, so a failed export leaves no
-  // partial file. A name ending in ".gz" is written gzip-compressed.
-  const std::string tmp = out_ + ".partial";
+  // A file is written beside the destination and renamed into place, so a failed export
+  // leaves no partial file (through a symbolic link: beside the file it names). Anything else
+  // that exists (a device such as /dev/stdout, a named pipe) is written as it is, never
+  // replaced. A name ending in ".gz" is written gzip-compressed.
+  std::error_code ec;
+  const auto kind = std::filesystem::status(out_, ec).type();
+  if (kind == std::filesystem::file_type::directory) return Usage(out_ + " is a directory");
+  const bool in_place = kind != std::filesystem::file_type::not_found &&
+                        kind != std::filesystem::file_type::none &&
+                        kind != std::filesystem::file_type::regular;
+  std::string target = out_;
+  if (!in_place && std::filesystem::is_symlink(out_, ec)) {
+    target = std::filesystem::weakly_canonical(out_, ec).string();
+    if (ec) return Usage("cannot follow " + out_ + ": " + ec.message());
+  }
+  const std::string tmp = in_place ? out_ : target + ".partial";
   core::Result<int64_t> n = 0;
   bool closed = false;
   if (out_.ends_with(".gz")) {
     gzFile_s* gz = gzopen(tmp.c_str(), "wb6");
     if (gz == nullptr) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
     n = importer::ExportCfpbCsv(
-        **store, loaded->policies,
+        *store, loaded->policies,
         [gz](std::string_view text) {
           return gzwrite(gz, text.data(), static_cast<unsigned>(text.size())) ==
                  static_cast<int>(text.size());
@@ -367,18 +431,19 @@ int DataCommands::Export() {
   } else {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (f == nullptr) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
-    n = importer::ExportCfpbCsv(**store, loaded->policies, f, filter);
+    n = importer::ExportCfpbCsv(*store, loaded->policies, f, filter);
     closed = std::fclose(f) == 0;
   }
-  std::error_code ec;
   if (!n || !closed) {
-    std::filesystem::remove(tmp, ec);
+    if (!in_place) std::filesystem::remove(tmp, ec);
     return Failed(n ? "cannot write " + out_ : n.error().detail);
   }
-  std::filesystem::rename(tmp, out_, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return Failed("cannot rename " + tmp + " to " + out_);
+  if (!in_place) {
+    std::filesystem::rename(tmp, target, ec);
+    if (ec) {
+      std::filesystem::remove(tmp, ec);
+      return Failed("cannot rename " + tmp + " to " + target);
+    }
   }
   std::cout << "exported " << *n << " complaints to " << out_ << "\n";
   return kOk;

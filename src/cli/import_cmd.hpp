@@ -24,6 +24,7 @@ class DataCommands {
   CLI::App* export_csv_ = nullptr;
   std::string data_ = "var";
   std::string policies_;
+  std::string store_;  // --store: "" or sqlite (the data directory's), or a PostgreSQL URL
   std::string file_;
   std::string out_;
   std::string rejects_;  // import: the bad rows written out as CSV

@@ -14,9 +14,11 @@ import pty
 import re
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import zipfile
@@ -489,6 +491,61 @@ class ImportBesideTheServerTest(unittest.TestCase):
         m = re.search(r"(?m)^redress_view_cache_flushes_total (\d+)$", text)
         self.assertIsNotNone(m, text)
         return int(m.group(1))
+
+
+class ExportDestinationTest(unittest.TestCase):
+    """Where `export csv --out` writes. Needs no shared data: a one-row file of its own."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="redress-export-")
+        self.data = os.path.join(self.tmp, "data")
+        csv_path = os.path.join(self.tmp, "one.csv")
+        write_one_row(csv_path, "What happened, in one row.")
+        self.assertEqual(import_json(self, csv_path, self.data)["imported"], 1)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def export(self, out):
+        return cli("export", "csv", "--out", out, data_dir=self.data)
+
+    def test_a_named_pipe_is_written_not_replaced(self):
+        fifo = os.path.join(self.tmp, "pipe")
+        os.mkfifo(fifo)
+        got = []
+
+        def read():
+            with open(fifo, "rb") as f:
+                got.append(f.read())
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        p = self.export(fifo)
+        reader.join(timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode), "the pipe was replaced")
+        rows = list(csv.reader(got[0].decode().splitlines()))
+        self.assertEqual((rows[0], rows[1][5], len(rows)),
+                         (CFPB_HEADER, "What happened, in one row.", 2))
+        self.assertFalse(os.path.exists(fifo + ".partial"))
+
+    def test_a_symbolic_link_keeps_naming_the_new_file(self):
+        target = os.path.join(self.tmp, "real.csv")
+        with open(target, "w") as f:
+            f.write("old\n")
+        link = os.path.join(self.tmp, "link.csv")
+        os.symlink(target, link)
+        p = self.export(link)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(os.path.islink(link))
+        with open(target, encoding="utf-8") as f:
+            self.assertTrue(f.read().startswith("Date received,"))
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["data", "link.csv", "one.csv", "real.csv"])
+
+    def test_a_directory_is_refused(self):
+        p = self.export(self.tmp)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stderr, f"redress: {self.tmp} is a directory\n")
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["data", "one.csv"])
 
 
 if __name__ == "__main__":

@@ -153,7 +153,12 @@ class Server:
     def add_user(self, name, role=None, password=None):
         role = role or ROLES[name]
         password = password or PASSWORDS[name]
-        run_cli("user", "add", "--name", name, "--role", role, "--password-stdin",
+        # Into the store the server is given (--store), else its data directory's.
+        store = []
+        if "--store" in self.extra_args:
+            at = self.extra_args.index("--store")
+            store = self.extra_args[at:at + 2]
+        run_cli("user", "add", "--name", name, "--role", role, "--password-stdin", *store,
                 stdin=password + "\n", data_dir=self.data_dir, check=True)
 
     def add_standard_users(self):
