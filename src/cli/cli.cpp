@@ -84,11 +84,7 @@ void AddCommon(CLI::App* cmd, Common& c) {
 }
 
 // --store, for the commands that open the store for reading and writing.
-void AddStore(CLI::App* cmd, Common& c) {
-  cmd->add_option("--store", c.store,
-                  "Store: sqlite (the data directory's redress.db, the default) or a "
-                  "postgresql://user@host:port/database URL (default: $REDRESS_STORE)");
-}
+void AddStore(CLI::App* cmd, Common& c) { cmd->add_option("--store", c.store, kStoreOptionHelp); }
 
 // Opens the store the command's --store (or $REDRESS_STORE) names.
 core::Result<std::unique_ptr<core::Store>> OpenCommonStore(const Common& c, bool create) {

@@ -117,20 +117,6 @@ class SpooledStdin {
 // The columns --rejects adds after the input's own.
 constexpr std::array<const char*, 2> kRejectColumns = {"Redress line", "Redress reason"};
 
-constexpr const char* kStoreHelp =
-    "Store: sqlite (the data directory's redress.db, the default) or a "
-    "postgresql://user@host:port/database URL (default: $REDRESS_STORE)";
-
-// The --store setting, checked: "" for SQLite, else a PostgreSQL URL.
-core::Result<std::string> StoreLocation(const std::string& flag) {
-  std::string s = StoreSetting(flag);
-  if (s == "sqlite") s.clear();
-  if (!s.empty() && !store::IsPostgresUrl(s)) {
-    return core::MakeError(core::Errc::kInvalid, "--store must be sqlite or a postgresql:// URL");
-  }
-  return s;
-}
-
 // Rows from which an import into a smaller store builds its indexes at the end.
 constexpr int64_t kDeferIndexesFrom = 50'000;
 
@@ -146,7 +132,7 @@ DataCommands::DataCommands(CLI::App& app) {
       ->required();
   import_cfpb_->add_option("--data", data_, "Data directory")->capture_default_str();
   import_cfpb_->add_option("--policies", policies_, "Policies directory (needs cfpb.toml)");
-  import_cfpb_->add_option("--store", store_, kStoreHelp);
+  import_cfpb_->add_option("--store", store_, kStoreOptionHelp);
   import_cfpb_->add_option("--reference-prefix", reference_prefix_, "Prefix of new references")
       ->capture_default_str();
   import_cfpb_->add_flag("--strict", strict_,
@@ -164,7 +150,7 @@ DataCommands::DataCommands(CLI::App& app) {
   export_csv_ = export_cmd->add_subcommand("csv", "Every complaint as a CFPB-layout CSV");
   export_csv_->add_option("--data", data_, "Data directory")->capture_default_str();
   export_csv_->add_option("--policies", policies_, "Policies directory (time zones)");
-  export_csv_->add_option("--store", store_, kStoreHelp);
+  export_csv_->add_option("--store", store_, kStoreOptionHelp);
   export_csv_->add_option("--out", out_,
                           "Write to FILE, gzip-compressed if it ends in .gz (default: stdout)");
   export_csv_->add_option("--from", from_,
@@ -399,22 +385,12 @@ int DataCommands::Export() {
     if (!n) return Failed(n.error().detail);
     return kOk;
   }
-  // A file is written beside the destination and renamed into place, so a failed export
-  // leaves no partial file (through a symbolic link: beside the file it names). Anything else
-  // that exists (a device such as /dev/stdout, a named pipe) is written as it is, never
-  // replaced. A name ending in ".gz" is written gzip-compressed.
-  std::error_code ec;
-  const auto kind = std::filesystem::status(out_, ec).type();
-  if (kind == std::filesystem::file_type::directory) return Usage(out_ + " is a directory");
-  const bool in_place = kind != std::filesystem::file_type::not_found &&
-                        kind != std::filesystem::file_type::none &&
-                        kind != std::filesystem::file_type::regular;
-  std::string target = out_;
-  if (!in_place && std::filesystem::is_symlink(out_, ec)) {
-    target = std::filesystem::weakly_canonical(out_, ec).string();
-    if (ec) return Usage("cannot follow " + out_ + ": " + ec.message());
-  }
-  const std::string tmp = in_place ? out_ : target + ".partial";
+  // Written through OutputFile: beside the destination and renamed into place, so a failed
+  // export leaves no partial file (a device or a named pipe is written as it is). A name ending
+  // in ".gz" is written gzip-compressed.
+  auto file = OutputFile::For(out_);
+  if (!file) return Usage(file.error().detail);
+  const std::string& tmp = file->path();
   core::Result<int64_t> n = 0;
   bool closed = false;
   if (out_.ends_with(".gz")) {
@@ -435,16 +411,10 @@ int DataCommands::Export() {
     closed = std::fclose(f) == 0;
   }
   if (!n || !closed) {
-    if (!in_place) std::filesystem::remove(tmp, ec);
+    file->Discard();
     return Failed(n ? "cannot write " + out_ : n.error().detail);
   }
-  if (!in_place) {
-    std::filesystem::rename(tmp, target, ec);
-    if (ec) {
-      std::filesystem::remove(tmp, ec);
-      return Failed("cannot rename " + tmp + " to " + target);
-    }
-  }
+  if (auto s = file->Commit(); !s) return Failed(s.error().detail);
   std::cout << "exported " << *n << " complaints to " << out_ << "\n";
   return kOk;
 }

@@ -28,37 +28,34 @@ int Failed(const std::string& message) {
   return kFailed;
 }
 
-// Writes `bytes` to `out` (stdout when empty) through a temporary file renamed into place, so
-// a failure leaves no partial file.
+// Writes `bytes` to `out` (stdout when empty) through OutputFile: a file is written beside it
+// and renamed into place, so a failure leaves no partial file.
 int Write(const std::string& out, const std::string& bytes) {
   if (out.empty()) {
     std::cout << bytes;
     std::cout.flush();
     return std::cout ? kOk : Failed("cannot write to standard output");
   }
-  const std::string tmp = out + ".partial";
+  auto file = OutputFile::For(out);
+  if (!file) return Usage(file.error().detail);
   {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) return Usage("cannot create " + tmp + ": " + std::strerror(errno));
+    std::ofstream f(file->path(), std::ios::binary);
+    if (!f) return Usage("cannot create " + file->path() + ": " + std::strerror(errno));
     f << bytes;
     if (!f.flush()) {
-      std::filesystem::remove(tmp);
+      file->Discard();
       return Failed("cannot write " + out);
     }
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, out, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return Failed("cannot rename " + tmp + " to " + out);
-  }
+  if (auto s = file->Commit(); !s) return Failed(s.error().detail);
   std::cerr << "wrote " << out << "\n";
   return kOk;
 }
 
-void AddCommonOptions(CLI::App* cmd, std::string& data, std::string& policies, std::string& from,
-                      std::string& to, std::string& out) {
+void AddCommonOptions(CLI::App* cmd, std::string& data, std::string& store, std::string& policies,
+                      std::string& from, std::string& to, std::string& out) {
   cmd->add_option("--data", data, "Data directory")->capture_default_str();
+  cmd->add_option("--store", store, kStoreOptionHelp);
   cmd->add_option("--policies", policies, "Policies directory (taxonomy.toml inside)");
   cmd->add_option("--from", from, "First day of the period, YYYY-MM-DD")->required();
   cmd->add_option("--to", to, "Last day of the period, YYYY-MM-DD (inclusive)")->required();
@@ -71,11 +68,11 @@ ReportCommands::ReportCommands(CLI::App& app) {
   auto* report = app.add_subcommand("report", "Clause 8 reports");
   report->require_subcommand(1);
   review_ = report->add_subcommand("review", "The management review report for a period");
-  AddCommonOptions(review_, data_, policies_, from_, to_, out_);
+  AddCommonOptions(review_, data_, store_, policies_, from_, to_, out_);
   review_->add_option("--format", format_, "html or pdf")->capture_default_str();
   review_->add_option("--organisation", organisation_, "Name on the report");
   return_ = report->add_subcommand("return", "The complaints return (FCA-style), as CSV");
-  AddCommonOptions(return_, data_, policies_, from_, to_, out_);
+  AddCommonOptions(return_, data_, store_, policies_, from_, to_, out_);
   return_->add_option("--table", table_, "product, or product and cause")->capture_default_str();
 }
 
@@ -86,7 +83,7 @@ int ReportCommands::Run() { return review_->parsed() ? Review() : Return(); }
 namespace {
 
 struct Opened {
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<core::Store> store;
   std::unique_ptr<app::ComplaintService> service;
   std::unique_ptr<app::Learning> learning;
   core::LocalDate from{};
@@ -98,23 +95,33 @@ SystemClock& TheClock() {
   return clock;
 }
 
-// Opens the store read-only and the use cases over it; an exit code on failure.
-std::variant<Opened, int> Open(const std::string& data, const std::string& policies,
-                               const std::string& from, const std::string& to,
-                               std::string organisation) {
+// Opens the store (SQLite's read-only) and the use cases over it; an exit code on failure.
+std::variant<Opened, int> Open(const std::string& data, const std::string& store_flag,
+                               const std::string& policies, const std::string& from,
+                               const std::string& to, std::string organisation) {
   auto f = core::ParseDate(from);
   auto t = core::ParseDate(to);
   if (!f || !t) return Usage("--from and --to must be dates, YYYY-MM-DD");
   if (*f > *t) return Usage("--from must not be after --to");
+  const auto location = StoreLocation(store_flag);
+  if (!location) return Usage(location.error().detail);
   const std::string path = data + "/redress.db";
-  if (!std::filesystem::exists(path)) return Usage("no store at " + path);
+  if (location->empty() && !std::filesystem::exists(path)) return Usage("no store at " + path);
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies));
   if (!loaded) return Usage(loaded.error().detail);
-  auto store = store::SqliteStore::OpenReadOnly(path, 1, store::SqliteStore::Schema::kCurrent);
-  if (!store && store.error().code == core::Errc::kInvalid) return Usage(store.error().detail);
-  if (!store) return Failed(store.error().detail);
   Opened o;
-  o.store = std::move(*store);
+  if (!location->empty()) {
+    auto pg = OpenAnyStore({data, policies}, *location, false);
+    if (!pg) return Failed(pg.error().detail);
+    o.store = std::move(*pg);
+  } else {
+    auto sqlite = store::SqliteStore::OpenReadOnly(path, 1, store::SqliteStore::Schema::kCurrent);
+    if (!sqlite && sqlite.error().code == core::Errc::kInvalid) {
+      return Usage(sqlite.error().detail);
+    }
+    if (!sqlite) return Failed(sqlite.error().detail);
+    o.store = std::move(*sqlite);
+  }
   app::ServiceConfig config;
   config.default_policy = loaded->policies.front().id;
   for (const auto& p : loaded->policies) {
@@ -136,7 +143,7 @@ std::variant<Opened, int> Open(const std::string& data, const std::string& polic
 
 int ReportCommands::Review() {
   if (format_ != "html" && format_ != "pdf") return Usage("--format must be html or pdf");
-  auto opened = Open(data_, policies_, from_, to_, organisation_);
+  auto opened = Open(data_, store_, policies_, from_, to_, organisation_);
   if (auto* code = std::get_if<int>(&opened)) return *code;
   auto& o = std::get<Opened>(opened);
   auto data = o.learning->Review(o.from, o.to);
@@ -150,7 +157,7 @@ int ReportCommands::Review() {
 
 int ReportCommands::Return() {
   if (table_ != "product" && table_ != "cause") return Usage("--table must be product or cause");
-  auto opened = Open(data_, policies_, from_, to_, "");
+  auto opened = Open(data_, store_, policies_, from_, to_, "");
   if (auto* code = std::get_if<int>(&opened)) return *code;
   auto& o = std::get<Opened>(opened);
   auto ret = o.learning->Return(o.from, o.to);

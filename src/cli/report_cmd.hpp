@@ -23,6 +23,7 @@ class ReportCommands {
   CLI::App* review_ = nullptr;
   CLI::App* return_ = nullptr;
   std::string data_ = "var";
+  std::string store_;  // --store: "" or sqlite, or a PostgreSQL URL
   std::string policies_;
   std::string from_;
   std::string to_;

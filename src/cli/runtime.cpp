@@ -69,6 +69,15 @@ std::string StoreSetting(const std::string& flag) {
   return {};
 }
 
+core::Result<std::string> StoreLocation(const std::string& flag) {
+  std::string s = StoreSetting(flag);
+  if (s == "sqlite") s.clear();
+  if (!s.empty() && !store::IsPostgresUrl(s)) {
+    return core::MakeError(core::Errc::kInvalid, "--store must be sqlite or a postgresql:// URL");
+  }
+  return s;
+}
+
 core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
                                                         const std::string& store, bool create,
                                                         const std::string& standby) {
@@ -93,6 +102,44 @@ core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
 
 std::string StoreKind(const std::string& store) {
   return store::IsPostgresUrl(store) ? "postgresql" : "sqlite";
+}
+
+core::Result<OutputFile> OutputFile::For(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_type kind = fs::status(out, ec).type();
+  if (kind == fs::file_type::directory) {
+    return core::MakeError(core::Errc::kInvalid, out + " is a directory");
+  }
+  OutputFile f;
+  if (kind != fs::file_type::not_found && kind != fs::file_type::none &&
+      kind != fs::file_type::regular) {
+    f.write_to_ = out;
+    return f;
+  }
+  f.target_ = out;
+  if (fs::is_symlink(out, ec)) {
+    f.target_ = fs::weakly_canonical(out, ec).string();
+    if (ec)
+      return core::MakeError(core::Errc::kInvalid, "cannot follow " + out + ": " + ec.message());
+  }
+  f.write_to_ = f.target_ + ".partial";
+  return f;
+}
+
+core::Status OutputFile::Commit() {
+  if (target_.empty()) return {};
+  std::error_code ec;
+  std::filesystem::rename(write_to_, target_, ec);
+  if (!ec) return {};
+  Discard();
+  return core::MakeError(core::Errc::kUnavailable, "cannot rename " + write_to_ + " to " + target_);
+}
+
+void OutputFile::Discard() {
+  if (target_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove(write_to_, ec);
 }
 
 core::Instant SystemClock::Now() const {

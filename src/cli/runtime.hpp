@@ -33,8 +33,16 @@ std::string MailTemplatesDir(const std::string& setting);
 core::Result<std::unique_ptr<store::SqliteStore>> OpenStore(
     const Paths& paths, bool create, store::SqliteStore::Options options = {});
 
+// The help text of a command's --store option.
+inline constexpr const char* kStoreOptionHelp =
+    "Store: sqlite (the data directory's redress.db, the default) or a "
+    "postgresql://user@host:port/database URL (default: $REDRESS_STORE)";
+
 // The --store setting: the flag, else $REDRESS_STORE, else "" (SQLite).
 std::string StoreSetting(const std::string& flag);
+// The same, checked: "" for SQLite ("sqlite" or nothing), else a PostgreSQL URL; kInvalid
+// for anything else.
+core::Result<std::string> StoreLocation(const std::string& flag);
 // Opens the store `store` names: "" or "sqlite", the SQLite store in the data directory (as
 // OpenStore); a postgresql:// (postgres://) URL, the PostgreSQL store, reading what may be
 // stale from `standby` (a URL) if one is given. kInvalid otherwise.
@@ -44,6 +52,26 @@ core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
 // What a log line may say of a store setting: "sqlite" or "postgresql" (never the URL, which
 // may hold a password).
 std::string StoreKind(const std::string& store);
+
+// Where a command writes its --out FILE. A regular file (or one yet to be made) is written as
+// a temporary file beside it (through a symbolic link: beside the file the link names, and the
+// link stays) and renamed into place by Commit(), so a failure leaves no partial file; a FILE
+// that exists and is not a regular file (a device such as /dev/stdout, a named pipe) is
+// written as it is, never replaced. For() refuses a directory (kInvalid).
+class OutputFile {
+ public:
+  static core::Result<OutputFile> For(const std::string& out);
+  // The file to open and write.
+  const std::string& path() const { return write_to_; }
+  // The written file renamed into place (kUnavailable if it cannot be; it is then removed).
+  core::Status Commit();
+  // What was written removed (nothing for a FILE written as it is).
+  void Discard();
+
+ private:
+  std::string write_to_;
+  std::string target_;  // the temporary file's final name; empty when written in place
+};
 
 struct Loaded {
   std::vector<core::Policy> policies;

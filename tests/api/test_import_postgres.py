@@ -1,10 +1,12 @@
-"""`redress import cfpb` and `redress export csv` on a PostgreSQL store (`--store URL`).
+"""`redress import cfpb`, `redress export csv` and `redress report` on a PostgreSQL store
+(`--store URL`).
 
 A CSV written here (no shared data needed): rows with quotes, commas, newlines and text that is
 not ASCII in the narrative, both CSV layouts' optional columns, and three bad rows. Imported into
 a fresh PostgreSQL database and into a SQLite data directory, the two stores must export the
 same bytes; a second import adds nothing, a changed row is updated, --strict writes nothing,
-the audit chain verifies, and a node serving the database shows what was imported.
+the reports read the same figures from either store, the audit chain verifies, and a node
+serving the database shows what was imported.
 
 PostgreSQL: $REDRESS_PG_URL (a user that may create databases) if set, else a throwaway cluster
 started here with scripts/pg-test-cluster.sh and stopped at the end.
@@ -157,6 +159,17 @@ class ImportIntoPostgresTest(unittest.TestCase):
         self.assertEqual((s["imported"], s["bad"]), (GOOD, 0))
         self.assertEqual(self.export("again.csv", data_dir=again), from_pg)
 
+        # The clause 8 reports read the same figures from either store.
+        for args in (["return", "--table", "product"], ["return", "--table", "cause"],
+                     ["review", "--organisation", "Example Bank"]):
+            period = ["--from", "2025-01-01", "--to", "2025-12-31"]
+            pg = h.run_cli("report", *args, *period, "--store", url, data_dir=self.tmp)
+            self.assertEqual(pg.returncode, 0, pg.stderr)
+            lite = h.run_cli("report", *args, *period, data_dir=again)
+            self.assertEqual(lite.returncode, 0, lite.stderr)
+            self.assertEqual(pg.stdout, lite.stdout, args)
+        self.assertIn(f"{GOOD}", pg.stdout)
+
         p = h.run_cli("audit", "verify", "--json", "--store", url, data_dir=self.tmp)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(json.loads(p.stdout)["events"], GOOD + 1)
@@ -202,7 +215,9 @@ class ImportIntoPostgresTest(unittest.TestCase):
         self.assertEqual(self.count(url, "complaints"), 1)
 
         for args in (["import", "cfpb", path, "--store", "mysql://x/y"],
-                     ["export", "csv", "--store", "mysql://x/y"]):
+                     ["export", "csv", "--store", "mysql://x/y"],
+                     ["report", "return", "--from", "2025-01-01", "--to", "2025-01-31",
+                      "--store", "mysql://x/y"]):
             p = h.run_cli(*args)
             self.assertEqual(p.returncode, 2, p.stderr)
             self.assertEqual(p.stderr, "redress: --store must be sqlite or a postgresql:// URL\n")
