@@ -363,6 +363,63 @@ TEST_P(StoreContract, FailedWriteChangesNothing) {
   ExpectChainValid();
 }
 
+// Writes queued together commit together (a group commit): the state and due-day counts of
+// those that succeed are kept, those of one that fails between them are not, whichever way an
+// adapter keeps its counts (per statement, or summed per batch).
+TEST_P(StoreContract, CountsOfAFailedWriteInAGroupAreDropped) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  std::vector<Status> results(4);
+  auto finish = [&](int i) {
+    return [&, i](Status s) {
+      std::lock_guard lock(mu);
+      results[static_cast<size_t>(i)] = std::move(s);
+      if (++done == 4) cv.notify_all();
+    };
+  };
+  auto insert = [](int64_t seq, bool fail) {
+    return [seq, fail](StoreTx& tx) -> Status {
+      Complaint c = MakeComplaint(seq, kT0 + hours(seq));
+      c.clocks.push_back(RunningClock(kT0 + days(seq)));
+      if (auto s = tx.InsertComplaint(c); !s) return s;
+      if (fail) return core::MakeError(Errc::kInvalid, "changed my mind");
+      Complaint acked = c;
+      acked.state = State::kAcknowledged;
+      acked.version = 2;
+      return tx.UpdateComplaint(acked);
+    };
+  };
+  // The first write holds the writer a moment, so the three after it queue up behind it and
+  // commit as one group.
+  store().Write(
+      [](StoreTx&) -> Status {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return {};
+      },
+      finish(0));
+  store().Write(insert(1, false), finish(1));
+  store().Write(insert(2, true), finish(2));
+  store().Write(insert(3, false), finish(3));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return done == 4; }));
+  }
+  EXPECT_TRUE(results[0] && results[1] && results[3]);
+  ASSERT_FALSE(results[2]);
+  EXPECT_EQ(results[2].error().detail, "changed my mind");
+
+  auto counts = store().CountByState();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at(State::kReceived), 0);
+  EXPECT_EQ(counts->at(State::kAcknowledged), 2);
+  EXPECT_EQ(*store().CountComplaints(), 2);
+  // Due on days 1 and 3: the failed write's day 2 counts nothing.
+  EXPECT_EQ(*store().CountOverdue(kT0 + days(1) + hours(12)), 1);
+  EXPECT_EQ(*store().CountOverdue(kT0 + days(2) + hours(12)), 1);
+  EXPECT_EQ(*store().CountOverdue(kT0 + days(3) + hours(12)), 2);
+}
+
 TEST_P(StoreContract, ThrowingWriteIsAnInternalErrorAndChangesNothing) {
   Status s = Write([](StoreTx& tx) -> Status {
     Complaint c = MakeComplaint(1, kT0);
