@@ -19,6 +19,21 @@ ComplaintRow::ComplaintRow(const core::Complaint& c, std::string encoded)
   if (auto at = core::FollowUpDue(c)) follow_up_at = core::ToMillis(*at);
 }
 
+CountDiffs::Sums CountDiffs::Take() {
+  Sums sums;
+  for (const auto& d : diffs_) {
+    if (d.state.empty()) {
+      sums.days[d.day] += d.delta;
+    } else {
+      sums.states[d.state] += d.delta;
+    }
+  }
+  diffs_.clear();
+  std::erase_if(sums.states, [](const auto& kv) { return kv.second == 0; });
+  std::erase_if(sums.days, [](const auto& kv) { return kv.second == 0; });
+  return sums;
+}
+
 core::Result<std::optional<core::Complaint>> ParseComplaint(int64_t id, int64_t version,
                                                             std::string_view doc) {
   auto c = core::DecodeStorage(doc);

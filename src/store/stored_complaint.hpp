@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/complaint.hpp"
 #include "core/result.hpp"
@@ -27,6 +29,42 @@ struct ComplaintRow {
   bool open = false;
 
   ComplaintRow(const core::Complaint& c, std::string encoded);
+};
+
+// The differences a batch of writes makes to the counts of complaints by state
+// (state_counts, migration 0003) and of open complaints by due day (open_due_days, migration
+// 0012), kept by the writer beside its statements and written once per batch, summed: an
+// UPSERT of the same count row for every complaint cost a statement each (SQLite) and left a
+// chain of row versions in the one transaction (PostgreSQL). A write that rolls back drops its
+// own with Truncate(size() before it).
+class CountDiffs {
+ public:
+  void State(std::string_view state, int64_t delta) {
+    diffs_.push_back({std::string(state), 0, delta});
+  }
+  // `delta` for the day an open complaint falls due; nothing for one that is closed or has no
+  // due date.
+  void Due(bool open, std::optional<int64_t> next_due, int64_t delta) {
+    if (open && next_due) diffs_.push_back({{}, *next_due / kMillisPerDay, delta});
+  }
+  size_t size() const { return diffs_.size(); }
+  void Truncate(size_t n) { diffs_.resize(n); }
+  void Clear() { diffs_.clear(); }
+
+  struct Sums {
+    std::map<std::string, int64_t> states;  // state -> difference, none of them 0
+    std::map<int64_t, int64_t> days;        // due day -> difference, none of them 0
+  };
+  // The differences summed (those that sum to 0 left out); the list is emptied.
+  Sums Take();
+
+ private:
+  struct Diff {
+    std::string state;  // empty: a due-day difference
+    int64_t day = 0;
+    int64_t delta = 0;
+  };
+  std::vector<Diff> diffs_;
 };
 
 // The stored record `doc` of complaint `id` at `version` (kInternal if it does not decode).

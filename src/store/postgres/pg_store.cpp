@@ -6,7 +6,6 @@
 #include <charconv>
 #include <exception>
 #include <iterator>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
@@ -513,46 +512,27 @@ class PgStore::Tx final : public core::StoreTx {
   // Set when a statement failed for want of the server or the connection: the batch is lost.
   bool fatal = false;
 
-  // Differences to state_counts and open_due_days, summed over the batch and written once
-  // before its COMMIT (FlushCounts): an UPSERT of the same row for every complaint of a batch
-  // left a chain of row versions in the one transaction, which each next UPSERT's look-up walked
-  // (perf: visibility checks a sixth of the backend's time in an import). A function whose
-  // savepoint rolls back drops its own (RunBatch truncates the list).
-  struct CountOp {
-    std::string state;  // empty: a due-day difference
-    int64_t day = 0;
-    int64_t delta = 0;
-  };
-  std::vector<CountOp> count_ops;
+  // Differences to state_counts and open_due_days (CountDiffs), summed over the batch and
+  // written once before its COMMIT by FlushCounts: an UPSERT of the same row for every complaint
+  // of a batch left a chain of row versions in the one transaction, which each next UPSERT's
+  // look-up walked (perf: visibility checks a sixth of the backend's time in an import). A
+  // function whose savepoint rolls back drops its own (RunBatch truncates the list).
+  CountDiffs counts;
 
   // Queues the summed differences and syncs: one round trip.
   Status FlushCounts() {
-    std::map<std::string, int64_t> states;
-    std::map<int64_t, int64_t> days;
-    for (const auto& op : count_ops) {
-      if (op.state.empty()) {
-        days[op.day] += op.delta;
-      } else {
-        states[op.state] += op.delta;
-      }
-    }
-    count_ops.clear();
-    bool queued = false;
-    for (const auto& [state, delta] : states) {
-      if (delta == 0) continue;
+    const CountDiffs::Sums sums = counts.Take();
+    if (sums.states.empty() && sums.days.empty()) return {};
+    for (const auto& [state, delta] : sums.states) {
       if (auto s = Queue(*c_, kCountState, Params().Text(state).Int(delta)); !s) {
         return Fail(s.error(), "", "");
       }
-      queued = true;
     }
-    for (const auto& [day, delta] : days) {
-      if (delta == 0) continue;
+    for (const auto& [day, delta] : sums.days) {
       if (auto s = Queue(*c_, kCountDueDay, Params().Int(day).Int(delta)); !s) {
         return Fail(s.error(), "", "");
       }
-      queued = true;
     }
-    if (!queued) return {};
     if (auto s = c_->Sync(); !s) return Fail(s.error(), "", "");
     return {};
   }
@@ -582,8 +562,8 @@ class PgStore::Tx final : public core::StoreTx {
     if (!r) return Fail(r.error(), "reference already exists", "complaint not found");
     if (r->rows() == 0) return MakeError(Errc::kConflict, "reference already exists");
     c.id = r->Int(0, 0);
-    if (auto s = CountState(core::ToString(c.state), 1); !s) return s;
-    if (auto s = CountDue(row.open, row.next_due, 1); !s) return s;
+    counts.State(core::ToString(c.state), 1);
+    counts.Due(row.open, row.next_due, 1);
     if (auto s = Queue(*c_, kInsertText, Params().Int(c.id).Text(c.description.value)); !s) {
       return Fail(s.error(), "", "");
     }
@@ -609,14 +589,14 @@ class PgStore::Tx final : public core::StoreTx {
     if (r->IsNull(0, 1)) return MakeError(Errc::kConflict, "complaint was changed meanwhile");
     const std::string old_state = r->Text(0, 1);
     if (const char* now = core::ToString(c.state); old_state != now) {
-      if (auto s = CountState(old_state, -1); !s) return s;
-      if (auto s = CountState(now, 1); !s) return s;
+      counts.State(old_state, -1);
+      counts.State(now, 1);
     }
     const bool old_open = r->Int(0, 2) != 0;
     const std::optional<int64_t> old_due = r->OptInt(0, 3);
     if (old_open != row.open || old_due != row.next_due) {
-      if (auto s = CountDue(old_open, old_due, -1); !s) return s;
-      if (auto s = CountDue(row.open, row.next_due, 1); !s) return s;
+      counts.Due(old_open, old_due, -1);
+      counts.Due(row.open, row.next_due, 1);
     }
     if (auto s = Queue(*c_, kUpdateText, Params().Int(c.id).Text(c.description.value)); !s) {
       return Fail(s.error(), "", "");
@@ -879,20 +859,6 @@ class PgStore::Tx final : public core::StoreTx {
         .Int(u.must_change_password ? 1 : 0);
   }
 
-  // Keeps state_counts in step (summed per batch, FlushCounts).
-  Status CountState(std::string_view state, int64_t delta) {
-    count_ops.push_back({std::string(state), 0, delta});
-    return {};
-  }
-
-  // Keeps open_due_days (migration 0012) in step: `delta` for the day an open complaint falls
-  // due; nothing for one that is closed or has no due date (summed per batch, FlushCounts).
-  Status CountDue(bool open, std::optional<int64_t> next_due, int64_t delta) {
-    if (!open || !next_due) return {};
-    count_ops.push_back({{}, *next_due / kMillisPerDay, delta});
-    return {};
-  }
-
   Status PutFacts(const core::Complaint& c) {
     if (auto s = pg::QueuePutFacts(*c_, core::FactsOf(c)); !s) return Fail(s.error(), "", "");
     return {};
@@ -1109,7 +1075,7 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
   // BEGIN, the write lock and the chain head: one round trip. Another node (or the CLI) may
   // have appended events since our last batch, so the head is read under the lock.
   auto begin = [&]() -> bool {
-    tx.count_ops.clear();
+    tx.counts.Clear();
     Status begun = w.QueueCommand("BEGIN");
     if (begun) begun = Queue(w, kWriteLock, Params().Int(pg::kWriteLock));
     Result<Res> head = begun ? Run(w, kChainHead, Params()) : Result<Res>(begun.error());
@@ -1152,7 +1118,7 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
     }
     const int64_t seq0 = tx.head_seq;
     std::string hash0 = tx.head_hash;
-    const size_t counts0 = tx.count_ops.size();
+    const size_t counts0 = tx.counts.size();
     tx.fatal = false;
     Status s;
     try {
@@ -1207,7 +1173,7 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
       if (!undo) return abort_batch(undo.error());
       tx.head_seq = seq0;
       tx.head_hash = std::move(hash0);
-      tx.count_ops.resize(counts0);
+      tx.counts.Truncate(counts0);
     }
     results[i] = std::move(s);
   }

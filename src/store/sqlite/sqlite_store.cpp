@@ -596,36 +596,11 @@ class SqliteStore::Tx final : public core::StoreTx {
   // journal for every complaint insert). Added up and written once per batch by FlushCounts,
   // like text_ops: an UPSERT per changed row was two statements per imported row. A command
   // that rolls back drops its own entries (RunBatch truncates the list).
-  struct CountOp {
-    std::string state;  // empty: a due-day difference
-    int64_t day = 0;
-    int64_t delta = 0;
-  };
-  std::vector<CountOp> count_ops;
-
-  void CountState(std::string_view state, int64_t delta) {
-    count_ops.push_back({std::string(state), 0, delta});
-  }
-
-  // `delta` for the day an open complaint falls due; nothing for one that is closed or has no
-  // due date.
-  void CountDue(bool open, std::optional<int64_t> next_due, int64_t delta) {
-    if (open && next_due) count_ops.push_back({{}, *next_due / kMillisPerDay, delta});
-  }
+  CountDiffs counts;
 
   Status FlushCounts() {
-    std::map<std::string, int64_t> states;
-    std::map<int64_t, int64_t> days;
-    for (const auto& op : count_ops) {
-      if (op.state.empty()) {
-        days[op.day] += op.delta;
-      } else {
-        states[op.state] += op.delta;
-      }
-    }
-    count_ops.clear();
+    const CountDiffs::Sums sums = counts.Take();
     auto add = [this](StmtId stmt, const auto& key, int64_t delta, const char* what) -> Status {
-      if (delta == 0) return {};
       auto st = Prep(c_, stmt);
       if (!st) return st.error();
       st->Bind(1, key);
@@ -633,10 +608,10 @@ class SqliteStore::Tx final : public core::StoreTx {
       if (int rc = st->Step(); rc != SQLITE_DONE) return Fail(rc, what);
       return {};
     };
-    for (const auto& [state, delta] : states) {
+    for (const auto& [state, delta] : sums.states) {
       if (auto s = add(kCountState, state, delta, "count complaint state"); !s) return s;
     }
-    for (const auto& [day, delta] : days) {
+    for (const auto& [day, delta] : sums.days) {
       if (auto s = add(kCountDueDay, day, delta, "count complaint due day"); !s) return s;
     }
     return {};
@@ -701,8 +676,8 @@ class SqliteStore::Tx final : public core::StoreTx {
       id = sqlite3_last_insert_rowid(c_.db());
     }
     if (auto s = PutDoc(kInsertDoc, id, row.doc); !s) return s;
-    CountState(core::ToString(c.state), 1);
-    CountDue(row.open, row.next_due, 1);
+    counts.State(core::ToString(c.state), 1);
+    counts.Due(row.open, row.next_due, 1);
     text_ops.push_back({kInsertText, id, c.description.value});
     c.id = id;
     return PutFactsOf(c, std::nullopt, true);
@@ -773,12 +748,12 @@ class SqliteStore::Tx final : public core::StoreTx {
     if (auto s = PutDoc(kUpdateDoc, c.id, row.doc); !s) return s;
     changed.push_back(c.id);
     if (const char* now = core::ToString(c.state); old_state != now) {
-      CountState(old_state, -1);
-      CountState(now, 1);
+      counts.State(old_state, -1);
+      counts.State(now, 1);
     }
     if (old_open != row.open || old_due != row.next_due) {
-      CountDue(old_open, old_due, -1);
-      CountDue(row.open, row.next_due, 1);
+      counts.Due(old_open, old_due, -1);
+      counts.Due(row.open, row.next_due, 1);
     }
     text_ops.push_back({kUpdateText, c.id, c.description.value});
     auto old = sqlite::GetFacts(c_, c.id);
@@ -1488,14 +1463,14 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     NoticeOtherWriters();
     tx_->changed.clear();
     tx_->text_ops.clear();
-    tx_->count_ops.clear();
+    tx_->counts.Clear();
     tx_->rollup.Clear();
     return true;
   };
   // Undoes the whole transaction and what the Tx holds of it.
   auto roll_back = [&] {
     tx_->text_ops.clear();
-    tx_->count_ops.clear();
+    tx_->counts.Clear();
     tx_->rollup.Clear();
     if (!sqlite3_get_autocommit(db)) exec(kRollback);
     tx_->head_seq = batch_seq;
@@ -1523,7 +1498,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
     const int64_t seq0 = tx_->head_seq;
     std::string hash0 = tx_->head_hash;
     const size_t text0 = tx_->text_ops.size();
-    const size_t counts0 = tx_->count_ops.size();
+    const size_t counts0 = tx_->counts.size();
     const size_t rollup0 = tx_->rollup.size();
     const int64_t changes0 = sqlite3_total_changes64(db);
     tx_->fatal_rc = 0;
@@ -1550,7 +1525,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
         return abort_batch(SqliteError(db, rc, "release savepoint"));
       }
     } else if (!savepoints && sqlite3_total_changes64(db) == changes0 && tx_->head_seq == seq0 &&
-               tx_->text_ops.size() == text0 && tx_->count_ops.size() == counts0 &&
+               tx_->text_ops.size() == text0 && tx_->counts.size() == counts0 &&
                tx_->rollup.size() == rollup0) {
       // Failed before changing a row or what the Tx holds: nothing of it to undo.
     } else if (!savepoints) {
@@ -1570,7 +1545,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
       tx_->head_seq = seq0;
       tx_->head_hash = std::move(hash0);
       tx_->text_ops.resize(text0);
-      tx_->count_ops.resize(counts0);
+      tx_->counts.Truncate(counts0);
       tx_->rollup.Truncate(rollup0);
     }
     results[i] = std::move(s);
