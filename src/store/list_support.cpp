@@ -115,4 +115,20 @@ std::vector<std::string> SearchTerms(std::string_view text) {
   return terms;
 }
 
+std::string TsVectorText(std::string_view text) {
+  std::vector<std::string> terms = SearchTerms(text);
+  std::sort(terms.begin(), terms.end());
+  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  std::string out;
+  for (const auto& t : terms) {
+    if (t.size() >= 2048) continue;  // as search_terms(): such a word is not indexed
+    if (!out.empty()) out += ' ';
+    // A term holds no quote or backslash (both separate terms): nothing to escape.
+    out += '\'';
+    out += t;
+    out += '\'';
+  }
+  return out;
+}
+
 }  // namespace redress::store

@@ -48,6 +48,9 @@ std::string PersonNeedle(std::string_view username);
 // so a query made only of punctuation has no terms (and matches nothing). A complaint
 // matches when every term occurs as a whole word in its description or one of its notes.
 std::vector<std::string> SearchTerms(std::string_view text);
+// The PostgreSQL tsvector of `text`'s terms, as text: each distinct term of fewer than 2048
+// bytes, quoted, in byte order ('a' 'b'), what search_terms() in SQL makes of the same text.
+std::string TsVectorText(std::string_view text);
 
 inline constexpr std::array<core::State, 11> kAllStates = {
     core::State::kReceived,

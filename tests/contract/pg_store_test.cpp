@@ -363,6 +363,60 @@ TEST_F(PgStoreTest, SearchTermsAreTheListQuerysTerms) {
   }
 }
 
+// The node writes the terms (migration 0017): on insert the description's, on a note the
+// note's joined to those held, on a description replaced search_terms() of the whole text. At
+// every step they are what search_terms() makes of the description and the notes.
+TEST_F(PgStoreTest, StoredTermsAreThoseOfTheWholeText) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  const std::string odd =
+      "Caf\xc3\xa9 it's the card-machine, CHARGED twice; " + std::string(2050, 'x') + " end";
+  std::vector<core::Complaint> written;
+  ASSERT_TRUE(store->WriteSync([&](StoreTx& tx) -> Status {
+    for (int64_t i = 1; i <= 3; ++i) {
+      core::Complaint c = MakeComplaint(i, i == 1 ? odd : i == 2 ? "" : "Branch staff were rude");
+      if (auto s = tx.InsertComplaint(c); !s) return s;
+      written.push_back(c);
+    }
+    return {};
+  }));
+  const std::string differ =
+      "SELECT count(*) FROM complaint_text WHERE terms <> search_terms(description || ' ' || "
+      "notes)";
+  EXPECT_EQ(Query(url_, differ), std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(url_, "SELECT count(*) FROM complaint_text WHERE terms @@ 'charged'::tsquery"),
+            std::vector<std::string>{"1"});
+
+  ASSERT_TRUE(store->WriteSync([&](StoreTx& tx) -> Status {
+    for (const auto& c : written) {
+      for (const std::string body : {"Called the BRANCH again", "\xe2\x80\x94 no answer", ""}) {
+        core::Note n;
+        n.complaint_id = c.id;
+        n.at = kT0;
+        n.author = "alice";
+        n.body.value = body;
+        if (auto s = tx.InsertNote(n); !s) return s;
+      }
+    }
+    return {};
+  }));
+  EXPECT_EQ(Query(url_, differ), std::vector<std::string>{"0"});
+
+  ASSERT_TRUE(store->WriteSync([&](StoreTx& tx) -> Status {
+    core::Complaint c = written[2];
+    c.description.value = "The staff were helpful after all";
+    c.version += 1;
+    return tx.UpdateComplaint(c);
+  }));
+  EXPECT_EQ(Query(url_, differ), std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(url_, "SELECT count(*) FROM complaint_text WHERE terms @@ 'rude'::tsquery"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(url_,
+                  "SELECT count(*) FROM complaint_text WHERE terms @@ 'helpful & branch'"
+                  "::tsquery"),
+            std::vector<std::string>{"1"});
+}
+
 // Open complaints whose clocks are all due at kT0 + 1 day.
 std::vector<core::Complaint> InsertDue(PgStore& store, int n) {
   std::vector<core::Complaint> out;

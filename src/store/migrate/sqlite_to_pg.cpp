@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/facts.hpp"
+#include "store/list_support.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/pg_copy.hpp"
 #include "store/postgres/pg_facts.hpp"
@@ -465,7 +466,7 @@ class Copier {
   // notes, as the store's writer keeps them) and facts (core::FactsOf the decoded record).
   Status CopyComplaints() {
     Batch complaints(kComplaints.name, kComplaints.columns);
-    Batch text("complaint_text", "id, description, notes");
+    Batch text("complaint_text", "id, description, notes, terms");
     const auto fact_columns = pg::FactColumns();
     std::string fact_list;
     for (const char* c : fact_columns)
@@ -497,7 +498,12 @@ class Copier {
       sqlite3_reset(n);
       for (const auto& [id, description] : descriptions) {
         auto it = noted.find(id);
-        text.rows.Int(id).Text(description).Text(it == noted.end() ? "" : it->second).EndRow();
+        const std::string& notes_text = it == noted.end() ? std::string() : it->second;
+        text.rows.Int(id)
+            .Text(description)
+            .Text(notes_text)
+            .Text(TsVectorText(description + ' ' + notes_text))
+            .EndRow();
       }
       descriptions.clear();
       if (auto s = Flush(text); !s) return s;

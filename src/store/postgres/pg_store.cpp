@@ -67,8 +67,11 @@ constexpr Q kInsertComplaint{
     "version, updated_at, doc, follow_up_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
     "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20) "
     "ON CONFLICT (reference) DO NOTHING RETURNING id"};
+// The terms come from the node (TsVectorText, migration 0017); search_terms() makes the same
+// in SQL where the node does not hold the whole text (a description replaced: the notes).
 constexpr Q kInsertText{"insert_text",
-                        "INSERT INTO complaint_text (id, description) VALUES ($1, $2)"};
+                        "INSERT INTO complaint_text (id, description, terms) "
+                        "VALUES ($1, $2, $3::tsvector)"};
 constexpr Q kLoadComplaint{"load_complaint",
                            "SELECT id, version, doc FROM complaints WHERE reference = $1"};
 // $1 reference, $2 id, $3 unused prefix slot kept out: fields $5..$20 as for the insert. The
@@ -86,7 +89,8 @@ constexpr Q kUpdateComplaint{
     "SELECT (SELECT count(*) FROM old), (SELECT state FROM upd), (SELECT is_open FROM upd), "
     "(SELECT next_due FROM upd)"};
 constexpr Q kUpdateText{"update_text",
-                        "UPDATE complaint_text SET description = $2 WHERE id = $1 AND "
+                        "UPDATE complaint_text SET description = $2, terms = "
+                        "search_terms($2 || ' ' || notes) WHERE id = $1 AND "
                         "description IS DISTINCT FROM $2"};
 constexpr Q kCountState{"count_state",
                         "INSERT INTO state_counts (state, n) VALUES ($1, $2) "
@@ -100,8 +104,10 @@ constexpr Q kInsertNote{"insert_note",
                         "INSERT INTO notes (complaint_id, at, author, visibility, body) "
                         "SELECT $1, $2, $3, $4, $5 WHERE EXISTS "
                         "(SELECT 1 FROM complaints WHERE id = $1) RETURNING id"};
-constexpr Q kAppendNoteText{
-    "append_note_text", "UPDATE complaint_text SET notes = notes || chr(10) || $2 WHERE id = $1"};
+// A note's terms joined to those held: the terms of the whole text, as a newline separates.
+constexpr Q kAppendNoteText{"append_note_text",
+                            "UPDATE complaint_text SET notes = notes || chr(10) || $2, "
+                            "terms = terms || $3::tsvector WHERE id = $1"};
 constexpr Q kInsertAttachment{
     "insert_attachment",
     "INSERT INTO attachments (complaint_id, sha256, content_type, size, filename, uploaded_by, "
@@ -564,7 +570,9 @@ class PgStore::Tx final : public core::StoreTx {
     c.id = r->Int(0, 0);
     counts.State(core::ToString(c.state), 1);
     counts.Due(row.open, row.next_due, 1);
-    if (auto s = Queue(*c_, kInsertText, Params().Int(c.id).Text(c.description.value)); !s) {
+    const std::string terms = TsVectorText(c.description.value);
+    if (auto s = Queue(*c_, kInsertText, Params().Int(c.id).Text(c.description.value).Text(terms));
+        !s) {
       return Fail(s.error(), "", "");
     }
     return PutFacts(c);
@@ -638,7 +646,10 @@ class PgStore::Tx final : public core::StoreTx {
     if (!r) return Fail(r.error(), "note exists", "complaint not found");
     if (r->rows() == 0) return MakeError(Errc::kNotFound, "complaint not found");
     n.id = r->Int(0, 0);
-    if (auto s = Queue(*c_, kAppendNoteText, Params().Int(n.complaint_id).Text(n.body.value)); !s) {
+    const std::string terms = TsVectorText(n.body.value);
+    if (auto s = Queue(*c_, kAppendNoteText,
+                       Params().Int(n.complaint_id).Text(n.body.value).Text(terms));
+        !s) {
       return Fail(s.error(), "", "");
     }
     return {};
