@@ -18,9 +18,9 @@
 //  * Reads: a pool of connections (from the core count, bounded), checked out per call; a
 //    read of several statements runs in one REPEATABLE READ READ ONLY transaction, so it sees
 //    one snapshot. ScanEvents and ScanComplaints read in keyset pages inside one.
-//  * Full text: complaint_text holds each complaint's description and notes; its generated
-//    tsvector column (a GIN index) holds their terms as SearchTerms makes them, and a query is
-//    the conjunction of its terms.
+//  * Full text: complaint_text holds each complaint's description and notes; its tsvector
+//    column (a GIN index), written by the node (TsVectorText), holds their terms as SearchTerms
+//    makes them, and a query is the conjunction of its terms.
 //  * Analytics (Facts) are computed from the facts table; the SQLite store's roll-ups have no
 //    counterpart here yet. Backup is not supported (use PostgreSQL's own tools).
 // The destructor drains the queue (every queued Write() completes), then closes.
