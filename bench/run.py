@@ -112,6 +112,9 @@ class Config:
         self.pg = e.get("BENCH_PG", "1") not in ("0", "no", "false", "")
         self.pg_connections = [
             int(c) for c in e.get("BENCH_PG_CONNECTIONS", str(self.headline)).split()]
+        # Rows of the import into PostgreSQL (0: none; it needs the CFPB samples, as the
+        # volume stage does).
+        self.pg_import_rows = env_int("BENCH_PG_IMPORT_ROWS", 20_000)
         self.volume_rows = env_int("BENCH_VOLUME_ROWS", 1_000_000)
         self.analytics = e.get("BENCH_ANALYTICS", "1") not in ("0", "no", "false", "")
         self.analytics_rows = env_int("BENCH_ANALYTICS_ROWS", 1_000_000)
@@ -647,6 +650,8 @@ def pg_stage(binary, tmp):
         check_creates(runs, "pg", created_201, rows, problems)
         out["db_mib"] = round(int(sql(url, "SELECT pg_database_size(current_database())")
                                   .strip()) / 2**20, 1)
+        if cfg.pg_import_rows > 0 and os.path.isdir(cfg.data_dir) and has_import(binary):
+            pg_import(binary, tmp, url, out, problems)
     finally:
         if balancer:
             balancer.stop()
@@ -660,7 +665,67 @@ def pg_stage(binary, tmp):
     return out, problems, warnings
 
 
+def pg_import(binary, tmp, url, out, problems):
+    """`redress import cfpb --store` of cfg.pg_import_rows CFPB rows into a new database of the
+    stage's cluster, alone on it (the nodes are idle)."""
+    csv_path = os.path.join(tmp, "pg-import.csv")
+    out["import_csv"] = write_cfpb_csv(cfg.pg_import_rows, csv_path)
+    sql(url, "CREATE DATABASE redress_import")
+    target = url.rsplit("/", 1)[0] + "/redress_import"
+    log(f"pg: redress import cfpb --store ({cfg.pg_import_rows} rows) into a new database")
+    data = os.path.join(tmp, "pg-import-data")
+    os.makedirs(data)
+    report, wall = run_import(binary, csv_path, data, target)
+    os.remove(csv_path)
+    out["import"] = report
+    out["import_wall_s"] = round(wall, 2)
+    out["import_rows_per_s"] = report.get("rows_per_s")
+    rows = sql_int(target, "SELECT count(*) FROM complaints")
+    if report.get("bad") or report.get("imported") != cfg.pg_import_rows or rows != \
+            cfg.pg_import_rows:
+        problems.append(f"pg: the import of {cfg.pg_import_rows} rows made {rows} complaints "
+                        f"({report})")
+
+
 # --- stage 3: volume -----------------------------------------------------------------------
+
+def write_cfpb_csv(rows, path):
+    """`rows` CFPB rows from the samples in cfg.data_dir (make_volume_csv.py); its summary."""
+    gen = subprocess.run([sys.executable, os.path.join(HERE, "make_volume_csv.py"), "--rows",
+                          str(rows), "--out", path, "--data", cfg.data_dir],
+                         capture_output=True, text=True)
+    if gen.returncode != 0:
+        raise RuntimeError(f"make_volume_csv.py: {gen.stderr.strip()}")
+    summary = json.loads(gen.stdout)
+    summary.pop("out", None)
+    return summary
+
+
+def run_import(binary, csv_path, data, store=None):
+    """`redress import cfpb CSV --json` into the data directory `data`, or into the PostgreSQL
+    database `store`: its summary (the last JSON line) and the wall time."""
+    args = [binary, "import", "cfpb", csv_path, "--data", data, "--json"]
+    if store:
+        args += ["--store", store]
+    env = dict(os.environ, REDRESS_POLICIES=os.path.join(REPO, "policies"))
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(args, capture_output=True, text=True, env=env,
+                           timeout=cfg.import_timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"redress import took more than {cfg.import_timeout} s")
+    wall = time.monotonic() - t0
+    report = None
+    for line in reversed(r.stdout.strip().splitlines()):
+        try:
+            report = json.loads(line)
+            break
+        except ValueError:
+            continue
+    if r.returncode != 0 or not isinstance(report, dict):
+        raise RuntimeError(f"redress import failed ({r.returncode}): {r.stderr.strip()[-500:]}")
+    return report, wall
+
 
 def has_import(binary):
     r = subprocess.run([binary, "--help"], capture_output=True, text=True)
@@ -752,37 +817,13 @@ def volume_stage(binary, tmp):
             "volume_* figures are from that store and import_rows_per_s is null.")
     csv_path = os.path.join(tmp, "volume.csv")
     log(f"volume: writing {rows} CFPB rows to {csv_path}")
-    gen = subprocess.run([sys.executable, os.path.join(HERE, "make_volume_csv.py"), "--rows",
-                          str(rows), "--out", csv_path, "--data", cfg.data_dir],
-                         capture_output=True, text=True)
-    if gen.returncode != 0:
-        raise RuntimeError(f"make_volume_csv.py: {gen.stderr.strip()}")
-    out["csv"] = json.loads(gen.stdout)
-    out["csv"].pop("out", None)
+    out["csv"] = write_cfpb_csv(rows, csv_path)
     add_user(binary, data)
 
     if importer:
         out["loader"] = "redress import cfpb"
         log(f"volume: redress import cfpb ({rows} rows)")
-        t0 = time.monotonic()
-        env = dict(os.environ, REDRESS_POLICIES=os.path.join(REPO, "policies"))
-        try:
-            r = subprocess.run([binary, "import", "cfpb", csv_path, "--data", data, "--json"],
-                               capture_output=True, text=True, env=env,
-                               timeout=cfg.import_timeout)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(f"redress import took more than {cfg.import_timeout} s")
-        wall = time.monotonic() - t0
-        report = None
-        for line in reversed(r.stdout.strip().splitlines()):
-            try:
-                report = json.loads(line)
-                break
-            except ValueError:
-                continue
-        if r.returncode != 0 or not isinstance(report, dict):
-            raise RuntimeError(f"redress import failed ({r.returncode}): "
-                               f"{r.stderr.strip()[-500:]}")
+        report, wall = run_import(binary, csv_path, data)
         out["import"] = report
         out["import_wall_s"] = round(wall, 2)
         out["import_rows_per_s"] = report.get("rows_per_s")
@@ -951,6 +992,9 @@ def table(result):
             lines.append(f"durability: {pchk['rows_in_store']} complaints in PostgreSQL, "
                          f"{pchk['created_201']} 201s sent "
                          f"({same[pchk['rows_match']]})")
+        if pg.get("import_rows_per_s") is not None:
+            lines.append(f"import into PostgreSQL: {pg['import']['rows']} rows at "
+                         f"{pg['import_rows_per_s']:.0f} rows/s")
     elif pg:
         lines.append(f"pg: {pg.get('skipped', 'not run')}")
     v = result.get("volume")
@@ -1060,6 +1104,7 @@ def main():
         flat[f"{prefix}_{name}_p99_ms"] = r["p99_ms"] if r else None
     flat["pg_created_201"] = pg.get("check", {}).get("created_201")
     flat["pg_rows_in_store"] = pg.get("check", {}).get("rows_in_store")
+    flat["pg_import_rows_per_s"] = pg.get("import_rows_per_s")
     v = result.get("volume", {})
     vruns = v.get("runs", [])
     flat["import_rows_per_s"] = v.get("import_rows_per_s")
