@@ -146,8 +146,9 @@ core::Result<bool> IsOwnComplaint(core::StoreTx& tx, const std::string& id,
 }
 
 // Runs on the store's writer, inside one transaction (a SAVEPOINT in a group commit). First
-// every key is looked up, so the references of the new rows are reserved with one statement
-// per received year; then the rows are written in file order.
+// every key is looked up (FindSources: one statement for the batch where the store can), so
+// the references of the new rows are reserved with one statement per received year; then the
+// rows are written in file order.
 core::Status WriteBatch(core::StoreTx& tx, Batch& b, const ImportOptions& o) {
   b.counts = {};
   enum class Plan { kNew, kKnown, kOwn, kLookAgain };
@@ -155,17 +156,22 @@ core::Status WriteBatch(core::StoreTx& tx, Batch& b, const ImportOptions& o) {
   std::vector<core::SourceKey> keys(b.rows.size());
   std::unordered_set<std::string_view> new_ids;
   std::map<int, int64_t> new_per_year;  // then: the next sequence number of each year
+  // The keys of every row's ID, in one look-up where the store can (a round trip each on
+  // PostgreSQL).
+  std::vector<std::string_view> ids;
+  ids.reserve(b.rows.size());
+  for (const Pending& p : b.rows) ids.push_back(p.row.complaint.source.id);
+  auto found = tx.FindSources(cfpb::kSystem, ids);
+  if (!found) return found.error();
   for (size_t i = 0; i < b.rows.size(); ++i) {
     const core::Complaint& c = b.rows[i].row.complaint;
     if (new_ids.count(c.source.id) != 0) {
       plan[i] = Plan::kLookAgain;  // a second row of an ID this batch inserts
       continue;
     }
-    auto key = tx.FindSource(cfpb::kSystem, c.source.id);
-    if (!key) return key.error();
-    if (key->has_value()) {
+    if ((*found)[i].has_value()) {
       plan[i] = Plan::kKnown;
-      keys[i] = std::move(**key);
+      keys[i] = std::move(*(*found)[i]);
       continue;
     }
     auto own = IsOwnComplaint(tx, c.source.id, o);

@@ -2,6 +2,8 @@
 // run against every adapter in Adapters().
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "store_harness.hpp"
@@ -91,6 +93,51 @@ TEST_P(SourceKeyContract, PutFindAndReplace) {
       EXPECT_EQ((*k)->row_hash, "h2");
       EXPECT_EQ((*k)->reference, (core::Reference{"CMP", 2024, 2}));
     }
+    return {};
+  }));
+}
+
+// FindSources answers as FindSource does for each id, in the list's order: repeated ids, ids of
+// another system's keys, ids that JSON or SQL would have to escape, keys put earlier in the
+// same transaction, and an empty list.
+TEST_P(SourceKeyContract, FindSourcesAnswersEachIdInOrder) {
+  const int64_t a = Insert(1, "a");
+  const int64_t b = Insert(2, "b");
+  const std::string odd = "x\"y\\z' \xc3\xa9\n\t}]";
+  ASSERT_TRUE(store().WriteSync([&](StoreTx& tx) -> Status {
+    if (auto st = tx.PutSource(Key("100", a, "h1")); !st) return st;
+    if (auto st = tx.PutSource(Key(odd, b, "h2")); !st) return st;
+    core::SourceKey other = Key("200", b, "h3");
+    other.system = "tdi";
+    return tx.PutSource(other);
+  }));
+  ASSERT_TRUE(store().WriteSync([&](StoreTx& tx) -> Status {
+    if (auto st = tx.PutSource(Key("300", b, "h4")); !st) return st;  // this transaction's own
+    const std::vector<std::string_view> ids = {"200", odd, "100", "missing", "100", "300", ""};
+    auto found = tx.FindSources("cfpb", ids);
+    if (!found) return found.error();
+    EXPECT_EQ(found->size(), ids.size());
+    if (found->size() != ids.size()) return {};
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto one = tx.FindSource("cfpb", std::string(ids[i]));
+      if (!one) return one.error();
+      EXPECT_EQ((*found)[i].has_value(), one->has_value()) << i;
+      if (!(*found)[i] || !*one) continue;
+      EXPECT_EQ((*found)[i]->external_id, ids[i]) << i;
+      EXPECT_EQ((*found)[i]->complaint_id, (*one)->complaint_id) << i;
+      EXPECT_EQ((*found)[i]->row_hash, (*one)->row_hash) << i;
+      EXPECT_EQ((*found)[i]->reference, (*one)->reference) << i;
+    }
+    EXPECT_FALSE((*found)[0].has_value());  // "200" is a key of another system
+    EXPECT_EQ((*found)[1]->complaint_id, b);
+    EXPECT_EQ((*found)[2]->row_hash, "h1");
+    EXPECT_FALSE((*found)[3].has_value());
+    EXPECT_EQ((*found)[4]->reference, (core::Reference{"CMP", 2024, 1}));
+    EXPECT_EQ((*found)[5]->row_hash, "h4");
+    EXPECT_FALSE((*found)[6].has_value());
+    auto none = tx.FindSources("cfpb", {});
+    if (!none) return none.error();
+    EXPECT_TRUE(none->empty());
     return {};
   }));
 }

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/complaint.hpp"
@@ -125,6 +126,19 @@ class StoreTx {
   // Imports: the key `external_id` of `system` and the complaint it maps to, or nullopt.
   virtual Result<std::optional<SourceKey>> FindSource(const std::string& system,
                                                       const std::string& external_id) = 0;
+  // FindSource of each of `external_ids`, in their order. An adapter whose every statement is a
+  // round trip answers them in one.
+  virtual Result<std::vector<std::optional<SourceKey>>> FindSources(
+      const std::string& system, const std::vector<std::string_view>& external_ids) {
+    std::vector<std::optional<SourceKey>> out;
+    out.reserve(external_ids.size());
+    for (std::string_view id : external_ids) {
+      auto k = FindSource(system, std::string(id));
+      if (!k) return k.error();
+      out.push_back(std::move(*k));
+    }
+    return out;
+  }
   // Records a source key, replacing the complaint id and row hash of an existing one;
   // kNotFound if k.complaint_id is no complaint.
   virtual Status PutSource(const SourceKey& k) = 0;

@@ -13,6 +13,7 @@
 
 #include "core/codec.hpp"
 #include "core/facts.hpp"
+#include "core/json_writer.hpp"
 #include "core/lifecycle.hpp"
 #include "store/list_support.hpp"
 #include "store/postgres/migrations.hpp"
@@ -178,6 +179,13 @@ constexpr Q kFindSource{"find_source",
                         "SELECT s.complaint_id, s.row_hash, c.prefix, c.year, c.seq "
                         "FROM source_keys s JOIN complaints c ON c.id = s.complaint_id "
                         "WHERE s.system = $1 AND s.external_id = $2"};
+// The keys of a list of external ids (a JSON array of strings, $2) in one statement: their
+// 1-based places in the list with what FindSource reads.
+constexpr Q kFindSources{"find_sources",
+                         "SELECT k.ord, s.complaint_id, s.row_hash, c.prefix, c.year, c.seq "
+                         "FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS k(id, ord) "
+                         "JOIN source_keys s ON s.system = $1 AND s.external_id = k.id "
+                         "JOIN complaints c ON c.id = s.complaint_id"};
 constexpr Q kPutSource{"put_source",
                        "INSERT INTO source_keys (system, external_id, complaint_id, row_hash) "
                        "SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM complaints WHERE id = "
@@ -783,6 +791,35 @@ class PgStore::Tx final : public core::StoreTx {
     k.reference.year = static_cast<int>(r->Int(0, 3));
     k.reference.sequence = r->Int(0, 4);
     return std::optional<core::SourceKey>(std::move(k));
+  }
+
+  Result<std::vector<std::optional<core::SourceKey>>> FindSources(
+      const std::string& system, const std::vector<std::string_view>& external_ids) override {
+    std::vector<std::optional<core::SourceKey>> out(external_ids.size());
+    if (external_ids.empty()) return out;
+    std::string ids;
+    core::JsonWriter w(ids);
+    w.BeginArray();
+    for (std::string_view id : external_ids) w.String(id);
+    w.EndArray();
+    auto r = Run(*c_, kFindSources, Params().Text(system).Text(ids));
+    if (!r) return Fail(r.error(), "", "");
+    for (int row = 0; row < r->rows(); ++row) {
+      const int64_t ord = r->Int(row, 0);
+      if (ord < 1 || ord > static_cast<int64_t>(out.size())) {
+        return MakeError(Errc::kInternal, "postgresql: a source key out of the list's range");
+      }
+      core::SourceKey k;
+      k.system = system;
+      k.external_id = std::string(external_ids[static_cast<size_t>(ord - 1)]);
+      k.complaint_id = r->Int(row, 1);
+      k.row_hash = r->Text(row, 2);
+      k.reference.prefix = r->Text(row, 3);
+      k.reference.year = static_cast<int>(r->Int(row, 4));
+      k.reference.sequence = r->Int(row, 5);
+      out[static_cast<size_t>(ord - 1)] = std::move(k);
+    }
+    return out;
   }
 
   Status PutSource(const core::SourceKey& k) override {
