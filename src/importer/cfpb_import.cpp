@@ -72,13 +72,14 @@ void Prepare(Pending& p, const ImportOptions& o) {
   e.payload_digest = util::Sha256Hex2("{}\n", e.after);
 }
 
-core::Status PutKey(core::StoreTx& tx, const core::Complaint& c, const std::string& row_hash) {
+// The key of an imported complaint, to record with the batch's others (PutSources).
+core::SourceKey KeyOf(const core::Complaint& c, const std::string& row_hash) {
   core::SourceKey k;
   k.system = cfpb::kSystem;
   k.external_id = c.source.id;
   k.complaint_id = c.id;
   k.row_hash = row_hash;
-  return tx.PutSource(k);
+  return k;
 }
 
 // The fields a re-import sets: those the mapping derives from the CFPB record. Everything
@@ -101,7 +102,7 @@ core::Complaint Merge(const core::Complaint& old, const core::Complaint& m) {
 }
 
 core::Status Update(core::StoreTx& tx, const core::SourceKey& key, Pending& p,
-                    const ImportOptions& o) {
+                    const ImportOptions& o, std::vector<core::SourceKey>& keys) {
   auto loaded = tx.LoadComplaint(key.reference);
   if (!loaded) return loaded.error();
   if (!loaded->has_value()) {
@@ -116,10 +117,12 @@ core::Status Update(core::StoreTx& tx, const core::SourceKey& key, Pending& p,
   core::Event e = core::ChangeEvent(old, c, core::Actor{core::ActorKind::kSystem, o.actor},
                                     "import_updated", o.now);
   if (auto s = tx.AppendEvent(e); !s) return s;
-  return PutKey(tx, c, p.row.row_hash);
+  keys.push_back(KeyOf(c, p.row.row_hash));
+  return {};
 }
 
-core::Status Insert(core::StoreTx& tx, Pending& p, int64_t seq, const ImportOptions& o) {
+core::Status Insert(core::StoreTx& tx, Pending& p, int64_t seq, const ImportOptions& o,
+                    std::vector<core::SourceKey>& keys) {
   core::Complaint& c = p.row.complaint;
   const std::string placeholder = PlaceholderMember(c.reference.year);
   c.reference.prefix = o.reference_prefix;
@@ -131,7 +134,8 @@ core::Status Insert(core::StoreTx& tx, Pending& p, int64_t seq, const ImportOpti
   p.event.complaint_id = c.id;
   p.event.reference = c.reference.ToString();
   if (auto s = tx.AppendEvent(p.event); !s) return s;
-  return PutKey(tx, c, p.row.row_hash);
+  keys.push_back(KeyOf(c, p.row.row_hash));
+  return {};
 }
 
 // An export lists complaints received by Redress itself under their reference: importing
@@ -188,9 +192,20 @@ core::Status WriteBatch(core::StoreTx& tx, Batch& b, const ImportOptions& o) {
     if (!first) return first.error();
     count = *first;
   }
+  // The keys of the rows written, recorded together (PutSources: one statement where the store
+  // can), before a look-up that must see them and at the end.
+  std::vector<core::SourceKey> put;
+  put.reserve(b.rows.size());
+  auto record_keys = [&]() -> core::Status {
+    if (put.empty()) return {};
+    core::Status s = tx.PutSources(put);
+    put.clear();
+    return s;
+  };
   for (size_t i = 0; i < b.rows.size(); ++i) {
     Pending& p = b.rows[i];
     if (plan[i] == Plan::kLookAgain) {
+      if (auto s = record_keys(); !s) return s;
       auto key = tx.FindSource(cfpb::kSystem, p.row.complaint.source.id);
       if (!key) return key.error();
       if (!key->has_value()) return MakeError(Errc::kInternal, "import: a new key vanished");
@@ -199,7 +214,7 @@ core::Status WriteBatch(core::StoreTx& tx, Batch& b, const ImportOptions& o) {
     }
     switch (plan[i]) {
       case Plan::kNew:
-        if (auto s = Insert(tx, p, new_per_year[p.row.complaint.reference.year]++, o); !s) {
+        if (auto s = Insert(tx, p, new_per_year[p.row.complaint.reference.year]++, o, put); !s) {
           return s;
         }
         ++b.counts.imported;
@@ -208,7 +223,7 @@ core::Status WriteBatch(core::StoreTx& tx, Batch& b, const ImportOptions& o) {
         if (keys[i].row_hash == p.row.row_hash) {
           ++b.counts.unchanged;
         } else {
-          if (auto s = Update(tx, keys[i], p, o); !s) return s;
+          if (auto s = Update(tx, keys[i], p, o, put); !s) return s;
           ++b.counts.updated;
         }
         break;
@@ -218,7 +233,7 @@ core::Status WriteBatch(core::StoreTx& tx, Batch& b, const ImportOptions& o) {
         break;
     }
   }
-  return {};
+  return record_keys();
 }
 
 // Hands batches to the store's writer, at most `max_in_flight` at a time.

@@ -142,6 +142,54 @@ TEST_P(SourceKeyContract, FindSourcesAnswersEachIdInOrder) {
   }));
 }
 
+// PutSources records each key as PutSource does (of an id given twice, the last), and one
+// naming no complaint fails the write, which then records none.
+TEST_P(SourceKeyContract, PutSourcesRecordsEachKeyTheLastOfAnIdStanding) {
+  const int64_t a = Insert(1, "a");
+  const int64_t b = Insert(2, "b");
+  const std::string odd = "x\"y\\z' \xc3\xa9\n}]";
+  ASSERT_TRUE(store().WriteSync([&](StoreTx& tx) -> Status {
+    if (auto st = tx.PutSource(Key("100", a, "old")); !st) return st;
+    core::SourceKey other = Key("100", b, "tdi");
+    other.system = "tdi";
+    return tx.PutSources({Key("100", b, "h1"), Key(odd, a, "h2"), Key("300", a, "first"),
+                          Key("300", b, "last"), other});
+  }));
+  ASSERT_TRUE(store().WriteSync([&](StoreTx& tx) -> Status {
+    auto found = tx.FindSources("cfpb", {"100", odd, "300"});
+    if (!found) return found.error();
+    EXPECT_EQ(found->size(), 3u);
+    if (found->size() != 3u || !(*found)[0] || !(*found)[1] || !(*found)[2]) {
+      ADD_FAILURE() << "a key is missing";
+      return {};
+    }
+    EXPECT_EQ((*found)[0]->complaint_id, b);  // replaced
+    EXPECT_EQ((*found)[0]->row_hash, "h1");
+    EXPECT_EQ((*found)[1]->complaint_id, a);
+    EXPECT_EQ((*found)[2]->complaint_id, b);
+    EXPECT_EQ((*found)[2]->row_hash, "last");
+    auto tdi = tx.FindSource("tdi", "100");
+    if (!tdi) return tdi.error();
+    EXPECT_TRUE(tdi->has_value() && (*tdi)->row_hash == "tdi");
+    auto none = tx.PutSources({});
+    EXPECT_TRUE(none);
+    return {};
+  }));
+
+  Status s = store().WriteSync([&](StoreTx& tx) {
+    return tx.PutSources({Key("400", a, "h"), Key("500", 999, "h")});
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kNotFound);
+  ASSERT_TRUE(store().WriteSync([](StoreTx& tx) -> Status {
+    auto k = tx.FindSources("cfpb", {"400", "500"});
+    if (!k) return k.error();
+    EXPECT_FALSE((*k)[0].has_value());
+    EXPECT_FALSE((*k)[1].has_value());
+    return {};
+  }));
+}
+
 TEST_P(SourceKeyContract, UnknownComplaintIsNotFoundAndRollbackRemovesKeys) {
   Status s = store().WriteSync([](StoreTx& tx) { return tx.PutSource(Key("1", 999, "h")); });
   ASSERT_FALSE(s);

@@ -142,6 +142,15 @@ class StoreTx {
   // Records a source key, replacing the complaint id and row hash of an existing one;
   // kNotFound if k.complaint_id is no complaint.
   virtual Status PutSource(const SourceKey& k) = 0;
+  // PutSource of each of `keys`, in order (of a key given twice, the last stands); kNotFound
+  // if one names no complaint. An adapter whose every statement is a round trip records them
+  // in one.
+  virtual Status PutSources(const std::vector<SourceKey>& keys) {
+    for (const auto& k : keys) {
+      if (auto s = PutSource(k); !s) return s;
+    }
+    return {};
+  }
 
   // The outbox. Insert assigns n.id; a notification commits with the event that caused it.
   virtual Status InsertNotification(Notification& n) = 0;

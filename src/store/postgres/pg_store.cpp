@@ -6,6 +6,7 @@
 #include <charconv>
 #include <exception>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
@@ -191,6 +192,21 @@ constexpr Q kPutSource{"put_source",
                        "SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM complaints WHERE id = "
                        "$3) ON CONFLICT (system, external_id) DO UPDATE SET complaint_id = "
                        "excluded.complaint_id, row_hash = excluded.row_hash RETURNING 1"};
+// Several keys ($2: a JSON array of [external_id, complaint_id, row_hash]; of an id given
+// twice, the last) in one statement: none if one names no complaint. Answers how many named
+// none.
+constexpr Q kPutSources{
+    "put_sources",
+    "WITH k AS (SELECT DISTINCT ON (e->>0) e->>0 AS external_id, (e->>1)::bigint AS "
+    "complaint_id, e->>2 AS row_hash FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS "
+    "a(e, ord) ORDER BY e->>0, ord DESC), "
+    "missing AS (SELECT count(*) AS n FROM k WHERE NOT EXISTS "
+    "(SELECT 1 FROM complaints c WHERE c.id = k.complaint_id)), "
+    "ins AS (INSERT INTO source_keys (system, external_id, complaint_id, row_hash) "
+    "SELECT $1, external_id, complaint_id, row_hash FROM k WHERE (SELECT n FROM missing) = 0 "
+    "ON CONFLICT (system, external_id) DO UPDATE SET complaint_id = excluded.complaint_id, "
+    "row_hash = excluded.row_hash RETURNING 1) "
+    "SELECT (SELECT n FROM missing), (SELECT count(*) FROM ins)"};
 
 // Reader statements.
 constexpr Q kEventsOf{
@@ -820,6 +836,29 @@ class PgStore::Tx final : public core::StoreTx {
       out[static_cast<size_t>(ord - 1)] = std::move(k);
     }
     return out;
+  }
+
+  Status PutSources(const std::vector<core::SourceKey>& keys) override {
+    // One statement a system (an import has one).
+    std::map<std::string_view, std::vector<const core::SourceKey*>> by_system;
+    for (const auto& k : keys) by_system[k.system].push_back(&k);
+    for (const auto& [system, group] : by_system) {
+      std::string json;
+      core::JsonWriter w(json);
+      w.BeginArray();
+      for (const core::SourceKey* k : group) {
+        w.BeginArray();
+        w.String(k->external_id);
+        w.Int(k->complaint_id);
+        w.String(k->row_hash);
+        w.EndArray();
+      }
+      w.EndArray();
+      auto r = Run(*c_, kPutSources, Params().Text(system).Text(json));
+      if (!r) return Fail(r.error(), "source key exists", "complaint not found");
+      if (r->Int(0, 0) != 0) return MakeError(Errc::kNotFound, "complaint not found");
+    }
+    return {};
   }
 
   Status PutSource(const core::SourceKey& k) override {
