@@ -621,6 +621,33 @@ TEST(CfpbImport, ChangedRowUpdatesTheRecordAndRecordsTheDifference) {
   EXPECT_EQ(Import(store, after.path()).summary->unchanged, 1);
 }
 
+// An ID repeated in one batch: the first row inserts, a later one looks the key up again and
+// must find it (the batch's keys are recorded together, those pending before such a look-up).
+TEST(CfpbImport, AnIdRepeatedInABatchIsInsertedOnceThenKeptOrUpdated) {
+  // Batches of two: the second row looks again for the key the first just made, and updates.
+  TempFile file(std::string(kHeader) + Row("9", "In progress") +
+                Row("9", "Closed with explanation") + Row("9", "Closed with explanation") +
+                Row("10", "Closed"));
+  store::MemoryStore store;
+  ImportRun run = Import(store, file.path());
+  ASSERT_TRUE(run.summary) << run.summary.error().detail;
+  EXPECT_EQ(run.summary->imported, 2);
+  EXPECT_EQ(run.summary->unchanged, 1);
+  EXPECT_EQ(run.summary->updated, 1);
+  auto all = All(store);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].source.id, "9");
+  EXPECT_EQ(all[0].state, core::State::kClosed);
+  ASSERT_TRUE(store.WriteSync([&](core::StoreTx& tx) -> core::Status {
+    auto key = tx.FindSource("cfpb", "9");
+    if (!key) return key.error();
+    EXPECT_TRUE(key->has_value() && (*key)->complaint_id == all[0].id);
+    auto last = MapOne(kHeader, Row("9", "Closed with explanation"));
+    EXPECT_TRUE(last && key->has_value() && (*key)->row_hash == last->row_hash);
+    return {};
+  }));
+}
+
 TEST(CfpbImport, StrictStopsAtTheFirstBadRow) {
   TempFile file(std::string(kHeader) + Row("1") + "x,y\n" + Row("2"));
   store::MemoryStore store;
