@@ -363,22 +363,12 @@ int DataCommands::Export() {
   if (location->empty() && !std::filesystem::exists(path)) return Usage("no store at " + path);
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies_));
   if (!loaded) return Usage(loaded.error().detail);
-  std::unique_ptr<core::Store> opened;
-  if (!location->empty()) {
-    store::PgStore::Options pg_options;
-    pg_options.readers = 2;  // one scans, in pages of complaints by id
-    auto pg = store::PgStore::Open(*location, pg_options);
-    if (!pg) return Failed(pg.error().detail);
-    opened = std::move(*pg);
-  } else {
-    auto sqlite = store::SqliteStore::OpenReadOnly(path, 1, store::SqliteStore::Schema::kCurrent);
-    if (!sqlite && sqlite.error().code == core::Errc::kInvalid) {
-      return Usage(sqlite.error().detail);
-    }
-    if (!sqlite) return Failed(sqlite.error().detail);
-    opened = std::move(*sqlite);
+  auto opened = OpenStoreToRead({data_, policies_}, *location);
+  if (!opened && opened.error().code == core::Errc::kInvalid) {
+    return Usage(opened.error().detail);
   }
-  core::Store* store = opened.get();
+  if (!opened) return Failed(opened.error().detail);
+  core::Store* store = opened->get();
 
   if (out_.empty()) {
     auto n = importer::ExportCfpbCsv(*store, loaded->policies, stdout, filter);

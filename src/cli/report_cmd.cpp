@@ -95,7 +95,7 @@ SystemClock& TheClock() {
   return clock;
 }
 
-// Opens the store (SQLite's read-only) and the use cases over it; an exit code on failure.
+// Opens the store (OpenStoreToRead) and the use cases over it; an exit code on failure.
 std::variant<Opened, int> Open(const std::string& data, const std::string& store_flag,
                                const std::string& policies, const std::string& from,
                                const std::string& to, std::string organisation) {
@@ -109,19 +109,11 @@ std::variant<Opened, int> Open(const std::string& data, const std::string& store
   if (location->empty() && !std::filesystem::exists(path)) return Usage("no store at " + path);
   auto loaded = LoadPoliciesAndTaxonomy(PoliciesDir(policies));
   if (!loaded) return Usage(loaded.error().detail);
+  auto store = OpenStoreToRead({data, policies}, *location);
+  if (!store && store.error().code == core::Errc::kInvalid) return Usage(store.error().detail);
+  if (!store) return Failed(store.error().detail);
   Opened o;
-  if (!location->empty()) {
-    auto pg = OpenAnyStore({data, policies}, *location, false);
-    if (!pg) return Failed(pg.error().detail);
-    o.store = std::move(*pg);
-  } else {
-    auto sqlite = store::SqliteStore::OpenReadOnly(path, 1, store::SqliteStore::Schema::kCurrent);
-    if (!sqlite && sqlite.error().code == core::Errc::kInvalid) {
-      return Usage(sqlite.error().detail);
-    }
-    if (!sqlite) return Failed(sqlite.error().detail);
-    o.store = std::move(*sqlite);
-  }
+  o.store = std::move(*store);
   app::ServiceConfig config;
   config.default_policy = loaded->policies.front().id;
   for (const auto& p : loaded->policies) {

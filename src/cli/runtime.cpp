@@ -100,6 +100,21 @@ core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
   return std::unique_ptr<core::Store>(std::move(*sqlite));
 }
 
+core::Result<std::unique_ptr<core::Store>> OpenStoreToRead(const Paths& paths,
+                                                           const std::string& location) {
+  if (location.empty()) {
+    auto sqlite = store::SqliteStore::OpenReadOnly(paths.DatabasePath(), 1,
+                                                   store::SqliteStore::Schema::kCurrent);
+    if (!sqlite) return sqlite.error();
+    return std::unique_ptr<core::Store>(std::move(*sqlite));
+  }
+  store::PgStore::Options options;
+  options.readers = 2;  // the command reads on one thread
+  auto pg = store::PgStore::Open(location, options);
+  if (!pg) return core::MakeError(core::Errc::kUnavailable, pg.error().detail);
+  return std::unique_ptr<core::Store>(std::move(*pg));
+}
+
 std::string StoreKind(const std::string& store) {
   return store::IsPostgresUrl(store) ? "postgresql" : "sqlite";
 }

@@ -49,6 +49,12 @@ core::Result<std::string> StoreLocation(const std::string& flag);
 core::Result<std::unique_ptr<core::Store>> OpenAnyStore(const Paths& paths,
                                                         const std::string& store, bool create,
                                                         const std::string& standby = {});
+// The store a command that only reads opens (`export csv`, `report …`) at `location`
+// (StoreLocation): the data directory's SQLite store read-only at this binary's schema
+// (kInvalid for one of another schema: the caller's usage error), or the PostgreSQL store,
+// opened as every command opens it (any failure to open it kUnavailable).
+core::Result<std::unique_ptr<core::Store>> OpenStoreToRead(const Paths& paths,
+                                                           const std::string& location);
 // What a log line may say of a store setting: "sqlite" or "postgresql" (never the URL, which
 // may hold a password).
 std::string StoreKind(const std::string& store);

@@ -498,7 +498,8 @@ class Copier {
       sqlite3_reset(n);
       for (const auto& [id, description] : descriptions) {
         auto it = noted.find(id);
-        const std::string& notes_text = it == noted.end() ? std::string() : it->second;
+        static const std::string kNoNotes;
+        const std::string& notes_text = it == noted.end() ? kNoNotes : it->second;
         text.rows.Int(id)
             .Text(description)
             .Text(notes_text)
