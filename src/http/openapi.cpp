@@ -2864,127 +2864,43 @@ std::string_view OpenApiDocument() {
     },
     "parameters": [
      {
-      "name": "from",
-      "in": "query",
-      "required": false,
-      "description": "First day of receipt (YYYY-MM-DD, UTC)",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factFrom"
      },
      {
-      "name": "to",
-      "in": "query",
-      "required": false,
-      "description": "Last day of receipt, inclusive",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factTo"
      },
      {
-      "name": "category",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose category is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCategory"
      },
      {
-      "name": "product",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose product is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factProduct"
      },
      {
-      "name": "channel",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose channel is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factChannel"
      },
      {
-      "name": "department",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose department is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factDepartment"
      },
      {
-      "name": "location",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose location is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factLocation"
      },
      {
-      "name": "handler",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose handler is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factHandler"
      },
      {
-      "name": "cause",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose cause is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCause"
      },
      {
-      "name": "state",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose state is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factState"
      },
      {
-      "name": "policy",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose policy is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factPolicy"
      },
      {
-      "name": "currency",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose currency is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCurrency"
      },
      {
-      "name": "format",
-      "in": "query",
-      "required": false,
-      "description": "json (default) or csv",
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "csv"
-       ]
-      }
+      "$ref": "#/components/parameters/csvFormat"
      }
     ]
    }
@@ -3036,114 +2952,40 @@ std::string_view OpenApiDocument() {
     },
     "parameters": [
      {
-      "name": "from",
-      "in": "query",
-      "required": false,
-      "description": "First day of receipt (YYYY-MM-DD, UTC)",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factFrom"
      },
      {
-      "name": "to",
-      "in": "query",
-      "required": false,
-      "description": "Last day of receipt, inclusive",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factTo"
      },
      {
-      "name": "category",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose category is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCategory"
      },
      {
-      "name": "product",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose product is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factProduct"
      },
      {
-      "name": "channel",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose channel is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factChannel"
      },
      {
-      "name": "department",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose department is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factDepartment"
      },
      {
-      "name": "location",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose location is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factLocation"
      },
      {
-      "name": "handler",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose handler is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factHandler"
      },
      {
-      "name": "cause",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose cause is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCause"
      },
      {
-      "name": "state",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose state is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factState"
      },
      {
-      "name": "policy",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose policy is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factPolicy"
      },
      {
-      "name": "currency",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose currency is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCurrency"
      },
      {
       "name": "by",
@@ -3155,17 +2997,7 @@ std::string_view OpenApiDocument() {
       }
      },
      {
-      "name": "format",
-      "in": "query",
-      "required": false,
-      "description": "json (default) or csv",
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "csv"
-       ]
-      }
+      "$ref": "#/components/parameters/csvFormat"
      }
     ]
    }
@@ -3225,127 +3057,43 @@ std::string_view OpenApiDocument() {
     },
     "parameters": [
      {
-      "name": "from",
-      "in": "query",
-      "required": false,
-      "description": "First day of receipt (YYYY-MM-DD, UTC)",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factFrom"
      },
      {
-      "name": "to",
-      "in": "query",
-      "required": false,
-      "description": "Last day of receipt, inclusive",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factTo"
      },
      {
-      "name": "category",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose category is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCategory"
      },
      {
-      "name": "product",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose product is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factProduct"
      },
      {
-      "name": "channel",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose channel is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factChannel"
      },
      {
-      "name": "department",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose department is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factDepartment"
      },
      {
-      "name": "location",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose location is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factLocation"
      },
      {
-      "name": "handler",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose handler is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factHandler"
      },
      {
-      "name": "cause",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose cause is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCause"
      },
      {
-      "name": "state",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose state is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factState"
      },
      {
-      "name": "policy",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose policy is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factPolicy"
      },
      {
-      "name": "currency",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose currency is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCurrency"
      },
      {
-      "name": "format",
-      "in": "query",
-      "required": false,
-      "description": "json (default) or csv",
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "csv"
-       ]
-      }
+      "$ref": "#/components/parameters/csvFormat"
      }
     ]
    }
@@ -3397,114 +3145,40 @@ std::string_view OpenApiDocument() {
     },
     "parameters": [
      {
-      "name": "from",
-      "in": "query",
-      "required": false,
-      "description": "First day of receipt (YYYY-MM-DD, UTC)",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factFrom"
      },
      {
-      "name": "to",
-      "in": "query",
-      "required": false,
-      "description": "Last day of receipt, inclusive",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factTo"
      },
      {
-      "name": "category",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose category is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCategory"
      },
      {
-      "name": "product",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose product is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factProduct"
      },
      {
-      "name": "channel",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose channel is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factChannel"
      },
      {
-      "name": "department",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose department is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factDepartment"
      },
      {
-      "name": "location",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose location is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factLocation"
      },
      {
-      "name": "handler",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose handler is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factHandler"
      },
      {
-      "name": "cause",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose cause is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCause"
      },
      {
-      "name": "state",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose state is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factState"
      },
      {
-      "name": "policy",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose policy is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factPolicy"
      },
      {
-      "name": "currency",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose currency is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCurrency"
      },
      {
       "name": "by",
@@ -3516,17 +3190,7 @@ std::string_view OpenApiDocument() {
       }
      },
      {
-      "name": "format",
-      "in": "query",
-      "required": false,
-      "description": "json (default) or csv",
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "csv"
-       ]
-      }
+      "$ref": "#/components/parameters/csvFormat"
      }
     ]
    }
@@ -3578,114 +3242,40 @@ std::string_view OpenApiDocument() {
     },
     "parameters": [
      {
-      "name": "from",
-      "in": "query",
-      "required": false,
-      "description": "First day of receipt (YYYY-MM-DD, UTC)",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factFrom"
      },
      {
-      "name": "to",
-      "in": "query",
-      "required": false,
-      "description": "Last day of receipt, inclusive",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/factTo"
      },
      {
-      "name": "category",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose category is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCategory"
      },
      {
-      "name": "product",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose product is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factProduct"
      },
      {
-      "name": "channel",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose channel is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factChannel"
      },
      {
-      "name": "department",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose department is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factDepartment"
      },
      {
-      "name": "location",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose location is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factLocation"
      },
      {
-      "name": "handler",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose handler is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factHandler"
      },
      {
-      "name": "cause",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose cause is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCause"
      },
      {
-      "name": "state",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose state is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factState"
      },
      {
-      "name": "policy",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose policy is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factPolicy"
      },
      {
-      "name": "currency",
-      "in": "query",
-      "required": false,
-      "description": "Only complaints whose currency is this value",
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/factCurrency"
      },
      {
       "name": "by",
@@ -3697,17 +3287,7 @@ std::string_view OpenApiDocument() {
       }
      },
      {
-      "name": "format",
-      "in": "query",
-      "required": false,
-      "description": "json (default) or csv",
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "csv"
-       ]
-      }
+      "$ref": "#/components/parameters/csvFormat"
      }
     ]
    }
@@ -3756,17 +3336,7 @@ std::string_view OpenApiDocument() {
     },
     "parameters": [
      {
-      "name": "format",
-      "in": "query",
-      "required": false,
-      "description": "json (default) or csv",
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "csv"
-       ]
-      }
+      "$ref": "#/components/parameters/csvFormat"
      }
     ]
    },
@@ -4442,24 +4012,10 @@ std::string_view OpenApiDocument() {
     },
     "parameters": [
      {
-      "name": "from",
-      "in": "query",
-      "required": true,
-      "description": "First day",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/periodFrom"
      },
      {
-      "name": "to",
-      "in": "query",
-      "required": true,
-      "description": "Last day, inclusive",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/periodTo"
      },
      {
       "name": "format",
@@ -4514,24 +4070,10 @@ std::string_view OpenApiDocument() {
     },
     "parameters": [
      {
-      "name": "from",
-      "in": "query",
-      "required": true,
-      "description": "First day",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/periodFrom"
      },
      {
-      "name": "to",
-      "in": "query",
-      "required": true,
-      "description": "Last day, inclusive",
-      "schema": {
-       "type": "string",
-       "format": "date"
-      }
+      "$ref": "#/components/parameters/periodTo"
      },
      {
       "name": "table",
@@ -4547,17 +4089,7 @@ std::string_view OpenApiDocument() {
       }
      },
      {
-      "name": "format",
-      "in": "query",
-      "required": false,
-      "description": "json (default) or csv",
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "csv"
-       ]
-      }
+      "$ref": "#/components/parameters/csvFormat"
      }
     ]
    }
@@ -8140,6 +7672,149 @@ std::string_view OpenApiDocument() {
      ]
     },
     "description": "Only closed complaints whose follow-up date has come and whose follow-up is not recorded"
+   },
+   "factFrom": {
+    "name": "from",
+    "in": "query",
+    "required": false,
+    "description": "First day of receipt (YYYY-MM-DD, UTC)",
+    "schema": {
+     "type": "string",
+     "format": "date"
+    }
+   },
+   "factTo": {
+    "name": "to",
+    "in": "query",
+    "required": false,
+    "description": "Last day of receipt, inclusive",
+    "schema": {
+     "type": "string",
+     "format": "date"
+    }
+   },
+   "factCategory": {
+    "name": "category",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose category is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factProduct": {
+    "name": "product",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose product is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factChannel": {
+    "name": "channel",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose channel is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factDepartment": {
+    "name": "department",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose department is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factLocation": {
+    "name": "location",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose location is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factHandler": {
+    "name": "handler",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose handler is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factCause": {
+    "name": "cause",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose cause is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factState": {
+    "name": "state",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose state is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factPolicy": {
+    "name": "policy",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose policy is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "factCurrency": {
+    "name": "currency",
+    "in": "query",
+    "required": false,
+    "description": "Only complaints whose currency is this value",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "csvFormat": {
+    "name": "format",
+    "in": "query",
+    "required": false,
+    "description": "json (default) or csv",
+    "schema": {
+     "type": "string",
+     "enum": [
+      "json",
+      "csv"
+     ]
+    }
+   },
+   "periodFrom": {
+    "name": "from",
+    "in": "query",
+    "required": true,
+    "description": "First day",
+    "schema": {
+     "type": "string",
+     "format": "date"
+    }
+   },
+   "periodTo": {
+    "name": "to",
+    "in": "query",
+    "required": true,
+    "description": "Last day, inclusive",
+    "schema": {
+     "type": "string",
+     "format": "date"
+    }
    }
   },
   "responses": {
