@@ -102,6 +102,52 @@ std::string PersonNeedle(std::string_view username) {
   return out;
 }
 
+std::optional<std::vector<std::string>> ListSearchTerms(const core::ListQuery& q) {
+  if (!q.text || q.text->find_first_not_of(" \t\r\n\f\v") == std::string::npos) {
+    return std::nullopt;
+  }
+  return SearchTerms(*q.text);
+}
+
+core::Result<std::optional<ListPlan>> PlanList(const core::ListQuery& q, bool text) {
+  ListPlan plan;
+  uint64_t& bits = plan.bits;
+  if (q.state) bits |= kByState;
+  if (q.category) bits |= kByCategory;
+  if (q.priority) bits |= kByPriority;
+  if (q.assignee) bits |= kByAssignee;
+  if (q.overdue) bits |= kOverdue;
+  if (q.follow_up_due) bits |= kFollowUpDue;
+  if (q.received_from) bits |= kFrom;
+  if (q.received_to) bits |= kTo;
+  if (text) {
+    bits |= kText;
+  } else {
+    plan.sort = q.sort;
+    if (q.sort == core::ListSort::kOldest) bits |= kSortOldest;
+    if (q.sort == core::ListSort::kDue) bits |= kSortDue;
+    if (q.sort == core::ListSort::kPriority) bits |= kSortPriority;
+  }
+  if (!q.cursor.empty()) {
+    auto pos = DecodeCursor(q.cursor);
+    if (!pos || pos->sort != static_cast<int>(plan.sort)) {
+      return core::MakeError(core::Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
+    }
+    plan.after = *pos;
+    bits |= kAfter;
+  }
+  const core::Scope& scope = q.scope;
+  if (!scope.all) {
+    if (!scope.assignee.empty()) bits |= kScopeAssignee;
+    if (!scope.investigator.empty()) bits |= kScopeInvestigator;
+    if (!(bits & (kScopeAssignee | kScopeInvestigator))) return std::optional<ListPlan>();
+  }
+  plan.named = PersonNeedle(scope.exclude_named);
+  if (!plan.named.empty()) bits |= kExcludeNamed;
+  plan.limit = ClampLimit(q.limit);
+  return std::optional<ListPlan>(std::move(plan));
+}
+
 std::vector<std::string> SearchTerms(std::string_view text) {
   std::vector<std::string> terms;
   size_t i = 0;

@@ -52,6 +52,48 @@ std::vector<std::string> SearchTerms(std::string_view text);
 // bytes, quoted, in byte order ('a' 'b'), what search_terms() in SQL makes of the same text.
 std::string TsVectorText(std::string_view text);
 
+// A list query's text search: nullopt when it asks for none (no text, or only blanks); else its
+// SearchTerms, empty when the text is only punctuation (which matches nothing).
+std::optional<std::vector<std::string>> ListSearchTerms(const core::ListQuery& q);
+
+// The parts of a list query the SQL stores (SqliteStore, PgStore) write their statements from,
+// one bit per filter, order and scope term, so that each combination of bits is one prepared
+// statement per connection.
+enum ListBit : uint64_t {
+  kByState = 1 << 0,
+  kByCategory = 1 << 1,
+  kByPriority = 1 << 2,
+  kByAssignee = 1 << 3,
+  kOverdue = 1 << 4,
+  kFrom = 1 << 5,
+  kTo = 1 << 6,
+  kText = 1 << 7,
+  kAfter = 1 << 8,
+  kScopeAssignee = 1 << 9,
+  kScopeInvestigator = 1 << 10,
+  kExcludeNamed = 1 << 11,
+  kSortOldest = 1 << 12,
+  kSortDue = 1 << 13,
+  kSortPriority = 1 << 14,
+  kFollowUpDue = 1 << 15,
+  // SQLite: with kAfter, newest or oldest first, the rows received at the cursor's instant
+  // beyond its id; without it, kAfter in those orders means the rows received strictly before
+  // (after) that instant.
+  kTie = 1 << 16,
+};
+
+struct ListPlan {
+  uint64_t bits = 0;
+  core::ListSort sort = core::ListSort::kNewest;  // a text search: newest first, whatever q asks
+  CursorPos after;                                // with kAfter
+  std::string named;                              // PersonNeedle of the scope's exclusion
+  int limit = 0;                                  // ClampLimit(q.limit)
+};
+// The plan of `q` for a store that runs it as a text search when `text` (its terms are the
+// store's to write): nullopt when the caller's scope sees no complaint (an empty page); an
+// error (kMalformed) when the cursor is not one of this order's.
+core::Result<std::optional<ListPlan>> PlanList(const core::ListQuery& q, bool text);
+
 inline constexpr std::array<core::State, 11> kAllStates = {
     core::State::kReceived,
     core::State::kAcknowledged,

@@ -334,20 +334,13 @@ bool ContainsAllTerms(const core::Complaint& c, const std::vector<core::Note>& n
                      [&](const std::string& t) { return words.count(t) != 0; });
 }
 
-bool IsBlank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
-}
-
 }  // namespace
 
 Result<core::ListPage> MemoryStore::ListComplaints(const core::ListQuery& q) {
   core::ListPage page;
   const core::Scope& scope = q.scope;
-  std::optional<std::vector<std::string>> terms;
-  if (q.text && !IsBlank(*q.text)) {
-    terms = SearchTerms(*q.text);
-    if (terms->empty()) return page;
-  }
+  const std::optional<std::vector<std::string>> terms = ListSearchTerms(q);
+  if (terms && terms->empty()) return page;  // only punctuation: matches nothing
   std::optional<CursorPos> after;
   if (!q.cursor.empty()) {
     after = DecodeCursor(q.cursor);

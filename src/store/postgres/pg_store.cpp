@@ -1320,26 +1320,6 @@ Result<std::optional<core::ComplaintFile>> PgStore::GetComplaintFile(const core:
 
 namespace {
 
-// Filter bits of a list query: each combination is one prepared statement per connection.
-enum ListBit : uint64_t {
-  kByState = 1 << 0,
-  kByCategory = 1 << 1,
-  kByPriority = 1 << 2,
-  kByAssignee = 1 << 3,
-  kOverdue = 1 << 4,
-  kFrom = 1 << 5,
-  kTo = 1 << 6,
-  kText = 1 << 7,
-  kAfter = 1 << 8,
-  kScopeAssignee = 1 << 9,
-  kScopeInvestigator = 1 << 10,
-  kExcludeNamed = 1 << 11,
-  kSortOldest = 1 << 12,
-  kSortDue = 1 << 13,
-  kSortPriority = 1 << 14,
-  kFollowUpDue = 1 << 15,
-};
-
 // The tsquery of a list of terms: each a quoted lexeme (terms hold only letters, digits and
 // non-ASCII text, never a quote or backslash), all required.
 std::string TsQuery(const std::vector<std::string>& terms) {
@@ -1353,66 +1333,35 @@ std::string TsQuery(const std::vector<std::string>& terms) {
   return q;
 }
 
-bool IsBlank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
-}
-
 }  // namespace
 
 Result<core::ListPage> PgStore::ListComplaints(const core::ListQuery& q) {
   core::ListPage page;
-  const core::Scope& scope = q.scope;
-  uint64_t bits = 0;
-  if (q.state) bits |= kByState;
-  if (q.category) bits |= kByCategory;
-  if (q.priority) bits |= kByPriority;
-  if (q.assignee) bits |= kByAssignee;
-  if (q.overdue) bits |= kOverdue;
-  if (q.follow_up_due) bits |= kFollowUpDue;
-  if (q.received_from) bits |= kFrom;
-  if (q.received_to) bits |= kTo;
   std::string tsquery;
-  if (q.text && !IsBlank(*q.text)) {
-    auto terms = SearchTerms(*q.text);
-    if (terms.empty()) return page;  // only punctuation: matches nothing
-    for (const auto& t : terms) {
+  if (auto terms = ListSearchTerms(q)) {
+    if (terms->empty()) return page;  // only punctuation: matches nothing
+    for (const auto& t : *terms) {
       // Stored text is UTF-8 and its terms are shorter than 2048 bytes: such a term matches
       // nothing.
       if (!util::IsUtf8Text(t) || t.size() >= 2048) return page;
     }
-    tsquery = TsQuery(terms);
-    bits |= kText;
+    tsquery = TsQuery(*terms);
   }
-  // A text search runs by recency of the match whatever the order asked for.
-  const core::ListSort sort = (bits & kText) ? core::ListSort::kNewest : q.sort;
-  if (!(bits & kText)) {
-    if (q.sort == core::ListSort::kOldest) bits |= kSortOldest;
-    if (q.sort == core::ListSort::kDue) bits |= kSortDue;
-    if (q.sort == core::ListSort::kPriority) bits |= kSortPriority;
-  }
-  CursorPos after;
-  if (!q.cursor.empty()) {
-    auto pos = DecodeCursor(q.cursor);
-    if (!pos || pos->sort != static_cast<int>(sort)) {
-      return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
-    }
-    after = *pos;
-    bits |= kAfter;
-  }
-  if (!scope.all) {
-    if (!scope.assignee.empty()) bits |= kScopeAssignee;
-    if (!scope.investigator.empty()) bits |= kScopeInvestigator;
-    if (!(bits & (kScopeAssignee | kScopeInvestigator))) return page;  // sees nothing
-  }
-  const std::string named = PersonNeedle(scope.exclude_named);
-  if (!named.empty()) bits |= kExcludeNamed;
+  auto planned = PlanList(q, !tsquery.empty());
+  if (!planned) return planned.error();
+  if (!*planned) return page;  // the scope sees nothing
+  const uint64_t bits = (*planned)->bits;
+  const core::ListSort sort = (*planned)->sort;
+  const CursorPos& after = (*planned)->after;
+  const std::string& named = (*planned)->named;
+  const int limit = (*planned)->limit;
+  const core::Scope& scope = q.scope;
   // A value that is not UTF-8 equals no stored value.
   for (const std::string* v :
        {q.category ? &*q.category : nullptr, q.assignee ? &*q.assignee : nullptr, &scope.assignee,
         &scope.investigator}) {
     if (v != nullptr && !util::IsUtf8Text(*v)) return page;
   }
-  const int limit = ClampLimit(q.limit);
   const int64_t now = core::ToMillis(q.now);
 
   // The text and its parameters are built together, in an order fixed by `bits`, so the text

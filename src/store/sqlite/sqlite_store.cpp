@@ -1852,29 +1852,6 @@ Result<std::shared_ptr<const core::Complaint>> SqliteStore::SharedComplaintOn(
 
 namespace {
 
-// Filter bits of a list query: each combination is one cached statement per connection.
-enum ListBit : uint64_t {
-  kByState = 1 << 0,
-  kByCategory = 1 << 1,
-  kByPriority = 1 << 2,
-  kByAssignee = 1 << 3,
-  kOverdue = 1 << 4,
-  kFrom = 1 << 5,
-  kTo = 1 << 6,
-  kText = 1 << 7,
-  kAfter = 1 << 8,
-  kScopeAssignee = 1 << 9,
-  kScopeInvestigator = 1 << 10,
-  kExcludeNamed = 1 << 11,
-  kSortOldest = 1 << 12,
-  kSortDue = 1 << 13,
-  kSortPriority = 1 << 14,
-  kFollowUpDue = 1 << 15,
-  // With kAfter, newest or oldest first: the rows received at the cursor's instant, beyond its
-  // id. Without it, kAfter in those orders means the rows received strictly before (after).
-  kTie = 1 << 16,
-};
-
 std::string ListFilters(uint64_t bits, const std::string& t);
 
 std::string BuildListSql(uint64_t bits) {
@@ -1962,55 +1939,24 @@ std::string FtsQuery(const std::vector<std::string>& terms) {
   return q;
 }
 
-bool IsBlank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
-}
-
 }  // namespace
 
 Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   core::ListPage page;
-  const core::Scope& scope = q.scope;
-  uint64_t bits = 0;
-  if (q.state) bits |= kByState;
-  if (q.category) bits |= kByCategory;
-  if (q.priority) bits |= kByPriority;
-  if (q.assignee) bits |= kByAssignee;
-  if (q.overdue) bits |= kOverdue;
-  if (q.follow_up_due) bits |= kFollowUpDue;
-  if (q.received_from) bits |= kFrom;
-  if (q.received_to) bits |= kTo;
   std::string fts;
-  if (q.text && !IsBlank(*q.text)) {
-    auto terms = SearchTerms(*q.text);
-    if (terms.empty()) return page;  // only punctuation: matches nothing
-    fts = FtsQuery(terms);
-    bits |= kText;
+  if (auto terms = ListSearchTerms(q)) {
+    if (terms->empty()) return page;  // only punctuation: matches nothing
+    fts = FtsQuery(*terms);
   }
-  // A text search runs by recency of the match whatever the order asked for.
-  const core::ListSort sort = (bits & kText) ? core::ListSort::kNewest : q.sort;
-  if (!(bits & kText)) {
-    if (q.sort == core::ListSort::kOldest) bits |= kSortOldest;
-    if (q.sort == core::ListSort::kDue) bits |= kSortDue;
-    if (q.sort == core::ListSort::kPriority) bits |= kSortPriority;
-  }
-  CursorPos after;
-  if (!q.cursor.empty()) {
-    auto pos = DecodeCursor(q.cursor);
-    if (!pos || pos->sort != static_cast<int>(sort)) {
-      return MakeError(Errc::kMalformed, "invalid cursor", {{"/cursor", "invalid"}});
-    }
-    after = *pos;
-    bits |= kAfter;
-  }
-  if (!scope.all) {
-    if (!scope.assignee.empty()) bits |= kScopeAssignee;
-    if (!scope.investigator.empty()) bits |= kScopeInvestigator;
-    if (!(bits & (kScopeAssignee | kScopeInvestigator))) return page;  // sees nothing
-  }
-  std::string named = PersonNeedle(scope.exclude_named);
-  if (!named.empty()) bits |= kExcludeNamed;
-  const int limit = ClampLimit(q.limit);
+  auto planned = PlanList(q, !fts.empty());
+  if (!planned) return planned.error();
+  if (!*planned) return page;  // the scope sees nothing
+  uint64_t bits = (*planned)->bits;
+  const core::ListSort sort = (*planned)->sort;
+  const CursorPos& after = (*planned)->after;
+  const std::string& named = (*planned)->named;
+  const int limit = (*planned)->limit;
+  const core::Scope& scope = q.scope;
 
   std::string_view state_name = q.state ? core::ToString(*q.state) : "";
   const int64_t now = core::ToMillis(q.now);
