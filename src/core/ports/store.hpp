@@ -89,8 +89,10 @@ class StoreTx {
   virtual Result<int64_t> ReserveSequences(int year, int64_t count) = 0;
   Result<int64_t> NextSequence(int year) { return ReserveSequences(year, 1); }
 
-  // Inserts; assigns c.id. kConflict if the reference exists. `doc` must be EncodeStorage(c)
-  // (core/codec.hpp): callers that can compute it off the writer pass it in.
+  // Inserts; assigns c.id. kConflict if the reference exists: from this call, or (an adapter
+  // that sends its statements without waiting, PostgreSQL) as the result of the write function
+  // that made it. `doc` must be EncodeStorage(c) (core/codec.hpp): callers that can compute it
+  // off the writer pass it in.
   virtual Status InsertComplaint(Complaint& c, std::string doc) = 0;
   Status InsertComplaint(Complaint& c);
   virtual Result<std::optional<Complaint>> LoadComplaint(const Reference& ref) = 0;
