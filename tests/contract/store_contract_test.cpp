@@ -1570,10 +1570,12 @@ TEST_P(StoreContract, OutboxQueuesDueMessagesInOrderAndRecordsAttempts) {
   // leaves the outbox as it was.
   core::Notification orphan = n1;
   orphan.complaint_id = 987654;
-  EXPECT_FALSE(Write([&](StoreTx& tx) { return tx.InsertNotification(orphan); }));
+  Status s = Write([&](StoreTx& tx) { return tx.InsertNotification(orphan); });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kNotFound);
   core::Notification missing = n1;
   missing.id = 987654;
-  Status s = Write([&](StoreTx& tx) { return tx.UpdateNotification(missing); });
+  s = Write([&](StoreTx& tx) { return tx.UpdateNotification(missing); });
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::kNotFound);
   EXPECT_EQ(store().NotificationsOf(a.id)->size(), 2u);

@@ -70,10 +70,14 @@ constexpr Q kInsertComplaint{
     "channel, assignee, investigator, persons_named, received_at, next_due, next_clock, is_open, "
     "version, updated_at, doc, follow_up_at, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
     "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"};
-// $1 complaint ids from the sequence of complaints.id, in order.
+// $1 ids from the sequence of complaints.id (notifications.id), in order.
 constexpr Q kReserveIds{"reserve_ids",
                         "SELECT v FROM (SELECT nextval(pg_get_serial_sequence('complaints', "
                         "'id')) AS v FROM generate_series(1, $1)) s ORDER BY v"};
+constexpr Q kReserveNotificationIds{
+    "reserve_notification_ids",
+    "SELECT v FROM (SELECT nextval(pg_get_serial_sequence('notifications', 'id')) AS v FROM "
+    "generate_series(1, $1)) s ORDER BY v"};
 // The terms come from the node (TsVectorText, migration 0017); search_terms() makes the same
 // in SQL where the node does not hold the whole text (a description replaced: the notes).
 constexpr Q kInsertText{"insert_text",
@@ -155,12 +159,13 @@ constexpr Q kPutView{"put_view",
                      "ON CONFLICT (user_id, name) DO UPDATE SET query = excluded.query, "
                      "updated_at = excluded.updated_at RETURNING 1"};
 constexpr Q kDeleteView{"delete_view", "DELETE FROM saved_views WHERE user_id = $1 AND name = $2"};
+// $14 the id (Tx::NextId); a complaint that does not exist fails the statement (the foreign
+// key: WriteError's kNotFound) when its segment is synced.
 constexpr Q kInsertNotification{
     "insert_notification",
     "INSERT INTO notifications (complaint_id, reference, kind, language, recipient, vars, "
-    "in_reply_to, state, attempts, created_at, next_attempt_at, sent_at, last_error) "
-    "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE EXISTS "
-    "(SELECT 1 FROM complaints WHERE id = $1) RETURNING id"};
+    "in_reply_to, state, attempts, created_at, next_attempt_at, sent_at, last_error, id) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"};
 constexpr Q kUpdateNotification{"update_notification",
                                 "UPDATE notifications SET state = $2, attempts = $3, "
                                 "next_attempt_at = $4, sent_at = $5, last_error = $6, vars = $7, "
@@ -588,33 +593,41 @@ class PgStore::Tx final : public core::StoreTx {
     return r->Int(0, 0);
   }
 
-  // Complaint ids taken from the sequence of complaints.id under the batch's write lock, a
-  // block at a time, so that an insert is queued like the statements after it instead of
-  // waiting for a RETURNING id: a round trip per complaint was the bound of creates and of the
-  // import. Dropped when a batch begins, so ids still grow in the order batches commit on
-  // every node; the ids a batch leaves unused are gaps, as a rolled-back insert leaves.
-  std::vector<int64_t> id_pool;  // the next id last
-  int64_t id_block = 0;
+  // Ids of complaints and of notifications taken from their tables' sequences under the
+  // batch's write lock, a block at a time, so that an insert is queued like the statements
+  // after it instead of waiting for a RETURNING id: a round trip per complaint (and one more per
+  // message it sends) was the bound of creates and of the import. Dropped when a batch begins,
+  // so ids still grow in the order batches commit on every node; the ids a batch leaves unused
+  // are gaps, as a rolled-back insert leaves.
+  struct IdPool {
+    const Q* reserve;
+    std::vector<int64_t> ids;  // the next id last
+    int64_t block = 0;
+  };
+  IdPool complaint_ids{&kReserveIds, {}, 0};
+  IdPool notification_ids{&kReserveNotificationIds, {}, 0};
   void DropIds() {
-    id_pool.clear();
-    id_block = 0;
-  }
-  Result<int64_t> NextId() {
-    if (id_pool.empty()) {
-      // 32 ids for a batch's first insert, twice as many at each next, at most 1,024.
-      id_block = std::clamp<int64_t>(id_block * 2, 32, 1024);
-      auto r = Run(*c_, kReserveIds, Params().Int(id_block));
-      if (!r) return Fail(r.error(), "", "");
-      if (r->rows() == 0) return MakeError(Errc::kInternal, "postgresql: no complaint ids");
-      for (int i = r->rows() - 1; i >= 0; --i) id_pool.push_back(r->Int(i, 0));
+    for (IdPool* pool : {&complaint_ids, &notification_ids}) {
+      pool->ids.clear();
+      pool->block = 0;
     }
-    const int64_t id = id_pool.back();
-    id_pool.pop_back();
+  }
+  Result<int64_t> NextId(IdPool& pool) {
+    if (pool.ids.empty()) {
+      // 32 ids at a batch's first insert, twice as many at each next, at most 1,024.
+      pool.block = std::clamp<int64_t>(pool.block * 2, 32, 1024);
+      auto r = Run(*c_, *pool.reserve, Params().Int(pool.block));
+      if (!r) return Fail(r.error(), "", "");
+      if (r->rows() == 0) return MakeError(Errc::kInternal, "postgresql: no ids reserved");
+      for (int i = r->rows() - 1; i >= 0; --i) pool.ids.push_back(r->Int(i, 0));
+    }
+    const int64_t id = pool.ids.back();
+    pool.ids.pop_back();
     return id;
   }
 
   Status InsertComplaint(core::Complaint& c, std::string doc) override {
-    auto id = NextId();
+    auto id = NextId(complaint_ids);
     if (!id) return id.error();
     ComplaintRow row(c, std::move(doc));
     Params p;
@@ -917,10 +930,13 @@ class PgStore::Tx final : public core::StoreTx {
         .Int(core::ToMillis(n.next_attempt_at))
         .OptInt(OptMillis(n.sent_at))
         .Text(n.last_error);
-    auto r = Run(*c_, kInsertNotification, p);
-    if (!r) return Fail(r.error(), "notification exists", "complaint not found");
-    if (r->rows() == 0) return MakeError(Errc::kNotFound, "complaint not found");
-    n.id = r->Int(0, 0);
+    auto id = NextId(notification_ids);
+    if (!id) return id.error();
+    p.Int(*id);
+    if (auto s = Queue(*c_, kInsertNotification, p); !s) {
+      return Fail(s.error(), "notification exists", "complaint not found");
+    }
+    n.id = *id;
     return {};
   }
 
