@@ -621,6 +621,23 @@ def pg_stage(binary, tmp):
         refs = write_refs(url, os.path.join(tmp, "pg-refs.txt"))
         for c in cfg.pg_connections:
             runs.append(measure(client, "get", a.url, c, cfg.duration, ["get", refs], auth))
+        # The lifecycle action of the HTTP stage, each request on another complaint the creates
+        # left acknowledged (a thread that runs out stops, and the run is flagged).
+        for c in cfg.pg_connections:
+            action_refs = os.path.join(tmp, "pg-action-refs.txt")
+            with open(action_refs, "w") as f:
+                f.write(sql(url, "SELECT reference FROM complaints WHERE state = 'acknowledged' "
+                                 "ORDER BY id"))
+            runs.append(measure(client, "action", a.url, c, cfg.duration,
+                                ["action", action_refs, ACTION, ACTION_BODY,
+                                 max(1, min(c, cfg.wrk_threads))], auth, wait=True))
+        action_200 = client.metrics().get(ROUTES["action"][:2] + ("200",), 0)
+        assessed = sql_int(url, "SELECT count(*) FROM complaints WHERE state = 'assessed'")
+        out["action_check"] = {"action_200": action_200, "assessed": assessed,
+                               "match": action_200 == assessed}
+        if action_200 != assessed:
+            problems.append(f"pg: {assessed} complaints assessed but the node sent {action_200} "
+                            "200s to assess")
         for r in runs:
             r["nodes"] = 1
 
@@ -992,6 +1009,10 @@ def table(result):
             lines.append(f"durability: {pchk['rows_in_store']} complaints in PostgreSQL, "
                          f"{pchk['created_201']} 201s sent "
                          f"({same[pchk['rows_match']]})")
+        achk = pg.get("action_check", {})
+        if achk:
+            lines.append(f"actions: {achk['assessed']} assessed, {achk['action_200']} 200s to "
+                         f"assess ({same[achk['match']]})")
         if pg.get("import_rows_per_s") is not None:
             lines.append(f"import into PostgreSQL: {pg['import']['rows']} rows at "
                          f"{pg['import_rows_per_s']:.0f} rows/s")
@@ -1021,7 +1042,7 @@ def table(result):
     lines.append("headline (" + str(result["headline_connections"]) + " connections): " +
                  ", ".join(f"{k} {result[k]}" for k in
                            ("hello_rps", "create_rps", "get_rps", "action_rps",
-                            "pg_create_rps", "pg_get_rps", "pg2_create_rps")
+                            "pg_create_rps", "pg_get_rps", "pg_action_rps", "pg2_create_rps")
                            if result.get(k) is not None))
     return "\n".join(lines)
 
@@ -1080,7 +1101,7 @@ def main():
         log(f"stopped: {e}")
     finally:
         stop_all()
-        shutil.rmtree(tmp, ignore_errors=True)
+        (None if os.environ.get("BENCH_KEEP_TMP") else shutil.rmtree(tmp, ignore_errors=True))
 
     runs = result.get("http", {}).get("runs", [])
     h = cfg.headline
@@ -1097,8 +1118,8 @@ def main():
     flat["get_view_misses"] = vc.get("misses")
     pg = result.get("pg", {})
     pruns = pg.get("runs", [])
-    for prefix, nodes, name in (("pg", 1, "create"), ("pg", 1, "get"), ("pg2", 2, "create"),
-                                ("pg2", 2, "hello")):
+    for prefix, nodes, name in (("pg", 1, "create"), ("pg", 1, "get"), ("pg", 1, "action"),
+                                ("pg2", 2, "create"), ("pg2", 2, "hello")):
         r = pick([r for r in pruns if r["nodes"] == nodes], name, h)
         flat[f"{prefix}_{name}_rps"] = r["rps"] if r else None
         flat[f"{prefix}_{name}_p99_ms"] = r["p99_ms"] if r else None

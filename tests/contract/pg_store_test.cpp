@@ -343,6 +343,64 @@ TEST_F(PgStoreTest, IdsGrowInTheOrderBatchesCommitOnEveryNode) {
   }
 }
 
+// An update of a complaint the same batch loaded is sent without waiting for its answer, its
+// count differences taken from what was loaded: two in one write, the counts by state right;
+// and if the row changed behind the writer's back after the load (no writer of the store can:
+// they hold the write lock), the update still fails as a conflict and nothing of it stays.
+TEST_F(PgStoreTest, AnUpdateOfALoadedComplaintIsQueuedAndStillChecksItsVersion) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  core::Complaint c = MakeComplaint(1);
+  c.state = core::State::kAcknowledged;
+  ASSERT_TRUE(store->WriteSync([&](StoreTx& tx) { return tx.InsertComplaint(c); }));
+  const core::Reference ref = c.reference;
+  Status twice = store->WriteSync([&](StoreTx& tx) -> Status {
+    auto loaded = tx.LoadComplaint(ref);
+    if (!loaded) return loaded.error();
+    core::Complaint next = **loaded;
+    next.version += 1;
+    next.state = core::State::kAssessed;
+    if (auto s = tx.UpdateComplaint(next); !s) return s;
+    next.version += 1;
+    next.state = core::State::kUnderInvestigation;
+    next.assignee = "carol";
+    return tx.UpdateComplaint(next);
+  });
+  ASSERT_TRUE(twice) << twice.error().detail;
+  auto got = store->GetComplaint(ref);
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->version, c.version + 2);
+  EXPECT_EQ((*got)->state, core::State::kUnderInvestigation);
+  EXPECT_EQ((*got)->assignee, "carol");
+  auto counts = store->CountByState();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at(core::State::kAcknowledged), 0);
+  EXPECT_EQ(counts->at(core::State::kAssessed), 0);
+  EXPECT_EQ(counts->at(core::State::kUnderInvestigation), 1);
+
+  // Changed by another connection between the load and the update.
+  Status raced = store->WriteSync([&](StoreTx& tx) -> Status {
+    auto loaded = tx.LoadComplaint(ref);
+    if (!loaded) return loaded.error();
+    Query(url_,
+          "UPDATE complaints SET version = version + 1 WHERE reference = '" + ref.ToString() + "'");
+    core::Complaint next = **loaded;
+    next.version += 1;
+    next.state = core::State::kClosed;
+    return tx.UpdateComplaint(next);
+  });
+  ASSERT_FALSE(raced);
+  EXPECT_EQ(raced.error().code, Errc::kConflict) << raced.error().detail;
+  EXPECT_EQ(raced.error().detail, "complaint was changed meanwhile");
+  got = store->GetComplaint(ref);
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->state, core::State::kUnderInvestigation);
+  counts = store->CountByState();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at(core::State::kUnderInvestigation), 1);
+  EXPECT_EQ(counts->at(core::State::kClosed), 0);
+}
+
 // Several reads in one round trip (GetComplaintFile sends its four so): each result comes back
 // in the order sent; a failing one fails the whole segment, and the connection serves again
 // once reset (as the reader pool does when a lease is returned).

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "core/codec.hpp"
@@ -99,6 +100,16 @@ constexpr Q kUpdateComplaint{
     "RETURNING old.state, old.is_open, old.next_due) "
     "SELECT (SELECT count(*) FROM old), (SELECT state FROM upd), (SELECT is_open FROM upd), "
     "(SELECT next_due FROM upd)"};
+// The same update of a complaint whose version, state and due instant this batch has read
+// (Tx::LoadComplaint), so that it needs no answer: it divides by the number of rows updated,
+// and so fails (22012, WriteError's kConflict) if the version it follows was not the stored one.
+constexpr Q kUpdateLoadedComplaint{
+    "update_loaded_complaint",
+    "WITH upd AS (UPDATE complaints SET state = $5, priority = $6, category = $7, product = $8, "
+    "channel = $9, assignee = $10, investigator = $11, persons_named = $12, received_at = $13, "
+    "next_due = $14, next_clock = $15, is_open = $16, version = $17, updated_at = $18, doc = $19, "
+    "follow_up_at = $20 WHERE id = $2 AND reference = $1 AND version = $17 - 1 RETURNING 1) "
+    "SELECT 1 / (SELECT count(*) FROM upd)::int"};
 constexpr Q kUpdateText{"update_text",
                         "UPDATE complaint_text SET description = $2, terms = "
                         "search_terms($2 || ' ' || notes) WHERE id = $1 AND "
@@ -520,6 +531,9 @@ core::Error WriteError(const Conn& c, const core::Error& e, std::string_view con
         std::string(not_found.empty() ? "a referenced row does not exist" : not_found));
   }
   if (state == "22021") return MakeError(Errc::kInvalid, "text is not valid UTF-8");
+  if (state == "22012" && e.detail.find(kUpdateLoadedComplaint.name) != std::string::npos) {
+    return MakeError(Errc::kConflict, "complaint was changed meanwhile");
+  }
   return e;
 }
 
@@ -648,12 +662,32 @@ class PgStore::Tx final : public core::StoreTx {
     return PutFacts(c);
   }
 
+  // What this batch last read or wrote of a complaint's row, by id: the version, state,
+  // whether it is open and its due instant. Under the batch's write lock no other writer
+  // changes the row, so an update of the next version can be queued with its count
+  // differences known instead of waiting for the UPDATE's answer (a round trip per lifecycle
+  // action). Cleared when a batch begins and when a write rolls back to its savepoint.
+  struct Known {
+    int64_t version = 0;
+    std::string state;
+    bool open = false;
+    std::optional<int64_t> next_due;
+  };
+  std::unordered_map<int64_t, Known> known;
+
   Result<std::optional<core::Complaint>> LoadComplaint(const core::Reference& ref) override {
     const std::string text = ref.ToString();
     auto r = Run(*c_, kLoadComplaint, Params().Text(text));
     if (!r) return Fail(r.error(), "", "");
     if (r->rows() == 0) return std::optional<core::Complaint>();
-    return ParseComplaint(r->Int(0, 0), r->Int(0, 1), r->View(0, 2));
+    auto c = ParseComplaint(r->Int(0, 0), r->Int(0, 1), r->View(0, 2));
+    if (c && c->has_value()) {
+      const core::Complaint& got = **c;
+      std::optional<int64_t> due;
+      if (auto d = core::EarliestDue(got.clocks)) due = core::ToMillis(*d);
+      known[got.id] = {got.version, core::ToString(got.state), core::IsOpen(got.state), due};
+    }
+    return c;
   }
 
   Status UpdateComplaint(const core::Complaint& c, std::string doc) override {
@@ -661,12 +695,33 @@ class PgStore::Tx final : public core::StoreTx {
     Params p;
     p.Text(row.reference).Int(c.id).Text("").Int(0);  // $3, $4: unused, keep numbering
     ComplaintParams(p, c, row);
+    const char* now = core::ToString(c.state);
+    if (auto k = known.find(c.id); k != known.end() && k->second.version == c.version - 1) {
+      if (auto s = Queue(*c_, kUpdateLoadedComplaint, p); !s) {
+        return Fail(s.error(), "complaint was changed meanwhile", "complaint not found");
+      }
+      Known& old = k->second;
+      if (old.state != now) {
+        counts.State(old.state, -1);
+        counts.State(now, 1);
+      }
+      if (old.open != row.open || old.next_due != row.next_due) {
+        counts.Due(old.open, old.next_due, -1);
+        counts.Due(row.open, row.next_due, 1);
+      }
+      old = {c.version, now, row.open, row.next_due};
+      if (auto s = Queue(*c_, kUpdateText, Params().Int(c.id).Text(c.description.value)); !s) {
+        return Fail(s.error(), "", "");
+      }
+      return PutFacts(c);
+    }
+    known.erase(c.id);
     auto r = Run(*c_, kUpdateComplaint, p);
     if (!r) return Fail(r.error(), "complaint was changed meanwhile", "complaint not found");
     if (r->Int(0, 0) == 0) return MakeError(Errc::kNotFound, "complaint not found");
     if (r->IsNull(0, 1)) return MakeError(Errc::kConflict, "complaint was changed meanwhile");
     const std::string old_state = r->Text(0, 1);
-    if (const char* now = core::ToString(c.state); old_state != now) {
+    if (old_state != now) {
       counts.State(old_state, -1);
       counts.State(now, 1);
     }
@@ -1213,6 +1268,7 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
   auto begin = [&]() -> bool {
     tx.counts.Clear();
     tx.DropIds();
+    tx.known.clear();
     Status begun = w.QueueCommand("BEGIN");
     if (begun) begun = Queue(w, kWriteLock, Params().Int(pg::kWriteLock));
     Result<Res> head = begun ? Run(w, kChainHead, Params()) : Result<Res>(begun.error());
@@ -1311,6 +1367,7 @@ void PgStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& results) {
       tx.head_seq = seq0;
       tx.head_hash = std::move(hash0);
       tx.counts.Truncate(counts0);
+      tx.known.clear();  // what the failed write read or wrote is undone
     }
     results[i] = std::move(s);
   }
