@@ -86,6 +86,11 @@ constexpr Q kInsertText{"insert_text",
                         "VALUES ($1, $2, $3::tsvector)"};
 constexpr Q kLoadComplaint{"load_complaint",
                            "SELECT id, version, doc FROM complaints WHERE reference = $1"};
+// The columns an update sets, from ComplaintParams ($5..$20).
+#define REDRESS_COMPLAINT_SET                                                                 \
+  "state = $5, priority = $6, category = $7, product = $8, channel = $9, assignee = $10, "    \
+  "investigator = $11, persons_named = $12, received_at = $13, next_due = $14, next_clock = " \
+  "$15, is_open = $16, version = $17, updated_at = $18, doc = $19, follow_up_at = $20 "
 // $1 reference, $2 id, $3 unused prefix slot kept out: fields $5..$20 as for the insert. The
 // columns say whether the complaint exists and, if it was updated, its state, whether it was
 // open and its due instant before.
@@ -93,10 +98,8 @@ constexpr Q kUpdateComplaint{
     "update_complaint",
     "WITH old AS (SELECT id, state, is_open, next_due FROM complaints WHERE id = $2 AND "
     "reference = $1), "
-    "upd AS (UPDATE complaints c SET state = $5, priority = $6, category = $7, product = $8, "
-    "channel = $9, assignee = $10, investigator = $11, persons_named = $12, received_at = $13, "
-    "next_due = $14, next_clock = $15, is_open = $16, version = $17, updated_at = $18, doc = $19, "
-    "follow_up_at = $20 FROM old WHERE c.id = old.id AND c.version = $17 - 1 "
+    "upd AS (UPDATE complaints c SET " REDRESS_COMPLAINT_SET
+    "FROM old WHERE c.id = old.id AND c.version = $17 - 1 "
     "RETURNING old.state, old.is_open, old.next_due) "
     "SELECT (SELECT count(*) FROM old), (SELECT state FROM upd), (SELECT is_open FROM upd), "
     "(SELECT next_due FROM upd)"};
@@ -105,10 +108,8 @@ constexpr Q kUpdateComplaint{
 // and so fails (22012, WriteError's kConflict) if the version it follows was not the stored one.
 constexpr Q kUpdateLoadedComplaint{
     "update_loaded_complaint",
-    "WITH upd AS (UPDATE complaints SET state = $5, priority = $6, category = $7, product = $8, "
-    "channel = $9, assignee = $10, investigator = $11, persons_named = $12, received_at = $13, "
-    "next_due = $14, next_clock = $15, is_open = $16, version = $17, updated_at = $18, doc = $19, "
-    "follow_up_at = $20 WHERE id = $2 AND reference = $1 AND version = $17 - 1 RETURNING 1) "
+    "WITH upd AS (UPDATE complaints SET " REDRESS_COMPLAINT_SET
+    "WHERE id = $2 AND reference = $1 AND version = $17 - 1 RETURNING 1) "
     "SELECT 1 / (SELECT count(*) FROM upd)::int"};
 constexpr Q kUpdateText{"update_text",
                         "UPDATE complaint_text SET description = $2, terms = "
