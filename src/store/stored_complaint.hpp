@@ -47,6 +47,19 @@ class CountDiffs {
   void Due(bool open, std::optional<int64_t> next_due, int64_t delta) {
     if (open && next_due) diffs_.push_back({{}, *next_due / kMillisPerDay, delta});
   }
+  // A stored row changed from one state, openness and due instant to another: the
+  // differences of those that changed.
+  void Change(std::string_view old_state, bool old_open, std::optional<int64_t> old_due,
+              std::string_view new_state, bool new_open, std::optional<int64_t> new_due) {
+    if (old_state != new_state) {
+      State(old_state, -1);
+      State(new_state, 1);
+    }
+    if (old_open != new_open || old_due != new_due) {
+      Due(old_open, old_due, -1);
+      Due(new_open, new_due, 1);
+    }
+  }
   size_t size() const { return diffs_.size(); }
   void Truncate(size_t n) { diffs_.resize(n); }
   void Clear() { diffs_.clear(); }

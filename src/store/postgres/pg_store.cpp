@@ -702,35 +702,15 @@ class PgStore::Tx final : public core::StoreTx {
         return Fail(s.error(), "complaint was changed meanwhile", "complaint not found");
       }
       Known& old = k->second;
-      if (old.state != now) {
-        counts.State(old.state, -1);
-        counts.State(now, 1);
-      }
-      if (old.open != row.open || old.next_due != row.next_due) {
-        counts.Due(old.open, old.next_due, -1);
-        counts.Due(row.open, row.next_due, 1);
-      }
+      counts.Change(old.state, old.open, old.next_due, now, row.open, row.next_due);
       old = {c.version, now, row.open, row.next_due};
-      if (auto s = Queue(*c_, kUpdateText, Params().Int(c.id).Text(c.description.value)); !s) {
-        return Fail(s.error(), "", "");
-      }
-      return PutFacts(c);
-    }
-    known.erase(c.id);
-    auto r = Run(*c_, kUpdateComplaint, p);
-    if (!r) return Fail(r.error(), "complaint was changed meanwhile", "complaint not found");
-    if (r->Int(0, 0) == 0) return MakeError(Errc::kNotFound, "complaint not found");
-    if (r->IsNull(0, 1)) return MakeError(Errc::kConflict, "complaint was changed meanwhile");
-    const std::string old_state = r->Text(0, 1);
-    if (old_state != now) {
-      counts.State(old_state, -1);
-      counts.State(now, 1);
-    }
-    const bool old_open = r->Int(0, 2) != 0;
-    const std::optional<int64_t> old_due = r->OptInt(0, 3);
-    if (old_open != row.open || old_due != row.next_due) {
-      counts.Due(old_open, old_due, -1);
-      counts.Due(row.open, row.next_due, 1);
+    } else {
+      known.erase(c.id);
+      auto r = Run(*c_, kUpdateComplaint, p);
+      if (!r) return Fail(r.error(), "complaint was changed meanwhile", "complaint not found");
+      if (r->Int(0, 0) == 0) return MakeError(Errc::kNotFound, "complaint not found");
+      if (r->IsNull(0, 1)) return MakeError(Errc::kConflict, "complaint was changed meanwhile");
+      counts.Change(r->View(0, 1), r->Int(0, 2) != 0, r->OptInt(0, 3), now, row.open, row.next_due);
     }
     if (auto s = Queue(*c_, kUpdateText, Params().Int(c.id).Text(c.description.value)); !s) {
       return Fail(s.error(), "", "");

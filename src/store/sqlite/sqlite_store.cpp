@@ -747,14 +747,7 @@ class SqliteStore::Tx final : public core::StoreTx {
     }
     if (auto s = PutDoc(kUpdateDoc, c.id, row.doc); !s) return s;
     changed.push_back(c.id);
-    if (const char* now = core::ToString(c.state); old_state != now) {
-      counts.State(old_state, -1);
-      counts.State(now, 1);
-    }
-    if (old_open != row.open || old_due != row.next_due) {
-      counts.Due(old_open, old_due, -1);
-      counts.Due(row.open, row.next_due, 1);
-    }
+    counts.Change(old_state, old_open, old_due, core::ToString(c.state), row.open, row.next_due);
     text_ops.push_back({kUpdateText, c.id, c.description.value});
     auto old = sqlite::GetFacts(c_, c.id);
     if (!old) return Checked(sqlite3_errcode(c_.db()), old.error());
