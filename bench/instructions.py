@@ -34,8 +34,8 @@ LUA = os.path.join(HERE, "lua", "bench.lua")
 # Parts of a create, by the function whose inclusive count is reported (a regular expression
 # over callgrind_annotate's names) and what it counts once per call.
 PARTS = [
-    ("parse", r"redress::app::ParseJsonObject\[", "the POST's body parsed (nlohmann)"),
-    ("validate", r"redress::app::ParseNewComplaint\(", "its fields checked into a receipt"),
+    ("parse", r"redress::core::ParseJson\(", "the POST's body parsed (simdjson)"),
+    ("validate", r"NewComplaintFrom<", "its fields checked into a receipt"),
     ("intake", r"PrepareIntake\(", "record, clocks, events, storage encoding, digests, 201 body"),
     ("writer_batch", r"SqliteStore::RunBatch\(std::vector<redress::store::WriteQueue::Item, "
      r"std::allocator<redress::store::WriteQueue::Item> >&, std::vector<redress::core::Result<"

@@ -5,13 +5,12 @@
 namespace redress::app {
 namespace {
 
-const nlohmann::json& EmptyObject() {
-  static const nlohmann::json empty = nlohmann::json::object();
-  return empty;
-}
-
-std::string EscapePointerToken(std::string_view key) {
-  std::string out;
+// Appends `key` as a JSON pointer's token (RFC 6901: '~' as ~0, '/' as ~1).
+void AppendPointerToken(std::string& out, std::string_view key) {
+  if (key.find_first_of("~/") == std::string_view::npos) {
+    out += key;
+    return;
+  }
   for (char ch : key) {
     if (ch == '~') {
       out += "~0";
@@ -21,18 +20,18 @@ std::string EscapePointerToken(std::string_view key) {
       out.push_back(ch);
     }
   }
-  return out;
 }
 
-std::string Trim(std::string s) {
+std::string_view Trim(std::string_view s) {
   const auto not_space = [](unsigned char ch) { return !std::isspace(ch); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  return s;
+  auto first = std::find_if(s.begin(), s.end(), not_space);
+  auto last = std::find_if(s.rbegin(), s.rend(), not_space).base();
+  return first < last ? std::string_view(&*first, static_cast<size_t>(last - first))
+                      : std::string_view();
 }
 
 bool ValidUtf8(std::string_view s) {
-  // nlohmann validates UTF-8 on parse; strings here come from it, so this is a cheap guard
+  // Both parsers validate UTF-8; strings here come from them, so this is a cheap guard
   // against control characters other than tab, newline and carriage return.
   for (unsigned char ch : s) {
     if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') return false;
@@ -42,45 +41,52 @@ bool ValidUtf8(std::string_view s) {
 
 }  // namespace
 
-JsonInput::JsonInput(const nlohmann::json& object, std::string pointer,
-                     std::vector<core::FieldError>* errors)
-    : object_(object), pointer_(std::move(pointer)), errors_(errors) {}
-
-std::string JsonInput::PointerOf(std::string_view key) const {
-  return pointer_ + "/" + EscapePointerToken(key);
+template <class View>
+std::string BasicJsonInput<View>::PointerOf(std::string_view key) const {
+  std::string out;
+  out.reserve(pointer_.size() + 1 + key.size());
+  out += pointer_;
+  out += '/';
+  AppendPointerToken(out, key);
+  return out;
 }
 
-void JsonInput::Fail(std::string_view key, std::string message) {
+template <class View>
+void BasicJsonInput<View>::Fail(std::string_view key, std::string message) {
   errors_->push_back({PointerOf(key), std::move(message)});
 }
 
-const nlohmann::json* JsonInput::Find(std::string_view key) const {
-  if (!object_.is_object()) return nullptr;
-  auto it = object_.find(key);
-  if (it == object_.end() || it->is_null()) return nullptr;
-  return &*it;
+template <class View>
+std::optional<View> BasicJsonInput<View>::Find(std::string_view key) const {
+  // The last of duplicates, as nlohmann keeps it.
+  for (auto it = members_.rbegin(); it != members_.rend(); ++it) {
+    if (it->first == key) {
+      if (it->second.IsNull()) return std::nullopt;
+      return it->second;
+    }
+  }
+  return std::nullopt;
 }
 
-void JsonInput::AllowOnly(std::initializer_list<std::string_view> allowed) {
-  if (!object_.is_object()) return;
-  for (auto it = object_.begin(); it != object_.end(); ++it) {
-    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
-      Fail(it.key(), "unknown field");
-    }
+template <class View>
+void BasicJsonInput<View>::AllowOnly(std::initializer_list<std::string_view> allowed) {
+  for (const auto& [k, v] : members_) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) Fail(k, "unknown field");
   }
 }
 
-std::string JsonInput::String(std::string_view key, bool required, size_t max_len) {
-  const nlohmann::json* v = Find(key);
-  if (v == nullptr) {
+template <class View>
+std::string BasicJsonInput<View>::String(std::string_view key, bool required, size_t max_len) {
+  const std::optional<View> v = Find(key);
+  if (!v) {
     if (required) Fail(key, "is required");
     return {};
   }
-  if (!v->is_string()) {
+  if (!v->IsString()) {
     Fail(key, "must be a string");
     return {};
   }
-  std::string s = Trim(v->get<std::string>());
+  const std::string_view s = Trim(v->Text());
   if (s.size() > max_len) {
     Fail(key, "is longer than " + std::to_string(max_len) + " bytes");
     return {};
@@ -90,31 +96,26 @@ std::string JsonInput::String(std::string_view key, bool required, size_t max_le
     return {};
   }
   if (s.empty() && required) Fail(key, "is required");
-  return s;
+  return std::string(s);
 }
 
-std::optional<int64_t> JsonInput::Integer(std::string_view key, bool required, int64_t min,
-                                          int64_t max) {
-  const nlohmann::json* v = Find(key);
-  if (v == nullptr) {
+template <class View>
+std::optional<int64_t> BasicJsonInput<View>::Integer(std::string_view key, bool required,
+                                                     int64_t min, int64_t max) {
+  const std::optional<View> v = Find(key);
+  if (!v) {
     if (required) Fail(key, "is required");
     return std::nullopt;
   }
-  if (!v->is_number_integer()) {
+  if (!v->IsInt()) {
     Fail(key, "must be an integer");
     return std::nullopt;
   }
-  int64_t n = 0;
-  if (v->is_number_unsigned()) {
-    auto u = v->get<uint64_t>();
-    if (u > static_cast<uint64_t>(max)) {
-      Fail(key, "must be at most " + std::to_string(max));
-      return std::nullopt;
-    }
-    n = static_cast<int64_t>(u);
-  } else {
-    n = v->get<int64_t>();
+  if (v->IsBigUnsigned()) {  // above INT64_MAX, so above any `max`
+    Fail(key, "must be at most " + std::to_string(max));
+    return std::nullopt;
   }
+  const int64_t n = v->Int();
   if (n < min || n > max) {
     Fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
     return std::nullopt;
@@ -122,17 +123,19 @@ std::optional<int64_t> JsonInput::Integer(std::string_view key, bool required, i
   return n;
 }
 
-std::optional<bool> JsonInput::Bool(std::string_view key) {
-  const nlohmann::json* v = Find(key);
-  if (v == nullptr) return std::nullopt;
-  if (!v->is_boolean()) {
+template <class View>
+std::optional<bool> BasicJsonInput<View>::Bool(std::string_view key) {
+  const std::optional<View> v = Find(key);
+  if (!v) return std::nullopt;
+  if (!v->IsBool()) {
     Fail(key, "must be true or false");
     return std::nullopt;
   }
-  return v->get<bool>();
+  return v->Bool();
 }
 
-std::optional<core::Instant> JsonInput::Instant(std::string_view key, bool required) {
+template <class View>
+std::optional<core::Instant> BasicJsonInput<View>::Instant(std::string_view key, bool required) {
   std::string s = String(key, required, 40);
   if (s.empty()) return std::nullopt;
   auto t = core::ParseInstant(s);
@@ -140,7 +143,8 @@ std::optional<core::Instant> JsonInput::Instant(std::string_view key, bool requi
   return t;
 }
 
-std::optional<core::LocalDate> JsonInput::Date(std::string_view key, bool required) {
+template <class View>
+std::optional<core::LocalDate> BasicJsonInput<View>::Date(std::string_view key, bool required) {
   std::string s = String(key, required, 10);
   if (s.empty()) return std::nullopt;
   auto d = core::ParseDate(s);
@@ -148,37 +152,49 @@ std::optional<core::LocalDate> JsonInput::Date(std::string_view key, bool requir
   return d;
 }
 
-std::vector<std::string> JsonInput::StringArray(std::string_view key, size_t max_items,
-                                                size_t max_len) {
+template <class View>
+std::vector<std::string> BasicJsonInput<View>::StringArray(std::string_view key, size_t max_items,
+                                                           size_t max_len) {
   std::vector<std::string> out;
-  const nlohmann::json* v = Find(key);
-  if (v == nullptr) return out;
-  if (!v->is_array() || v->size() > max_items) {
+  const std::optional<View> v = Find(key);
+  if (!v) return out;
+  size_t items = 0;
+  bool strings = true;
+  if (v->IsArray()) {
+    v->ForEachElement([&](View item) {
+      ++items;
+      if (!item.IsString() || item.Text().size() > max_len) strings = false;
+    });
+  }
+  if (!v->IsArray() || items > max_items) {
     Fail(key, "must be an array of at most " + std::to_string(max_items) + " strings");
     return out;
   }
-  for (const auto& item : *v) {
-    if (!item.is_string() || item.get_ref<const std::string&>().size() > max_len) {
-      Fail(key, "must contain only strings of at most " + std::to_string(max_len) + " bytes");
-      return {};
-    }
-    out.push_back(item.get<std::string>());
+  if (!strings) {
+    Fail(key, "must contain only strings of at most " + std::to_string(max_len) + " bytes");
+    return out;
   }
+  out.reserve(items);
+  v->ForEachElement([&](View item) { out.emplace_back(item.Text()); });
   return out;
 }
 
-JsonInput JsonInput::Object(std::string_view key, bool required) {
-  const nlohmann::json* v = Find(key);
-  if (v == nullptr) {
+template <class View>
+BasicJsonInput<View> BasicJsonInput<View>::Object(std::string_view key, bool required) {
+  const std::optional<View> v = Find(key);
+  if (!v) {
     if (required) Fail(key, "is required");
-    return JsonInput(EmptyObject(), PointerOf(key), errors_);
+    return BasicJsonInput(PointerOf(key), errors_);
   }
-  if (!v->is_object()) {
+  if (!v->IsObject()) {
     Fail(key, "must be an object");
-    return JsonInput(EmptyObject(), PointerOf(key), errors_);
+    return BasicJsonInput(PointerOf(key), errors_);
   }
-  return JsonInput(*v, PointerOf(key), errors_);
+  return BasicJsonInput(*v, PointerOf(key), errors_);
 }
+
+template class BasicJsonInput<core::NlohmannView>;
+template class BasicJsonInput<core::SimdView>;
 
 core::Result<nlohmann::json> ParseJsonObject(std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, false);

@@ -23,8 +23,9 @@ bool LooksLikeEmail(const std::string& s) {
          s.find('.', at) != std::string::npos && s.find(' ') == std::string::npos;
 }
 
-std::optional<core::Remedy> ReadRemedy(JsonInput& parent, const char* key) {
-  JsonInput r = parent.Object(key, false);
+template <class View>
+std::optional<core::Remedy> ReadRemedy(BasicJsonInput<View>& parent, const char* key) {
+  BasicJsonInput<View> r = parent.Object(key, false);
   r.AllowOnly({"type", "amount_minor", "currency", "due", "paid_at"});
   core::Remedy remedy;
   remedy.type = r.String("type", false, 64);
@@ -38,19 +39,17 @@ std::optional<core::Remedy> ReadRemedy(JsonInput& parent, const char* key) {
   return remedy;
 }
 
-}  // namespace
-
-core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Intake intake,
-                                                core::Instant now) {
+template <class View>
+core::Result<core::Complaint> NewComplaintFrom(View body, Intake intake, core::Instant now) {
   std::vector<FieldError> errors;
-  JsonInput in(body, "", &errors);
+  BasicJsonInput<View> in(body, "", &errors);
   in.AllowOnly({"complainant", "representative", "contact_preference", "channel", "subject_type",
                 "product", "department", "location", "persons_named", "description",
                 "remedy_requested", "event_date", "immediate_action", "accessibility_needs",
                 "vulnerability", "received_at", "flags", "survey_opt_out"});
   core::Complaint c;
 
-  JsonInput who = in.Object("complainant", true);
+  BasicJsonInput<View> who = in.Object("complainant", true);
   who.AllowOnly(
       {"name", "organisation", "address", "email", "phone", "account_number", "is_customer"});
   c.complainant.name = who.String("name", true, 200);
@@ -68,22 +67,21 @@ core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Inta
     errors.push_back({"/complainant/email", "give an email, phone or postal address to reach you"});
   }
 
-  JsonInput rep = in.Object("representative", false);
+  BasicJsonInput<View> rep = in.Object("representative", false);
   rep.AllowOnly({"name", "relationship", "authority"});
   c.representative.name = rep.String("name", false, 200);
   c.representative.relationship = rep.String("relationship", false, 100);
   c.representative.authority = rep.String("authority", false, 500);
 
-  JsonInput pref = in.Object("contact_preference", false);
+  BasicJsonInput<View> pref = in.Object("contact_preference", false);
   pref.AllowOnly({"channel", "times", "language", "format"});
   c.contact.channel = pref.String("channel", false, 32);
   c.contact.times = pref.String("times", false, 200);
   c.contact.language = pref.String("language", false, 35);
   c.contact.format = pref.String("format", false, 100);
 
-  const auto channel =
-      in.Enum<core::Channel>("channel", false, core::ParseChannel,
-                             "web, email, phone, letter, in_person, social_media, api, referral");
+  const auto channel = in.Enum("channel", false, core::ParseChannel,
+                               "web, email, phone, letter, in_person, social_media, api, referral");
   if (intake == Intake::kPublic) {
     if (channel && *channel != core::Channel::kWeb && *channel != core::Channel::kApi) {
       in.Fail("channel", "must be web or api for a complaint made directly");
@@ -92,8 +90,8 @@ core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Inta
   } else {
     c.channel = channel.value_or(core::Channel::kPhone);
   }
-  c.subject.type = in.Enum<core::SubjectType>("subject_type", false, core::ParseSubjectType,
-                                              "product, service, staff, policy, complaint_handling")
+  c.subject.type = in.Enum("subject_type", false, core::ParseSubjectType,
+                           "product, service, staff, policy, complaint_handling")
                        .value_or(core::SubjectType::kProduct);
   c.subject.product = in.String("product", false, 200);
   c.subject.department = in.String("department", false, 200);
@@ -123,10 +121,11 @@ core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Inta
   return c;
 }
 
-core::Result<core::ActionInput> ParseActionInput(core::Action action, const nlohmann::json& body) {
+template <class View>
+core::Result<core::ActionInput> ActionInputFrom(core::Action action, View body) {
   using core::Action;
   std::vector<FieldError> errors;
-  JsonInput in(body, "", &errors);
+  BasicJsonInput<View> in(body, "", &errors);
   core::ActionInput out;
   switch (action) {
     case Action::kAcknowledge:
@@ -139,12 +138,11 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
       a.category = in.String("category", true, 200);
       a.flags = in.StringArray("flags", 16, 64);
       a.severity = static_cast<int>(in.Integer("severity", true, 1, 4).value_or(0));
-      a.safety = in.Enum<core::SafetyRisk>("safety", false, core::ParseSafetyRisk,
-                                           "none, potential, actual")
+      a.safety = in.Enum("safety", false, core::ParseSafetyRisk, "none, potential, actual")
                      .value_or(core::SafetyRisk::kNone);
-      a.complexity = in.Enum<core::Complexity>("complexity", false, core::ParseComplexity,
-                                               "simple, moderate, complex")
-                         .value_or(core::Complexity::kSimple);
+      a.complexity =
+          in.Enum("complexity", false, core::ParseComplexity, "simple, moderate, complex")
+              .value_or(core::Complexity::kSimple);
       for (const char* key : {"impact_complainant", "impact_organisation"}) {
         std::string level = in.String(key, false, 16);
         if (!level.empty() && level != "none" && level != "low" && level != "medium" &&
@@ -174,8 +172,8 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
       break;
     case Action::kProposeDecision:
       in.AllowOnly({"outcome", "reasons", "remedy"});
-      out.outcome = in.Enum<core::Outcome>("outcome", true, core::ParseOutcome,
-                                           "upheld, partly_upheld, not_upheld");
+      out.outcome =
+          in.Enum("outcome", true, core::ParseOutcome, "upheld, partly_upheld, not_upheld");
       out.reasons = in.String("reasons", true, kTextMax);
       out.remedy = ReadRemedy(in, "remedy");
       break;
@@ -185,14 +183,13 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
     case Action::kClose:
       in.AllowOnly({"cause", "acceptance", "reason", "follow_up_on"});
       out.follow_up_on = in.Date("follow_up_on", false);
-      out.cause =
-          in.Enum<core::CauseCategory>("cause", false, core::ParseCauseCategory,
-                                       "people, process, product, system, third_party, policy");
-      out.acceptance = in.Enum<core::Acceptance>("acceptance", false, core::ParseAcceptance,
-                                                 "accepts, rejects, no_reply");
+      out.cause = in.Enum("cause", false, core::ParseCauseCategory,
+                          "people, process, product, system, third_party, policy");
+      out.acceptance =
+          in.Enum("acceptance", false, core::ParseAcceptance, "accepts, rejects, no_reply");
       // Only the reasons a normal close can have; withdrawal, early resolution, duplicates and
       // concluded referrals have their own actions.
-      out.closure_reason = in.Enum<core::ClosureReason>(
+      out.closure_reason = in.Enum(
           "reason", false,
           [](std::string_view v) -> std::optional<core::ClosureReason> {
             auto r = core::ParseClosureReason(v);
@@ -208,9 +205,8 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
       in.AllowOnly({"summary", "cause", "duplicate_of", "follow_up_on"});
       out.follow_up_on = in.Date("follow_up_on", false);
       out.summary = in.String("summary", true, kTextMax);
-      out.cause =
-          in.Enum<core::CauseCategory>("cause", true, core::ParseCauseCategory,
-                                       "people, process, product, system, third_party, policy");
+      out.cause = in.Enum("cause", true, core::ParseCauseCategory,
+                          "people, process, product, system, third_party, policy");
       out.duplicate_of = in.String("duplicate_of", false, 40);
       break;
     case Action::kRefer:
@@ -223,9 +219,8 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
       in.AllowOnly({"external_outcome", "cause", "follow_up_on"});
       out.follow_up_on = in.Date("follow_up_on", false);
       out.external_outcome = in.String("external_outcome", true, 2000);
-      out.cause =
-          in.Enum<core::CauseCategory>("cause", false, core::ParseCauseCategory,
-                                       "people, process, product, system, third_party, policy");
+      out.cause = in.Enum("cause", false, core::ParseCauseCategory,
+                          "people, process, product, system, third_party, policy");
       break;
     case Action::kReturnProposal:
     case Action::kReview:
@@ -241,6 +236,26 @@ core::Result<core::ActionInput> ParseActionInput(core::Action action, const nloh
   }
   if (!errors.empty()) return InvalidFields(std::move(errors));
   return out;
+}
+
+}  // namespace
+
+core::Result<core::Complaint> ParseNewComplaint(const nlohmann::json& body, Intake intake,
+                                                core::Instant now) {
+  return NewComplaintFrom(core::NlohmannView(body), intake, now);
+}
+
+core::Result<core::Complaint> ParseNewComplaintText(std::string_view body, Intake intake,
+                                                    core::Instant now) {
+  return ReadJsonObject(body, [&](core::SimdView v) { return NewComplaintFrom(v, intake, now); });
+}
+
+core::Result<core::ActionInput> ParseActionInput(core::Action action, const nlohmann::json& body) {
+  return ActionInputFrom(action, core::NlohmannView(body));
+}
+
+core::Result<core::ActionInput> ParseActionInputText(core::Action action, std::string_view body) {
+  return ReadJsonObject(body, [&](core::SimdView v) { return ActionInputFrom(action, v); });
 }
 
 core::Result<NoteInput> ParseNoteInput(const nlohmann::json& body) {

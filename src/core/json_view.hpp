@@ -28,6 +28,11 @@ class NlohmannView {
   bool IsString() const { return j_->is_string(); }
   bool IsBool() const { return j_->is_boolean(); }
   bool IsInt() const { return j_->is_number_integer(); }
+  bool IsNull() const { return j_->is_null(); }
+  // An integer above INT64_MAX (which Int() cannot give).
+  bool IsBigUnsigned() const {
+    return j_->is_number_unsigned() && j_->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
+  }
 
   std::optional<NlohmannView> Find(const char* key) const {
     if (!j_->is_object()) return std::nullopt;
@@ -70,6 +75,9 @@ class SimdView {
   bool IsString() const { return e_.is_string(); }
   bool IsBool() const { return e_.is_bool(); }
   bool IsInt() const { return e_.is_int64() || e_.is_uint64(); }
+  bool IsNull() const { return e_.is_null(); }
+  // simdjson types an integer UINT64 only above INT64_MAX.
+  bool IsBigUnsigned() const { return e_.type() == simdjson::dom::element_type::UINT64; }
 
   std::optional<SimdView> Find(const char* key) const {
     simdjson::dom::object o;

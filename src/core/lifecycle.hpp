@@ -89,6 +89,8 @@ struct ActionInput {
   std::string external_outcome;
   // close, close_early, conclude_referral: the follow-up date, instead of the policy's.
   std::optional<LocalDate> follow_up_on;
+
+  bool operator==(const ActionInput&) const = default;
 };
 
 // The authority limits (minor units) for approving a remedy when communicating a decision.

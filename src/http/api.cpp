@@ -463,8 +463,7 @@ asio::awaitable<Response> Api::OpenApi(Request&, const core::User*) {
 // --- Public -----------------------------------------------------------------------------------
 
 asio::awaitable<Response> Api::CreateComplaint(Request& req, const core::User* user) {
-  auto body = JsonBody(req);
-  if (!body) co_return ErrorOf(body.error(), req);
+  if (auto media = JsonMediaType(req); !media) co_return ErrorOf(media.error(), req);
   const core::Instant now = service_.clock().Now();
   const bool staff = user != nullptr;
   if (staff &&
@@ -472,7 +471,7 @@ asio::awaitable<Response> Api::CreateComplaint(Request& req, const core::User* u
     co_return ErrorOf(MakeError(Errc::kForbidden, "This role may not log complaints."), req);
   }
   auto receipt =
-      app::ParseNewComplaint(*body, staff ? app::Intake::kStaff : app::Intake::kPublic, now);
+      app::ParseNewComplaintText(req.body, staff ? app::Intake::kStaff : app::Intake::kPublic, now);
   if (!receipt) co_return ErrorOf(receipt.error(), req);
   std::string key = req.Header("idempotency-key");
   if (key.size() > 200) {
@@ -970,9 +969,8 @@ asio::awaitable<Response> Api::Transition(Request& req, const core::User* user) 
   const auto segments = Split(req.path);
   auto action = core::ParseAction(segments.back());
   if (!action) co_return ErrorOf(MakeError(Errc::kNotFound, "No such action."), req);
-  auto body = JsonBody(req);
-  if (!body) co_return ErrorOf(body.error(), req);
-  auto input = app::ParseActionInput(*action, *body);
+  if (auto media = JsonMediaType(req); !media) co_return ErrorOf(media.error(), req);
+  auto input = app::ParseActionInputText(*action, req.body);
   if (!input) co_return ErrorOf(input.error(), req);
   const core::User u = *user;
   StartFn<core::Complaint> start13 = [this, ref = req.params[0], a = *action,
@@ -1247,8 +1245,8 @@ asio::awaitable<Response> Api::CreateUser(Request& req, const core::User* admin)
     in.Fail("username", "may contain only letters, digits, '.', '_' and '-'");
   }
   user.display_name = in.String("display_name", false, 200);
-  auto role = in.Enum<core::Role>("role", true, core::ParseRole,
-                                  "handler, investigator, manager, auditor, admin");
+  auto role =
+      in.Enum("role", true, core::ParseRole, "handler, investigator, manager, auditor, admin");
   std::string password;
   if (auto it = body->find("password"); it != body->end() && it->is_string()) {
     password = it->get<std::string>();

@@ -36,10 +36,15 @@ bool IsJsonContentType(const Request& req) {
   return ct.rfind("application/json", 0) == 0 || ct.rfind("application/problem+json", 0) == 0;
 }
 
-core::Result<json> JsonBody(const Request& req) {
+core::Status JsonMediaType(const Request& req) {
   if (!req.body.empty() && !IsJsonContentType(req)) {
     return MakeError(Errc::kUnsupportedMedia, "The request body must be application/json.");
   }
+  return {};
+}
+
+core::Result<json> JsonBody(const Request& req) {
+  if (auto media = JsonMediaType(req); !media) return media.error();
   if (req.body.empty()) return json::object();
   return app::ParseJsonObject(req.body);
 }

@@ -10,19 +10,63 @@
 #include <vector>
 
 #include "app/json_input.hpp"
+#include "core/codec.hpp"
 
 namespace redress {
 namespace {
 
 using app::Intake;
-using app::ParseActionInput;
-using app::ParseNewComplaint;
 using app::ParseNoteInput;
 using core::Action;
 using core::Errc;
 using core::Error;
 using nlohmann::json;
 using std::chrono::hours;
+
+// What a reader made of a body: the error's code, detail and fields, or (through `ok`) the
+// value.
+template <typename T, typename Ok>
+std::string Outcome(const core::Result<T>& r, Ok ok) {
+  if (r.ok()) return "ok " + ok(*r);
+  std::string out =
+      "error " + std::to_string(static_cast<int>(r.error().code)) + " " + r.error().detail;
+  for (const auto& f : r.error().fields) out += " | " + f.pointer + " " + f.message;
+  return out;
+}
+
+// Every case below runs both readers of a body, the nlohmann document's (the web form's) and
+// the simdjson text's (the API's, ParseNewComplaintText), and they must agree: the same
+// refusals, or the same stored record. A body that is not an object is refused by the text
+// reader before any field (kMalformed, as ParseJsonObject).
+core::Result<core::Complaint> BothNewComplaint(const json& body, Intake intake, core::Instant now) {
+  auto doc = app::ParseNewComplaint(body, intake, now);
+  const std::string text = body.dump();
+  auto parsed = app::ParseNewComplaintText(text, intake, now);
+  if (body.is_object()) {
+    auto record = [](const core::Complaint& c) { return core::EncodeStorage(c); };
+    EXPECT_EQ(Outcome(doc, record), Outcome(parsed, record)) << text;
+  } else {
+    EXPECT_TRUE(!parsed.ok() && parsed.error().code == Errc::kMalformed) << text;
+  }
+  return doc;
+}
+
+core::Result<core::ActionInput> BothActionInput(Action action, const json& body) {
+  auto doc = app::ParseActionInput(action, body);
+  const std::string text = body.dump();
+  auto parsed = app::ParseActionInputText(action, text);
+  if (body.is_object()) {
+    EXPECT_EQ(Outcome(doc, [](const auto&) { return std::string(); }),
+              Outcome(parsed, [](const auto&) { return std::string(); }))
+        << text;
+    if (doc.ok() && parsed.ok()) {
+      EXPECT_TRUE(*doc == *parsed) << text;
+    }
+  } else {
+    EXPECT_TRUE(!parsed.ok() && parsed.error().code == Errc::kMalformed) << text;
+  }
+  return doc;
+}
 
 const core::Instant kNow = core::Instant(date::sys_days(date::year(2026) / 6 / 15)) + hours(9);
 
@@ -72,7 +116,7 @@ template <typename T>
 // --- ParseNewComplaint ---------------------------------------------------------------------
 
 TEST(ParseNewComplaintTest, MinimalPublicComplaint) {
-  auto r = ParseNewComplaint(Minimal(), Intake::kPublic, kNow);
+  auto r = BothNewComplaint(Minimal(), Intake::kPublic, kNow);
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->complainant.name.value, "Alice Example");
   EXPECT_EQ(r->complainant.email.value, "alice@example.org");
@@ -98,7 +142,7 @@ TEST(ParseNewComplaintTest, FullStaffComplaint) {
   body["flags"] = {"hardship"};
   body["received_at"] = "2026-06-12T10:00:00Z";
   body["vulnerability"] = "recently bereaved";
-  auto r = ParseNewComplaint(body, Intake::kStaff, kNow);
+  auto r = BothNewComplaint(body, Intake::kStaff, kNow);
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->channel, core::Channel::kLetter);
   EXPECT_EQ(r->subject.type, core::SubjectType::kStaff);
@@ -114,7 +158,7 @@ TEST(ParseNewComplaintTest, FullStaffComplaint) {
 }
 
 TEST(ParseNewComplaintTest, StaffDefaultChannelIsPhone) {
-  auto r = ParseNewComplaint(Minimal(), Intake::kStaff, kNow);
+  auto r = BothNewComplaint(Minimal(), Intake::kStaff, kNow);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->channel, core::Channel::kPhone);
 }
@@ -122,24 +166,24 @@ TEST(ParseNewComplaintTest, StaffDefaultChannelIsPhone) {
 TEST(ParseNewComplaintTest, UnknownFieldsAreRefusedAtEveryLevel) {
   json body = Minimal();
   body["is_admin"] = true;
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/is_admin", "unknown"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/is_admin", "unknown"));
   body = Minimal();
   body["complainant"]["password"] = "x";
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/complainant/password",
-                        "unknown"));
+  EXPECT_TRUE(
+      RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/complainant/password", "unknown"));
   body = Minimal();
   body["representative"] = {{"name", "Ben"}, {"ssn", "1"}};
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/representative/ssn"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/representative/ssn"));
   body = Minimal();
   body["contact_preference"] = {{"colour", "blue"}};
   EXPECT_TRUE(
-      RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/contact_preference/colour"));
+      RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/contact_preference/colour"));
   // Internal fields cannot be smuggled in.
   for (const char* key : {"state", "assignee", "priority", "reference", "id", "secret_hash",
                           "assessment", "decision", "policy_id"}) {
     body = Minimal();
     body[key] = "x";
-    EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kStaff, kNow), std::string("/") + key))
+    EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kStaff, kNow), std::string("/") + key))
         << key;
   }
 }
@@ -148,45 +192,42 @@ TEST(ParseNewComplaintTest, PointersAreEscaped) {
   json body = Minimal();
   body["a/b"] = 1;
   body["m~n"] = 1;
-  auto r = ParseNewComplaint(body, Intake::kPublic, kNow);
+  auto r = BothNewComplaint(body, Intake::kPublic, kNow);
   EXPECT_TRUE(RefusedAt(r, "/a~1b"));
   EXPECT_TRUE(RefusedAt(r, "/m~0n"));
 }
 
 TEST(ParseNewComplaintTest, MissingRequiredFields) {
-  auto r = ParseNewComplaint(json::object(), Intake::kPublic, kNow);
+  auto r = BothNewComplaint(json::object(), Intake::kPublic, kNow);
   EXPECT_TRUE(RefusedAt(r, "/complainant", "required"));
   EXPECT_TRUE(RefusedAt(r, "/description", "required"));
 
   json body = Minimal();
   body["complainant"].erase("name");
   EXPECT_TRUE(
-      RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/complainant/name", "required"));
+      RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/complainant/name", "required"));
 
   body = Minimal();
   body.erase("description");
-  EXPECT_TRUE(
-      RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/description", "required"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/description", "required"));
 
   // Blank counts as missing; so does null.
   body = Minimal();
   body["description"] = "   \n\t ";
-  EXPECT_TRUE(
-      RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/description", "required"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/description", "required"));
   body = Minimal();
   body["description"] = nullptr;
-  EXPECT_TRUE(
-      RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/description", "required"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/description", "required"));
 }
 
 TEST(ParseNewComplaintTest, SomeWayToReachTheComplainantIsRequired) {
   json body = Minimal();
   body["complainant"].erase("email");
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/complainant/email"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/complainant/email"));
   for (const char* key : {"phone", "address"}) {
     json with = body;
     with["complainant"][key] = "somewhere 1";
-    EXPECT_TRUE(ParseNewComplaint(with, Intake::kPublic, kNow).ok()) << key;
+    EXPECT_TRUE(BothNewComplaint(with, Intake::kPublic, kNow).ok()) << key;
   }
 }
 
@@ -194,7 +235,7 @@ TEST(ParseNewComplaintTest, EmailMustLookLikeOne) {
   for (const char* bad : {"alice", "alice@", "@example.org", "alice@example", "a b@example.org"}) {
     json body = Minimal();
     body["complainant"]["email"] = bad;
-    EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/complainant/email"))
+    EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/complainant/email"))
         << bad;
   }
 }
@@ -232,7 +273,7 @@ TEST(ParseNewComplaintTest, WrongTypesAreNamed) {
       {with("event_date", "2099-01-01"), "/event_date", "future"},
   };
   for (const auto& k : cases) {
-    EXPECT_TRUE(RefusedAt(ParseNewComplaint(k.body, Intake::kStaff, kNow), k.pointer, k.message))
+    EXPECT_TRUE(RefusedAt(BothNewComplaint(k.body, Intake::kStaff, kNow), k.pointer, k.message))
         << k.body.dump();
   }
 }
@@ -241,30 +282,30 @@ TEST(ParseNewComplaintTest, LengthsAndControlCharacters) {
   json body = Minimal();
   body["complainant"]["name"] = std::string(201, 'a');
   EXPECT_TRUE(
-      RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/complainant/name", "longer"));
+      RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/complainant/name", "longer"));
   body = Minimal();
   body["complainant"]["name"] = std::string(200, 'a');
-  EXPECT_TRUE(ParseNewComplaint(body, Intake::kPublic, kNow).ok());
+  EXPECT_TRUE(BothNewComplaint(body, Intake::kPublic, kNow).ok());
   body = Minimal();
   body["description"] = std::string(20001, 'x');
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/description", "longer"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/description", "longer"));
   body = Minimal();
   body["description"] = std::string("bell\x07here");
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/description", "control"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/description", "control"));
   body = Minimal();
   body["description"] = "line one\nline two\ttabbed";
-  EXPECT_TRUE(ParseNewComplaint(body, Intake::kPublic, kNow).ok());
+  EXPECT_TRUE(BothNewComplaint(body, Intake::kPublic, kNow).ok());
   body = Minimal();
   body["flags"] = json::array();
   for (int i = 0; i < 17; ++i) body["flags"].push_back("f" + std::to_string(i));
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/flags"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/flags"));
 }
 
 TEST(ParseNewComplaintTest, StringsAreTrimmed) {
   json body = Minimal();
   body["complainant"]["name"] = "  Alice  ";
   body["description"] = "\n I was charged twice. \n";
-  auto r = ParseNewComplaint(body, Intake::kPublic, kNow);
+  auto r = BothNewComplaint(body, Intake::kPublic, kNow);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->complainant.name.value, "Alice");
   EXPECT_EQ(r->description.value, "I was charged twice.");
@@ -273,22 +314,22 @@ TEST(ParseNewComplaintTest, StringsAreTrimmed) {
 TEST(ParseNewComplaintTest, PublicCallersCannotSetStaffOnlyFields) {
   json body = Minimal();
   body["channel"] = "phone";
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/channel"));
-  EXPECT_TRUE(ParseNewComplaint(body, Intake::kStaff, kNow).ok());
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/channel"));
+  EXPECT_TRUE(BothNewComplaint(body, Intake::kStaff, kNow).ok());
   for (const char* ok : {"web", "api"}) {
     body["channel"] = ok;
-    auto r = ParseNewComplaint(body, Intake::kPublic, kNow);
+    auto r = BothNewComplaint(body, Intake::kPublic, kNow);
     ASSERT_TRUE(r.ok()) << ok;
     EXPECT_STREQ(core::ToString(r->channel), ok);
   }
   body = Minimal();
   body["received_at"] = "2026-06-01T10:00:00Z";
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kPublic, kNow), "/received_at"));
-  EXPECT_TRUE(ParseNewComplaint(body, Intake::kStaff, kNow).ok());
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kPublic, kNow), "/received_at"));
+  EXPECT_TRUE(BothNewComplaint(body, Intake::kStaff, kNow).ok());
   body["received_at"] = "2026-06-16T10:00:00Z";  // tomorrow
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kStaff, kNow), "/received_at", "future"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kStaff, kNow), "/received_at", "future"));
   body["received_at"] = "yesterday";
-  EXPECT_TRUE(RefusedAt(ParseNewComplaint(body, Intake::kStaff, kNow), "/received_at", "RFC 3339"));
+  EXPECT_TRUE(RefusedAt(BothNewComplaint(body, Intake::kStaff, kNow), "/received_at", "RFC 3339"));
 }
 
 TEST(ParseNewComplaintTest, AllErrorsAreReportedAtOnce) {
@@ -296,7 +337,7 @@ TEST(ParseNewComplaintTest, AllErrorsAreReportedAtOnce) {
                {"description", 7},
                {"channel", "pigeon"},
                {"extra", true}};
-  auto r = ParseNewComplaint(body, Intake::kPublic, kNow);
+  auto r = BothNewComplaint(body, Intake::kPublic, kNow);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kInvalid);
   for (const char* p : {"/complainant/x", "/complainant/name", "/complainant/email", "/description",
@@ -307,7 +348,7 @@ TEST(ParseNewComplaintTest, AllErrorsAreReportedAtOnce) {
   // A single error is spelled out in the detail, without the value.
   json one = Minimal();
   one["complainant"]["email"] = "secret-value";
-  auto single = ParseNewComplaint(one, Intake::kPublic, kNow);
+  auto single = BothNewComplaint(one, Intake::kPublic, kNow);
   ASSERT_FALSE(single.ok());
   EXPECT_NE(single.error().detail.find("/complainant/email"), std::string::npos);
   EXPECT_EQ(single.error().detail.find("secret-value"), std::string::npos);
@@ -316,7 +357,7 @@ TEST(ParseNewComplaintTest, AllErrorsAreReportedAtOnce) {
 TEST(ParseNewComplaintTest, NonObjectBodiesNeverThrow) {
   for (const json& body : {json::array(), json(nullptr), json(42), json("text"), json(true)}) {
     core::Result<core::Complaint> r = core::MakeError(Errc::kInternal, "not run");
-    EXPECT_NO_THROW(r = ParseNewComplaint(body, Intake::kPublic, kNow)) << body.dump();
+    EXPECT_NO_THROW(r = BothNewComplaint(body, Intake::kPublic, kNow)) << body.dump();
     EXPECT_FALSE(r.ok()) << body.dump();
   }
 }
@@ -332,6 +373,53 @@ TEST(ParseJsonObjectTest, MalformedAndNonObjectBodies) {
   EXPECT_EQ((*ok)["a"], 1);
 }
 
+TEST(ParseNewComplaintTextTest, BodiesThatAreNotAnObjectAreMalformed) {
+  for (const char* bad : {"{", "not json", "{\"a\":}", "[]", "42", "\"s\"", "null",
+                          "{\"description\":\"\xff\"}", "{\"a\":1} {\"b\":2}"}) {
+    auto r = app::ParseNewComplaintText(bad, Intake::kPublic, kNow);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, Errc::kMalformed) << bad;
+    auto a = app::ParseActionInputText(Action::kAssess, bad);
+    ASSERT_FALSE(a.ok()) << bad;
+    EXPECT_EQ(a.error().code, Errc::kMalformed) << bad;
+  }
+  // Nesting deeper than the parser's limit is refused, not a crash.
+  std::string deep = "{\"a\":" + std::string(5000, '[') + std::string(5000, ']') + "}";
+  auto r = app::ParseNewComplaintText(deep, Intake::kPublic, kNow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kMalformed);
+}
+
+TEST(ParseNewComplaintTextTest, AnEmptyBodyReadsAsAnEmptyObject) {
+  auto r = app::ParseNewComplaintText("", Intake::kPublic, kNow);
+  EXPECT_TRUE(RefusedAt(r, "/description", "required"));
+  EXPECT_TRUE(RefusedAt(r, "/complainant", "required"));
+  EXPECT_TRUE(RefusedAt(app::ParseActionInputText(Action::kReopen, ""), "/reason", "required"));
+  EXPECT_TRUE(app::ParseActionInputText(Action::kAcknowledge, "").ok());
+}
+
+TEST(ParseNewComplaintTextTest, OfTwoMembersWithOneKeyTheLastCounts) {
+  auto r = app::ParseNewComplaintText(
+      R"({"complainant":{"name":"A","email":"a@example.org"},"description":"first",)"
+      R"("description":"second","product":null})",
+      Intake::kPublic, kNow);
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->description.value, "second");
+  EXPECT_EQ(r->subject.product, "");  // null counts as missing
+}
+
+TEST(ParseNewComplaintTextTest, IntegersOutOfRangeAreNamed) {
+  EXPECT_TRUE(RefusedAt(app::ParseActionInputText(
+                            Action::kAssess, R"({"category":"c","severity":18446744073709551615})"),
+                        "/severity", "at most"));
+  EXPECT_TRUE(
+      RefusedAt(app::ParseActionInputText(Action::kAssess, R"({"category":"c","severity":-9})"),
+                "/severity", "between"));
+  EXPECT_TRUE(
+      RefusedAt(app::ParseActionInputText(Action::kAssess, R"({"category":"c","severity":2.0})"),
+                "/severity", "integer"));
+}
+
 // --- ParseActionInput ------------------------------------------------------------------------
 
 TEST(ParseActionInputTest, AssessHappyPath) {
@@ -345,7 +433,7 @@ TEST(ParseActionInputTest, AssessHappyPath) {
                {"immediate_action_needed", true},
                {"notes", "n"},
                {"assignee", "hana"}};
-  auto r = ParseActionInput(Action::kAssess, body);
+  auto r = BothActionInput(Action::kAssess, body);
   ASSERT_TRUE(r.ok()) << r.error().detail;
   ASSERT_TRUE(r->assessment.has_value());
   EXPECT_EQ(r->assessment->category, "banking/fees");
@@ -359,7 +447,7 @@ TEST(ParseActionInputTest, AssessHappyPath) {
 }
 
 TEST(ParseActionInputTest, AssessRefusals) {
-  auto missing = ParseActionInput(Action::kAssess, json::object());
+  auto missing = BothActionInput(Action::kAssess, json::object());
   EXPECT_TRUE(RefusedAt(missing, "/category", "required"));
   EXPECT_TRUE(RefusedAt(missing, "/severity", "required"));
   auto with = [](const std::string& key, json v) {
@@ -368,37 +456,37 @@ TEST(ParseActionInputTest, AssessRefusals) {
     return b;
   };
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kAssess, with("severity", 0)), "/severity", "between"));
+      RefusedAt(BothActionInput(Action::kAssess, with("severity", 0)), "/severity", "between"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kAssess, with("severity", 5)), "/severity", "between"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kAssess, with("severity", -1)), "/severity"));
-  EXPECT_TRUE(RefusedAt(
-      ParseActionInput(Action::kAssess, with("severity", 18446744073709551615ULL)), "/severity"));
+      RefusedAt(BothActionInput(Action::kAssess, with("severity", 5)), "/severity", "between"));
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kAssess, with("severity", -1)), "/severity"));
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kAssess, with("severity", 18446744073709551615ULL)),
+                        "/severity"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kAssess, with("severity", "3")), "/severity", "integer"));
+      RefusedAt(BothActionInput(Action::kAssess, with("severity", "3")), "/severity", "integer"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kAssess, with("severity", 2.5)), "/severity", "integer"));
+      RefusedAt(BothActionInput(Action::kAssess, with("severity", 2.5)), "/severity", "integer"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kAssess, with("safety", "maybe")), "/safety", "one of"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kAssess, with("complexity", "hard")),
-                        "/complexity", "one of"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kAssess, with("impact_complainant", "extreme")),
+      RefusedAt(BothActionInput(Action::kAssess, with("safety", "maybe")), "/safety", "one of"));
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kAssess, with("complexity", "hard")), "/complexity",
+                        "one of"));
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kAssess, with("impact_complainant", "extreme")),
                         "/impact_complainant", "one of"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kAssess, with("impact_organisation", 3)),
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kAssess, with("impact_organisation", 3)),
                         "/impact_organisation", "string"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kAssess, with("immediate_action_needed", "yes")),
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kAssess, with("immediate_action_needed", "yes")),
                         "/immediate_action_needed"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kAssess, with("priority", "P1")), "/priority", "unknown"));
+      RefusedAt(BothActionInput(Action::kAssess, with("priority", "P1")), "/priority", "unknown"));
   for (int ok = 1; ok <= 4; ++ok) {
-    EXPECT_TRUE(ParseActionInput(Action::kAssess, with("severity", ok)).ok()) << ok;
+    EXPECT_TRUE(BothActionInput(Action::kAssess, with("severity", ok)).ok()) << ok;
   }
 }
 
 TEST(ParseActionInputTest, ActionsWithoutFieldsRefuseAny) {
   for (Action a : {Action::kAcknowledge, Action::kCommunicateDecision}) {
-    EXPECT_TRUE(ParseActionInput(a, json::object()).ok()) << core::ToString(a);
-    EXPECT_TRUE(RefusedAt(ParseActionInput(a, {{"approved_by", "me"}}), "/approved_by", "unknown"))
+    EXPECT_TRUE(BothActionInput(a, json::object()).ok()) << core::ToString(a);
+    EXPECT_TRUE(RefusedAt(BothActionInput(a, {{"approved_by", "me"}}), "/approved_by", "unknown"))
         << core::ToString(a);
   }
 }
@@ -406,31 +494,30 @@ TEST(ParseActionInputTest, ActionsWithoutFieldsRefuseAny) {
 TEST(ParseActionInputTest, ReasonRequiredExceptForWithdraw) {
   for (Action a : {Action::kReturnProposal, Action::kReview, Action::kReferBack, Action::kReopen}) {
     SCOPED_TRACE(core::ToString(a));
-    EXPECT_TRUE(RefusedAt(ParseActionInput(a, json::object()), "/reason", "required"));
-    EXPECT_TRUE(RefusedAt(ParseActionInput(a, {{"reason", 1}}), "/reason", "string"));
-    EXPECT_TRUE(RefusedAt(ParseActionInput(a, {{"reason", "x"}, {"why", "y"}}), "/why", "unknown"));
-    auto r = ParseActionInput(a, {{"reason", " New facts "}});
+    EXPECT_TRUE(RefusedAt(BothActionInput(a, json::object()), "/reason", "required"));
+    EXPECT_TRUE(RefusedAt(BothActionInput(a, {{"reason", 1}}), "/reason", "string"));
+    EXPECT_TRUE(RefusedAt(BothActionInput(a, {{"reason", "x"}, {"why", "y"}}), "/why", "unknown"));
+    auto r = BothActionInput(a, {{"reason", " New facts "}});
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->reason, "New facts");
   }
-  EXPECT_TRUE(ParseActionInput(Action::kWithdraw, json::object()).ok());
-  EXPECT_EQ(ParseActionInput(Action::kWithdraw, {{"reason", "by phone"}})->reason, "by phone");
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kWithdraw, {{"reason", false}}), "/reason"));
+  EXPECT_TRUE(BothActionInput(Action::kWithdraw, json::object()).ok());
+  EXPECT_EQ(BothActionInput(Action::kWithdraw, {{"reason", "by phone"}})->reason, "by phone");
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kWithdraw, {{"reason", false}}), "/reason"));
 }
 
 TEST(ParseActionInputTest, InvestigateAndInformation) {
-  EXPECT_EQ(ParseActionInput(Action::kInvestigate, {{"investigator", "ivan"}})->investigator,
+  EXPECT_EQ(BothActionInput(Action::kInvestigate, {{"investigator", "ivan"}})->investigator,
             "ivan");
-  EXPECT_TRUE(ParseActionInput(Action::kInvestigate, json::object()).ok());
+  EXPECT_TRUE(BothActionInput(Action::kInvestigate, json::object()).ok());
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kInvestigate, {{"investigator", 7}}), "/investigator"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kRequestInformation, json::object()), "/question",
+      RefusedAt(BothActionInput(Action::kInvestigate, {{"investigator", 7}}), "/investigator"));
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kRequestInformation, json::object()), "/question",
                         "required"));
-  EXPECT_EQ(
-      ParseActionInput(Action::kRequestInformation, {{"question", "Which branch?"}})->question,
-      "Which branch?");
-  EXPECT_TRUE(ParseActionInput(Action::kProvideInformation, json::object()).ok());
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kProvideInformation, {{"question", "x"}}),
+  EXPECT_EQ(BothActionInput(Action::kRequestInformation, {{"question", "Which branch?"}})->question,
+            "Which branch?");
+  EXPECT_TRUE(BothActionInput(Action::kProvideInformation, json::object()).ok());
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kProvideInformation, {{"question", "x"}}),
                         "/question", "unknown"));
 }
 
@@ -442,7 +529,7 @@ TEST(ParseActionInputTest, ProposeDecision) {
                  {"amount_minor", 2500},
                  {"currency", "GBP"},
                  {"due", "2026-07-01T00:00:00Z"}}}};
-  auto r = ParseActionInput(Action::kProposeDecision, body);
+  auto r = BothActionInput(Action::kProposeDecision, body);
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->outcome, core::Outcome::kUpheld);
   EXPECT_EQ(r->reasons, "Because.");
@@ -451,54 +538,54 @@ TEST(ParseActionInputTest, ProposeDecision) {
   EXPECT_EQ(r->remedy->currency, "GBP");
   EXPECT_TRUE(r->remedy->due.has_value());
 
-  auto missing = ParseActionInput(Action::kProposeDecision, json::object());
+  auto missing = BothActionInput(Action::kProposeDecision, json::object());
   EXPECT_TRUE(RefusedAt(missing, "/outcome", "required"));
   EXPECT_TRUE(RefusedAt(missing, "/reasons", "required"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kProposeDecision, {{"outcome", "won"}, {"reasons", "r"}}),
+      RefusedAt(BothActionInput(Action::kProposeDecision, {{"outcome", "won"}, {"reasons", "r"}}),
                 "/outcome", "one of"));
   auto with_remedy = [](json remedy) {
     return json{{"outcome", "upheld"}, {"reasons", "r"}, {"remedy", std::move(remedy)}};
   };
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kProposeDecision, with_remedy({{"amount_minor", -1}})),
+      RefusedAt(BothActionInput(Action::kProposeDecision, with_remedy({{"amount_minor", -1}})),
                 "/remedy/amount_minor"));
-  EXPECT_TRUE(RefusedAt(
-      ParseActionInput(Action::kProposeDecision, with_remedy({{"amount_minor", "25.00"}})),
-      "/remedy/amount_minor", "integer"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kProposeDecision, with_remedy({{"currency", "POUND"}})),
+      RefusedAt(BothActionInput(Action::kProposeDecision, with_remedy({{"amount_minor", "25.00"}})),
+                "/remedy/amount_minor", "integer"));
+  EXPECT_TRUE(
+      RefusedAt(BothActionInput(Action::kProposeDecision, with_remedy({{"currency", "POUND"}})),
                 "/remedy/currency"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kProposeDecision, with_remedy({{"approved", true}})),
+      RefusedAt(BothActionInput(Action::kProposeDecision, with_remedy({{"approved", true}})),
                 "/remedy/approved", "unknown"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kProposeDecision, with_remedy("refund")),
-                        "/remedy", "object"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kProposeDecision, with_remedy({{"due", "soon"}})),
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kProposeDecision, with_remedy("refund")), "/remedy",
+                        "object"));
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kProposeDecision, with_remedy({{"due", "soon"}})),
                         "/remedy/due"));
   // An empty remedy is no remedy.
-  auto empty = ParseActionInput(Action::kProposeDecision, with_remedy(json::object()));
+  auto empty = BothActionInput(Action::kProposeDecision, with_remedy(json::object()));
   ASSERT_TRUE(empty.ok());
   EXPECT_FALSE(empty->remedy.has_value());
 }
 
 TEST(ParseActionInputTest, CloseAndCloseEarly) {
-  auto r = ParseActionInput(Action::kClose, {{"cause", "third_party"}, {"acceptance", "accepts"}});
+  auto r = BothActionInput(Action::kClose, {{"cause", "third_party"}, {"acceptance", "accepts"}});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->cause, core::CauseCategory::kThirdParty);
   EXPECT_EQ(r->acceptance, core::Acceptance::kAccepts);
-  EXPECT_TRUE(ParseActionInput(Action::kClose, json::object()).ok());  // the gate decides
+  EXPECT_TRUE(BothActionInput(Action::kClose, json::object()).ok());  // the gate decides
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kClose, {{"cause", "gremlins"}}), "/cause", "one of"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kClose, {{"acceptance", "maybe"}}), "/acceptance",
+      RefusedAt(BothActionInput(Action::kClose, {{"cause", "gremlins"}}), "/cause", "one of"));
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kClose, {{"acceptance", "maybe"}}), "/acceptance",
                         "one of"));
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kClose, {{"summary", "x"}}), "/summary", "unknown"));
+      RefusedAt(BothActionInput(Action::kClose, {{"summary", "x"}}), "/summary", "unknown"));
 
-  auto early = ParseActionInput(Action::kCloseEarly, json::object());
+  auto early = BothActionInput(Action::kCloseEarly, json::object());
   EXPECT_TRUE(RefusedAt(early, "/summary", "required"));
   EXPECT_TRUE(RefusedAt(early, "/cause", "required"));
-  auto ok = ParseActionInput(
+  auto ok = BothActionInput(
       Action::kCloseEarly, {{"summary", "Sorted"}, {"cause", "system"}, {"duplicate_of", "CMP-1"}});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->summary, "Sorted");
@@ -511,33 +598,33 @@ TEST(ParseActionInputTest, CloseReasonIsLimitedToTheAdvertisedValues) {
   // withdrawn to withdraw, resolved_early/duplicate to close_early, referral_concluded to
   // conclude_referral — letting close record them would miscount withdrawals and duplicates.
   for (const char* ok : {"resolved_accepted", "no_reply", "rejected_recourse_given"}) {
-    EXPECT_TRUE(ParseActionInput(Action::kClose, {{"reason", ok}}).ok()) << ok;
+    EXPECT_TRUE(BothActionInput(Action::kClose, {{"reason", ok}}).ok()) << ok;
   }
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kClose, {{"reason", "gone"}}), "/reason", "one of"));
+      RefusedAt(BothActionInput(Action::kClose, {{"reason", "gone"}}), "/reason", "one of"));
   for (const char* bad : {"withdrawn", "duplicate", "resolved_early", "referral_concluded"}) {
-    EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kClose, {{"reason", bad}}), "/reason")) << bad;
+    EXPECT_TRUE(RefusedAt(BothActionInput(Action::kClose, {{"reason", bad}}), "/reason")) << bad;
   }
 }
 
 TEST(ParseActionInputTest, ReferAndConclude) {
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kRefer, json::object()), "/body", "required"));
-  auto r = ParseActionInput(Action::kRefer, {{"body", "FOS"},
-                                             {"external_reference", "PNX-1"},
-                                             {"reply_deadline", "2026-09-01T17:00:00+01:00"}});
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kRefer, json::object()), "/body", "required"));
+  auto r = BothActionInput(Action::kRefer, {{"body", "FOS"},
+                                            {"external_reference", "PNX-1"},
+                                            {"reply_deadline", "2026-09-01T17:00:00+01:00"}});
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->body, "FOS");
   ASSERT_TRUE(r->reply_deadline.has_value());
   EXPECT_EQ(core::FormatInstant(*r->reply_deadline), "2026-09-01T16:00:00.000Z");
   EXPECT_TRUE(
-      RefusedAt(ParseActionInput(Action::kRefer, {{"body", "FOS"}, {"reply_deadline", "soon"}}),
+      RefusedAt(BothActionInput(Action::kRefer, {{"body", "FOS"}, {"reply_deadline", "soon"}}),
                 "/reply_deadline", "RFC 3339"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kRefer, {{"body", std::string(201, 'b')}}),
-                        "/body", "longer"));
-  EXPECT_TRUE(RefusedAt(ParseActionInput(Action::kConcludeReferral, json::object()),
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kRefer, {{"body", std::string(201, 'b')}}), "/body",
+                        "longer"));
+  EXPECT_TRUE(RefusedAt(BothActionInput(Action::kConcludeReferral, json::object()),
                         "/external_outcome", "required"));
-  auto c = ParseActionInput(Action::kConcludeReferral,
-                            {{"external_outcome", "upheld"}, {"cause", "people"}});
+  auto c = BothActionInput(Action::kConcludeReferral,
+                           {{"external_outcome", "upheld"}, {"cause", "people"}});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->cause, core::CauseCategory::kPeople);
 }
@@ -545,7 +632,7 @@ TEST(ParseActionInputTest, ReferAndConclude) {
 TEST(ParseActionInputTest, NonObjectBodyNeverThrows) {
   for (Action a : {Action::kAssess, Action::kReview, Action::kProposeDecision, Action::kClose}) {
     for (const json& body : {json::array({1}), json(nullptr), json("x")}) {
-      EXPECT_NO_THROW((void)ParseActionInput(a, body)) << core::ToString(a) << " " << body.dump();
+      EXPECT_NO_THROW((void)BothActionInput(a, body)) << core::ToString(a) << " " << body.dump();
     }
   }
 }
