@@ -1,6 +1,7 @@
 // The Store contract (core/ports/store.hpp), run against every adapter in Adapters().
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -1014,6 +1015,44 @@ TEST_P(StoreContract, KeysetPaginationVisitsEveryRowOnce) {
     q.cursor = page->next_cursor;
   }
   EXPECT_EQ(total, 23u);
+}
+
+// A handler's queue (their complaints and the unassigned ones, no other filter) pages through
+// exactly those rows in received order, ties by id, whatever the page size: the SQLite store
+// serves it as two index walks merged (BuildListSql), the rows of the two interleaved here.
+TEST_P(StoreContract, AHandlersQueueMergesTheirOwnAndUnassignedInOrder) {
+  std::vector<std::pair<core::Instant, int64_t>> want;
+  for (int i = 0; i < 60; ++i) {
+    Complaint c = MakeComplaint(i + 1, kT0 + hours(i / 3));
+    c.assignee = i % 3 == 0 ? "bob" : (i % 3 == 1 ? "" : "carol");
+    Insert(c);
+    if (c.assignee != "carol") want.emplace_back(c.received_at, c.id);
+  }
+  for (auto sort : {core::ListSort::kNewest, core::ListSort::kOldest}) {
+    auto ordered = want;
+    std::sort(ordered.begin(), ordered.end());
+    if (sort == core::ListSort::kNewest) std::reverse(ordered.begin(), ordered.end());
+    for (int limit : {1, 2, 3, 5, 7, 40, 50}) {
+      core::ListQuery q;
+      q.scope.assignee = "bob";
+      q.sort = sort;
+      q.limit = limit;
+      std::vector<std::pair<core::Instant, int64_t>> seen;
+      for (int pages = 0;; ++pages) {
+        ASSERT_LT(pages, 100);
+        auto page = store().ListComplaints(q);
+        ASSERT_TRUE(page) << page.error().detail;
+        ASSERT_LE(static_cast<int>(page->items.size()), limit);
+        for (auto& s : page->items) {
+          EXPECT_NE(s.assignee, "carol");
+          seen.emplace_back(s.received_at, s.id);
+        }
+        if (page->next_cursor.empty()) break;
+        q.cursor = page->next_cursor;
+      }
+      EXPECT_EQ(seen, ordered) << "limit " << limit;
+    }
+  }
 }
 
 // --- Notes, attachments, users, sessions, idempotency -----------------------------------------
