@@ -109,6 +109,13 @@ std::optional<std::vector<std::string>> ListSearchTerms(const core::ListQuery& q
   return SearchTerms(*q.text);
 }
 
+bool MergesHandlerQueue(uint64_t bits) {
+  constexpr uint64_t kOther = kByState | kByCategory | kByPriority | kByAssignee | kOverdue |
+                              kFollowUpDue | kFrom | kTo | kText | kScopeInvestigator | kSortDue |
+                              kSortPriority;
+  return (bits & kScopeAssignee) && !(bits & kOther);
+}
+
 core::Result<std::optional<ListPlan>> PlanList(const core::ListQuery& q, bool text) {
   ListPlan plan;
   uint64_t& bits = plan.bits;

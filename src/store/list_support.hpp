@@ -82,6 +82,11 @@ enum ListBit : uint64_t {
   kTie = 1 << 16,
 };
 
+// Whether a list is a handler's queue (their complaints and the unassigned ones) with no other
+// filter, newest or oldest first, which the SQL stores run as two ordered walks of the index by
+// assignee merged rather than as one `OR` whose rows the database may sort whole.
+bool MergesHandlerQueue(uint64_t bits);
+
 struct ListPlan {
   uint64_t bits = 0;
   core::ListSort sort = core::ListSort::kNewest;  // a text search: newest first, whatever q asks

@@ -1900,10 +1900,7 @@ std::string BuildListSql(uint64_t bits) {
   // reads both walks' rows into a temporary B-tree to sort them, about a fifth of the page's
   // cost (docs/performance.md). The two never share a row (a scope's assignee is not empty).
   // With another filter the single query stays: an index of that filter may serve it better.
-  constexpr uint64_t kOtherFilters = kByState | kByCategory | kByPriority | kByAssignee | kOverdue |
-                                     kFollowUpDue | kFrom | kTo | kScopeInvestigator | kSortDue |
-                                     kSortPriority;
-  if ((bits & kScopeAssignee) && !(bits & kOtherFilters)) {
+  if (MergesHandlerQueue(bits)) {
     const std::string rest = where + ListFilters(bits & ~kScopeAssignee, "");
     return select + rest + " AND assignee = :scope_assignee UNION ALL " + select + rest +
            " AND assignee = ''" + order + " LIMIT :limit";
