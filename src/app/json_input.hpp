@@ -92,9 +92,12 @@ core::Result<nlohmann::json> ParseJsonObject(std::string_view body);
 // Parses a request body with simdjson on the calling thread's parser and, when it is a JSON
 // object, hands it to `read` at once: the view is valid only during that call (the thread's
 // next parse reuses the parser's buffers). kMalformed as ParseJsonObject when it is not.
+// A UTF-8 byte order mark before the text is skipped, as nlohmann does (RFC 8259 lets a parser
+// ignore one).
 template <class F>
 auto ReadJsonObject(std::string_view body, F&& read)
     -> decltype(read(core::SimdView(std::declval<simdjson::dom::element>()))) {
+  if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
   if (body.empty()) return read(core::SimdView(*core::ParseJson("{}")));
   auto root = core::ParseJson(body);
   if (!root) {

@@ -390,6 +390,15 @@ TEST(ParseNewComplaintTextTest, BodiesThatAreNotAnObjectAreMalformed) {
   EXPECT_EQ(r.error().code, Errc::kMalformed);
 }
 
+TEST(ParseNewComplaintTextTest, AByteOrderMarkIsSkippedAsTheDocumentReaderSkipsIt) {
+  const std::string text = "\xEF\xBB\xBF" + Minimal().dump();
+  ASSERT_FALSE(json::parse(text, nullptr, false).is_discarded());
+  auto r = app::ParseNewComplaintText(text, Intake::kPublic, kNow);
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->description.value, "I was charged twice.");
+  EXPECT_TRUE(app::ParseActionInputText(Action::kReopen, "\xEF\xBB\xBF{\"reason\":\"r\"}").ok());
+}
+
 TEST(ParseNewComplaintTextTest, AnEmptyBodyReadsAsAnEmptyObject) {
   auto r = app::ParseNewComplaintText("", Intake::kPublic, kNow);
   EXPECT_TRUE(RefusedAt(r, "/description", "required"));
