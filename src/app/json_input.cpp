@@ -196,14 +196,18 @@ BasicJsonInput<View> BasicJsonInput<View>::Object(std::string_view key, bool req
 template class BasicJsonInput<core::NlohmannView>;
 template class BasicJsonInput<core::SimdView>;
 
+core::Error NotJsonError() {
+  return core::MakeError(core::Errc::kMalformed, "The request body is not valid JSON.");
+}
+
+core::Error NotAnObjectError() {
+  return core::MakeError(core::Errc::kMalformed, "The request body must be a JSON object.");
+}
+
 core::Result<nlohmann::json> ParseJsonObject(std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    return core::MakeError(core::Errc::kMalformed, "The request body is not valid JSON.");
-  }
-  if (!j.is_object()) {
-    return core::MakeError(core::Errc::kMalformed, "The request body must be a JSON object.");
-  }
+  if (j.is_discarded()) return NotJsonError();
+  if (!j.is_object()) return NotAnObjectError();
   return j;
 }
 

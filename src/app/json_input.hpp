@@ -3,10 +3,10 @@
 // Never throws.
 //
 // The reader is a template over a read-only JSON view (core/json_view.hpp): JsonInput reads an
-// nlohmann document (the web form's fields, tests), SimdJsonInput a simdjson element (request
-// bodies on the hot paths, parsed several times faster). Both read the same way: a member that
-// is null counts as missing, and of two members with one key the last counts (as nlohmann
-// keeps it).
+// nlohmann document (the web form's fields, tests), BasicJsonInput<core::SimdView> a simdjson
+// element (request bodies on the hot paths, parsed several times faster). Both read the same way: a
+// member that is null counts as missing, and of two members with one key the last counts (as
+// nlohmann keeps it).
 #pragma once
 
 #include <initializer_list>
@@ -30,7 +30,7 @@ class BasicJsonInput {
   // The viewed document must outlive this reader. `pointer` is the JSON pointer of `object`
   // ("" at root).
   BasicJsonInput(View object, std::string pointer, std::vector<core::FieldError>* errors)
-      : object_(object), pointer_(std::move(pointer)), errors_(errors) {
+      : is_object_(object.IsObject()), pointer_(std::move(pointer)), errors_(errors) {
     // The members listed once: each field's look-up then compares keys, not the parser's
     // tape or map.
     object.ForEachMember([this](std::string_view k, View v) { members_.emplace_back(k, v); });
@@ -41,7 +41,7 @@ class BasicJsonInput {
       : BasicJsonInput(View(object), std::move(pointer), errors) {}
 
   // True for an absent object too (read as an empty one).
-  bool is_object() const { return !object_ || object_->IsObject(); }
+  bool is_object() const { return is_object_; }
 
   // Refuses any member not in `allowed`.
   void AllowOnly(std::initializer_list<std::string_view> allowed);
@@ -77,17 +77,20 @@ class BasicJsonInput {
   // The member `key` unless it is missing or null.
   std::optional<View> Find(std::string_view key) const;
 
-  std::optional<View> object_;
+  bool is_object_ = true;  // an absent object reads as an empty one
   std::vector<std::pair<std::string_view, View>> members_;  // in the text's order
   std::string pointer_;
   std::vector<core::FieldError>* errors_;
 };
 
 using JsonInput = BasicJsonInput<core::NlohmannView>;
-using SimdJsonInput = BasicJsonInput<core::SimdView>;
 
 // Parses a request body; kMalformed with a location when it is not JSON or not an object.
 core::Result<nlohmann::json> ParseJsonObject(std::string_view body);
+
+// The kMalformed errors of a request body that is not JSON, or not a JSON object.
+core::Error NotJsonError();
+core::Error NotAnObjectError();
 
 // Parses a request body with simdjson on the calling thread's parser and, when it is a JSON
 // object, hands it to `read` at once: the view is valid only during that call (the thread's
@@ -100,12 +103,8 @@ auto ReadJsonObject(std::string_view body, F&& read)
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
   if (body.empty()) return read(core::SimdView(*core::ParseJson("{}")));
   auto root = core::ParseJson(body);
-  if (!root) {
-    return core::MakeError(core::Errc::kMalformed, "The request body is not valid JSON.");
-  }
-  if (!root->is_object()) {
-    return core::MakeError(core::Errc::kMalformed, "The request body must be a JSON object.");
-  }
+  if (!root) return NotJsonError();
+  if (!root->is_object()) return NotAnObjectError();
   return read(core::SimdView(*root));
 }
 
