@@ -7,6 +7,7 @@
 #include "core/codec.hpp"
 #include "core/json_writer.hpp"
 #include "core/lifecycle.hpp"
+#include "core/ports/store.hpp"
 
 namespace {
 
@@ -104,6 +105,34 @@ void BM_JsonStringNarrative(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 BENCHMARK(BM_JsonStringNarrative);
+
+// A first page of GET /api/v1/complaints (50 complaints as an imported store lists them: long
+// category and product names, one instant a day, a due instant each) written as its 200 body.
+void BM_ListPage(benchmark::State& state) {
+  core::ListPage page;
+  for (int i = 0; i < 50; ++i) {
+    core::ComplaintSummary s;
+    s.id = 1000 + i;
+    s.reference = core::Reference{"CMP", 2026, 48027 - i}.ToString();
+    s.state = core::State::kAcknowledged;
+    s.category = i % 2 ? "Incorrect information on your report / Account status incorrect"
+                       : "Improper use of your report / Reporting company used your report "
+                         "improperly";
+    s.product = "Credit reporting or other personal consumer reports";
+    s.channel = core::Channel::kWeb;
+    s.received_at = core::FromMillis(1776441600000 - (i / 10) * 86400000LL);
+    s.due = s.received_at + std::chrono::days(61);
+    s.overdue = true;
+    page.items.push_back(std::move(s));
+  }
+  page.next_cursor = "eyJzIjowLCJ0IjoxNzc2NDQxNjAwMDAwLCJpIjoxMDAwfQ";
+  for (auto _ : state) {
+    std::string out;
+    core::WriteListPage(out, page);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_ListPage);
 
 }  // namespace
 

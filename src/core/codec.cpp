@@ -3,6 +3,7 @@
 #include "core/json_view.hpp"
 #include "core/json_writer.hpp"
 #include "core/lifecycle.hpp"
+#include "core/ports/store.hpp"
 
 namespace redress::core {
 namespace {
@@ -1265,6 +1266,50 @@ json ToJson(const User& u) {
           {"disabled", u.disabled},
           {"must_change_password", u.must_change_password},
           {"created_at", FormatInstant(u.created_at)}};
+}
+
+void WriteListPage(std::string& out, const ListPage& page) {
+  out.reserve(out.size() + 64 + page.items.size() * 400);
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("items");
+  w.BeginArray();
+  for (const auto& s : page.items) {
+    w.BeginObject();
+    w.Key("reference");
+    w.String(s.reference);
+    w.Key("state");
+    w.String(ToString(s.state));
+    w.Key("priority");
+    w.String(ToString(s.priority));
+    w.Key("category");
+    w.String(s.category);
+    w.Key("product");
+    w.String(s.product);
+    w.Key("channel");
+    w.String(ToString(s.channel));
+    w.Key("assignee");
+    w.String(s.assignee);
+    w.Key("received_at");
+    w.Timestamp(s.received_at);
+    w.Key("due");
+    if (s.due) {
+      w.Timestamp(*s.due);
+    } else {
+      w.Null();
+    }
+    w.Key("overdue");
+    w.Bool(s.overdue);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("next_cursor");
+  if (page.next_cursor.empty()) {
+    w.Null();
+  } else {
+    w.String(page.next_cursor);
+  }
+  w.EndObject();
 }
 
 }  // namespace redress::core

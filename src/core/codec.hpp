@@ -15,6 +15,8 @@
 
 namespace redress::core {
 
+struct ListPage;
+
 // The storage view as a document, every member included (nulls too). Since DiffRecords the
 // service builds none: it is the definition the text writers and readers (EncodeStorage,
 // DecodeStorage, DiffRecords) are tested against.
@@ -75,5 +77,8 @@ nlohmann::json ToJson(const Attachment& a);
 void WriteNote(JsonWriter& w, const Note& n);
 void WriteAttachment(JsonWriter& w, const Attachment& a);
 nlohmann::json ToJson(const User& u);  // never the password hash
+// A page of GET /api/v1/complaints as its 200 body, {"items": [...], "next_cursor": ...},
+// appended to `out`.
+void WriteListPage(std::string& out, const ListPage& page);
 
 }  // namespace redress::core

@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
+#include <limits>
 #include <sstream>
 
 namespace redress::core {
@@ -16,32 +18,77 @@ namespace redress::core {
 // than the rest of the conversion.
 namespace {
 
-// Writes `v` as exactly `width` decimal digits at `p` (v must fit).
-void PutDigits(char* p, unsigned v, int width) {
-  for (int i = width - 1; i >= 0; --i) {
-    p[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
+// "00" to "99": two digits by one copy.
+constexpr std::array<char, 200> kDigitPairs = [] {
+  std::array<char, 200> a{};
+  for (int i = 0; i < 100; ++i) {
+    a[2 * i] = static_cast<char>('0' + i / 10);
+    a[2 * i + 1] = static_cast<char>('0' + i % 10);
   }
+  return a;
+}();
+
+void Put2(char* p, unsigned v) { std::memcpy(p, &kDigitPairs[2 * v], 2); }
+
+// "YYYY-MM-DD" at `p`, for a year of 0 to 9999.
+void PutDate(char* p, int year, unsigned month, unsigned day) {
+  Put2(&p[0], static_cast<unsigned>(year / 100));
+  Put2(&p[2], static_cast<unsigned>(year % 100));
+  p[4] = '-';
+  Put2(&p[5], month);
+  p[7] = '-';
+  Put2(&p[8], day);
 }
 
 }  // namespace
 
 bool PutInstant(char* p, Instant t) {
-  const auto day = std::chrono::floor<date::days>(t);
-  const date::year_month_day ymd{day};
-  const int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) return false;
-  const date::hh_mm_ss<std::chrono::milliseconds> hms{t - day};
-  // Fixed width, written digit by digit: this runs dozens of times per stored record, and
-  // fmt's run-time format parsing was most of its cost.
-  std::memcpy(p, "0000-00-00T00:00:00.000Z", 24);
-  PutDigits(&p[0], static_cast<unsigned>(year), 4);
-  PutDigits(&p[5], static_cast<unsigned>(ymd.month()), 2);
-  PutDigits(&p[8], static_cast<unsigned>(ymd.day()), 2);
-  PutDigits(&p[11], static_cast<unsigned>(hms.hours().count()), 2);
-  PutDigits(&p[14], static_cast<unsigned>(hms.minutes().count()), 2);
-  PutDigits(&p[17], static_cast<unsigned>(hms.seconds().count()), 2);
-  PutDigits(&p[20], static_cast<unsigned>(hms.subseconds().count()), 3);
+  // Fixed width, written without fmt: this runs dozens of times per stored record and twice
+  // per row of a list page, and fmt's run-time format parsing was most of its cost. The
+  // calendar dates of the last days written on this thread are kept: a record's instants and
+  // a page's rows mostly fall on a few days (docs/performance.md).
+  constexpr int64_t kDay = 86'400'000;
+  const int64_t ms = t.time_since_epoch().count();
+  int64_t day = ms / kDay;
+  int64_t in_day = ms % kDay;
+  if (in_day < 0) {
+    in_day += kDay;
+    --day;
+  }
+  struct DayText {
+    int64_t day = std::numeric_limits<int64_t>::min();
+    bool fits = false;  // a year of four digits
+    char text[10];
+  };
+  // Direct-mapped by day: a list row's received and due days, a record's few days.
+  thread_local std::array<DayText, 8> kept;
+  DayText& last = kept[static_cast<uint64_t>(day) % kept.size()];
+  if (day != last.day) {
+    const date::year_month_day ymd{date::sys_days{date::days{day}}};
+    const int year = static_cast<int>(ymd.year());
+    last.day = day;
+    last.fits = year >= 0 && year <= 9999;
+    if (last.fits) {
+      PutDate(last.text, year, static_cast<unsigned>(ymd.month()),
+              static_cast<unsigned>(ymd.day()));
+    }
+  }
+  if (!last.fits) return false;
+  std::memcpy(p, last.text, 10);
+  auto rest = static_cast<unsigned>(in_day);
+  p[10] = 'T';
+  Put2(&p[11], rest / 3'600'000);
+  rest %= 3'600'000;
+  p[13] = ':';
+  Put2(&p[14], rest / 60'000);
+  rest %= 60'000;
+  p[16] = ':';
+  Put2(&p[17], rest / 1000);
+  rest %= 1000;
+  p[19] = '.';
+  p[20] = static_cast<char>('0' + rest / 100);
+  Put2(&p[21], rest % 100);
+  p[23] = 'Z';
   return true;
 }
 
@@ -128,10 +175,8 @@ std::string FormatDate(LocalDate d) {
     return fmt::format("{:04}-{:02}-{:02}", year, static_cast<unsigned>(d.month()),
                        static_cast<unsigned>(d.day()));
   }
-  std::string out = "0000-00-00";  // as FormatInstant: a clock's local due date, per record
-  PutDigits(&out[0], static_cast<unsigned>(year), 4);
-  PutDigits(&out[5], static_cast<unsigned>(d.month()), 2);
-  PutDigits(&out[8], static_cast<unsigned>(d.day()), 2);
+  std::string out(10, '-');  // as FormatInstant: a clock's local due date, per record
+  PutDate(out.data(), year, static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
   return out;
 }
 

@@ -850,47 +850,7 @@ asio::awaitable<Response> Api::ListComplaints(Request& req, const core::User* us
   if (!page) co_return ErrorOf(page.error(), req);
   // Written straight out (conventions §6: big JSON lists are not built as documents first).
   Response res = Response::Text(200, std::string(), "application/json");
-  res.body.reserve(64 + page->items.size() * 300);
-  core::JsonWriter w(res.body);
-  w.BeginObject();
-  w.Key("items");
-  w.BeginArray();
-  for (const auto& s : page->items) {
-    w.BeginObject();
-    w.Key("reference");
-    w.String(s.reference);
-    w.Key("state");
-    w.String(core::ToString(s.state));
-    w.Key("priority");
-    w.String(core::ToString(s.priority));
-    w.Key("category");
-    w.String(s.category);
-    w.Key("product");
-    w.String(s.product);
-    w.Key("channel");
-    w.String(core::ToString(s.channel));
-    w.Key("assignee");
-    w.String(s.assignee);
-    w.Key("received_at");
-    w.Timestamp(s.received_at);
-    w.Key("due");
-    if (s.due) {
-      w.Timestamp(*s.due);
-    } else {
-      w.Null();
-    }
-    w.Key("overdue");
-    w.Bool(s.overdue);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("next_cursor");
-  if (page->next_cursor.empty()) {
-    w.Null();
-  } else {
-    w.String(page->next_cursor);
-  }
-  w.EndObject();
+  core::WriteListPage(res.body, *page);
   co_return res;
 }
 

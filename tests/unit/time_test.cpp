@@ -36,6 +36,28 @@ TEST(TimeTest, FormatInstantMatchesFmtAndParsesBack) {
   }
 }
 
+// The writer keeps the dates of the last days it wrote (eight, by day number): instants that
+// come back to a day, days that share a slot (eight days apart), days before 1970, and years
+// out of four digits between them must each be written as the reference writes them.
+TEST(TimeTest, FormatInstantOfDaysWrittenBeforeAndDaysSharingTheirPlace) {
+  constexpr int64_t kDay = 86'400'000;
+  std::vector<int64_t> days = {20'000, 20'008, 20'000, 20'016, 20'001, 20'009, -1, 7, -9};
+  days.push_back(-719'528);                 // 0000-01-01
+  days.push_back(-719'528 - 8);             // year -1: the general path
+  days.push_back(-719'528);                 // the same slot, a year of four digits again
+  days.push_back(2'932'896);                // 9999-12-31
+  days.push_back(2'932'897);                // 10000-01-01
+  days.push_back(2'932'897 - 8 * 366'000);  // the same slot far back
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int64_t> in_day(0, kDay - 1);
+  std::uniform_int_distribution<size_t> pick(0, days.size() - 1);
+  for (int i = 0; i < 5000; ++i) {
+    const int64_t m = days[i < static_cast<int>(days.size()) ? i : pick(rng)] * kDay + in_day(rng);
+    const Instant t = FromMillis(m);
+    ASSERT_EQ(FormatInstant(t), Reference(t)) << m;
+  }
+}
+
 TEST(TimeTest, FormatInstantOutsideFourDigitYearsStillFormats) {
   const Instant far = FromMillis(253'402'300'800'000);  // 10000-01-01
   EXPECT_EQ(FormatInstant(far), Reference(far));
