@@ -120,7 +120,7 @@ core::Result<std::optional<ListPlan>> PlanList(const core::ListQuery& q, bool te
   ListPlan plan;
   uint64_t& bits = plan.bits;
   if (q.state) bits |= kByState;
-  if (q.category) bits |= kByCategory;
+  if (q.category) bits |= q.category->empty() ? kByCategory : (kByCategory | kCategoryNamed);
   if (q.priority) bits |= kByPriority;
   if (q.assignee) bits |= kByAssignee;
   if (q.overdue) bits |= kOverdue;

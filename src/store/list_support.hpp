@@ -80,6 +80,9 @@ enum ListBit : uint64_t {
   // beyond its id; without it, kAfter in those orders means the rows received strictly before
   // (after) that instant.
   kTie = 1 << 16,
+  // With kByCategory: the category asked for is not empty. The index by category holds only
+  // complaints that have one (migration 0018), so the statement says so for it to serve.
+  kCategoryNamed = 1 << 17,
 };
 
 // Whether a list is a handler's queue (their complaints and the unassigned ones) with no other

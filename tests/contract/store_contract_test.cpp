@@ -516,8 +516,9 @@ class ListContract : public StoreContract {
     core::ClockTrack stopped = RunningClock(kT0 + days(5));
     stopped.state = core::ClockState::kStopped;
     c4.clocks.push_back(stopped);
-    // 5: received, unassigned, overdue at kT0 + 30d, paused clock
+    // 5: received, unassigned, not yet classified, overdue at kT0 + 30d, paused clock
     Complaint c5 = MakeComplaint(5, kT0 + hours(4), "The website was down");
+    c5.assessment.category = "";
     core::ClockTrack paused = RunningClock(kT0 + days(20));
     paused.state = core::ClockState::kPaused;
     paused.paused_at = kT0 + days(1);
@@ -604,6 +605,17 @@ TEST_P(ListContract, FiltersEachNarrowTheList) {
   q = All();
   q.category = "banking/mortgages";
   EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(3)}));
+  q.category = "banking/fees";
+  EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(4), Ref(2), Ref(1)}));
+  // Not yet classified: the SQL stores' index by category holds no such complaint, and the
+  // list must still find them.
+  q.category = "";
+  EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(5)}));
+  q.scope = {};
+  q.scope.assignee = "bob";
+  EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(5)}));
+  q.category = "banking/fees";
+  EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(4), Ref(2), Ref(1)}));
 
   q = All();
   q.priority = core::Priority::kP1;
@@ -680,6 +692,11 @@ TEST_P(ListContract, ScopeRules) {
   EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(3)}));
   q.scope.investigator = "nobody";
   EXPECT_TRUE(Refs(q).empty());
+  q.scope.assignee = "bob";  // own, unassigned, and where they investigate
+  q.scope.investigator = "ivan";
+  EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(5), Ref(4), Ref(3), Ref(2), Ref(1)}));
+  q.scope.investigator = "nobody";
+  EXPECT_EQ(Refs(q), (std::vector<std::string>{Ref(5), Ref(4), Ref(2), Ref(1)}));
 
   // Exclusion by whole name, case-insensitive: "JSmith" names jsmith; "joanne" is not "ann".
   q.scope = {};

@@ -1504,10 +1504,13 @@ Result<core::ListPage> PgStore::ListComplaints(const core::ListQuery& q) {
     sql += " AND c.state = " + param();
     p.Text(state_name);
   }
+  // The indexes by category and by investigator hold only complaints that name one (migration
+  // 0018): a term that says the value is not empty lets the planner use them.
   if (bits & kByCategory) {
     sql += " AND c.category = " + param();
     p.Text(*q.category);
   }
+  if (bits & kCategoryNamed) sql += " AND c.category <> ''";
   if (bits & kByPriority) {
     sql += " AND c.priority = " + param();
     p.Int(static_cast<int64_t>(*q.priority));
@@ -1535,13 +1538,14 @@ Result<core::ListPage> PgStore::ListComplaints(const core::ListQuery& q) {
   if ((bits & kScopeAssignee) && (bits & kScopeInvestigator)) {
     const std::string a = param();
     const std::string i = param();
-    sql += " AND (c.assignee = " + a + " OR c.assignee = '' OR c.investigator = " + i + ")";
+    sql += " AND (c.assignee = " + a + " OR c.assignee = '' OR (c.investigator = " + i +
+           " AND c.investigator <> ''))";
     p.Text(scope.assignee).Text(scope.investigator);
   } else if ((bits & kScopeAssignee) && !merged) {
     sql += " AND (c.assignee = " + param() + " OR c.assignee = '')";
     p.Text(scope.assignee);
   } else if (bits & kScopeInvestigator) {
-    sql += " AND c.investigator = " + param();
+    sql += " AND c.investigator = " + param() + " AND c.investigator <> ''";
     p.Text(scope.investigator);
   }
   if (bits & kExcludeNamed) {

@@ -1912,7 +1912,10 @@ std::string BuildListSql(uint64_t bits) {
 std::string ListFilters(uint64_t bits, const std::string& t) {
   std::string sql;
   if (bits & kByState) sql += " AND " + t + "state = :state";
+  // The indexes by category and by investigator hold only complaints that name one (migration
+  // 0018): a term that says the value is not empty lets them serve.
   if (bits & kByCategory) sql += " AND " + t + "category = :category";
+  if (bits & kCategoryNamed) sql += " AND " + t + "category <> ''";
   if (bits & kByPriority) sql += " AND " + t + "priority = :priority";
   if (bits & kByAssignee) sql += " AND " + t + "assignee = :assignee";
   if (bits & kOverdue) sql += " AND " + t + "is_open = 1 AND " + t + "next_due < :now";
@@ -1920,12 +1923,12 @@ std::string ListFilters(uint64_t bits, const std::string& t) {
   if (bits & kFrom) sql += " AND " + t + "received_at >= :from";
   if (bits & kTo) sql += " AND " + t + "received_at < :to";
   if ((bits & kScopeAssignee) && (bits & kScopeInvestigator)) {
-    sql += " AND (" + t + "assignee = :scope_assignee OR " + t + "assignee = '' OR " + t +
-           "investigator = :scope_investigator)";
+    sql += " AND (" + t + "assignee = :scope_assignee OR " + t + "assignee = '' OR (" + t +
+           "investigator = :scope_investigator AND " + t + "investigator <> ''))";
   } else if (bits & kScopeAssignee) {
     sql += " AND (" + t + "assignee = :scope_assignee OR " + t + "assignee = '')";
   } else if (bits & kScopeInvestigator) {
-    sql += " AND " + t + "investigator = :scope_investigator";
+    sql += " AND " + t + "investigator = :scope_investigator AND " + t + "investigator <> ''";
   }
   if (bits & kExcludeNamed) sql += " AND instr(" + t + "persons_named, :named) = 0";
   return sql;
