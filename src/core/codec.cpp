@@ -1276,20 +1276,18 @@ void WriteListPage(std::string& out, const ListPage& page) {
   w.BeginArray();
   for (const auto& s : page.items) {
     w.BeginObject();
-    w.Key("reference");
-    w.String(s.reference);
-    w.Key("state");
-    w.String(ToString(s.state));
-    w.Key("priority");
-    w.String(ToString(s.priority));
-    w.Key("category");
-    w.String(s.category);
-    w.Key("product");
-    w.String(s.product);
-    w.Key("channel");
-    w.String(ToString(s.channel));
-    w.Key("assignee");
-    w.String(s.assignee);
+    const std::pair<std::string_view, std::string_view> texts[] = {
+        {"reference", s.reference},
+        {"state", ToString(s.state)},
+        {"priority", ToString(s.priority)},
+        {"category", s.category},
+        {"product", s.product},
+        {"channel", ToString(s.channel)},
+        {"assignee", s.assignee}};
+    for (const auto& [key, value] : texts) {
+      w.Key(key);
+      w.String(value);
+    }
     w.Key("received_at");
     w.Timestamp(s.received_at);
     w.Key("due");
