@@ -9,6 +9,8 @@ using core::Errc;
 using core::FieldError;
 
 constexpr size_t kTextMax = 20000;  // description, reasons: long letters fit
+// The values a `cause` may take, as a refusal lists them.
+constexpr std::string_view kCauses = "people, process, product, system, third_party, policy";
 
 core::Error InvalidFields(std::vector<FieldError> errors) {
   std::string detail = errors.size() == 1
@@ -183,8 +185,7 @@ core::Result<core::ActionInput> ActionInputFrom(core::Action action, View body) 
     case Action::kClose:
       in.AllowOnly({"cause", "acceptance", "reason", "follow_up_on"});
       out.follow_up_on = in.Date("follow_up_on", false);
-      out.cause = in.Enum("cause", false, core::ParseCauseCategory,
-                          "people, process, product, system, third_party, policy");
+      out.cause = in.Enum("cause", false, core::ParseCauseCategory, kCauses);
       out.acceptance =
           in.Enum("acceptance", false, core::ParseAcceptance, "accepts, rejects, no_reply");
       // Only the reasons a normal close can have; withdrawal, early resolution, duplicates and
@@ -205,8 +206,7 @@ core::Result<core::ActionInput> ActionInputFrom(core::Action action, View body) 
       in.AllowOnly({"summary", "cause", "duplicate_of", "follow_up_on"});
       out.follow_up_on = in.Date("follow_up_on", false);
       out.summary = in.String("summary", true, kTextMax);
-      out.cause = in.Enum("cause", true, core::ParseCauseCategory,
-                          "people, process, product, system, third_party, policy");
+      out.cause = in.Enum("cause", true, core::ParseCauseCategory, kCauses);
       out.duplicate_of = in.String("duplicate_of", false, 40);
       break;
     case Action::kRefer:
@@ -219,8 +219,7 @@ core::Result<core::ActionInput> ActionInputFrom(core::Action action, View body) 
       in.AllowOnly({"external_outcome", "cause", "follow_up_on"});
       out.follow_up_on = in.Date("follow_up_on", false);
       out.external_outcome = in.String("external_outcome", true, 2000);
-      out.cause = in.Enum("cause", false, core::ParseCauseCategory,
-                          "people, process, product, system, third_party, policy");
+      out.cause = in.Enum("cause", false, core::ParseCauseCategory, kCauses);
       break;
     case Action::kReturnProposal:
     case Action::kReview:

@@ -62,19 +62,19 @@ bool PutInstant(char* p, Instant t) {
   };
   // Direct-mapped by day: a list row's received and due days, a record's few days.
   thread_local std::array<DayText, 8> kept;
-  DayText& last = kept[static_cast<uint64_t>(day) % kept.size()];
-  if (day != last.day) {
+  DayText& slot = kept[static_cast<uint64_t>(day) % kept.size()];
+  if (day != slot.day) {
     const date::year_month_day ymd{date::sys_days{date::days{day}}};
     const int year = static_cast<int>(ymd.year());
-    last.day = day;
-    last.fits = year >= 0 && year <= 9999;
-    if (last.fits) {
-      PutDate(last.text, year, static_cast<unsigned>(ymd.month()),
+    slot.day = day;
+    slot.fits = year >= 0 && year <= 9999;
+    if (slot.fits) {
+      PutDate(slot.text, year, static_cast<unsigned>(ymd.month()),
               static_cast<unsigned>(ymd.day()));
     }
   }
-  if (!last.fits) return false;
-  std::memcpy(p, last.text, 10);
+  if (!slot.fits) return false;
+  std::memcpy(p, slot.text, 10);
   auto rest = static_cast<unsigned>(in_day);
   p[10] = 'T';
   Put2(&p[11], rest / 3'600'000);
