@@ -9,6 +9,8 @@
 //    A full queue fails a Write() at once with kOverloaded. A failed COMMIT (or an I/O,
 //    full-disk or corruption error inside a batch) poisons the store: Healthy() turns false
 //    and every later Write() fails with kUnavailable, until the process reopens the file.
+//    The writer's connection runs on the WAL write-combining VFS (wal_vfs.hpp): a commit's
+//    frames reach the WAL in one write, at the commit's sync.
 //  * Reads: a pool of `readers` read-only connections, checked out per call; each call is one
 //    statement (one implicit read transaction), so it sees one snapshot. ScanEvents holds its
 //    connection while it calls `fn`.

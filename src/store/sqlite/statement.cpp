@@ -70,10 +70,11 @@ bool IsFatal(int rc) {
   }
 }
 
-core::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int flags) {
+core::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int flags,
+                                               const char* vfs) {
   ConfigureOnce();
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     core::Error e = SqliteError(db, rc, "open");
     sqlite3_close_v2(db);

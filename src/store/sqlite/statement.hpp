@@ -92,7 +92,9 @@ class Stmt {
 class Conn {
  public:
   // flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, or SQLITE_OPEN_READONLY.
-  static core::Result<std::unique_ptr<Conn>> Open(const std::string& path, int flags);
+  // `vfs`: a registered VFS's name (e.g. CombiningVfs()), or nullptr for SQLite's default.
+  static core::Result<std::unique_ptr<Conn>> Open(const std::string& path, int flags,
+                                                  const char* vfs = nullptr);
   ~Conn();
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
