@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -126,6 +129,30 @@ TEST(SqliteStoreTest, UsesWalAndRefusesMemoryDatabases) {
   auto bad = SqliteStore::Open(dir.File("no/such/dir/x.db"), {});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, Errc::kUnavailable);
+}
+
+TEST(SqliteStoreTest, TheCheckpointerRunsTenNiceLevelsBelowTheRest) {
+  TempDir dir;
+  errno = 0;
+  const int own = getpriority(PRIO_PROCESS, 0);
+  ASSERT_EQ(errno, 0);
+  auto store = SqliteStore::Open(dir.File("redress.db"), {});
+  ASSERT_TRUE(store);
+  // The checkpointer thread, found by its name; it lowers its priority as it starts.
+  std::optional<int> nice;
+  for (int tries = 0; tries < 200; ++tries) {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      if (ReadFile(task.path().string() + "/comm") != "redress-ckpt\n") continue;
+      const int n = getpriority(PRIO_PROCESS, static_cast<id_t>(std::stoi(task.path().filename())));
+      if (n != own) nice = n;
+    }
+    if (nice) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(nice.has_value()) << "no checkpointer thread below the process's priority";
+  EXPECT_EQ(*nice, std::min(own + 10, 19));
+  // The calling thread (and so the writer, the readers and the I/O threads) keep theirs.
+  EXPECT_EQ(getpriority(PRIO_PROCESS, 0), own);
 }
 
 TEST(SqliteStoreTest, NewStoresGetEightKibPagesAndOldOnesKeepTheirs) {

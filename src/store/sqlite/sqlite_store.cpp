@@ -4,9 +4,11 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <exception>
 #include <filesystem>
@@ -559,6 +561,23 @@ Status SetPragmas(Conn& c, bool writer, const std::string& path = {}) {
 std::optional<int64_t> OptMillis(const std::optional<core::Instant>& t) {
   if (!t) return std::nullopt;
   return core::ToMillis(*t);
+}
+
+// The checkpointer runs kCheckpointerNice below the process's threads (nice 10 above theirs,
+// at most 19; raising one's own nice needs no privilege). Its copying is background work: on a
+// busy machine the I/O threads and the writer, which requests wait on, take the CPU first, and
+// the checkpointer, running less often, copies a page that every commit changes fewer times.
+// The WAL stays bounded all the same: past kRestartPages the writer checkpoints itself. At 64
+// connections, creates +11 % and 9 % less server CPU a create, p99 no higher
+// (docs/performance.md).
+constexpr int kCheckpointerNice = 10;
+
+void LowerCheckpointerPriority() {
+  const auto tid = static_cast<id_t>(::gettid());
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, tid);
+  if (nice == -1 && errno != 0) return;
+  (void)::setpriority(PRIO_PROCESS, tid, std::min(nice + kCheckpointerNice, 19));
 }
 
 }  // namespace
@@ -1186,6 +1205,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   sqlite3_wal_hook(store->writer_->db(), &SqliteStore::OnWalCommit, store.get());
   store->ckpt_thread_ = std::thread([s = store.get()] {
     pthread_setname_np(pthread_self(), "redress-ckpt");
+    LowerCheckpointerPriority();
     s->CheckpointLoop();
   });
   store->thread_ = std::thread([s = store.get()] {
