@@ -19,6 +19,9 @@ constexpr int kFcntlCombine = 0x52444301;
 // Frames kept at most before they are written anyway (a commit at 64 connections is about
 // 530 KB; an import's batch a few MB).
 constexpr size_t kMaxKept = size_t{8} << 20;
+// The buffer a WAL keeps between transactions; a larger one, grown by a large transaction, is
+// given back once written.
+constexpr size_t kBufferKept = size_t{2} << 20;
 // The lock SQLite's WAL takes to write (wal.c's WAL_WRITE_LOCK): the first of the shm locks.
 constexpr int kWalWriteLock = 0;
 
@@ -82,6 +85,11 @@ int Flush(File* wal) {
     p += n;
     left -= static_cast<size_t>(n);
     at += n;
+  }
+  if (wal->cap > kBufferKept) {
+    std::free(wal->buf);
+    wal->buf = nullptr;
+    wal->cap = 0;
   }
   return SQLITE_OK;
 }
