@@ -8,6 +8,8 @@
 // FULL), reads it, asks its size, truncates it, writes elsewhere in it or closes it; and when
 // the connection gives up the WAL's write lock (a transaction that rolled back after spilling
 // pages leaves no frame behind for another writer to overwrite).
+// At most 8 MiB is kept before it is written anyway; a buffer grown past 2 MiB is given back
+// once written.
 //
 // Only safe when every commit syncs the WAL: other connections read a commit's frames from
 // the file as soon as the WAL index names them, which SQLite does after the commit's sync, not
