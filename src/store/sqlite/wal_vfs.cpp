@@ -274,49 +274,37 @@ int Unfetch(sqlite3_file* p, sqlite3_int64 off, void* page) {
   return Real(Of(p))->xUnfetch(Of(p)->real, off, page);
 }
 
-const sqlite3_io_methods kMainMethods = {
-    3,
-    MainClose,
-    MainRead,
-    MainWrite,
-    MainTruncate,
-    MainSync,
-    MainFileSize,
-    Lock,
-    Unlock,
-    CheckReservedLock,
-    MainFileControl,
-    SectorSize,
-    DeviceCharacteristics,
-    ShmMap,
-    ShmLock,
-    ShmBarrier,
-    ShmUnmap,
-    MainFetch,
-    Unfetch,
-};
+// The methods of a main database or a WAL: those given, and the ones both share.
+using M = sqlite3_io_methods;
+constexpr M Methods(decltype(M::xClose) close, decltype(M::xRead) read, decltype(M::xWrite) write,
+                    decltype(M::xTruncate) truncate, decltype(M::xSync) sync,
+                    decltype(M::xFileSize) size, decltype(M::xFileControl) control,
+                    decltype(M::xFetch) fetch) {
+  return {3,
+          close,
+          read,
+          write,
+          truncate,
+          sync,
+          size,
+          Lock,
+          Unlock,
+          CheckReservedLock,
+          control,
+          SectorSize,
+          DeviceCharacteristics,
+          ShmMap,
+          ShmLock,
+          ShmBarrier,
+          ShmUnmap,
+          fetch,
+          Unfetch};
+}
 
-const sqlite3_io_methods kWalMethods = {
-    3,
-    WalClose,
-    WalRead,
-    WalWrite,
-    WalTruncate,
-    WalSync,
-    WalFileSize,
-    Lock,
-    Unlock,
-    CheckReservedLock,
-    WalFileControl,
-    SectorSize,
-    DeviceCharacteristics,
-    ShmMap,
-    ShmLock,
-    ShmBarrier,
-    ShmUnmap,
-    WalFetch,
-    Unfetch,
-};
+const M kMainMethods = Methods(MainClose, MainRead, MainWrite, MainTruncate, MainSync, MainFileSize,
+                               MainFileControl, MainFetch);
+const M kWalMethods = Methods(WalClose, WalRead, WalWrite, WalTruncate, WalSync, WalFileSize,
+                              WalFileControl, WalFetch);
 
 // --- The VFS: opens a main database or a WAL inside our File, anything else as SQLite would.
 
