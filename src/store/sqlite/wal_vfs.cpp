@@ -94,7 +94,8 @@ int Flush(File* wal) {
   return SQLITE_OK;
 }
 
-// --- A WAL's methods: each writes the kept frames first, but for those that cannot see them.
+// --- The methods. Those that could see the file write what it keeps first; a main database
+// keeps nothing (it never combines: no descriptor of its own), so for it they pass through.
 
 int WalClose(sqlite3_file* p) {
   File* f = Of(p);
@@ -114,13 +115,13 @@ int WalClose(sqlite3_file* p) {
   return flushed != SQLITE_OK ? flushed : rc;
 }
 
-int WalRead(sqlite3_file* p, void* out, int amt, sqlite3_int64 off) {
+int Read(sqlite3_file* p, void* out, int amt, sqlite3_int64 off) {
   File* f = Of(p);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xRead(f->real, out, amt, off);
 }
 
-int WalWrite(sqlite3_file* p, const void* data, int amt, sqlite3_int64 off) {
+int Write(sqlite3_file* p, const void* data, int amt, sqlite3_int64 off) {
   File* f = Of(p);
   const auto n = static_cast<size_t>(amt);
   if (f->len > 0 && (!Combining(f) || off != f->start + static_cast<sqlite3_int64>(f->len) ||
@@ -146,19 +147,19 @@ int WalWrite(sqlite3_file* p, const void* data, int amt, sqlite3_int64 off) {
   return SQLITE_OK;
 }
 
-int WalTruncate(sqlite3_file* p, sqlite3_int64 size) {
+int Truncate(sqlite3_file* p, sqlite3_int64 size) {
   File* f = Of(p);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xTruncate(f->real, size);
 }
 
-int WalSync(sqlite3_file* p, int flags) {
+int Sync(sqlite3_file* p, int flags) {
   File* f = Of(p);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xSync(f->real, flags);
 }
 
-int WalFileSize(sqlite3_file* p, sqlite3_int64* size) {
+int FileSize(sqlite3_file* p, sqlite3_int64* size) {
   File* f = Of(p);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xFileSize(f->real, size);
@@ -170,14 +171,14 @@ int WalFileControl(sqlite3_file* p, int op, void* arg) {
   return Real(f)->xFileControl(f->real, op, arg);
 }
 
-int WalFetch(sqlite3_file* p, sqlite3_int64 off, int amt, void** out) {
+int Fetch(sqlite3_file* p, sqlite3_int64 off, int amt, void** out) {
   File* f = Of(p);
   *out = nullptr;
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xFetch(f->real, off, amt, out);
 }
 
-// --- A main database's methods: its own calls pass through.
+// --- A main database's own: its close and its file controls.
 
 int MainClose(sqlite3_file* p) {
   File* f = Of(p);
@@ -191,31 +192,6 @@ int MainClose(sqlite3_file* p) {
     f->peer = nullptr;
   }
   return Real(f)->xClose(f->real);
-}
-
-int MainRead(sqlite3_file* p, void* out, int amt, sqlite3_int64 off) {
-  File* f = Of(p);
-  return Real(f)->xRead(f->real, out, amt, off);
-}
-
-int MainWrite(sqlite3_file* p, const void* data, int amt, sqlite3_int64 off) {
-  File* f = Of(p);
-  return Real(f)->xWrite(f->real, data, amt, off);
-}
-
-int MainTruncate(sqlite3_file* p, sqlite3_int64 size) {
-  File* f = Of(p);
-  return Real(f)->xTruncate(f->real, size);
-}
-
-int MainSync(sqlite3_file* p, int flags) {
-  File* f = Of(p);
-  return Real(f)->xSync(f->real, flags);
-}
-
-int MainFileSize(sqlite3_file* p, sqlite3_int64* size) {
-  File* f = Of(p);
-  return Real(f)->xFileSize(f->real, size);
 }
 
 int MainFileControl(sqlite3_file* p, int op, void* arg) {
@@ -267,26 +243,21 @@ int ShmLock(sqlite3_file* p, int offset, int n, int flags) {
 }
 void ShmBarrier(sqlite3_file* p) { Real(Of(p))->xShmBarrier(Of(p)->real); }
 int ShmUnmap(sqlite3_file* p, int remove) { return Real(Of(p))->xShmUnmap(Of(p)->real, remove); }
-int MainFetch(sqlite3_file* p, sqlite3_int64 off, int amt, void** out) {
-  return Real(Of(p))->xFetch(Of(p)->real, off, amt, out);
-}
 int Unfetch(sqlite3_file* p, sqlite3_int64 off, void* page) {
   return Real(Of(p))->xUnfetch(Of(p)->real, off, page);
 }
 
-// The methods of a main database or a WAL: those given, and the ones both share.
-using M = sqlite3_io_methods;
-constexpr M Methods(decltype(M::xClose) close, decltype(M::xRead) read, decltype(M::xWrite) write,
-                    decltype(M::xTruncate) truncate, decltype(M::xSync) sync,
-                    decltype(M::xFileSize) size, decltype(M::xFileControl) control,
-                    decltype(M::xFetch) fetch) {
+// The methods of a main database or a WAL: its own close and file controls, and the rest
+// shared.
+constexpr sqlite3_io_methods Methods(int (*close)(sqlite3_file*),
+                                     int (*control)(sqlite3_file*, int, void*)) {
   return {3,
           close,
-          read,
-          write,
-          truncate,
-          sync,
-          size,
+          Read,
+          Write,
+          Truncate,
+          Sync,
+          FileSize,
           Lock,
           Unlock,
           CheckReservedLock,
@@ -297,14 +268,12 @@ constexpr M Methods(decltype(M::xClose) close, decltype(M::xRead) read, decltype
           ShmLock,
           ShmBarrier,
           ShmUnmap,
-          fetch,
+          Fetch,
           Unfetch};
 }
 
-const M kMainMethods = Methods(MainClose, MainRead, MainWrite, MainTruncate, MainSync, MainFileSize,
-                               MainFileControl, MainFetch);
-const M kWalMethods = Methods(WalClose, WalRead, WalWrite, WalTruncate, WalSync, WalFileSize,
-                              WalFileControl, WalFetch);
+const sqlite3_io_methods kMainMethods = Methods(MainClose, MainFileControl);
+const sqlite3_io_methods kWalMethods = Methods(WalClose, WalFileControl);
 
 // --- The VFS: opens a main database or a WAL inside our File, anything else as SQLite would.
 
