@@ -12,12 +12,23 @@ void Metrics::Observe(std::string_view route, std::string_view method, unsigned 
   if (it == series_.end()) it = series_.emplace(Key(method, route), Series{}).first;
   Series& s = it->second;
   ++s.requests[status];
-  Histogram& h = s.latency;
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  s.latency.Observe(seconds);
+}
+
+void RenderHistogram(std::string& out, std::string_view name, std::string_view labels,
+                     const core::DurationHistogram& h) {
+  const std::string_view sep = labels.empty() ? "" : ",";
+  for (size_t i = 0; i < h.buckets.size(); ++i) {
+    out += fmt::format("{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep,
+                       core::DurationHistogram::kBounds[i], h.buckets[i]);
   }
-  ++h.count;
-  h.sum += seconds;
+  out += fmt::format("{}_bucket{{{}{}le=\"+Inf\"}} {}\n", name, labels, sep, h.count);
+  if (labels.empty()) {
+    out += fmt::format("{}_sum {}\n{}_count {}\n", name, h.sum, name, h.count);
+  } else {
+    out += fmt::format("{}_sum{{{}}} {}\n{}_count{{{}}} {}\n", name, labels, h.sum, name, labels,
+                       h.count);
+  }
 }
 
 void Metrics::Render(std::string& out) const {
@@ -36,16 +47,7 @@ void Metrics::Render(std::string& out) const {
   out += "# HELP redress_http_request_duration_seconds Time to handle a request.\n";
   out += "# TYPE redress_http_request_duration_seconds histogram\n";
   for (const auto& [key, s] : series_) {
-    const std::string l = labels(key);
-    const Histogram& h = s.latency;
-    for (size_t i = 0; i < kBuckets.size(); ++i) {
-      out += fmt::format("redress_http_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n", l,
-                         kBuckets[i], h.buckets[i]);
-    }
-    out += fmt::format("redress_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", l,
-                       h.count);
-    out += fmt::format("redress_http_request_duration_seconds_sum{{{}}} {}\n", l, h.sum);
-    out += fmt::format("redress_http_request_duration_seconds_count{{{}}} {}\n", l, h.count);
+    RenderHistogram(out, "redress_http_request_duration_seconds", labels(key), s.latency);
   }
 }
 

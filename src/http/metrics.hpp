@@ -2,14 +2,21 @@
 // never a path with a reference, never personal data.
 #pragma once
 
-#include <array>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "core/duration_histogram.hpp"
+
 namespace redress::http {
+
+// Appends histogram `name` in Prometheus text (its _bucket series, _sum and _count) with
+// `labels` ("key=\"value\",..." or empty) on every line; the HELP and TYPE lines are the
+// caller's.
+void RenderHistogram(std::string& out, std::string_view name, std::string_view labels,
+                     const core::DurationHistogram& h);
 
 class Metrics {
  public:
@@ -18,16 +25,9 @@ class Metrics {
   void Render(std::string& out) const;
 
  private:
-  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
-  struct Histogram {
-    std::array<uint64_t, kBuckets.size()> buckets{};
-    uint64_t count = 0;
-    double sum = 0;
-  };
   struct Series {
     std::map<unsigned, uint64_t> requests;  // status → count
-    Histogram latency;
+    core::DurationHistogram latency;
   };
   // Keyed by (method, route), looked up by views of them: a request allocates nothing here
   // once its route has been seen.
