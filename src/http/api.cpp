@@ -453,6 +453,27 @@ asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
   }
   out += fmt::format("# TYPE redress_store_healthy gauge\nredress_store_healthy {}\n",
                      store_.Healthy() ? 1 : 0);
+  if (const core::WriterStats w = store_.WriterStatistics(); w.kept) {
+    out +=
+        "# HELP redress_store_batches_total Transactions the store's writer ran (group commits).\n";
+    out += "# TYPE redress_store_batches_total counter\n";
+    out += fmt::format("redress_store_batches_total {}\n", w.batches);
+    out += "# HELP redress_store_writes_total Writes in those transactions.\n";
+    out += "# TYPE redress_store_writes_total counter\n";
+    out += fmt::format("redress_store_writes_total {}\n", w.writes);
+    out +=
+        "# HELP redress_store_batch_duration_seconds A writer's transaction from its start to the "
+        "end of its commit.\n";
+    out += "# TYPE redress_store_batch_duration_seconds histogram\n";
+    RenderHistogram(out, "redress_store_batch_duration_seconds", "", w.batch_seconds);
+    if (w.flushes_timed) {
+      out +=
+          "# HELP redress_store_flush_duration_seconds Each flush of the writer's log to the disk "
+          "(fdatasync of the WAL).\n";
+      out += "# TYPE redress_store_flush_duration_seconds histogram\n";
+      RenderHistogram(out, "redress_store_flush_duration_seconds", "", w.flush_seconds);
+    }
+  }
   co_return Response::Text(200, std::move(out), "text/plain; version=0.0.4");
 }
 

@@ -54,7 +54,15 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, 
       std::move(queue_.begin(), end, std::back_inserter(batch));
       queue_.erase(queue_.begin(), end);
     }
+    const auto started = std::chrono::steady_clock::now();
     run(batch, results);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.batches;
+      stats_.writes += batch.size();
+      stats_.batch_seconds.Observe(took.count());
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       try {
         batch[i].done(std::move(results[i]));
@@ -66,6 +74,11 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, 
     results.clear();
     if (between) between();
   }
+}
+
+WriteQueue::Stats WriteQueue::stats() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
 }
 
 void WriteQueue::Close() {

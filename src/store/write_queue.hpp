@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/duration_histogram.hpp"
 #include "core/ports/store.hpp"
 
 namespace redress::store {
@@ -52,6 +53,15 @@ class WriteQueue {
   // No more writes; Run() finishes those queued and returns.
   void Close();
 
+  // What Run() has done so far: the batches, the writes in them, and each batch's time from
+  // its start to the end of its commit (or rollback) — what a write waits once its batch began.
+  struct Stats {
+    uint64_t batches = 0;
+    uint64_t writes = 0;
+    core::DurationHistogram batch_seconds;
+  };
+  Stats stats() const;
+
  private:
   std::mutex mu_;
   std::condition_variable cv_;
@@ -59,6 +69,8 @@ class WriteQueue {
   bool stopping_ = false;   // GUARDED_BY(mu_)
   size_t max_queue_;
   int max_batch_;
+  mutable std::mutex stats_mu_;
+  Stats stats_;  // GUARDED_BY(stats_mu_)
 };
 
 }  // namespace redress::store

@@ -176,6 +176,34 @@ class UsersTest(unittest.TestCase):
         for value in PII.values():
             self.assertNotIn(value, text)
 
+    def store_metrics(self):
+        text = self.s.request("GET", "/metrics").body.decode()
+        out = {}
+        for name in ("redress_store_batches_total", "redress_store_writes_total",
+                     "redress_store_batch_duration_seconds_count",
+                     "redress_store_flush_duration_seconds_count"):
+            m = re.search(r"^%s (\d+)$" % name, text, re.M)
+            self.assertIsNotNone(m, f"{name} not in /metrics:\n{text}")
+            out[name] = int(m.group(1))
+        self.assertIn('redress_store_flush_duration_seconds_bucket{le="0.01"}', text)
+        return out
+
+    def test_metrics_count_the_writers_commits_and_flushes(self):
+        """Each create is one write, committed in a batch of the writer whose WAL flush is
+        timed: the store's series count them."""
+        before = self.store_metrics()
+        for _ in range(3):
+            self.s.create_complaint()
+        after = self.store_metrics()
+        self.assertGreaterEqual(after["redress_store_writes_total"],
+                                before["redress_store_writes_total"] + 3, (before, after))
+        self.assertGreater(after["redress_store_batches_total"],
+                           before["redress_store_batches_total"], (before, after))
+        self.assertEqual(after["redress_store_batch_duration_seconds_count"],
+                         after["redress_store_batches_total"])
+        self.assertGreaterEqual(after["redress_store_flush_duration_seconds_count"],
+                                before["redress_store_flush_duration_seconds_count"] + 1)
+
     def test_healthz(self):
         r = self.s.request("GET", "/healthz")
         self.assertEqual(r.status, 200)

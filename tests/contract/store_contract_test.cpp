@@ -435,6 +435,64 @@ TEST_P(StoreContract, ThrowingWriteIsAnInternalErrorAndChangesNothing) {
   EXPECT_EQ(*store().CountComplaints(), 1);
 }
 
+// Buckets count every duration up to their bound, so they never fall from one to the next,
+// and the last holds no more than all of them.
+void ExpectCumulative(const core::DurationHistogram& h) {
+  for (size_t i = 1; i < h.buckets.size(); ++i) EXPECT_LE(h.buckets[i - 1], h.buckets[i]) << i;
+  EXPECT_LE(h.buckets.back(), h.count);
+}
+
+// /metrics reports these: one batch per group commit, every write counted once, and (SQLite)
+// each flush of the WAL. Writes queued while the writer is held go in together.
+TEST_P(StoreContract, WriterStatisticsCountBatchesWritesAndFlushes) {
+  const core::WriterStats before = store().WriterStatistics();
+  if (!before.kept) {
+    EXPECT_EQ(before.batches, 0u);
+    EXPECT_EQ(before.writes, 0u);
+    EXPECT_FALSE(before.flushes_timed);
+    return;  // an adapter without a writer of its own (memory) reports none
+  }
+  // SQLite times its WAL's flushes; PostgreSQL's happen inside its commits.
+  EXPECT_EQ(before.flushes_timed, GetParam().name == "Sqlite");
+  auto insert = [](int64_t seq) {
+    return [seq](StoreTx& tx) -> Status {
+      Complaint c = MakeComplaint(seq, kT0 + milliseconds(seq));
+      return tx.InsertComplaint(c);
+    };
+  };
+  for (int64_t seq = 1; seq <= 3; ++seq) ASSERT_TRUE(store().WriteSync(insert(seq)));
+  const core::WriterStats one_by_one = store().WriterStatistics();
+  EXPECT_EQ(one_by_one.writes - before.writes, 3u);
+  EXPECT_EQ(one_by_one.batches - before.batches, 3u);  // each waited for the one before
+  EXPECT_EQ(one_by_one.batch_seconds.count, one_by_one.batches);
+  EXPECT_GT(one_by_one.batch_seconds.sum, before.batch_seconds.sum);
+  ExpectCumulative(one_by_one.batch_seconds);
+  if (one_by_one.flushes_timed) {
+    EXPECT_GE(one_by_one.flush_seconds.count - before.flush_seconds.count, 3u);
+    ExpectCumulative(one_by_one.flush_seconds);
+  }
+
+  constexpr int kQueued = 20;
+  std::atomic<int> done{0};
+  {
+    WriterHold hold(store());
+    for (int64_t seq = 10; seq < 10 + kQueued; ++seq) {
+      store().Write(insert(seq), [&](Status s) {
+        EXPECT_TRUE(s);
+        ++done;
+      });
+    }
+    ASSERT_TRUE(hold.Release());
+  }
+  while (done.load() < kQueued) std::this_thread::sleep_for(milliseconds(1));
+  const core::WriterStats grouped = store().WriterStatistics();
+  EXPECT_EQ(grouped.writes - one_by_one.writes, 1u + kQueued);  // the hold's own write too
+  const uint64_t batches = grouped.batches - one_by_one.batches;
+  EXPECT_GE(batches, 2u);  // the hold's batch, then the queued writes'
+  EXPECT_LT(batches, 1u + kQueued);
+  EXPECT_EQ(grouped.batch_seconds.count, grouped.batches);
+}
+
 TEST_P(StoreContract, ConcurrentWritesAreAllDurableAndCompletedOnce) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 40;

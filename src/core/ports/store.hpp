@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/complaint.hpp"
+#include "core/duration_histogram.hpp"
 #include "core/event.hpp"
 #include "core/facts.hpp"
 #include "core/learning.hpp"
@@ -239,6 +240,16 @@ struct ListPage {
   std::string next_cursor;  // empty when no more
 };
 
+// What a store's one writer has done since the store opened (/metrics).
+struct WriterStats {
+  bool kept = false;     // false: the adapter has no writer of its own, and nothing below counts
+  uint64_t batches = 0;  // transactions the writer ran (group commits)
+  uint64_t writes = 0;   // the writes in them
+  DurationHistogram batch_seconds;  // a batch from its start to the end of its commit
+  bool flushes_timed = false;       // the adapter times its flushes (SQLite)
+  DurationHistogram flush_seconds;  // each flush of the writer's log to the disk (the WAL's)
+};
+
 class Store {
  public:
   using TxFn = std::function<Status(StoreTx&)>;
@@ -260,6 +271,9 @@ class Store {
   Status WriteSync(TxFn fn);
 
   virtual bool Healthy() const = 0;
+
+  // The writer's batches and flushes so far; by default none (an adapter without a writer).
+  virtual WriterStats WriterStatistics() const { return {}; }
 
   // Changes to complaint files, for a cache of them above the store. `complaint_ids`: the
   // complaints whose record, events, notes or attachments one commit changed (in any order,

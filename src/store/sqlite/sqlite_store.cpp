@@ -42,6 +42,7 @@ using sqlite::Conn;
 using sqlite::EnableWalCombining;
 using sqlite::SqliteError;
 using sqlite::Stmt;
+using sqlite::TimeWalFlushes;
 
 namespace {
 
@@ -1171,6 +1172,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (!w) return w.error();
   store->writer_ = std::move(*w);
   if (auto s = SetPragmas(*store->writer_, true, path); !s) return s.error();
+  store->flushes_timed_ = TimeWalFlushes(store->writer_->db(), &store->wal_flushes_);
   if (options.writer_mmap_bytes > 0) {
     const std::string sql = "PRAGMA mmap_size = " + std::to_string(options.writer_mmap_bytes);
     if (auto s = store->writer_->Exec(sql.c_str(), "mmap_size"); !s) return s.error();
@@ -1390,6 +1392,12 @@ SqliteStore::~SqliteStore() {
 }
 
 bool SqliteStore::Healthy() const { return !read_only_ && !poisoned_.load(); }
+
+core::WriterStats SqliteStore::WriterStatistics() const {
+  if (!queue_) return {};
+  const auto q = queue_->stats();
+  return {true, q.batches, q.writes, q.batch_seconds, flushes_timed_, wal_flushes_.Snapshot()};
+}
 
 void SqliteStore::Poison() { poisoned_.store(true); }
 

@@ -93,6 +93,7 @@ class SqliteStore final : public core::Store {
   void Write(TxFn fn, Done done) override;
   void WriteRerunnable(TxFn fn, Done done) override;
   bool Healthy() const override;
+  core::WriterStats WriterStatistics() const override;
   // Each batch's changed complaints after its commit; another process's commits, found by the
   // writer connection's data_version before each batch and every 10 ms while idle, as `all`.
   bool SetChangeListener(ChangeListener fn) override;
@@ -213,6 +214,9 @@ class SqliteStore final : public core::Store {
   std::string path_;
   int bulk_lock_fd_ = -1;  // held (flock) by a process while its bulk load runs
 
+  // The writer's WAL syncs, timed by its VFS (declared before writer_, which writes into it).
+  core::SharedDurationHistogram wal_flushes_;
+  bool flushes_timed_ = false;  // set by Open before the threads start
   // Writer side: touched only by the writer thread after Open().
   std::unique_ptr<sqlite::Conn> writer_;
   std::unique_ptr<Tx> tx_;

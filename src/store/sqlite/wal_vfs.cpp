@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -16,6 +17,8 @@ namespace {
 
 // A file control opcode of our own (SQLite's are below 100): int* arg, non-zero turns on.
 constexpr int kFcntlCombine = 0x52444301;
+// Another: core::SharedDurationHistogram* arg, where the WAL's syncs are timed (null: none).
+constexpr int kFcntlTimeFlushes = 0x52444302;
 // Frames kept at most before they are written anyway (a commit at 64 connections is about
 // 530 KB; an import's batch a few MB).
 constexpr size_t kMaxKept = size_t{8} << 20;
@@ -36,6 +39,7 @@ struct File {
   const char* key;     // a main database: its name as SQLite passed it (the registry's key)
   bool combine;        // a main database: its connection turned combining on
   bool was_combining;  // a main database: combining was on before a PRAGMA synchronous
+  core::SharedDurationHistogram* flushes;  // a main database: where its WAL's syncs are timed
   // A WAL: a descriptor of our own to write the frames kept (SQLite's unix VFS writes at most
   // 128 KiB a call), -1 when it could not be opened (no combining then); the frames kept,
   // `len` bytes meant for the file at `start`.
@@ -156,7 +160,15 @@ int Truncate(sqlite3_file* p, sqlite3_int64 size) {
 int Sync(sqlite3_file* p, int flags) {
   File* f = Of(p);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xSync(f->real, flags);
+  // A WAL (no key of its own) whose main database asked for its syncs to be timed.
+  core::SharedDurationHistogram* timed =
+      f->key == nullptr && f->peer != nullptr ? f->peer->flushes : nullptr;
+  if (timed == nullptr) return Real(f)->xSync(f->real, flags);
+  const auto started = std::chrono::steady_clock::now();
+  const int rc = Real(f)->xSync(f->real, flags);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  timed->Observe(took.count());
+  return rc;
 }
 
 int FileSize(sqlite3_file* p, sqlite3_int64* size) {
@@ -203,6 +215,10 @@ int MainFileControl(sqlite3_file* p, int op, void* arg) {
     // promises to sync every commit.
     f->combine = on && !f->was_combining;
     if (on && !f->combine) return SQLITE_MISUSE;
+    return SQLITE_OK;
+  }
+  if (op == kFcntlTimeFlushes) {
+    f->flushes = static_cast<core::SharedDurationHistogram*>(arg);
     return SQLITE_OK;
   }
   if (op == SQLITE_FCNTL_PRAGMA) {
@@ -367,6 +383,10 @@ const char* CombiningVfs() {
 bool EnableWalCombining(sqlite3* db) {
   int on = 1;
   return sqlite3_file_control(db, "main", kFcntlCombine, &on) == SQLITE_OK;
+}
+
+bool TimeWalFlushes(sqlite3* db, core::SharedDurationHistogram* into) {
+  return sqlite3_file_control(db, "main", kFcntlTimeFlushes, into) == SQLITE_OK;
 }
 
 CombiningCounts WalCombiningCounts() {

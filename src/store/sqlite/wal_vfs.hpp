@@ -25,6 +25,8 @@
 
 #include <cstdint>
 
+#include "core/duration_histogram.hpp"
+
 namespace redress::store::sqlite {
 
 // The VFS's name for sqlite3_open_v2's last argument (registered on first use, not default).
@@ -33,6 +35,11 @@ const char* CombiningVfs();
 // Turns combining on for the WAL of `db`'s main database. False (and nothing changes) when
 // `db` was not opened with CombiningVfs().
 bool EnableWalCombining(sqlite3* db);
+
+// Times every sync of the WAL of `db`'s main database (its flushes to the disk: each commit's,
+// with synchronous = FULL, and a checkpoint's) into `into`, which must outlive the connection.
+// False (and nothing changes) when `db` was not opened with CombiningVfs().
+bool TimeWalFlushes(sqlite3* db, core::SharedDurationHistogram* into);
 
 // Process-wide counts since start: the WAL writes SQLite asked for while combining was on, and
 // the writes made to the file for them (tests; the ratio is the calls saved).
