@@ -252,6 +252,14 @@ class Client:
             out[(m.group(1), m.group(2), m.group(3))] = int(float(m.group(4)))
         return out
 
+    def writer(self):
+        """The store writer's series (redress_store_*): batches, writes and the two histograms
+        as {"count", "sum", "le": {bound: cumulative count}}; empty without a writer."""
+        status, raw = self.request("GET", "/metrics")
+        if status != 200:
+            raise RuntimeError(f"GET /metrics: {status}")
+        return parse_writer(raw.decode())
+
     def view_cache(self):
         """The server's kept views for gets (redress_view_cache_*): hits, misses, views, bytes;
         empty when it keeps none."""
@@ -268,6 +276,53 @@ class Client:
             if m:
                 out[key] = int(float(m.group(1)))
         return out
+
+
+WRITER_HISTOGRAMS = {"batch": "redress_store_batch_duration_seconds",
+                     "flush": "redress_store_flush_duration_seconds"}
+
+
+def parse_writer(text):
+    out = {}
+    for key, name in (("batches", "redress_store_batches_total"),
+                      ("writes", "redress_store_writes_total")):
+        m = re.search(r"^%s (\S+)$" % name, text, re.M)
+        if m:
+            out[key] = int(float(m.group(1)))
+    for key, name in WRITER_HISTOGRAMS.items():
+        le = {b: int(float(n)) for b, n in
+              re.findall(r'^%s_bucket\{le="([^"+]+)"\} (\S+)$' % name, text, re.M)}
+        count = re.search(r"^%s_count (\S+)$" % name, text, re.M)
+        total = re.search(r"^%s_sum (\S+)$" % name, text, re.M)
+        if le and count and total:
+            out[key] = {"count": int(float(count.group(1))), "sum": float(total.group(1)),
+                        "le": le}
+    return out
+
+
+def writer_delta(before, after):
+    """What the writer did between two writer() readings, summed up for the JSON: batches,
+    writes, writes a batch; per histogram the number, the mean (ms), how many took over 10 ms
+    and the bound (ms) that 99 % stay within."""
+    if "batches" not in after or "batches" not in before:
+        return None
+    out = {"batches": after["batches"] - before["batches"],
+           "writes": after["writes"] - before["writes"]}
+    if out["writes"] <= 0:
+        return None
+    out["writes_per_batch"] = round(out["writes"] / max(out["batches"], 1), 1)
+    for key in WRITER_HISTOGRAMS:
+        a, b = after.get(key), before.get(key)
+        if not a or not b:
+            continue
+        n = a["count"] - b["count"]
+        within = {float(k): a["le"][k] - b["le"].get(k, 0) for k in a["le"]}
+        p99 = next((bound for bound in sorted(within) if within[bound] >= 0.99 * n), None)
+        out[key] = {"n": n,
+                    "mean_ms": round((a["sum"] - b["sum"]) / n * 1000, 3) if n else None,
+                    "over_10ms": n - within.get(0.01, n),
+                    "p99_within_ms": round(p99 * 1000, 1) if p99 is not None else None}
+    return out
 
 
 def sql(db, query):
@@ -334,11 +389,13 @@ def settle(client, key):
 def measure(client, endpoint, url, connections, duration, mode, headers=(), wait=False):
     """One wrk run; statuses come from the server's own counter for the endpoint's route."""
     method, route, good = ROUTES[endpoint]
+    writer_before = client.writer()  # before `before`: its scrape is then in both counts
     before = client.metrics()
     res = wrk(url, connections, duration, mode, headers)
     if wait:
         settle(client, (method, route))
     after = client.metrics()
+    writer = writer_delta(writer_before, client.writer())
     statuses = {}
     for k, n in after.items():
         if k[:2] == (method, route) and n - before.get(k, 0) > 0:
@@ -352,6 +409,8 @@ def measure(client, endpoint, url, connections, duration, mode, headers=(), wait
         "latency_ms": res["latency_ms"], "p50_ms": res["latency_ms"]["p50"],
         "p99_ms": res["latency_ms"]["p99"], "statuses": statuses, "wrk_errors": res["errors"],
     }
+    if writer:
+        run["writer"] = writer
     # problems: a request was not answered as it should be (the bench fails);
     # warnings: the figure is not trustworthy (reported, the bench goes on).
     problems, warnings = [], []
@@ -577,6 +636,24 @@ class Nodes:
         for c in self.clients:
             for k, n in c.metrics().items():
                 out[k] = out.get(k, 0) + n
+        return out
+
+    def writer(self):
+        """The nodes' writer series added up (each node has its own writer)."""
+        out = {}
+        for c in self.clients:
+            w = c.writer()
+            for key in ("batches", "writes"):
+                if key in w:
+                    out[key] = out.get(key, 0) + w[key]
+            for key in WRITER_HISTOGRAMS:
+                if key not in w:
+                    continue
+                h = out.setdefault(key, {"count": 0, "sum": 0.0, "le": {}})
+                h["count"] += w[key]["count"]
+                h["sum"] += w[key]["sum"]
+                for bound, n in w[key]["le"].items():
+                    h["le"][bound] = h["le"].get(bound, 0) + n
         return out
 
 
@@ -990,6 +1067,15 @@ def table(result):
                  f"{chk['created_201']} 201s sent ({same[chk['rows_match']]}); "
                  f"{chk['assessed_in_store']} assessed, {chk['action_200']} 200s to {ACTION} "
                  f"({same[chk['actions_match']]})")
+    for r in result["http"]["runs"]:
+        w = r.get("writer")
+        if r["endpoint"] != "create" or not w:
+            continue
+        b, f = w.get("batch") or {}, w.get("flush") or {}
+        lines.append(f"writer at create c={r['connections']}: {w['batches']} commits of "
+                     f"{w['writes_per_batch']} writes, {b.get('mean_ms')} ms each on average "
+                     f"({b.get('over_10ms')} over 10 ms); {f.get('n')} WAL flushes, "
+                     f"{f.get('mean_ms')} ms on average, {f.get('over_10ms')} over 10 ms")
     vc = chk.get("view_cache") or {}
     if vc:
         lines.append(f"kept views: {vc.get('hits', 0)} gets served from one, "
@@ -1110,6 +1196,12 @@ def main():
         r = pick(runs, name, h)
         flat[f"{name}_rps"] = r["rps"] if r else None
         flat[f"{name}_p99_ms"] = r["p99_ms"] if r else None
+    r = pick(runs, "create", h)
+    w = (r or {}).get("writer") or {}
+    flat["create_writes_per_batch"] = w.get("writes_per_batch")
+    flat["create_batches_over_10ms"] = (w.get("batch") or {}).get("over_10ms")
+    flat["create_flush_mean_ms"] = (w.get("flush") or {}).get("mean_ms")
+    flat["create_flushes_over_10ms"] = (w.get("flush") or {}).get("over_10ms")
     chk = result.get("http", {}).get("check", {})
     flat["created_201"] = chk.get("created_201")
     flat["rows_in_store"] = chk.get("rows_in_store")

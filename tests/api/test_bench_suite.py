@@ -79,6 +79,20 @@ class BenchSuiteTest(unittest.TestCase):
         self.assertGreater(j["get_view_hits"], 0)
         self.assertGreater(j["get_view_misses"], 0)
         self.assertGreaterEqual(j["get_view_hits"] + j["get_view_misses"], gets)
+        # Each create run says what the store's writer did: its writes are the run's creates.
+        for conns in (1, 4):
+            run = runs[("create", conns)]
+            w = run["writer"]
+            self.assertGreaterEqual(w["writes"], run["statuses"]["201"], w)
+            self.assertGreaterEqual(w["batches"], 1, w)
+            self.assertLessEqual(w["batches"], w["writes"], w)
+            self.assertEqual(w["batch"]["n"], w["batches"], w)
+            self.assertGreaterEqual(w["flush"]["n"], 1, w)
+            self.assertGreater(w["flush"]["mean_ms"], 0, w)
+        self.assertNotIn("writer", runs[("hello", 4)])
+        self.assertIsInstance(j["create_writes_per_batch"], (int, float))
+        self.assertIsInstance(j["create_flushes_over_10ms"], int)
+        self.assertIn("writer at create c=4:", p.stdout)
         self.assertIn("durability:", p.stdout)
         self.assertIn("headline (4 connections)", p.stdout)
 
