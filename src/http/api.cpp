@@ -412,65 +412,45 @@ asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
   metrics_.Render(out);
   if (views_) {
     const auto v = views_->stats();
-    out +=
-        "# HELP redress_view_cache_gets_total Staff gets of a complaint, by whether its view was "
-        "kept.\n";
-    out += "# TYPE redress_view_cache_gets_total counter\n";
+    RenderHeader(out, "redress_view_cache_gets_total", "counter",
+                 "Staff gets of a complaint, by whether its view was kept.");
     out += fmt::format("redress_view_cache_gets_total{{result=\"hit\"}} {}\n", v.hits);
     out += fmt::format("redress_view_cache_gets_total{{result=\"miss\"}} {}\n", v.misses);
-    out +=
-        "# HELP redress_view_cache_refused_total Views not kept: the complaint changed while it "
-        "was read.\n";
-    out += "# TYPE redress_view_cache_refused_total counter\n";
-    out += fmt::format("redress_view_cache_refused_total {}\n", v.refused);
-    out +=
-        "# HELP redress_view_cache_flushes_total Every view dropped: another process wrote to the "
-        "store.\n";
-    out += "# TYPE redress_view_cache_flushes_total counter\n";
-    out += fmt::format("redress_view_cache_flushes_total {}\n", v.all_changed);
-    out += "# HELP redress_view_cache_views Complaint views kept.\n";
-    out += "# TYPE redress_view_cache_views gauge\n";
-    out += fmt::format("redress_view_cache_views {}\n", v.views);
-    out += "# HELP redress_view_cache_bytes About the memory the kept views take.\n";
-    out += "# TYPE redress_view_cache_bytes gauge\n";
-    out += fmt::format("redress_view_cache_bytes {}\n", v.bytes);
+    RenderValue(out, "redress_view_cache_refused_total", "counter",
+                "Views not kept: the complaint changed while it was read.", v.refused);
+    RenderValue(out, "redress_view_cache_flushes_total", "counter",
+                "Every view dropped: another process wrote to the store.", v.all_changed);
+    RenderValue(out, "redress_view_cache_views", "gauge", "Complaint views kept.", v.views);
+    RenderValue(out, "redress_view_cache_bytes", "gauge", "About the memory the kept views take.",
+                v.bytes);
   }
   auto job2 = [this] { return store_.CountByState(); };
   auto counts = co_await Offload(blocking_, std::move(job2));
   auto job3 = [this] { return store_.CountOverdue(service_.clock().Now()); };
   auto overdue = co_await Offload(blocking_, std::move(job3));
   if (counts) {
-    out += "# HELP redress_complaints Complaints by lifecycle state.\n";
-    out += "# TYPE redress_complaints gauge\n";
+    RenderHeader(out, "redress_complaints", "gauge", "Complaints by lifecycle state.");
     for (const auto& [state, n] : *counts) {
       out += fmt::format("redress_complaints{{state=\"{}\"}} {}\n", core::ToString(state), n);
     }
   }
   if (overdue) {
-    out += "# HELP redress_complaints_overdue Open complaints past a due date.\n";
-    out += "# TYPE redress_complaints_overdue gauge\n";
-    out += fmt::format("redress_complaints_overdue {}\n", *overdue);
+    RenderValue(out, "redress_complaints_overdue", "gauge", "Open complaints past a due date.",
+                static_cast<uint64_t>(*overdue));
   }
-  out += fmt::format("# TYPE redress_store_healthy gauge\nredress_store_healthy {}\n",
-                     store_.Healthy() ? 1 : 0);
+  RenderValue(out, "redress_store_healthy", "gauge",
+              "1 while the store takes writes, 0 once a commit failed.", store_.Healthy() ? 1 : 0);
   if (const core::WriterStats w = store_.WriterStatistics(); w.kept) {
-    out +=
-        "# HELP redress_store_batches_total Transactions the store's writer ran (group commits).\n";
-    out += "# TYPE redress_store_batches_total counter\n";
-    out += fmt::format("redress_store_batches_total {}\n", w.batches);
-    out += "# HELP redress_store_writes_total Writes in those transactions.\n";
-    out += "# TYPE redress_store_writes_total counter\n";
-    out += fmt::format("redress_store_writes_total {}\n", w.writes);
-    out +=
-        "# HELP redress_store_batch_duration_seconds A writer's transaction from its start to the "
-        "end of its commit.\n";
-    out += "# TYPE redress_store_batch_duration_seconds histogram\n";
+    RenderValue(out, "redress_store_batches_total", "counter",
+                "Transactions the store's writer ran (group commits).", w.batches);
+    RenderValue(out, "redress_store_writes_total", "counter", "Writes in those transactions.",
+                w.writes);
+    RenderHeader(out, "redress_store_batch_duration_seconds", "histogram",
+                 "A writer's transaction from its start to the end of its commit.");
     RenderHistogram(out, "redress_store_batch_duration_seconds", "", w.batch_seconds);
     if (w.flushes_timed) {
-      out +=
-          "# HELP redress_store_flush_duration_seconds Each flush of the writer's log to the disk "
-          "(fdatasync of the WAL).\n";
-      out += "# TYPE redress_store_flush_duration_seconds histogram\n";
+      RenderHeader(out, "redress_store_flush_duration_seconds", "histogram",
+                   "Each flush of the writer's log to the disk (fdatasync of the WAL).");
       RenderHistogram(out, "redress_store_flush_duration_seconds", "", w.flush_seconds);
     }
   }

@@ -15,6 +15,17 @@ void Metrics::Observe(std::string_view route, std::string_view method, unsigned 
   s.latency.Observe(seconds);
 }
 
+void RenderHeader(std::string& out, std::string_view name, std::string_view type,
+                  std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+void RenderValue(std::string& out, std::string_view name, std::string_view type,
+                 std::string_view help, uint64_t value) {
+  RenderHeader(out, name, type, help);
+  out += fmt::format("{} {}\n", name, value);
+}
+
 void RenderHistogram(std::string& out, std::string_view name, std::string_view labels,
                      const core::DurationHistogram& h) {
   const std::string_view sep = labels.empty() ? "" : ",";
@@ -36,16 +47,16 @@ void Metrics::Render(std::string& out) const {
   auto labels = [](const Key& k) {
     return fmt::format("method=\"{}\",route=\"{}\"", k.first, k.second);
   };
-  out += "# HELP redress_http_requests_total HTTP requests by method, route and status.\n";
-  out += "# TYPE redress_http_requests_total counter\n";
+  RenderHeader(out, "redress_http_requests_total", "counter",
+               "HTTP requests by method, route and status.");
   for (const auto& [key, s] : series_) {
     for (const auto& [status, n] : s.requests) {
       out += fmt::format("redress_http_requests_total{{{},status=\"{}\"}} {}\n", labels(key),
                          status, n);
     }
   }
-  out += "# HELP redress_http_request_duration_seconds Time to handle a request.\n";
-  out += "# TYPE redress_http_request_duration_seconds histogram\n";
+  RenderHeader(out, "redress_http_request_duration_seconds", "histogram",
+               "Time to handle a request.");
   for (const auto& [key, s] : series_) {
     RenderHistogram(out, "redress_http_request_duration_seconds", labels(key), s.latency);
   }

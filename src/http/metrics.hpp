@@ -12,6 +12,13 @@
 
 namespace redress::http {
 
+// Appends the HELP and TYPE lines of metric `name` in Prometheus text.
+void RenderHeader(std::string& out, std::string_view name, std::string_view type,
+                  std::string_view help);
+// The same, then its one sample (no labels).
+void RenderValue(std::string& out, std::string_view name, std::string_view type,
+                 std::string_view help, uint64_t value);
+
 // Appends histogram `name` in Prometheus text (its _bucket series, _sum and _count) with
 // `labels` ("key=\"value\",..." or empty) on every line; the HELP and TYPE lines are the
 // caller's.

@@ -52,5 +52,11 @@ TEST(RenderHistogram, WritesBucketsSumAndCountWithOrWithoutLabels) {
   EXPECT_NE(labelled.find("x_seconds_count{route=\"/a\"} 1\n"), std::string::npos) << labelled;
 }
 
+TEST(RenderValue, WritesHelpTypeAndTheSample) {
+  std::string out;
+  http::RenderValue(out, "x_total", "counter", "Things done.", 7);
+  EXPECT_EQ(out, "# HELP x_total Things done.\n# TYPE x_total counter\nx_total 7\n");
+}
+
 }  // namespace
 }  // namespace redress
