@@ -453,6 +453,20 @@ asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
                    "Each flush of the writer's log to the disk (fdatasync of the WAL).");
       RenderHistogram(out, "redress_store_flush_duration_seconds", "", w.flush_seconds);
     }
+    if (w.log_bytes >= 0) {
+      RenderValue(out, "redress_store_wal_bytes", "gauge",
+                  "The write-ahead log's size on disk (its checkpoints copy it back and reuse it).",
+                  static_cast<uint64_t>(w.log_bytes));
+    }
+    if (w.checkpoints_timed) {
+      RenderHeader(out, "redress_store_checkpoint_duration_seconds", "histogram",
+                   "Each checkpoint of the WAL, by the background checkpointer or by the writer "
+                   "(whose writes wait for it).");
+      RenderHistogram(out, "redress_store_checkpoint_duration_seconds", "by=\"checkpointer\"",
+                      w.checkpoint_seconds);
+      RenderHistogram(out, "redress_store_checkpoint_duration_seconds", "by=\"writer\"",
+                      w.writer_checkpoint_seconds);
+    }
   }
   co_return Response::Text(200, std::move(out), "text/plain; version=0.0.4");
 }

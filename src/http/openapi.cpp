@@ -107,7 +107,7 @@ std::string_view OpenApiDocument() {
     "tags": [
      "operations"
     ],
-    "summary": "Prometheus metrics (redress_http_requests_total, redress_http_request_duration_seconds, redress_complaints{state}, redress_complaints_overdue, redress_store_healthy, redress_store_batches_total, redress_store_writes_total, redress_store_batch_duration_seconds, redress_store_flush_duration_seconds); no personal data in labels",
+    "summary": "Prometheus metrics (redress_http_requests_total, redress_http_request_duration_seconds, redress_complaints{state}, redress_complaints_overdue, redress_store_healthy, redress_store_batches_total, redress_store_writes_total, redress_store_batch_duration_seconds, redress_store_flush_duration_seconds, redress_store_wal_bytes, redress_store_checkpoint_duration_seconds{by}); no personal data in labels",
     "security": [],
     "responses": {
      "200": {

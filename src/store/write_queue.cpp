@@ -59,9 +59,9 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, 
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     {
       std::lock_guard lock(stats_mu_);
-      ++stats_.batches;
-      stats_.writes += batch.size();
-      stats_.batch_seconds.Observe(took.count());
+      ++batches_;
+      writes_ += batch.size();
+      batch_seconds_.Observe(took.count());
     }
     for (size_t i = 0; i < batch.size(); ++i) {
       try {
@@ -76,9 +76,14 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, 
   }
 }
 
-WriteQueue::Stats WriteQueue::stats() const {
+core::WriterStats WriteQueue::Statistics() const {
+  core::WriterStats out;
+  out.kept = true;
   std::lock_guard lock(stats_mu_);
-  return stats_;
+  out.batches = batches_;
+  out.writes = writes_;
+  out.batch_seconds = batch_seconds_;
+  return out;
 }
 
 void WriteQueue::Close() {

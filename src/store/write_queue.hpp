@@ -53,14 +53,10 @@ class WriteQueue {
   // No more writes; Run() finishes those queued and returns.
   void Close();
 
-  // What Run() has done so far: the batches, the writes in them, and each batch's time from
-  // its start to the end of its commit (or rollback) — what a write waits once its batch began.
-  struct Stats {
-    uint64_t batches = 0;
-    uint64_t writes = 0;
-    core::DurationHistogram batch_seconds;
-  };
-  Stats stats() const;
+  // What Run() has done so far, as a store reports it (`kept`, the batches, the writes in them,
+  // and each batch's time from its start to the end of its commit or rollback: what a write
+  // waits once its batch began); the store adds what it measures itself.
+  core::WriterStats Statistics() const;
 
  private:
   std::mutex mu_;
@@ -70,7 +66,9 @@ class WriteQueue {
   size_t max_queue_;
   int max_batch_;
   mutable std::mutex stats_mu_;
-  Stats stats_;  // GUARDED_BY(stats_mu_)
+  uint64_t batches_ = 0;                   // GUARDED_BY(stats_mu_)
+  uint64_t writes_ = 0;                    // GUARDED_BY(stats_mu_)
+  core::DurationHistogram batch_seconds_;  // GUARDED_BY(stats_mu_)
 };
 
 }  // namespace redress::store

@@ -186,6 +186,13 @@ class UsersTest(unittest.TestCase):
             self.assertIsNotNone(m, f"{name} not in /metrics:\n{text}")
             out[name] = int(m.group(1))
         self.assertIn('redress_store_flush_duration_seconds_bucket{le="0.01"}', text)
+        self.assertRegex(text, r'(?m)^redress_store_checkpoint_duration_seconds_count'
+                               r'\{by="checkpointer"\} \d+$')
+        self.assertRegex(text, r'(?m)^redress_store_checkpoint_duration_seconds_count'
+                               r'\{by="writer"\} \d+$')
+        m = re.search(r"^redress_store_wal_bytes (\d+)$", text, re.M)
+        self.assertIsNotNone(m, text)
+        out["wal_bytes"] = int(m.group(1))
         return out
 
     def test_metrics_count_the_writers_commits_and_flushes(self):
@@ -203,6 +210,7 @@ class UsersTest(unittest.TestCase):
                          after["redress_store_batches_total"])
         self.assertGreaterEqual(after["redress_store_flush_duration_seconds_count"],
                                 before["redress_store_flush_duration_seconds_count"] + 1)
+        self.assertGreater(after["wal_bytes"], 0)  # the creates' commits are in the WAL
 
     def test_healthz(self):
         r = self.s.request("GET", "/healthz")

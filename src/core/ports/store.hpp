@@ -248,6 +248,12 @@ struct WriterStats {
   DurationHistogram batch_seconds;  // a batch from its start to the end of its commit
   bool flushes_timed = false;       // the adapter times its flushes (SQLite)
   DurationHistogram flush_seconds;  // each flush of the writer's log to the disk (the WAL's)
+  // SQLite: the WAL's size on disk now (-1: no such log), and its checkpoints, by the
+  // background checkpointer and by the writer itself (whose writes wait for it meanwhile).
+  int64_t log_bytes = -1;
+  bool checkpoints_timed = false;
+  DurationHistogram checkpoint_seconds;
+  DurationHistogram writer_checkpoint_seconds;
 };
 
 class Store {

@@ -1215,10 +1215,8 @@ PgStore::~PgStore() {
 bool PgStore::Healthy() const { return !poisoned_.load(); }
 
 core::WriterStats PgStore::WriterStatistics() const {
-  if (!queue_) return {};
   // A commit's flush happens in PostgreSQL, inside the batch's time: not timed apart here.
-  const auto q = queue_->stats();
-  return {true, q.batches, q.writes, q.batch_seconds, false, {}};
+  return queue_ ? queue_->Statistics() : core::WriterStats{};
 }
 
 // ---------------------------------------------------------------------------------------------

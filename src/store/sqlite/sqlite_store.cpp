@@ -5,11 +5,13 @@
 #include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <exception>
 #include <filesystem>
 #include <iterator>
@@ -1300,12 +1302,10 @@ void SqliteStore::CheckpointLoop() {
     lock.unlock();
     // PASSIVE: copies what no reader still needs, never waits for or blocks the writer. A
     // failure leaves the pages in the WAL (still durable) for the next round.
-    int log = 0;
-    int done = 0;
     // Opened without a WAL, this connection enters WAL mode on its first read after the
     // database did: until then a checkpoint is a no-op.
     if (opened_without_wal_) (void)checkpointer_->Exec("PRAGMA schema_version", "checkpointer");
-    sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    TimedCheckpoint(*checkpointer_, SQLITE_CHECKPOINT_PASSIVE, checkpoints_);
     lock.lock();
   }
 }
@@ -1395,8 +1395,24 @@ bool SqliteStore::Healthy() const { return !read_only_ && !poisoned_.load(); }
 
 core::WriterStats SqliteStore::WriterStatistics() const {
   if (!queue_) return {};
-  const auto q = queue_->stats();
-  return {true, q.batches, q.writes, q.batch_seconds, flushes_timed_, wal_flushes_.Snapshot()};
+  core::WriterStats out = queue_->Statistics();
+  out.flushes_timed = flushes_timed_;
+  out.flush_seconds = wal_flushes_.Snapshot();
+  out.checkpoints_timed = true;
+  out.checkpoint_seconds = checkpoints_.Snapshot();
+  out.writer_checkpoint_seconds = writer_checkpoints_.Snapshot();
+  // After the checkpoints: one counted has done whatever it did to the file. No WAL file (a
+  // bulk load through a rollback journal, or none written yet) holds 0 bytes.
+  struct stat st {};
+  out.log_bytes = ::stat((path_ + "-wal").c_str(), &st) == 0 ? st.st_size : 0;
+  return out;
+}
+
+void SqliteStore::TimedCheckpoint(sqlite::Conn& c, int mode, core::SharedDurationHistogram& into) {
+  const auto started = std::chrono::steady_clock::now();
+  (void)sqlite3_wal_checkpoint_v2(c.db(), nullptr, mode, nullptr, nullptr);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  into.Observe(took.count());
 }
 
 void SqliteStore::Poison() { poisoned_.store(true); }
@@ -1440,12 +1456,10 @@ void SqliteStore::WriterLoop() {
           // Waits (busy timeout) for readers of older snapshots; if they outlast it, the WAL
           // is left as it is, which is only slower.
           empty_wal_after_batch_ = false;
-          sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
-                                    nullptr);
+          TimedCheckpoint(*writer_, SQLITE_CHECKPOINT_TRUNCATE, writer_checkpoints_);
           writer_wal_pages_ = 0;
         } else if (writer_wal_pages_ >= kRestartPages) {
-          sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                    nullptr);
+          TimedCheckpoint(*writer_, SQLITE_CHECKPOINT_PASSIVE, writer_checkpoints_);
           writer_wal_pages_ = 0;
         }
       },

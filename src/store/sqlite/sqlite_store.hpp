@@ -216,7 +216,11 @@ class SqliteStore final : public core::Store {
 
   // The writer's WAL syncs, timed by its VFS (declared before writer_, which writes into it).
   core::SharedDurationHistogram wal_flushes_;
-  bool flushes_timed_ = false;  // set by Open before the threads start
+  bool flushes_timed_ = false;                        // set by Open before the threads start
+  core::SharedDurationHistogram checkpoints_;         // the checkpointer's
+  core::SharedDurationHistogram writer_checkpoints_;  // the writer's own
+  // Runs a checkpoint of `mode` on `c` and times it into `into`.
+  static void TimedCheckpoint(sqlite::Conn& c, int mode, core::SharedDurationHistogram& into);
   // Writer side: touched only by the writer thread after Open().
   std::unique_ptr<sqlite::Conn> writer_;
   std::unique_ptr<Tx> tx_;
