@@ -240,33 +240,27 @@ class Client:
             raise RuntimeError(f"{method} {path}: {status} {raw[:300]!r}")
         return json.loads(raw)
 
+    def scrape(self):
+        """GET /metrics as text (each scrape is one request of its own to the server)."""
+        status, raw = self.request("GET", "/metrics")
+        if status != 200:
+            raise RuntimeError(f"GET /metrics: {status}")
+        return raw.decode()
+
     def metrics(self):
         """redress_http_requests_total as {(method, route, status): count}."""
-        status, raw = self.request("GET", "/metrics")
-        if status != 200:
-            raise RuntimeError(f"GET /metrics: {status}")
-        out = {}
-        pat = re.compile(r'^redress_http_requests_total\{method="([^"]*)",route="([^"]*)",'
-                         r'status="([^"]*)"\} (\S+)$', re.M)
-        for m in pat.finditer(raw.decode()):
-            out[(m.group(1), m.group(2), m.group(3))] = int(float(m.group(4)))
-        return out
+        return parse_requests(self.scrape())
 
-    def writer(self):
-        """The store writer's series (redress_store_*): batches, writes and the two histograms
-        as {"count", "sum", "le": {bound: cumulative count}}; empty without a writer."""
-        status, raw = self.request("GET", "/metrics")
-        if status != 200:
-            raise RuntimeError(f"GET /metrics: {status}")
-        return parse_writer(raw.decode())
+    def snapshot(self):
+        """From one scrape: metrics(), and the store writer's series (redress_store_*) as
+        parse_writer() reads them."""
+        text = self.scrape()
+        return parse_requests(text), parse_writer(text)
 
     def view_cache(self):
         """The server's kept views for gets (redress_view_cache_*): hits, misses, views, bytes;
         empty when it keeps none."""
-        status, raw = self.request("GET", "/metrics")
-        if status != 200:
-            raise RuntimeError(f"GET /metrics: {status}")
-        text = raw.decode()
+        text = self.scrape()
         out = {}
         for key, pat in (("hits", r'^redress_view_cache_gets_total\{result="hit"\} (\S+)$'),
                          ("misses", r'^redress_view_cache_gets_total\{result="miss"\} (\S+)$'),
@@ -282,7 +276,18 @@ WRITER_HISTOGRAMS = {"batch": "redress_store_batch_duration_seconds",
                      "flush": "redress_store_flush_duration_seconds"}
 
 
+def parse_requests(text):
+    out = {}
+    pat = re.compile(r'^redress_http_requests_total\{method="([^"]*)",route="([^"]*)",'
+                     r'status="([^"]*)"\} (\S+)$', re.M)
+    for m in pat.finditer(text):
+        out[(m.group(1), m.group(2), m.group(3))] = int(float(m.group(4)))
+    return out
+
+
 def parse_writer(text):
+    """Batches, writes and the two histograms as {"count", "sum", "le": {bound: cumulative
+    count}}; empty without a writer."""
     out = {}
     for key, name in (("batches", "redress_store_batches_total"),
                       ("writes", "redress_store_writes_total")):
@@ -301,9 +306,9 @@ def parse_writer(text):
 
 
 def writer_delta(before, after):
-    """What the writer did between two writer() readings, summed up for the JSON: batches,
-    writes, writes a batch; per histogram the number, the mean (ms), how many took over 10 ms
-    and the bound (ms) that 99 % stay within."""
+    """What the writer did between two parse_writer() readings, summed up for the JSON:
+    batches, writes, writes a batch; per histogram the number, the mean (ms), how many took over
+    10 ms and the bound (ms) that 99 % stay within."""
     if "batches" not in after or "batches" not in before:
         return None
     out = {"batches": after["batches"] - before["batches"],
@@ -389,13 +394,12 @@ def settle(client, key):
 def measure(client, endpoint, url, connections, duration, mode, headers=(), wait=False):
     """One wrk run; statuses come from the server's own counter for the endpoint's route."""
     method, route, good = ROUTES[endpoint]
-    writer_before = client.writer()  # before `before`: its scrape is then in both counts
-    before = client.metrics()
+    before, writer_before = client.snapshot()
     res = wrk(url, connections, duration, mode, headers)
     if wait:
         settle(client, (method, route))
-    after = client.metrics()
-    writer = writer_delta(writer_before, client.writer())
+    after, writer_after = client.snapshot()
+    writer = writer_delta(writer_before, writer_after)
     statuses = {}
     for k, n in after.items():
         if k[:2] == (method, route) and n - before.get(k, 0) > 0:
@@ -638,23 +642,30 @@ class Nodes:
                 out[k] = out.get(k, 0) + n
         return out
 
-    def writer(self):
-        """The nodes' writer series added up (each node has its own writer)."""
-        out = {}
+    def snapshot(self):
+        """The nodes' snapshot() readings added up, one scrape a node."""
+        requests, writer = {}, {}
         for c in self.clients:
-            w = c.writer()
-            for key in ("batches", "writes"):
-                if key in w:
-                    out[key] = out.get(key, 0) + w[key]
-            for key in WRITER_HISTOGRAMS:
-                if key not in w:
-                    continue
-                h = out.setdefault(key, {"count": 0, "sum": 0.0, "le": {}})
-                h["count"] += w[key]["count"]
-                h["sum"] += w[key]["sum"]
-                for bound, n in w[key]["le"].items():
-                    h["le"][bound] = h["le"].get(bound, 0) + n
-        return out
+            r, w = c.snapshot()
+            for k, n in r.items():
+                requests[k] = requests.get(k, 0) + n
+            add_writer(writer, w)
+        return requests, writer
+
+
+def add_writer(out, w):
+    """Adds one node's parse_writer() reading to `out` (each node has its own writer)."""
+    for key in ("batches", "writes"):
+        if key in w:
+            out[key] = out.get(key, 0) + w[key]
+    for key in WRITER_HISTOGRAMS:
+        if key not in w:
+            continue
+        h = out.setdefault(key, {"count": 0, "sum": 0.0, "le": {}})
+        h["count"] += w[key]["count"]
+        h["sum"] += w[key]["sum"]
+        for bound, n in w[key]["le"].items():
+            h["le"][bound] = h["le"].get(bound, 0) + n
 
 
 def version_of(args):

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 
@@ -31,6 +32,14 @@ class SharedDurationHistogram {
   void Observe(double seconds) {
     std::lock_guard lock(mu_);
     h_.Observe(seconds);
+  }
+  // Runs fn() and observes how long it took; returns what it returned.
+  template <class Fn>
+  decltype(auto) Time(Fn&& fn) {
+    const auto started = std::chrono::steady_clock::now();
+    decltype(auto) result = fn();
+    Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return result;
   }
   DurationHistogram Snapshot() const {
     std::lock_guard lock(mu_);

@@ -1409,10 +1409,8 @@ core::WriterStats SqliteStore::WriterStatistics() const {
 }
 
 void SqliteStore::TimedCheckpoint(sqlite::Conn& c, int mode, core::SharedDurationHistogram& into) {
-  const auto started = std::chrono::steady_clock::now();
-  (void)sqlite3_wal_checkpoint_v2(c.db(), nullptr, mode, nullptr, nullptr);
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-  into.Observe(took.count());
+  (void)into.Time(
+      [&] { return sqlite3_wal_checkpoint_v2(c.db(), nullptr, mode, nullptr, nullptr); });
 }
 
 void SqliteStore::Poison() { poisoned_.store(true); }

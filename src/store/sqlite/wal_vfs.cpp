@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -164,11 +163,7 @@ int Sync(sqlite3_file* p, int flags) {
   core::SharedDurationHistogram* timed =
       f->key == nullptr && f->peer != nullptr ? f->peer->flushes : nullptr;
   if (timed == nullptr) return Real(f)->xSync(f->real, flags);
-  const auto started = std::chrono::steady_clock::now();
-  const int rc = Real(f)->xSync(f->real, flags);
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-  timed->Observe(took.count());
-  return rc;
+  return timed->Time([&] { return Real(f)->xSync(f->real, flags); });
 }
 
 int FileSize(sqlite3_file* p, sqlite3_int64* size) {
