@@ -440,7 +440,8 @@ asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
   }
   RenderValue(out, "redress_store_healthy", "gauge",
               "1 while the store takes writes, 0 once a commit failed.", store_.Healthy() ? 1 : 0);
-  if (const core::WriterStats w = store_.WriterStatistics(); w.kept) {
+  if (const std::optional<core::WriterStats> stats = store_.WriterStatistics()) {
+    const core::WriterStats& w = *stats;
     RenderValue(out, "redress_store_batches_total", "counter",
                 "Transactions the store's writer ran (group commits).", w.batches);
     RenderValue(out, "redress_store_writes_total", "counter", "Writes in those transactions.",
@@ -448,24 +449,22 @@ asio::awaitable<Response> Api::MetricsText(Request&, const core::User*) {
     RenderHeader(out, "redress_store_batch_duration_seconds", "histogram",
                  "A writer's transaction from its start to the end of its commit.");
     RenderHistogram(out, "redress_store_batch_duration_seconds", "", w.batch_seconds);
-    if (w.flushes_timed) {
-      RenderHeader(out, "redress_store_flush_duration_seconds", "histogram",
-                   "Each flush of the writer's log to the disk (fdatasync of the WAL).");
-      RenderHistogram(out, "redress_store_flush_duration_seconds", "", w.flush_seconds);
-    }
-    if (w.log_bytes >= 0) {
+    if (const std::optional<core::WalStats>& wal = w.wal) {
+      if (wal->flush_seconds) {
+        RenderHeader(out, "redress_store_flush_duration_seconds", "histogram",
+                     "Each flush of the writer's log to the disk (fdatasync of the WAL).");
+        RenderHistogram(out, "redress_store_flush_duration_seconds", "", *wal->flush_seconds);
+      }
       RenderValue(out, "redress_store_wal_bytes", "gauge",
                   "The write-ahead log's size on disk (its checkpoints copy it back and reuse it).",
-                  static_cast<uint64_t>(w.log_bytes));
-    }
-    if (w.checkpoints_timed) {
+                  wal->bytes);
       RenderHeader(out, "redress_store_checkpoint_duration_seconds", "histogram",
                    "Each checkpoint of the WAL, by the background checkpointer or by the writer "
                    "(whose writes wait for it).");
       RenderHistogram(out, "redress_store_checkpoint_duration_seconds", "by=\"checkpointer\"",
-                      w.checkpoint_seconds);
+                      wal->checkpoint_seconds);
       RenderHistogram(out, "redress_store_checkpoint_duration_seconds", "by=\"writer\"",
-                      w.writer_checkpoint_seconds);
+                      wal->writer_checkpoint_seconds);
     }
   }
   co_return Response::Text(200, std::move(out), "text/plain; version=0.0.4");

@@ -78,7 +78,6 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, 
 
 core::WriterStats WriteQueue::Statistics() const {
   core::WriterStats out;
-  out.kept = true;
   std::lock_guard lock(stats_mu_);
   out.batches = batches_;
   out.writes = writes_;

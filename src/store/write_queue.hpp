@@ -53,9 +53,9 @@ class WriteQueue {
   // No more writes; Run() finishes those queued and returns.
   void Close();
 
-  // What Run() has done so far, as a store reports it (`kept`, the batches, the writes in them,
-  // and each batch's time from its start to the end of its commit or rollback: what a write
-  // waits once its batch began); the store adds what it measures itself.
+  // What Run() has done so far, as a store reports it (the batches, the writes in them, and
+  // each batch's time from its start to the end of its commit or rollback: what a write waits
+  // once its batch began); the store adds what it measures itself.
   core::WriterStats Statistics() const;
 
  private:

@@ -240,20 +240,22 @@ struct ListPage {
   std::string next_cursor;  // empty when no more
 };
 
-// What a store's one writer has done since the store opened (/metrics).
-struct WriterStats {
-  bool kept = false;     // false: the adapter has no writer of its own, and nothing below counts
-  uint64_t batches = 0;  // transactions the writer ran (group commits)
-  uint64_t writes = 0;   // the writes in them
-  DurationHistogram batch_seconds;  // a batch from its start to the end of its commit
-  bool flushes_timed = false;       // the adapter times its flushes (SQLite)
-  DurationHistogram flush_seconds;  // each flush of the writer's log to the disk (the WAL's)
-  // SQLite: the WAL's size on disk now (-1: no such log), and its checkpoints, by the
-  // background checkpointer and by the writer itself (whose writes wait for it meanwhile).
-  int64_t log_bytes = -1;
-  bool checkpoints_timed = false;
+// SQLite's write-ahead log, as its writer sees it (/metrics).
+struct WalStats {
+  // Each fdatasync of the WAL, timed by the writer's VFS; none when the VFS could not time them.
+  std::optional<DurationHistogram> flush_seconds;
+  uint64_t bytes = 0;  // the WAL file's size on disk now (0: no WAL file)
+  // Its checkpoints: the background checkpointer's, and the writer's own (whose writes wait).
   DurationHistogram checkpoint_seconds;
   DurationHistogram writer_checkpoint_seconds;
+};
+
+// What a store's one writer has done since the store opened (/metrics).
+struct WriterStats {
+  uint64_t batches = 0;             // transactions the writer ran (group commits)
+  uint64_t writes = 0;              // the writes in them
+  DurationHistogram batch_seconds;  // a batch from its start to the end of its commit
+  std::optional<WalStats> wal;      // SQLite's log; none on a store without one (PostgreSQL)
 };
 
 class Store {
@@ -278,8 +280,9 @@ class Store {
 
   virtual bool Healthy() const = 0;
 
-  // The writer's batches and flushes so far; by default none (an adapter without a writer).
-  virtual WriterStats WriterStatistics() const { return {}; }
+  // The writer's batches and flushes so far; none (this default) from an adapter without a
+  // writer of its own, or a store opened read-only.
+  virtual std::optional<WriterStats> WriterStatistics() const { return std::nullopt; }
 
   // Changes to complaint files, for a cache of them above the store. `complaint_ids`: the
   // complaints whose record, events, notes or attachments one commit changed (in any order,

@@ -1214,9 +1214,10 @@ PgStore::~PgStore() {
 
 bool PgStore::Healthy() const { return !poisoned_.load(); }
 
-core::WriterStats PgStore::WriterStatistics() const {
+std::optional<core::WriterStats> PgStore::WriterStatistics() const {
   // A commit's flush happens in PostgreSQL, inside the batch's time: not timed apart here.
-  return queue_ ? queue_->Statistics() : core::WriterStats{};
+  if (!queue_) return std::nullopt;
+  return queue_->Statistics();
 }
 
 // ---------------------------------------------------------------------------------------------

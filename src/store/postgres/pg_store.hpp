@@ -73,7 +73,7 @@ class PgStore final : public core::Store {
   void Write(TxFn fn, Done done) override;
   void WriteRerunnable(TxFn fn, Done done) override;
   bool Healthy() const override;
-  core::WriterStats WriterStatistics() const override;
+  std::optional<core::WriterStats> WriterStatistics() const override;
 
   core::Result<std::optional<core::Complaint>> GetComplaint(const core::Reference& ref) override;
   core::Result<std::optional<core::ComplaintFile>> GetComplaintFile(

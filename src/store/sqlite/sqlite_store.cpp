@@ -1393,18 +1393,17 @@ SqliteStore::~SqliteStore() {
 
 bool SqliteStore::Healthy() const { return !read_only_ && !poisoned_.load(); }
 
-core::WriterStats SqliteStore::WriterStatistics() const {
-  if (!queue_) return {};
+std::optional<core::WriterStats> SqliteStore::WriterStatistics() const {
+  if (!queue_) return std::nullopt;
   core::WriterStats out = queue_->Statistics();
-  out.flushes_timed = flushes_timed_;
-  out.flush_seconds = wal_flushes_.Snapshot();
-  out.checkpoints_timed = true;
-  out.checkpoint_seconds = checkpoints_.Snapshot();
-  out.writer_checkpoint_seconds = writer_checkpoints_.Snapshot();
+  core::WalStats& wal = out.wal.emplace();
+  if (flushes_timed_) wal.flush_seconds = wal_flushes_.Snapshot();
+  wal.checkpoint_seconds = checkpoints_.Snapshot();
+  wal.writer_checkpoint_seconds = writer_checkpoints_.Snapshot();
   // After the checkpoints: one counted has done whatever it did to the file. No WAL file (a
   // bulk load through a rollback journal, or none written yet) holds 0 bytes.
   struct stat st {};
-  out.log_bytes = ::stat((path_ + "-wal").c_str(), &st) == 0 ? st.st_size : 0;
+  if (::stat((path_ + "-wal").c_str(), &st) == 0) wal.bytes = static_cast<uint64_t>(st.st_size);
   return out;
 }
 

@@ -93,7 +93,7 @@ class SqliteStore final : public core::Store {
   void Write(TxFn fn, Done done) override;
   void WriteRerunnable(TxFn fn, Done done) override;
   bool Healthy() const override;
-  core::WriterStats WriterStatistics() const override;
+  std::optional<core::WriterStats> WriterStatistics() const override;
   // Each batch's changed complaints after its commit; another process's commits, found by the
   // writer connection's data_version before each batch and every 10 ms while idle, as `all`.
   bool SetChangeListener(ChangeListener fn) override;
