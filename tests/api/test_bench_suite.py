@@ -97,9 +97,6 @@ class BenchSuiteTest(unittest.TestCase):
         self.assertIn("headline (4 connections)", p.stdout)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 @unittest.skipUnless(shutil.which("valgrind") and shutil.which("wrk"),
                      "valgrind or wrk is not installed")
@@ -123,3 +120,62 @@ class InstructionsTest(unittest.TestCase):
                      "append_event", "rollups", "wal_frames"):
             self.assertGreater(j[part], 0, part)
             self.assertLess(j[part], j["instructions_per_create"], part)
+
+
+@unittest.skipUnless(shutil.which("wrk"), "wrk is not installed")
+class AbTest(unittest.TestCase):
+    """bench/ab.py, shortened: one-second runs at 4 connections. The rates are not checked
+    (they are what it reports); what is: every run is the one asked for on a server of its own,
+    the builds take turns going first, and each build's summary is the sum of its runs."""
+
+    AB = os.path.join(h.SOURCE_DIR, "bench", "ab.py")
+
+    def ab(self, *args):
+        return subprocess.run([sys.executable, self.AB, *args], capture_output=True, text=True,
+                              timeout=300)
+
+    def test_compares_builds_run_for_run_in_turn(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "ab.json")
+            p = self.ab(h.BIN, h.BIN, "--endpoint", "create", "--rounds", "2", "--seconds", "1",
+                        "--connections", "4", "--warmup", "1", "--out", out)
+            self.assertEqual(p.returncode, 0, p.stderr[-4000:])
+            with open(out) as f:
+                j = json.load(f)
+        self.assertTrue(j["ok"], j["problems"])
+        self.assertEqual(len(j["runs"]), 4)
+        by = {(r["round"], r["binary_index"]): r for r in j["runs"]}
+        self.assertEqual(set(by), {(0, 0), (0, 1), (1, 0), (1, 1)})
+        # Round 0 starts with build 0, round 1 with build 1.
+        self.assertLess(by[(0, 0)]["sequence"], by[(0, 1)]["sequence"])
+        self.assertLess(by[(1, 1)]["sequence"], by[(1, 0)]["sequence"])
+        self.assertLess(by[(0, 1)]["sequence"], by[(1, 1)]["sequence"])
+        for r in j["runs"]:
+            self.assertEqual(r["endpoint"], "create")
+            self.assertEqual(r["connections"], 4)
+            self.assertEqual(set(r["statuses"]), {"201"}, r)
+            self.assertGreater(r["statuses"]["201"], 0, r)
+            self.assertGreater(r["server_cpu_us"], 0, r)
+            # A fresh store each run: the writer's writes are the warm-up's and the run's only.
+            self.assertGreaterEqual(r["writer"]["writes"], r["statuses"]["201"], r)
+        for i, build in enumerate(j["builds"]):
+            rates = [r["rps"] for r in j["runs"] if r["binary_index"] == i]
+            self.assertEqual(build["rounds"], 2)
+            self.assertAlmostEqual(build["mean_rps"], sum(rates) / 2, delta=0.1)
+        self.assertEqual(j["builds"][0]["rps_vs_first"], 1.0)
+        self.assertEqual(p.stdout.count("round "), 4)
+        self.assertIn("AB_JSON ", p.stdout)
+
+    def test_bad_arguments_exit_2_and_run_nothing(self):
+        for args, message in (([h.BIN], "at least two binaries"),
+                              ([h.BIN, "/nonexistent/redress"], "not an executable file"),
+                              ([h.BIN, h.BIN, "--rounds", "0"], "at least 1"),
+                              ([h.BIN, h.BIN, "--endpoint", "search"], "invalid choice")):
+            p = self.ab(*args)
+            self.assertEqual(p.returncode, 2, (args, p.stderr))
+            self.assertIn(message, p.stderr, args)
+            self.assertNotIn("round ", p.stdout, args)
+
+
+if __name__ == "__main__":
+    unittest.main()

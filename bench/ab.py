@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Two or more builds of redress compared in alternating runs (see bench/README.md).
+
+    python3 bench/ab.py OLD/redress NEW/redress [--endpoint create] [--rounds 4]
+                        [--seconds 5] [--connections 64] [--warmup 2] [--out FILE]
+
+On a shared machine a rate moves by a third from one minute to the next, so two builds are
+compared run for run: in each round every build serves the same run once, on a fresh server
+and data directory, the order turning round by round so that no build always goes first.
+A run is what the suite measures (bench/run.py, same wrk script and checks): `hello`
+(GET /healthz), `create` (POST /api/v1/complaints, durable) or `get` (a complaint by
+reference, signed in as a handler, over complaints created first). Before the measured run,
+`--warmup` seconds of the same requests (for `get`: of creates, which also fill the store).
+
+Prints each run (rate, p99, the server's CPU per request from /proc/PID/stat, and for creates
+the writes a commit), then per build the mean and median over its rounds and its ratio to the
+first build's; then one line AB_JSON {...} (also written to --out). Exits 1 when a request was
+not answered as it should be, 2 on bad arguments. A benchmark, never a test.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as suite  # noqa: E402  (bench/run.py: the server, wrk and the checks)
+
+ENDPOINTS = ("hello", "create", "get")
+
+
+def cpu_seconds(pid):
+    """User and system CPU of the whole process so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def one_run(binary, endpoint, args, tmp):
+    """A fresh data directory and server for `binary`; the warm-up, then the measured run."""
+    data = os.path.join(tmp, "data")
+    os.makedirs(data)
+    suite.add_user(binary, data)
+    server = suite.Server(binary, data, tmp)
+    try:
+        client = suite.login(server.port)
+        auth = ("Authorization: Bearer " + client.token,)
+        url, conns, warm = server.url, args.connections, f"{args.warmup}s"
+        if endpoint == "hello":
+            target, mode, headers = url + "/healthz", ["static"], ()
+        elif endpoint == "create":
+            target, mode, headers = url, ["create"], ()
+        else:
+            target, headers = url, auth
+            mode = ["get", os.path.join(tmp, "refs.txt")]
+        if endpoint == "get":
+            suite.wrk(url, conns, warm, ["create"])
+            suite.settle(client, ("POST", "/api/v1/complaints"))
+            suite.write_refs(os.path.join(data, "redress.db"), mode[1])
+        elif args.warmup > 0:
+            suite.wrk(target, conns, warm, mode, headers)
+            if endpoint == "create":
+                suite.settle(client, ("POST", "/api/v1/complaints"))
+        cpu0 = cpu_seconds(server.proc.pid)
+        run = suite.measure(client, endpoint, target, conns, f"{args.seconds}s", mode, headers,
+                            wait=endpoint == "create")
+        cpu1 = cpu_seconds(server.proc.pid)
+    finally:
+        code = server.stop()
+    if code != 0:
+        run.setdefault("problems", []).append(f"the server exited with {code}")
+    served = sum(run["statuses"].values())
+    run["server_cpu_us"] = round((cpu1 - cpu0) / served * 1e6, 1) if served else None
+    run["binary"] = binary
+    return run
+
+
+def summary(runs):
+    rates = [r["rps"] for r in runs]
+    p99s = [r["p99_ms"] for r in runs]
+    cpus = [r["server_cpu_us"] for r in runs if r["server_cpu_us"] is not None]
+    return {"rounds": len(runs), "mean_rps": round(statistics.mean(rates), 1),
+            "median_rps": round(statistics.median(rates), 1),
+            "median_p99_ms": round(statistics.median(p99s), 3),
+            "mean_server_cpu_us": round(statistics.mean(cpus), 1) if cpus else None}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("binaries", nargs="+", metavar="BINARY")
+    ap.add_argument("--endpoint", choices=ENDPOINTS, default="create")
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    if len(args.binaries) < 2:
+        ap.error("give at least two binaries to compare")
+    for b in args.binaries:
+        if not (os.path.isfile(b) and os.access(b, os.X_OK)):
+            ap.error(f"{b}: not an executable file")
+    if args.rounds < 1 or args.seconds < 1 or args.connections < 1 or args.warmup < 0:
+        ap.error("--rounds, --seconds and --connections must be at least 1, --warmup at least 0")
+    if args.endpoint == "get" and args.warmup < 1:
+        ap.error("--endpoint get needs --warmup of at least 1 s: its creates fill the store")
+    if not shutil.which("wrk"):
+        ap.error("wrk is not installed (Debian package wrk)")
+
+    n = len(args.binaries)
+    runs = {i: [] for i in range(n)}
+    problems = []
+    sequence = 0  # the runs' order over the whole comparison
+    try:
+        for rnd in range(args.rounds):
+            for k in range(n):
+                i = (rnd + k) % n  # each round starts with the next build
+                with tempfile.TemporaryDirectory(prefix="redress-ab-") as tmp:
+                    r = one_run(args.binaries[i], args.endpoint, args, tmp)
+                r["round"], r["sequence"], r["binary_index"] = rnd, sequence, i
+                sequence += 1
+                runs[i].append(r)
+                problems += [f"round {rnd}, {args.binaries[i]}: {p}"
+                             for p in r.get("problems", [])]
+                writer = r.get("writer", {})
+                per_commit = (f", {writer['writes_per_batch']} writes a commit"
+                              if writer.get("writes_per_batch") else "")
+                print(f"round {rnd} build {i} ({args.binaries[i]}): {r['rps']:.0f}/s, "
+                      f"p99 {r['p99_ms']:.2f} ms, server CPU {r['server_cpu_us']} us a request"
+                      f"{per_commit}", flush=True)
+    finally:
+        suite.stop_all()
+
+    builds = []
+    for i in range(n):
+        s = summary(runs[i])
+        s["binary"] = args.binaries[i]
+        builds.append(s)
+    base = builds[0]["mean_rps"]
+    for i, s in enumerate(builds):
+        s["rps_vs_first"] = round(s["mean_rps"] / base, 3) if base else None
+        print(f"build {i} ({s['binary']}): mean {s['mean_rps']:.0f}/s, median "
+              f"{s['median_rps']:.0f}/s, median p99 {s['median_p99_ms']:.2f} ms, server CPU "
+              f"{s['mean_server_cpu_us']} us a request; {s['rps_vs_first']} of build 0's rate")
+    result = {"endpoint": args.endpoint, "connections": args.connections,
+              "seconds": args.seconds, "rounds": args.rounds, "builds": builds,
+              "runs": [r for i in range(n) for r in runs[i]], "problems": problems,
+              "ok": not problems}
+    print("AB_JSON " + json.dumps({k: v for k, v in result.items() if k != "runs"}))
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+    if problems:
+        print("ab: FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
