@@ -66,9 +66,8 @@ class WriteQueue {
   size_t max_queue_;
   int max_batch_;
   mutable std::mutex stats_mu_;
-  uint64_t batches_ = 0;                   // GUARDED_BY(stats_mu_)
   uint64_t writes_ = 0;                    // GUARDED_BY(stats_mu_)
-  core::DurationHistogram batch_seconds_;  // GUARDED_BY(stats_mu_)
+  core::DurationHistogram batch_seconds_;  // GUARDED_BY(stats_mu_); its count: the batches
 };
 
 }  // namespace redress::store
