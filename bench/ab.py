@@ -13,7 +13,9 @@ reference, signed in as a handler, over complaints created first). Before the me
 `--warmup` seconds of the same requests (for `get`: of creates, which also fill the store).
 
 Prints each run (rate, p99, the server's CPU per request from /proc/PID/stat, and for creates
-the writes a commit), then per build the mean and median over its rounds and its ratio to the
+the writes a commit; then the CPU a request of each kind of server thread, by the names the
+server gives them, from /proc/PID/task/*/stat, wrk's own, and the machine's busy cores, idle
+and I/O wait from /proc/stat), then per build the mean and median over its rounds and its ratio to the
 first build's; then one line AB_JSON {...} (also written to --out). Exits 1 when a request was
 not answered as it should be, 2 on bad arguments. A benchmark, never a test.
 """
@@ -36,6 +38,24 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_seconds(pid):
+    """User and system CPU so far of each thread of a process, summed by thread name (the
+    server names its threads: redress-io, redress-writer, redress-ckpt, ...). A thread that
+    has ended is no longer listed."""
+    tck = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue  # ended since the listing
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw.rsplit(")", 1)[1].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tck
+    return out
 
 
 def one_run(binary, endpoint, args, tmp):
@@ -63,28 +83,49 @@ def one_run(binary, endpoint, args, tmp):
             suite.wrk(target, conns, warm, mode, headers)
             if endpoint == "create":
                 suite.settle(client, ("POST", "/api/v1/complaints"))
-        cpu0 = cpu_seconds(server.proc.pid)
+        cpu0, threads0 = cpu_seconds(server.proc.pid), thread_cpu_seconds(server.proc.pid)
         run = suite.measure(client, endpoint, target, conns, f"{args.seconds}s", mode, headers,
                             wait=endpoint == "create")
-        cpu1 = cpu_seconds(server.proc.pid)
+        cpu1, threads1 = cpu_seconds(server.proc.pid), thread_cpu_seconds(server.proc.pid)
     finally:
         code = server.stop()
     if code != 0:
         run.setdefault("problems", []).append(f"the server exited with {code}")
     served = sum(run["statuses"].values())
-    run["server_cpu_us"] = round((cpu1 - cpu0) / served * 1e6, 1) if served else None
+    per_request = (lambda sec: round(sec / served * 1e6, 1)) if served else (lambda sec: None)
+    run["server_cpu_us"] = per_request(cpu1 - cpu0)
+    # What each kind of server thread spent a request (wrk's CPU and the machine's cores during
+    # wrk's run are in `run` from suite.measure).
+    run["thread_cpu_us"] = {name: per_request(sec - threads0.get(name, 0.0))
+                            for name, sec in sorted(threads1.items())
+                            if sec - threads0.get(name, 0.0) > 0}
     run["binary"] = binary
     return run
+
+
+def mean_of(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.mean(values), 1) if values else None
 
 
 def summary(runs):
     rates = [r["rps"] for r in runs]
     p99s = [r["p99_ms"] for r in runs]
-    cpus = [r["server_cpu_us"] for r in runs if r["server_cpu_us"] is not None]
+    names = sorted({name for r in runs for name in r["thread_cpu_us"]})
     return {"rounds": len(runs), "mean_rps": round(statistics.mean(rates), 1),
             "median_rps": round(statistics.median(rates), 1),
             "median_p99_ms": round(statistics.median(p99s), 3),
-            "mean_server_cpu_us": round(statistics.mean(cpus), 1) if cpus else None}
+            "mean_server_cpu_us": mean_of(r["server_cpu_us"] for r in runs),
+            # A thread kind missing from a run (no CPU in it) counts as 0 there.
+            "mean_thread_cpu_us": {n: mean_of(r["thread_cpu_us"].get(n, 0.0) for r in runs)
+                                   for n in names},
+            "mean_wrk_cpu_us": mean_of(r["wrk_cpu_us"] for r in runs),
+            "mean_busy_cores": mean_of(r["machine"]["busy_cores"] for r in runs)}
+
+
+def threads_text(thread_cpu_us):
+    return ", ".join(f"{name} {us}" for name, us in
+                     sorted(thread_cpu_us.items(), key=lambda kv: -kv[1]))
 
 
 def main():
@@ -127,9 +168,12 @@ def main():
                 writer = r.get("writer", {})
                 per_commit = (f", {writer['writes_per_batch']} writes a commit"
                               if writer.get("writes_per_batch") else "")
+                m = r["machine"]
                 print(f"round {rnd} build {i} ({args.binaries[i]}): {r['rps']:.0f}/s, "
                       f"p99 {r['p99_ms']:.2f} ms, server CPU {r['server_cpu_us']} us a request"
-                      f"{per_commit}", flush=True)
+                      f"{per_commit}\n  threads (us a request): {threads_text(r['thread_cpu_us'])};"
+                      f" wrk {r['wrk_cpu_us']}; the machine {m['busy_cores']} cores busy "
+                      f"(idle {m['idle_pct']} %, I/O wait {m['iowait_pct']} %)", flush=True)
     finally:
         suite.stop_all()
 
@@ -143,7 +187,9 @@ def main():
         s["rps_vs_first"] = round(s["mean_rps"] / base, 3) if base else None
         print(f"build {i} ({s['binary']}): mean {s['mean_rps']:.0f}/s, median "
               f"{s['median_rps']:.0f}/s, median p99 {s['median_p99_ms']:.2f} ms, server CPU "
-              f"{s['mean_server_cpu_us']} us a request; {s['rps_vs_first']} of build 0's rate")
+              f"{s['mean_server_cpu_us']} us a request; {s['rps_vs_first']} of build 0's rate"
+              f"\n  threads (us a request): {threads_text(s['mean_thread_cpu_us'])}; wrk "
+              f"{s['mean_wrk_cpu_us']}; {s['mean_busy_cores']} cores busy")
     result = {"endpoint": args.endpoint, "connections": args.connections,
               "seconds": args.seconds, "rounds": args.rounds, "builds": builds,
               "runs": [r for i in range(n) for r in runs[i]], "problems": problems,

@@ -30,6 +30,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -391,11 +392,35 @@ def settle(client, key):
         time.sleep(0.3)
 
 
+def machine_ticks():
+    """The first line of /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal."""
+    with open("/proc/stat") as f:
+        return [int(x) for x in f.readline().split()[1:9]]
+
+
+def machine_split(before, after):
+    """How the machine's cores spent the time between two machine_ticks(): the cores busy,
+    and the per cent of the time idle and waiting for I/O."""
+    d = [b - a for a, b in zip(before, after)]
+    total = sum(d) or 1
+    waiting = d[3] + d[4]
+    return {"busy_cores": round((os.cpu_count() or 1) * (total - waiting) / total, 2),
+            "idle_pct": round(100 * d[3] / total, 1), "iowait_pct": round(100 * d[4] / total, 1)}
+
+
+def children_cpu_seconds():
+    """User and system CPU of the child processes waited for so far (wrk's runs)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def measure(client, endpoint, url, connections, duration, mode, headers=(), wait=False):
     """One wrk run; statuses come from the server's own counter for the endpoint's route."""
     method, route, good = ROUTES[endpoint]
     before, writer_before = client.snapshot()
+    ticks0, wrk0 = machine_ticks(), children_cpu_seconds()
     res = wrk(url, connections, duration, mode, headers)
+    ticks1, wrk1 = machine_ticks(), children_cpu_seconds()
     if wait:
         settle(client, (method, route))
     after, writer_after = client.snapshot()
@@ -412,6 +437,10 @@ def measure(client, endpoint, url, connections, duration, mode, headers=(), wait
         "requests": res["requests"], "duration_s": round(res["duration_s"], 3),
         "latency_ms": res["latency_ms"], "p50_ms": res["latency_ms"]["p50"],
         "p99_ms": res["latency_ms"]["p99"], "statuses": statuses, "wrk_errors": res["errors"],
+        # wrk's own CPU a request, and the machine's cores while wrk ran.
+        "wrk_cpu_us": (round((wrk1 - wrk0) / res["requests"] * 1e6, 1) if res["requests"]
+                       else None),
+        "machine": machine_split(ticks0, ticks1),
     }
     if writer:
         run["writer"] = writer

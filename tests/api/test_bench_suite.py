@@ -158,12 +158,31 @@ class AbTest(unittest.TestCase):
             self.assertGreater(r["server_cpu_us"], 0, r)
             # A fresh store each run: the writer's writes are the warm-up's and the run's only.
             self.assertGreaterEqual(r["writer"]["writes"], r["statuses"]["201"], r)
+            # The server's threads by the names it gives them: a create is read and answered on
+            # the I/O threads and written by the writer; together they are the process's CPU
+            # (each thread's ticks rounded on their own, and threads that ended not listed).
+            threads = r["thread_cpu_us"]
+            self.assertGreater(threads.get("redress-io", 0), 0, threads)
+            self.assertGreater(threads.get("redress-writer", 0), 0, threads)
+            tick_us = 1e6 / os.sysconf("SC_CLK_TCK") / r["statuses"]["201"]
+            self.assertLessEqual(sum(threads.values()),
+                                 r["server_cpu_us"] + (len(threads) + 1) * tick_us, r)
+            self.assertGreater(r["wrk_cpu_us"], 0, r)
+            m = r["machine"]
+            self.assertGreater(m["busy_cores"], 0, m)
+            self.assertLessEqual(m["busy_cores"], os.cpu_count(), m)
+            self.assertLessEqual(m["idle_pct"] + m["iowait_pct"], 100, m)
         for i, build in enumerate(j["builds"]):
             rates = [r["rps"] for r in j["runs"] if r["binary_index"] == i]
             self.assertEqual(build["rounds"], 2)
             self.assertAlmostEqual(build["mean_rps"], sum(rates) / 2, delta=0.1)
+            writer = [r["thread_cpu_us"].get("redress-writer", 0.0) for r in j["runs"]
+                      if r["binary_index"] == i]
+            self.assertAlmostEqual(build["mean_thread_cpu_us"]["redress-writer"],
+                                   sum(writer) / 2, delta=0.1)
         self.assertEqual(j["builds"][0]["rps_vs_first"], 1.0)
         self.assertEqual(p.stdout.count("round "), 4)
+        self.assertEqual(p.stdout.count("threads (us a request): "), 6)  # 4 runs, 2 builds
         self.assertIn("AB_JSON ", p.stdout)
 
     def test_bad_arguments_exit_2_and_run_nothing(self):
