@@ -15,9 +15,9 @@ reference, signed in as a handler, over complaints created first). Before the me
 Prints each run (rate, p99, the server's CPU per request from /proc/PID/stat, and for creates
 the writes a commit; then the CPU a request of each kind of server thread, by the names the
 server gives them, from /proc/PID/task/*/stat, wrk's own, and the machine's busy cores, idle
-and I/O wait from /proc/stat), then per build the mean and median over its rounds and its ratio to the
-first build's; then one line AB_JSON {...} (also written to --out). Exits 1 when a request was
-not answered as it should be, 2 on bad arguments. A benchmark, never a test.
+and I/O wait from /proc/stat), then per build the mean and median over its rounds and its
+ratio to the first build's; then one line AB_JSON {...} (also written to --out). Exits 1 when
+a request was not answered as it should be, 2 on bad arguments. A benchmark, never a test.
 """
 import argparse
 import json
