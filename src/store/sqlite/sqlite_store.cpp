@@ -1271,12 +1271,17 @@ Status SqliteStore::RebuildFactsIfBehind() {
 // Roll-up rows a bulk load holds in memory (a few hundred bytes each) before it writes them.
 constexpr size_t kMaxBulkRollupRows = 500'000;
 
-// WAL pages after which the checkpointer runs (SQLite's own default is 1000), and after which
-// the writer completes a checkpoint itself so that the WAL can start over (see WriterLoop).
-// 4,000 and 16,000 (32 and 128 MB with 8 KiB pages): a page that every commit changes (the
-// last leaf of an index) is copied once per checkpoint, and the writer stops for its own
+// The WAL's size in pages from which the checkpointer runs (SQLite's own default is 1000), and
+// past which the writer completes a checkpoint itself so that the WAL can start over (see
+// WriterLoop). 4,000 and 16,000 (32 and 128 MB with 8 KiB pages): the writer stops for its own
 // checkpoint a quarter as often as with 1,000 and 4,000, for about 7 % more creates and no
-// slower reads (docs/performance.md).
+// slower reads. The first 4,000 frames are copied in one go; after that the WAL stays above
+// the mark until it starts over, so the checkpointer copies again after each commit it is not
+// already busy with, and a page that every commit changes (an index's last leaf) about as
+// often as it changes.
+// Copying in windows of so many new frames instead copied about half as many pages but made
+// the creates' p99 worse: each window's sync of the database competes with the commits' WAL
+// syncs for the disk (docs/performance.md).
 constexpr int kCheckpointPages = 4000;
 constexpr int kRestartPages = 16000;
 
