@@ -1092,6 +1092,55 @@ def fmt_statuses(s):
     return ",".join(f"{k}:{v}" for k, v in sorted(s.items())) or "-"
 
 
+# The targets the suite's figures are read against (docs/performance.md): the key in
+# latest.json, how it must compare with the bound (a number, or another key), the bound, and
+# what the figure is. A missed target is reported, never a failed run: the run fails only
+# when a check of correctness does.
+TARGETS = [
+    ("create_rps", ">=", 20000, "durable creates a second, 64 connections"),
+    ("create_p99_ms", "<", 20, "create p99 (ms), 64 connections"),
+    ("create_hello_ratio", ">=", 0.3, "creates a second over hellos a second, 64 connections"),
+    ("get_rps", ">=", 40000, "gets by reference a second, 64 connections"),
+    ("volume_get_p99_ms_at_1", "<", 2, "get p99 (ms) at 1,000,000 complaints, 1 connection"),
+    ("volume_get_p99_ms", "<", 2, "get p99 (ms) at 1,000,000 complaints, 64 connections"),
+    ("volume_search_p99_ms_at_1", "<", 50, "search p99 (ms) at 1,000,000, 1 connection"),
+    ("volume_search_p99_ms", "<", 50, "search p99 (ms) at 1,000,000, 64 connections"),
+    ("volume_list_p99_ms_at_1", "<", 10, "first list page p99 (ms) at 1,000,000, 1 connection"),
+    ("volume_list_p99_ms", "<", 10, "first list page p99 (ms) at 1,000,000, 64 connections"),
+    ("volume_deep_list_p99_ms_at_1", "<=", "volume_list_p99_ms_at_1",
+     "deep page p99 (ms) no slower than the first, 1 connection"),
+    ("volume_deep_list_p99_ms", "<=", "volume_list_p99_ms",
+     "deep page p99 (ms) no slower than the first, 64 connections"),
+    ("import_rows_per_s", ">=", 100000, "rows a second, redress import cfpb of 1,000,000"),
+    ("volume_rss_mb", "<", 300, "server RSS (MiB) at 1,000,000 complaints"),
+]
+# The keys above measured at the headline connection count, which the targets state as 64.
+AT_HEADLINE = {"create_rps", "create_p99_ms", "create_hello_ratio", "get_rps",
+               "volume_get_p99_ms", "volume_search_p99_ms", "volume_list_p99_ms",
+               "volume_deep_list_p99_ms"}
+TARGET_VOLUME = 1_000_000  # the complaints the volume stage's targets are stated for
+
+
+def targets(flat, headline):
+    """Each target with the run's figure and whether it was met (None: not measured in this
+    run, not at 64 connections, or on a smaller volume store than 1,000,000 complaints)."""
+    out = []
+    full_volume = (flat.get("volume_complaints") or 0) >= TARGET_VOLUME
+    for key, op, bound, what in TARGETS:
+        value = flat.get(key)
+        limit = flat.get(bound) if isinstance(bound, str) else bound
+        judged = (value is not None and limit is not None
+                  and (key not in AT_HEADLINE or headline == 64)
+                  and (full_volume or not key.startswith(("volume_", "import_"))))
+        met = None
+        if judged:
+            met = {">=": value >= limit, "<": value < limit, "<=": value <= limit}[op]
+        out.append({"key": key, "value": value, "op": op, "bound": limit,
+                    "bound_key": bound if isinstance(bound, str) else None, "what": what,
+                    "met": met})
+    return out
+
+
 def table(result):
     lines = []
     row = "{:<10} {:>6} {:>11} {:>9} {:>9} {:>9}  {}"
@@ -1170,6 +1219,16 @@ def table(result):
                            ("hello_rps", "create_rps", "get_rps", "action_rps",
                             "pg_create_rps", "pg_get_rps", "pg_action_rps", "pg2_create_rps")
                            if result.get(k) is not None))
+    if result.get("targets"):
+        lines.append("")
+        lines.append("targets (missed ones do not fail the run):")
+        verdict = {True: "met", False: "MISSED", None: "not measured"}
+        for t in result["targets"]:
+            value = "-" if t["value"] is None else t["value"]
+            bound = (f"{t['bound_key']} = {'-' if t['bound'] is None else t['bound']}"
+                     if t["bound_key"] else t["bound"])
+            lines.append(f"  {verdict[t['met']]:<12} {t['key']} = {value} (target {t['op']} "
+                         f"{bound}): {t['what']}")
     return "\n".join(lines)
 
 
@@ -1274,11 +1333,14 @@ def main():
     flat["volume_db_mb"] = v.get("db_mib")
     flat["volume_get_view_hits"] = (v.get("view_cache") or {}).get("hits")
     flat["volume_get_view_misses"] = (v.get("view_cache") or {}).get("misses")
+    hello, create = flat.get("hello_rps"), flat.get("create_rps")
+    flat["create_hello_ratio"] = round(create / hello, 3) if hello and create is not None else None
     a = result.get("analytics", {})
     for name in ("dashboard_all_time", "dashboard_last_year", "dashboard_one_product",
                  "dashboard_one_handler"):
         flat[f"analytics_{name}_ms"] = a.get(name, {}).get("median_ms")
     result = {**flat, **result}
+    result["targets"] = targets(flat, cfg.headline)
     result["elapsed_s"] = round(time.monotonic() - started, 1)
     result["loadavg_after"] = loadavg()
     result["ok"] = not problems

@@ -19,6 +19,7 @@ import redress_harness as h  # noqa: E402
 
 sys.path.insert(0, os.path.join(h.SOURCE_DIR, "bench"))
 import instructions  # noqa: E402  (bench/instructions.py: what it can count)
+import run as bench_run  # noqa: E402  (bench/run.py: the targets and their verdicts)
 
 DATA = os.path.normpath(os.path.join(h.SOURCE_DIR, "..", "shared", "data"))
 RUN = os.path.join(h.SOURCE_DIR, "bench", "run.py")
@@ -95,6 +96,51 @@ class BenchSuiteTest(unittest.TestCase):
         self.assertIn("writer at create c=4:", p.stdout)
         self.assertIn("durability:", p.stdout)
         self.assertIn("headline (4 connections)", p.stdout)
+        # Each target is listed; at 4 connections and 3,000 complaints none of them is judged.
+        self.assertEqual([t["key"] for t in j["targets"]], [t[0] for t in bench_run.TARGETS])
+        self.assertTrue(all(t["met"] is None for t in j["targets"]), j["targets"])
+        self.assertAlmostEqual(j["create_hello_ratio"], j["create_rps"] / j["hello_rps"],
+                               places=3)
+        self.assertIn("targets (missed ones do not fail the run):", p.stdout)
+        self.assertIn("not measured", p.stdout)
+
+
+class TargetsTest(unittest.TestCase):
+    """bench/run.py's verdicts on the targets, from figures given to it."""
+
+    FULL = {"create_rps": 20000, "create_p99_ms": 20.0, "hello_rps": 50000,
+            "create_hello_ratio": 0.4, "get_rps": 39999.9, "volume_complaints": 1_000_000,
+            "volume_get_p99_ms_at_1": 0.4, "volume_list_p99_ms_at_1": 0.5,
+            "volume_deep_list_p99_ms_at_1": 0.5, "volume_list_p99_ms": 9.0,
+            "volume_deep_list_p99_ms": 9.1, "import_rows_per_s": 25000, "volume_rss_mb": 240}
+
+    def verdicts(self, flat, headline=64):
+        return {t["key"]: t["met"] for t in bench_run.targets(flat, headline)}
+
+    def test_bounds_and_comparisons(self):
+        v = self.verdicts(self.FULL)
+        self.assertIs(v["create_rps"], True)        # at least 20,000: the bound itself meets it
+        self.assertIs(v["create_p99_ms"], False)    # below 20 ms: 20.0 does not
+        self.assertIs(v["create_hello_ratio"], True)
+        self.assertIs(v["get_rps"], False)
+        self.assertIs(v["volume_deep_list_p99_ms_at_1"], True)  # as fast as the first page
+        self.assertIs(v["volume_deep_list_p99_ms"], False)      # slower than the first page
+        self.assertIs(v["import_rows_per_s"], False)
+        self.assertIs(v["volume_rss_mb"], True)
+        self.assertIsNone(v["volume_search_p99_ms"])  # not in the figures: not measured
+        deep = next(t for t in bench_run.targets(self.FULL, 64)
+                    if t["key"] == "volume_deep_list_p99_ms")
+        self.assertEqual((deep["bound_key"], deep["bound"]), ("volume_list_p99_ms", 9.0))
+
+    def test_not_judged_off_64_connections_or_below_a_million(self):
+        v = self.verdicts(self.FULL, headline=16)
+        for key in ("create_rps", "create_p99_ms", "get_rps", "volume_deep_list_p99_ms"):
+            self.assertIsNone(v[key], key)
+        self.assertIs(v["volume_rss_mb"], True)  # not a figure of the headline's runs
+        v = self.verdicts(dict(self.FULL, volume_complaints=999_999))
+        for key in ("volume_get_p99_ms_at_1", "import_rows_per_s", "volume_rss_mb"):
+            self.assertIsNone(v[key], key)
+        self.assertIs(v["create_rps"], True)
 
 
 
