@@ -33,28 +33,32 @@ import run as suite  # noqa: E402  (bench/run.py: the server, wrk and the checks
 ENDPOINTS = ("hello", "create", "get")
 
 
+def read_stat(path):
+    """The name and the user and system CPU so far (seconds) in a /proc stat file: a
+    process's /proc/PID/stat or one thread's /proc/PID/task/TID/stat."""
+    with open(path) as f:
+        raw = f.read()
+    fields = raw.rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return raw[raw.index("(") + 1:raw.rindex(")")], cpu
+
+
 def cpu_seconds(pid):
-    """User and system CPU of the whole process so far (/proc/PID/stat)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU of the whole process so far."""
+    return read_stat(f"/proc/{pid}/stat")[1]
 
 
 def thread_cpu_seconds(pid):
     """User and system CPU so far of each thread of a process, summed by thread name (the
     server names its threads: redress-io, redress-writer, redress-ckpt, ...). A thread that
     has ended is no longer listed."""
-    tck = os.sysconf("SC_CLK_TCK")
     out = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                raw = f.read()
+            name, cpu = read_stat(f"/proc/{pid}/task/{tid}/stat")
         except OSError:
             continue  # ended since the listing
-        name = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields = raw.rsplit(")", 1)[1].split()
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tck
+        out[name] = out.get(name, 0.0) + cpu
     return out
 
 

@@ -665,11 +665,7 @@ class Nodes:
         self.clients = clients
 
     def metrics(self):
-        out = {}
-        for c in self.clients:
-            for k, n in c.metrics().items():
-                out[k] = out.get(k, 0) + n
-        return out
+        return self.snapshot()[0]
 
     def snapshot(self):
         """The nodes' snapshot() readings added up, one scrape a node."""
