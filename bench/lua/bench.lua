@@ -10,8 +10,9 @@
 -- search PATH TERMS      GET PATH&q=TERM, rotating over the comma-separated TERMS
 -- action FILE ACT BODY   POST /api/v1/complaints/{ref}/ACT with BODY; each reference of FILE is
 --                        used once: thread k of n takes lines k, k+n, k+2n... When a thread runs
---                        out it stops and the run is marked exhausted (its rate is then
---                        meaningless, and run.py says so).
+--                        out it stops (its connections send GET /healthz until it has) and the
+--                        run is marked exhausted (its rate is then meaningless, and run.py says
+--                        so).
 --
 -- No mode defines response(): wrk would copy every response into Lua, which costs more than
 -- the fastest routes take. Statuses are counted by the server (/metrics) instead; wrk's own
@@ -73,14 +74,25 @@ local function random_pick()
   return reqs[math.random(n_reqs)]
 end
 
+-- wrk calls request() once on thread 0 before any thread runs, to check the request it
+-- returns, and never sends that one: thread 0's first call only looks at its first request.
+local peeked = true
+-- Sent by a connection after its thread ran out of actions (until wrk stops it): a request
+-- that changes nothing and is not counted as an action.
+local spent = nil
+
 local function once()
+  if not peeked then
+    peeked = true
+    return reqs[1]
+  end
   pos = pos + 1
   if pos > n_reqs then
     if exhausted == 0 then
       exhausted = 1
       wrk.thread:stop()
     end
-    return reqs[n_reqs]
+    return spent
   end
   return reqs[pos]
 end
@@ -129,6 +141,8 @@ function init(args)
     end
     n_reqs = #reqs
     assert(n_reqs > 0, "no references for thread " .. me)
+    spent = wrk.format("GET", "/healthz", headers())
+    peeked = me ~= 0
     request = once
   else
     error("unknown mode " .. mode)

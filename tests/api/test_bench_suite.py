@@ -6,12 +6,14 @@ every key bench/README.md promises, and that the suite's own correctness checks 
 complaint in the store per 201 sent, the volume store as big as asked, the dashboard counting
 every generated complaint.
 """
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
@@ -103,6 +105,64 @@ class BenchSuiteTest(unittest.TestCase):
                                places=3)
         self.assertIn("targets (missed ones do not fail the run):", p.stdout)
         self.assertIn("not measured", p.stdout)
+
+
+@unittest.skipUnless(shutil.which("wrk"), "wrk is not installed")
+class ActionScriptTest(unittest.TestCase):
+    """bench/lua/bench.lua's action mode against a server that records what it is sent: each
+    reference is acted on exactly once, the one wrk asks for before its threads start too, and a
+    thread that ran out sends nothing that acts again."""
+
+    REFS = 300
+
+    def test_each_reference_is_acted_on_once(self):
+        seen, lock = [], threading.Lock()
+
+        class Recorder(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def answer(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(n)
+                with lock:
+                    seen.append((self.command, self.path))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                pass  # wrk closes its connections mid-request when it stops
+
+        server = Server(("127.0.0.1", 0), Recorder)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                refs = [f"CMP-2026-{i:06d}" for i in range(1, self.REFS + 1)]
+                path = os.path.join(tmp, "refs.txt")
+                with open(path, "w") as f:
+                    f.write("\n".join(refs) + "\n")
+                p = subprocess.run(
+                    ["wrk", "-t2", "-c4", "-d5s", "-s",
+                     os.path.join(h.SOURCE_DIR, "bench", "lua", "bench.lua"),
+                     f"http://127.0.0.1:{server.server_address[1]}", "--", "action", path,
+                     "assess", "{}", "2"],
+                    capture_output=True, text=True, timeout=60)
+        finally:
+            server.shutdown()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('"exhausted_threads":2', p.stdout)
+        actions = [path for command, path in seen if command == "POST"]
+        self.assertEqual(sorted(actions), sorted(f"/api/v1/complaints/{r}/assess" for r in refs))
+        self.assertEqual({(c, q) for c, q in seen if c != "POST"} - {("GET", "/healthz")}, set())
 
 
 class TargetsTest(unittest.TestCase):
