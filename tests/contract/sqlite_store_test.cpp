@@ -644,7 +644,7 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
     auto current = SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kCurrent);
     ASSERT_FALSE(current);
     EXPECT_EQ(current.error().code, Errc::kInvalid);
-    EXPECT_NE(current.error().detail.find("schema version is 15, this binary's 18"),
+    EXPECT_NE(current.error().detail.find("schema version is 15, this binary's 19"),
               std::string::npos)
         << current.error().detail;
     EXPECT_TRUE(SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kAny));
@@ -660,7 +660,8 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
                 "0016_complaint_docs.sql applying", "0016_complaint_docs.sql applied",
                 "0017_text_terms_by_node.sql applying", "0017_text_terms_by_node.sql applied",
                 "0018_partial_category_investigator.sql applying",
-                "0018_partial_category_investigator.sql applied"}));
+                "0018_partial_category_investigator.sql applied",
+                "0019_text_without_sizes.sql applying", "0019_text_without_sizes.sql applied"}));
   ASSERT_TRUE(s);
   EXPECT_EQ(Query(path, "SELECT count(*) FROM pragma_table_info('complaints') WHERE name = 'doc'"),
             std::vector<std::string>{"0"});
@@ -690,6 +691,93 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
   EXPECT_EQ((*got)->description.value, "record two, changed");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_docs WHERE doc LIKE '%record two%'"),
             std::vector<std::string>{"1"});
+}
+
+// Migration 0019 makes the full-text index again without per-row column sizes: a store
+// written before it finds the same complaints by description and by note after it, and its
+// index keeps up with new notes and descriptions.
+TEST(SqliteStoreTest, FullTextIndexWithoutSizes) {
+  TempDir dir;
+  const std::string path = dir.File("d.db");
+  auto ids_of = [](SqliteStore& s, const std::string& text) {
+    core::ListQuery q;
+    q.scope.all = true;
+    q.text = text;
+    std::vector<int64_t> ids;
+    auto page = s.ListComplaints(q);
+    EXPECT_TRUE(page) << text;
+    if (page) {
+      for (const auto& row : page->items) ids.push_back(row.id);
+    }
+    return ids;
+  };
+  std::vector<core::Complaint> written;
+  {
+    auto s = OpenOrDie(path);
+    ASSERT_TRUE(s);
+    for (int i = 1; i <= 3; ++i) {
+      core::Complaint c =
+          StoredComplaint(i, core::FromMillis(1'780'000'000'000 + i * 86'400'000LL));
+      c.description.value = i == 2 ? "The branch refused my mortgage" : "A fee charged twice";
+      ASSERT_TRUE(s->WriteSync([&c](StoreTx& tx) -> Status {
+        if (auto st = tx.InsertComplaint(c); !st) return st;
+        if (c.id != 3) return {};
+        core::Note n;
+        n.complaint_id = c.id;
+        n.at = c.received_at;
+        n.author = "handler";
+        n.body.value = "Spoke to the ombudsman";
+        return tx.InsertNote(n);
+      }));
+      written.push_back(c);
+    }
+  }
+  // Back to version 18's index: the same content, with each row's column sizes.
+  ASSERT_EQ(Exec(path,
+                 "CREATE VIRTUAL TABLE text18 USING fts5 (description, notes, "
+                 "tokenize = 'unicode61 remove_diacritics 2'); "
+                 "INSERT INTO text18 (rowid, description, notes) "
+                 "SELECT rowid, description, notes FROM complaint_text; "
+                 "DROP TABLE complaint_text; ALTER TABLE text18 RENAME TO complaint_text; "
+                 "DELETE FROM schema_migrations WHERE version = 19"),
+            "");
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_text_docsize"),
+            std::vector<std::string>{"3"});
+  SqliteStore::Options told;
+  std::vector<std::string> steps;
+  told.on_upgrade = [&steps](std::string_view file, bool done) {
+    steps.push_back(std::string(file) + (done ? " applied" : " applying"));
+  };
+  auto s = OpenOrDie(path, told);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(steps, (std::vector<std::string>{"0019_text_without_sizes.sql applying",
+                                             "0019_text_without_sizes.sql applied"}));
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'complaint_text%'"),
+            std::vector<std::string>{"5"});  // the table and four of its own, no sizes
+  EXPECT_EQ(Query(path,
+                  "SELECT count(*) FROM sqlite_schema WHERE name = "
+                  "'complaint_text_docsize'"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(ids_of(*s, "mortgage"), std::vector<int64_t>{written[1].id});
+  EXPECT_EQ(ids_of(*s, "charged"), (std::vector<int64_t>{written[2].id, written[0].id}));
+  EXPECT_EQ(ids_of(*s, "ombudsman"), std::vector<int64_t>{written[2].id});
+  // New notes and a new description are found; the old description is not.
+  core::Complaint changed = written[0];
+  changed.description.value = "The cash machine kept my card";
+  changed.version += 1;
+  ASSERT_TRUE(s->WriteSync([&changed](StoreTx& tx) -> Status {
+    if (auto st = tx.UpdateComplaint(changed); !st) return st;
+    core::Note n;
+    n.complaint_id = changed.id;
+    n.at = changed.received_at;
+    n.author = "handler";
+    n.body.value = "Card returned by courier";
+    return tx.InsertNote(n);
+  }));
+  EXPECT_EQ(ids_of(*s, "charged"), std::vector<int64_t>{written[2].id});
+  EXPECT_EQ(ids_of(*s, "machine courier"), std::vector<int64_t>{written[0].id});
+  EXPECT_EQ(Exec(path, "INSERT INTO complaint_text (complaint_text) VALUES ('integrity-check')"),
+            "");
 }
 
 // Complaint i of the bulk-load tests: two categories, over several days and months.
