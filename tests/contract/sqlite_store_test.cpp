@@ -87,6 +87,16 @@ std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path, SqliteStore::Opt
   return s ? std::move(*s) : nullptr;
 }
 
+// Options under which an open that migrates the store adds "FILE applying" and "FILE applied"
+// to `steps` for each migration.
+SqliteStore::Options RecordingUpgrades(std::vector<std::string>& steps) {
+  SqliteStore::Options o;
+  o.on_upgrade = [&steps](std::string_view file, bool done) {
+    steps.push_back(std::string(file) + (done ? " applied" : " applying"));
+  };
+  return o;
+}
+
 TEST(SqliteMigrations, EmbeddedSqlEqualsTheFiles) {
   const std::string dir = std::string(REDRESS_SOURCE_DIR) + "/migrations/sqlite/";
   auto migrations = store::sqlite::Migrations();
@@ -649,12 +659,8 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
         << current.error().detail;
     EXPECT_TRUE(SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kAny));
   }
-  SqliteStore::Options told;
   std::vector<std::string> steps;
-  told.on_upgrade = [&steps](std::string_view file, bool done) {
-    steps.push_back(std::string(file) + (done ? " applied" : " applying"));
-  };
-  auto s = OpenOrDie(path, told);
+  auto s = OpenOrDie(path, RecordingUpgrades(steps));
   EXPECT_EQ(steps,
             (std::vector<std::string>{
                 "0016_complaint_docs.sql applying", "0016_complaint_docs.sql applied",
@@ -743,12 +749,8 @@ TEST(SqliteStoreTest, FullTextIndexWithoutSizes) {
             "");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_text_docsize"),
             std::vector<std::string>{"3"});
-  SqliteStore::Options told;
   std::vector<std::string> steps;
-  told.on_upgrade = [&steps](std::string_view file, bool done) {
-    steps.push_back(std::string(file) + (done ? " applied" : " applying"));
-  };
-  auto s = OpenOrDie(path, told);
+  auto s = OpenOrDie(path, RecordingUpgrades(steps));
   ASSERT_TRUE(s);
   EXPECT_EQ(steps, (std::vector<std::string>{"0019_text_without_sizes.sql applying",
                                              "0019_text_without_sizes.sql applied"}));
