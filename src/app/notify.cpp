@@ -99,12 +99,6 @@ std::vector<core::Notification> NotificationsFor(const core::Complaint& after,
       add(kInformationRequest, std::move(v));
       continue;
     }
-    const json diff = json::parse(e.after, nullptr, false);
-    if (!diff.is_object()) continue;
-    if (e.action == "clock_warning" && WarnsFinalResponse(diff) && core::IsOpen(after.state)) {
-      add(kHoldingResponse, CommonVars(after, policy, config));
-      continue;
-    }
     if (e.action == "communicate_decision") {
       const core::Decision& d = after.decision;
       json v = CommonVars(after, policy, config);
@@ -123,8 +117,18 @@ std::vector<core::Notification> NotificationsFor(const core::Complaint& after,
       add(kFinalResponse, std::move(v));
       continue;
     }
-    if (StateAfter(diff) == "closed" && after.state == core::State::kClosed &&
-        core::SurveyOpen(after) && after.closure.reason != core::ClosureReason::kDuplicate &&
+    // What is left reads the event's after-diff: a clock's warning on an open complaint, or a
+    // move to closed. Any other event's (a receipt's is the whole record) is not parsed.
+    const bool warning = e.action == "clock_warning" && core::IsOpen(after.state);
+    if (!warning && after.state != core::State::kClosed) continue;
+    const json diff = json::parse(e.after, nullptr, false);
+    if (!diff.is_object()) continue;
+    if (warning) {
+      if (WarnsFinalResponse(diff)) add(kHoldingResponse, CommonVars(after, policy, config));
+      continue;
+    }
+    if (StateAfter(diff) == "closed" && core::SurveyOpen(after) &&
+        after.closure.reason != core::ClosureReason::kDuplicate &&
         after.closure.reason != core::ClosureReason::kWithdrawn) {
       json v = CommonVars(after, policy, config);
       v["survey_url"] = config.public_url + "/status?reference=" + after.reference.ToString();
