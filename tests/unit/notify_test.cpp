@@ -171,6 +171,19 @@ TEST_F(NotifyTest, CreateQueuesTheAcknowledgementInItsTransaction) {
   EXPECT_EQ(v["respond_by"], "2026-08-10");
   auto due = store_.DueNotifications(kT0, 10);
   ASSERT_EQ(due->size(), 1u);
+  // The first create numbered its complaint in its transaction, which built the message there;
+  // the next ones take numbers from the block it reserved, and their messages are built before
+  // the writer sees them: each is queued under its own complaint, with its own access code.
+  for (int i = 0; i < 3; ++i) {
+    auto next = Create("bob@example.org");
+    auto mine = Outbox(next.reference);
+    ASSERT_EQ(mine.size(), 1u) << next.reference;
+    EXPECT_EQ(mine[0].complaint_id, Stored(next.reference).id);
+    EXPECT_EQ(mine[0].reference, next.reference);
+    EXPECT_EQ(mine[0].recipient.value, "bob@example.org");
+    EXPECT_EQ(json::parse(mine[0].vars.value)["access_code"], next.Body()["secret"]);
+  }
+  EXPECT_EQ(store_.DueNotifications(kT0, 10)->size(), 4u);
 }
 
 TEST_F(NotifyTest, NoAddressNoMessage) {
