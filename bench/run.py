@@ -111,6 +111,7 @@ class Config:
         self.micro = e.get("BENCH_MICRO", "1") not in ("0", "no", "false", "")
         self.volume = e.get("BENCH_VOLUME", "1") not in ("0", "no", "false", "")
         self.pg = e.get("BENCH_PG", "1") not in ("0", "no", "false", "")
+        self.mail = e.get("BENCH_MAIL", "1") not in ("0", "no", "false", "")
         self.pg_connections = [
             int(c) for c in e.get("BENCH_PG_CONNECTIONS", str(self.headline)).split()]
         # Rows of the import into PostgreSQL (0: none; it needs the CFPB samples, as the
@@ -637,6 +638,57 @@ def http_stage(binary, tmp):
     return runs, check, problems, warnings
 
 
+# --- stage 1b: creates with outgoing mail on ------------------------------------------------
+
+def mail_settings(tmp):
+    """A --mail file under which messages only queue: the sender's next look is an hour away
+    (and its SMTP server, 127.0.0.1:1, would refuse them)."""
+    path = os.path.join(tmp, "mail.toml")
+    with open(path, "w") as f:
+        f.write('[smtp]\nurl = "smtp://127.0.0.1:1"\nstarttls = "no"\n\n'
+                '[message]\nfrom = "complaints@example.org"\norganisation = "Bench Bank"\n'
+                'public_url = "http://127.0.0.1"\n'
+                f'templates = "{os.path.join(REPO, "mail-templates")}"\n\n'
+                '[delivery]\npoll_interval_ms = 3600000\n')
+    return path
+
+
+def mail_stage(binary, tmp):
+    """Creates at the headline connection count on a server with outgoing mail on, a fresh
+    store: each create also queues its acknowledgement in its own transaction. Checked: one
+    complaint per 201, one queued acknowledgement per complaint."""
+    data, logs = os.path.join(tmp, "mail-data"), os.path.join(tmp, "mail-logs")
+    os.makedirs(data)
+    os.makedirs(logs)
+    add_user(binary, data)
+    server = Server(binary, data, logs, cfg.io_threads, ("--mail", mail_settings(tmp)))
+    db = os.path.join(data, "redress.db")
+    problems, warnings, runs, check = [], [], [], {}
+    try:
+        client = login(server.port)
+        log(f"mail: server with outgoing mail on {server.url} (pid {server.proc.pid})")
+        runs = [measure(client, "create", server.url, cfg.headline, cfg.duration, ["create"],
+                        wait=True)]
+        collect(runs, "mail", problems, warnings)
+        settle(client, ("POST", "/api/v1/complaints"))
+        created_201 = client.metrics().get(("POST", "/api/v1/complaints", "201"), 0)
+        rows = sql_int(db, "SELECT count(*) FROM complaints")
+        queued = sql_int(db, "SELECT count(*) FROM notifications WHERE kind = "
+                             "'acknowledgement' AND state = 'pending'")
+        check = {"created_201": created_201, "rows_in_store": rows,
+                 "acknowledgements_queued": queued,
+                 "match": rows == created_201 == queued}
+        check_creates(runs, "mail", created_201, rows, problems)
+        if queued != rows:
+            problems.append(f"mail: {rows} complaints but {queued} acknowledgements queued")
+    finally:
+        code = server.stop()
+    if code != 0:
+        problems.append(f"the mail-stage server exited with {code}:\n{server.tail()}")
+    check["server_exit"] = code
+    return {"runs": runs, "check": check}, problems, warnings
+
+
 # --- stage 2: PostgreSQL, one node and two behind HAProxy ----------------------------------
 
 
@@ -1137,6 +1189,21 @@ def targets(flat, headline):
     return out
 
 
+def writer_lines(runs, label):
+    """What the store's writer did during each create run of `runs`, a line each."""
+    lines = []
+    for r in runs:
+        w = r.get("writer")
+        if r["endpoint"] != "create" or not w:
+            continue
+        b, f = w.get("batch") or {}, w.get("flush") or {}
+        lines.append(f"writer at {label} c={r['connections']}: {w['batches']} commits of "
+                     f"{w['writes_per_batch']} writes, {b.get('mean_ms')} ms each on average "
+                     f"({b.get('over_10ms')} over 10 ms); {f.get('n')} WAL flushes, "
+                     f"{f.get('mean_ms')} ms on average, {f.get('over_10ms')} over 10 ms")
+    return lines
+
+
 def table(result):
     lines = []
     row = "{:<10} {:>6} {:>11} {:>9} {:>9} {:>9}  {}"
@@ -1152,20 +1219,25 @@ def table(result):
                  f"{chk['created_201']} 201s sent ({same[chk['rows_match']]}); "
                  f"{chk['assessed_in_store']} assessed, {chk['action_200']} 200s to {ACTION} "
                  f"({same[chk['actions_match']]})")
-    for r in result["http"]["runs"]:
-        w = r.get("writer")
-        if r["endpoint"] != "create" or not w:
-            continue
-        b, f = w.get("batch") or {}, w.get("flush") or {}
-        lines.append(f"writer at create c={r['connections']}: {w['batches']} commits of "
-                     f"{w['writes_per_batch']} writes, {b.get('mean_ms')} ms each on average "
-                     f"({b.get('over_10ms')} over 10 ms); {f.get('n')} WAL flushes, "
-                     f"{f.get('mean_ms')} ms on average, {f.get('over_10ms')} over 10 ms")
+    lines += writer_lines(result["http"]["runs"], "create")
     vc = chk.get("view_cache") or {}
     if vc:
         lines.append(f"kept views: {vc.get('hits', 0)} gets served from one, "
                      f"{vc.get('misses', 0)} read the store; {vc.get('views', 0)} kept "
                      f"({vc.get('bytes', 0) / 2**20:.1f} MiB)")
+    mail = result.get("mail")
+    if mail and mail.get("runs"):
+        lines.append("")
+        lines.append("with outgoing mail on (an acknowledgement queued by each create)")
+        for r in mail["runs"]:
+            lines.append(row.format("create", r["connections"], f"{r['rps']:.0f}",
+                                    f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+                                    f"{r['latency_ms']['max']:.1f}", fmt_statuses(r["statuses"])))
+        mchk = mail["check"]
+        lines.append(f"durability: {mchk['rows_in_store']} complaints, {mchk['created_201']} "
+                     f"201s sent, {mchk['acknowledgements_queued']} acknowledgements queued "
+                     f"({same[mchk['match']]})")
+        lines += writer_lines(mail["runs"], "create with mail")
     pg = result.get("pg")
     if pg and pg.get("runs"):
         lines.append("")
@@ -1212,7 +1284,8 @@ def table(result):
     lines.append("")
     lines.append("headline (" + str(result["headline_connections"]) + " connections): " +
                  ", ".join(f"{k} {result[k]}" for k in
-                           ("hello_rps", "create_rps", "get_rps", "action_rps",
+                           ("hello_rps", "create_rps", "create_mail_rps", "get_rps",
+                            "action_rps",
                             "pg_create_rps", "pg_get_rps", "pg_action_rps", "pg2_create_rps")
                            if result.get(k) is not None))
     if result.get("targets"):
@@ -1259,6 +1332,13 @@ def main():
         problems += p
         warnings += w
         result["http"] = {"runs": runs, "check": check}
+        if cfg.mail and "create" in cfg.endpoints:
+            mail, p, w = mail_stage(binary, tmp)
+            problems += p
+            warnings += w
+            result["mail"] = mail
+        else:
+            result["mail"] = {"skipped": "BENCH_MAIL=0 or no create in BENCH_ENDPOINTS"}
         if cfg.pg:
             pg, p, w = pg_stage(binary, tmp)
             problems += p
@@ -1297,6 +1377,9 @@ def main():
     flat["create_batches_over_10ms"] = (w.get("batch") or {}).get("over_10ms")
     flat["create_flush_mean_ms"] = (w.get("flush") or {}).get("mean_ms")
     flat["create_flushes_over_10ms"] = (w.get("flush") or {}).get("over_10ms")
+    r = pick(result.get("mail", {}).get("runs", []), "create", h)
+    flat["create_mail_rps"] = r["rps"] if r else None
+    flat["create_mail_p99_ms"] = r["p99_ms"] if r else None
     chk = result.get("http", {}).get("check", {})
     flat["created_201"] = chk.get("created_201")
     flat["rows_in_store"] = chk.get("rows_in_store")

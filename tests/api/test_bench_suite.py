@@ -1,10 +1,11 @@
 """`bench/run.py`, the suite `make bench` runs, shortened: one-second wrk runs at 1 and 4
-connections, a volume store of 3,000 imported complaints, an analytics store of 3,000, no
-PostgreSQL stage. Its figures are not checked here (the benchmarks report them); what is
-checked is that every stage runs to the end against this build's binary, that the JSON holds
-every key bench/README.md promises, and that the suite's own correctness checks held: one
-complaint in the store per 201 sent, the volume store as big as asked, the dashboard counting
-every generated complaint.
+connections (creates with outgoing mail on at 4), a volume store of 3,000 imported
+complaints, an analytics store of 3,000, no PostgreSQL stage. Its figures are not checked
+here (the benchmarks report them); what is checked is that every stage runs to the end
+against this build's binary, that the JSON holds every key bench/README.md promises, and that
+the suite's own correctness checks held: one complaint in the store per 201 sent (and, with
+mail on, one queued acknowledgement), the volume store as big as asked, the dashboard
+counting every generated complaint.
 """
 import http.server
 import json
@@ -30,6 +31,7 @@ ROWS = 3000
 # The keys the issue and bench/README.md name, each a figure or a count.
 FIGURES = ["hello_rps", "create_rps", "create_p99_ms", "get_rps", "get_p99_ms", "list_rps",
            "list_p99_ms", "search_rps", "search_p99_ms", "action_rps", "action_p99_ms",
+           "create_mail_rps", "create_mail_p99_ms",
            "import_rows_per_s", "volume_get_p99_ms", "volume_get_p99_ms_at_1",
            "volume_list_p99_ms", "volume_deep_list_p99_ms", "volume_search_p99_ms",
            "volume_count_p99_ms", "volume_rss_mb", "volume_db_mb",
@@ -77,6 +79,16 @@ class BenchSuiteTest(unittest.TestCase):
         self.assertTrue(check["rows_match"] and check["actions_match"], check)
         self.assertEqual(check["action_200"], check["assessed_in_store"])
         self.assertEqual(check["server_exit"], 0)
+        # With outgoing mail on, every complaint acknowledged has its acknowledgement queued.
+        mail = j["mail"]["check"]
+        self.assertGreater(mail["created_201"], 0)
+        self.assertEqual(mail["rows_in_store"], mail["created_201"])
+        self.assertEqual(mail["acknowledgements_queued"], mail["created_201"])
+        self.assertTrue(mail["match"])
+        self.assertEqual(mail["server_exit"], 0)
+        self.assertEqual([(r["endpoint"], r["connections"]) for r in j["mail"]["runs"]],
+                         [("create", 4)])
+        self.assertIn("writer at create with mail c=4:", p.stdout)
         # Every get looked for a kept view: some found one, the first of each complaint did not.
         gets = sum(r["requests"] for r in j["http"]["runs"] if r["endpoint"] == "get")
         self.assertGreater(j["get_view_hits"], 0)
