@@ -104,6 +104,10 @@ class BenchSuiteTest(unittest.TestCase):
             self.assertEqual(w["batch"]["n"], w["batches"], w)
             self.assertGreaterEqual(w["flush"]["n"], 1, w)
             self.assertGreater(w["flush"]["mean_ms"], 0, w)
+            # The slowest commit's bucket bounds the 99th percentile's, and the mean.
+            for hist in (w["batch"], w["flush"]):
+                self.assertGreaterEqual(hist["all_within_ms"], hist["p99_within_ms"], w)
+                self.assertGreaterEqual(hist["all_within_ms"], hist["mean_ms"], w)
         self.assertNotIn("writer", runs[("hello", 4)])
         self.assertIsInstance(j["create_writes_per_batch"], (int, float))
         self.assertIsInstance(j["create_flushes_over_10ms"], int)
