@@ -1344,27 +1344,18 @@ def main():
         problems += p
         warnings += w
         result["http"] = {"runs": runs, "check": check}
-        if cfg.mail and "create" in cfg.endpoints:
-            mail, p, w = mail_stage(binary, tmp)
+        for key, wanted, stage, skipped in (
+                ("mail", cfg.mail and "create" in cfg.endpoints, mail_stage,
+                 "BENCH_MAIL=0 or no create in BENCH_ENDPOINTS"),
+                ("pg", cfg.pg, pg_stage, "BENCH_PG=0"),
+                ("volume", cfg.volume, volume_stage, "BENCH_VOLUME=0")):
+            if not wanted:
+                result[key] = {"skipped": skipped}
+                continue
+            out, p, w = stage(binary, tmp)
             problems += p
             warnings += w
-            result["mail"] = mail
-        else:
-            result["mail"] = {"skipped": "BENCH_MAIL=0 or no create in BENCH_ENDPOINTS"}
-        if cfg.pg:
-            pg, p, w = pg_stage(binary, tmp)
-            problems += p
-            warnings += w
-            result["pg"] = pg
-        else:
-            result["pg"] = {"skipped": "BENCH_PG=0"}
-        if cfg.volume:
-            v, p, w = volume_stage(binary, tmp)
-            problems += p
-            warnings += w
-            result["volume"] = v
-        else:
-            result["volume"] = {"skipped": "BENCH_VOLUME=0"}
+            result[key] = out
         if cfg.analytics:
             result["analytics"] = analytics_stage(binary)
         else:
