@@ -73,9 +73,10 @@ class NotifyTest : public ::testing::Test {
   }
 
   // A complaint under the FCA policy (it names the Financial Ombudsman Service).
-  app::CreateResult Create(std::string email = "alice@example.org") {
+  app::CreateResult Create(std::string email = "alice@example.org",
+                           std::string name = "Alice Example") {
     Complaint c;
-    c.complainant.name = "Alice Example";
+    c.complainant.name = std::move(name);
     c.complainant.email = std::move(email);
     c.contact.language = "fr";
     c.description = "I was charged a fee twice.";
@@ -184,6 +185,19 @@ TEST_F(NotifyTest, CreateQueuesTheAcknowledgementInItsTransaction) {
     EXPECT_EQ(json::parse(mine[0].vars.value)["access_code"], next.Body()["secret"]);
   }
   EXPECT_EQ(store_.DueNotifications(kT0, 10)->size(), 4u);
+}
+
+// A message's variables are JSON text: a name with quotes, a backslash, a line break and
+// letters beyond ASCII comes back from it as it was given.
+TEST_F(NotifyTest, VariablesKeepAnyName) {
+  const std::string name = "Zo\u00eb \"Bo\" O'Brien\\\n\u00c5s\u00e9 \u4e2d";
+  auto r = Create("zoe@example.org", name);
+  auto out = Outbox(r.reference);
+  ASSERT_EQ(out.size(), 1u);
+  const json v = json::parse(out[0].vars.value);
+  EXPECT_EQ(v["name"], name);
+  EXPECT_EQ(v["reference"], r.reference);
+  EXPECT_EQ(v.size(), 7u) << v.dump();  // six every message has, and the access code
 }
 
 TEST_F(NotifyTest, NoAddressNoMessage) {
