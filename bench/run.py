@@ -1192,7 +1192,7 @@ def targets(flat, headline):
     return out
 
 
-def within(h):
+def all_within_text(h):
     """A writer histogram's all_within_ms as the table says it."""
     if not h:
         return "-"
@@ -1210,21 +1210,28 @@ def writer_lines(runs, label):
         b, f = w.get("batch") or {}, w.get("flush") or {}
         lines.append(f"writer at {label} c={r['connections']}: {w['batches']} commits of "
                      f"{w['writes_per_batch']} writes, {b.get('mean_ms')} ms each on average "
-                     f"({b.get('over_10ms')} over 10 ms, all within {within(b)}); {f.get('n')} "
+                     f"({b.get('over_10ms')} over 10 ms, all within {all_within_text(b)}); {f.get('n')} "
                      f"WAL flushes, {f.get('mean_ms')} ms on average, {f.get('over_10ms')} over "
-                     f"10 ms, all within {within(f)}")
+                     f"10 ms, all within {all_within_text(f)}")
     return lines
+
+
+ROW = "{:<10} {:>6} {:>11} {:>9} {:>9} {:>9}  {}"
+
+
+def run_row(label, r):
+    """One run as a line of the table."""
+    return ROW.format(label, r["connections"], f"{r['rps']:.0f}", f"{r['p50_ms']:.2f}",
+                      f"{r['p99_ms']:.2f}", f"{r['latency_ms']['max']:.1f}",
+                      fmt_statuses(r["statuses"]))
 
 
 def table(result):
     lines = []
-    row = "{:<10} {:>6} {:>11} {:>9} {:>9} {:>9}  {}"
-    lines.append(row.format("endpoint", "conns", "req/s", "p50_ms", "p99_ms", "max_ms",
+    lines.append(ROW.format("endpoint", "conns", "req/s", "p50_ms", "p99_ms", "max_ms",
                             "statuses (server)"))
     for r in result["http"]["runs"]:
-        lines.append(row.format(r["endpoint"], r["connections"], f"{r['rps']:.0f}",
-                                f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
-                                f"{r['latency_ms']['max']:.1f}", fmt_statuses(r["statuses"])))
+        lines.append(run_row(r["endpoint"], r))
     chk = result["http"]["check"]
     same = {True: "equal", False: "DIFFERENT"}
     lines.append(f"durability: {chk['rows_in_store']} complaints in the store, "
@@ -1242,9 +1249,7 @@ def table(result):
         lines.append("")
         lines.append("with outgoing mail on (an acknowledgement queued by each create)")
         for r in mail["runs"]:
-            lines.append(row.format("create", r["connections"], f"{r['rps']:.0f}",
-                                    f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
-                                    f"{r['latency_ms']['max']:.1f}", fmt_statuses(r["statuses"])))
+            lines.append(run_row("create", r))
         mchk = mail["check"]
         lines.append(f"durability: {mchk['rows_in_store']} complaints, {mchk['created_201']} "
                      f"201s sent, {mchk['acknowledgements_queued']} acknowledgements queued "
@@ -1255,10 +1260,7 @@ def table(result):
         lines.append("")
         lines.append(f"PostgreSQL {pg.get('postgresql')}: one node, then two behind HAProxy")
         for r in pg["runs"]:
-            lines.append(row.format(f"{r['endpoint']}/{r['nodes']}n", r["connections"],
-                                    f"{r['rps']:.0f}", f"{r['p50_ms']:.2f}",
-                                    f"{r['p99_ms']:.2f}", f"{r['latency_ms']['max']:.1f}",
-                                    fmt_statuses(r["statuses"])))
+            lines.append(run_row(f"{r['endpoint']}/{r['nodes']}n", r))
         pchk = pg.get("check", {})
         if pchk:
             lines.append(f"durability: {pchk['rows_in_store']} complaints in PostgreSQL, "
@@ -1281,9 +1283,7 @@ def table(result):
                         else "")
                      + f"; deep page {v['deep_list']['rows_skipped']} rows down")
         for r in v["runs"]:
-            lines.append(row.format(r["endpoint"], r["connections"], f"{r['rps']:.0f}",
-                                    f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
-                                    f"{r['latency_ms']['max']:.1f}", fmt_statuses(r["statuses"])))
+            lines.append(run_row(r["endpoint"], r))
         mem = v["memory_mib"]
         lines.append(f"server RSS {mem.get('VmRSS')} MiB (peak {mem.get('VmHWM')} MiB), "
                      f"database {v['db_mib']} MiB (db + wal)")
