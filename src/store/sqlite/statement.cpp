@@ -5,16 +5,11 @@
 #include <utility>
 
 namespace redress::store::sqlite {
-namespace {
 
-// Process-wide settings, before SQLite's first use. Memory statistics take a global mutex on
-// every allocation of every connection; nothing here reads them.
-void ConfigureOnce() {
+void ConfigureLibrary() {
   static std::once_flag once;
   std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
 }
-
-}  // namespace
 
 core::Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   std::string detail = "sqlite: ";
@@ -72,7 +67,7 @@ bool IsFatal(int rc) {
 
 core::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int flags,
                                                const char* vfs) {
-  ConfigureOnce();
+  ConfigureLibrary();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {

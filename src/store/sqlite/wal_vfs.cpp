@@ -11,6 +11,8 @@
 #include <new>
 #include <unordered_map>
 
+#include "store/sqlite/statement.hpp"
+
 namespace redress::store::sqlite {
 namespace {
 
@@ -347,6 +349,7 @@ int CurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out) {
 }
 
 sqlite3_vfs* Register() {
+  ConfigureLibrary();  // before sqlite3_vfs_find, which initialises SQLite
   sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
   if (base == nullptr || base->iVersion < 2) return nullptr;
   auto* vfs = new sqlite3_vfs{};
