@@ -23,8 +23,11 @@ core::Error SqliteError(sqlite3* db, int rc, std::string_view what);
 // Process-wide settings, which SQLite takes only before its first use: any call that
 // initialises it (an open, a VFS looked up or registered) must come after this one. Memory
 // statistics off: they take a global mutex on every allocation of every connection, and
-// nothing here reads them. Conn::Open and the combining VFS's registration call it.
+// nothing here reads them. Conn::Open and the combining VFS's registration call it. Should
+// something else in the process have used SQLite first, SQLite refuses the setting and keeps
+// its statistics: slower, nothing else.
 void ConfigureLibrary();
+
 // The integer value of `PRAGMA name` on `db`.
 core::Result<int64_t> PragmaInt(sqlite3* db, const char* name);
 // True for result codes after which the database file can no longer be trusted to hold what
