@@ -40,6 +40,12 @@ using core::Status;
 using core::StoreTx;
 using store::SqliteStore;
 
+// Complaint `i`, received `i` days after one fixed instant (the migration and rebuild tests'
+// rows: a day each, so that roll-ups and lists see them apart).
+core::Complaint ComplaintOnDay(int i) {
+  return StoredComplaint(i, core::FromMillis(1'780'000'000'000 + i * 86'400'000LL));
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -583,8 +589,7 @@ TEST(SqliteStoreTest, MissingFactsAreRebuiltOnOpen) {
     auto s = OpenOrDie(path);
     ASSERT_TRUE(s);
     for (int i = 1; i <= 5; ++i) {
-      core::Complaint c =
-          StoredComplaint(i, core::FromMillis(1'780'000'000'000 + i * 86'400'000LL));
+      core::Complaint c = ComplaintOnDay(i);
       c.assessment.category = i % 2 ? "odd" : "even";
       ASSERT_TRUE(s->WriteSync([&c](StoreTx& tx) { return tx.InsertComplaint(c); }));
     }
@@ -625,8 +630,7 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
     ASSERT_TRUE(s);
     EXPECT_FALSE(upgraded);
     for (int i = 1; i <= 4; ++i) {
-      core::Complaint c =
-          StoredComplaint(i, core::FromMillis(1'780'000'000'000 + i * 86'400'000LL));
+      core::Complaint c = ComplaintOnDay(i);
       c.description.value = "record " + std::to_string(i);
       ASSERT_TRUE(s->WriteSync([&c](StoreTx& tx) -> Status {
         if (auto st = tx.InsertComplaint(c); !st) return st;
@@ -722,8 +726,7 @@ TEST(SqliteStoreTest, FullTextIndexWithoutSizes) {
     auto s = OpenOrDie(path);
     ASSERT_TRUE(s);
     for (int i = 1; i <= 3; ++i) {
-      core::Complaint c =
-          StoredComplaint(i, core::FromMillis(1'780'000'000'000 + i * 86'400'000LL));
+      core::Complaint c = ComplaintOnDay(i);
       c.description.value = i == 2 ? "The branch refused my mortgage" : "A fee charged twice";
       ASSERT_TRUE(s->WriteSync([&c](StoreTx& tx) -> Status {
         if (auto st = tx.InsertComplaint(c); !st) return st;
