@@ -9,6 +9,7 @@ counting every generated complaint.
 """
 import http.server
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -104,10 +105,15 @@ class BenchSuiteTest(unittest.TestCase):
             self.assertEqual(w["batch"]["n"], w["batches"], w)
             self.assertGreaterEqual(w["flush"]["n"], 1, w)
             self.assertGreater(w["flush"]["mean_ms"], 0, w)
-            # The slowest commit's bucket bounds the 99th percentile's, and the mean.
+            # The slowest commit's bucket bounds the 99th percentile's, and the mean (None:
+            # past the last bucket, 2.5 s, which a busy machine's disk can take).
             for hist in (w["batch"], w["flush"]):
-                self.assertGreaterEqual(hist["all_within_ms"], hist["p99_within_ms"], w)
-                self.assertGreaterEqual(hist["all_within_ms"], hist["mean_ms"], w)
+                slowest = math.inf if hist["all_within_ms"] is None else hist["all_within_ms"]
+                if hist["p99_within_ms"] is not None:
+                    self.assertGreaterEqual(slowest, hist["p99_within_ms"], w)
+                else:
+                    self.assertIsNone(hist["all_within_ms"], w)
+                self.assertGreaterEqual(slowest, hist["mean_ms"], w)
         self.assertNotIn("writer", runs[("hello", 4)])
         self.assertIsInstance(j["create_writes_per_batch"], (int, float))
         self.assertIsInstance(j["create_flushes_over_10ms"], int)
