@@ -20,6 +20,19 @@ skipped=0
 status=0
 # What failed, repeated just before the closing line: CI shows the end of the output.
 failures=()
+# The end of each failed test's own output, printed with that list for the same reason.
+failure_tails=()
+
+# The last $2 lines a failed test printed, from a ctest log run with --output-on-failure:
+# what follows the test's "***Failed" (or "***Timeout", "***Exception") line, up to the next
+# test's line or ctest's summary.
+failed_output_tail() {  # log, lines, test number
+  awk -v n="$3" '
+    $0 ~ ("Test +#" n ": ") && /\*\*\*|Failed|Timeout/ { on = 1; next }
+    on && (/^ *Start +[0-9]+: / || /^[0-9]+\/[0-9]+ Test +#/ || /tests passed, /) { exit }
+    on { print }
+  ' "$1" | tail -n "$2"
+}
 
 build() {  # dir, extra cmake args...
   local dir=$1
@@ -54,6 +67,8 @@ run_ctest() {  # dir, label regex, name
     local t
     while IFS= read -r t; do
       failures+=("$name: $t")
+      failure_tails+=("== $name: $t, the end of its output:"
+                      "$(failed_output_tail "$log" 40 "${t%% *}")")
     done < <(sed -n '/The following tests FAILED:/,/^$/p' "$log" | grep -E '^[[:space:]]+[0-9]+ - ' |
              sed -E 's/^[[:space:]]+//')
   fi
@@ -101,6 +116,9 @@ else
 fi
 
 if [ ${#failures[@]} -gt 0 ]; then
+  if [ ${#failure_tails[@]} -gt 0 ]; then
+    printf '%s\n' "${failure_tails[@]}"
+  fi
   echo "== failed:"
   printf '!! %s\n' "${failures[@]}"
 fi
