@@ -14,10 +14,11 @@ SECONDS of wrk leave none written, the creates go on, SECONDS at a time, until s
 
 Callgrind runs every thread on one core at a fraction of the native speed; at 64 connections
 a commit held 31 creates in one hour's run and 17.5 in another's (28-31 natively), at 16
-about 8, and what a commit costs once (the roll-up rows, the full-text segment, the WAL frames) weighs more per create
-when it holds fewer: compare runs at the same connections. The kernel's share (TCP, pwrite, fdatasync) is not counted, and OpenSSL's SHA-256
-runs without the CPU's SHA instructions under Valgrind, so its count is above the native one.
-A tool for comparing builds, not a target.
+about 8, and what a commit costs once (the roll-up rows, the full-text segment, the WAL
+frames) weighs more per create when it holds fewer: compare runs at the same connections. The
+kernel's share (TCP, pwrite, fdatasync) is not counted, and OpenSSL's SHA-256 runs without the
+CPU's SHA instructions under Valgrind, so its count is above the native one. A tool for
+comparing builds, not a target.
 """
 import argparse
 import json
