@@ -159,6 +159,14 @@ def main():
               % args.binary, file=sys.stderr)
         sys.exit(2)
     work = tempfile.mkdtemp(prefix="redress-instr-")
+    try:
+        count(args, work)
+    finally:  # a failed count too: the store and callgrind's output are of no use after it
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def count(args, work):
+    """Runs the server under callgrind in `work`, counts, and prints the figures."""
     port = free_port()
     url = "http://127.0.0.1:%d" % port
     out_file = os.path.join(work, "callgrind.out")
@@ -202,7 +210,6 @@ def main():
     print("%d creates in %d commits (%.1f a commit) at %d connections under callgrind" %
           (creates, commits, creates / max(commits, 1), args.connections))
     print("INSTRUCTIONS_JSON " + json.dumps(result))
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
