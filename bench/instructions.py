@@ -32,6 +32,9 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import run as suite  # noqa: E402  (bench/run.py: sql_int, the store read by SQLite's shell)
+
 REPO = os.path.dirname(HERE)
 LUA = os.path.join(HERE, "lua", "bench.lua")
 
@@ -90,20 +93,15 @@ def wrk(url, connections, seconds):
     return json.loads(line[len("BENCH_JSON "):])
 
 
-def stored(db):
-    """The complaints in the store, read by SQLite's shell while the server runs."""
-    out = subprocess.run(["sqlite3", "-readonly", db, "SELECT count(*) FROM complaints"],
-                         capture_output=True, text=True, check=True).stdout
-    return int(out.strip() or 0)
-
-
 def settled(db, timeout=120):
-    """The store's count once it has stopped moving for a second: the creates wrk left in
-    flight when it stopped are written by then."""
-    last, deadline = stored(db), time.time() + timeout
+    """The store's count of complaints (read by SQLite's shell while the server runs) once it
+    has stopped moving for a second: the creates wrk left in flight when it stopped are
+    written by then."""
+    count = "SELECT count(*) FROM complaints"
+    last, deadline = suite.sql_int(db, count), time.time() + timeout
     while time.time() < deadline:
         time.sleep(1.0)
-        now = stored(db)
+        now = suite.sql_int(db, count)
         if now == last:
             return now
         last = now
