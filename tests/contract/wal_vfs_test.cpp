@@ -1,6 +1,7 @@
 // The WAL write-combining VFS (store/sqlite/wal_vfs.hpp): a commit's frames reach the file in
 // one write, other connections see every commit at once, a rolled-back transaction's spilled
-// frames never land on another writer's, and a PRAGMA synchronous turns combining off.
+// frames never land on another writer's, and a PRAGMA synchronous turns combining off; a
+// commit's flush left to a DeferredWal happens only there, a checkpoint's never.
 #include "store/sqlite/wal_vfs.hpp"
 
 #include <gtest/gtest.h>
@@ -18,7 +19,11 @@ namespace {
 
 using store::sqlite::CombiningVfs;
 using store::sqlite::Conn;
+using store::sqlite::DeferredWal;
+using store::sqlite::DeferWalSyncs;
 using store::sqlite::EnableWalCombining;
+using store::sqlite::FlushDeferredWal;
+using store::sqlite::TimeWalFlushes;
 using store::sqlite::WalCombiningCounts;
 
 void Exec(Conn& c, const std::string& sql) {
@@ -168,6 +173,98 @@ TEST(WalVfsTest, APragmaSynchronousTurnsCombiningOffForGood) {
   Exec(*w, "INSERT INTO t(body) VALUES (randomblob(5000))");
   EXPECT_EQ(WalCombiningCounts().asked, before.asked);
   EXPECT_EQ(Int(*r, "SELECT count(*) FROM t"), 6);
+}
+
+// With its commits' syncs left to a DeferredWal, a commit's frames are in the file at once
+// (another connection reads them) but flushed to the disk only by FlushDeferredWal; a
+// checkpoint, and the header of a WAL that starts over, still sync the WAL themselves; a
+// PRAGMA synchronous ends it.
+TEST(WalVfsTest, DeferredCommitsAreReadAtOnceAndFlushedApart) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  DeferredWal d;                        // outlives the connection, as it must
+  core::SharedDurationHistogram syncs;  // every sync of the WAL, and FlushDeferredWal's
+  auto w = OpenWriter(path, true);
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(TimeWalFlushes(w->db(), &syncs));
+  Exec(*w, "CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)");
+  ASSERT_GE(syncs.Snapshot().count, 1u);  // that commit synced the WAL itself
+  ASSERT_TRUE(DeferWalSyncs(w->db(), &d));
+  auto r = OpenPlain(path);
+  ASSERT_NE(r, nullptr);
+
+  const uint64_t at_start = syncs.Snapshot().count;
+  for (int i = 1; i <= 5; ++i) {
+    Exec(*w, "INSERT INTO t(body) VALUES (randomblob(3000))");
+    EXPECT_EQ(d.written.load(), static_cast<uint64_t>(i));
+    EXPECT_EQ(Int(*r, "SELECT count(*) FROM t"), i);
+  }
+  EXPECT_EQ(d.synced.load(), 0u);
+  EXPECT_EQ(syncs.Snapshot().count, at_start) << "a commit synced the WAL itself";
+  ASSERT_EQ(FlushDeferredWal(d), 0);
+  EXPECT_EQ(d.synced.load(), 5u);
+  EXPECT_EQ(syncs.Snapshot().count, at_start + 1);  // one flush for the five
+  ASSERT_EQ(FlushDeferredWal(d), 0);                // nothing new: no flush
+  EXPECT_EQ(syncs.Snapshot().count, at_start + 1);
+
+  // A checkpoint syncs the WAL before it copies the pages into the database.
+  Exec(*w, "INSERT INTO t(body) VALUES (randomblob(3000))");
+  const uint64_t before_checkpoint = syncs.Snapshot().count;
+  Exec(*w, "PRAGMA wal_checkpoint(TRUNCATE)");
+  EXPECT_GT(syncs.Snapshot().count, before_checkpoint);
+  EXPECT_EQ(d.written.load(), 6u);
+  // The WAL starts over: its new header is synced before the commit's frames follow it.
+  const uint64_t before_restart = syncs.Snapshot().count;
+  Exec(*w, "INSERT INTO t(body) VALUES (randomblob(3000))");
+  EXPECT_EQ(d.written.load(), 7u);
+  EXPECT_EQ(syncs.Snapshot().count, before_restart + 1);
+  EXPECT_EQ(Int(*r, "SELECT count(*) FROM t"), 7);
+
+  // After a PRAGMA synchronous every commit syncs itself again.
+  Exec(*w, "PRAGMA synchronous = FULL");
+  const uint64_t before_pragma = syncs.Snapshot().count;
+  Exec(*w, "INSERT INTO t(body) VALUES (randomblob(3000))");
+  EXPECT_EQ(d.written.load(), 7u);
+  EXPECT_EQ(syncs.Snapshot().count, before_pragma + 1);
+  ASSERT_EQ(FlushDeferredWal(d), 0);
+  EXPECT_EQ(d.synced.load(), 7u);
+  w.reset();  // closes the WAL: a flush after it has nothing to use and nothing to do
+  EXPECT_EQ(FlushDeferredWal(d), 0);
+  EXPECT_EQ(Int(*r, "SELECT count(*) FROM t"), 8);
+  EXPECT_EQ(Text(*r, "PRAGMA integrity_check"), "ok");
+}
+
+// Closing the connection flushes what it left unflushed; a flush after that has nothing to do.
+TEST(WalVfsTest, ClosingFlushesDeferredCommits) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  DeferredWal d;
+  auto w = OpenWriter(path, true);
+  ASSERT_NE(w, nullptr);
+  Exec(*w, "CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)");
+  ASSERT_TRUE(DeferWalSyncs(w->db(), &d));
+  auto r = OpenPlain(path);  // another connection: the writer's close does not checkpoint
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(Int(*r, "SELECT count(*) FROM t"), 0);
+  Exec(*w, "INSERT INTO t(body) VALUES (randomblob(3000))");
+  Exec(*w, "INSERT INTO t(body) VALUES (randomblob(3000))");
+  ASSERT_EQ(d.written.load(), 2u);
+  ASSERT_EQ(d.synced.load(), 0u);
+  w.reset();
+  EXPECT_EQ(d.synced.load(), 2u);
+  EXPECT_EQ(FlushDeferredWal(d), 0);
+  EXPECT_EQ(Int(*r, "SELECT count(*) FROM t"), 2);
+}
+
+TEST(WalVfsTest, OnlyACombiningConnectionDefersItsSyncs) {
+  TempDir dir;
+  DeferredWal d;
+  auto w = OpenWriter(dir.File("t.db"), false);
+  ASSERT_NE(w, nullptr);
+  EXPECT_FALSE(DeferWalSyncs(w->db(), &d));
+  auto plain = OpenPlain(dir.File("t.db"));
+  ASSERT_NE(plain, nullptr);
+  EXPECT_FALSE(DeferWalSyncs(plain->db(), &d));
 }
 
 TEST(WalVfsTest, OnlyAConnectionOpenedOnTheVfsCanCombine) {

@@ -20,6 +20,8 @@ namespace {
 constexpr int kFcntlCombine = 0x52444301;
 // Another: core::SharedDurationHistogram* arg, where the WAL's syncs are timed (null: none).
 constexpr int kFcntlTimeFlushes = 0x52444302;
+// Another: DeferredWal* arg, which the WAL's commit syncs are left to (null: none).
+constexpr int kFcntlDefer = 0x52444303;
 // Frames kept at most before they are written anyway (a commit at 64 connections is about
 // 530 KB; an import's batch a few MB).
 constexpr size_t kMaxKept = size_t{8} << 20;
@@ -41,6 +43,8 @@ struct File {
   bool combine;        // a main database: its connection turned combining on
   bool was_combining;  // a main database: combining was on before a PRAGMA synchronous
   core::SharedDurationHistogram* flushes;  // a main database: where its WAL's syncs are timed
+  DeferredWal* deferred;  // a main database: who flushes its WAL's commits; a WAL: the same,
+                          // once a commit was left to it
   // A WAL: a descriptor of our own to write the frames kept (SQLite's unix VFS writes at most
   // 128 KiB a call), -1 when it could not be opened (no combining then); the frames kept,
   // `len` bytes meant for the file at `start`.
@@ -105,6 +109,19 @@ int Flush(File* wal) {
 int WalClose(sqlite3_file* p) {
   File* f = Of(p);
   const int flushed = Flush(f);
+  if (f->deferred != nullptr) {
+    // Commits left unflushed are flushed now; no flush of the DeferredWal's may use the
+    // descriptor once it is closed.
+    DeferredWal* d = f->deferred;
+    std::lock_guard lock(d->mu);
+    const uint64_t upto = d->written.load(std::memory_order_acquire);
+    if (flushed == SQLITE_OK && upto != d->synced.load(std::memory_order_acquire) &&
+        ::fdatasync(f->fd) == 0) {
+      d->synced.store(upto, std::memory_order_release);
+    }
+    d->fd = -1;
+    f->deferred = nullptr;
+  }
   {
     std::lock_guard lock(g_mu);
     if (f->peer != nullptr) f->peer->peer = nullptr;
@@ -161,6 +178,22 @@ int Truncate(sqlite3_file* p, sqlite3_int64 size) {
 int Sync(sqlite3_file* p, int flags) {
   File* f = Of(p);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  // A commit's sync of a WAL whose connection left them to a DeferredWal: the frames are in the
+  // file (readers may read them once the commit is published), and the flush to the disk is
+  // the DeferredWal's. Only a commit's: the connection runs with checkpoint_fullfsync, so a
+  // checkpoint's syncs and that of a new WAL's header come with SQLITE_SYNC_FULL and are real.
+  if (f->key == nullptr && Combining(f) && f->peer->deferred != nullptr &&
+      (flags & 0x0f) == SQLITE_SYNC_NORMAL) {
+    DeferredWal* d = f->peer->deferred;
+    if (f->deferred != d) {
+      std::lock_guard lock(d->mu);
+      d->fd = f->fd;
+      d->flushes = f->peer->flushes;
+      f->deferred = d;
+    }
+    d->written.fetch_add(1, std::memory_order_acq_rel);
+    return SQLITE_OK;
+  }
   // A WAL (no key of its own) whose main database asked for its syncs to be timed.
   core::SharedDurationHistogram* timed =
       f->key == nullptr && f->peer != nullptr ? f->peer->flushes : nullptr;
@@ -216,6 +249,11 @@ int MainFileControl(sqlite3_file* p, int op, void* arg) {
   }
   if (op == kFcntlTimeFlushes) {
     f->flushes = static_cast<core::SharedDurationHistogram*>(arg);
+    return SQLITE_OK;
+  }
+  if (op == kFcntlDefer) {
+    if (!f->combine) return SQLITE_MISUSE;
+    f->deferred = static_cast<DeferredWal*>(arg);
     return SQLITE_OK;
   }
   if (op == SQLITE_FCNTL_PRAGMA) {
@@ -385,6 +423,36 @@ bool EnableWalCombining(sqlite3* db) {
 
 bool TimeWalFlushes(sqlite3* db, core::SharedDurationHistogram* into) {
   return sqlite3_file_control(db, "main", kFcntlTimeFlushes, into) == SQLITE_OK;
+}
+
+bool DeferWalSyncs(sqlite3* db, DeferredWal* to) {
+  if (sqlite3_exec(db, "PRAGMA checkpoint_fullfsync = ON", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    return false;
+  }
+  return sqlite3_file_control(db, "main", kFcntlDefer, to) == SQLITE_OK;
+}
+
+int FlushDeferredWal(DeferredWal& d) {
+  std::lock_guard lock(d.mu);
+  const uint64_t upto = d.written.load(std::memory_order_acquire);
+  if (upto == d.synced.load(std::memory_order_acquire)) return 0;
+  // No descriptor with commits unflushed: the WAL was closed and its close could not flush
+  // them (a commit is counted only once the descriptor is known, and a close flushes).
+  if (d.fd < 0) return EIO;
+  int err = 0;
+  auto sync = [&] {
+    err = ::fdatasync(d.fd) == 0 ? 0 : errno;
+    return err;
+  };
+  if (d.flushes != nullptr) {
+    (void)d.flushes->Time(sync);
+  } else {
+    (void)sync();
+  }
+  if (err != 0) return err;
+  d.synced.store(upto, std::memory_order_release);
+  return 0;
 }
 
 CombiningCounts WalCombiningCounts() {

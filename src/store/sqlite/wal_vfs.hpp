@@ -16,6 +16,10 @@
 // before. So combining is off until the connection asks for it (EnableWalCombining, after
 // PRAGMA synchronous = FULL), and any later PRAGMA synchronous on it turns it off for good.
 //
+// A connection with combining on may also leave its commits' flushes to the disk to a thread of
+// the caller's (DeferWalSyncs): each commit's frames still reach the file at its sync, before
+// SQLite publishes the commit, but without the fdatasync, which FlushDeferredWal makes.
+//
 // Files other than a main database and its WAL (journals, temporary files) are SQLite's own,
 // untouched; a main database's calls pass straight through but for two (the WAL's write-lock
 // release and file controls).
@@ -23,7 +27,9 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 
 #include "core/duration_histogram.hpp"
 
@@ -40,6 +46,35 @@ bool EnableWalCombining(sqlite3* db);
 // with synchronous = FULL, and a checkpoint's) into `into`, which must outlive the connection.
 // False (and nothing changes) when `db` was not opened with CombiningVfs().
 bool TimeWalFlushes(sqlite3* db, core::SharedDurationHistogram* into);
+
+// Commits whose WAL frames are in the file but not yet flushed to the disk, and the flush
+// that makes them durable, on a thread of the caller's (the store's syncer: the writer goes on
+// to its next transaction meanwhile). Counts, not positions: `written` counts the commits
+// left to it so far, `synced` those a finished flush covers. A commit is counted before SQLite
+// publishes it to readers, so a reader that sees a commit and then reads `written` has a count
+// that covers it.
+struct DeferredWal {
+  std::atomic<uint64_t> written{0};
+  std::atomic<uint64_t> synced{0};
+  // Guarded by mu: the WAL's descriptor the flush uses (-1 before the first commit and once
+  // the WAL is closed: its close flushes what is left), and where flushes are timed.
+  std::mutex mu;
+  int fd = -1;
+  core::SharedDurationHistogram* flushes = nullptr;
+};
+
+// Leaves the commit syncs of `db`'s WAL to `to` (which must outlive the connection): each
+// commit's frames are written to the file at its sync, which then returns without flushing
+// them; FlushDeferredWal() flushes. Checkpoints, and the header of a WAL starting over, still
+// sync as SQLite asks (the connection gets PRAGMA checkpoint_fullfsync = ON so that those
+// syncs can be told from a commit's). Needs combining on (EnableWalCombining); false (and
+// nothing changes) otherwise.
+bool DeferWalSyncs(sqlite3* db, DeferredWal* to);
+
+// Flushes to the disk every commit counted in `d.written` when it starts (fdatasync of the
+// WAL), then marks them synced; from any thread. 0, or the errno of a failed flush (nothing
+// is marked then: the commits' durability is unknown).
+int FlushDeferredWal(DeferredWal& d);
 
 // Process-wide counts since start: the WAL writes SQLite asked for while combining was on, and
 // the writes made to the file for them (tests; the ratio is the calls saved).
