@@ -32,7 +32,16 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between) 
   Run(run, between, Idle{});
 }
 
-void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, const Idle& idle) {
+void WriteQueue::CallDone(Item& item, core::Status result) {
+  try {
+    item.done(std::move(result));
+  } catch (...) {
+    // `done` must not throw; the writer thread must survive a caller's bug.
+  }
+}
+
+void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, const Idle& idle,
+                     const Deliver& deliver) {
   std::vector<Item> batch;
   std::vector<core::Status> results;
   batch.reserve(static_cast<size_t>(max_batch_));
@@ -62,15 +71,17 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, 
       writes_ += batch.size();
       batch_seconds_.Observe(took.count());
     }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      try {
-        batch[i].done(std::move(results[i]));
-      } catch (...) {
-        // `done` must not throw; the writer thread must survive a caller's bug.
-      }
+    if (deliver) {
+      deliver(std::move(batch), std::move(results));
+      batch = {};
+      results = {};
+      batch.reserve(static_cast<size_t>(max_batch_));
+      results.reserve(static_cast<size_t>(max_batch_));
+    } else {
+      for (size_t i = 0; i < batch.size(); ++i) CallDone(batch[i], std::move(results[i]));
+      batch.clear();
+      results.clear();
     }
-    batch.clear();
-    results.clear();
     if (between) between();
   }
 }

@@ -43,12 +43,23 @@ class WriteQueue {
     std::function<void()> fn;
   };
 
+  // Who answers a batch once it ran: by default the writer calls each `done` at once. A store
+  // whose commits are durable only later (SQLite's WAL flushed beside the writer) takes the
+  // batch and its results and calls CallDone() for each write when they are.
+  using Deliver =
+      std::function<void(std::vector<Item>&& batch, std::vector<core::Status>&& results)>;
+
   // The writer thread's loop: takes up to max_batch queued writes, runs them, calls each
-  // `done` (a throwing `done` does not stop the writer), then `between` if given. Returns once
-  // Close() was called and the queue is empty.
+  // `done` (a throwing `done` does not stop the writer) or hands them to `deliver`, then
+  // `between` if given. Returns once Close() was called and the queue is empty.
   void Run(const RunBatch& run, const std::function<void()>& between = {});
   // The same, running `idle` while no write is queued.
-  void Run(const RunBatch& run, const std::function<void()>& between, const Idle& idle);
+  void Run(const RunBatch& run, const std::function<void()>& between, const Idle& idle,
+           const Deliver& deliver = {});
+
+  // Calls `item.done` with `result`; a throwing `done` is ignored (the caller's thread must
+  // survive a caller's bug).
+  static void CallDone(Item& item, core::Status result);
 
   // No more writes; Run() finishes those queued and returns.
   void Close();

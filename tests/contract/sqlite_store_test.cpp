@@ -809,6 +809,84 @@ void WriteBulk(SqliteStore& s, int first, int last, int per_write) {
   }
 }
 
+// The writer's commits are flushed to the disk by a thread beside it while the writer goes on:
+// a write is told done only once the flush that covers its commit is done. A reader may see the
+// commit before (AllDurable() says so), and WhenDurable() calls back once it is on the disk.
+TEST(SqliteStoreTest, AWriteIsDoneOnlyOnceItsCommitIsFlushed) {
+  TempDir dir;
+  const std::string path = dir.File("f.db");
+  std::promise<void> let_go;
+  std::shared_future<void> gate = let_go.get_future().share();
+  std::atomic<int> flushes{0};
+  SqliteStore::Options o;
+  o.before_flush = [&flushes, gate] {
+    ++flushes;
+    gate.wait();
+  };
+  auto s = OpenOrDie(path, o);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->AllDurable());
+
+  std::promise<Status> done;
+  auto written = done.get_future();
+  s->Write(
+      [](StoreTx& tx) -> Status {
+        core::Complaint c = BulkComplaint(1);
+        if (auto st = tx.InsertComplaint(c); !st) return st;
+        core::Event e = CreatedEvent(c, c.received_at);
+        return tx.AppendEvent(e);
+      },
+      [&done](Status st) { done.set_value(st); });
+  for (int i = 0; i < 1000 && flushes.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(flushes.load(), 1) << "the syncer never took the commit";
+  EXPECT_EQ(written.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "the write was told done before its commit was flushed";
+  // Committed, so readable, and not yet durable.
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"1"});
+  EXPECT_FALSE(s->AllDurable());
+  std::atomic<bool> durable{false};
+  s->WhenDurable([&durable] { durable = true; });
+  EXPECT_FALSE(durable.load());
+
+  let_go.set_value();
+  ASSERT_EQ(written.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(written.get());
+  for (int i = 0; i < 1000 && !durable.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(durable.load());
+  EXPECT_TRUE(s->AllDurable());
+  // Nothing waits: called at once.
+  bool at_once = false;
+  s->WhenDurable([&at_once] { at_once = true; });
+  EXPECT_TRUE(at_once);
+  const std::optional<core::WriterStats> w = s->WriterStatistics();
+  ASSERT_TRUE(w && w->wal);
+  ASSERT_TRUE(w->wal->flush_seconds);
+  EXPECT_GE(w->wal->flush_seconds->count, 1u);  // the syncer's flush, timed as the WAL's
+}
+
+// Without the flush beside the writer, each commit syncs before its write is done: nothing is
+// ever readable before it is durable.
+TEST(SqliteStoreTest, TheWriterCanFlushEachCommitItself) {
+  TempDir dir;
+  std::atomic<int> flushes{0};
+  SqliteStore::Options o;
+  o.flush_beside_writer = false;
+  o.before_flush = [&flushes] { ++flushes; };
+  auto s = OpenOrDie(dir.File("f.db"), o);
+  ASSERT_TRUE(s);
+  WriteBulk(*s, 1, 10, 1);
+  EXPECT_TRUE(s->AllDurable());
+  EXPECT_EQ(flushes.load(), 0);
+  const std::optional<core::WriterStats> w = s->WriterStatistics();
+  ASSERT_TRUE(w && w->wal);
+  ASSERT_TRUE(w->wal->flush_seconds);
+  EXPECT_GE(w->wal->flush_seconds->count, 10u);
+}
+
 // Pair roll-up rows only under a filter value: the bulk complaints have a category and a
 // product but no department, location or handler (migration 0015).
 TEST(SqliteStoreTest, PairRollupsOnlyUnderAFilterValue) {

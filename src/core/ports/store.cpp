@@ -90,6 +90,14 @@ Status Store::WriteSync(TxFn fn) {
   return future.get();
 }
 
+void Store::WaitUntilDurable() {
+  if (AllDurable()) return;
+  std::promise<void> promise;
+  auto future = promise.get_future();
+  WhenDurable([&promise] { promise.set_value(); });
+  future.get();
+}
+
 Result<std::vector<FactRow>> Store::Facts(const FactQuery& q) {
   auto r = Facts(std::vector<FactQuery>{q});
   if (!r) return r.error();

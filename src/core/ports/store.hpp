@@ -280,6 +280,21 @@ class Store {
 
   virtual bool Healthy() const = 0;
 
+  // Whether a commit can be read before it is on the disk. SQLite's writer goes on to its next
+  // transaction while its last commit is flushed beside it (docs/architecture.md), so a read
+  // may see a commit a flush (a few milliseconds) before it is durable, though no write is
+  // told done before. Whatever shows a read outside the process (an HTTP answer, a message
+  // sent) first waits with WhenDurable(). These defaults: a store whose commits are durable
+  // before anyone can read them (PostgreSQL, the memory store).
+  //
+  // True when every commit so far is on the disk (a read made before this call needs no wait).
+  virtual bool AllDurable() const { return true; }
+  // Calls `then` once every commit made before this call is on the disk: at once, on the
+  // calling thread, if it is; otherwise later on a thread of the store's. `then` must not block.
+  virtual void WhenDurable(std::function<void()> then) { then(); }
+  // The blocking form, for a thread of its own (never an I/O thread).
+  void WaitUntilDurable();
+
   // The writer's batches and flushes so far; none (this default) from an adapter without a
   // writer of its own, or a store opened read-only.
   virtual std::optional<WriterStats> WriterStatistics() const { return std::nullopt; }

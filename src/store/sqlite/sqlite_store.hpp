@@ -35,6 +35,7 @@
 
 #include "core/ports/store.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/wal_vfs.hpp"
 #include "store/write_queue.hpp"
 #include "util/versioned_cache.hpp"
 
@@ -69,6 +70,12 @@ class SqliteStore final : public core::Store {
     // follow); when this store closes it does the same. With another connection open at the
     // start, nothing changes.
     bool load_without_wal = false;
+    // The writer's commits flushed to the disk by a thread beside it, the writer going on to
+    // its next batch meanwhile; each write is still told done only once its commit is on the
+    // disk. False: the writer flushes each commit itself (tests compare the two).
+    bool flush_beside_writer = true;
+    // Tests: called on the syncer thread before each flush (it may block to hold flushes off).
+    std::function<void()> before_flush;
     // Told before and after each migration an older store needs.
     sqlite::UpgradeProgress on_upgrade;
   };
@@ -93,6 +100,8 @@ class SqliteStore final : public core::Store {
   void Write(TxFn fn, Done done) override;
   void WriteRerunnable(TxFn fn, Done done) override;
   bool Healthy() const override;
+  bool AllDurable() const override;
+  void WhenDurable(std::function<void()> then) override;
   std::optional<core::WriterStats> WriterStatistics() const override;
   // Each batch's changed complaints after its commit; another process's commits, found by the
   // writer connection's data_version before each batch and every 10 ms while idle, as `all`.
@@ -216,6 +225,28 @@ class SqliteStore final : public core::Store {
 
   // The writer's WAL syncs, timed by its VFS (declared before writer_, which writes into it).
   core::SharedDurationHistogram wal_flushes_;
+  // The writer's commits flushed to the disk beside it (declared before writer_, whose VFS
+  // points at it): the syncer thread flushes the WAL while the writer runs the next batch,
+  // and answers a batch's writes once a flush covers its commit.
+  sqlite::DeferredWal deferred_;
+  bool deferring_ = false;              // set by Open before the threads start
+  std::function<void()> before_flush_;  // Options::before_flush
+  struct Unflushed {
+    uint64_t upto;  // deferred_.written after the batch's commit
+    std::vector<WriteQueue::Item> batch;
+    std::vector<core::Status> results;
+  };
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::condition_variable flushed_cv_;
+  std::deque<Unflushed> unflushed_;  // GUARDED_BY(sync_mu_), oldest first
+  // WhenDurable()'s callers: deferred_.written when they asked, and what to call.
+  std::vector<std::pair<uint64_t, std::function<void()>>> durable_waiters_;  // GUARDED_BY(sync_mu_)
+  bool sync_stop_ = false;                                                   // GUARDED_BY(sync_mu_)
+  std::thread sync_thread_;
+  // The writer's hand-over of a batch that ran (WriteQueue::Deliver), and the syncer's loop.
+  void Deliver(std::vector<WriteQueue::Item>&& batch, std::vector<core::Status>&& results);
+  void SyncLoop();
   bool flushes_timed_ = false;                        // set by Open before the threads start
   core::SharedDurationHistogram checkpoints_;         // the checkpointer's
   core::SharedDurationHistogram writer_checkpoints_;  // the writer's own
