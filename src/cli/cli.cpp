@@ -217,6 +217,9 @@ int Serve(const ServeOptions& o) {
       [&api](std::string_view path) {
         return api.AllowsUpload(path) || http::Web::AllowsUpload(path);
       });
+  server.AnswerWhenDurable(
+      {[&store] { return store->AllDurable(); },
+       [&store](std::function<void()> then) { store->WhenDurable(std::move(then)); }});
   if (auto s = server.Listen(host, port); !s) return Fail(s.error());
 
   jobs::ClockScheduler scheduler(service, std::chrono::milliseconds(o.clock_interval_ms));

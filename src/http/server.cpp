@@ -18,6 +18,8 @@
 #include <memory>
 #include <tuple>
 
+#include "http/async.hpp"
+
 namespace redress::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -137,6 +139,14 @@ std::chrono::milliseconds SweepTick(const Limits& limits) {
       std::min(limits.request_deadline, limits.idle_timeout));
   return std::clamp(shorter / 10, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
 }
+
+// AwaitCallback's start for Server::AnswerWhenDurable (a named type: async.hpp).
+struct WhenDurableStart {
+  const std::function<void(std::function<void()>)>* when_durable;
+  void operator()(std::function<void(core::Result<bool>)> done) const {
+    (*when_durable)([done = std::move(done)] { done(true); });
+  }
+};
 
 }  // namespace
 
@@ -351,6 +361,10 @@ asio::awaitable<void> Server::Serve(tcp::socket socket, std::shared_ptr<Watch> w
         res =
             ErrorResponse(core::Errc::kInternal, "The server failed to handle the request.", path);
       }
+    }
+    if (durable_.all_durable && !durable_.all_durable()) {
+      // What the handler read may be a commit still being flushed: wait for that flush.
+      co_await AwaitCallback<bool>(WhenDurableStart{&durable_.when_durable});
     }
     expires_after(limits_.request_deadline);
     const std::string head = Head(res, version, keep_alive);

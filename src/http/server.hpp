@@ -39,6 +39,16 @@ class Server {
 
   int open_connections() const { return connections_->load(); }
 
+  // A store's commits that may be read before they are on the disk (core::Store::AllDurable
+  // and WhenDurable, which these call).
+  struct Durability {
+    std::function<bool()> all_durable;
+    std::function<void(std::function<void()> then)> when_durable;
+  };
+  // Sends no answer before every commit made when its handler returned is on the disk: an
+  // answer never shows a commit that a crash could still undo. Set before Listen().
+  void AnswerWhenDurable(Durability d) { durable_ = std::move(d); }
+
  private:
   // The deadlines of one context's connections, checked by one timer of that context: a
   // Beast stream timeout armed and cancelled a timer in the context's queue (under its lock)
@@ -67,6 +77,7 @@ class Server {
   Limits limits_;
   Handler handler_;
   UploadPredicate uploads_;
+  Durability durable_;  // empty: answers at once
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
   // Shared with each connection's coroutine, whose frame may outlive the server when the

@@ -79,6 +79,9 @@ int OutboxSender::RunOnce() {
     spdlog::warn("outbox: cannot read due messages: {}", due.error().detail);
     return 0;
   }
+  // A message read from a commit still being flushed (core::Store::WhenDurable) waits for
+  // that flush: no complainant hears of a complaint a crash could still undo.
+  if (!due->empty()) store_.WaitUntilDurable();
   int attempted = 0;
   for (auto& n : *due) {
     {
