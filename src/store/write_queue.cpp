@@ -86,6 +86,33 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, 
   }
 }
 
+// What TakeMore() waits for while `wait_while` holds.
+constexpr size_t kTakeAtLeast = 8;
+
+size_t WriteQueue::TakeMore(std::vector<Item>& batch, bool rerunnable_only,
+                            const std::function<bool()>& wait_while) {
+  const size_t max = static_cast<size_t>(max_batch_);
+  if (batch.size() >= max) return 0;
+  if (!wait_while()) return 0;
+  std::unique_lock lock(mu_);
+  // Woken for a few writes at a time, not for each: every wake-up costs both threads a switch.
+  // Those queued when `wait_while` ends are taken too.
+  cv_.wait(lock, [&] { return stopping_ || queue_.size() >= kTakeAtLeast || !wait_while(); });
+  if (stopping_) return 0;
+  size_t moved = 0;
+  while (!queue_.empty() && batch.size() < max && (!rerunnable_only || queue_.front().rerunnable)) {
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    ++moved;
+  }
+  return moved;
+}
+
+void WriteQueue::Wake() {
+  { std::lock_guard lock(mu_); }  // a TakeMore() between its check and its wait sees it
+  cv_.notify_all();
+}
+
 core::WriterStats WriteQueue::Statistics() const {
   core::WriterStats out;
   std::lock_guard lock(stats_mu_);

@@ -61,6 +61,17 @@ class WriteQueue {
   // survive a caller's bug).
   static void CallDone(Item& item, core::Status result);
 
+  // From the writer, inside a batch, while `wait_while()` holds (SQLite's last commit is being
+  // flushed): waits for a few writes to be queued, or for `wait_while()` to end, then moves
+  // those queued to the end of `batch` (up to max_batch in all; with `rerunnable_only`,
+  // stopping before the first that is not). Returns how many it moved: 0 at once if
+  // `wait_while()` does not hold, and when closing. SQLite's writer grows its open transaction
+  // so.
+  size_t TakeMore(std::vector<Item>& batch, bool rerunnable_only,
+                  const std::function<bool()>& wait_while);
+  // Has TakeMore() look at its `wait_while` again (call after what it reads changed).
+  void Wake();
+
   // No more writes; Run() finishes those queued and returns.
   void Close();
 

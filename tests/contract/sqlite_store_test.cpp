@@ -868,6 +868,48 @@ TEST(SqliteStoreTest, AWriteIsDoneOnlyOnceItsCommitIsFlushed) {
   EXPECT_GE(w->wal->flush_seconds->count, 1u);  // the syncer's flush, timed as the WAL's
 }
 
+// While a commit is being flushed, the writes queued meanwhile join the writer's next
+// transaction, which commits once that flush is done: one commit for all of them.
+TEST(SqliteStoreTest, WritesQueuedDuringAFlushShareTheNextCommit) {
+  TempDir dir;
+  const std::string path = dir.File("f.db");
+  std::promise<void> let_go;
+  std::shared_future<void> gate = let_go.get_future().share();
+  std::atomic<int> flushes{0};
+  SqliteStore::Options o;
+  o.before_flush = [&flushes, gate] {
+    ++flushes;
+    gate.wait();
+  };
+  auto s = OpenOrDie(path, o);
+  ASSERT_TRUE(s);
+  auto create = [&s](int i, std::promise<Status>& done) {
+    s->WriteRerunnable(
+        [i](StoreTx& tx) -> Status {
+          core::Complaint c = BulkComplaint(i);
+          if (auto st = tx.InsertComplaint(c); !st) return st;
+          core::Event e = CreatedEvent(c, c.received_at);
+          return tx.AppendEvent(e);
+        },
+        [&done](Status st) { done.set_value(st); });
+  };
+  std::vector<std::promise<Status>> done(4);
+  create(1, done[0]);
+  for (int i = 0; i < 1000 && flushes.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(flushes.load(), 1);
+  const uint64_t batches_before = s->WriterStatistics()->batches;
+  for (int i = 2; i <= 4; ++i) create(i, done[static_cast<size_t>(i - 1)]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The three are in the writer's open transaction: not committed while the flush waits.
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"1"});
+  let_go.set_value();
+  for (auto& d : done) EXPECT_TRUE(d.get_future().get());
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"4"});
+  EXPECT_EQ(s->WriterStatistics()->batches, batches_before + 1);
+}
+
 // Without the flush beside the writer, each commit syncs before its write is done: nothing is
 // ever readable before it is durable.
 TEST(SqliteStoreTest, TheWriterCanFlushEachCommitItself) {

@@ -1572,6 +1572,7 @@ void SqliteStore::SyncLoop() {
     });
     lock.unlock();
     flushed_cv_.notify_one();
+    queue_->Wake();  // a transaction growing while the flush ran commits now
     if (err != 0) {
       // Sticky (conventions §3): after a failed sync the file's state is unknown. The batches'
       // commits are in the database but not known to be on the disk: none is acknowledged.
@@ -1655,7 +1656,19 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
   // with savepoints. One that fails before changing anything (a refused action, a reused
   // idempotency key) leaves nothing to undo, and the batch goes on.
   bool savepoints = WriteQueue::SavepointsFromTheStart(batch);
-  for (size_t i = 0; i < batch.size(); ++i) {
+  const auto flush_pending = [this] {
+    return deferred_.synced.load(std::memory_order_acquire) <
+           deferred_.written.load(std::memory_order_acquire);
+  };
+  for (size_t i = 0;; ++i) {
+    if (i == batch.size()) {
+      // While the last commit is being flushed, the transaction takes in the writes queued
+      // meanwhile (without savepoints, only those that may run twice) and commits once the
+      // flush is done: the writer works through the flush and its commits stay as large as
+      // when it waited for each flush itself.
+      if (!deferring_ || queue_->TakeMore(batch, !savepoints, flush_pending) == 0) break;
+      results.resize(batch.size());
+    }
     if (int rc = savepoints ? exec(kSavepoint) : SQLITE_OK; rc != SQLITE_OK) {
       if (sqlite::IsFatal(rc)) Poison();
       return abort_batch(SqliteError(db, rc, "savepoint"));
