@@ -1511,10 +1511,11 @@ void SqliteStore::Deliver(std::vector<Item>&& batch, std::vector<Status>&& resul
   std::unique_lock lock(sync_mu_);
   unflushed_.push_back(Unflushed{upto, std::move(batch), std::move(results)});
   sync_cv_.notify_one();
-  // At most two commits wait behind the flush in progress; then the writer waits for that
-  // flush, while the writes queued meanwhile make its next batch. Without a bound commits held
-  // half as many creates at 64 connections (13 instead of 31), each paying a commit's own work
-  // again; with one, the writer idled through most flushes (docs/performance.md).
+  // The writer commits while a flush is in progress only when its transaction could not wait
+  // for it (a full batch, or a write that may not run twice next to a batch without
+  // savepoints: RunBatch). Even then at most two commits wait behind that flush: a writer
+  // running further ahead made commits half as large (13 creates instead of 31 at 64
+  // connections), each paying a commit's own work again (docs/performance.md).
   flushed_cv_.wait(lock, [this] { return unflushed_.size() <= kMaxWaitingCommits; });
 }
 
