@@ -86,8 +86,9 @@ void WriteQueue::Run(const RunBatch& run, const std::function<void()>& between, 
   }
 }
 
-// What TakeMore() waits for while `wait_while` holds.
+// What TakeMore() waits for while `wait_while` holds, and how long at most.
 constexpr size_t kTakeAtLeast = 8;
+constexpr std::chrono::milliseconds kLongestWait{1000};
 
 size_t WriteQueue::TakeMore(std::vector<Item>& batch, bool rerunnable_only,
                             const std::function<bool()>& wait_while) {
@@ -97,7 +98,10 @@ size_t WriteQueue::TakeMore(std::vector<Item>& batch, bool rerunnable_only,
   std::unique_lock lock(mu_);
   // Woken for a few writes at a time, not for each: every wake-up costs both threads a switch.
   // Those queued when `wait_while` ends are taken too.
-  cv_.wait(lock, [&] { return stopping_ || queue_.size() >= kTakeAtLeast || !wait_while(); });
+  // At most kLongestWait, a safety net: should `wait_while` hold with no flush to end it, the
+  // writes taken so far still commit (and their flush ends it).
+  cv_.wait_for(lock, kLongestWait,
+               [&] { return stopping_ || queue_.size() >= kTakeAtLeast || !wait_while(); });
   if (stopping_) return 0;
   size_t moved = 0;
   while (!queue_.empty() && batch.size() < max && (!rerunnable_only || queue_.front().rerunnable)) {
