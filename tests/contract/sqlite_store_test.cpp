@@ -809,38 +809,60 @@ void WriteBulk(SqliteStore& s, int first, int last, int per_write) {
   }
 }
 
+// Holds the syncer's flushes (SqliteStore::Options::before_flush) until Release(), or for ten
+// seconds at most (a test that stops early does not hang closing its store).
+class HeldFlushes {
+ public:
+  SqliteStore::Options Options() {
+    SqliteStore::Options o;
+    o.before_flush = [this, gate = gate_] {
+      ++started_;
+      gate.wait_for(std::chrono::seconds(10));
+    };
+    return o;
+  }
+  // Waits until a flush has started (five seconds at most); how many have.
+  int AwaitStarted() {
+    for (int i = 0; i < 1000 && started_.load() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return started_.load();
+  }
+  void Release() { let_go_.set_value(); }
+
+ private:
+  std::promise<void> let_go_;
+  std::shared_future<void> gate_ = let_go_.get_future().share();
+  std::atomic<int> started_{0};
+};
+
+// Queues complaint `i`'s creation (a rerunnable write); `done` gets its result.
+void Create(SqliteStore& s, int i, std::promise<Status>& done) {
+  s.WriteRerunnable(
+      [i](StoreTx& tx) -> Status {
+        core::Complaint c = BulkComplaint(i);
+        if (auto st = tx.InsertComplaint(c); !st) return st;
+        core::Event e = CreatedEvent(c, c.received_at);
+        return tx.AppendEvent(e);
+      },
+      [&done](Status st) { done.set_value(st); });
+}
+
 // The writer's commits are flushed to the disk by a thread beside it while the writer goes on:
 // a write is told done only once the flush that covers its commit is done. A reader may see the
 // commit before (AllDurable() says so), and WhenDurable() calls back once it is on the disk.
 TEST(SqliteStoreTest, AWriteIsDoneOnlyOnceItsCommitIsFlushed) {
   TempDir dir;
   const std::string path = dir.File("f.db");
-  std::promise<void> let_go;
-  std::shared_future<void> gate = let_go.get_future().share();
-  std::atomic<int> flushes{0};
-  SqliteStore::Options o;
-  o.before_flush = [&flushes, gate] {
-    ++flushes;
-    gate.wait();
-  };
-  auto s = OpenOrDie(path, o);
+  HeldFlushes held;
+  auto s = OpenOrDie(path, held.Options());
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->AllDurable());
 
   std::promise<Status> done;
   auto written = done.get_future();
-  s->Write(
-      [](StoreTx& tx) -> Status {
-        core::Complaint c = BulkComplaint(1);
-        if (auto st = tx.InsertComplaint(c); !st) return st;
-        core::Event e = CreatedEvent(c, c.received_at);
-        return tx.AppendEvent(e);
-      },
-      [&done](Status st) { done.set_value(st); });
-  for (int i = 0; i < 1000 && flushes.load() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_EQ(flushes.load(), 1) << "the syncer never took the commit";
+  Create(*s, 1, done);
+  ASSERT_EQ(held.AwaitStarted(), 1) << "the syncer never took the commit";
   EXPECT_EQ(written.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
       << "the write was told done before its commit was flushed";
   // Committed, so readable, and not yet durable.
@@ -850,7 +872,7 @@ TEST(SqliteStoreTest, AWriteIsDoneOnlyOnceItsCommitIsFlushed) {
   s->WhenDurable([&durable] { durable = true; });
   EXPECT_FALSE(durable.load());
 
-  let_go.set_value();
+  held.Release();
   ASSERT_EQ(written.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_TRUE(written.get());
   for (int i = 0; i < 1000 && !durable.load(); ++i) {
@@ -873,38 +895,18 @@ TEST(SqliteStoreTest, AWriteIsDoneOnlyOnceItsCommitIsFlushed) {
 TEST(SqliteStoreTest, WritesQueuedDuringAFlushShareTheNextCommit) {
   TempDir dir;
   const std::string path = dir.File("f.db");
-  std::promise<void> let_go;
-  std::shared_future<void> gate = let_go.get_future().share();
-  std::atomic<int> flushes{0};
-  SqliteStore::Options o;
-  o.before_flush = [&flushes, gate] {
-    ++flushes;
-    gate.wait();
-  };
-  auto s = OpenOrDie(path, o);
+  HeldFlushes held;
+  auto s = OpenOrDie(path, held.Options());
   ASSERT_TRUE(s);
-  auto create = [&s](int i, std::promise<Status>& done) {
-    s->WriteRerunnable(
-        [i](StoreTx& tx) -> Status {
-          core::Complaint c = BulkComplaint(i);
-          if (auto st = tx.InsertComplaint(c); !st) return st;
-          core::Event e = CreatedEvent(c, c.received_at);
-          return tx.AppendEvent(e);
-        },
-        [&done](Status st) { done.set_value(st); });
-  };
   std::vector<std::promise<Status>> done(4);
-  create(1, done[0]);
-  for (int i = 0; i < 1000 && flushes.load() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_EQ(flushes.load(), 1);
+  Create(*s, 1, done[0]);
+  ASSERT_EQ(held.AwaitStarted(), 1);
   const uint64_t batches_before = s->WriterStatistics()->batches;
-  for (int i = 2; i <= 4; ++i) create(i, done[static_cast<size_t>(i - 1)]);
+  for (int i = 2; i <= 4; ++i) Create(*s, i, done[static_cast<size_t>(i - 1)]);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   // The three are in the writer's open transaction: not committed while the flush waits.
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"1"});
-  let_go.set_value();
+  held.Release();
   for (auto& d : done) EXPECT_TRUE(d.get_future().get());
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints"), std::vector<std::string>{"4"});
   EXPECT_EQ(s->WriterStatistics()->batches, batches_before + 1);
