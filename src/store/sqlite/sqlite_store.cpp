@@ -1657,10 +1657,7 @@ void SqliteStore::RunBatch(std::vector<Item>& batch, std::vector<Status>& result
   // with savepoints. One that fails before changing anything (a refused action, a reused
   // idempotency key) leaves nothing to undo, and the batch goes on.
   bool savepoints = WriteQueue::SavepointsFromTheStart(batch);
-  const auto flush_pending = [this] {
-    return deferred_.synced.load(std::memory_order_acquire) <
-           deferred_.written.load(std::memory_order_acquire);
-  };
+  const auto flush_pending = [this] { return !AllDurable(); };
   for (size_t i = 0;; ++i) {
     if (i == batch.size()) {
       // While the last commit is being flushed, the transaction takes in the writes queued

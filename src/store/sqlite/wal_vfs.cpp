@@ -103,6 +103,28 @@ int Flush(File* wal) {
   return SQLITE_OK;
 }
 
+// FlushDeferredWal's work, with d.mu held (by it, or by the WAL's close).
+int FlushLocked(DeferredWal& d) {
+  const uint64_t upto = d.written.load(std::memory_order_acquire);
+  if (upto == d.synced.load(std::memory_order_acquire)) return 0;
+  // No descriptor with commits unflushed: the WAL was closed and its close could not flush
+  // them (a commit is counted only once the descriptor is known, and a close flushes).
+  if (d.fd < 0) return EIO;
+  int err = 0;
+  auto sync = [&] {
+    err = ::fdatasync(d.fd) == 0 ? 0 : errno;
+    return err;
+  };
+  if (d.flushes != nullptr) {
+    (void)d.flushes->Time(sync);
+  } else {
+    (void)sync();
+  }
+  if (err != 0) return err;
+  d.synced.store(upto, std::memory_order_release);
+  return 0;
+}
+
 // --- The methods. Those that could see the file write what it keeps first; a main database
 // keeps nothing (it never combines: no descriptor of its own), so for it they pass through.
 
@@ -114,11 +136,7 @@ int WalClose(sqlite3_file* p) {
     // descriptor once it is closed.
     DeferredWal* d = f->deferred;
     std::lock_guard lock(d->mu);
-    const uint64_t upto = d->written.load(std::memory_order_acquire);
-    if (flushed == SQLITE_OK && upto != d->synced.load(std::memory_order_acquire) &&
-        ::fdatasync(f->fd) == 0) {
-      d->synced.store(upto, std::memory_order_release);
-    }
+    if (flushed == SQLITE_OK) (void)FlushLocked(*d);
     d->fd = -1;
     f->deferred = nullptr;
   }
@@ -435,24 +453,7 @@ bool DeferWalSyncs(sqlite3* db, DeferredWal* to) {
 
 int FlushDeferredWal(DeferredWal& d) {
   std::lock_guard lock(d.mu);
-  const uint64_t upto = d.written.load(std::memory_order_acquire);
-  if (upto == d.synced.load(std::memory_order_acquire)) return 0;
-  // No descriptor with commits unflushed: the WAL was closed and its close could not flush
-  // them (a commit is counted only once the descriptor is known, and a close flushes).
-  if (d.fd < 0) return EIO;
-  int err = 0;
-  auto sync = [&] {
-    err = ::fdatasync(d.fd) == 0 ? 0 : errno;
-    return err;
-  };
-  if (d.flushes != nullptr) {
-    (void)d.flushes->Time(sync);
-  } else {
-    (void)sync();
-  }
-  if (err != 0) return err;
-  d.synced.store(upto, std::memory_order_release);
-  return 0;
+  return FlushLocked(d);
 }
 
 CombiningCounts WalCombiningCounts() {
