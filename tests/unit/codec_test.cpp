@@ -16,6 +16,7 @@
 
 #include "core/lifecycle.hpp"
 #include "core/personal.hpp"
+#include "core/ports/store.hpp"
 
 namespace redress {
 namespace {
@@ -496,6 +497,82 @@ TEST(CodecViewTest, WrittenNotesAndAttachmentsAreTheDocumentsText) {
     WriteAttachment(w, x);
     EXPECT_EQ(text, ToJson(x).dump());
   }
+}
+
+// GET /api/v1/complaints's body, written as text, is the document the API documents, byte for
+// byte as nlohmann would write it: every state, channel and priority, free text that needs
+// escapes or is not UTF-8, no due instant, instants past year 9999, and both cursor forms.
+TEST(CodecViewTest, WrittenListPageIsTheDocumentsText) {
+  const std::vector<State> states = {State::kReceived,
+                                     State::kAcknowledged,
+                                     State::kAssessed,
+                                     State::kUnderInvestigation,
+                                     State::kAwaitingComplainant,
+                                     State::kResponseProposed,
+                                     State::kDecisionCommunicated,
+                                     State::kClosed,
+                                     State::kReopened,
+                                     State::kWithdrawn,
+                                     State::kReferred};
+  const std::vector<Channel> channels = {
+      Channel::kWeb,      Channel::kEmail,       Channel::kPhone, Channel::kLetter,
+      Channel::kInPerson, Channel::kSocialMedia, Channel::kApi,   Channel::kReferral};
+  const std::vector<std::string> texts = {
+      "",
+      "Billing",
+      "Improper use of your report / Reporting company used your report improperly",
+      "Says \"no\" \\ twice\nthen\ttabs \x01",
+      "Caf\xc3\xa9 \xe2\x82\xac",
+      "bad \xff byte",
+      std::string(300, 'x')};
+  ListPage page;
+  for (size_t i = 0; i < 40; ++i) {
+    ComplaintSummary s;
+    s.id = static_cast<int64_t>(i + 1);
+    s.reference = fmt::format("CMP-2026-{:06}-X", i);
+    s.state = states[i % states.size()];
+    s.priority = static_cast<Priority>(1 + i % 4);
+    s.category = texts[i % texts.size()];
+    s.product = texts[(i + 3) % texts.size()];
+    s.channel = channels[i % channels.size()];
+    s.assignee = i % 3 == 0 ? "" : "handler-" + std::to_string(i);
+    s.received_at = kT0 + hours(static_cast<int>(i));
+    if (i % 5 != 0) s.due = s.received_at + days(30);
+    if (i == 7) s.due = Instant(date::sys_days(date::year(12000) / 1 / 1));
+    if (i == 9) s.received_at = Instant(date::sys_days(date::year(-5) / 3 / 1));
+    s.overdue = i % 2 == 0;
+    page.items.push_back(std::move(s));
+  }
+  auto document = [](const ListPage& p) {
+    using ordered = nlohmann::ordered_json;  // members in the order the API writes them
+    ordered items = ordered::array();
+    for (const auto& s : p.items) {
+      items.push_back({{"reference", s.reference},
+                       {"state", ToString(s.state)},
+                       {"priority", ToString(s.priority)},
+                       {"category", s.category},
+                       {"product", s.product},
+                       {"channel", ToString(s.channel)},
+                       {"assignee", s.assignee},
+                       {"received_at", FormatInstant(s.received_at)},
+                       {"due", s.due ? ordered(FormatInstant(*s.due)) : ordered(nullptr)},
+                       {"overdue", s.overdue}});
+    }
+    ordered doc = {
+        {"items", items},
+        {"next_cursor", p.next_cursor.empty() ? ordered(nullptr) : ordered(p.next_cursor)}};
+    return doc.dump(-1, ' ', false, ordered::error_handler_t::replace);
+  };
+  for (const std::string cursor : {"", "eyJzIjowLCJ0IjoxNzc2NDQxNjAwMDAwLCJpIjoxMDAwfQ"}) {
+    page.next_cursor = cursor;
+    std::string text = "prefix:";
+    WriteListPage(text, page);
+    EXPECT_EQ(text, "prefix:" + document(page));
+  }
+  ListPage empty;
+  std::string text;
+  WriteListPage(text, empty);
+  EXPECT_EQ(text, R"({"items":[],"next_cursor":null})");
 }
 
 TEST(CodecViewTest, ComplainantViewNeverCarriesInternalFields) {

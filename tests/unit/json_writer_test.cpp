@@ -71,10 +71,18 @@ TEST(JsonWriterTest, KeepsUtf8AndReplacesInvalidBytes) {
   }
 }
 
-// Short ASCII text skips the UTF-8 check: one byte of 0x80 or more anywhere in otherwise ASCII
-// text, of every length around where that shortcut ends, still takes the check.
+// The lengths around where the writer's shortcuts for plain text end (64 bytes, then 1 KiB).
+std::vector<size_t> LengthsAroundShortcuts() {
+  std::vector<size_t> lengths;
+  for (size_t n = 1; n <= 80; ++n) lengths.push_back(n);
+  for (size_t n = 1012; n <= 1036; ++n) lengths.push_back(n);
+  return lengths;
+}
+
+// Plain ASCII text skips the UTF-8 check: one byte of 0x80 or more anywhere in otherwise ASCII
+// text, of every length around where those shortcuts end, still takes the check.
 TEST(JsonWriterTest, OneHighByteAnywhereIsChecked) {
-  for (size_t n = 1; n <= 80; ++n) {
+  for (size_t n : LengthsAroundShortcuts()) {
     for (size_t at = 0; at < n; ++at) {
       std::string s(n, 'a');
       s[at] = '\x80';  // a lone continuation byte
@@ -88,12 +96,14 @@ TEST(JsonWriterTest, OneHighByteAnywhereIsChecked) {
   }
 }
 
-// Keys and values after a first member take the writer's one-append path for short plain
-// text: each needs its comma and quotes, and any byte that needs escaping, at every place of
-// every length around where that path ends, must give nlohmann's text.
+// Keys and values after a first member take the writer's one-append paths for plain text:
+// each needs its comma and quotes, and any byte that needs escaping, at every place of every
+// length around where those paths end, must give nlohmann's text.
 TEST(JsonWriterTest, MembersOfEveryLengthMatchNlohmann) {
   for (const std::string special : {"\"", "\\", "\n", "\x7f", "\xc3\xa9", "\x80"}) {
-    for (size_t n = 0; n <= 70; ++n) {
+    std::vector<size_t> lengths = LengthsAroundShortcuts();
+    lengths.insert(lengths.begin(), 0);
+    for (size_t n : lengths) {
       for (size_t at = 0; at <= n; at += (n > 20 ? 7 : 1)) {
         std::string s(n, 'k');
         if (at < n) s.replace(at, 1, special);
