@@ -2,15 +2,24 @@
 """Two or more builds of redress compared in alternating runs (see bench/README.md).
 
     python3 bench/ab.py OLD/redress NEW/redress [--endpoint create] [--rounds 4]
-                        [--seconds 5] [--connections 64] [--warmup 2] [--out FILE]
+                        [--seconds 5] [--connections 64] [--warmup 2] [--data DIR]
+                        [--out FILE]
 
 On a shared machine a rate moves by a third from one minute to the next, so two builds are
 compared run for run: in each round every build serves the same run once, on a fresh server
 and data directory, the order turning round by round so that no build always goes first.
 A run is what the suite measures (bench/run.py, same wrk script and checks): `hello`
-(GET /healthz), `create` (POST /api/v1/complaints, durable) or `get` (a complaint by
-reference, signed in as a handler, over complaints created first). Before the measured run,
-`--warmup` seconds of the same requests (for `get`: of creates, which also fill the store).
+(GET /healthz), `create` (POST /api/v1/complaints, durable), `get` (a complaint by
+reference, signed in as a handler, over complaints created first) or `list` (the first page
+of 50 of GET /api/v1/complaints as that handler sees it: their queue). Before the measured
+run, `--warmup` seconds of the same requests (for `get`, and for `list` without `--data`: of
+creates, which also fill the store).
+
+`--data DIR` serves an existing data directory instead of a fresh one, for `get` and `list`
+(a store of 1,000,000 complaints made by `redress import cfpb` from bench/make_volume_csv.py's
+rows, as the suite's volume stage makes it): every run of every build serves it, one server at
+a time, with the clock scheduler quiet; the handler the runs sign in as is added to it when it
+lacks one. For `get` the references are then 10,000 picked at random from the store.
 
 Prints each run (rate, p99, the server's CPU per request from /proc/PID/stat, and for creates
 the writes a commit; then the CPU a request of each kind of server thread, by the names the
@@ -30,7 +39,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as suite  # noqa: E402  (bench/run.py: the server, wrk and the checks)
 
-ENDPOINTS = ("hello", "create", "get")
+ENDPOINTS = ("hello", "create", "get", "list")
 
 
 def read_stat(path):
@@ -62,12 +71,23 @@ def thread_cpu_seconds(pid):
     return out
 
 
+def has_bench_user(db):
+    """Whether the store at `db` has the user the runs sign in as."""
+    return suite.sql_int(db, f"SELECT count(*) FROM users WHERE username = '{suite.USER}'") > 0
+
+
 def one_run(binary, endpoint, args, tmp):
-    """A fresh data directory and server for `binary`; the warm-up, then the measured run."""
-    data = os.path.join(tmp, "data")
-    os.makedirs(data)
-    suite.add_user(binary, data)
-    server = suite.Server(binary, data, tmp)
+    """A data directory (fresh, or --data's) and a server for `binary`; the warm-up, then the
+    measured run."""
+    if args.data:
+        data, extra = args.data, suite.QUIET_SCHEDULER
+        if not has_bench_user(os.path.join(data, "redress.db")):
+            suite.add_user(binary, data)
+    else:
+        data, extra = os.path.join(tmp, "data"), ()
+        os.makedirs(data)
+        suite.add_user(binary, data)
+    server = suite.Server(binary, data, tmp, extra=extra)
     try:
         client = suite.login(server.port)
         auth = ("Authorization: Bearer " + client.token,)
@@ -76,14 +96,18 @@ def one_run(binary, endpoint, args, tmp):
             target, mode, headers = url + "/healthz", ["static"], ()
         elif endpoint == "create":
             target, mode, headers = url, ["create"], ()
+        elif endpoint == "list":
+            target, mode, headers = url + "/api/v1/complaints?limit=50", ["static"], auth
         else:
             target, headers = url, auth
             mode = ["get", os.path.join(tmp, "refs.txt")]
-        if endpoint == "get":
+        fill = endpoint in ("get", "list") and not args.data
+        if fill:
             suite.wrk(url, conns, warm, ["create"])
             suite.settle(client, ("POST", "/api/v1/complaints"))
+        if endpoint == "get":
             suite.write_refs(os.path.join(data, "redress.db"), mode[1])
-        elif args.warmup > 0:
+        if not fill and args.warmup > 0:
             suite.wrk(target, conns, warm, mode, headers)
             if endpoint == "create":
                 suite.settle(client, ("POST", "/api/v1/complaints"))
@@ -140,6 +164,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--data", help="serve this existing data directory (get and list only)")
     ap.add_argument("--out")
     args = ap.parse_args()
     if len(args.binaries) < 2:
@@ -149,8 +174,13 @@ def main():
             ap.error(f"{b}: not an executable file")
     if args.rounds < 1 or args.seconds < 1 or args.connections < 1 or args.warmup < 0:
         ap.error("--rounds, --seconds and --connections must be at least 1, --warmup at least 0")
-    if args.endpoint == "get" and args.warmup < 1:
-        ap.error("--endpoint get needs --warmup of at least 1 s: its creates fill the store")
+    if args.data and args.endpoint not in ("get", "list"):
+        ap.error("--data is for --endpoint get or list: the other runs write to the store")
+    if args.data and not os.path.isfile(os.path.join(args.data, "redress.db")):
+        ap.error(f"--data {args.data}: no redress.db there")
+    if args.endpoint in ("get", "list") and not args.data and args.warmup < 1:
+        ap.error(f"--endpoint {args.endpoint} needs --warmup of at least 1 s (its creates fill "
+                 "the store) or --data")
     if not shutil.which("wrk"):
         ap.error("wrk is not installed (Debian package wrk)")
 

@@ -313,11 +313,48 @@ class AbTest(unittest.TestCase):
         self.assertEqual(p.stdout.count("threads (us a request): "), 6)  # 4 runs, 2 builds
         self.assertIn("AB_JSON ", p.stdout)
 
+    @unittest.skipUnless(os.path.isdir(DATA), f"no shared data at {DATA}")
+    def test_lists_an_existing_store_without_changing_its_complaints(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            sample = os.path.join(DATA, "cfpb-2025-06-export-head.csv.gz")
+            imp = subprocess.run([h.BIN, "import", "cfpb", sample, "--data", data],
+                                 capture_output=True, text=True, timeout=120)
+            self.assertEqual(imp.returncode, 0, imp.stderr)
+            db = os.path.join(data, "redress.db")
+            before = bench_run.sql_int(db, "SELECT count(*) FROM complaints")
+            self.assertGreater(before, 50)
+            out = os.path.join(tmp, "ab.json")
+            p = self.ab(h.BIN, h.BIN, "--endpoint", "list", "--data", data, "--rounds", "1",
+                        "--seconds", "1", "--connections", "4", "--warmup", "0", "--out", out)
+            self.assertEqual(p.returncode, 0, p.stderr[-4000:])
+            with open(out) as f:
+                j = json.load(f)
+            # Both builds listed the same store, which gained the handler and nothing else.
+            self.assertEqual(bench_run.sql_int(db, "SELECT count(*) FROM complaints"), before)
+            self.assertEqual(bench_run.sql_int(
+                db, f"SELECT count(*) FROM users WHERE username = '{bench_run.USER}'"), 1)
+        self.assertTrue(j["ok"], j["problems"])
+        self.assertEqual(len(j["runs"]), 2)
+        for r in j["runs"]:
+            self.assertEqual(r["endpoint"], "list")
+            self.assertEqual(set(r["statuses"]), {"200"}, r)
+            self.assertGreater(r["statuses"]["200"], 0, r)
+            self.assertGreater(r["server_cpu_us"], 0, r)
+
     def test_bad_arguments_exit_2_and_run_nothing(self):
+        empty = tempfile.mkdtemp()  # a data directory without a store
+        self.addCleanup(shutil.rmtree, empty, True)
         for args, message in (([h.BIN], "at least two binaries"),
                               ([h.BIN, "/nonexistent/redress"], "not an executable file"),
                               ([h.BIN, h.BIN, "--rounds", "0"], "at least 1"),
-                              ([h.BIN, h.BIN, "--endpoint", "search"], "invalid choice")):
+                              ([h.BIN, h.BIN, "--endpoint", "search"], "invalid choice"),
+                              ([h.BIN, h.BIN, "--endpoint", "create", "--data", empty],
+                               "--data is for --endpoint get or list"),
+                              ([h.BIN, h.BIN, "--endpoint", "list", "--data", empty],
+                               "no redress.db there"),
+                              ([h.BIN, h.BIN, "--endpoint", "list", "--warmup", "0"],
+                               "needs --warmup of at least 1 s")):
             p = self.ab(*args)
             self.assertEqual(p.returncode, 2, (args, p.stderr))
             self.assertIn(message, p.stderr, args)
