@@ -701,10 +701,19 @@ std::array<core::Instant, 3> ComplaintService::AgeEdges() const {
 }
 
 core::Result<core::ListPage> ComplaintService::List(core::ListQuery q, const core::User& user) {
+  return store_.ListComplaints(Scoped(std::move(q), user));
+}
+
+core::Status ComplaintService::WriteList(core::ListQuery q, const core::User& user,
+                                         std::string& out) {
+  return store_.WriteComplaintsPage(Scoped(std::move(q), user), out);
+}
+
+core::ListQuery ComplaintService::Scoped(core::ListQuery q, const core::User& user) const {
   q.scope = ScopeOf(user);
   q.now = clock_.Now();
   q.limit = std::clamp(q.limit, 1, 200);
-  return store_.ListComplaints(q);
+  return q;
 }
 
 void ComplaintService::Mutate(std::string reference, std::optional<core::Scope> scope,

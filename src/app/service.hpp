@@ -147,6 +147,8 @@ class ComplaintService {
 
   // --- Staff -----------------------------------------------------------------------------
   core::Scope ScopeOf(const core::User& user) const;
+  // A list query as `user` may run it: their scope, now, and a limit of 1 to 200.
+  core::ListQuery Scoped(core::ListQuery q, const core::User& user) const;
   // Whether `c` is in the caller's scope (what GetFile checks).
   bool MaySee(const core::Complaint& c, const core::User& user) const {
     return InScope(c, ScopeOf(user));
@@ -154,6 +156,8 @@ class ComplaintService {
   // kNotFound when out of the caller's scope (never reveals existence).
   core::Result<ComplaintFile> GetFile(std::string_view reference, const core::User& user);
   core::Result<core::ListPage> List(core::ListQuery q, const core::User& user);
+  // The same page as GET /api/v1/complaints's body, appended to `out` (unchanged on an error).
+  core::Status WriteList(core::ListQuery q, const core::User& user, std::string& out);
   void Act(std::string reference, core::Action action, core::ActionInput input, core::User user,
            Callback<core::Complaint> done);
   void Assign(std::string reference, std::string assignee, core::User user,

@@ -1325,51 +1325,59 @@ void AppendInstant(std::string& out, RowText& row, Instant t) {
 
 }  // namespace
 
+ListPageWriter::ListPageWriter(std::string& out) : out_(out) { out_ += "{\"items\":["; }
+
+void ListPageWriter::Add(const ComplaintSummaryView& s) {
+  std::string& out = out_;
+  RowText row;
+  if (!first_) row << ",";
+  first_ = false;
+  row << "{\"reference\":";
+  row.AppendTo(out);
+  AppendJsonString(out, s.reference);
+  row << ",\"state\":\"";
+  row.Name(ToString(s.state)) << "\",\"priority\":\"";
+  row.Name(ToString(s.priority)) << "\",\"category\":";
+  row.AppendTo(out);
+  AppendJsonString(out, s.category);
+  row << ",\"product\":";
+  row.AppendTo(out);
+  AppendJsonString(out, s.product);
+  row << ",\"channel\":\"";
+  row.Name(ToString(s.channel)) << "\",\"assignee\":";
+  row.AppendTo(out);
+  AppendJsonString(out, s.assignee);
+  row << ",\"received_at\":";
+  AppendInstant(out, row, s.received_at);
+  row << ",\"due\":";
+  if (s.due) {
+    AppendInstant(out, row, *s.due);
+  } else {
+    row << "null";
+  }
+  if (s.overdue) {
+    row << ",\"overdue\":true}";
+  } else {
+    row << ",\"overdue\":false}";
+  }
+  row.AppendTo(out);
+}
+
+void ListPageWriter::Finish(std::string_view next_cursor) {
+  out_ += "],\"next_cursor\":";
+  if (next_cursor.empty()) {
+    out_ += "null";
+  } else {
+    AppendJsonString(out_, next_cursor);
+  }
+  out_ += '}';
+}
+
 void WriteListPage(std::string& out, const ListPage& page) {
   out.reserve(out.size() + 64 + page.items.size() * 400);
-  out += "{\"items\":[";
-  RowText row;
-  bool first = true;
-  for (const auto& s : page.items) {
-    if (!first) row << ",";
-    first = false;
-    row << "{\"reference\":";
-    row.AppendTo(out);
-    AppendJsonString(out, s.reference);
-    row << ",\"state\":\"";
-    row.Name(ToString(s.state)) << "\",\"priority\":\"";
-    row.Name(ToString(s.priority)) << "\",\"category\":";
-    row.AppendTo(out);
-    AppendJsonString(out, s.category);
-    row << ",\"product\":";
-    row.AppendTo(out);
-    AppendJsonString(out, s.product);
-    row << ",\"channel\":\"";
-    row.Name(ToString(s.channel)) << "\",\"assignee\":";
-    row.AppendTo(out);
-    AppendJsonString(out, s.assignee);
-    row << ",\"received_at\":";
-    AppendInstant(out, row, s.received_at);
-    row << ",\"due\":";
-    if (s.due) {
-      AppendInstant(out, row, *s.due);
-    } else {
-      row << "null";
-    }
-    if (s.overdue) {
-      row << ",\"overdue\":true}";
-    } else {
-      row << ",\"overdue\":false}";
-    }
-    row.AppendTo(out);
-  }
-  out += "],\"next_cursor\":";
-  if (page.next_cursor.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, page.next_cursor);
-  }
-  out += '}';
+  ListPageWriter w(out);
+  for (const auto& s : page.items) w.Add(ComplaintSummaryView::Of(s));
+  w.Finish(page.next_cursor);
 }
 
 }  // namespace redress::core

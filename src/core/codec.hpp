@@ -16,6 +16,7 @@
 namespace redress::core {
 
 struct ListPage;
+struct ComplaintSummaryView;
 
 // The storage view as a document, every member included (nulls too). Since DiffRecords the
 // service builds none: it is the definition the text writers and readers (EncodeStorage,
@@ -80,5 +81,16 @@ nlohmann::json ToJson(const User& u);  // never the password hash
 // A page of GET /api/v1/complaints as its 200 body, {"items": [...], "next_cursor": ...},
 // appended to `out`.
 void WriteListPage(std::string& out, const ListPage& page);
+// The same text written row by row, as a store reads its rows: Add each, then Finish.
+class ListPageWriter {
+ public:
+  explicit ListPageWriter(std::string& out);
+  void Add(const ComplaintSummaryView& s);
+  void Finish(std::string_view next_cursor);  // "" when no page follows
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
 
 }  // namespace redress::core

@@ -83,7 +83,7 @@ std::optional<CursorPos> DecodeCursor(std::string_view cursor) {
   return p;
 }
 
-std::string CursorAfter(const core::ComplaintSummary& last, core::ListSort sort) {
+std::string CursorAfter(const core::ComplaintSummaryView& last, core::ListSort sort) {
   CursorPos p{core::ToMillis(last.received_at), last.id, static_cast<int>(sort), 0};
   if (sort == core::ListSort::kDue && last.due) p.key = core::ToMillis(*last.due);
   if (sort == core::ListSort::kPriority) p.key = static_cast<int64_t>(last.priority);

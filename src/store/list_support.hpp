@@ -33,8 +33,12 @@ struct CursorPos {
 std::string EncodeCursor(const CursorPos& p);
 // nullopt for anything EncodeCursor could not have produced.
 std::optional<CursorPos> DecodeCursor(std::string_view cursor);
-// The cursor that continues a list in `sort` order after row `last`.
-std::string CursorAfter(const core::ComplaintSummary& last, core::ListSort sort);
+// The cursor that continues a list in `sort` order after row `last` (of a view, only its id,
+// priority and instants are read).
+std::string CursorAfter(const core::ComplaintSummaryView& last, core::ListSort sort);
+inline std::string CursorAfter(const core::ComplaintSummary& last, core::ListSort sort) {
+  return CursorAfter(core::ComplaintSummaryView::Of(last), sort);
+}
 
 // persons_named as stored for scope exclusion: core::NamedTokens, the same rule the use cases
 // apply to a single complaint, so a list never shows what the file view hides. A username is

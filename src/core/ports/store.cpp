@@ -22,6 +22,13 @@ Store::~Store() = default;
 
 bool Store::SetChangeListener(ChangeListener) { return false; }
 
+Status Store::WriteComplaintsPage(const ListQuery& q, std::string& out) {
+  auto page = ListComplaints(q);
+  if (!page) return page.error();
+  WriteListPage(out, *page);
+  return {};
+}
+
 Result<std::vector<Reference>> Store::ClaimClockChecks(Instant now, int limit, const Claim&) {
   return DueForClockCheck(now, limit);
 }

@@ -216,6 +216,40 @@ struct ComplaintSummary {
   bool overdue = false;
 };
 
+// A list row as a store reads it: ComplaintSummary's members, its text viewing the store's
+// own buffers (valid until the store reads its next row), for a page written straight to text.
+struct ComplaintSummaryView {
+  int64_t id = 0;
+  std::string_view reference;
+  State state = State::kReceived;
+  Priority priority = Priority::kP3;
+  std::string_view category;
+  std::string_view product;
+  Channel channel = Channel::kWeb;
+  std::string_view assignee;
+  Instant received_at{};
+  std::optional<Instant> due;
+  bool overdue = false;
+
+  static ComplaintSummaryView Of(const ComplaintSummary& s) {
+    return {s.id,      s.reference, s.state,       s.priority, s.category, s.product,
+            s.channel, s.assignee,  s.received_at, s.due,      s.overdue};
+  }
+  ComplaintSummary Copy() const {
+    return {id,
+            std::string(reference),
+            state,
+            priority,
+            std::string(category),
+            std::string(product),
+            channel,
+            std::string(assignee),
+            received_at,
+            due,
+            overdue};
+  }
+};
+
 // A claim on background work (clock checks, outgoing messages, periodic jobs): the claiming
 // node and how long the claim lasts. While it lasts, no other claimer is handed the item; a
 // node that dies holding a claim loses it when the lease ends.
@@ -315,6 +349,10 @@ class Store {
   // Reads.
   virtual Result<std::optional<Complaint>> GetComplaint(const Reference& ref) = 0;
   virtual Result<ListPage> ListComplaints(const ListQuery& q) = 0;
+  // The same page as GET /api/v1/complaints's 200 body (core::WriteListPage's text), appended
+  // to `out`; on an error `out` is as it was. By default ListComplaints, then the text; a store
+  // may write its rows' text as it reads them, without building the page first.
+  virtual Status WriteComplaintsPage(const ListQuery& q, std::string& out);
   virtual Result<std::vector<Event>> EventsOf(int64_t complaint_id) = 0;
   virtual Result<std::vector<Note>> NotesOf(int64_t complaint_id) = 0;
   virtual Result<std::vector<Attachment>> AttachmentsOf(int64_t complaint_id) = 0;

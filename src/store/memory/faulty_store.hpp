@@ -37,6 +37,9 @@ class FaultyStore final : public core::Store {
   core::Result<core::ListPage> ListComplaints(const core::ListQuery& q) override {
     return inner_.ListComplaints(q);
   }
+  core::Status WriteComplaintsPage(const core::ListQuery& q, std::string& out) override {
+    return inner_.WriteComplaintsPage(q, out);
+  }
   core::Result<std::vector<core::Event>> EventsOf(int64_t complaint_id) override {
     return inner_.EventsOf(complaint_id);
   }

@@ -2134,14 +2134,36 @@ std::string FtsQuery(const std::vector<std::string>& terms) {
 
 Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   core::ListPage page;
+  page.items.reserve(static_cast<size_t>(std::clamp(q.limit, 1, 200)));
+  auto cursor =
+      ListRows(q, [&](const core::ComplaintSummaryView& row) { page.items.push_back(row.Copy()); });
+  if (!cursor) return cursor.error();
+  page.next_cursor = std::move(*cursor);
+  return page;
+}
+
+Status SqliteStore::WriteComplaintsPage(const core::ListQuery& q, std::string& out) {
+  const size_t start = out.size();
+  out.reserve(start + 64 + static_cast<size_t>(std::clamp(q.limit, 1, 200)) * 400);
+  core::ListPageWriter w(out);
+  auto cursor = ListRows(q, [&](const core::ComplaintSummaryView& row) { w.Add(row); });
+  if (!cursor) {
+    out.resize(start);
+    return cursor.error();
+  }
+  w.Finish(*cursor);
+  return {};
+}
+
+Result<std::string> SqliteStore::ListRows(const core::ListQuery& q, const RowSink& on_row) {
   std::string fts;
   if (auto terms = ListSearchTerms(q)) {
-    if (terms->empty()) return page;  // only punctuation: matches nothing
+    if (terms->empty()) return std::string();  // only punctuation: matches nothing
     fts = FtsQuery(*terms);
   }
   auto planned = PlanList(q, !fts.empty());
   if (!planned) return planned.error();
-  if (!*planned) return page;  // the scope sees nothing
+  if (!*planned) return std::string();  // the scope sees nothing
   uint64_t bits = (*planned)->bits;
   const core::ListSort sort = (*planned)->sort;
   const CursorPos& after = (*planned)->after;
@@ -2151,8 +2173,10 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
 
   std::string_view state_name = q.state ? core::ToString(*q.state) : "";
   const int64_t now = core::ToMillis(q.now);
-  page.items.reserve(static_cast<size_t>(limit));
   auto c = Reader();
+  int taken = 0;
+  core::ComplaintSummaryView last;  // the last row handed on: its id, priority and instants
+  std::string next_cursor;
   // Runs the statement of `b` for the rows the page still lacks (and one more, to know whether
   // a next page exists: then it sets next_cursor).
   auto take = [&](uint64_t b) -> Status {
@@ -2174,29 +2198,33 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
     if (b & kScopeAssignee) st->BindName(":scope_assignee", scope.assignee);
     if (b & kScopeInvestigator) st->BindName(":scope_investigator", scope.investigator);
     if (b & kExcludeNamed) st->BindName(":named", named);
-    st->BindName(":limit",
-                 static_cast<int64_t>(limit + 1) - static_cast<int64_t>(page.items.size()));
+    st->BindName(":limit", static_cast<int64_t>(limit + 1 - taken));
     int rc;
     while ((rc = st->Step()) == SQLITE_ROW) {
-      if (static_cast<int>(page.items.size()) == limit) {
-        page.next_cursor = CursorAfter(page.items.back(), sort);
+      if (taken == limit) {
+        next_cursor = CursorAfter(last, sort);
         return {};
       }
-      core::ComplaintSummary s;
+      core::ComplaintSummaryView s;
       s.id = st->Int(0);
-      s.reference = st->Text(1);
+      s.reference = st->View(1);
       s.state = core::ParseState(st->View(2)).value_or(core::State::kReceived);
       s.priority = static_cast<core::Priority>(st->Int(3));
-      s.category = st->Text(4);
-      s.product = st->Text(5);
+      s.category = st->View(4);
+      s.product = st->View(5);
       s.channel = core::ParseChannel(st->View(6)).value_or(core::Channel::kWeb);
-      s.assignee = st->Text(7);
+      s.assignee = st->View(7);
       s.received_at = core::FromMillis(st->Int(8));
       if (auto due = st->OptInt(9)) {
         s.due = core::FromMillis(*due);
         s.overdue = st->Int(10) != 0 && *due < now;
       }
-      page.items.push_back(std::move(s));
+      on_row(s);
+      ++taken;
+      last.id = s.id;
+      last.priority = s.priority;
+      last.received_at = s.received_at;
+      last.due = s.due;
     }
     if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "list complaints");
     return {};
@@ -2209,13 +2237,13 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   if ((bits & kAfter) && !(bits & (kText | kSortDue | kSortPriority))) {
     if (auto s = BeginRead(*c); !s) return s.error();
     Status took = take(bits | kTie);
-    if (took && page.next_cursor.empty()) took = take(bits);
+    if (took && next_cursor.empty()) took = take(bits);
     if (auto s = EndRead(*c); !s) return s.error();
     if (!took) return took.error();
-    return page;
+    return next_cursor;
   }
   if (auto s = take(bits); !s) return s.error();
-  return page;
+  return next_cursor;
 }
 
 Result<std::vector<core::Event>> SqliteStore::EventsOf(int64_t complaint_id) {

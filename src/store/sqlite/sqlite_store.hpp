@@ -109,6 +109,8 @@ class SqliteStore final : public core::Store {
 
   core::Result<std::optional<core::Complaint>> GetComplaint(const core::Reference& ref) override;
   core::Result<core::ListPage> ListComplaints(const core::ListQuery& q) override;
+  // Writes each row's text as it steps over it: no ComplaintSummary is built.
+  core::Status WriteComplaintsPage(const core::ListQuery& q, std::string& out) override;
   core::Result<std::vector<core::Event>> EventsOf(int64_t complaint_id) override;
   core::Result<std::vector<core::Note>> NotesOf(int64_t complaint_id) override;
   core::Result<std::vector<core::Attachment>> AttachmentsOf(int64_t complaint_id) override;
@@ -209,6 +211,10 @@ class SqliteStore final : public core::Store {
   // look.
   void NoticeOtherWriters();
   ReaderLease Reader();
+  // The rows of a list page, each handed to `on_row` (its text valid during the call), in
+  // order; returns the next page's cursor, "" when none follows.
+  using RowSink = std::function<void(const core::ComplaintSummaryView&)>;
+  core::Result<std::string> ListRows(const core::ListQuery& q, const RowSink& on_row);
   // The reads of GetComplaint, EventsOf, NotesOf and AttachmentsOf on a connection.
   core::Result<std::optional<core::Complaint>> ComplaintOn(sqlite::Conn& c,
                                                            const core::Reference& ref);
