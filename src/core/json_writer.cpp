@@ -57,12 +57,9 @@ uint64_t LastBytes(std::string_view s) {
   return static_cast<unsigned char>(p[0]) | ((kOnes * ' ') & ~0xFFULL);
 }
 
-// AppendPlain for text longer than its constant of quotes: a list page's long category and
-// product names (the CFPB's run to 80 bytes). Up to 1 KiB: beyond that the general path's
-// SIMD check of the bytes is the faster one.
-bool AppendLongPlain(std::string& out, char pre, std::string_view s, char post) {
+// Whether no byte of `s` keeps it out of AppendPlain, eight at a time.
+inline bool Plain(std::string_view s) {
   const size_t n = s.size();
-  if (n > 1024) return false;
   uint64_t bad = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -70,8 +67,21 @@ bool AppendLongPlain(std::string& out, char pre, std::string_view s, char post) 
     std::memcpy(&w, s.data() + i, 8);
     bad |= NotPlainBits(w);
   }
-  if (i < n) bad |= NotPlainBits(LastBytes(s));
-  if (bad != 0) return false;
+  if (i < n) {
+    // The last bytes, read with loads that overlap bytes already looked at (only whether any
+    // byte is bad counts): copying them into a word on the stack first would make the load
+    // wait for the copy's byte stores, which cost more than the rest of the call.
+    bad |= NotPlainBits(LastBytes(s));
+  }
+  return bad == 0;
+}
+
+// AppendPlain for text longer than its constant of quotes: a list page's long category and
+// product names (the CFPB's run to 80 bytes). Up to 1 KiB: beyond that the general path's
+// SIMD check of the bytes is the faster one.
+bool AppendLongPlain(std::string& out, char pre, std::string_view s, char post) {
+  const size_t n = s.size();
+  if (n > 1024 || !Plain(s)) return false;
   out.reserve(out.size() + n + 4);
   if (pre != 0) out += pre;
   out += '"';
@@ -88,20 +98,7 @@ bool AppendPlain(std::string& out, char pre, std::string_view s, char post) {
   constexpr size_t kMax = 64;
   const size_t n = s.size();
   if (n > kMax) return AppendLongPlain(out, pre, s, post);
-  uint64_t bad = 0;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    bad |= NotPlainBits(w);
-  }
-  if (i < n) {
-    // The last bytes, read with loads that overlap bytes already looked at (only whether any
-    // byte is bad counts): copying them into a word on the stack first would make the load
-    // wait for the copy's byte stores, which cost more than the rest of the call.
-    bad |= NotPlainBits(LastBytes(s));
-  }
-  if (bad != 0) return false;
+  if (!Plain(s)) return false;
   // Quotes everywhere, then the rest written over them in place. The quotes are copied from a
   // constant by memcpy: knowing that `total` is at most 68, GCC would inline append(total,
   // '"') as `rep stos` (and a copy as `rep movs`), whose start-up costs several times what

@@ -503,20 +503,9 @@ TEST(CodecViewTest, WrittenNotesAndAttachmentsAreTheDocumentsText) {
 // byte as nlohmann would write it: every state, channel and priority, free text that needs
 // escapes or is not UTF-8, no due instant, instants past year 9999, and both cursor forms.
 TEST(CodecViewTest, WrittenListPageIsTheDocumentsText) {
-  const std::vector<State> states = {State::kReceived,
-                                     State::kAcknowledged,
-                                     State::kAssessed,
-                                     State::kUnderInvestigation,
-                                     State::kAwaitingComplainant,
-                                     State::kResponseProposed,
-                                     State::kDecisionCommunicated,
-                                     State::kClosed,
-                                     State::kReopened,
-                                     State::kWithdrawn,
-                                     State::kReferred};
-  const std::vector<Channel> channels = {
-      Channel::kWeb,      Channel::kEmail,       Channel::kPhone, Channel::kLetter,
-      Channel::kInPerson, Channel::kSocialMedia, Channel::kApi,   Channel::kReferral};
+  // Every state and channel (both enums run from 0 to their last value, kReferred).
+  const int kStateCount = static_cast<int>(State::kReferred) + 1;
+  const int kChannelCount = static_cast<int>(Channel::kReferral) + 1;
   const std::vector<std::string> texts = {
       "",
       "Billing",
@@ -530,11 +519,11 @@ TEST(CodecViewTest, WrittenListPageIsTheDocumentsText) {
     ComplaintSummary s;
     s.id = static_cast<int64_t>(i + 1);
     s.reference = fmt::format("CMP-2026-{:06}-X", i);
-    s.state = states[i % states.size()];
+    s.state = static_cast<State>(static_cast<int>(i) % kStateCount);
     s.priority = static_cast<Priority>(1 + i % 4);
     s.category = texts[i % texts.size()];
     s.product = texts[(i + 3) % texts.size()];
-    s.channel = channels[i % channels.size()];
+    s.channel = static_cast<Channel>(static_cast<int>(i) % kChannelCount);
     s.assignee = i % 3 == 0 ? "" : "handler-" + std::to_string(i);
     s.received_at = kT0 + hours(static_cast<int>(i));
     if (i % 5 != 0) s.due = s.received_at + days(30);
