@@ -1325,7 +1325,10 @@ void AppendInstant(std::string& out, RowText& row, Instant t) {
 
 }  // namespace
 
-ListPageWriter::ListPageWriter(std::string& out) : out_(out) { out_ += "{\"items\":["; }
+ListPageWriter::ListPageWriter(std::string& out, size_t rows) : out_(out) {
+  out_.reserve(out_.size() + 64 + rows * 400);  // a CFPB row is about 350 bytes
+  out_ += "{\"items\":[";
+}
 
 void ListPageWriter::Add(const ComplaintSummaryView& s) {
   std::string& out = out_;
@@ -1374,8 +1377,7 @@ void ListPageWriter::Finish(std::string_view next_cursor) {
 }
 
 void WriteListPage(std::string& out, const ListPage& page) {
-  out.reserve(out.size() + 64 + page.items.size() * 400);
-  ListPageWriter w(out);
+  ListPageWriter w(out, page.items.size());
   for (const auto& s : page.items) w.Add(ComplaintSummaryView::Of(s));
   w.Finish(page.next_cursor);
 }

@@ -84,7 +84,8 @@ void WriteListPage(std::string& out, const ListPage& page);
 // The same text written row by row, as a store reads its rows: Add each, then Finish.
 class ListPageWriter {
  public:
-  explicit ListPageWriter(std::string& out);
+  // `rows`: how many rows the page may hold (room is made for them).
+  ListPageWriter(std::string& out, size_t rows);
   void Add(const ComplaintSummaryView& s);
   void Finish(std::string_view next_cursor);  // "" when no page follows
 

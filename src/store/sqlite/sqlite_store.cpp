@@ -2134,7 +2134,7 @@ std::string FtsQuery(const std::vector<std::string>& terms) {
 
 Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
   core::ListPage page;
-  page.items.reserve(static_cast<size_t>(std::clamp(q.limit, 1, 200)));
+  page.items.reserve(static_cast<size_t>(ClampLimit(q.limit)));
   auto cursor =
       ListRows(q, [&](const core::ComplaintSummaryView& row) { page.items.push_back(row.Copy()); });
   if (!cursor) return cursor.error();
@@ -2144,8 +2144,7 @@ Result<core::ListPage> SqliteStore::ListComplaints(const core::ListQuery& q) {
 
 Status SqliteStore::WriteComplaintsPage(const core::ListQuery& q, std::string& out) {
   const size_t start = out.size();
-  out.reserve(start + 64 + static_cast<size_t>(std::clamp(q.limit, 1, 200)) * 400);
-  core::ListPageWriter w(out);
+  core::ListPageWriter w(out, static_cast<size_t>(ClampLimit(q.limit)));
   auto cursor = ListRows(q, [&](const core::ComplaintSummaryView& row) { w.Add(row); });
   if (!cursor) {
     out.resize(start);
