@@ -1556,13 +1556,6 @@ TEST_P(StoreContract, InjectedTransientFailureDoesNotPoison) {
   EXPECT_EQ(*faulty.CountComplaints(), 1);
 }
 
-}  // namespace
-
-// Readable parameter names in gtest output.
-void PrintTo(const Adapter& a, std::ostream* os) { *os << a.name; }
-
-namespace {
-
 TEST_P(StoreContract, SavedViewsArePerUserReplacedByNameAndDeleted) {
   core::User a;
   a.username = "viewer-a";

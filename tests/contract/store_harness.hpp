@@ -35,6 +35,10 @@ struct Adapter {
   std::function<std::unique_ptr<StoreHarness>()> make;
 };
 
+// How gtest prints a parameter in --gtest_list_tests, and so in the names ctest gives the
+// discovered tests: the adapter's name, not the struct's bytes (addresses that change by run).
+inline void PrintTo(const Adapter& adapter, std::ostream* os) { *os << adapter.name; }
+
 const std::vector<Adapter>& Adapters();
 
 // The test-name suffix of a parameterised suite over Adapters().
