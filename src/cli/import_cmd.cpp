@@ -142,7 +142,7 @@ DataCommands::DataCommands(CLI::App& app) {
                            "Write the bad rows to FILE as CSV: the file's header and fields, "
                            "then the line and the reason (to fix and import again)");
   import_cfpb_
-      ->add_option("--batch-rows", batch_rows_, "Rows per store write (tuning; default 128)")
+      ->add_option("--batch-rows", batch_rows_, "Rows per store write (tuning; default 2048)")
       ->check(CLI::Range(1, 1000000));
 
   auto* export_cmd = app.add_subcommand("export", "Export complaints");
