@@ -787,8 +787,9 @@ TEST(SqliteStoreTest, FullTextIndexWithoutSizes) {
 
 // Complaint i of the bulk-load tests: two categories, over several days and months.
 core::Complaint BulkComplaint(int i) {
-  core::Complaint c =
-      StoredComplaint(i, core::FromMillis(1'780'000'000'000 + (i % 40) * 86'400'000LL));
+  core::Complaint c = StoredComplaint(
+      i, core::FromMillis(1'780'000'000'000 + (i % 40) * 86'400'000LL),
+      std::string(i % 2 ? "mortgage" : "overdraft") + " complaint number" + std::to_string(i));
   c.assessment.category = i % 3 ? "billing" : "service";
   c.subject.product = i % 2 ? "loan" : "card";
   return c;
@@ -980,6 +981,13 @@ const char* const kRollupRows =
     "facts_monthly ORDER BY 1";
 const char* const kIndexNames =
     "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name";
+// What the full-text index finds (BulkComplaint's descriptions), and its own consistency check.
+const char* const kTextFound =
+    "SELECT 'mortgage ' || rowid FROM complaint_text WHERE complaint_text MATCH 'mortgage' UNION "
+    "ALL SELECT 'number ' || rowid FROM complaint_text WHERE complaint_text MATCH 'number7*' "
+    "ORDER BY 1";
+const char* const kTextIntegrity =
+    "INSERT INTO complaint_text (complaint_text) VALUES ('integrity-check')";
 
 TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   TempDir dir;
@@ -992,8 +1000,10 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   }
   const auto want_rollups = Query(plain, kRollupRows);
   const auto want_indexes = Query(plain, kIndexNames);
+  const auto want_text = Query(plain, kTextFound);
   ASSERT_GT(want_rollups.size(), 100u);
   ASSERT_GT(want_indexes.size(), 15u);
+  ASSERT_EQ(want_text.size(), 60u + 11u);  // the odd numbers; number7 and number70-79
 
   const std::string path = dir.File("bulk.db");
   auto s = OpenOrDie(path);
@@ -1022,10 +1032,15 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   auto refused = s->WriteSync([&dup](StoreTx& tx) { return tx.InsertComplaint(dup); });
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::kConflict);
-  // Roll-ups wait for the end, and say so.
+  // Roll-ups wait for the end, and say so; so does the full-text index, whose table holds the
+  // text meanwhile.
   EXPECT_EQ(Query(path, "SELECT count(*) FROM facts_daily"), std::vector<std::string>{"0"});
   EXPECT_EQ(Query(path, "SELECT value FROM store_flags WHERE name = 'rollups_stale'"),
             std::vector<std::string>{"1"});
+  EXPECT_EQ(Query(path, "SELECT value FROM store_flags WHERE name = 'text_index_stale'"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(Query(path, kTextFound), std::vector<std::string>{});
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_text"), std::vector<std::string>{"120"});
   // A second bulk load of the same store, from another opening of it, is refused.
   {
     auto other = OpenOrDie(path);
@@ -1038,7 +1053,7 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   }
 
   // The end says each step before it runs it: the roll-ups, then every dropped index once, in
-  // name order, counted.
+  // name order, then the full-text index, counted.
   std::vector<std::string> steps;
   ASSERT_TRUE(s->EndBulkLoad([&steps](const SqliteStore::BulkLoadStep& step) {
     steps.push_back(step.kind == SqliteStore::BulkLoadStep::kRollups
@@ -1051,6 +1066,7 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   for (const auto& name : want_indexes) {
     if (std::find(during.begin(), during.end(), name) == during.end()) dropped.push_back(name);
   }
+  dropped.push_back("complaint_text");
   for (size_t i = 0; i < dropped.size(); ++i) {
     want_steps.push_back(std::to_string(i + 1) + "/" + std::to_string(dropped.size()) + " " +
                          dropped[i]);
@@ -1058,9 +1074,14 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   EXPECT_EQ(steps, want_steps);
   EXPECT_EQ(Query(path, kRollupRows), want_rollups);
   EXPECT_EQ(Query(path, kIndexNames), want_indexes);
+  EXPECT_EQ(Query(path, kTextFound), want_text);
+  EXPECT_EQ(Exec(path, kTextIntegrity), "");
+  // The large in-memory hash of the build is not left for ordinary writes.
+  EXPECT_EQ(Query(path, "SELECT v FROM complaint_text_config WHERE k = 'hashsize'"),
+            std::vector<std::string>{"1048576"});
   EXPECT_EQ(Query(path, "SELECT count(*) FROM store_flags"), std::vector<std::string>{"0"});
   EXPECT_EQ(Query(path, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
-  // Writes after the end keep the roll-ups as before.
+  // Writes after the end keep the roll-ups and the full-text index as before.
   WriteBulk(*s, 121, 130, 3);
   ASSERT_TRUE(s->IntegrityCheck());
   s.reset();
@@ -1069,6 +1090,8 @@ TEST(SqliteStoreTest, BulkLoadWritesRollupsAndIndexesAtTheEnd) {
   WriteBulk(*p, 121, 130, 3);
   p.reset();
   EXPECT_EQ(Query(path, kRollupRows), Query(plain, kRollupRows));
+  EXPECT_EQ(Query(path, kTextFound), Query(plain, kTextFound));
+  EXPECT_EQ(Exec(path, kTextIntegrity), "");
 }
 
 // An index built under SorterSettings, its keys past one 2 MiB sorted run, on a connection set
@@ -1376,10 +1399,14 @@ TEST(SqliteStoreTest, BulkLoadThatDidNotEndIsFinishedOnOpen) {
   }
   EXPECT_EQ(Query(path, "SELECT count(*) FROM facts_daily"), std::vector<std::string>{"0"});
   EXPECT_NE(Query(path, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(path, kTextFound), std::vector<std::string>{});
   auto s = OpenOrDie(path);
   ASSERT_TRUE(s);
   EXPECT_EQ(Query(path, kRollupRows), Query(plain, kRollupRows));
   EXPECT_EQ(Query(path, kIndexNames), Query(plain, kIndexNames));
+  EXPECT_EQ(Query(path, kTextFound), Query(plain, kTextFound));
+  EXPECT_FALSE(Query(path, kTextFound).empty());
+  EXPECT_EQ(Exec(path, kTextIntegrity), "");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM store_flags"), std::vector<std::string>{"0"});
   EXPECT_EQ(Query(path, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
 }
