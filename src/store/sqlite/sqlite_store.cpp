@@ -1859,10 +1859,11 @@ constexpr const char* kClearTextIndexStale =
 // The full-text index's name among the bulk load's steps (not an SQL index: FTS5's own tables).
 constexpr const char* kTextIndexName = "complaint_text";
 
-// Whether a bulk load left the full-text index behind its table's text.
-Result<int64_t> TextIndexStale(Conn& c) {
-  return QueryInt(c, "SELECT count(*) FROM store_flags WHERE name = 'text_index_stale'",
-                  "bulk load state");
+// Whether the flag `name` is set in store_flags (1 or 0): what a bulk load left to do, its
+// roll-ups ('rollups_stale') or its full-text index ('text_index_stale'). Names from this file.
+Result<int64_t> StoreFlag(Conn& c, const std::string& name) {
+  const std::string sql = "SELECT count(*) FROM store_flags WHERE name = '" + name + "'";
+  return QueryInt(c, sql.c_str(), "bulk load state");
 }
 
 // Builds the full-text index from the text its table holds, inside the caller's transaction,
@@ -1952,7 +1953,7 @@ Status SqliteStore::EndBulkLoad(const BulkLoadProgress& on_step) {
     auto indexes = DeferredIndexes(*writer_);
     if (!indexes) return indexes.error();
     deferred = std::move(*indexes);
-    auto text_stale = TextIndexStale(*writer_);
+    auto text_stale = StoreFlag(*writer_, "text_index_stale");
     if (!text_stale) return text_stale.error();
     // Last of the builds, in a transaction of its own like each index.
     if (*text_stale != 0) deferred.push_back({kTextIndexName, ""});
@@ -1983,10 +1984,9 @@ Status SqliteStore::FinishBulkLoadLeftUndone() {
   Conn& w = *writer_;
   auto indexes = QueryInt(w, "SELECT count(*) FROM deferred_indexes", "bulk load state");
   if (!indexes) return indexes.error();
-  auto stale = QueryInt(w, "SELECT count(*) FROM store_flags WHERE name = 'rollups_stale'",
-                        "bulk load state");
+  auto stale = StoreFlag(w, "rollups_stale");
   if (!stale) return stale.error();
-  auto text_stale = TextIndexStale(w);
+  auto text_stale = StoreFlag(w, "text_index_stale");
   if (!text_stale) return text_stale.error();
   if (*indexes == 0 && *stale == 0 && *text_stale == 0) return {};
   auto fd = TryBulkLock(path_);
