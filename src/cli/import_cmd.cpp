@@ -279,6 +279,7 @@ int DataCommands::Import() {
     store::SqliteStore::Options store_options;
     store_options.writer_mmap_bytes = int64_t{1} << 40;  // as much as SQLite allows
     store_options.load_without_wal = true;               // when nothing else has the store open
+    store_options.skip_syncs_if_new = true;              // a new store: flushed once at the end
     auto opened = OpenStore({data_, policies_}, true, store_options);
     if (!opened) return Failed(opened.error().detail);
     sqlite = opened->get();

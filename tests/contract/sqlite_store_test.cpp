@@ -1299,14 +1299,20 @@ int FileFormatByte(const std::string& path) {
 // WAL mode when it closes; one opened beside another connection keeps the WAL; and a store
 // opened meanwhile (the service starting during an import) puts the WAL back, which the
 // loader's store follows.
+// The first load into a new store (Options::skip_syncs_if_new) skips the syncs under its mark,
+// `<db>.unsynced-load`, until the store goes back to WAL mode: when it closes, or when another
+// process asks for the WAL (`joined` below).
 TEST(SqliteStoreTest, LoadWithoutWalWhenAlone) {
   TempDir dir;
   SqliteStore::Options load;
   load.load_without_wal = true;
+  load.skip_syncs_if_new = true;
   const std::string alone = dir.File("alone.db");
   {
     auto s = OpenOrDie(alone, load);
     ASSERT_TRUE(s);
+    EXPECT_TRUE(s->SkipsSyncs());
+    EXPECT_EQ(ReadFile(alone + ".unsynced-load"), ReadFile("/proc/sys/kernel/random/boot_id"));
     ASSERT_TRUE(s->BeginBulkLoad(true));
     WriteBulk(*s, 1, 40, 8);
     EXPECT_EQ(FileFormatByte(alone), 1);
@@ -1314,8 +1320,17 @@ TEST(SqliteStoreTest, LoadWithoutWalWhenAlone) {
     ASSERT_TRUE(s->EndBulkLoad());
     EXPECT_EQ(FileFormatByte(alone), 1);
     ASSERT_TRUE(s->IntegrityCheck());
+    EXPECT_TRUE(std::filesystem::exists(alone + ".unsynced-load"));
   }
+  EXPECT_FALSE(std::filesystem::exists(alone + ".unsynced-load"));
   EXPECT_EQ(FileFormatByte(alone), 2);
+  {
+    auto again = OpenOrDie(alone, load);  // no longer new: synced as any store
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(again->SkipsSyncs());
+    EXPECT_FALSE(std::filesystem::exists(alone + ".unsynced-load"));
+    EXPECT_EQ(FileFormatByte(alone), 1);
+  }
   EXPECT_EQ(Query(alone, "PRAGMA journal_mode"), std::vector<std::string>{"wal"});
   EXPECT_EQ(Query(alone, "SELECT count(*) FROM complaints"), std::vector<std::string>{"40"});
   EXPECT_EQ(Query(alone, "SELECT count(*) FROM deferred_indexes"), std::vector<std::string>{"0"});
@@ -1341,6 +1356,7 @@ TEST(SqliteStoreTest, LoadWithoutWalWhenAlone) {
   ASSERT_TRUE(loader);
   WriteBulk(*loader, 1, 10, 5);
   EXPECT_EQ(FileFormatByte(joined), 1);
+  EXPECT_TRUE(loader->SkipsSyncs());
   std::promise<void> started1;
   std::promise<void> release1;
   std::promise<void> release2;
@@ -1369,6 +1385,8 @@ TEST(SqliteStoreTest, LoadWithoutWalWhenAlone) {
   ASSERT_TRUE(done1.get_future().get());
   ASSERT_TRUE(done2.get_future().get());
   EXPECT_FALSE(std::filesystem::exists(joined + ".wal-wanted"));
+  EXPECT_FALSE(loader->SkipsSyncs());  // flushed before the WAL took over
+  EXPECT_FALSE(std::filesystem::exists(joined + ".unsynced-load"));
   const int n = 20;
   WriteBulk(*loader, n + 1, n + 5, 5);
   WriteBulk(*later, n + 6, n + 10, 5);
@@ -1379,6 +1397,47 @@ TEST(SqliteStoreTest, LoadWithoutWalWhenAlone) {
   EXPECT_EQ(Query(joined, "SELECT count(*) FROM complaints"),
             std::vector<std::string>{std::to_string(n + 10)});
   EXPECT_EQ(FileFormatByte(joined), 2);
+}
+
+// A mark of a load without syncs (Options::skip_syncs_if_new) found by an opening: written in
+// another boot, the machine stopped during the load, and the store is refused by every opening;
+// written in this one, the loader's process died (or runs still): a read-only opening leaves the
+// mark, the writer's flushes the file and removes it.
+TEST(SqliteStoreTest, MarkOfALoadWithoutSyncs) {
+  TempDir dir;
+  const std::string db = dir.File("loaded.db");
+  {
+    auto s = OpenOrDie(db);
+    ASSERT_TRUE(s);
+    WriteBulk(*s, 1, 10, 5);
+  }
+  const auto mark = [&db](const std::string& boot_id) {
+    std::ofstream(db + ".unsynced-load") << boot_id << "\n";
+  };
+  mark("00000000-0000-0000-0000-000000000000");
+  auto refused = SqliteStore::Open(db, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kUnavailable);
+  EXPECT_NE(refused.error().detail.find("run the import again"), std::string::npos)
+      << refused.error().detail;
+  auto refused_reading = SqliteStore::OpenReadOnly(db);
+  ASSERT_FALSE(refused_reading);
+  EXPECT_EQ(refused_reading.error().code, Errc::kUnavailable);
+  EXPECT_TRUE(std::filesystem::exists(db + ".unsynced-load"));
+
+  std::string boot_id = ReadFile("/proc/sys/kernel/random/boot_id");
+  while (!boot_id.empty() && boot_id.back() == '\n') boot_id.pop_back();
+  mark(boot_id);
+  {
+    auto reading = SqliteStore::OpenReadOnly(db);
+    ASSERT_TRUE(reading) << reading.error().detail;
+    EXPECT_TRUE(std::filesystem::exists(db + ".unsynced-load"));
+  }
+  auto s = SqliteStore::Open(db, {});
+  ASSERT_TRUE(s) << s.error().detail;
+  EXPECT_FALSE((*s)->SkipsSyncs());
+  EXPECT_FALSE(std::filesystem::exists(db + ".unsynced-load"));
+  EXPECT_EQ((*s)->CountComplaints().value(), 10);
 }
 
 TEST(SqliteStoreTest, BulkLoadThatDidNotEndIsFinishedOnOpen) {

@@ -540,6 +540,98 @@ Result<std::string> EnterWal(Conn& c, const std::string& path) {
   return mode;
 }
 
+// Options::skip_syncs_if_new: the file beside the database that marks a bulk load into a new
+// store writing without syncs (PRAGMA synchronous = OFF). It holds the machine's boot id: a
+// process that dies leaves every page it wrote in the kernel's page cache, consistent, so the
+// next opening in the same boot only flushes them; a machine that stopped meanwhile may have
+// left any page unwritten, and the store is refused (UnsyncedLoadLeft).
+std::string UnsyncedLoadPath(const std::string& db_path) { return db_path + ".unsynced-load"; }
+
+// The kernel's id of this boot ("" when it cannot be read: then no load skips its syncs).
+std::string BootId() {
+  std::string id;
+  const int fd = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return id;
+  char buf[64];
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n > 0) id.assign(buf, static_cast<size_t>(n));
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  return id;
+}
+
+// fdatasync of the file at `path` (absent: nothing to do), or fsync of a directory.
+Status SyncPath(const std::string& path, bool directory = false) {
+  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    return MakeError(Errc::kUnavailable, "cannot open " + path + ": " + std::strerror(errno));
+  }
+  const int rc = directory ? ::fsync(fd) : ::fdatasync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return MakeError(Errc::kUnavailable, "cannot flush " + path + ": " + std::strerror(err));
+  }
+  return {};
+}
+
+std::string DirectoryOf(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+// Marks the start of a bulk load without syncs (UnsyncedLoadPath), the mark itself on the disk.
+Status MarkUnsyncedLoad(const std::string& db_path, const std::string& boot_id) {
+  const std::string marker = UnsyncedLoadPath(db_path);
+  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return MakeError(Errc::kUnavailable, "cannot create " + marker);
+  const std::string text = boot_id + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return MakeError(Errc::kUnavailable, "cannot write " + marker);
+  return SyncPath(DirectoryOf(db_path), true);
+}
+
+// The end of a bulk load without syncs, between transactions: the database file and its
+// journal (truncated: a journal left with its old header would be taken for a hot one) flushed,
+// then the mark removed.
+Status FinishUnsyncedLoad(const std::string& db_path) {
+  if (auto s = SyncPath(db_path); !s) return s;
+  if (auto s = SyncPath(db_path + "-journal"); !s) return s;
+  if (::unlink(UnsyncedLoadPath(db_path).c_str()) != 0 && errno != ENOENT) {
+    return MakeError(Errc::kUnavailable, "cannot remove " + UnsyncedLoadPath(db_path));
+  }
+  return SyncPath(DirectoryOf(db_path), true);
+}
+
+// Looked for before an opening touches the database: whether a bulk load without syncs left its
+// mark in this boot (it runs still, and a read-only opening reads beside it; or its process
+// died, and the writer, which opens only once the load has given the database back, flushes
+// what it wrote and removes the mark: FinishUnsyncedLoad). A mark from another boot: refused.
+Result<bool> UnsyncedLoadLeft(const std::string& db_path) {
+  const std::string marker = UnsyncedLoadPath(db_path);
+  const int fd = ::open(marker.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[64];
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  std::string id = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  if (id.empty() || id != BootId()) {
+    return MakeError(
+        Errc::kUnavailable,
+        "sqlite: " + db_path +
+            " was being written by the first import into a new store, which does not flush "
+            "each batch to the disk, when the machine stopped (" +
+            marker +
+            "); some of its pages may never have reached the disk. Remove the store's files (" +
+            db_path + "*) and run the import again");
+  }
+  return true;
+}
+
 // `path`: the database's; the writer's needs it (EnterWal).
 Status SetPragmas(Conn& c, bool writer, const std::string& path = {}) {
   sqlite3_busy_timeout(c.db(), kBusyTimeoutMs);
@@ -1196,10 +1288,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   std::unique_ptr<SqliteStore> store(new SqliteStore());
   store->queue_ = std::make_unique<WriteQueue>(options.max_queue, options.max_batch);
 
+  const bool created = options.skip_syncs_if_new && ::access(path.c_str(), F_OK) != 0;
+  auto unsynced_left = UnsyncedLoadLeft(path);
+  if (!unsynced_left) return unsynced_left.error();
   auto w = Conn::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, CombiningVfs());
   if (!w) return w.error();
   store->writer_ = std::move(*w);
   if (auto s = SetPragmas(*store->writer_, true, path); !s) return s.error();
+  // In WAL mode now: the bulk load without syncs that left its mark has died.
+  if (*unsynced_left) {
+    if (auto s = FinishUnsyncedLoad(path); !s) return s.error();
+  }
   store->flushes_timed_ = TimeWalFlushes(store->writer_->db(), &store->wal_flushes_);
   if (options.writer_mmap_bytes > 0) {
     const std::string sql = "PRAGMA mmap_size = " + std::to_string(options.writer_mmap_bytes);
@@ -1218,6 +1317,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     if (!rollback) return rollback.error();
     store->rollback_journal_ = *rollback;
     store->opened_without_wal_ = *rollback;
+    const std::string boot_id = *rollback && created ? BootId() : std::string();
+    if (!boot_id.empty()) {
+      if (auto s = MarkUnsyncedLoad(path, boot_id); !s) return s.error();
+      if (auto s = store->writer_->Exec("PRAGMA synchronous = OFF", "synchronous"); !s) {
+        return s.error();
+      }
+      store->unsynced_ = true;
+      store->unsynced_writeback_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
   }
   if (auto s = store->OpenReaders(path, options.readers); !s) return s.error();
   auto ck = Conn::Open(path, SQLITE_OPEN_READWRITE);
@@ -1356,6 +1464,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string
   util::InitCrypto();
   std::unique_ptr<SqliteStore> store(new SqliteStore());
   store->read_only_ = true;
+  if (auto left = UnsyncedLoadLeft(path); !left) return left.error();
   if (auto s = store->OpenReaders(path, readers); !s) return s.error();
   auto lease = store->Reader();
   auto version = sqlite::SchemaVersion(lease->db());
@@ -1437,6 +1546,7 @@ SqliteStore::~SqliteStore() {
   tx_.reset();
   writer_.reset();
   if (bulk_lock_fd_ >= 0) ::close(bulk_lock_fd_);
+  if (unsynced_writeback_fd_ >= 0) ::close(unsynced_writeback_fd_);  // a flush that failed
 }
 
 bool SqliteStore::Healthy() const { return !read_only_ && !poisoned_.load(); }
@@ -1478,6 +1588,15 @@ void SqliteStore::Queue(TxFn fn, Done done, bool rerunnable) {
 }
 
 void SqliteStore::ReturnToWal() {
+  if (unsynced_) {
+    // Flushed before the WAL's first commit can say anything is on the disk; on failure the
+    // mark stays, the store stays without a WAL, and the next batch (or opening) tries again.
+    if (auto s = writer_->Exec("PRAGMA synchronous = FULL", "synchronous"); !s) return;
+    if (auto s = FinishUnsyncedLoad(path_); !s) return;
+    unsynced_ = false;
+    if (unsynced_writeback_fd_ >= 0) ::close(unsynced_writeback_fd_);
+    unsynced_writeback_fd_ = -1;
+  }
   auto mode = SetJournalMode(*writer_, "WAL");
   if (!mode || *mode != "wal") return;  // tried again after the next batch, or by Open()
   rollback_journal_ = false;
@@ -1494,6 +1613,12 @@ void SqliteStore::WriterLoop() {
         // after a checkpoint that did. Past kRestartPages the writer finishes one itself (little
         // is left to copy), so the WAL stops growing: a large WAL slows every page lookup.
         if (poisoned_.load()) return;
+        // Without syncs, the kernel would start writing the batch's pages out only after 30 s
+        // or past a tenth of the memory, leaving gigabytes for the one flush at the end: it
+        // starts now, in the background, and the writer goes on (no wait).
+        if (unsynced_writeback_fd_ >= 0) {
+          (void)::sync_file_range(unsynced_writeback_fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+        }
         if (rollback_journal_ && ::access(WalWantedPath(path_).c_str(), F_OK) == 0) {
           ReturnToWal();
         }

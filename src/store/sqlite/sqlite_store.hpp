@@ -70,6 +70,14 @@ class SqliteStore final : public core::Store {
     // follow); when this store closes it does the same. With another connection open at the
     // start, nothing changes.
     bool load_without_wal = false;
+    // With load_without_wal, when the database file does not exist yet (the first import into
+    // a new store): the writer's commits are not flushed to the disk (PRAGMA synchronous = OFF)
+    // until the store returns to WAL mode, when the file is flushed once. A process that dies
+    // meanwhile loses nothing it committed (the kernel holds its writes); a machine that stops
+    // meanwhile may leave the file damaged, and the mark `<db>.unsynced-load` (the boot's id)
+    // makes every later opening refuse the store, with how to start again. Nothing else was in
+    // it, and the import puts everything back.
+    bool skip_syncs_if_new = false;
     // The writer's commits flushed to the disk by a thread beside it, the writer going on to
     // its next batch meanwhile; each write is still told done only once its commit is on the
     // disk. False: the writer flushes each commit itself (tests compare the two).
@@ -96,6 +104,9 @@ class SqliteStore final : public core::Store {
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // Options::skip_syncs_if_new in force: the writer's commits are not flushed to the disk yet.
+  bool SkipsSyncs() const { return unsynced_.load(); }
 
   void Write(TxFn fn, Done done) override;
   void WriteRerunnable(TxFn fn, Done done) override;
@@ -267,8 +278,11 @@ class SqliteStore final : public core::Store {
   bool empty_wal_after_batch_ = false;
   bool rollback_journal_ = false;    // without a WAL now (Options::load_without_wal); writer only
   bool opened_without_wal_ = false;  // set by Open before the threads start; read-only after
-  int64_t data_version_ = -1;        // the writer connection's PRAGMA data_version when last read
-                                     // while listened to (-1: not yet)
+  // Options::skip_syncs_if_new in force: set by Open, cleared by the writer (ReturnToWal).
+  std::atomic<bool> unsynced_{false};
+  int unsynced_writeback_fd_ = -1;  // the database file, while unsynced_: writeback started
+  int64_t data_version_ = -1;       // the writer connection's PRAGMA data_version when last read
+                                    // while listened to (-1: not yet)
 
   std::mutex listener_mu_;
   ChangeListener listener_;             // GUARDED_BY(listener_mu_)
