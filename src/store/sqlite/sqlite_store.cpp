@@ -547,18 +547,21 @@ Result<std::string> EnterWal(Conn& c, const std::string& path) {
 // left any page unwritten, and the store is refused (UnsyncedLoadLeft).
 std::string UnsyncedLoadPath(const std::string& db_path) { return db_path + ".unsynced-load"; }
 
-// The kernel's id of this boot ("" when it cannot be read: then no load skips its syncs).
-std::string BootId() {
-  std::string id;
-  const int fd = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return id;
+// The first line of a small file ("" when it cannot be read).
+std::string FirstLine(const char* path) {
+  std::string line;
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return line;
   char buf[64];
   const ssize_t n = ::read(fd, buf, sizeof buf);
   ::close(fd);
-  if (n > 0) id.assign(buf, static_cast<size_t>(n));
-  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
-  return id;
+  if (n > 0) line.assign(buf, static_cast<size_t>(n));
+  line.resize(std::min(line.find('\n'), line.size()));
+  return line;
 }
+
+// The kernel's id of this boot ("" when it cannot be read: then no load skips its syncs).
+std::string BootId() { return FirstLine("/proc/sys/kernel/random/boot_id"); }
 
 // fdatasync of the file at `path` (absent: nothing to do), or fsync of a directory.
 Status SyncPath(const std::string& path, bool directory = false) {
@@ -612,13 +615,8 @@ Status FinishUnsyncedLoad(const std::string& db_path) {
 // what it wrote and removes the mark: FinishUnsyncedLoad). A mark from another boot: refused.
 Result<bool> UnsyncedLoadLeft(const std::string& db_path) {
   const std::string marker = UnsyncedLoadPath(db_path);
-  const int fd = ::open(marker.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[64];
-  const ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  std::string id = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  if (::access(marker.c_str(), F_OK) != 0) return false;
+  const std::string id = FirstLine(marker.c_str());
   if (id.empty() || id != BootId()) {
     return MakeError(
         Errc::kUnavailable,
