@@ -1316,13 +1316,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     store->rollback_journal_ = *rollback;
     store->opened_without_wal_ = *rollback;
     const std::string boot_id = *rollback && created ? BootId() : std::string();
-    if (!boot_id.empty()) {
+    const int fd = boot_id.empty() ? -1 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      store->unsynced_fd_ = fd;  // the destructor closes it if what follows fails
       if (auto s = MarkUnsyncedLoad(path, boot_id); !s) return s.error();
       if (auto s = store->writer_->Exec("PRAGMA synchronous = OFF", "synchronous"); !s) {
         return s.error();
       }
-      store->unsynced_ = true;
-      store->unsynced_writeback_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     }
   }
   if (auto s = store->OpenReaders(path, options.readers); !s) return s.error();
@@ -1544,7 +1544,7 @@ SqliteStore::~SqliteStore() {
   tx_.reset();
   writer_.reset();
   if (bulk_lock_fd_ >= 0) ::close(bulk_lock_fd_);
-  if (unsynced_writeback_fd_ >= 0) ::close(unsynced_writeback_fd_);  // a flush that failed
+  if (unsynced_fd_ >= 0) ::close(unsynced_fd_);  // a flush that failed
 }
 
 bool SqliteStore::Healthy() const { return !read_only_ && !poisoned_.load(); }
@@ -1586,14 +1586,13 @@ void SqliteStore::Queue(TxFn fn, Done done, bool rerunnable) {
 }
 
 void SqliteStore::ReturnToWal() {
-  if (unsynced_) {
+  if (const int fd = unsynced_fd_; fd >= 0) {
     // Flushed before the WAL's first commit can say anything is on the disk; on failure the
     // mark stays, the store stays without a WAL, and the next batch (or opening) tries again.
     if (auto s = writer_->Exec("PRAGMA synchronous = FULL", "synchronous"); !s) return;
     if (auto s = FinishUnsyncedLoad(path_); !s) return;
-    unsynced_ = false;
-    if (unsynced_writeback_fd_ >= 0) ::close(unsynced_writeback_fd_);
-    unsynced_writeback_fd_ = -1;
+    unsynced_fd_ = -1;
+    ::close(fd);
   }
   auto mode = SetJournalMode(*writer_, "WAL");
   if (!mode || *mode != "wal") return;  // tried again after the next batch, or by Open()
@@ -1614,8 +1613,8 @@ void SqliteStore::WriterLoop() {
         // Without syncs, the kernel would start writing the batch's pages out only after 30 s
         // or past a tenth of the memory, leaving gigabytes for the one flush at the end: it
         // starts now, in the background, and the writer goes on (no wait).
-        if (unsynced_writeback_fd_ >= 0) {
-          (void)::sync_file_range(unsynced_writeback_fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+        if (const int fd = unsynced_fd_; fd >= 0) {
+          (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
         }
         if (rollback_journal_ && ::access(WalWantedPath(path_).c_str(), F_OK) == 0) {
           ReturnToWal();

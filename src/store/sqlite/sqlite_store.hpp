@@ -106,7 +106,7 @@ class SqliteStore final : public core::Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   // Options::skip_syncs_if_new in force: the writer's commits are not flushed to the disk yet.
-  bool SkipsSyncs() const { return unsynced_.load(); }
+  bool SkipsSyncs() const { return unsynced_fd_.load() >= 0; }
 
   void Write(TxFn fn, Done done) override;
   void WriteRerunnable(TxFn fn, Done done) override;
@@ -278,11 +278,11 @@ class SqliteStore final : public core::Store {
   bool empty_wal_after_batch_ = false;
   bool rollback_journal_ = false;    // without a WAL now (Options::load_without_wal); writer only
   bool opened_without_wal_ = false;  // set by Open before the threads start; read-only after
-  // Options::skip_syncs_if_new in force: set by Open, cleared by the writer (ReturnToWal).
-  std::atomic<bool> unsynced_{false};
-  int unsynced_writeback_fd_ = -1;  // the database file, while unsynced_: writeback started
-  int64_t data_version_ = -1;       // the writer connection's PRAGMA data_version when last read
-                                    // while listened to (-1: not yet)
+  // Options::skip_syncs_if_new in force while it holds the database file (opened by Open; the
+  // writer starts each batch's writeback through it, and closes it in ReturnToWal). -1: not.
+  std::atomic<int> unsynced_fd_{-1};
+  int64_t data_version_ = -1;  // the writer connection's PRAGMA data_version when last read
+                               // while listened to (-1: not yet)
 
   std::mutex listener_mu_;
   ChangeListener listener_;             // GUARDED_BY(listener_mu_)
