@@ -11,7 +11,7 @@ PKGS=(
   libhowardhinnant-date-dev tzdata
   libspdlog-dev libfmt-dev libcli11-dev libsodium-dev
   libtomlplusplus-dev
-  zlib1g-dev libcsv-dev libzip-dev
+  zlib1g-dev libcsv-dev libzip-dev liblz4-dev
   libvmime-dev libgumbo-dev libcurl4-openssl-dev python3-aiosmtpd
   clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -127,20 +127,21 @@ namespace {
 // Everything intake writes, built before the writer sees it: the writer only binds rows.
 struct PreparedIntake {
   core::Complaint complaint;  // received and acknowledged
-  std::string doc;            // EncodeStorage(complaint)
+  std::string doc;            // store.PackRecord(EncodeStorage(complaint))
   std::vector<core::Event> events;
   std::string body_text;  // the 201 body, also the idempotency record's response
 };
 
-std::shared_ptr<PreparedIntake> PrepareIntake(core::Complaint receipt, const core::Policy& policy,
-                                              const core::Actor& actor, core::Instant now, int year,
-                                              int64_t sequence, const std::string& secret) {
+std::shared_ptr<PreparedIntake> PrepareIntake(const core::Store& store, core::Complaint receipt,
+                                              const core::Policy& policy, const core::Actor& actor,
+                                              core::Instant now, int year, int64_t sequence,
+                                              const std::string& secret) {
   receipt.reference.year = year;
   receipt.reference.sequence = sequence;
   core::Applied applied = core::Receive(std::move(receipt), policy, actor, now);
   auto in = std::make_shared<PreparedIntake>();
   in->complaint = std::move(applied.after);
-  in->doc = core::EncodeStorage(in->complaint);
+  in->doc = store.PackRecord(core::EncodeStorage(in->complaint));
   in->events = std::move(applied.events);
   for (auto& e : in->events) e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
   const core::Complaint& c = in->complaint;
@@ -205,7 +206,7 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
   std::shared_ptr<PreparedIntake> intake;
   std::shared_ptr<const core::Complaint> unnumbered;  // the receipt, when the tx numbers it
   if (auto seq = sequences_.Take(year)) {
-    intake = PrepareIntake(std::move(receipt), policy, actor, now, year, *seq, secret);
+    intake = PrepareIntake(store_, std::move(receipt), policy, actor, now, year, *seq, secret);
   } else {
     unnumbered = std::make_shared<const core::Complaint>(std::move(receipt));
   }
@@ -214,8 +215,8 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
   auto fn = [unnumbered = std::move(unnumbered), intake = std::move(intake), actor,
              caller = std::move(caller), key = std::move(idempotency_key),
              body_hash = std::move(body_hash), secret, now, year, &policy, result, reserved,
-             attachments = std::move(attachments),
-             &notify = config_.notify](core::StoreTx& tx) mutable -> core::Status {
+             attachments = std::move(attachments), &notify = config_.notify,
+             &store = store_](core::StoreTx& tx) mutable -> core::Status {
     // Safe to run again (WriteRerunnable): a block of numbers an earlier run reserved went
     // back with its rollback, so the intake built from it is built again.
     if (*reserved != 0) {
@@ -244,7 +245,7 @@ void ComplaintService::Create(core::Complaint receipt, const core::Actor& actor,
       auto first = tx.ReserveSequences(year, kSequenceBlock);
       if (!first) return first.error();
       *reserved = *first;
-      intake = PrepareIntake(*unnumbered, policy, actor, now, year, *first, secret);
+      intake = PrepareIntake(store, *unnumbered, policy, actor, now, year, *first, secret);
     }
     if (auto s = tx.InsertComplaint(intake->complaint, intake->doc); !s) return s;
     for (auto& e : intake->events) {
@@ -428,8 +429,8 @@ void ComplaintService::ReceiveMail(InboundMail mail, Callback<MailReceipt> done)
       auto first = tx.ReserveSequences(year, 1);
       if (!first) return first.error();
       auto intake =
-          PrepareIntake(receipt, policy, core::Actor{core::ActorKind::kSystem, "mailgate"}, now,
-                        year, *first, secret);
+          PrepareIntake(store_, receipt, policy, core::Actor{core::ActorKind::kSystem, "mailgate"},
+                        now, year, *first, secret);
       if (auto s = tx.InsertComplaint(intake->complaint, intake->doc); !s) return s;
       complaint_id = intake->complaint.id;
       for (auto& e : intake->events) {

@@ -31,7 +31,8 @@ std::string ReferenceMember(const core::Reference& r) {
 // writer thread.
 struct Pending {
   cfpb::MappedRow row;
-  std::string doc;    // the stored encoding, with the placeholder reference
+  std::string doc;    // the stored encoding (Store::PackRecord), with the placeholder reference
+                      // unless it is packed (which leaves the reference out)
   core::Event event;  // "imported": after = the record without its reference
 };
 
@@ -40,7 +41,7 @@ struct Batch {
   ImportSummary counts;  // what the write did (valid once it committed)
 };
 
-void Prepare(Pending& p, const ImportOptions& o) {
+void Prepare(Pending& p, const core::Store& store, const ImportOptions& o) {
   core::Complaint& c = p.row.complaint;
   c.reference.prefix = kPlaceholderPrefix;
   c.reference.sequence = 0;
@@ -70,6 +71,7 @@ void Prepare(Pending& p, const ImportOptions& o) {
   w.EndObject();
   // SHA-256 of PayloadBytes(e) (before, "\n", after) without building that string.
   e.payload_digest = util::Sha256Hex2("{}\n", e.after);
+  p.doc = store.PackRecord(std::move(p.doc));
 }
 
 // The key of an imported complaint, to record with the batch's others (PutSources).
@@ -127,7 +129,9 @@ core::Status Insert(core::StoreTx& tx, Pending& p, int64_t seq, const ImportOpti
   const std::string placeholder = PlaceholderMember(c.reference.year);
   c.reference.prefix = o.reference_prefix;
   c.reference.sequence = seq;
-  if (!ReplaceMember(p.doc, placeholder, ReferenceMember(c.reference))) {
+  // A packed record holds no reference: the store writes the complaint's.
+  if (!core::IsPackedRecord(p.doc) &&
+      !ReplaceMember(p.doc, placeholder, ReferenceMember(c.reference))) {
     return MakeError(Errc::kInternal, "import: the encoded record has no reference member");
   }
   if (auto s = tx.InsertComplaint(c, std::move(p.doc)); !s) return s;
@@ -426,7 +430,7 @@ core::Result<ImportSummary> ImportCfpb(core::Store& store, const std::string& pa
     }
     Pending p;
     p.row = std::move(*m);
-    Prepare(p, o);
+    Prepare(p, store, o);
     batch->rows.push_back(std::move(p));
     if (batch->rows.size() >= batch_rows) {
       pipe.Submit(std::move(batch));

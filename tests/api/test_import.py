@@ -25,11 +25,14 @@ import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import redress_harness as h  # noqa: E402
+import stored_records  # noqa: E402
 
 DATA = os.path.normpath(os.path.join(h.SOURCE_DIR, "..", "shared", "data"))
 CURRENT = os.path.join(DATA, "cfpb-2020-03-export-head.csv.gz")
 LEGACY = os.path.join(DATA, "cfpb-2014-11-legacy-export-sample.csv.gz")
 LATER = os.path.join(DATA, "cfpb-2026-04-export-random-sample.csv.gz")
+# No Complaint ID of it is in LATER.
+SEPTEMBER_2023 = os.path.join(DATA, "cfpb-2023-09-export-head.csv.gz")
 SAMPLE = os.path.join(DATA, "cfpb-sample-1000.csv")
 SUMMARY_KEYS = {"rows", "imported", "updated", "unchanged", "bad", "seconds", "rows_per_s"}
 
@@ -109,15 +112,34 @@ class ImportTest(unittest.TestCase):
         self.assertTrue(p.stdout.startswith("ok:"), p.stdout)
 
     def test_imported_event_names_the_row_and_digests_the_stored_record(self):
+        # The first import's records make the store's dictionary (migration 0020): every record
+        # of the second is packed, and decodes (stored_records.py) to what the event digests.
+        import_json(self, SEPTEMBER_2023, self.data)
         rows = {r["Complaint ID"]: r for r in read_rows(LATER)}
         import_json(self, LATER, self.data)
-        found = query(self.data, "SELECT c.reference, d.doc, e.after FROM complaints c "
-                                 "JOIN complaint_docs d ON d.id = c.id "
-                                 "JOIN events e ON e.complaint_id = c.id "
-                                 "WHERE e.action = 'imported'")
-        self.assertEqual(len(found), len(rows))
+        con = sqlite3.connect("file:" + os.path.join(self.data, "redress.db") + "?mode=ro",
+                              uri=True)
+        try:
+            found = [(ref, stored_records.record_text(con, doc, packed, ref), packed, after)
+                     for ref, doc, packed, after in con.execute(
+                         "SELECT c.reference, d.doc, d.packed, e.after FROM complaints c "
+                         "JOIN complaint_docs d ON d.id = c.id "
+                         "JOIN events e ON e.complaint_id = c.id "
+                         "WHERE e.action = 'imported'")]
+            dictionaries = con.execute("SELECT count(*) FROM record_dicts").fetchone()[0]
+        finally:
+            con.close()
+        self.assertEqual(dictionaries, 1)
+        later = [f for f in found if json.loads(f[3])["source"]["id"] in rows]
+        self.assertEqual(len(later), len(rows))
+        self.assertEqual(sum(packed is not None for _, _, packed, _ in later), len(rows))
+        plain = sum(packed is None for _, _, packed, _ in found)
+        self.assertGreater(plain, 0)  # the first import's, written before the dictionary
+        # Packed, the records take well under half their size (a narrative less so).
+        self.assertLess(sum(len(packed) for _, _, packed, _ in later) * 2,
+                        sum(len(doc) for _, doc, _, _ in later))
         keys = dict(query(self.data, "SELECT external_id, row_hash FROM source_keys"))
-        for reference, doc, after_text in found:
+        for reference, doc, _, after_text in later:
             after = json.loads(after_text)
             self.assertEqual(set(after), {"source", "record_sha256"})
             source = after["source"]
@@ -237,8 +259,12 @@ class ImportTest(unittest.TestCase):
         # The records are equal, bar when each store wrote them.
         def records(d):
             out = []
-            for ref, doc in query(d, "SELECT reference, doc FROM complaints "
-                                  "JOIN complaint_docs USING (id) ORDER BY id"):
+            con = sqlite3.connect("file:" + os.path.join(d, "redress.db") + "?mode=ro", uri=True)
+            try:
+                stored = stored_records.records(con)
+            finally:
+                con.close()
+            for _, _, ref, doc in stored:
                 j = json.loads(doc)
                 for k in ("logged_at", "updated_at"):
                     j.pop(k, None)

@@ -27,6 +27,7 @@
 #include "core/event.hpp"
 #include "store/sqlite/facts_sql.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/record_pack.hpp"
 #include "store/sqlite/sorter.hpp"
 #include "store/sqlite/statement.hpp"
 #include "store_harness.hpp"
@@ -649,7 +650,7 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
                  "ALTER TABLE complaints ADD COLUMN doc TEXT NOT NULL DEFAULT ''; "
                  "UPDATE complaints SET doc = (SELECT d.doc FROM complaint_docs d "
                  "WHERE d.id = complaints.id); DROP TABLE complaint_docs; "
-                 "DELETE FROM schema_migrations WHERE version >= 16"),
+                 "DROP TABLE record_dicts; DELETE FROM schema_migrations WHERE version >= 16"),
             "");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints WHERE doc LIKE '%record %'"),
             std::vector<std::string>{"4"});
@@ -658,7 +659,7 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
     auto current = SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kCurrent);
     ASSERT_FALSE(current);
     EXPECT_EQ(current.error().code, Errc::kInvalid);
-    EXPECT_NE(current.error().detail.find("schema version is 15, this binary's 19"),
+    EXPECT_NE(current.error().detail.find("schema version is 15, this binary's 20"),
               std::string::npos)
         << current.error().detail;
     EXPECT_TRUE(SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kAny));
@@ -671,7 +672,8 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
                 "0017_text_terms_by_node.sql applying", "0017_text_terms_by_node.sql applied",
                 "0018_partial_category_investigator.sql applying",
                 "0018_partial_category_investigator.sql applied",
-                "0019_text_without_sizes.sql applying", "0019_text_without_sizes.sql applied"}));
+                "0019_text_without_sizes.sql applying", "0019_text_without_sizes.sql applied",
+                "0020_packed_records.sql applying", "0020_packed_records.sql applied"}));
   ASSERT_TRUE(s);
   EXPECT_EQ(Query(path, "SELECT count(*) FROM pragma_table_info('complaints') WHERE name = 'doc'"),
             std::vector<std::string>{"0"});
@@ -701,6 +703,154 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
   EXPECT_EQ((*got)->description.value, "record two, changed");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_docs WHERE doc LIKE '%record two%'"),
             std::vector<std::string>{"1"});
+}
+
+// Migration 0020: once kDictRecords plain records are in a store, the writer makes a dictionary
+// of them, and every record written after it commits is packed (record_pack.hpp), off the
+// writer (Store::PackRecord) or by the writer; each reads back as it was written, by every read
+// that decodes records (get, scan, the dashboard's clocks), in this process and after a reopen.
+TEST(SqliteStoreTest, RecordsArePackedOnceTheStoreHasADictionary) {
+  TempDir dir;
+  const std::string path = dir.File("d.db");
+  auto on_day = [](int i) {
+    core::Complaint c = ComplaintOnDay(i);
+    c.description.value =
+        "The branch charged a fee twice on my account, complaint " + std::to_string(i);
+    core::ClockTrack ack;
+    ack.name = "acknowledge";
+    ack.rule = "acknowledge";
+    ack.state = core::ClockState::kMet;
+    ack.anchor = c.received_at;
+    ack.due = c.received_at + std::chrono::hours(72);
+    ack.ended_at = c.received_at + std::chrono::hours(1);
+    ack.breached = i % 2 == 0;
+    c.clocks = {ack};
+    return c;
+  };
+  auto same = [](const core::Complaint& want, const core::Complaint& got) {
+    EXPECT_EQ(core::EncodeStorage(got), core::EncodeStorage(want)) << want.reference.ToString();
+  };
+  auto packed_count = [&path] {
+    return Query(path, "SELECT count(*) FROM complaint_docs WHERE packed IS NOT NULL").at(0);
+  };
+  const int plain = store::sqlite::kDictRecords;
+  std::vector<core::Complaint> written;
+  {
+    auto s = OpenOrDie(path);
+    ASSERT_TRUE(s);
+    // Fewer plain records than a dictionary needs: none is made.
+    ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {
+      for (int i = 1; i < plain; ++i) {
+        written.push_back(on_day(i));
+        if (auto st = tx.InsertComplaint(written.back()); !st) return st;
+      }
+      return {};
+    }));
+    ASSERT_TRUE(s->WriteSync([](StoreTx&) { return Status{}; }));
+    EXPECT_EQ(Query(path, "SELECT count(*) FROM record_dicts"), std::vector<std::string>{"0"});
+    EXPECT_FALSE(core::IsPackedRecord(s->PackRecord(core::EncodeStorage(written[0]))));
+    // The last one it needs: the dictionary is written after that batch, and the next write
+    // waits behind it.
+    ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {
+      written.push_back(on_day(plain));
+      return tx.InsertComplaint(written.back());
+    }));
+    ASSERT_TRUE(s->WriteSync([](StoreTx&) { return Status{}; }));
+    EXPECT_EQ(Query(path, "SELECT count(*) FROM record_dicts"), std::vector<std::string>{"1"});
+    EXPECT_EQ(packed_count(), "0");
+    // Packed off the writer, without its reference, and packed by the writer.
+    core::Complaint off = on_day(plain + 1);
+    const std::string doc = s->PackRecord(core::EncodeStorage(off));
+    ASSERT_TRUE(core::IsPackedRecord(doc));
+    EXPECT_EQ(doc.find(off.reference.ToString()), std::string::npos);
+    EXPECT_LT(doc.size() * 2, core::EncodeStorage(off).size());
+    core::Complaint on = on_day(plain + 2);
+    ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {
+      if (auto st = tx.InsertComplaint(off, doc); !st) return st;
+      return tx.InsertComplaint(on);
+    }));
+    written.push_back(off);
+    written.push_back(on);
+    EXPECT_EQ(packed_count(), "2");
+    EXPECT_EQ(
+        Query(path, "SELECT count(*) FROM complaint_docs WHERE packed IS NOT NULL AND doc = ''"),
+        std::vector<std::string>{"2"});
+    for (const core::Complaint& c : written) {
+      auto got = s->GetComplaint(c.reference);
+      ASSERT_TRUE(got && got->has_value()) << c.reference.ToString();
+      same(c, **got);
+    }
+    // An update of a plain record packs it; one of a packed record keeps it packed.
+    written[0].description.value = "Changed after the dictionary";
+    written[0].version += 1;
+    written[plain].description.value = "Changed while packed";
+    written[plain].version += 1;
+    ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {
+      if (auto st = tx.UpdateComplaint(written[0]); !st) return st;
+      auto loaded = tx.LoadComplaint(written[plain].reference);  // the writer unpacks too
+      if (!loaded || !loaded->has_value()) return core::MakeError(Errc::kInternal, "no load");
+      EXPECT_EQ((*loaded)->description.value, off.description.value);
+      return tx.UpdateComplaint(written[plain]);
+    }));
+    EXPECT_EQ(packed_count(), "3");
+    for (size_t i : {size_t{0}, static_cast<size_t>(plain)}) {
+      auto got = s->GetComplaint(written[i].reference);
+      ASSERT_TRUE(got && got->has_value());
+      same(written[i], **got);
+    }
+    core::DashboardQuery q;
+    q.since = written[0].received_at;
+    q.age_edges = {q.since, q.since, q.since};
+    auto d = s->Dashboard(q);
+    ASSERT_TRUE(d) << d.error().detail;
+    const int64_t breached = (plain + 2) / 2;  // the even days
+    EXPECT_EQ(d->clocks["acknowledge"].breached, breached);
+    EXPECT_EQ(d->clocks["acknowledge"].met, plain + 2 - breached);
+  }
+  // Reopened: the same dictionary packs new records, and every record reads back, by a get
+  // and by a scan.
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  core::Complaint later = on_day(plain + 3);
+  ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) { return tx.InsertComplaint(later); }));
+  written.push_back(later);
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM record_dicts"), std::vector<std::string>{"1"});
+  EXPECT_EQ(packed_count(), "4");
+  size_t scanned = 0;
+  ASSERT_TRUE(s->ScanComplaints(0, [&](const core::Complaint& c) {
+    if (scanned < written.size()) same(written[scanned], c);
+    ++scanned;
+    return true;
+  }));
+  EXPECT_EQ(scanned, written.size());
+  auto ro = SqliteStore::OpenReadOnly(path);
+  ASSERT_TRUE(ro);
+  auto got = (*ro)->GetComplaint(later.reference);
+  ASSERT_TRUE(got && got->has_value());
+  same(later, **got);
+  // A broken packed record, or one naming a dictionary the store lacks, is an error, not a
+  // wrong record.
+  s.reset();
+  ro->reset();
+  ASSERT_EQ(Exec(path, ("UPDATE complaint_docs SET packed = substr(packed, 1, 8) WHERE id = " +
+                        std::to_string(written[plain].id))
+                           .c_str()),
+            "");
+  ASSERT_EQ(
+      Exec(path, ("UPDATE complaint_docs SET packed = CAST(x'0107' || substr(packed, 3) AS BLOB) "
+                  "WHERE id = " +
+                  std::to_string(later.id))
+                     .c_str()),
+      "");
+  s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  auto broken = s->GetComplaint(written[plain].reference);
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().code, Errc::kInternal);
+  auto missing = s->GetComplaint(later.reference);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().detail.find("dictionary 7"), std::string::npos)
+      << missing.error().detail;
 }
 
 // Migration 0019 makes the full-text index again without per-row column sizes: a store

@@ -92,8 +92,8 @@ class StoreTx {
 
   // Inserts; assigns c.id. kConflict if the reference exists: from this call, or (an adapter
   // that sends its statements without waiting, PostgreSQL) as the result of the write function
-  // that made it. `doc` must be EncodeStorage(c) (core/codec.hpp): callers that can compute it
-  // off the writer pass it in.
+  // that made it. `doc` must be EncodeStorage(c) (core/codec.hpp), or the store's
+  // PackRecord() of it: callers that can compute it off the writer pass it in.
   virtual Status InsertComplaint(Complaint& c, std::string doc) = 0;
   Status InsertComplaint(Complaint& c);
   virtual Result<std::optional<Complaint>> LoadComplaint(const Reference& ref) = 0;
@@ -167,6 +167,10 @@ class StoreTx {
   virtual Result<int64_t> NextRecordId(RecordKind kind) = 0;
   virtual Status PutRecord(const Record& r) = 0;
 };
+
+// Whether `doc` is a record as Store::PackRecord packed it (not JSON): it holds no reference,
+// so a caller cannot edit the reference inside it (the store writes the complaint's own).
+inline bool IsPackedRecord(std::string_view doc) { return !doc.empty() && doc.front() != '{'; }
 
 // Which complaints a caller may see: enforced in every list/get query.
 struct Scope {
@@ -311,6 +315,13 @@ class Store {
 
   // Blocking convenience for CLI and tests: runs Write() and waits for `done`.
   Status WriteSync(TxFn fn);
+
+  // The form in which this store keeps `record` (EncodeStorage of a complaint), made by the
+  // caller off the writer and handed to StoreTx::InsertComplaint as its `doc`. Thread-safe. By
+  // default the record itself; the SQLite store packs it (store/sqlite/record_pack.hpp) once it
+  // has a dictionary, leaving out the record's leading reference member, which it then takes
+  // from the complaint it stores (IsPackedRecord).
+  virtual std::string PackRecord(std::string record) const { return record; }
 
   virtual bool Healthy() const = 0;
 

@@ -14,6 +14,7 @@
 #include "store/postgres/pg_copy.hpp"
 #include "store/postgres/pg_facts.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/record_pack.hpp"
 #include "store/sqlite/statement.hpp"
 #include "store/stored_complaint.hpp"
 #include "util/crypto.hpp"
@@ -35,6 +36,10 @@ struct Table {
   const char* pg_order;      // the same order on PostgreSQL: text in byte order, as SQLite's
   // A table of the source whose columns but `id` belong to this one's rows, or null.
   const char* sqlite_joined = nullptr;
+  // What the source's rows are selected as, when it is not `columns`, and the source's columns
+  // read only through it (not copied by name).
+  const char* sqlite_select = nullptr;
+  const char* sqlite_read_through = nullptr;
 };
 
 constexpr Table kUsers{
@@ -46,7 +51,12 @@ constexpr Table kComplaints{
     "id, reference, prefix, year, seq, state, priority, category, product, channel, assignee, "
     "investigator, persons_named, received_at, next_due, next_clock, is_open, version, "
     "updated_at, doc, follow_up_at",
-    "id", "id", "complaint_docs"};  // the record, in a table of its own since migration 0016
+    "id", "id", "complaint_docs",  // the record, in a table of its own since migration 0016
+    // The record's JSON, unpacked when it is packed (migration 0020).
+    "id, reference, prefix, year, seq, state, priority, category, product, channel, assignee, "
+    "investigator, persons_named, received_at, next_due, next_clock, is_open, version, "
+    "updated_at, redress_record(doc, packed, reference) AS doc, follow_up_at",
+    "packed"};
 // Columns of kComplaints that the copy reads.
 constexpr int kComplaintId = 0;
 constexpr int kComplaintYear = 3;
@@ -99,8 +109,9 @@ constexpr std::string_view kNotCopied[] = {
     "facts", "facts_daily", "facts_monthly", "state_counts", "open_due_days",
     // What a bulk load left undone: the SQLite store's own business.
     "store_flags", "deferred_indexes",
-    // Copied with complaints (kComplaints.sqlite_joined).
-    "complaint_docs"};
+    // Copied with complaints (kComplaints.sqlite_joined), each record as JSON: the target
+    // needs no dictionary of packed records.
+    "complaint_docs", "record_dicts"};
 
 // The tables whose rows the target derives from the copied ones.
 constexpr const char* kDerived[] = {"complaint_text", "facts", "state_counts", "open_due_days"};
@@ -199,6 +210,7 @@ Status CheckSourceSchema(sqlite3* db) {
       if (!joined) return joined.error();
       present->insert(present->end(), joined->begin(), joined->end());
     }
+    if (t->sqlite_read_through != nullptr) std::erase(*present, t->sqlite_read_through);
     std::vector<std::string> known = ColumnNames(t->columns);
     std::sort(present->begin(), present->end());
     std::sort(known.begin(), known.end());
@@ -413,11 +425,12 @@ class Copier {
   }
 
   std::string Select(const Table& t) const {
+    const char* columns = t.sqlite_select != nullptr ? t.sqlite_select : t.columns;
     if (t.sqlite_joined != nullptr) {
-      return fmt::format("SELECT {} FROM {} JOIN {} USING (id) ORDER BY {}", t.columns, t.name,
+      return fmt::format("SELECT {} FROM {} JOIN {} USING (id) ORDER BY {}", columns, t.name,
                          t.sqlite_joined, t.sqlite_order);
     }
-    return fmt::format("SELECT {} FROM {} ORDER BY {}", t.columns, t.name, t.sqlite_order);
+    return fmt::format("SELECT {} FROM {} ORDER BY {}", columns, t.name, t.sqlite_order);
   }
 
   // Sends what `b` holds.
@@ -684,6 +697,7 @@ class Copier {
 // ---------------------------------------------------------------------------------------------
 
 struct SqliteToPostgres::State {
+  sqlite::PackDicts dicts;  // the source's, for redress_record(); outlives `source`
   std::unique_ptr<sqlite::Conn> source;
   pg::PlainConn target{nullptr, &PQfinish};
   bool used = false;
@@ -700,6 +714,9 @@ Result<std::unique_ptr<SqliteToPostgres>> SqliteToPostgres::Open(const std::stri
   state->source = std::move(*source);
   sqlite3* db = state->source->db();
   sqlite3_busy_timeout(db, 5000);
+  if (int rc = sqlite::RegisterRecordFunction(db, &state->dicts); rc != SQLITE_OK) {
+    return sqlite::SqliteError(db, rc, "register redress_record");
+  }
   auto version = sqlite::SchemaVersion(db);
   if (!version) return version.error();
   if (*version == 0) {

@@ -63,6 +63,8 @@ enum StmtId : int {
   kNextSequence,
   kInsertComplaint,
   kInsertDoc,
+  kNewestPlainRecords,
+  kInsertDict,
   kUpdateDoc,
   kInsertText,
   kLoadComplaint,
@@ -196,13 +198,17 @@ const char* SqlOf(StmtId id) {
              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
              "?18, ?21)";
     case kInsertDoc:
-      return "INSERT INTO complaint_docs (id, doc) VALUES (?1, ?2)";
+      return "INSERT INTO complaint_docs (id, doc, packed) VALUES (?1, ?2, ?3)";
+    case kNewestPlainRecords:
+      return "SELECT doc FROM complaint_docs WHERE packed IS NULL ORDER BY id DESC LIMIT ?1";
+    case kInsertDict:
+      return "INSERT INTO record_dicts (dict, made_at) VALUES (?1, ?2)";
     case kUpdateDoc:
-      return "UPDATE complaint_docs SET doc = ?2 WHERE id = ?1";
+      return "UPDATE complaint_docs SET doc = ?2, packed = ?3 WHERE id = ?1";
     case kInsertText:
       return "INSERT INTO complaint_text (rowid, description, notes) VALUES (?1, ?2, '')";
     case kLoadComplaint:
-      return "SELECT c.id, c.version, d.doc FROM " REDRESS_COMPLAINTS_WITH_DOCS
+      return "SELECT c.id, c.version, d.doc, d.packed FROM " REDRESS_COMPLAINTS_WITH_DOCS
              " WHERE c.reference = ?1";
     case kUpdateComplaint:
       return "UPDATE complaints SET state = ?5, priority = ?6, category = ?7, product = ?8, "
@@ -303,8 +309,8 @@ const char* SqlOf(StmtId id) {
       return "INSERT INTO source_keys (system, external_id, complaint_id, row_hash) "
              "VALUES (?1, ?2, ?3, ?4)";
     case kScanComplaints:
-      return "SELECT c.id, c.version, d.doc FROM " REDRESS_COMPLAINTS_WITH_DOCS
-             " WHERE c.id > ?1 ORDER BY c.id";
+      return "SELECT c.id, c.version, d.doc, d.packed, c.reference "
+             "FROM " REDRESS_COMPLAINTS_WITH_DOCS " WHERE c.id > ?1 ORDER BY c.id";
     case kUpdateSource:
       return "UPDATE source_keys SET complaint_id = ?3, row_hash = ?4 "
              "WHERE system = ?1 AND external_id = ?2";
@@ -354,7 +360,8 @@ const char* SqlOf(StmtId id) {
              "sum(coalesce(json_extract(t.value, '$.breached'), 0) <> 0 "
              "OR json_extract(t.value, '$.state') = 'breached') "
              "FROM " REDRESS_COMPLAINTS_WITH_DOCS
-             ", json_each(d.doc, '$.clocks') t WHERE c.received_at >= ?1 GROUP BY name";
+             ", json_each(redress_record(d.doc, d.packed, c.reference), '$.clocks') t "
+             "WHERE c.received_at >= ?1 GROUP BY name";
     case kDashWeeks:
       // Weeks start on Monday 00:00 UTC; 345600000 ms is 1970-01-05, the first Monday.
       return "SELECT (received_at - 345600000) / 604800000 AS w, count(*) FROM complaints "
@@ -693,7 +700,7 @@ void LowerCheckpointerPriority() {
 
 class SqliteStore::Tx final : public core::StoreTx {
  public:
-  explicit Tx(Conn& c) : c_(c) {}
+  Tx(Conn& c, SqliteStore& store) : c_(c), store_(store) {}
 
   // Head of the event chain as of the last statement run (restored on rollback).
   int64_t head_seq = 0;
@@ -828,12 +835,29 @@ class SqliteStore::Tx final : public core::StoreTx {
     return PutFactsOf(c, std::nullopt, true);
   }
 
-  // The record of complaint `id` (migration 0016): kInsertDoc or kUpdateDoc.
+  // The record of complaint `id` (migration 0016): kInsertDoc or kUpdateDoc. A plain record is
+  // packed here when the store has a dictionary (migration 0020); one packed off the writer
+  // (Store::PackRecord) is written as it is.
   Status PutDoc(StmtId stmt, int64_t id, std::string_view doc) {
+    std::string packed;
+    if (!sqlite::IsPacked(doc)) {
+      if (auto dict = store_.PackingDict()) {
+        packed = dict->Pack(doc);
+        doc = packed;
+      } else {
+        ++store_.plain_written_;
+      }
+    }
     auto st = Prep(c_, stmt);
     if (!st) return st.error();
     st->Bind(1, id);
-    st->Bind(2, doc);
+    if (sqlite::IsPacked(doc)) {
+      st->Bind(2, std::string_view(""));  // NOT NULL: '' beside a packed record
+      st->BindBlob(3, doc);
+    } else {
+      st->Bind(2, doc);
+      st->BindNull(3);
+    }
     int rc = st->Step();
     if (rc != SQLITE_DONE) return Fail(rc, "write complaint record");
     if (sqlite3_changes(c_.db()) != 1) {
@@ -850,7 +874,10 @@ class SqliteStore::Tx final : public core::StoreTx {
     int rc = st->Step();
     if (rc == SQLITE_DONE) return std::optional<core::Complaint>();
     if (rc != SQLITE_ROW) return Fail(rc, "load complaint");
-    return ParseComplaint(st->Int(0), st->Int(1), st->View(2));
+    std::string buf;
+    auto record = store_.RecordText(c_, st->View(2), st->OptBlob(3), text, buf);
+    if (!record) return Checked(sqlite3_errcode(c_.db()), record.error());
+    return ParseComplaint(st->Int(0), st->Int(1), *record);
   }
 
   Status UpdateComplaint(const core::Complaint& c, std::string doc) override {
@@ -1231,6 +1258,7 @@ class SqliteStore::Tx final : public core::StoreTx {
   }
 
   Conn& c_;
+  SqliteStore& store_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1269,6 +1297,9 @@ Status SqliteStore::OpenReaders(const std::string& path, int readers) {
     auto c = Conn::Open(path, SQLITE_OPEN_READONLY);
     if (!c) return c.error();
     if (auto s = SetPragmas(**c, false); !s) return s;
+    if (int rc = sqlite::RegisterRecordFunction((*c)->db(), &dicts_); rc != SQLITE_OK) {
+      return SqliteError((*c)->db(), rc, "register redress_record");
+    }
     free_readers_.push_back(c->get());
     readers_.push_back(std::move(*c));
   }
@@ -1293,6 +1324,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (!w) return w.error();
   store->writer_ = std::move(*w);
   if (auto s = SetPragmas(*store->writer_, true, path); !s) return s.error();
+  if (int rc = sqlite::RegisterRecordFunction(store->writer_->db(), &store->dicts_);
+      rc != SQLITE_OK) {
+    return SqliteError(store->writer_->db(), rc, "register redress_record");
+  }
   // In WAL mode now: the bulk load without syncs that left its mark has died.
   if (*unsynced_left) {
     if (auto s = FinishUnsyncedLoad(path); !s) return s.error();
@@ -1305,11 +1340,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (auto s = sqlite::ApplyMigrations(store->writer_->db(), options.on_upgrade); !s) {
     return s.error();
   }
-  store->tx_ = std::make_unique<Tx>(*store->writer_);
+  store->tx_ = std::make_unique<Tx>(*store->writer_, *store);
   store->path_ = path;
   if (auto s = store->FinishBulkLoadLeftUndone(); !s) return s.error();
   if (auto s = store->RebuildFactsIfBehind(); !s) return s.error();
   if (auto s = store->LoadChainHead(); !s) return s.error();
+  if (auto s = store->LoadPackingDict(); !s) return s.error();
   if (options.load_without_wal) {
     auto rollback = TryRollbackJournal(*store->writer_);
     if (!rollback) return rollback.error();
@@ -1382,14 +1418,19 @@ Status SqliteStore::RebuildFactsIfBehind() {
   auto run = [&]() -> Status {
     sqlite3_stmt* raw = nullptr;
     int rc = sqlite3_prepare_v2(
-        w.db(), "SELECT c.id, c.version, d.doc FROM " REDRESS_COMPLAINTS_WITH_DOCS " ORDER BY c.id",
+        w.db(),
+        "SELECT c.id, c.version, d.doc, d.packed, c.reference FROM " REDRESS_COMPLAINTS_WITH_DOCS
+        " ORDER BY c.id",
         -1, &raw, nullptr);
     if (rc != SQLITE_OK) return SqliteError(w.db(), rc, "rebuild facts");
     const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(raw, sqlite3_finalize);
     Stmt st(raw);  // destroyed (reset) before `owner` finalizes
     sqlite::RollupBuffer rollup;
+    std::string buf;
     while ((rc = st.Step()) == SQLITE_ROW) {
-      auto c = ParseComplaint(st.Int(0), st.Int(1), st.View(2));
+      auto text = RecordText(w, st.View(2), st.OptBlob(3), st.View(4), buf);
+      if (!text) return text.error();
+      auto c = ParseComplaint(st.Int(0), st.Int(1), *text);
       if (!c) return c.error();
       if (!*c) continue;
       const core::ComplaintFacts f = core::FactsOf(**c);
@@ -1475,6 +1516,90 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string
     return MakeError(Errc::kInvalid, sqlite::OtherSchemaMessage("the store's", *version));
   }
   return store;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packed records (migration 0020, record_pack.hpp).
+
+std::string SqliteStore::PackRecord(std::string record) const {
+  auto dict = PackingDict();
+  if (!dict || sqlite::IsPacked(record)) return record;
+  return dict->Pack(record);
+}
+
+std::shared_ptr<const sqlite::PackDict> SqliteStore::PackingDict() const {
+  std::lock_guard lock(packing_mu_);
+  return packing_;
+}
+
+Result<std::string_view> SqliteStore::RecordText(Conn& c, std::string_view doc,
+                                                 std::optional<std::string_view> packed,
+                                                 std::string_view reference,
+                                                 std::string& buf) const {
+  return dicts_.Text(c.db(), doc, packed, reference, buf);
+}
+
+Status SqliteStore::LoadPackingDict() {
+  auto newest =
+      QueryInt(*writer_, "SELECT coalesce(max(id), 0) FROM record_dicts", "record dictionaries");
+  if (!newest) return newest.error();
+  if (*newest == 0) {
+    plain_written_ = 1;  // look at the store's records after the first batch
+    return {};
+  }
+  auto dict = dicts_.Get(writer_->db(), *newest);
+  if (!dict) return dict.error();
+  std::lock_guard lock(packing_mu_);
+  packing_ = *dict;
+  dict_asked_ = true;
+  return {};
+}
+
+void SqliteStore::MaybeMakeDict() {
+  if (dict_asked_ || plain_written_ == 0) return;
+  plain_written_ = 0;
+  static const std::string kCount =
+      "SELECT count(*) FROM (SELECT 1 FROM complaint_docs WHERE packed IS NULL LIMIT " +
+      std::to_string(sqlite::kDictRecords) + ")";
+  auto plain = QueryInt(*writer_, kCount.c_str(), "records toward a dictionary");
+  if (!plain || *plain < sqlite::kDictRecords) return;
+  dict_asked_ = true;
+  // Made in a write of its own, after the batches queued now; new records are packed with it
+  // once it has committed.
+  auto made = std::make_shared<std::shared_ptr<const sqlite::PackDict>>();
+  Queue(
+      [this, made](core::StoreTx&) -> Status {
+        std::vector<std::string> records;
+        {
+          auto st = Prep(*writer_, kNewestPlainRecords);
+          if (!st) return st.error();
+          st->Bind(1, static_cast<int64_t>(sqlite::kDictRecords));
+          int rc;
+          while ((rc = st->Step()) == SQLITE_ROW) records.push_back(st->Text(0));
+          if (rc != SQLITE_DONE)
+            return SqliteError(writer_->db(), rc, "records toward a dictionary");
+        }
+        std::reverse(records.begin(), records.end());  // newest last
+        std::string bytes = sqlite::DictBytes(records);
+        auto st = Prep(*writer_, kInsertDict);
+        if (!st) return st.error();
+        st->BindBlob(1, bytes);
+        st->Bind(2, core::ToMillis(std::chrono::time_point_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now())));
+        if (int rc = st->Step(); rc != SQLITE_DONE) {
+          return SqliteError(writer_->db(), rc, "write record dictionary");
+        }
+        *made = std::make_shared<const sqlite::PackDict>(sqlite3_last_insert_rowid(writer_->db()),
+                                                         std::move(bytes));
+        return {};
+      },
+      [this, made](Status s) {
+        if (!s || !*made) return;
+        dicts_.Put(*made);
+        std::lock_guard lock(packing_mu_);
+        packing_ = *made;
+      },
+      false);
 }
 
 Status SqliteStore::LoadChainHead() {
@@ -1610,6 +1735,7 @@ void SqliteStore::WriterLoop() {
         // after a checkpoint that did. Past kRestartPages the writer finishes one itself (little
         // is left to copy), so the WAL stops growing: a large WAL slows every page lookup.
         if (poisoned_.load()) return;
+        MaybeMakeDict();
         // Without syncs, the kernel would start writing the batch's pages out only after 30 s
         // or past a tenth of the memory, leaving gigabytes for the one flush at the end: it
         // starts now, in the background, and the writer goes on (no wait).
@@ -2212,7 +2338,10 @@ Result<std::shared_ptr<const core::Complaint>> SqliteStore::SharedComplaintOn(
   const int64_t version = st->Int(1);
   if (auto kept = decoded_.Find(id, version)) return kept;
   // The document is read (and its overflow pages fetched) only on a miss.
-  auto parsed = ParseComplaint(id, version, st->View(2));
+  std::string buf;
+  auto record = RecordText(c, st->View(2), st->OptBlob(3), text, buf);
+  if (!record) return record.error();
+  auto parsed = ParseComplaint(id, version, *record);
   if (!parsed) return parsed.error();
   if (!parsed->has_value()) return std::shared_ptr<const core::Complaint>();
   auto shared = std::make_shared<const core::Complaint>(std::move(**parsed));
@@ -2911,8 +3040,11 @@ Status SqliteStore::ScanComplaints(int64_t after_id,
   if (!st) return st.error();
   st->Bind(1, after_id);
   int rc;
+  std::string buf;
   while ((rc = st->Step()) == SQLITE_ROW) {
-    auto complaint = ParseComplaint(st->Int(0), st->Int(1), st->View(2));
+    auto text = RecordText(*c, st->View(2), st->OptBlob(3), st->View(4), buf);
+    if (!text) return text.error();
+    auto complaint = ParseComplaint(st->Int(0), st->Int(1), *text);
     if (!complaint) return complaint.error();
     if (!fn(**complaint)) return {};
   }

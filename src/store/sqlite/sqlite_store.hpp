@@ -28,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -35,6 +36,7 @@
 
 #include "core/ports/store.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/record_pack.hpp"
 #include "store/sqlite/wal_vfs.hpp"
 #include "store/write_queue.hpp"
 #include "util/versioned_cache.hpp"
@@ -110,6 +112,8 @@ class SqliteStore final : public core::Store {
 
   void Write(TxFn fn, Done done) override;
   void WriteRerunnable(TxFn fn, Done done) override;
+  // Packs `record` (record_pack.hpp) once the store has a dictionary; until then returns it.
+  std::string PackRecord(std::string record) const override;
   bool Healthy() const override;
   bool AllDurable() const override;
   void WhenDurable(std::function<void()> then) override;
@@ -301,6 +305,26 @@ class SqliteStore final : public core::Store {
 
   bool ckpt_stop_ = false;  // GUARDED_BY(ckpt_mu_)
   std::thread ckpt_thread_;
+
+  // Packed records (migration 0020, record_pack.hpp). The dictionaries, by id, for unpacking
+  // (every connection's redress_record() function reads through them), and the one new
+  // records are packed with: the newest in the store when it opened, or the one the writer
+  // made once kDictRecords plain records were in the store (MaybeMakeDict), published only
+  // after its commit, so no record packed with it can commit before it.
+  mutable sqlite::PackDicts dicts_;
+  mutable std::mutex packing_mu_;
+  std::shared_ptr<const sqlite::PackDict> packing_;  // GUARDED_BY(packing_mu_); null: none yet
+  std::shared_ptr<const sqlite::PackDict> PackingDict() const;
+  // The unpacked JSON of a stored record (complaint_docs: doc, packed) read on `c`.
+  core::Result<std::string_view> RecordText(sqlite::Conn& c, std::string_view doc,
+                                            std::optional<std::string_view> packed,
+                                            std::string_view reference, std::string& buf) const;
+  // Writer side: the newest dictionary taken at Open; then, after a batch that wrote plain
+  // records while there was none, a dictionary made of them once there are enough.
+  core::Status LoadPackingDict();
+  void MaybeMakeDict();
+  bool dict_asked_ = false;    // a dictionary exists or was asked for (writer only)
+  int64_t plain_written_ = 0;  // plain records written since the last look (writer only)
 
   // Complaints as last decoded by a reader, by id, each valid for its version: a get of an
   // unchanged complaint copies the record instead of parsing its JSON again. Readers only see

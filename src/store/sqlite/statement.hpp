@@ -65,6 +65,9 @@ class Stmt {
     }
   }
   void BindNull(int i) { sqlite3_bind_null(s_, i); }
+  void BindBlob(int i, std::string_view v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
   // Binds by name (":name"); a parameter the statement does not use is skipped.
   template <typename T>
   void BindName(const char* name, const T& v) {
@@ -87,6 +90,13 @@ class Stmt {
     return {p, static_cast<size_t>(sqlite3_column_bytes(s_, col))};
   }
   std::string Text(int col) const { return std::string(View(col)); }
+  // A BLOB column's bytes (valid until the next step), or none when it is NULL.
+  std::optional<std::string_view> OptBlob(int col) const {
+    if (IsNull(col)) return std::nullopt;
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+    return std::string_view(p == nullptr ? "" : p,
+                            static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+  }
 
   sqlite3_stmt* get() const { return s_; }
 
