@@ -2,9 +2,10 @@
 //
 // A record (EncodeStorage: JSON of about 1.8 KB for a CFPB complaint, 0.3 KB of it key names
 // and values that repeat from one complaint to the next) is kept LZ4-compressed against a
-// dictionary made of the store's own first records: about 320 bytes, packed in about 3.5 µs and
-// unpacked in under 1 µs (bench/README.md, docs/performance.md). zstd made records a sixth
-// smaller but took 8-10 µs to pack and 2.5 µs to unpack, on every create.
+// dictionary made of the store's own first records: an intake record of 1.7 KB takes about 200
+// bytes, packed in about 1.5 µs and unpacked in 0.6 µs (bench/intake_bench.cpp), a CFPB one
+// about 330 bytes (docs/performance.md). zstd made records a sixth smaller but took 8-10 µs to
+// pack and 2.5 µs to unpack, on every create.
 //
 // A packed record, the BLOB in complaint_docs.packed:
 //   byte 0       kPackedFormat (never '{', so a packed record is told from a plain one)
