@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
         std::vector<std::string> docs;
         for (int64_t i = first; i <= last; ++i) {
           batch.push_back(Make(i, start, rng));
-          docs.push_back(core::EncodeStorage(batch.back()));
+          docs.push_back(store.PackRecord(core::EncodeStorage(batch.back())));
         }
         auto s = store.WriteSync([&](core::StoreTx& tx) -> core::Status {
           for (size_t k = 0; k < batch.size(); ++k) {

@@ -454,6 +454,37 @@ class MigrateStoreTest(unittest.TestCase):
         self.assertIn("gadgets", p.stderr)
         self.assert_untouched(url)
 
+    def test_9c_packed_records_reach_postgresql_as_their_json(self):
+        # Two imports: the first one's records make the store's dictionary (migration 0020),
+        # the second one's are packed. On PostgreSQL each record is its JSON, and both stores
+        # export the same file.
+        data = os.path.join(h.SOURCE_DIR, "..", "shared", "data")
+        source = os.path.join(self.tmp, "packed")
+        for name in ("cfpb-2025-06-export-head.csv.gz", "cfpb-2026-03-export-sample.csv.gz"):
+            p = h.run_cli("import", "cfpb", os.path.join(data, name), data_dir=source)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        con = sqlite3.connect(f"file:{os.path.join(source, 'redress.db')}?mode=ro", uri=True)
+        try:
+            packed = con.execute("SELECT count(*) FROM complaint_docs "
+                                 "WHERE packed IS NOT NULL").fetchone()[0]
+            docs = [(i, v, doc) for i, v, _, doc in stored_records.records(con)]
+        finally:
+            con.close()
+        self.assertGreater(packed, 600)
+        url = self.pg.new_database()
+        p = migrate("--from", "sqlite:" + source, "--to", url,
+                    "--data", os.path.join(self.tmp, "packed-target"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        got = PgCluster.query(url, "SELECT id, version, encode(convert_to(doc, 'UTF8'), 'hex') "
+                                   "FROM complaints ORDER BY id")
+        self.assertEqual([(int(i), int(v), bytes.fromhex(d).decode()) for i, v, d in got], docs)
+        exported = [h.run_cli("export", "csv", data_dir=source),
+                    h.run_cli("export", "csv", "--store", url,
+                              data_dir=os.path.join(self.tmp, "packed-target"))]
+        for e in exported:
+            self.assertEqual(e.returncode, 0, e.stderr)
+        self.assertEqual(exported[0].stdout, exported[1].stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
