@@ -26,6 +26,19 @@ def _varint(buf, i):
         shift += 7
 
 
+def _length(block, i, nibble):
+    """A token's length (`nibble`), with the bytes that extend it when it is 15."""
+    length = nibble
+    if nibble == 15:
+        while True:
+            b = block[i]
+            i += 1
+            length += b
+            if b != 255:
+                break
+    return length, i
+
+
 def lz4_block_decompress(block, size, dictionary=b""):
     """One LZ4 block (lz4_Block_format.md) decoded after `dictionary`: `size` bytes."""
     out = bytearray(dictionary)
@@ -34,28 +47,15 @@ def lz4_block_decompress(block, size, dictionary=b""):
     while i < len(block):
         token = block[i]
         i += 1
-        literals = token >> 4
-        if literals == 15:
-            while True:
-                b = block[i]
-                i += 1
-                literals += b
-                if b != 255:
-                    break
+        literals, i = _length(block, i, token >> 4)
         out += block[i:i + literals]
         i += literals
         if i >= len(block):
             break  # the last sequence holds literals only
         offset = block[i] | (block[i + 1] << 8)
         i += 2
-        match = (token & 0x0F) + 4
-        if (token & 0x0F) == 15:
-            while True:
-                b = block[i]
-                i += 1
-                match += b
-                if b != 255:
-                    break
+        match, i = _length(block, i, token & 0x0F)
+        match += 4
         if offset == 0 or offset > len(out):
             raise ValueError("LZ4 offset out of range")
         for _ in range(match):  # may overlap what it copies
