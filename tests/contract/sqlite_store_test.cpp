@@ -716,6 +716,8 @@ TEST(SqliteStoreTest, RecordsArePackedOnceTheStoreHasADictionary) {
     core::Complaint c = ComplaintOnDay(i);
     c.description.value =
         "The branch charged a fee twice on my account, complaint " + std::to_string(i);
+    c.complainant.name = "Zebediah Quux " + std::to_string(i);
+    c.complainant.email = "zebediah" + std::to_string(i) + "@example.org";
     core::ClockTrack ack;
     ack.name = "acknowledge";
     ack.rule = "acknowledge";
@@ -758,6 +760,15 @@ TEST(SqliteStoreTest, RecordsArePackedOnceTheStoreHasADictionary) {
     ASSERT_TRUE(s->WriteSync([](StoreTx&) { return Status{}; }));
     EXPECT_EQ(Query(path, "SELECT count(*) FROM record_dicts"), std::vector<std::string>{"1"});
     EXPECT_EQ(packed_count(), "0");
+    // The dictionary keeps what records share, never a complainant's data (DictSample).
+    auto in_dict = [&path](const std::string& text) {
+      return Query(path, "SELECT instr(CAST(dict AS TEXT), '" + text + "') > 0 FROM record_dicts")
+          .at(0);
+    };
+    EXPECT_EQ(in_dict("\"acknowledge\""), "1");
+    EXPECT_EQ(in_dict("Zebediah"), "0");
+    EXPECT_EQ(in_dict("zebediah"), "0");
+    EXPECT_EQ(in_dict("charged a fee"), "0");
     // Packed off the writer, without its reference, and packed by the writer.
     core::Complaint off = on_day(plain + 1);
     const std::string doc = s->PackRecord(core::EncodeStorage(off));

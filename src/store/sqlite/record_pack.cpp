@@ -116,6 +116,43 @@ std::string DictBytes(const std::vector<std::string>& records) {
   return out;
 }
 
+core::Complaint DictSample(const core::Complaint& c) {
+  core::Complaint s;
+  s.reference = c.reference;
+  s.state = c.state;
+  s.received_at = c.received_at;
+  s.logged_at = c.logged_at;
+  s.updated_at = c.updated_at;
+  s.channel = c.channel;
+  s.complainant.is_customer = c.complainant.is_customer;
+  s.subject.type = c.subject.type;
+  s.subject.product = c.subject.product;
+  s.subject.department = c.subject.department;
+  s.subject.location = c.subject.location;
+  s.event_date = c.event_date;
+  s.assessment.category = c.assessment.category;
+  s.assessment.flags = c.assessment.flags;
+  s.assessment.severity = c.assessment.severity;
+  s.assessment.safety = c.assessment.safety;
+  s.assessment.complexity = c.assessment.complexity;
+  s.assessment.impact_complainant = c.assessment.impact_complainant;
+  s.assessment.impact_organisation = c.assessment.impact_organisation;
+  s.assessment.immediate_action_needed = c.assessment.immediate_action_needed;
+  s.priority = c.priority;
+  s.escalated = c.escalated;
+  s.policy_id = c.policy_id;
+  s.clocks = c.clocks;
+  s.decision.outcome = c.decision.outcome;
+  s.decision.remedy.type = c.decision.remedy.type;
+  s.decision.remedy.currency = c.decision.remedy.currency;
+  s.decision.acceptance = c.decision.acceptance;
+  s.closure.closed_at = c.closure.closed_at;
+  s.closure.reason = c.closure.reason;
+  s.closure.cause = c.closure.cause;
+  s.source = c.source;
+  return s;
+}
+
 core::Result<int64_t> PackedDictId(std::string_view packed) {
   auto h = ReadHeader(packed);
   if (!h) return h.error();

@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/complaint.hpp"
 #include "core/result.hpp"
 
 union LZ4_stream_u;
@@ -63,6 +64,13 @@ class PackDict {
 // The dictionary bytes made of `records` (plain records, newest last): as many of the newest as
 // fit in kMaxDictBytes.
 std::string DictBytes(const std::vector<std::string>& records);
+
+// What of record `c` a dictionary may hold (EncodeStorage of it): an allow-list of the members
+// that are neither personal nor free text (the reference, state, dates, channel, product,
+// classification, priority, policy, clocks, decision and closure codes, the source's fields),
+// so no complainant's data outlives an erasure of their record in a dictionary, which is never
+// rewritten.
+core::Complaint DictSample(const core::Complaint& c);
 
 // Whether `stored` is a packed record (else it is plain JSON).
 inline bool IsPacked(std::string_view stored) {

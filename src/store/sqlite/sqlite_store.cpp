@@ -1575,9 +1575,16 @@ void SqliteStore::MaybeMakeDict() {
           if (!st) return st.error();
           st->Bind(1, static_cast<int64_t>(sqlite::kDictRecords));
           int rc;
-          while ((rc = st->Step()) == SQLITE_ROW) records.push_back(st->Text(0));
-          if (rc != SQLITE_DONE)
+          while ((rc = st->Step()) == SQLITE_ROW) {
+            // What of each record a dictionary may keep: no personal data, no free text.
+            auto c = core::DecodeStorage(st->View(0));
+            if (c) records.push_back(core::EncodeStorage(sqlite::DictSample(*c)));
+          }
+          if (rc != SQLITE_DONE) {
             return SqliteError(writer_->db(), rc, "records toward a dictionary");
+          }
+          if (records.empty())
+            return MakeError(Errc::kInternal, "no record to make a dictionary of");
         }
         std::reverse(records.begin(), records.end());  // newest last
         std::string bytes = sqlite::DictBytes(records);
