@@ -4,7 +4,7 @@
 // and values that repeat from one complaint to the next) is kept LZ4-compressed against a
 // dictionary made of the store's own first records: an intake record of 1.7 KB takes about 200
 // bytes, packed in about 1.5 µs and unpacked in 0.6 µs (bench/intake_bench.cpp), a CFPB one
-// about 330 bytes (docs/performance.md). zstd made records a sixth smaller but took 8-10 µs to
+// about 350 bytes (docs/performance.md). zstd made records a sixth smaller but took 8-10 µs to
 // pack and 2.5 µs to unpack, on every create.
 //
 // A packed record, the BLOB in complaint_docs.packed:
