@@ -853,8 +853,18 @@ TEST(SqliteStoreTest, RecordsArePackedOnceTheStoreHasADictionary) {
                   std::to_string(later.id))
                      .c_str()),
       "");
+  // A size in the header far beyond what its block can hold (2 GiB) is refused before any
+  // allocation.
+  ASSERT_EQ(Exec(path, ("UPDATE complaint_docs SET packed = x'0101ffffffff070100' WHERE id = " +
+                        std::to_string(written[0].id))
+                           .c_str()),
+            "");
   s = OpenOrDie(path);
   ASSERT_TRUE(s);
+  auto huge = s->GetComplaint(written[0].reference);
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().code, Errc::kInternal);
+  EXPECT_NE(huge.error().detail.find("broken"), std::string::npos) << huge.error().detail;
   auto broken = s->GetComplaint(written[plain].reference);
   ASSERT_FALSE(broken);
   EXPECT_EQ(broken.error().code, Errc::kInternal);

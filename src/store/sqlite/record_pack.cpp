@@ -67,6 +67,9 @@ core::Result<Header> ReadHeader(std::string_view packed) {
   h.flags = static_cast<unsigned char>(packed.front());
   packed.remove_prefix(1);
   h.block = packed;
+  // An LZ4 block unpacks to at most about 255 times its size: a larger size is a broken header
+  // (and would be a large allocation).
+  if (h.size > h.block.size() * 255 + 64) return broken();
   return h;
 }
 
@@ -98,7 +101,8 @@ std::string PackDict::Pack(std::string_view record) const {
   std::memcpy(&work, loaded_.get(), sizeof(LZ4_stream_u));
   const int n = LZ4_compress_fast_continue(&work, text.data(), out.data() + head,
                                            static_cast<int>(text.size()), bound, 1);
-  out.resize(head + static_cast<size_t>(n > 0 ? n : 0));
+  if (n <= 0) return std::string(record);  // not packed: kept as it is (never seen)
+  out.resize(head + static_cast<size_t>(n));
   return out;
 }
 
