@@ -36,9 +36,9 @@ struct Table {
   const char* pg_order;      // the same order on PostgreSQL: text in byte order, as SQLite's
   // A table of the source whose columns but `id` belong to this one's rows, or null.
   const char* sqlite_joined = nullptr;
-  // What the source's rows are selected as, when it is not `columns`, and the source's columns
-  // read only through it (not copied by name).
-  const char* sqlite_select = nullptr;
+  // The source's expression for the column `doc`, when it is not the column itself, and the
+  // source's column read only through it (not copied by name).
+  const char* sqlite_doc = nullptr;
   const char* sqlite_read_through = nullptr;
 };
 
@@ -53,10 +53,7 @@ constexpr Table kComplaints{
     "updated_at, doc, follow_up_at",
     "id", "id", "complaint_docs",  // the record, in a table of its own since migration 0016
     // The record's JSON, unpacked when it is packed (migration 0020).
-    "id, reference, prefix, year, seq, state, priority, category, product, channel, assignee, "
-    "investigator, persons_named, received_at, next_due, next_clock, is_open, version, "
-    "updated_at, redress_record(doc, packed, reference) AS doc, follow_up_at",
-    "packed"};
+    "redress_record(doc, packed, reference)", "packed"};
 // Columns of kComplaints that the copy reads.
 constexpr int kComplaintId = 0;
 constexpr int kComplaintYear = 3;
@@ -425,7 +422,14 @@ class Copier {
   }
 
   std::string Select(const Table& t) const {
-    const char* columns = t.sqlite_select != nullptr ? t.sqlite_select : t.columns;
+    std::string columns = t.columns;
+    if (t.sqlite_doc != nullptr) {
+      columns.clear();
+      for (const std::string& name : ColumnNames(t.columns)) {
+        if (!columns.empty()) columns += ", ";
+        columns += name == "doc" ? fmt::format("{} AS doc", t.sqlite_doc) : name;
+      }
+    }
     if (t.sqlite_joined != nullptr) {
       return fmt::format("SELECT {} FROM {} JOIN {} USING (id) ORDER BY {}", columns, t.name,
                          t.sqlite_joined, t.sqlite_order);

@@ -874,10 +874,9 @@ class SqliteStore::Tx final : public core::StoreTx {
     int rc = st->Step();
     if (rc == SQLITE_DONE) return std::optional<core::Complaint>();
     if (rc != SQLITE_ROW) return Fail(rc, "load complaint");
-    std::string buf;
-    auto record = store_.RecordText(c_, st->View(2), st->OptBlob(3), text, buf);
-    if (!record) return Checked(sqlite3_errcode(c_.db()), record.error());
-    return ParseComplaint(st->Int(0), st->Int(1), *record);
+    auto parsed = store_.ParseStoredRow(c_.db(), *st, text);
+    if (!parsed) return Checked(sqlite3_errcode(c_.db()), parsed.error());
+    return parsed;
   }
 
   Status UpdateComplaint(const core::Complaint& c, std::string doc) override {
@@ -1426,11 +1425,8 @@ Status SqliteStore::RebuildFactsIfBehind() {
     const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(raw, sqlite3_finalize);
     Stmt st(raw);  // destroyed (reset) before `owner` finalizes
     sqlite::RollupBuffer rollup;
-    std::string buf;
     while ((rc = st.Step()) == SQLITE_ROW) {
-      auto text = RecordText(w, st.View(2), st.OptBlob(3), st.View(4), buf);
-      if (!text) return text.error();
-      auto c = ParseComplaint(st.Int(0), st.Int(1), *text);
+      auto c = ParseStoredRow(w.db(), st, st.View(4));
       if (!c) return c.error();
       if (!*c) continue;
       const core::ComplaintFacts f = core::FactsOf(**c);
@@ -1532,11 +1528,12 @@ std::shared_ptr<const sqlite::PackDict> SqliteStore::PackingDict() const {
   return packing_;
 }
 
-Result<std::string_view> SqliteStore::RecordText(Conn& c, std::string_view doc,
-                                                 std::optional<std::string_view> packed,
-                                                 std::string_view reference,
-                                                 std::string& buf) const {
-  return dicts_.Text(c.db(), doc, packed, reference, buf);
+Result<std::optional<core::Complaint>> SqliteStore::ParseStoredRow(
+    sqlite3* db, const Stmt& st, std::string_view reference) const {
+  std::string buf;
+  auto text = dicts_.Text(db, st.View(2), st.OptBlob(3), reference, buf);
+  if (!text) return text.error();
+  return ParseComplaint(st.Int(0), st.Int(1), *text);
 }
 
 Status SqliteStore::LoadPackingDict() {
@@ -2345,10 +2342,7 @@ Result<std::shared_ptr<const core::Complaint>> SqliteStore::SharedComplaintOn(
   const int64_t version = st->Int(1);
   if (auto kept = decoded_.Find(id, version)) return kept;
   // The document is read (and its overflow pages fetched) only on a miss.
-  std::string buf;
-  auto record = RecordText(c, st->View(2), st->OptBlob(3), text, buf);
-  if (!record) return record.error();
-  auto parsed = ParseComplaint(id, version, *record);
+  auto parsed = ParseStoredRow(c.db(), *st, text);
   if (!parsed) return parsed.error();
   if (!parsed->has_value()) return std::shared_ptr<const core::Complaint>();
   auto shared = std::make_shared<const core::Complaint>(std::move(**parsed));
@@ -3047,11 +3041,8 @@ Status SqliteStore::ScanComplaints(int64_t after_id,
   if (!st) return st.error();
   st->Bind(1, after_id);
   int rc;
-  std::string buf;
   while ((rc = st->Step()) == SQLITE_ROW) {
-    auto text = RecordText(*c, st->View(2), st->OptBlob(3), st->View(4), buf);
-    if (!text) return text.error();
-    auto complaint = ParseComplaint(st->Int(0), st->Int(1), *text);
+    auto complaint = ParseStoredRow(c->db(), *st, st->View(4));
     if (!complaint) return complaint.error();
     if (!fn(**complaint)) return {};
   }

@@ -45,7 +45,8 @@ namespace redress::store {
 
 namespace sqlite {
 class Conn;
-}
+class Stmt;
+}  // namespace sqlite
 }  // namespace redress::store
 
 struct sqlite3;
@@ -315,10 +316,11 @@ class SqliteStore final : public core::Store {
   mutable std::mutex packing_mu_;
   std::shared_ptr<const sqlite::PackDict> packing_;  // GUARDED_BY(packing_mu_); null: none yet
   std::shared_ptr<const sqlite::PackDict> PackingDict() const;
-  // The unpacked JSON of a stored record (complaint_docs: doc, packed) read on `c`.
-  core::Result<std::string_view> RecordText(sqlite::Conn& c, std::string_view doc,
-                                            std::optional<std::string_view> packed,
-                                            std::string_view reference, std::string& buf) const;
+  // The complaint of a row read on `db` whose first columns are c.id, c.version, d.doc and
+  // d.packed (complaint_docs), its record unpacked when it is packed; `reference` is the
+  // complaint's (a packed record leaves it out).
+  core::Result<std::optional<core::Complaint>> ParseStoredRow(sqlite3* db, const sqlite::Stmt& st,
+                                                              std::string_view reference) const;
   // Writer side: the newest dictionary taken at Open; then, after a batch that wrote plain
   // records while there was none, a dictionary made of them once there are enough.
   core::Status LoadPackingDict();
