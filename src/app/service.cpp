@@ -124,6 +124,9 @@ core::Result<core::Reference> ComplaintService::ParseRef(std::string_view text) 
 
 namespace {
 
+// An event's `after` of at least this many bytes is handed to the store packed when it packs.
+constexpr size_t kPackedPayloadBytes = 512;
+
 // Everything intake writes, built before the writer sees it: the writer only binds rows.
 struct PreparedIntake {
   core::Complaint complaint;  // received and acknowledged
@@ -143,7 +146,15 @@ std::shared_ptr<PreparedIntake> PrepareIntake(const core::Store& store, core::Co
   in->complaint = std::move(applied.after);
   in->doc = store.PackRecord(core::EncodeStorage(in->complaint));
   in->events = std::move(applied.events);
-  for (auto& e : in->events) e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
+  for (auto& e : in->events) {
+    e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
+    // The receipt's copy of the record is as large as the record: packed like it, here off
+    // the writer (the acknowledgement's few fields are not worth it).
+    if (e.after.size() >= kPackedPayloadBytes) {
+      std::string packed = store.PackRecord(e.after);
+      if (core::IsPackedRecord(packed)) e.packed_after = std::move(packed);
+    }
+  }
   const core::Complaint& c = in->complaint;
   // The complainant's view and what intake adds to it, written straight to text.
   std::optional<core::Instant> acknowledge_by;

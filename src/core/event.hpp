@@ -26,6 +26,10 @@ struct Event {
   std::string payload_digest;  // hex SHA-256 of before + "\n" + after; set by the store
   std::string prev_hash;       // hex; 64 zeros for the first event
   std::string hash;            // hex
+  // `after` as the store keeps it when packed off the writer (Store::PackRecord: the receipt's
+  // copy of the record), else empty and `after` is kept as it is. A store that packs takes the
+  // record's reference from `reference`; reads give `after` back and leave this empty.
+  std::string packed_after;
 };
 
 // The bytes that are chained (everything but the payload, which enters via its digest).

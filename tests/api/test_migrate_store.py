@@ -275,8 +275,8 @@ class MigrateStoreTest(unittest.TestCase):
         try:
             # Packed records (migration 0020) reach PostgreSQL as their JSON.
             docs = [(i, v, doc) for i, v, _, doc in stored_records.records(con)]
-            events = con.execute('SELECT seq, "before", "after", hash FROM events '
-                                 "ORDER BY seq").fetchall()
+            # So do receipts' packed copies of the record (migration 0021).
+            events = stored_records.events(con)
         finally:
             con.close()
         got = PgCluster.query(self.target, "SELECT id, version, encode(convert_to(doc, 'UTF8'), "
@@ -456,8 +456,9 @@ class MigrateStoreTest(unittest.TestCase):
 
     def test_9c_packed_records_reach_postgresql_as_their_json(self):
         # Two imports: the first one's records make the store's dictionary (migration 0020),
-        # the second one's are packed. On PostgreSQL each record is its JSON, and both stores
-        # export the same file.
+        # the second one's are packed, and so are the receipts of complaints made after them
+        # (the `received` event's copy of the record, migration 0021). On PostgreSQL each record
+        # and each receipt is its JSON, and both stores export the same file.
         from test_import_postgres import row, write_csv  # its CFPB-like rows (no cycle now)
         source = os.path.join(self.tmp, "packed")
         for name, rows in (("first.csv", range(0, 100)), ("second.csv", range(100, 340))):
@@ -465,14 +466,30 @@ class MigrateStoreTest(unittest.TestCase):
             write_csv(path, [row(i) for i in rows])
             p = h.run_cli("import", "cfpb", path, data_dir=source)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        con = sqlite3.connect(f"file:{os.path.join(source, 'redress.db')}?mode=ro", uri=True)
+        db = os.path.join(source, "redress.db")
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
             packed = con.execute("SELECT count(*) FROM complaint_docs "
                                  "WHERE packed IS NOT NULL").fetchone()[0]
-            docs = [(i, v, doc) for i, v, _, doc in stored_records.records(con)]
         finally:
             con.close()
         self.assertEqual(packed, 240)
+        served = h.Server(data_dir=source)
+        served.start()
+        try:
+            made = [served.create_complaint(description=f"Made after the import, {i}.")
+                    for i in range(3)]
+        finally:
+            served.close()
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            receipts = con.execute("SELECT reference FROM events WHERE after_packed IS NOT NULL "
+                                   "AND \"after\" = '' ORDER BY seq").fetchall()
+            docs = [(i, v, doc) for i, v, _, doc in stored_records.records(con)]
+            events = stored_records.events(con)
+        finally:
+            con.close()
+        self.assertEqual([r for (r,) in receipts], [m["reference"] for m in made])
         url = self.pg.new_database()
         p = migrate("--from", "sqlite:" + source, "--to", url,
                     "--data", os.path.join(self.tmp, "packed-target"))
@@ -480,6 +497,13 @@ class MigrateStoreTest(unittest.TestCase):
         got = PgCluster.query(url, "SELECT id, version, encode(convert_to(doc, 'UTF8'), 'hex') "
                                    "FROM complaints ORDER BY id")
         self.assertEqual([(int(i), int(v), bytes.fromhex(d).decode()) for i, v, d in got], docs)
+        got = PgCluster.query(url, "SELECT seq, encode(convert_to(\"before\" || chr(1) || "
+                                   "\"after\", 'UTF8'), 'hex'), hash FROM events "
+                                   f"WHERE seq <= {len(events)} ORDER BY seq")
+        self.assertEqual([(int(s), *bytes.fromhex(p).decode().split("\x01"), hh)
+                          for s, p, hh in got], events)
+        for i in range(3):  # the receipts decoded hold what was sent
+            self.assertTrue(any(f"Made after the import, {i}." in e[2] for e in events), i)
         exported = [h.run_cli("export", "csv", data_dir=source),
                     h.run_cli("export", "csv", "--store", url,
                               data_dir=os.path.join(self.tmp, "packed-target"))]

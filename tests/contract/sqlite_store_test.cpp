@@ -650,7 +650,8 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
                  "ALTER TABLE complaints ADD COLUMN doc TEXT NOT NULL DEFAULT ''; "
                  "UPDATE complaints SET doc = (SELECT d.doc FROM complaint_docs d "
                  "WHERE d.id = complaints.id); DROP TABLE complaint_docs; "
-                 "DROP TABLE record_dicts; DELETE FROM schema_migrations WHERE version >= 16"),
+                 "DROP TABLE record_dicts; ALTER TABLE events DROP COLUMN after_packed; "
+                 "DELETE FROM schema_migrations WHERE version >= 16"),
             "");
   EXPECT_EQ(Query(path, "SELECT count(*) FROM complaints WHERE doc LIKE '%record %'"),
             std::vector<std::string>{"4"});
@@ -659,7 +660,7 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
     auto current = SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kCurrent);
     ASSERT_FALSE(current);
     EXPECT_EQ(current.error().code, Errc::kInvalid);
-    EXPECT_NE(current.error().detail.find("schema version is 15, this binary's 20"),
+    EXPECT_NE(current.error().detail.find("schema version is 15, this binary's 21"),
               std::string::npos)
         << current.error().detail;
     EXPECT_TRUE(SqliteStore::OpenReadOnly(path, 1, SqliteStore::Schema::kAny));
@@ -673,7 +674,8 @@ TEST(SqliteStoreTest, RecordsMoveToTheirOwnTable) {
                 "0018_partial_category_investigator.sql applying",
                 "0018_partial_category_investigator.sql applied",
                 "0019_text_without_sizes.sql applying", "0019_text_without_sizes.sql applied",
-                "0020_packed_records.sql applying", "0020_packed_records.sql applied"}));
+                "0020_packed_records.sql applying", "0020_packed_records.sql applied",
+                "0021_packed_receipts.sql applying", "0021_packed_receipts.sql applied"}));
   ASSERT_TRUE(s);
   EXPECT_EQ(Query(path, "SELECT count(*) FROM pragma_table_info('complaints') WHERE name = 'doc'"),
             std::vector<std::string>{"0"});
@@ -872,6 +874,77 @@ TEST(SqliteStoreTest, RecordsArePackedOnceTheStoreHasADictionary) {
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().detail.find("dictionary 7"), std::string::npos)
       << missing.error().detail;
+}
+
+// Migration 0021: an event handed to the store with its `after` packed (the receipt's copy of
+// the record, packed off the writer as intake does) is stored packed, and every read of events
+// (a complaint's, the scan the audit verifies) gives back the JSON whose digest was chained.
+TEST(SqliteStoreTest, ReceiptsArePackedLikeRecords) {
+  TempDir dir;
+  const std::string path = dir.File("e.db");
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  std::vector<core::Complaint> written;
+  ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {
+    for (int i = 1; i <= store::sqlite::kDictRecords; ++i) {
+      written.push_back(ComplaintOnDay(i));
+      if (auto st = tx.InsertComplaint(written.back()); !st) return st;
+    }
+    return {};
+  }));
+  ASSERT_TRUE(s->WriteSync([](StoreTx&) { return Status{}; }));  // behind the dictionary
+  const core::Complaint& c = written.back();
+  auto event = [&c](std::string action, std::string after) {
+    core::Event e;
+    e.complaint_id = c.id;
+    e.reference = c.reference.ToString();
+    e.at = c.received_at;
+    e.actor = "system";
+    e.action = std::move(action);
+    e.before = "{}";
+    e.after = std::move(after);
+    return e;
+  };
+  core::Event receipt = event("received", core::EncodeStorage(c));
+  receipt.packed_after = s->PackRecord(receipt.after);
+  ASSERT_TRUE(core::IsPackedRecord(receipt.packed_after));
+  EXPECT_EQ(receipt.packed_after.find(c.reference.ToString()), std::string::npos);
+  core::Event plain = event("acknowledged", R"({"state":"acknowledged"})");
+  ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {
+    if (auto st = tx.AppendEvent(receipt); !st) return st;
+    return tx.AppendEvent(plain);
+  }));
+  EXPECT_EQ(Query(path,
+                  "SELECT action || '|' || length(\"after\") || '|' || (after_packed IS NULL) "
+                  "FROM events ORDER BY seq"),
+            (std::vector<std::string>{"received|0|0", "acknowledged|24|1"}));
+  auto same = [&](const core::Event& got, const core::Event& want) {
+    EXPECT_EQ(got.seq, want.seq);
+    EXPECT_EQ(got.after, want.after);
+    EXPECT_TRUE(got.packed_after.empty());
+    EXPECT_EQ(got.payload_digest, util::Sha256Hex(core::PayloadBytes(want)));
+  };
+  auto events = s->EventsOf(c.id);
+  ASSERT_TRUE(events) << events.error().detail;
+  ASSERT_EQ(events->size(), 2u);
+  same((*events)[0], receipt);
+  same((*events)[1], plain);
+  std::vector<core::Event> scanned;
+  ASSERT_TRUE(s->ScanEvents(0, [&](const core::Event& e) {
+    scanned.push_back(e);
+    return true;
+  }));
+  ASSERT_EQ(scanned.size(), 2u);
+  same(scanned[0], receipt);
+  // A broken one is an error, not a wrong payload.
+  s.reset();
+  ASSERT_EQ(Exec(path, "UPDATE events SET after_packed = substr(after_packed, 1, 8) WHERE seq = 1"),
+            "");
+  s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  auto broken = s->EventsOf(c.id);
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().code, Errc::kInternal);
 }
 
 // Migration 0019 makes the full-text index again without per-row column sizes: a store

@@ -1,5 +1,6 @@
 """Reads complaint records out of a SQLite store's file, plain or packed, for tests that look
-at what the store keeps (migration 0020, src/store/sqlite/record_pack.hpp).
+at what the store keeps (migration 0020, src/store/sqlite/record_pack.hpp), and events, whose
+`after` is packed the same way for a receipt's copy of the record (migration 0021).
 
 A packed record is decoded here from its documented layout with a decoder of the LZ4 block
 format of this file's own, so the tests check the format, not only the binary's round trip.
@@ -94,3 +95,11 @@ def record(con, reference):
     """The record of the complaint `reference`, decoded from JSON."""
     found = records(con, "c.reference = ?", (reference,))
     return json.loads(found[0][3]) if found else None
+
+
+def events(con):
+    """(seq, before, after text, hash) of each event, by seq, `after` unpacked when packed."""
+    rows = con.execute('SELECT seq, reference, "before", "after", after_packed, hash FROM events '
+                       "ORDER BY seq").fetchall()
+    return [(seq, before, record_text(con, after, packed, ref), h)
+            for seq, ref, before, after, packed, h in rows]

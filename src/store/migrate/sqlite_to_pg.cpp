@@ -36,9 +36,10 @@ struct Table {
   const char* pg_order;      // the same order on PostgreSQL: text in byte order, as SQLite's
   // A table of the source whose columns but `id` belong to this one's rows, or null.
   const char* sqlite_joined = nullptr;
-  // The source's expression for the column `doc`, when it is not the column itself, and the
-  // source's column read only through it (not copied by name).
-  const char* sqlite_doc = nullptr;
+  // A column the source reads through an expression (a packed record unpacked), the
+  // expression, and the source's column read only through it (not copied by name).
+  const char* through_column = nullptr;
+  const char* sqlite_expr = nullptr;
   const char* sqlite_read_through = nullptr;
 };
 
@@ -53,7 +54,7 @@ constexpr Table kComplaints{
     "updated_at, doc, follow_up_at",
     "id", "id", "complaint_docs",  // the record, in a table of its own since migration 0016
     // The record's JSON, unpacked when it is packed (migration 0020).
-    "redress_record(doc, packed, reference)", "packed"};
+    "doc", "redress_record(doc, packed, reference)", "packed"};
 // Columns of kComplaints that the copy reads.
 constexpr int kComplaintId = 0;
 constexpr int kComplaintYear = 3;
@@ -79,7 +80,10 @@ constexpr Table kNotifications{
 constexpr Table kEvents{"events",
                         "seq, complaint_id, reference, at, actor, action, \"before\", \"after\", "
                         "payload_digest, prev_hash, hash",
-                        "seq", "seq"};
+                        "seq", "seq", nullptr,
+                        // The receipt's copy of the record, unpacked (migration 0021).
+                        "after", "redress_record(\"after\", after_packed, reference)",
+                        "after_packed"};
 constexpr Table kIdempotency{"idempotency", "caller, key, body_hash, status, response, at",
                              "caller, key", "caller COLLATE \"C\", key COLLATE \"C\""};
 constexpr Table kSourceKeys{"source_keys", "system, external_id, complaint_id, row_hash",
@@ -423,11 +427,12 @@ class Copier {
 
   std::string Select(const Table& t) const {
     std::string columns = t.columns;
-    if (t.sqlite_doc != nullptr) {
+    if (t.through_column != nullptr) {
       columns.clear();
       for (const std::string& name : ColumnNames(t.columns)) {
         if (!columns.empty()) columns += ", ";
-        columns += name == "doc" ? fmt::format("{} AS doc", t.sqlite_doc) : name;
+        columns += name == t.through_column ? fmt::format("{} AS \"{}\"", t.sqlite_expr, name)
+                                            : fmt::format("\"{}\"", name);
       }
     }
     if (t.sqlite_joined != nullptr) {

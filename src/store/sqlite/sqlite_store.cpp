@@ -138,9 +138,10 @@ enum StmtId : int {
 // Each complaint row with its record (migration 0016 keeps the records in a table of their own).
 #define REDRESS_COMPLAINTS_WITH_DOCS "complaints c JOIN complaint_docs d ON d.id = c.id"
 
+// after_packed: migration 0021, `after` packed as a record is (record_pack.hpp), with "after" ''.
 #define REDRESS_EVENT_COLS                                                                   \
   "seq, complaint_id, reference, at, actor, action, \"before\", \"after\", payload_digest, " \
-  "prev_hash, hash"
+  "prev_hash, hash, after_packed"
 #define REDRESS_USER_COLS \
   "id, username, display_name, role, password_hash, disabled, must_change_password, created_at"
 #define REDRESS_NOTIFICATION_COLS                                                                \
@@ -224,7 +225,7 @@ const char* SqlOf(StmtId id) {
       return "SELECT 1 FROM complaints WHERE id = ?1 AND reference = ?2";
     case kInsertEvent:
       return "INSERT INTO events (" REDRESS_EVENT_COLS
-             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
     case kInsertNote:
       return "INSERT INTO notes (complaint_id, at, author, visibility, body) "
              "VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -404,22 +405,6 @@ void BindComplaintFields(Stmt& st, const core::Complaint& c, const ComplaintRow&
   st.Bind(17, c.version);
   st.Bind(18, core::ToMillis(c.updated_at));
   st.Bind(21, row.follow_up_at);
-}
-
-core::Event ReadEvent(const Stmt& st) {
-  core::Event e;
-  e.seq = st.Int(0);
-  e.complaint_id = st.Int(1);
-  e.reference = st.Text(2);
-  e.at = core::FromMillis(st.Int(3));
-  e.actor = st.Text(4);
-  e.action = st.Text(5);
-  e.before = st.Text(6);
-  e.after = st.Text(7);
-  e.payload_digest = st.Text(8);
-  e.prev_hash = st.Text(9);
-  e.hash = st.Text(10);
-  return e;
 }
 
 core::User ReadUser(const Stmt& st) {
@@ -939,7 +924,13 @@ class SqliteStore::Tx final : public core::StoreTx {
     st->Bind(5, e.actor);
     st->Bind(6, e.action);
     st->Bind(7, e.before);
-    st->Bind(8, e.after);
+    if (e.packed_after.empty()) {
+      st->Bind(8, e.after);
+      st->BindNull(12);
+    } else {
+      st->Bind(8, std::string_view("", 0));  // not null: "after" is NOT NULL
+      st->BindBlob(12, e.packed_after);
+    }
     st->Bind(9, e.payload_digest);
     st->Bind(10, e.prev_hash);
     st->Bind(11, e.hash);
@@ -1526,6 +1517,27 @@ std::string SqliteStore::PackRecord(std::string record) const {
 std::shared_ptr<const sqlite::PackDict> SqliteStore::PackingDict() const {
   std::lock_guard lock(packing_mu_);
   return packing_;
+}
+
+Result<core::Event> SqliteStore::ReadEvent(sqlite3* db, const Stmt& st) const {
+  core::Event e;
+  e.seq = st.Int(0);
+  e.complaint_id = st.Int(1);
+  e.reference = st.Text(2);
+  e.at = core::FromMillis(st.Int(3));
+  e.actor = st.Text(4);
+  e.action = st.Text(5);
+  e.before = st.Text(6);
+  if (auto packed = st.OptBlob(11)) {
+    auto text = dicts_.Text(db, {}, packed, e.reference, e.after);
+    if (!text) return text.error();
+  } else {
+    e.after = st.Text(7);
+  }
+  e.payload_digest = st.Text(8);
+  e.prev_hash = st.Text(9);
+  e.hash = st.Text(10);
+  return e;
 }
 
 Result<std::optional<core::Complaint>> SqliteStore::ParseStoredRow(
@@ -2584,13 +2596,18 @@ Result<std::vector<core::Attachment>> SqliteStore::AttachmentsOf(int64_t complai
   return AttachmentsOn(*c, complaint_id);
 }
 
-Result<std::vector<core::Event>> SqliteStore::EventsOn(sqlite::Conn& c, int64_t complaint_id) {
+Result<std::vector<core::Event>> SqliteStore::EventsOn(sqlite::Conn& c,
+                                                       int64_t complaint_id) const {
   auto st = Prep(c, kEventsOf);
   if (!st) return st.error();
   st->Bind(1, complaint_id);
   std::vector<core::Event> out;
   int rc;
-  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(ReadEvent(*st));
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    auto e = ReadEvent(c.db(), *st);
+    if (!e) return e.error();
+    out.push_back(std::move(*e));
+  }
   if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, "events of");
   return out;
 }
@@ -2965,7 +2982,9 @@ Status SqliteStore::ScanEvents(int64_t from_seq,
   st->Bind(1, from_seq);
   int rc;
   while ((rc = st->Step()) == SQLITE_ROW) {
-    if (!fn(ReadEvent(*st))) return {};
+    auto e = ReadEvent(c->db(), *st);
+    if (!e) return e.error();
+    if (!fn(*e)) return {};
   }
   if (rc != SQLITE_DONE) return SqliteError(c->db(), rc, "scan events");
   return {};

@@ -237,7 +237,7 @@ class SqliteStore final : public core::Store {
   // The same without a copy: the decoded record, shared with the cache (null: none).
   core::Result<std::shared_ptr<const core::Complaint>> SharedComplaintOn(
       sqlite::Conn& c, const core::Reference& ref);
-  static core::Result<std::vector<core::Event>> EventsOn(sqlite::Conn& c, int64_t complaint_id);
+  core::Result<std::vector<core::Event>> EventsOn(sqlite::Conn& c, int64_t complaint_id) const;
   static core::Result<std::vector<core::Note>> NotesOn(sqlite::Conn& c, int64_t complaint_id);
   static core::Result<std::vector<core::Attachment>> AttachmentsOn(sqlite::Conn& c,
                                                                    int64_t complaint_id);
@@ -321,6 +321,8 @@ class SqliteStore final : public core::Store {
   // complaint's (a packed record leaves it out).
   core::Result<std::optional<core::Complaint>> ParseStoredRow(sqlite3* db, const sqlite::Stmt& st,
                                                               std::string_view reference) const;
+  // The event of a row of REDRESS_EVENT_COLS read on `db`, its `after` unpacked when packed.
+  core::Result<core::Event> ReadEvent(sqlite3* db, const sqlite::Stmt& st) const;
   // Writer side: the newest dictionary taken at Open; then, after a batch that wrote plain
   // records while there was none, a dictionary made of them once there are enough.
   core::Status LoadPackingDict();
