@@ -124,9 +124,6 @@ core::Result<core::Reference> ComplaintService::ParseRef(std::string_view text) 
 
 namespace {
 
-// An event's `after` of at least this many bytes is handed to the store packed when it packs.
-constexpr size_t kPackedPayloadBytes = 512;
-
 // Everything intake writes, built before the writer sees it: the writer only binds rows.
 struct PreparedIntake {
   core::Complaint complaint;  // received and acknowledged
@@ -150,7 +147,7 @@ std::shared_ptr<PreparedIntake> PrepareIntake(const core::Store& store, core::Co
     e.payload_digest = util::Sha256Hex(core::PayloadBytes(e));
     // The receipt's copy of the record is as large as the record: packed like it, here off
     // the writer (the acknowledgement's few fields are not worth it).
-    if (e.after.size() >= kPackedPayloadBytes) {
+    if (e.after.size() >= core::kPackedPayloadBytes) {
       std::string packed = store.PackRecord(e.after);
       if (core::IsPackedRecord(packed)) e.packed_after = std::move(packed);
     }

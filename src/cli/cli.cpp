@@ -20,6 +20,7 @@
 #include "cli/import_cmd.hpp"
 #include "cli/mailgate_cmd.hpp"
 #include "cli/migrate_cmd.hpp"
+#include "cli/progress.hpp"
 #include "cli/report_cmd.hpp"
 #include "cli/runtime.hpp"
 #include "config/mail_config.hpp"
@@ -34,6 +35,7 @@
 #include "mail/templates.hpp"
 #include "store/memory/memory_store.hpp"
 #include "store/postgres/pg_store.hpp"
+#include "store/sqlite/record_pack.hpp"
 #include "util/crypto.hpp"
 
 namespace redress::cli {
@@ -462,6 +464,44 @@ int Backup(const Common& c, const std::string& dest) {
   return kOk;
 }
 
+// Packs what an older binary (or a store without a dictionary yet) wrote plain: records and
+// receipts (SqliteStore::PackPlain), beside a running service or not.
+int Pack(const Common& c, int rows, bool vacuum) {
+  if (rows <= 0) return Usage("--rows must be positive");
+  const std::string path = c.data + "/redress.db";
+  if (!std::filesystem::exists(path)) return Usage("no store at " + path);
+  auto store = OpenStore({c.data, c.policies}, false);
+  if (!store) return Fail(store.error());
+  Progress progress;
+  auto n = (*store)->PackPlain(rows, [&progress](const store::SqliteStore::PackCounts& k) {
+    progress.Say(fmt::format("packed {} records and {} receipts", k.records, k.payloads));
+  });
+  progress.Clear();
+  if (!n) return Fail(n.error());
+  if (!n->dictionary) {
+    std::cout << "nothing packed: the store holds fewer than " << store::sqlite::kDictRecords
+              << " complaints, too few to make its dictionary of\n";
+    return kOk;
+  }
+  auto mb = [](int64_t bytes) { return static_cast<double>(bytes) / 1e6; };
+  std::cout << fmt::format(
+      "packed {} records and {} receipts in {:.1f} s: {:.1f} MB of JSON into {:.1f} MB{}\n",
+      n->records, n->payloads, progress.Seconds(), mb(n->bytes_before), mb(n->bytes_after),
+      n->kept_plain != 0 ? fmt::format(" ({} kept plain)", n->kept_plain) : "");
+  if (!vacuum) return kOk;
+  store->reset();  // closed: VACUUM needs the store to itself
+  std::error_code ec;
+  const auto before = std::filesystem::file_size(path, ec);
+  progress.Say("vacuuming " + path);
+  auto s = store::SqliteStore::Vacuum(path);
+  progress.Clear();
+  if (!s) return Fail(s.error());
+  const auto after = std::filesystem::file_size(path, ec);
+  std::cout << fmt::format("vacuumed {}: {:.1f} MB, {:.1f} MB before\n", path,
+                           mb(static_cast<int64_t>(after)), mb(static_cast<int64_t>(before)));
+  return kOk;
+}
+
 int Routes() {
   store::MemoryStore store;
   SystemClock clock;
@@ -574,6 +614,16 @@ int Run(int argc, char** argv) {
   AddCommon(backup_cmd, backup_common);
   backup_cmd->add_option("DEST", backup_dest, "Path of the new backup file")->required();
 
+  Common pack_common;
+  int pack_rows = 1000;
+  auto* pack_cmd = app.add_subcommand(
+      "pack", "Pack the records and receipts an older binary wrote plain (SQLite store)");
+  AddCommon(pack_cmd, pack_common);
+  pack_cmd->add_option("--rows", pack_rows, "Rows packed in each write")->capture_default_str();
+  bool pack_vacuum = false;
+  pack_cmd->add_flag("--vacuum", pack_vacuum,
+                     "Then rewrite the file without the space freed (the service stopped)");
+
   auto* routes_cmd = app.add_subcommand("routes", "List the HTTP routes");
 
   DataCommands data_cmds(app);  // import cfpb, export csv
@@ -604,6 +654,7 @@ int Run(int argc, char** argv) {
   if (policy_check->parsed()) return PolicyCheck(policy_file, policy_common.policies);
   if (audit_verify->parsed()) return AuditVerify(audit_common, audit_json);
   if (backup_cmd->parsed()) return Backup(backup_common, backup_dest);
+  if (pack_cmd->parsed()) return Pack(pack_common, pack_rows, pack_vacuum);
   if (routes_cmd->parsed()) return Routes();
   if (data_cmds.Parsed()) return data_cmds.Run();
   if (mailgate.Parsed()) return mailgate.Run();

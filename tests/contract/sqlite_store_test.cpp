@@ -947,6 +947,99 @@ TEST(SqliteStoreTest, ReceiptsArePackedLikeRecords) {
   EXPECT_EQ(broken.error().code, Errc::kInternal);
 }
 
+// `redress pack`: records and receipts written plain (by an older binary, or before the store
+// had a dictionary) are packed in writes of a few rows each, and read back as they were; a
+// payload that would not unpack to its text with its event's reference stays plain; VACUUM
+// then gives the space back.
+TEST(SqliteStoreTest, PackPlainPacksWhatWasWrittenPlain) {
+  TempDir dir;
+  const std::string path = dir.File("p.db");
+  {
+    auto few = OpenOrDie(path);
+    ASSERT_TRUE(few);
+    ASSERT_TRUE(few->WriteSync([](StoreTx& tx) {
+      core::Complaint c = ComplaintOnDay(1);
+      return tx.InsertComplaint(c);
+    }));
+    auto none = few->PackPlain(10);
+    ASSERT_TRUE(none) << none.error().detail;
+    EXPECT_FALSE(none->dictionary);
+    EXPECT_EQ(none->records, 0);
+  }
+  auto s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  std::vector<core::Complaint> written;
+  const int count = store::sqlite::kDictRecords + 10;
+  ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {  // one batch: every record plain
+    for (int i = 2; i <= count; ++i) {
+      written.push_back(ComplaintOnDay(i));
+      written.back().description.value = "A long enough description, " + std::string(400, 'x');
+      if (auto st = tx.InsertComplaint(written.back()); !st) return st;
+    }
+    return {};
+  }));
+  const core::Complaint& first = written[0];
+  auto receipt = [&first](const core::Complaint& of) {
+    core::Event e;
+    e.complaint_id = first.id;
+    e.reference = first.reference.ToString();
+    e.at = first.received_at;
+    e.actor = "system";
+    e.action = "received";
+    e.before = "{}";
+    e.after = core::EncodeStorage(of);
+    return e;
+  };
+  core::Event own = receipt(first);
+  core::Event other = receipt(written[1]);  // opens with another complaint's reference
+  ASSERT_TRUE(s->WriteSync([&](StoreTx& tx) -> Status {
+    if (auto st = tx.AppendEvent(own); !st) return st;
+    return tx.AppendEvent(other);
+  }));
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_docs WHERE packed IS NULL"),
+            std::vector<std::string>{std::to_string(count)});  // one from the first open
+  std::vector<int64_t> seen;
+  auto n =
+      s->PackPlain(7, [&seen](const SqliteStore::PackCounts& k) { seen.push_back(k.records); });
+  ASSERT_TRUE(n) << n.error().detail;
+  EXPECT_TRUE(n->dictionary);
+  EXPECT_EQ(n->records, count);
+  EXPECT_EQ(n->payloads, 1);
+  EXPECT_EQ(n->kept_plain, 1);
+  EXPECT_LT(n->bytes_after * 3, n->bytes_before);
+  EXPECT_GT(seen.size(), 8u);  // a write of 7 rows at a time, told as it goes
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM complaint_docs WHERE packed IS NULL OR doc <> ''"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(Query(path, "SELECT group_concat(after_packed IS NOT NULL) FROM events"),
+            std::vector<std::string>{"1,0"});
+  for (const core::Complaint& c : written) {
+    auto got = s->GetComplaint(c.reference);
+    ASSERT_TRUE(got && got->has_value()) << c.reference.ToString();
+    EXPECT_EQ(core::EncodeStorage(**got), core::EncodeStorage(c));
+  }
+  auto events = s->EventsOf(first.id);
+  ASSERT_TRUE(events) << events.error().detail;
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].after, own.after);
+  EXPECT_EQ((*events)[1].after, other.after);
+  for (const core::Event& e : *events) {
+    EXPECT_EQ(e.payload_digest, util::Sha256Hex(core::PayloadBytes(e)));
+  }
+  auto again = s->PackPlain(7);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->records + again->payloads, 0);
+  s.reset();
+  const auto before = std::filesystem::file_size(path);
+  ASSERT_TRUE(SqliteStore::Vacuum(path));
+  EXPECT_LT(std::filesystem::file_size(path), before);
+  s = OpenOrDie(path);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->IntegrityCheck());
+  auto got = s->GetComplaint(written.back().reference);
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ(core::EncodeStorage(**got), core::EncodeStorage(written.back()));
+}
+
 // Migration 0019 makes the full-text index again without per-row column sizes: a store
 // written before it finds the same complaints by description and by note after it, and its
 // index keeps up with new notes and descriptions.

@@ -172,6 +172,10 @@ class StoreTx {
 // so a caller cannot edit the reference inside it (the store writes the complaint's own).
 inline bool IsPackedRecord(std::string_view doc) { return !doc.empty() && doc.front() != '{'; }
 
+// An event's `after` of at least this many bytes (the receipt's copy of the record) is worth
+// packing like a record (Event::packed_after); smaller ones are kept as they are.
+inline constexpr size_t kPackedPayloadBytes = 512;
+
 // Which complaints a caller may see: enforced in every list/get query.
 struct Scope {
   bool all = false;           // manager, auditor: every complaint

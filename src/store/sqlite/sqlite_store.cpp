@@ -65,6 +65,9 @@ enum StmtId : int {
   kInsertDoc,
   kNewestPlainRecords,
   kInsertDict,
+  kPlainRecordsAfter,
+  kPlainPayloadsAfter,
+  kPackPayload,
   kUpdateDoc,
   kInsertText,
   kLoadComplaint,
@@ -204,6 +207,14 @@ const char* SqlOf(StmtId id) {
       return "SELECT doc FROM complaint_docs WHERE packed IS NULL ORDER BY id DESC LIMIT ?1";
     case kInsertDict:
       return "INSERT INTO record_dicts (dict, made_at) VALUES (?1, ?2)";
+    case kPlainRecordsAfter:
+      return "SELECT d.id, c.reference, d.doc FROM complaint_docs d JOIN complaints c ON c.id = "
+             "d.id WHERE d.id > ?1 AND d.packed IS NULL ORDER BY d.id LIMIT ?2";
+    case kPlainPayloadsAfter:
+      return "SELECT seq, reference, \"after\" FROM events WHERE seq > ?1 AND after_packed IS "
+             "NULL AND length(CAST(\"after\" AS BLOB)) >= ?3 ORDER BY seq LIMIT ?2";
+    case kPackPayload:
+      return "UPDATE events SET \"after\" = '', after_packed = ?2 WHERE seq = ?1";
     case kUpdateDoc:
       return "UPDATE complaint_docs SET doc = ?2, packed = ?3 WHERE id = ?1";
     case kInsertText:
@@ -1616,6 +1627,85 @@ void SqliteStore::MaybeMakeDict() {
         packing_ = *made;
       },
       false);
+}
+
+Result<SqliteStore::PackCounts> SqliteStore::PackPlain(
+    int rows, const std::function<void(const PackCounts&)>& progress) {
+  if (read_only_) return MakeError(Errc::kUnavailable, "the store is open read-only");
+  if (rows <= 0) return MakeError(Errc::kInvalid, "rows a write must be positive");
+  // The first write lets the writer look at the plain records and queue a dictionary of them
+  // (MaybeMakeDict); the second waits behind it.
+  for (int i = 0; i < 2; ++i) {
+    if (auto s = WriteSync([](core::StoreTx&) { return Status{}; }); !s) return s.error();
+  }
+  PackCounts n;
+  const auto dict = PackingDict();
+  if (!dict) return n;
+  n.dictionary = true;
+  for (const bool records : {true, false}) {
+    int64_t after = 0;
+    for (bool more = true; more;) {
+      auto s = WriteSync([&](core::StoreTx&) -> Status {
+        std::vector<std::pair<int64_t, std::string>> packed;
+        {
+          auto st = Prep(*writer_, records ? kPlainRecordsAfter : kPlainPayloadsAfter);
+          if (!st) return st.error();
+          st->Bind(1, after);
+          st->Bind(2, static_cast<int64_t>(rows));
+          if (!records) st->Bind(3, static_cast<int64_t>(core::kPackedPayloadBytes));
+          int rc;
+          int read = 0;
+          while ((rc = st->Step()) == SQLITE_ROW) {
+            ++read;
+            after = st->Int(0);
+            const std::string_view reference = st->View(1);
+            const std::string_view text = st->View(2);
+            std::string p = dict->Pack(text);
+            bool same = false;
+            if (sqlite::IsPacked(p)) {
+              auto back = sqlite::Unpack(p, *dict, reference);
+              same = back && *back == text;
+            }
+            if (!same) {
+              ++n.kept_plain;
+              continue;
+            }
+            n.bytes_before += static_cast<int64_t>(text.size());
+            n.bytes_after += static_cast<int64_t>(p.size());
+            packed.emplace_back(after, std::move(p));
+          }
+          if (rc != SQLITE_DONE) return SqliteError(writer_->db(), rc, "plain rows to pack");
+          more = read == rows;
+        }
+        for (const auto& [id, p] : packed) {
+          auto st = Prep(*writer_, records ? kUpdateDoc : kPackPayload);
+          if (!st) return st.error();
+          st->Bind(1, id);
+          if (records) {
+            st->Bind(2, std::string_view("", 0));
+            st->BindBlob(3, p);
+          } else {
+            st->BindBlob(2, p);
+          }
+          if (int rc = st->Step(); rc != SQLITE_DONE) {
+            return SqliteError(writer_->db(), rc, "pack a plain row");
+          }
+        }
+        (records ? n.records : n.payloads) += static_cast<int64_t>(packed.size());
+        return {};
+      });
+      if (!s) return s.error();
+      if (progress) progress(n);
+    }
+  }
+  return n;
+}
+
+Status SqliteStore::Vacuum(const std::string& path) {
+  auto c = sqlite::Conn::Open(path, SQLITE_OPEN_READWRITE);
+  if (!c) return c.error();
+  sqlite3_busy_timeout((*c)->db(), kBusyTimeoutMs);
+  return (*c)->Exec("VACUUM", "vacuum");
 }
 
 Status SqliteStore::LoadChainHead() {

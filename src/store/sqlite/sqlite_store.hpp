@@ -197,6 +197,28 @@ class SqliteStore final : public core::Store {
   using BulkLoadProgress = std::function<void(const BulkLoadStep&)>;
   core::Status EndBulkLoad(const BulkLoadProgress& on_step = {});
 
+  // Beyond the port: packs what was written plain (`redress pack`): records and receipts (event
+  // payloads of core::kPackedPayloadBytes or more) written before migrations 0020 and 0021, or
+  // before the store had a dictionary, `rows` a write, in writes queued like any other (beside
+  // a running service). Makes the dictionary first when the store has none and enough records.
+  // A row is kept plain unless its packed form unpacks to the same text with the row's
+  // reference. The file keeps its size: the pages freed take later writes.
+  struct PackCounts {
+    bool dictionary = false;  // false: fewer than sqlite::kDictRecords records, none packed
+    int64_t records = 0;
+    int64_t payloads = 0;
+    int64_t kept_plain = 0;  // rows that would not unpack to their text
+    int64_t bytes_before = 0;
+    int64_t bytes_after = 0;
+  };
+  core::Result<PackCounts> PackPlain(int rows,
+                                     const std::function<void(const PackCounts&)>& progress = {});
+  // Beyond the port: VACUUM of the store at `path` on a connection of its own, which rewrites
+  // the file without the space freed in it (by PackPlain: rows shrunk in place leave their
+  // pages part empty, and the tables they sit in grow only at their end). Needs the store to
+  // itself (a running service's writes would wait, then fail) and free disk of the file's size.
+  static core::Status Vacuum(const std::string& path);
+
   class Tx;  // the StoreTx on the writer connection (sqlite_store.cpp)
 
  private:
