@@ -619,7 +619,7 @@ int Run(int argc, char** argv) {
   auto* pack_cmd = app.add_subcommand(
       "pack", "Pack the records and receipts an older binary wrote plain (SQLite store)");
   AddCommon(pack_cmd, pack_common);
-  pack_cmd->add_option("--rows", pack_rows, "Rows packed in each write")->capture_default_str();
+  pack_cmd->add_option("--rows", pack_rows, "Rows looked at in each write")->capture_default_str();
   bool pack_vacuum = false;
   pack_cmd->add_flag("--vacuum", pack_vacuum,
                      "Then rewrite the file without the space freed (the service stopped)");

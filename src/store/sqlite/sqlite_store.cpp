@@ -65,8 +65,8 @@ enum StmtId : int {
   kInsertDoc,
   kNewestPlainRecords,
   kInsertDict,
-  kPlainRecordsAfter,
-  kPlainPayloadsAfter,
+  kPlainRecordsIn,
+  kPlainPayloadsIn,
   kPackPayload,
   kUpdateDoc,
   kInsertText,
@@ -207,12 +207,12 @@ const char* SqlOf(StmtId id) {
       return "SELECT doc FROM complaint_docs WHERE packed IS NULL ORDER BY id DESC LIMIT ?1";
     case kInsertDict:
       return "INSERT INTO record_dicts (dict, made_at) VALUES (?1, ?2)";
-    case kPlainRecordsAfter:
+    case kPlainRecordsIn:
       return "SELECT d.id, c.reference, d.doc FROM complaint_docs d JOIN complaints c ON c.id = "
-             "d.id WHERE d.id > ?1 AND d.packed IS NULL ORDER BY d.id LIMIT ?2";
-    case kPlainPayloadsAfter:
-      return "SELECT seq, reference, \"after\" FROM events WHERE seq > ?1 AND after_packed IS "
-             "NULL AND length(CAST(\"after\" AS BLOB)) >= ?3 ORDER BY seq LIMIT ?2";
+             "d.id WHERE d.id > ?1 AND d.id <= ?2 AND d.packed IS NULL";
+    case kPlainPayloadsIn:
+      return "SELECT seq, reference, \"after\" FROM events WHERE seq > ?1 AND seq <= ?2 AND "
+             "after_packed IS NULL AND length(CAST(\"after\" AS BLOB)) >= ?3";
     case kPackPayload:
       return "UPDATE events SET \"after\" = '', after_packed = ?2 WHERE seq = ?1";
     case kUpdateDoc:
@@ -1634,30 +1634,40 @@ Result<SqliteStore::PackCounts> SqliteStore::PackPlain(
   if (read_only_) return MakeError(Errc::kUnavailable, "the store is open read-only");
   if (rows <= 0) return MakeError(Errc::kInvalid, "rows a write must be positive");
   // The first write lets the writer look at the plain records and queue a dictionary of them
-  // (MaybeMakeDict); the second waits behind it.
+  // (MaybeMakeDict); the second waits behind it and takes the newest record and event: what
+  // is written after is packed as it is written.
+  int64_t newest[2] = {0, 0};
   for (int i = 0; i < 2; ++i) {
-    if (auto s = WriteSync([](core::StoreTx&) { return Status{}; }); !s) return s.error();
+    auto s = WriteSync([&](core::StoreTx&) -> Status {
+      auto record =
+          QueryInt(*writer_, "SELECT coalesce(max(id), 0) FROM complaint_docs", "newest record");
+      if (!record) return record.error();
+      auto event = QueryInt(*writer_, "SELECT coalesce(max(seq), 0) FROM events", "newest event");
+      if (!event) return event.error();
+      newest[0] = *record;
+      newest[1] = *event;
+      return {};
+    });
+    if (!s) return s.error();
   }
   PackCounts n;
   const auto dict = PackingDict();
   if (!dict) return n;
   n.dictionary = true;
+  // By ranges of `rows` ids (records) or sequence numbers (events), so that no write holds the
+  // writer long however few of them are plain.
   for (const bool records : {true, false}) {
-    int64_t after = 0;
-    for (bool more = true; more;) {
+    for (int64_t from = 0; from < newest[records ? 0 : 1]; from += rows) {
       auto s = WriteSync([&](core::StoreTx&) -> Status {
         std::vector<std::pair<int64_t, std::string>> packed;
         {
-          auto st = Prep(*writer_, records ? kPlainRecordsAfter : kPlainPayloadsAfter);
+          auto st = Prep(*writer_, records ? kPlainRecordsIn : kPlainPayloadsIn);
           if (!st) return st.error();
-          st->Bind(1, after);
-          st->Bind(2, static_cast<int64_t>(rows));
+          st->Bind(1, from);
+          st->Bind(2, from + rows);
           if (!records) st->Bind(3, static_cast<int64_t>(core::kPackedPayloadBytes));
           int rc;
-          int read = 0;
           while ((rc = st->Step()) == SQLITE_ROW) {
-            ++read;
-            after = st->Int(0);
             const std::string_view reference = st->View(1);
             const std::string_view text = st->View(2);
             std::string p = dict->Pack(text);
@@ -1672,10 +1682,9 @@ Result<SqliteStore::PackCounts> SqliteStore::PackPlain(
             }
             n.bytes_before += static_cast<int64_t>(text.size());
             n.bytes_after += static_cast<int64_t>(p.size());
-            packed.emplace_back(after, std::move(p));
+            packed.emplace_back(st->Int(0), std::move(p));
           }
           if (rc != SQLITE_DONE) return SqliteError(writer_->db(), rc, "plain rows to pack");
-          more = read == rows;
         }
         for (const auto& [id, p] : packed) {
           auto st = Prep(*writer_, records ? kUpdateDoc : kPackPayload);

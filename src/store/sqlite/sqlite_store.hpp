@@ -199,8 +199,9 @@ class SqliteStore final : public core::Store {
 
   // Beyond the port: packs what was written plain (`redress pack`): records and receipts (event
   // payloads of core::kPackedPayloadBytes or more) written before migrations 0020 and 0021, or
-  // before the store had a dictionary, `rows` a write, in writes queued like any other (beside
-  // a running service). Makes the dictionary first when the store has none and enough records.
+  // before the store had a dictionary, in writes queued like any other (beside a running
+  // service), each over `rows` ids of records or sequence numbers of events. Makes the
+  // dictionary first when the store has none and enough records.
   // A row is kept plain unless its packed form unpacks to the same text with the row's
   // reference. The file keeps its size: the pages freed take later writes.
   struct PackCounts {
