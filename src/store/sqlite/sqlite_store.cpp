@@ -64,6 +64,7 @@ enum StmtId : int {
   kInsertComplaint,
   kInsertDoc,
   kNewestPlainRecords,
+  kCountPlainRecords,
   kInsertDict,
   kPlainRecordsIn,
   kPlainPayloadsIn,
@@ -205,6 +206,8 @@ const char* SqlOf(StmtId id) {
       return "INSERT INTO complaint_docs (id, doc, packed) VALUES (?1, ?2, ?3)";
     case kNewestPlainRecords:
       return "SELECT doc FROM complaint_docs WHERE packed IS NULL ORDER BY id DESC LIMIT ?1";
+    case kCountPlainRecords:
+      return "SELECT count(*) FROM (SELECT 1 FROM complaint_docs WHERE packed IS NULL LIMIT ?1)";
     case kInsertDict:
       return "INSERT INTO record_dicts (dict, made_at) VALUES (?1, ?2)";
     case kPlainRecordsIn:
@@ -1578,77 +1581,104 @@ Status SqliteStore::LoadPackingDict() {
 void SqliteStore::MaybeMakeDict() {
   if (dict_asked_ || plain_written_ == 0) return;
   plain_written_ = 0;
-  static const std::string kCount =
-      "SELECT count(*) FROM (SELECT 1 FROM complaint_docs WHERE packed IS NULL LIMIT " +
-      std::to_string(sqlite::kDictRecords) + ")";
-  auto plain = QueryInt(*writer_, kCount.c_str(), "records toward a dictionary");
-  if (!plain || *plain < sqlite::kDictRecords) return;
+  auto enough = EnoughForDict();
+  if (!enough || !*enough) return;
   dict_asked_ = true;
   // Made in a write of its own, after the batches queued now; new records are packed with it
   // once it has committed.
   auto made = std::make_shared<std::shared_ptr<const sqlite::PackDict>>();
   Queue(
       [this, made](core::StoreTx&) -> Status {
-        std::vector<std::string> records;
-        {
-          auto st = Prep(*writer_, kNewestPlainRecords);
-          if (!st) return st.error();
-          st->Bind(1, static_cast<int64_t>(sqlite::kDictRecords));
-          int rc;
-          while ((rc = st->Step()) == SQLITE_ROW) {
-            // What of each record a dictionary may keep: no personal data, no free text.
-            auto c = core::DecodeStorage(st->View(0));
-            if (c) records.push_back(core::EncodeStorage(sqlite::DictSample(*c)));
-          }
-          if (rc != SQLITE_DONE) {
-            return SqliteError(writer_->db(), rc, "records toward a dictionary");
-          }
-          if (records.empty())
-            return MakeError(Errc::kInternal, "no record to make a dictionary of");
-        }
-        std::reverse(records.begin(), records.end());  // newest last
-        std::string bytes = sqlite::DictBytes(records);
-        auto st = Prep(*writer_, kInsertDict);
-        if (!st) return st.error();
-        st->BindBlob(1, bytes);
-        st->Bind(2, core::ToMillis(std::chrono::time_point_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now())));
-        if (int rc = st->Step(); rc != SQLITE_DONE) {
-          return SqliteError(writer_->db(), rc, "write record dictionary");
-        }
-        *made = std::make_shared<const sqlite::PackDict>(sqlite3_last_insert_rowid(writer_->db()),
-                                                         std::move(bytes));
+        auto dict = WriteDict();
+        if (!dict) return dict.error();
+        *made = std::move(*dict);
         return {};
       },
       [this, made](Status s) {
-        if (!s || !*made) return;
-        dicts_.Put(*made);
-        std::lock_guard lock(packing_mu_);
-        packing_ = *made;
+        if (s && *made) PublishDict(*made);
       },
       false);
+}
+
+Result<bool> SqliteStore::EnoughForDict() {
+  auto st = Prep(*writer_, kCountPlainRecords);
+  if (!st) return st.error();
+  st->Bind(1, static_cast<int64_t>(sqlite::kDictRecords));
+  if (int rc = st->Step(); rc != SQLITE_ROW) {
+    return SqliteError(writer_->db(), rc, "records toward a dictionary");
+  }
+  return st->Int(0) >= sqlite::kDictRecords;
+}
+
+Result<std::shared_ptr<const sqlite::PackDict>> SqliteStore::WriteDict() {
+  std::vector<std::string> records;
+  {
+    auto st = Prep(*writer_, kNewestPlainRecords);
+    if (!st) return st.error();
+    st->Bind(1, static_cast<int64_t>(sqlite::kDictRecords));
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      // What of each record a dictionary may keep: no personal data, no free text.
+      auto c = core::DecodeStorage(st->View(0));
+      if (c) records.push_back(core::EncodeStorage(sqlite::DictSample(*c)));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(writer_->db(), rc, "records toward a dictionary");
+    if (records.empty()) return MakeError(Errc::kInternal, "no record to make a dictionary of");
+  }
+  std::reverse(records.begin(), records.end());  // newest last
+  std::string bytes = sqlite::DictBytes(records);
+  auto st = Prep(*writer_, kInsertDict);
+  if (!st) return st.error();
+  st->BindBlob(1, bytes);
+  st->Bind(2, core::ToMillis(std::chrono::time_point_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now())));
+  if (int rc = st->Step(); rc != SQLITE_DONE) {
+    return SqliteError(writer_->db(), rc, "write record dictionary");
+  }
+  return std::make_shared<const sqlite::PackDict>(sqlite3_last_insert_rowid(writer_->db()),
+                                                  std::move(bytes));
+}
+
+void SqliteStore::PublishDict(std::shared_ptr<const sqlite::PackDict> dict) {
+  dicts_.Put(dict);
+  std::lock_guard lock(packing_mu_);
+  packing_ = std::move(dict);
 }
 
 Result<SqliteStore::PackCounts> SqliteStore::PackPlain(
     int rows, const std::function<void(const PackCounts&)>& progress) {
   if (read_only_) return MakeError(Errc::kUnavailable, "the store is open read-only");
   if (rows <= 0) return MakeError(Errc::kInvalid, "rows a write must be positive");
-  // The first write lets the writer look at the plain records and queue a dictionary of them
-  // (MaybeMakeDict); the second waits behind it and takes the newest record and event: what
-  // is written after is packed as it is written.
+  // The first write makes the dictionary when the store has none and none is on its way (the
+  // writer queues one after a batch that brought enough plain records: MaybeMakeDict), and
+  // takes the newest record and event: what is written after is packed as it is written.
   int64_t newest[2] = {0, 0};
-  for (int i = 0; i < 2; ++i) {
-    auto s = WriteSync([&](core::StoreTx&) -> Status {
-      auto record =
-          QueryInt(*writer_, "SELECT coalesce(max(id), 0) FROM complaint_docs", "newest record");
-      if (!record) return record.error();
-      auto event = QueryInt(*writer_, "SELECT coalesce(max(seq), 0) FROM events", "newest event");
-      if (!event) return event.error();
-      newest[0] = *record;
-      newest[1] = *event;
-      return {};
-    });
-    if (!s) return s.error();
+  std::shared_ptr<const sqlite::PackDict> made;
+  auto first = WriteSync([&](core::StoreTx&) -> Status {
+    auto record =
+        QueryInt(*writer_, "SELECT coalesce(max(id), 0) FROM complaint_docs", "newest record");
+    if (!record) return record.error();
+    auto event = QueryInt(*writer_, "SELECT coalesce(max(seq), 0) FROM events", "newest event");
+    if (!event) return event.error();
+    newest[0] = *record;
+    newest[1] = *event;
+    if (dict_asked_) return {};
+    auto enough = EnoughForDict();
+    if (!enough) return enough.error();
+    if (!*enough) return {};
+    auto dict = WriteDict();
+    if (!dict) return dict.error();
+    dict_asked_ = true;
+    made = std::move(*dict);
+    return {};
+  });
+  if (!first) return first.error();
+  if (made) {
+    PublishDict(made);  // committed
+  } else if (!PackingDict()) {
+    // One the writer queued before that write is published once a write queued after it is
+    // done.
+    if (auto w = WriteSync([](core::StoreTx&) { return Status{}; }); !w) return w.error();
   }
   PackCounts n;
   const auto dict = PackingDict();

@@ -350,6 +350,12 @@ class SqliteStore final : public core::Store {
   // records while there was none, a dictionary made of them once there are enough.
   core::Status LoadPackingDict();
   void MaybeMakeDict();
+  // On the writer: whether the store holds sqlite::kDictRecords plain records.
+  core::Result<bool> EnoughForDict();
+  // On the writer, in a write: a dictionary of the newest plain records, written to
+  // record_dicts. Published (PublishDict) once that write has committed.
+  core::Result<std::shared_ptr<const sqlite::PackDict>> WriteDict();
+  void PublishDict(std::shared_ptr<const sqlite::PackDict> dict);
   bool dict_asked_ = false;    // a dictionary exists or was asked for (writer only)
   int64_t plain_written_ = 0;  // plain records written since the last look (writer only)
 
