@@ -1892,9 +1892,20 @@ void SqliteStore::WriterLoop() {
         }
         if (empty_wal_after_batch_) {
           // Waits (busy timeout) for readers of older snapshots; if they outlast it, the WAL
-          // is left as it is, which is only slower.
+          // is left as it is, which is only slower. A checkpoint the background checkpointer is
+          // running answers SQLITE_BUSY at once (SQLite lets one run at a time, without the
+          // busy handler): that one is waited for, a few milliseconds at a time, for half a
+          // second at most.
           empty_wal_after_batch_ = false;
-          TimedCheckpoint(*writer_, SQLITE_CHECKPOINT_TRUNCATE, writer_checkpoints_);
+          (void)writer_checkpoints_.Time([this] {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+            for (;;) {
+              const int rc = sqlite3_wal_checkpoint_v2(
+                  writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+              if (rc != SQLITE_BUSY || std::chrono::steady_clock::now() >= until) return rc;
+              std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+          });
           writer_wal_pages_ = 0;
         } else if (writer_wal_pages_ >= kRestartPages) {
           TimedCheckpoint(*writer_, SQLITE_CHECKPOINT_PASSIVE, writer_checkpoints_);
