@@ -1834,8 +1834,21 @@ std::optional<core::WriterStats> SqliteStore::WriterStatistics() const {
 }
 
 void SqliteStore::TimedCheckpoint(sqlite::Conn& c, int mode, core::SharedDurationHistogram& into) {
-  (void)into.Time(
-      [&] { return sqlite3_wal_checkpoint_v2(c.db(), nullptr, mode, nullptr, nullptr); });
+  // A checkpoint that waits (TRUNCATE) waits for readers of older snapshots through the busy
+  // handler; one another connection is running answers SQLITE_BUSY at once (SQLite lets one
+  // run at a time, without the busy handler): that one is waited for, a few milliseconds at a
+  // time, for half a second at most. PASSIVE never waits.
+  (void)into.Time([&] {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    for (;;) {
+      const int rc = sqlite3_wal_checkpoint_v2(c.db(), nullptr, mode, nullptr, nullptr);
+      if (rc != SQLITE_BUSY || mode == SQLITE_CHECKPOINT_PASSIVE ||
+          std::chrono::steady_clock::now() >= until) {
+        return rc;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
 }
 
 void SqliteStore::Poison() { poisoned_.store(true); }
@@ -1891,21 +1904,11 @@ void SqliteStore::WriterLoop() {
           ReturnToWal();
         }
         if (empty_wal_after_batch_) {
-          // Waits (busy timeout) for readers of older snapshots; if they outlast it, the WAL
-          // is left as it is, which is only slower. A checkpoint the background checkpointer is
-          // running answers SQLITE_BUSY at once (SQLite lets one run at a time, without the
-          // busy handler): that one is waited for, a few milliseconds at a time, for half a
-          // second at most.
+          // Waits for readers of older snapshots and for the checkpointer's checkpoint
+          // (TimedCheckpoint); if they outlast it, the WAL is left as it is, which is only
+          // slower.
           empty_wal_after_batch_ = false;
-          (void)writer_checkpoints_.Time([this] {
-            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-            for (;;) {
-              const int rc = sqlite3_wal_checkpoint_v2(
-                  writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-              if (rc != SQLITE_BUSY || std::chrono::steady_clock::now() >= until) return rc;
-              std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            }
-          });
+          TimedCheckpoint(*writer_, SQLITE_CHECKPOINT_TRUNCATE, writer_checkpoints_);
           writer_wal_pages_ = 0;
         } else if (writer_wal_pages_ >= kRestartPages) {
           TimedCheckpoint(*writer_, SQLITE_CHECKPOINT_PASSIVE, writer_checkpoints_);
